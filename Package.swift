@@ -1,0 +1,60 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "kioskd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kioskd", targets: ["kioskd"]),
+        .library(name: "KioskCore", targets: ["KioskCore"]),
+        .library(name: "Scanner", targets: ["Scanner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
+        .systemLibrary(
+            name: "CZBar",
+            pkgConfig: "zbar",
+            providers: [.apt(["libzbar-dev"])]
+        ),
+        // Domain types, the scan classifier, counter sessions and the GRDB store. No devices, no sockets.
+        .target(
+            name: "KioskCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Scan sources (evdev HID, serial, stdin/FIFO, zbar images) merged into one stream of scan events.
+        .target(
+            name: "Scanner",
+            dependencies: [
+                "KioskCore",
+                "CZBar",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The executable: argument parsing, config, and the daemon's ServiceGroup.
+        .executableTarget(
+            name: "kioskd",
+            dependencies: [
+                "KioskCore",
+                "Scanner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore"]),
+        .testTarget(name: "kioskdTests", dependencies: ["KioskCore"]),
+    ]
+)

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+import Logging
+
+/// What the clerk is told after a scan: accepted or rejected with the reason. Produced only
+/// after the scan's transaction has committed, so an accepted scan is already durable.
+public struct ScanFeedback: Sendable, Hashable {
+    public var scanID: UUID
+    public var accepted: Bool
+    /// Chinese first, English second; shown unchanged.
+    public var message: String
+    /// The movement the scan recorded, if any.
+    public var movement: StockMovement?
+    /// Alerts the scan raised (low stock).
+    public var alerts: [StockAlert]
+    /// Variance lines when the scan closed a stocktake.
+    public var variance: [VarianceLine]
+    /// `true` when the scan's id had been seen before: nothing was applied again.
+    public var duplicate: Bool
+    /// The counter's state after the scan.
+    public var session: CounterSession
+}
+
+/// Something that shows the clerk the outcome of a scan: a log line, a beep and lamp on
+/// GPIO, a tick on the counter page. Called only after the commit.
+public protocol ScanIndicator: Sendable {
+    func show(_ feedback: ScanFeedback) async
+}
+
+/// The parts counter: turns scans into stock movements, counts and session changes.
+///
+/// Each scan is one transaction: the session is loaded, the scan resolved against the
+/// catalog, the decision applied (movement, count, undo…), the new session and a scan-log
+/// row saved, and only then is feedback returned.
+public struct Counter: Sendable {
+    public struct Options: Sendable, Hashable {
+        public var allowNegativeStock: Bool
+        /// Who is recorded as actor when no badge has been scanned.
+        public var defaultActor: String
+        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk") {
+            self.allowNegativeStock = allowNegativeStock
+            self.defaultActor = defaultActor
+        }
+    }
+
+    let database: KioskDatabase
+    public let deviceID: String
+    public let options: Options
+
+    public init(database: KioskDatabase, deviceID: String, options: Options = Options()) {
+        self.database = database
+        self.deviceID = deviceID
+        self.options = options
+    }
+
+    /// The saved session of this counter.
+    public func session() throws -> CounterSession {
+        try database.pool.read { try loadSession(in: $0) }
+    }
+
+    /// Handles one scan. Never throws for a bad scan: a rejection is feedback; only a
+    /// failure of the store itself (disk full, corruption) throws.
+    public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
+        try database.pool.write { db in
+            if let done = try Row.fetchOne(db, sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?", arguments: [scan.id]) {
+                let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
+                return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
+                                    alerts: [], variance: [], duplicate: true, session: try loadSession(in: db))
+            }
+            let session = try loadSession(in: db)
+            let resolved = try resolve(scan, in: db)
+            let (next, action) = session.handle(resolved)
+            var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
+                                        variance: [], duplicate: false, session: next)
+            do {
+                // A savepoint, so that a refused action leaves no partial change behind while
+                // the scan log still records the refusal in the same commit.
+                try db.inSavepoint {
+                    feedback = try apply(action, scan: scan, session: next, feedback: feedback, in: db)
+                    try saveSession(feedback.session, in: db)
+                    return .commit
+                }
+            } catch let refusal as any ScanRefusal {
+                feedback = rejected(feedback, session, refusal.description)
+            }
+            try db.execute(sql: """
+                INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [scan.id, scan.source, scan.text, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
+            return feedback
+        }
+    }
+
+    private func rejected(_ feedback: ScanFeedback, _ session: CounterSession, _ message: String) -> ScanFeedback {
+        var f = feedback
+        f.accepted = false
+        f.message = message
+        f.movement = nil
+        f.alerts = []
+        f.variance = []
+        f.session = session
+        return f
+    }
+
+    private func actor(_ session: CounterSession) -> String { session.badge ?? options.defaultActor }
+
+    private func apply(_ action: CounterSession.Action, scan: ScanEvent, session: CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
+        var feedback = feedback
+        var session = session
+        switch action {
+        case .reject(let reason):
+            throw SessionRefusal(description: reason)
+        case .context(let message):
+            feedback.message = message
+        case .lookup(let part):
+            let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
+            let total = balances.reduce(0) { $0 + $1.quantity }
+            let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
+            feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
+        case let .move(kind, part, quantity, fromBin, toBin, workOrder):
+            let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
+                                      fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
+                                      deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
+            let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
+            if case .recorded(let movement, let alerts) = outcome {
+                feedback.movement = movement
+                feedback.alerts = alerts
+                session.pushUndo(.movement(movement.key))
+            }
+            let onHand = try StockLedger.onHand(of: part.partNumber, in: db)
+            let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
+            feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
+                + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
+        case .openCount(let bin):
+            let stocktake = try StocktakeBook.openStocktake(covering: bin, in: db)
+                ?? StocktakeBook.open(bin: bin, actor: actor(session), at: scan.time, in: db)
+            session.stocktakeID = stocktake.id
+            feedback.message = "盘点 \(stocktake.scopeDescription)：请扫描库位 \(bin) 中的配件 / counting \(bin): scan every part in it"
+        case let .count(part, quantity, bin):
+            guard let id = session.stocktakeID else { throw StocktakeError.noOpenStocktake }
+            try StocktakeBook.recordCount(stocktake: id, key: scan.id, partNumber: part.partNumber, bin: bin, quantity: quantity,
+                                          reverses: nil, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+            session.pushUndo(.countScan(scan.id, stocktake: id, partNumber: part.partNumber, bin: bin, quantity: quantity))
+            let counted = try Int.fetchOne(db, sql: "SELECT SUM(quantity) FROM stocktake_scan WHERE stocktakeID = ? AND partNumber = ? AND binCode = ?",
+                                           arguments: [id, part.partNumber, bin]) ?? 0
+            feedback.message = "✓ 盘点 \(part.partNumber) \(part.nameZh) ×\(quantity)，\(bin) 已数 \(counted) / counted \(part.nameEn) ×\(quantity), \(counted) so far in \(bin)"
+        case .undo(let entry):
+            switch entry {
+            case .movement(let key):
+                guard let original = try StockMovement.filter(Column("key") == key).fetchOne(db) else { throw StockError.nothingToUndo }
+                let draft = MovementDraft(key: scan.id, kind: .reversal, partNumber: original.partNumber, quantity: original.quantity,
+                                          fromBin: original.toBin, toBin: original.fromBin, workOrder: original.workOrder,
+                                          reason: "撤销 undo \(original.kind.rawValue) #\(original.seq ?? 0)", reverses: original.key,
+                                          scanText: scan.text, deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
+                let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
+                feedback.movement = outcome.movement
+                if case .recorded(_, let alerts) = outcome { feedback.alerts = alerts }
+                feedback.message = "↶ 已撤销 \(original.kind.nameZh) \(original.partNumber) ×\(original.quantity) / undone: \(original.kind.rawValue) \(original.partNumber) ×\(original.quantity)"
+            case let .countScan(key, stocktake, partNumber, bin, quantity):
+                try StocktakeBook.recordCount(stocktake: stocktake, key: scan.id, partNumber: partNumber, bin: bin, quantity: -quantity,
+                                              reverses: key, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+                feedback.message = "↶ 已撤销盘点 \(partNumber) ×\(quantity) / undone count of \(partNumber) ×\(quantity)"
+            }
+        case .closeCount(let id):
+            let lines = try StocktakeBook.close(id, at: scan.time, in: db)
+            feedback.variance = lines
+            let differing = lines.filter { $0.variance != 0 }
+            feedback.message = "盘点已关闭：\(lines.count) 行，差异 \(differing.count) 行；扫描确认码过账 / stocktake closed: \(lines.count) lines, \(differing.count) differ; scan CONFIRM to post adjustments"
+                + differing.map { "\n  \($0.binCode) \($0.partNumber) 应有 expected \($0.expected) 实盘 counted \($0.counted) (\($0.variance > 0 ? "+" : "")\($0.variance))" }.joined()
+        case .confirmCount(let id):
+            let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+            session.undoStack.removeAll { if case .countScan(_, let s, _, _, _) = $0 { s == id } else { false } }
+            feedback.message = "盘点已确认：过账 \(movements.count) 笔调整 / stocktake confirmed: \(movements.count) adjustments posted"
+        }
+        feedback.session = session
+        return feedback
+    }
+
+    func resolve(_ scan: ScanEvent, in db: Database) throws -> ResolvedScan {
+        switch ScanClassifier.classify(scan.text) {
+        case .command(let c): return .command(c)
+        case .workOrder(let wo): return .workOrder(wo)
+        case .badge(let b): return .badge(b)
+        case .malformed(let reason): return .malformed(reason)
+        case .bin(let code):
+            return try Bin.exists(db, key: code) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
+        case .gs1(let gs1):
+            guard let gtin = gs1.gtin else {
+                return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")
+            }
+            guard let part = try Catalog.part(forCode: gtin, in: db) else {
+                return .malformed("GTIN \(gtin) 未登记到任何配件 / GTIN \(gtin) is not registered to a part")
+            }
+            return .part(part, codeQuantity: gs1.count)
+        case .code(let text):
+            if let part = try Catalog.part(forCode: text, in: db) { return .part(part, codeQuantity: nil) }
+            if try Bin.exists(db, key: text) { return .bin(text) }
+            return .unknown(text)
+        }
+    }
+
+    private func loadSession(in db: Database) throws -> CounterSession {
+        guard let json = try String.fetchOne(db, sql: "SELECT state FROM counter_session WHERE deviceID = ?", arguments: [deviceID]) else {
+            return CounterSession()
+        }
+        return try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+    }
+
+    private func saveSession(_ session: CounterSession, in db: Database) throws {
+        let json = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO counter_session (deviceID, state) VALUES (?, ?)
+            ON CONFLICT (deviceID) DO UPDATE SET state = excluded.state
+            """, arguments: [deviceID, json])
+    }
+}
+
+/// An error that refuses one scan and is shown to the clerk, leaving everything unchanged.
+public protocol ScanRefusal: Error, CustomStringConvertible {}
+
+extension StockError: ScanRefusal {}
+extension StocktakeError: ScanRefusal {}
+extension CatalogError: ScanRefusal {}
+
+/// A refusal decided by the session itself, with no store error behind it.
+struct SessionRefusal: ScanRefusal { let description: String }

@@ -1,0 +1,139 @@
+/// The codes kioskd prints itself, and the commands on the counter's command sheet.
+///
+/// Grammar (every code kioskd prints starts with `KD:`, which no GTIN, part number or GS1
+/// string can start with):
+///
+/// | code | meaning |
+/// |---|---|
+/// | `KD:CMD:RECEIVE` | mode 入库 receive |
+/// | `KD:CMD:ISSUE` | mode 出库 issue to a work order |
+/// | `KD:CMD:RETURN` | mode 退料 return |
+/// | `KD:CMD:TRANSFER` | mode 移库 transfer: first bin scanned is the source, second the destination |
+/// | `KD:CMD:COUNT` | mode 盘点 count: the next bin scanned opens (or joins) a stocktake |
+/// | `KD:CMD:LOOKUP` | mode 查询 look up: a part scan shows its stock, moves nothing |
+/// | `KD:CMD:QTY:<n>` | the next part scan counts `n` (1…9999) instead of 1 |
+/// | `KD:CMD:UNDO` | undo the last movement or count scan of this counter (a compensating entry) |
+/// | `KD:CMD:CANCEL` | clear the bin, work order, pending quantity; back to look-up mode |
+/// | `KD:CMD:CLOSE` | close the open stocktake and show the variance |
+/// | `KD:CMD:CONFIRM` | confirm the closed stocktake: post its adjustments |
+/// | `KD:BIN:<code>` | a bin label |
+/// | `KD:WO:<ticket>` | a work order ticket (工单) |
+/// | `KD:TECH:<badge>` | a technician or clerk badge (工号) |
+///
+/// Anything else is a part code: a GS1 code (GS1-128, GS1 QR, Digital Link), a GTIN
+/// (EAN-13/UPC-A/EAN-8), a part number or another barcode registered to a part; or a bin
+/// code typed plainly. Commands are case-insensitive; codes after the prefix are kept as they are.
+public enum CounterCommand: Sendable, Hashable {
+    case mode(CounterMode)
+    case quantity(Int)
+    case undo
+    case cancel
+    case close
+    case confirm
+
+    /// The barcode text of this command.
+    public var code: String {
+        switch self {
+        case .mode(let m): "KD:CMD:\(m.rawValue.uppercased())"
+        case .quantity(let n): "KD:CMD:QTY:\(n)"
+        case .undo: "KD:CMD:UNDO"
+        case .cancel: "KD:CMD:CANCEL"
+        case .close: "KD:CMD:CLOSE"
+        case .confirm: "KD:CMD:CONFIRM"
+        }
+    }
+}
+
+/// The mode the counter is in (what a part scan does).
+public enum CounterMode: String, Codable, Sendable, Hashable, CaseIterable {
+    case lookup, receive, issue, `return`, transfer, count
+
+    public var nameZh: String {
+        switch self {
+        case .lookup: "查询"
+        case .receive: "入库"
+        case .issue: "出库"
+        case .return: "退料"
+        case .transfer: "移库"
+        case .count: "盘点"
+        }
+    }
+}
+
+/// What a scanned text is, by its form alone (no catalog look-up).
+public enum ClassifiedScan: Sendable, Hashable {
+    case command(CounterCommand)
+    case bin(String)
+    case workOrder(String)
+    case badge(String)
+    /// A valid GS1 code; its GTIN names the part.
+    case gs1(GS1ElementString)
+    /// A plain code: a GTIN, part number, other part barcode, or a bin code typed plainly.
+    case code(String)
+    /// A code that cannot be used, with the reason to show.
+    case malformed(String)
+}
+
+/// Classifies scanned text by its form. Pure: no I/O, no catalog.
+public enum ScanClassifier {
+    public static func classify(_ raw: String) -> ClassifiedScan {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return .malformed("空的扫描 / empty scan") }
+        if text.count > 512 { return .malformed("条码过长 / code too long (\(text.count) characters)") }
+        let upper = text.uppercased()
+        if upper.hasPrefix("KD:") {
+            return classifyKioskCode(text, upper: upper)
+        }
+        if GS1ElementString.looksLikeGS1(text) {
+            do {
+                return .gs1(try GS1ElementString.parse(text))
+            } catch {
+                return .malformed(error.description)
+            }
+        }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return .malformed("条码含控制字符 / code contains control characters")
+        }
+        return .code(text)
+    }
+
+    private static func classifyKioskCode(_ text: String, upper: String) -> ClassifiedScan {
+        let payload = String(text.dropFirst(3))
+        let parts = upper.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return .malformed("无法识别的 kioskd 码 / unknown kioskd code: \(text)") }
+        let kind = parts[1].split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+        let value = payload.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            .dropFirst().first.map(String.init) ?? ""
+        switch kind {
+        case "BIN":
+            return value.isEmpty ? .malformed("库位码为空 / bin label without a code") : .bin(value)
+        case "WO":
+            return value.isEmpty ? .malformed("工单码为空 / work order ticket without a number") : .workOrder(value)
+        case "TECH":
+            return value.isEmpty ? .malformed("工号为空 / badge without a number") : .badge(value)
+        case "CMD":
+            return classifyCommand(value.uppercased(), original: text)
+        default:
+            return .malformed("无法识别的 kioskd 码 / unknown kioskd code: \(text)")
+        }
+    }
+
+    private static func classifyCommand(_ command: String, original: String) -> ClassifiedScan {
+        if command.hasPrefix("QTY:") {
+            let n = command.dropFirst(4)
+            guard let q = Int(n), (1...9999).contains(q) else {
+                return .malformed("数量指令无效 / quantity command needs 1…9999: \(original)")
+            }
+            return .command(.quantity(q))
+        }
+        switch command {
+        case "UNDO": return .command(.undo)
+        case "CANCEL": return .command(.cancel)
+        case "CLOSE": return .command(.close)
+        case "CONFIRM": return .command(.confirm)
+        default:
+            if let mode = CounterMode(rawValue: command.lowercased()) { return .command(.mode(mode)) }
+            return .malformed("未知指令 / unknown command: \(original)")
+        }
+    }
+}

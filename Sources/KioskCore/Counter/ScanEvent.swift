@@ -1,0 +1,23 @@
+import Foundation
+
+/// One scan from any source: a HID or serial scanner, a camera frame decoded by zbar, the
+/// command line or a page. Sources merge into one stream of these.
+public struct ScanEvent: Sendable, Hashable {
+    /// Unique per scan; becomes the idempotency key of the movement the scan causes.
+    public var id: UUID
+    /// Which source produced it (e.g. `hid:/dev/input/event3`, `serial:/dev/ttyACM0`, `stdin`).
+    public var source: String
+    /// The text exactly as decoded, control characters (GS) included.
+    public var text: String
+    /// The symbology when the source knows it (`QR-Code`, `CODE-128`, `EAN-13`…).
+    public var symbology: String?
+    public var time: Date
+
+    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date()) {
+        self.id = id
+        self.source = source
+        self.text = text
+        self.symbology = symbology
+        self.time = time
+    }
+}

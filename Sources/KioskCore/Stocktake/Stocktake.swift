@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+
+/// A stocktake (盘点) of one bin or of the whole store.
+///
+/// Open it, scan what is on the shelves, close it to get the variance report (expected vs
+/// counted per part × bin, expected taken at closing), then confirm to post one `count`
+/// movement per line that differs.
+public struct Stocktake: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stocktake"
+
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
+        case open, closed, confirmed
+    }
+
+    public var id: UUID
+    /// The bin counted, or `nil` for the whole store.
+    public var binCode: String?
+    public var status: Status
+    public var openedBy: String
+    public var openedAt: Date
+    public var closedAt: Date?
+    public var confirmedAt: Date?
+
+    public var scopeDescription: String { binCode.map { "库位 \($0)" } ?? "全店 whole store" }
+}
+
+/// One line of a variance report (差异).
+public struct VarianceLine: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stocktake_line"
+    public var stocktakeID: UUID
+    public var partNumber: String
+    public var binCode: String
+    public var expected: Int
+    public var counted: Int
+    /// Counted minus expected: positive is a surplus (盘盈), negative a shortage (盘亏).
+    public var variance: Int { counted - expected }
+}
+
+/// Why a stocktake action was refused.
+public enum StocktakeError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notFound(UUID)
+    case alreadyOpen(UUID, scope: String)
+    case noOpenStocktake
+    case notOpen(UUID, status: Stocktake.Status)
+    case notClosed(UUID, status: Stocktake.Status)
+    case binOutsideScope(bin: String, scope: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "找不到盘点单 \(id) / no stocktake \(id)"
+        case let .alreadyOpen(id, scope): "\(scope) 已有进行中的盘点 \(id)：请先关闭 / a stocktake of \(scope) is already open (\(id)): close it first"
+        case .noOpenStocktake: "没有进行中的盘点：请扫描库位开始盘点 / no open stocktake: scan a bin in count mode to open one"
+        case let .notOpen(id, status): "盘点 \(id) 状态为 \(status.rawValue)，不能再计数 / stocktake \(id) is \(status.rawValue), not open"
+        case let .notClosed(id, status): "盘点 \(id) 状态为 \(status.rawValue)，需先关闭才能确认 / stocktake \(id) is \(status.rawValue): close it before confirming"
+        case let .binOutsideScope(bin, scope): "库位 \(bin) 不在本次盘点范围 (\(scope)) / bin \(bin) is outside this stocktake (\(scope))"
+        }
+    }
+}
+
+/// Opens, counts, closes and confirms stocktakes.
+public struct StocktakeBook: Sendable {
+    let database: KioskDatabase
+
+    public func open(bin: String?, actor: String, at time: Date = Date()) throws -> Stocktake {
+        try database.pool.write { try Self.open(bin: bin, actor: actor, at: time, in: $0) }
+    }
+
+    public func close(_ id: UUID, at time: Date = Date()) throws -> [VarianceLine] {
+        try database.pool.write { try Self.close(id, at: time, in: $0) }
+    }
+
+    public func confirm(_ id: UUID, deviceID: String, actor: String, at time: Date = Date()) throws -> [StockMovement] {
+        try database.pool.write { try Self.confirm(id, deviceID: deviceID, actor: actor, at: time, in: $0) }
+    }
+
+    public func recordCount(stocktake id: UUID, key: UUID = UUID(), partNumber: String, bin: String, quantity: Int, deviceID: String, actor: String, at time: Date = Date()) throws {
+        try database.pool.write {
+            try Self.recordCount(stocktake: id, key: key, partNumber: partNumber, bin: bin, quantity: quantity,
+                                 reverses: nil, deviceID: deviceID, actor: actor, at: time, in: $0)
+        }
+    }
+
+    public func stocktake(_ id: UUID) throws -> Stocktake? {
+        try database.pool.read { try Stocktake.fetchOne($0, key: id) }
+    }
+
+    public func all() throws -> [Stocktake] {
+        try database.pool.read { try Stocktake.order(Column("openedAt").desc).fetchAll($0) }
+    }
+
+    /// The variance lines of a closed or confirmed stocktake.
+    public func report(_ id: UUID) throws -> [VarianceLine] {
+        try database.pool.read {
+            try VarianceLine.filter(Column("stocktakeID") == id).order(Column("binCode"), Column("partNumber")).fetchAll($0)
+        }
+    }
+
+    // MARK: - Inside a caller's transaction
+
+    static func open(bin: String?, actor: String, at time: Date, in db: Database) throws -> Stocktake {
+        if let bin, try !Bin.exists(db, key: bin) { throw StockError.unknownBin(bin) }
+        let open = try Stocktake.filter(Column("status") == Stocktake.Status.open.rawValue).fetchAll(db)
+        if let clash = open.first(where: { $0.binCode == nil || bin == nil || $0.binCode == bin }) {
+            throw StocktakeError.alreadyOpen(clash.id, scope: clash.scopeDescription)
+        }
+        let stocktake = Stocktake(id: UUID(), binCode: bin, status: .open, openedBy: actor, openedAt: time)
+        try stocktake.insert(db)
+        return stocktake
+    }
+
+    /// The open stocktake that covers a bin, if any.
+    static func openStocktake(covering bin: String, in db: Database) throws -> Stocktake? {
+        try Stocktake.filter(Column("status") == Stocktake.Status.open.rawValue)
+            .filter(Column("binCode") == nil || Column("binCode") == bin).fetchOne(db)
+    }
+
+    static func recordCount(stocktake id: UUID, key: UUID, partNumber: String, bin: String, quantity: Int, reverses: UUID?, deviceID: String, actor: String, at time: Date, in db: Database) throws {
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM stocktake_scan WHERE key = ?", arguments: [key]) != nil { return }
+        guard let stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
+        guard stocktake.status == .open else { throw StocktakeError.notOpen(id, status: stocktake.status) }
+        if let scope = stocktake.binCode, scope != bin { throw StocktakeError.binOutsideScope(bin: bin, scope: stocktake.scopeDescription) }
+        guard try Part.exists(db, key: partNumber) else { throw StockError.unknownPart(partNumber) }
+        guard try Bin.exists(db, key: bin) else { throw StockError.unknownBin(bin) }
+        try db.execute(sql: """
+            INSERT INTO stocktake_scan (key, stocktakeID, partNumber, binCode, quantity, reverses, deviceID, actor, recordedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [key, id, partNumber, bin, quantity, reverses, deviceID, actor, time])
+    }
+
+    static func close(_ id: UUID, at time: Date, in db: Database) throws -> [VarianceLine] {
+        guard var stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
+        guard stocktake.status == .open else { throw StocktakeError.notOpen(id, status: stocktake.status) }
+        // Expected: the balances in scope now. Counted: the sum of the count scans.
+        let rows = try Row.fetchAll(db, sql: """
+            WITH expected AS (
+                SELECT partNumber, binCode, quantity FROM stock_balance
+                WHERE quantity != 0 AND (?1 IS NULL OR binCode = ?1)
+            ), counted AS (
+                SELECT partNumber, binCode, SUM(quantity) AS quantity FROM stocktake_scan
+                WHERE stocktakeID = ?2 GROUP BY partNumber, binCode
+            ), keys AS (
+                SELECT partNumber, binCode FROM expected UNION SELECT partNumber, binCode FROM counted
+            )
+            SELECT k.partNumber, k.binCode, COALESCE(e.quantity, 0) AS expected, COALESCE(c.quantity, 0) AS counted
+            FROM keys k
+            LEFT JOIN expected e ON e.partNumber = k.partNumber AND e.binCode = k.binCode
+            LEFT JOIN counted c ON c.partNumber = k.partNumber AND c.binCode = k.binCode
+            ORDER BY k.binCode, k.partNumber
+            """, arguments: [stocktake.binCode, id])
+        var lines: [VarianceLine] = []
+        for row in rows {
+            let line = VarianceLine(stocktakeID: id, partNumber: row["partNumber"], binCode: row["binCode"],
+                                    expected: row["expected"], counted: row["counted"])
+            try line.insert(db)
+            lines.append(line)
+        }
+        stocktake.status = .closed
+        stocktake.closedAt = time
+        try stocktake.update(db)
+        return lines
+    }
+
+    static func confirm(_ id: UUID, deviceID: String, actor: String, at time: Date, in db: Database) throws -> [StockMovement] {
+        guard var stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
+        guard stocktake.status == .closed else { throw StocktakeError.notClosed(id, status: stocktake.status) }
+        let lines = try VarianceLine.filter(Column("stocktakeID") == id).fetchAll(db)
+        var movements: [StockMovement] = []
+        for line in lines where line.variance != 0 {
+            let draft = MovementDraft(
+                kind: .count, partNumber: line.partNumber, quantity: abs(line.variance),
+                fromBin: line.variance < 0 ? line.binCode : nil, toBin: line.variance > 0 ? line.binCode : nil,
+                reason: "盘点 stocktake \(id.uuidString.prefix(8)): expected \(line.expected), counted \(line.counted)",
+                stocktakeID: id, deviceID: deviceID, actor: actor, recordedAt: time)
+            // A count always applies: the shelf is what it is, even if that makes a bin negative
+            // because stock moved after closing.
+            movements.append(try StockLedger.record(draft, allowNegativeStock: true, in: db).movement)
+        }
+        stocktake.status = .confirmed
+        stocktake.confirmedAt = time
+        try stocktake.update(db)
+        return movements
+    }
+}
+
+extension KioskDatabase {
+    /// Stocktakes.
+    public var stocktakes: StocktakeBook { StocktakeBook(database: self) }
+}

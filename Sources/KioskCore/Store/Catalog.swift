@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+
+/// The parts catalog: parts, their barcodes and the bins.
+public struct Catalog: Sendable {
+    let database: KioskDatabase
+
+    /// Inserts or updates a part with its barcodes (replacing the barcodes it had).
+    /// A barcode that already belongs to a different part is refused.
+    public func save(_ part: Part, barcodes: [String]) throws {
+        try database.pool.write { db in
+            if let bin = part.defaultBin, try !Bin.exists(db, key: bin) {
+                try Bin(code: bin).insert(db)
+            }
+            try part.upsert(db)
+            for code in barcodes {
+                let barcode = PartBarcode.normalized(code: code, partNumber: part.partNumber)
+                if let owner = try PartBarcode.fetchOne(db, key: barcode.code), owner.partNumber != part.partNumber {
+                    throw CatalogError.barcodeBelongsToAnotherPart(code: code, owner: owner.partNumber)
+                }
+                try barcode.upsert(db)
+            }
+        }
+    }
+
+    public func save(_ bin: Bin) throws {
+        try database.pool.write { try bin.upsert($0) }
+    }
+
+    public func part(_ partNumber: String) throws -> Part? {
+        try database.pool.read { try Part.fetchOne($0, key: partNumber) }
+    }
+
+    public func parts() throws -> [Part] {
+        try database.pool.read { try Part.order(Column("partNumber")).fetchAll($0) }
+    }
+
+    public func bins() throws -> [Bin] {
+        try database.pool.read { try Bin.order(Column("code")).fetchAll($0) }
+    }
+
+    public func barcodes(of partNumber: String) throws -> [PartBarcode] {
+        try database.pool.read { try PartBarcode.filter(Column("partNumber") == partNumber).fetchAll($0) }
+    }
+
+    /// Finds the part a plain code names: a registered barcode (GTINs compared as GTIN-14),
+    /// then a part number.
+    static func part(forCode code: String, in db: Database) throws -> Part? {
+        let key = GTIN(code)?.gtin14 ?? code
+        if let barcode = try PartBarcode.fetchOne(db, key: key) {
+            return try Part.fetchOne(db, key: barcode.partNumber)
+        }
+        return try Part.fetchOne(db, key: code)
+    }
+}
+
+public enum CatalogError: Error, Sendable, Hashable, CustomStringConvertible {
+    case barcodeBelongsToAnotherPart(code: String, owner: String)
+
+    public var description: String {
+        switch self {
+        case let .barcodeBelongsToAnotherPart(code, owner):
+            "条码 \(code) 已属于配件 \(owner) / barcode \(code) already belongs to part \(owner)"
+        }
+    }
+}
+
+extension KioskDatabase {
+    /// Parts, barcodes and bins.
+    public var catalog: Catalog { Catalog(database: self) }
+}

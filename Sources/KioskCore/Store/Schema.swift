@@ -1,0 +1,109 @@
+import GRDB
+
+/// The schema, as named migrations. Shipped migrations are never edited: add new ones.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-parts-stock") { db in
+            try db.create(table: "bin") { t in
+                t.primaryKey("code", .text)
+                t.column("label", .text).notNull().defaults(to: "")
+            }
+            try db.create(table: "part") { t in
+                t.primaryKey("partNumber", .text)
+                t.column("nameZh", .text).notNull()
+                t.column("nameEn", .text).notNull()
+                t.column("unit", .text).notNull().defaults(to: "个")
+                t.column("safetyStock", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("reorderPoint", .integer).notNull().defaults(to: 0).check { $0 >= 0 }
+                t.column("defaultBin", .text).references("bin", onDelete: .setNull)
+            }
+            try db.create(table: "barcode") { t in
+                t.primaryKey("code", .text)
+                t.column("partNumber", .text).notNull().indexed().references("part", onDelete: .cascade)
+                t.column("symbology", .text).notNull()
+            }
+            try db.create(table: "stock_movement") { t in
+                // The row id is the device's monotonic sequence; AUTOINCREMENT never reuses one.
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("key", .blob).notNull().unique()
+                t.column("kind", .text).notNull()
+                t.column("partNumber", .text).notNull().indexed().references("part")
+                t.column("quantity", .integer).notNull().check { $0 > 0 }
+                t.column("fromBin", .text).references("bin")
+                t.column("toBin", .text).references("bin")
+                t.column("workOrder", .text).indexed()
+                t.column("reason", .text)
+                t.column("reverses", .blob).unique()
+                t.column("stocktakeID", .blob)
+                t.column("scanText", .text)
+                t.column("deviceID", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("recordedAt", .datetime).notNull()
+            }
+            try db.create(table: "stock_balance") { t in
+                t.column("partNumber", .text).notNull().references("part")
+                t.column("binCode", .text).notNull().references("bin")
+                t.column("quantity", .integer).notNull()
+                t.primaryKey(["partNumber", "binCode"])
+            }
+            try db.create(table: "stock_alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("partNumber", .text).notNull().indexed().references("part")
+                t.column("level", .text).notNull()
+                t.column("onHand", .integer).notNull()
+                t.column("threshold", .integer).notNull()
+                t.column("movementKey", .blob).notNull()
+                t.column("raisedAt", .datetime).notNull()
+                t.column("clearedAt", .datetime)
+            }
+            try db.create(table: "stocktake") { t in
+                t.primaryKey("id", .blob)
+                // NULL: the whole store.
+                t.column("binCode", .text).references("bin")
+                t.column("status", .text).notNull()
+                t.column("openedBy", .text).notNull()
+                t.column("openedAt", .datetime).notNull()
+                t.column("closedAt", .datetime)
+                t.column("confirmedAt", .datetime)
+            }
+            try db.create(table: "stocktake_scan") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("key", .blob).notNull().unique()
+                t.column("stocktakeID", .blob).notNull().indexed().references("stocktake")
+                t.column("partNumber", .text).notNull().references("part")
+                t.column("binCode", .text).notNull().references("bin")
+                // Negative for the undo of a count scan.
+                t.column("quantity", .integer).notNull()
+                t.column("reverses", .blob).unique()
+                t.column("deviceID", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("recordedAt", .datetime).notNull()
+            }
+            try db.create(table: "stocktake_line") { t in
+                t.column("stocktakeID", .blob).notNull().references("stocktake")
+                t.column("partNumber", .text).notNull().references("part")
+                t.column("binCode", .text).notNull().references("bin")
+                t.column("expected", .integer).notNull()
+                t.column("counted", .integer).notNull()
+                t.primaryKey(["stocktakeID", "partNumber", "binCode"])
+            }
+            try db.create(table: "counter_session") { t in
+                t.primaryKey("deviceID", .text)
+                t.column("state", .jsonText).notNull()
+            }
+            try db.create(table: "scan_log") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("scanID", .blob).notNull()
+                t.column("source", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("symbology", .text)
+                t.column("scannedAt", .datetime).notNull()
+                t.column("accepted", .boolean).notNull()
+                t.column("message", .text).notNull()
+                t.column("deviceID", .text).notNull()
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+
+/// Moves stock and answers stock questions. Balances are derived from movements: each
+/// movement updates the cached `stock_balance` rows in the same transaction, and
+/// ``checkBalances()`` recomputes them from the movements to find any drift.
+public struct StockLedger: Sendable {
+    let database: KioskDatabase
+
+    /// Records one movement in its own transaction. Recording a key that is already stored
+    /// changes nothing and returns ``MovementOutcome/alreadyRecorded(_:)``.
+    public func record(_ draft: MovementDraft, allowNegativeStock: Bool = false) throws -> MovementOutcome {
+        try database.pool.write { db in
+            try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db)
+        }
+    }
+
+    /// Records a movement inside a transaction the caller owns.
+    public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, in db: Database) throws -> MovementOutcome {
+        if let existing = try StockMovement.filter(Column("key") == draft.key).fetchOne(db) {
+            return .alreadyRecorded(existing)
+        }
+        try draft.validate()
+        guard let part = try Part.fetchOne(db, key: draft.partNumber) else { throw StockError.unknownPart(draft.partNumber) }
+        for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !Bin.exists(db, key: bin) {
+            throw StockError.unknownBin(bin)
+        }
+        if let reversed = draft.reverses,
+           try StockMovement.filter(Column("reverses") == reversed).fetchCount(db) > 0 {
+            throw StockError.alreadyReversed(reversed.uuidString)
+        }
+        let before = try onHand(of: draft.partNumber, in: db)
+        var movement = StockMovement(draft)
+        for (bin, delta) in movement.deltas {
+            let current = try Int.fetchOne(db, sql: "SELECT quantity FROM stock_balance WHERE partNumber = ? AND binCode = ?",
+                                           arguments: [draft.partNumber, bin]) ?? 0
+            if delta < 0, current + delta < 0, !allowNegativeStock {
+                throw StockError.insufficientStock(partNumber: draft.partNumber, bin: bin, onHand: current, requested: -delta)
+            }
+            try db.execute(sql: """
+                INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
+                ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = quantity + excluded.quantity
+                """, arguments: [draft.partNumber, bin, delta])
+        }
+        try movement.insert(db)
+        let after = try onHand(of: draft.partNumber, in: db)
+        let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, in: db)
+        return .recorded(movement, alerts: alerts)
+    }
+
+    static func updateAlerts(for part: Part, from before: Int, to after: Int, movement: StockMovement, in db: Database) throws -> [StockAlert] {
+        guard before != after else { return [] }
+        let standing = try StockAlert.filter(Column("partNumber") == part.partNumber && Column("clearedAt") == nil).fetchAll(db)
+        for var alert in standing where StockAlert.clears(alert.level, part: part, onHand: after) {
+            alert.clearedAt = movement.recordedAt
+            try alert.update(db)
+        }
+        var raised: [StockAlert] = []
+        for level in StockAlert.crossings(of: part, from: before, to: after)
+        where !standing.contains(where: { $0.level == level && $0.clearedAt == nil }) {
+            var alert = StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: after,
+                                   threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
+                                   movementKey: movement.key, raisedAt: movement.recordedAt, clearedAt: nil)
+            try alert.insert(db)
+            raised.append(alert)
+        }
+        return raised
+    }
+
+    /// A part's total on hand across all bins.
+    public static func onHand(of partNumber: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = ?", arguments: [partNumber]) ?? 0
+    }
+
+    /// Balances by part × bin, leaving out zero rows; filter by part or by bin.
+    public func balances(partNumber: String? = nil, bin: String? = nil) throws -> [StockBalance] {
+        try database.pool.read { db in
+            var request = StockBalance.filter(Column("quantity") != 0)
+            if let partNumber { request = request.filter(Column("partNumber") == partNumber) }
+            if let bin { request = request.filter(Column("binCode") == bin) }
+            return try request.order(Column("partNumber"), Column("binCode")).fetchAll(db)
+        }
+    }
+
+    /// Movements, newest first.
+    public func movements(partNumber: String? = nil, bin: String? = nil, workOrder: String? = nil, limit: Int = 50) throws -> [StockMovement] {
+        try database.pool.read { db in
+            var request = StockMovement.all()
+            if let partNumber { request = request.filter(Column("partNumber") == partNumber) }
+            if let bin { request = request.filter(Column("fromBin") == bin || Column("toBin") == bin) }
+            if let workOrder { request = request.filter(Column("workOrder") == workOrder) }
+            return try request.order(Column("seq").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Alerts still standing (not cleared), oldest first.
+    public func standingAlerts() throws -> [StockAlert] {
+        try database.pool.read { db in
+            try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// A difference between the cached balance and the sum of the movements.
+    public struct Drift: Sendable, Hashable, CustomStringConvertible {
+        public var partNumber: String
+        public var binCode: String
+        public var cached: Int
+        public var fromMovements: Int
+        public var description: String {
+            "\(partNumber) @ \(binCode): cached \(cached), movements say \(fromMovements)"
+        }
+    }
+
+    /// Recomputes every balance from the movements and lists where the cache disagrees.
+    /// With `repair`, rewrites the cache from the movements in the same transaction.
+    public func checkBalances(repair: Bool = false) throws -> [Drift] {
+        try database.pool.write { db in
+            let sql = """
+                WITH deltas AS (
+                    SELECT partNumber, toBin AS binCode, quantity AS delta FROM stock_movement WHERE toBin IS NOT NULL
+                    UNION ALL
+                    SELECT partNumber, fromBin, -quantity FROM stock_movement WHERE fromBin IS NOT NULL
+                ), derived AS (
+                    SELECT partNumber, binCode, SUM(delta) AS quantity FROM deltas GROUP BY partNumber, binCode
+                ), keys AS (
+                    SELECT partNumber, binCode FROM derived UNION SELECT partNumber, binCode FROM stock_balance
+                )
+                SELECT k.partNumber, k.binCode,
+                       COALESCE(b.quantity, 0) AS cached, COALESCE(d.quantity, 0) AS fromMovements
+                FROM keys k
+                LEFT JOIN derived d ON d.partNumber = k.partNumber AND d.binCode = k.binCode
+                LEFT JOIN stock_balance b ON b.partNumber = k.partNumber AND b.binCode = k.binCode
+                WHERE COALESCE(b.quantity, 0) != COALESCE(d.quantity, 0)
+                ORDER BY k.partNumber, k.binCode
+                """
+            let drifts = try Row.fetchAll(db, sql: sql).map {
+                Drift(partNumber: $0["partNumber"], binCode: $0["binCode"], cached: $0["cached"], fromMovements: $0["fromMovements"])
+            }
+            if repair {
+                for drift in drifts {
+                    try db.execute(sql: """
+                        INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
+                        ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = excluded.quantity
+                        """, arguments: [drift.partNumber, drift.binCode, drift.fromMovements])
+                }
+            }
+            return drifts
+        }
+    }
+}
