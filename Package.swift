@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
@@ -23,6 +24,14 @@ let package = Package(
             pkgConfig: "zbar",
             providers: [.apt(["libzbar-dev"])]
         ),
+        // libpng (Debian's libpng-dev), to read PNG images for `scan-image`.
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
+        // The kernel's evdev structs and ioctls (linux/input.h), for HID scanners.
+        .systemLibrary(name: "CLinuxInput"),
         // Domain types, the scan classifier, counter sessions and the GRDB store. No devices, no sockets.
         .target(
             name: "KioskCore",
@@ -37,6 +46,8 @@ let package = Package(
             dependencies: [
                 "KioskCore",
                 "CZBar",
+                "CPNG",
+                "CLinuxInput",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -51,6 +62,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),

@@ -5,22 +5,12 @@ import GRDB
 public struct Catalog: Sendable {
     let database: KioskDatabase
 
-    /// Inserts or updates a part with its barcodes (replacing the barcodes it had).
+    /// Inserts or updates one part with its barcodes (replacing the barcodes it had).
     /// A barcode that already belongs to a different part is refused.
     public func save(_ part: Part, barcodes: [String]) throws {
-        try database.pool.write { db in
-            if let bin = part.defaultBin, try !Bin.exists(db, key: bin) {
-                try Bin(code: bin).insert(db)
-            }
-            try part.upsert(db)
-            for code in barcodes {
-                let barcode = PartBarcode.normalized(code: code, partNumber: part.partNumber)
-                if let owner = try PartBarcode.fetchOne(db, key: barcode.code), owner.partNumber != part.partNumber {
-                    throw CatalogError.barcodeBelongsToAnotherPart(code: code, owner: owner.partNumber)
-                }
-                try barcode.upsert(db)
-            }
-        }
+        var one = PartsImport.empty
+        one.rows = [PartsImport.Row(part: part, barcodes: barcodes)]
+        try importParts(one)
     }
 
     public func save(_ bin: Bin) throws {

@@ -1,0 +1,4 @@
+#ifndef KIOSKD_CPNG_SHIM_H
+#define KIOSKD_CPNG_SHIM_H
+#include <png.h>
+#endif

@@ -1,0 +1,97 @@
+/// Translates Linux evdev key codes (US layout, as keyboard-wedge scanners send) to text,
+/// and assembles keystrokes into scans. Pure: no device, no clock of its own.
+public struct HIDScanAssembler: Sendable {
+    /// A scan ends at Enter (or keypad Enter) or Tab; a pause longer than this between keys
+    /// also ends it (for scanners set up without a suffix) and starts a new one.
+    public var interKeyTimeout: Duration
+
+    private var buffer = ""
+    private var leftShift = false, rightShift = false, control = false, capsLock = false
+    private var lastKeyAt: Duration?
+
+    public init(interKeyTimeout: Duration = .milliseconds(50)) {
+        self.interKeyTimeout = interKeyTimeout
+    }
+
+    /// Key codes from `linux/input-event-codes.h`.
+    public enum Key {
+        public static let enter: UInt16 = 28, kpEnter: UInt16 = 96, tab: UInt16 = 15
+        public static let leftShift: UInt16 = 42, rightShift: UInt16 = 54
+        public static let leftCtrl: UInt16 = 29, rightCtrl: UInt16 = 97, capsLock: UInt16 = 58
+        public static let backspace: UInt16 = 14
+    }
+
+    /// Feeds one `EV_KEY` event (`value`: 1 press, 0 release, 2 auto-repeat) at a monotonic
+    /// time. Returns the scans it completes (at most two: one ended by a pause, one by Enter).
+    public mutating func feed(code: UInt16, value: Int32, at time: Duration) -> [String] {
+        var completed: [String] = []
+        switch code {
+        case Key.leftShift: leftShift = value != 0; return []
+        case Key.rightShift: rightShift = value != 0; return []
+        case Key.leftCtrl, Key.rightCtrl: control = value != 0; return []
+        default: break
+        }
+        guard value == 1 else { return [] } // act on presses; ignore releases and auto-repeat
+        if let last = lastKeyAt, time - last > interKeyTimeout, let scan = takeBuffer() {
+            completed.append(scan)
+        }
+        lastKeyAt = time
+        switch code {
+        case Key.enter, Key.kpEnter, Key.tab:
+            if let scan = takeBuffer() { completed.append(scan) }
+        case Key.capsLock:
+            capsLock.toggle()
+        case Key.backspace:
+            if !buffer.isEmpty { buffer.removeLast() }
+        default:
+            if control, code == 27 { buffer.append("\u{1D}") } // Ctrl+] is GS (FNC1) on wedge scanners
+            else if let ch = Self.character(code: code, shift: leftShift || rightShift, capsLock: capsLock) {
+                buffer.append(ch)
+            }
+        }
+        return completed
+    }
+
+    /// Ends a scan that has had no key for longer than the timeout (call it from a poll
+    /// timeout); `nil` when there is nothing pending or the pause is still short.
+    public mutating func flush(at time: Duration) -> String? {
+        guard let last = lastKeyAt, time - last > interKeyTimeout else { return nil }
+        return takeBuffer()
+    }
+
+    private mutating func takeBuffer() -> String? {
+        defer { buffer = "" }
+        return buffer.isEmpty ? nil : buffer
+    }
+
+    /// The character a key gives on a US keyboard, or `nil` for keys that give none.
+    public static func character(code: UInt16, shift: Bool, capsLock: Bool = false) -> Character? {
+        if let letter = letters[code] {
+            let upper = shift != capsLock
+            return upper ? Character(letter.uppercased()) : letter
+        }
+        if let pair = symbols[code] { return shift ? pair.1 : pair.0 }
+        return keypad[code]
+    }
+
+    private static let letters: [UInt16: Character] = {
+        var map: [UInt16: Character] = [:]
+        for (i, ch) in "qwertyuiop".enumerated() { map[UInt16(16 + i)] = ch }
+        for (i, ch) in "asdfghjkl".enumerated() { map[UInt16(30 + i)] = ch }
+        for (i, ch) in "zxcvbnm".enumerated() { map[UInt16(44 + i)] = ch }
+        return map
+    }()
+
+    private static let symbols: [UInt16: (Character, Character)] = [
+        2: ("1", "!"), 3: ("2", "@"), 4: ("3", "#"), 5: ("4", "$"), 6: ("5", "%"),
+        7: ("6", "^"), 8: ("7", "&"), 9: ("8", "*"), 10: ("9", "("), 11: ("0", ")"),
+        12: ("-", "_"), 13: ("=", "+"), 26: ("[", "{"), 27: ("]", "}"), 39: (";", ":"),
+        40: ("'", "\""), 41: ("`", "~"), 43: ("\\", "|"), 51: (",", "<"), 52: (".", ">"),
+        53: ("/", "?"), 57: (" ", " "),
+    ]
+
+    private static let keypad: [UInt16: Character] = [
+        71: "7", 72: "8", 73: "9", 74: "-", 75: "4", 76: "5", 77: "6", 78: "+",
+        79: "1", 80: "2", 81: "3", 82: "0", 83: ".", 55: "*", 98: "/",
+    ]
+}

@@ -1,0 +1,58 @@
+import Foundation
+import KioskCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Where scans are delivered: every source yields into one stream.
+public typealias ScanSink = @Sendable (ScanEvent) -> Void
+
+/// The state of a scan source, for health and the counter page.
+public enum ScanSourceStatus: Sendable, Hashable, CustomStringConvertible {
+    case starting
+    case connected(String)
+    /// The device is missing or failed; the source keeps retrying.
+    case waiting(String)
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .starting: "starting"
+        case .connected(let d): "connected \(d)"
+        case .waiting(let why): "waiting: \(why)"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// A long-running source of scans (a `Service`), with a status others can read.
+public protocol ScanSource: Service {
+    /// The name scans from this source carry (`ScanEvent.source`).
+    var name: String { get }
+    var status: ScanSourceStatus { get }
+}
+
+/// Shared, thread-safe status cell for sources whose loop runs on its own thread.
+final class StatusCell: Sendable {
+    private let value = Mutex<ScanSourceStatus>(.starting)
+    var current: ScanSourceStatus { value.withLock { $0 } }
+    func set(_ status: ScanSourceStatus, logger: Logger) {
+        let changed = value.withLock { old -> Bool in
+            defer { old = status }
+            return old != status
+        }
+        if changed { logger.info("scanner status", metadata: ["status": "\(status)"]) }
+    }
+}
+
+/// The merged stream of scans from every source.
+public struct ScanStream: Sendable {
+    public let events: AsyncStream<ScanEvent>
+    public let sink: ScanSink
+
+    public init(bufferingNewest limit: Int = 1024) {
+        let (stream, continuation) = AsyncStream<ScanEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
+        events = stream
+        sink = { continuation.yield($0) }
+    }
+}

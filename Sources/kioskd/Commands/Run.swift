@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+import Logging
+import Scanner
+import ServiceLifecycle
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: scanner sources feed the parts counter until SIGTERM or SIGINT.")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let config = try store.loadConfig()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "kioskd")
+        let database = try KioskDatabase.open(at: config.databasePath)
+        logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
+        for problem in config.deviceProblems() { logger.warning("\(problem)") }
+
+        let stream = ScanStream()
+        var windows: [String: Duration] = [:]
+        var sources: [any ScanSource] = []
+        for s in config.scanners {
+            let sourceLogger = Logger(label: "kioskd.scanner")
+            let source: any ScanSource = switch s.kind {
+            case .hid:
+                EvdevScanner(device: s.path.map { .path($0) } ?? .name(s.deviceName!),
+                             interKeyTimeout: .milliseconds(s.interKeyTimeoutMilliseconds), sink: stream.sink, logger: sourceLogger)
+            case .serial:
+                SerialScanner(path: s.path!, baud: s.baud, sink: stream.sink, logger: sourceLogger)
+            case .fifo:
+                LineScanner(input: .fifo(path: s.path!), sink: stream.sink, logger: sourceLogger)
+            case .stdin:
+                LineScanner(input: .standardInput, sink: stream.sink, logger: sourceLogger)
+            }
+            windows[source.name] = .milliseconds(s.duplicateWindowMilliseconds)
+            sources.append(source)
+            logger.info("scanner source", metadata: ["name": "\(source.name)"])
+        }
+        let counter = Counter(database: database, deviceID: config.deviceID,
+                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor))
+        let counterService = CounterService(counter: counter, scans: stream.events, duplicates: DuplicateFilter(windows: windows),
+                                            indicators: [LogIndicator(logger: logger)], logger: logger)
+        // A scanner source that ends (stdin at EOF) must not stop the daemon; the counter ending does.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
+            + [.init(service: counterService)]
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
+        let group = ServiceGroup(configuration: groupConfig)
+        logger.info("kioskd ready", metadata: ["device": "\(config.deviceID)"])
+        try await group.run()
+        logger.info("kioskd stopped")
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check a config file: syntax, unknown keys, types, and whether the devices it names exist.",
+        discussion: "Exits 0 when the config is usable and every device is present, 1 on an error, 6 when a device is missing.")
+
+    @Option(name: .long, help: "The config file to check (default: /etc/kioskd/kioskd.toml, else the embedded default).")
+    var config: String?
+
+    func run() async throws {
+        let loaded: KioskConfig
+        do { loaded = try KioskConfig.load(path: config) } catch { throw Refused(error.description) }
+        print("config: \(loaded.origin)")
+        print("device.id = \(loaded.deviceID)")
+        print("device.data_dir = \(loaded.dataDirectory)")
+        print("counter.allow_negative_stock = \(loaded.allowNegativeStock)")
+        for s in loaded.scanners {
+            print("\(s.keyPath): \(s.kind.rawValue) \(s.path ?? s.deviceName ?? "")")
+        }
+        let problems = loaded.deviceProblems()
+        for p in problems { print("problem: \(p)") }
+        if problems.isEmpty { print("配置可用 config OK") } else { throw ExitCode(6) }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+
+@main
+struct Kioskd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kioskd",
+        abstract: "kioskd — 4S 店车间现场守护进程 / the shop-floor daemon of a car dealership.",
+        discussion: """
+            Runs the parts counter: scans move stock durably in a local SQLite file, with feedback \
+            after every commit. Without --config (and without /etc/kioskd/kioskd.toml) kioskd uses \
+            its embedded default: data in ./kioskd-data, scans from standard input and a FIFO.
+            """,
+        subcommands: [
+            Run.self, Scan.self, ScanImage.self, Parts.self, Bins.self, StockCommand.self,
+            Movements.self, StocktakeCommand.self, Alerts.self, CheckConfig.self,
+        ]
+    )
+}
+
+/// Options every command that touches the store takes.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The config file (default: /etc/kioskd/kioskd.toml if present, else the embedded default).")
+    var config: String?
+
+    @Option(name: .long, help: "Overrides device.data_dir: where kioskd.sqlite lives.")
+    var dataDir: String?
+
+    func loadConfig() throws -> KioskConfig {
+        do {
+            var config = try KioskConfig.load(path: config)
+            if let dataDir { config.dataDirectory = dataDir }
+            return config
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func openDatabase() throws -> (KioskConfig, KioskDatabase) {
+        let config = try loadConfig()
+        return (config, try KioskDatabase.open(at: config.databasePath))
+    }
+}
+
+/// A refusal to show to the person at the device, with a non-zero exit status.
+struct Refused: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+extension Refused: LocalizedError {
+    var errorDescription: String? { description }
+}
+
+/// Exit with a message on stderr and a status (ArgumentParser prints thrown errors this way too).
+func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    return ExitCode(code)
+}
