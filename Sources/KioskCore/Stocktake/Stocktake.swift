@@ -146,6 +146,7 @@ public struct StocktakeBook: Sendable {
             FROM keys k
             LEFT JOIN expected e ON e.partNumber = k.partNumber AND e.binCode = k.binCode
             LEFT JOIN counted c ON c.partNumber = k.partNumber AND c.binCode = k.binCode
+            WHERE COALESCE(e.quantity, 0) != 0 OR COALESCE(c.quantity, 0) != 0
             ORDER BY k.binCode, k.partNumber
             """, arguments: [stocktake.binCode, id])
         var lines: [VarianceLine] = []

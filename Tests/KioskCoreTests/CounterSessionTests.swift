@@ -1,0 +1,91 @@
+import Testing
+@testable import KioskCore
+
+@Suite("Scan classification and the counter session (pure)")
+struct CounterSessionTests {
+    @Test("kioskd's own codes, GS1 codes and plain codes are told apart", arguments: [
+        ("KD:CMD:RECEIVE", ClassifiedScan.command(.mode(.receive))),
+        ("kd:cmd:issue", .command(.mode(.issue))),
+        ("KD:CMD:QTY:12", .command(.quantity(12))),
+        ("KD:CMD:UNDO", .command(.undo)),
+        ("KD:BIN:A-01-03", .bin("A-01-03")),
+        ("KD:WO:WO2026-0001", .workOrder("WO2026-0001")),
+        ("KD:TECH:T007", .badge("T007")),
+        ("6901234567892", .code("6901234567892")),
+        ("15400-RTA-003", .code("15400-RTA-003")),
+    ])
+    func classify(text: String, expected: ClassifiedScan) {
+        #expect(ScanClassifier.classify(text) == expected)
+    }
+
+    @Test("bad kioskd codes are malformed, with a reason", arguments: ["KD:CMD:QTY:0", "KD:CMD:QTY:x", "KD:CMD:FLY", "KD:BIN:", "KD:ZZ:1", "", "AB\u{7}C"])
+    func malformed(text: String) {
+        guard case .malformed(let reason) = ScanClassifier.classify(text) else {
+            Issue.record("\(text) should be malformed")
+            return
+        }
+        #expect(!reason.isEmpty)
+    }
+
+    let filter = Part(partNumber: "P1", nameZh: "滤芯", nameEn: "Filter", defaultBin: "A-01")
+    let bolt = Part(partNumber: "P2", nameZh: "螺栓", nameEn: "Bolt")
+
+    @Test("receive: the scanned bin, else the part's default bin; quantity once")
+    func receive() {
+        var session = CounterSession()
+        (session, _) = session.handle(.command(.mode(.receive)))
+        (session, _) = session.handle(.command(.quantity(6)))
+        let (afterFirst, first) = session.handle(.part(filter, codeQuantity: nil))
+        #expect(first == .move(kind: .receive, part: filter, quantity: 6, fromBin: nil, toBin: "A-01", workOrder: nil))
+        let (_, second) = afterFirst.handle(.part(filter, codeQuantity: nil))
+        #expect(second == .move(kind: .receive, part: filter, quantity: 1, fromBin: nil, toBin: "A-01", workOrder: nil))
+        let (unchanged, refused) = afterFirst.handle(.part(bolt, codeQuantity: nil))
+        guard case .reject = refused else { Issue.record("a part without bin needs a bin scan"); return }
+        #expect(unchanged == afterFirst)
+    }
+
+    @Test("issue needs a work order; transfer needs a source and a destination bin")
+    func issueAndTransfer() {
+        var session = CounterSession()
+        (session, _) = session.handle(.command(.mode(.issue)))
+        guard case .reject = session.handle(.part(filter, codeQuantity: nil)).1 else { Issue.record("needs a work order"); return }
+        (session, _) = session.handle(.workOrder("WO-9"))
+        #expect(session.handle(.part(filter, codeQuantity: 2)).1
+                == .move(kind: .issue, part: filter, quantity: 2, fromBin: "A-01", toBin: nil, workOrder: "WO-9"))
+
+        (session, _) = session.handle(.command(.mode(.transfer)))
+        guard case .reject = session.handle(.part(filter, codeQuantity: nil)).1 else { Issue.record("needs bins"); return }
+        (session, _) = session.handle(.bin("A-01"))
+        guard case .reject = session.handle(.bin("A-01")).1 else { Issue.record("same bin twice"); return }
+        (session, _) = session.handle(.bin("B-02"))
+        #expect(session.handle(.part(bolt, codeQuantity: nil)).1
+                == .move(kind: .transfer, part: bolt, quantity: 1, fromBin: "A-01", toBin: "B-02", workOrder: nil))
+        (session, _) = session.handle(.bin("C-03"))
+        #expect(session.bin == "C-03" && session.targetBin == nil, "a third bin starts a new pair")
+    }
+
+    @Test("undo pops the newest entry; cancel keeps only the badge")
+    func undoAndCancel() throws {
+        var session = CounterSession()
+        let a = UUID(), b = UUID()
+        session.pushUndo(.movement(a))
+        session.pushUndo(.movement(b))
+        let (afterUndo, action) = session.handle(.command(.undo))
+        #expect(action == .undo(.movement(b)))
+        #expect(afterUndo.undoStack == [.movement(a)])
+        (session, _) = session.handle(.badge("T1"))
+        (session, _) = session.handle(.bin("A-01"))
+        (session, _) = session.handle(.command(.cancel))
+        #expect(session.bin == nil && session.mode == .lookup && session.badge == "T1" && session.undoStack.isEmpty)
+        guard case .reject = session.handle(.command(.undo)).1 else { Issue.record("nothing to undo"); return }
+    }
+
+    @Test("the undo stack keeps only the newest entries")
+    func undoDepth() {
+        var session = CounterSession()
+        for _ in 0..<30 { session.pushUndo(.movement(UUID())) }
+        #expect(session.undoStack.count == CounterSession.undoDepth)
+    }
+}
+
+import Foundation

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import Testing
+@testable import KioskCore
+
+@Suite("The parts counter: scans to durable movements")
+struct CounterTests {
+    func scan(_ counter: Counter, _ texts: String...) throws -> [ScanFeedback] {
+        try texts.map { try counter.handle(ScanEvent(source: "test", text: $0)) }
+    }
+
+    @Test("a clerk receives by EAN-13, issues by GS1-128 to a work order, and undoes")
+    func receiveIssueUndo() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        let received = try scan(counter, "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892")
+        #expect(received.allSatisfy { $0.accepted })
+        #expect(received.last?.movement?.quantity == 10)
+        let issued = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "]C10109501101530003\u{1D}3702")
+        #expect(issued.last?.movement?.kind == .issue)
+        #expect(issued.last?.movement?.quantity == 2, "AI 37 carries the quantity")
+        #expect(issued.last?.movement?.workOrder == "WO-1")
+        let undone = try scan(counter, "KD:CMD:UNDO")
+        #expect(undone[0].movement?.kind == .reversal)
+        #expect(try store.database.stock.balances().first?.quantity == 10)
+        #expect(try store.database.stock.checkBalances().isEmpty)
+    }
+
+    @Test("a refused scan changes nothing but is logged with its reason")
+    func refusal() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01")
+        let before = try counter.session()
+        let feedback = try scan(counter, "6901234567892")[0]
+        #expect(!feedback.accepted)
+        #expect(feedback.message.contains("not enough stock"))
+        #expect(try counter.session() == before)
+        #expect(try store.database.stock.movements().isEmpty)
+        let logged = try store.database.pool.read { try Row.fetchAll($0, sql: "SELECT accepted, message FROM scan_log ORDER BY seq") }
+        #expect(logged.count == 4)
+        #expect(logged.last?["accepted"] == false)
+        let unknown = try scan(counter, "9999999999", "KD:BIN:NOPE")
+        #expect(unknown.allSatisfy { !$0.accepted })
+    }
+
+    @Test("the same scan delivered twice is applied once")
+    func duplicateScanID() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        _ = try scan(counter, "KD:CMD:RECEIVE")
+        let event = ScanEvent(source: "test", text: "6901234567892")
+        let first = try counter.handle(event)
+        let again = try counter.handle(event)
+        #expect(first.accepted && !first.duplicate)
+        #expect(again.duplicate && again.movement?.key == event.id)
+        #expect(try store.database.stock.movements().count == 1)
+    }
+
+    @Test("the session lives in the store: a new process carries on")
+    func sessionSurvivesRestart() throws {
+        let store = try TemporaryStore()
+        _ = try scan(Counter(database: store.database, deviceID: "counter-1"), "KD:CMD:RETURN", "KD:BIN:A-02", "KD:WO:WO-7")
+        let reopened = try KioskDatabase.open(at: store.database.path)
+        let feedback = try scan(Counter(database: reopened, deviceID: "counter-1"), "4006381333931")[0]
+        #expect(feedback.movement?.kind == .return && feedback.movement?.toBin == "A-02" && feedback.movement?.workOrder == "WO-7")
+        #expect(try Counter(database: reopened, deviceID: "counter-2").session().mode == .lookup, "sessions are per device")
+    }
+
+    @Test("counting a bin by scanning, closing and confirming, with an undone count scan")
+    func countByScanning() throws {
+        let store = try TemporaryStore()
+        _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-01"))
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        let opened = try scan(counter, "KD:CMD:COUNT", "KD:BIN:A-01", "6901234567892", "6901234567892", "4006381333931", "KD:CMD:UNDO")
+        #expect(opened.allSatisfy { $0.accepted }, "\(opened.map(\.message))")
+        let closed = try scan(counter, "KD:CMD:CLOSE")[0]
+        #expect(closed.variance.map { "\($0.partNumber):\($0.expected)→\($0.counted)" } == ["15400-RTA-003:3→2"])
+        #expect(try scan(counter, "KD:CMD:CONFIRM")[0].accepted)
+        #expect(try store.database.stock.balances(bin: "A-01").map(\.quantity) == [2])
+        #expect(try store.database.stock.movements().first?.kind == .count)
+    }
+
+    @Test("look-up mode shows stock and moves nothing")
+    func lookup() throws {
+        let store = try TemporaryStore()
+        _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-02"))
+        let feedback = try scan(Counter(database: store.database, deviceID: "c"), "15400-RTA-003")[0]
+        #expect(feedback.accepted && feedback.movement == nil && feedback.message.contains("A-02:3"))
+    }
+}

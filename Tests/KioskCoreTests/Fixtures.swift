@@ -1,0 +1,30 @@
+import Foundation
+@testable import KioskCore
+
+/// A store in a fresh temporary directory, with two bins and two parts, deleted at the end.
+final class TemporaryStore {
+    let directory: URL
+    let database: KioskDatabase
+
+    init(seeded: Bool = true) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-test-\(UUID().uuidString)")
+        database = try KioskDatabase.open(at: directory.appendingPathComponent("kioskd.sqlite").path)
+        if seeded {
+            try database.catalog.save(Bin(code: "A-01", label: "滤清器货架"))
+            try database.catalog.save(Bin(code: "A-02"))
+            try database.catalog.save(Part(partNumber: "15400-RTA-003", nameZh: "机油滤清器", nameEn: "Oil filter",
+                                           safetyStock: 5, reorderPoint: 8, defaultBin: "A-01"),
+                                      barcodes: ["6901234567892", "09501101530003"])
+            try database.catalog.save(Part(partNumber: "08798-9036", nameZh: "机油", nameEn: "Engine oil", unit: "瓶"),
+                                      barcodes: ["4006381333931"])
+        }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func draft(_ kind: MovementKind, _ quantity: Int, part: String = "15400-RTA-003", from: String? = nil, to: String? = nil,
+               workOrder: String? = nil, reason: String? = nil, key: UUID = UUID()) -> MovementDraft {
+        MovementDraft(key: key, kind: kind, partNumber: part, quantity: quantity, fromBin: from, toBin: to,
+                      workOrder: workOrder, reason: reason, deviceID: "counter-test", actor: "tester")
+    }
+}
