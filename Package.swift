@@ -30,8 +30,9 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
-        // The kernel's evdev structs and ioctls (linux/input.h), for HID scanners.
-        .systemLibrary(name: "CLinuxInput"),
+        // Kernel device interfaces Swift cannot call directly: evdev ioctls for HID scanners,
+        // and a pseudo-terminal pair for testing serial scanners on a real tty.
+        .systemLibrary(name: "CLinuxDevices"),
         // Domain types, the scan classifier, counter sessions and the GRDB store. No devices, no sockets.
         .target(
             name: "KioskCore",
@@ -47,7 +48,7 @@ let package = Package(
                 "KioskCore",
                 "CZBar",
                 "CPNG",
-                "CLinuxInput",
+                "CLinuxDevices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -66,7 +67,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
-        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore"]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
         .testTarget(name: "kioskdTests", dependencies: ["KioskCore"]),
     ]
 )

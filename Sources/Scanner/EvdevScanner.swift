@@ -1,4 +1,4 @@
-import CLinuxInput
+import CLinuxDevices
 import Foundation
 import KioskCore
 import Logging

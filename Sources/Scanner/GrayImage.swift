@@ -117,3 +117,10 @@ extension GrayImage {
         return GrayImage(width: width, height: height, pixels: pixels)
     }
 }
+
+extension GrayImage {
+    /// The image as a binary PGM (P5) file, for saving camera frames and test images.
+    public var pgm: [UInt8] {
+        Array("P5\n\(width) \(height)\n255\n".utf8) + pixels
+    }
+}

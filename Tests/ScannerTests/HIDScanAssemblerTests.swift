@@ -1,0 +1,94 @@
+import Testing
+@testable import Scanner
+
+@Suite("Keyboard-wedge key codes to scans")
+struct HIDScanAssemblerTests {
+    /// Key presses as a wedge scanner sends them: press and release, shift around capitals.
+    func type(_ text: String, into assembler: inout HIDScanAssembler, startingAt start: Duration = .zero,
+              gap: Duration = .milliseconds(2), end: UInt16? = HIDScanAssembler.Key.enter) -> [String] {
+        var time = start
+        var scans: [String] = []
+        func key(_ code: UInt16, _ value: Int32) {
+            scans += assembler.feed(code: code, value: value, at: time)
+        }
+        for ch in text {
+            let (code, shift) = Self.keyFor(ch)
+            if shift { key(HIDScanAssembler.Key.leftShift, 1) }
+            key(code, 1)
+            key(code, 0)
+            if shift { key(HIDScanAssembler.Key.leftShift, 0) }
+            time += gap
+        }
+        if let end { key(end, 1); key(end, 0) }
+        return scans
+    }
+
+    static func keyFor(_ ch: Character) -> (UInt16, Bool) {
+        for code in UInt16(1)...UInt16(99) {
+            if HIDScanAssembler.character(code: code, shift: false) == ch { return (code, false) }
+            if HIDScanAssembler.character(code: code, shift: true) == ch { return (code, true) }
+        }
+        fatalError("no key for \(ch)")
+    }
+
+    @Test("letters, digits and shifted symbols come out as typed; Enter ends the scan")
+    func shiftedCharacters() {
+        var assembler = HIDScanAssembler()
+        #expect(type("KD:BIN:A-01", into: &assembler) == ["KD:BIN:A-01"])
+        #expect(type("Ab!@#$%^&*()_+{}|:\"<>?~", into: &assembler) == ["Ab!@#$%^&*()_+{}|:\"<>?~"])
+    }
+
+    @Test("Tab ends a scan too, and keypad digits and keypad Enter work")
+    func tabAndKeypad() {
+        var assembler = HIDScanAssembler()
+        #expect(type("6901234567892", into: &assembler, end: HIDScanAssembler.Key.tab) == ["6901234567892"])
+        var scans: [String] = []
+        for (i, code) in [UInt16(79), 80, 81, 96].enumerated() {
+            scans += assembler.feed(code: code, value: 1, at: .milliseconds(100 + i))
+        }
+        #expect(scans == ["123"])
+    }
+
+    @Test("a pause longer than the inter-key timeout splits two codes")
+    func interKeyTimeout() {
+        var assembler = HIDScanAssembler(interKeyTimeout: .milliseconds(50))
+        let first = type("ABC", into: &assembler, end: nil)
+        #expect(first.isEmpty)
+        let second = type("XYZ", into: &assembler, startingAt: .milliseconds(500))
+        #expect(second == ["ABC", "XYZ"])
+        _ = type("LATE", into: &assembler, startingAt: .seconds(2), end: nil)
+        #expect(assembler.flush(at: .seconds(2) + .milliseconds(20)) == nil, "still within the timeout")
+        #expect(assembler.flush(at: .seconds(3)) == "LATE")
+    }
+
+    @Test("Ctrl+] gives GS (FNC1), so GS1 codes survive a wedge scanner; caps lock inverts shift")
+    func controlAndCapsLock() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        scans += assembler.feed(code: HIDScanAssembler.Key.leftCtrl, value: 1, at: .zero)
+        scans += assembler.feed(code: 27, value: 1, at: .zero)
+        scans += assembler.feed(code: HIDScanAssembler.Key.leftCtrl, value: 0, at: .zero)
+        scans += assembler.feed(code: HIDScanAssembler.Key.capsLock, value: 1, at: .zero)
+        scans += assembler.feed(code: 30, value: 1, at: .zero)            // a → A
+        scans += assembler.feed(code: HIDScanAssembler.Key.leftShift, value: 1, at: .zero)
+        scans += assembler.feed(code: 30, value: 1, at: .zero)            // shift+a with caps → a
+        scans += assembler.feed(code: 30, value: 2, at: .zero)            // auto-repeat is ignored
+        scans += assembler.feed(code: HIDScanAssembler.Key.enter, value: 1, at: .zero)
+        #expect(scans == ["\u{1D}Aa"])
+    }
+}
+
+@Suite("Duplicate windows per source")
+struct DuplicateFilterTests {
+    @Test("a camera's window drops the same code seen again; handhelds keep every scan")
+    func windows() {
+        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
+        let seen = [
+            ("camera", "A", Duration.zero), ("camera", "A", .milliseconds(500)),
+            ("camera", "A", .milliseconds(2400)), // still in view: the window slides
+            ("camera", "B", .seconds(3)), ("camera", "A", .seconds(6)),
+            ("hid", "A", .zero), ("hid", "A", .milliseconds(10)),
+        ].map { filter.admit(source: $0.0, text: $0.1, at: $0.2) }
+        #expect(seen == [true, false, false, true, true, true, true])
+    }
+}
