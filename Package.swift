@@ -68,6 +68,6 @@ let package = Package(
         ),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
-        .testTarget(name: "kioskdTests", dependencies: ["KioskCore"]),
+        .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

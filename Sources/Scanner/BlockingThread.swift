@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Set once to ask a blocking loop on its own thread to return.
@@ -9,9 +10,15 @@ final class StopFlag: Sendable {
 }
 
 /// Runs a blocking device loop on a thread of its own (never on the few threads of the
-/// concurrency pool: a 2-core board has two) until it returns or the task is cancelled.
-/// The loop must check the flag at least every poll timeout.
+/// concurrency pool: a 2-core board has two) until it returns, the task is cancelled, or
+/// graceful shutdown begins. The loop must check the flag at least every poll timeout.
 func runOnDedicatedThread(name: String, _ body: @escaping @Sendable (StopFlag) -> Void) async {
+    try? await cancelWhenGracefulShutdown {
+        await runUntilCancelled(name: name, body)
+    }
+}
+
+private func runUntilCancelled(name: String, _ body: @escaping @Sendable (StopFlag) -> Void) async {
     let flag = StopFlag()
     await withTaskCancellationHandler {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -35,7 +35,7 @@ struct Run: AsyncParsableCommand {
             case .serial:
                 SerialScanner(path: s.path!, baud: s.baud, sink: stream.sink, logger: sourceLogger)
             case .fifo:
-                LineScanner(input: .fifo(path: s.path!), sink: stream.sink, logger: sourceLogger)
+                LineScanner(input: .fifo(path: config.fifoPath(of: s)), sink: stream.sink, logger: sourceLogger)
             case .stdin:
                 LineScanner(input: .standardInput, sink: stream.sink, logger: sourceLogger)
             }
@@ -77,7 +77,7 @@ struct CheckConfig: AsyncParsableCommand {
         print("device.data_dir = \(loaded.dataDirectory)")
         print("counter.allow_negative_stock = \(loaded.allowNegativeStock)")
         for s in loaded.scanners {
-            print("\(s.keyPath): \(s.kind.rawValue) \(s.path ?? s.deviceName ?? "")")
+            print("\(s.keyPath): \(s.kind.rawValue) \(s.kind == .fifo ? loaded.fifoPath(of: s) : s.path ?? s.deviceName ?? "")")
         }
         let problems = loaded.deviceProblems()
         for p in problems { print("problem: \(p)") }

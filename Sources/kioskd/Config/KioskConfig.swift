@@ -9,7 +9,7 @@ struct KioskConfig: Sendable, Hashable {
     struct ScannerConfig: Sendable, Hashable {
         enum Kind: String, Sendable, CaseIterable { case hid, serial, fifo, stdin }
         var kind: Kind
-        /// hid: device path; serial: tty path; fifo: FIFO path.
+        /// hid: device path; serial: tty path; fifo: FIFO path (default `<data_dir>/scan.fifo`).
         var path: String?
         /// hid: match the device by name instead of path.
         var deviceName: String?
@@ -32,6 +32,11 @@ struct KioskConfig: Sendable, Hashable {
 
     var databasePath: String { (dataDirectory as NSString).appendingPathComponent("kioskd.sqlite") }
 
+    /// The FIFO a `fifo` scanner reads: its own path, or `scan.fifo` in the data directory.
+    func fifoPath(of scanner: ScannerConfig) -> String {
+        scanner.path ?? (dataDirectory as NSString).appendingPathComponent("scan.fifo")
+    }
+
     /// No file: data in `$STATE_DIRECTORY` (under systemd) or `./kioskd-data`, the host name
     /// as device id, and a simulated scanner: standard input plus a FIFO in the data directory.
     static func embeddedDefault(environment: [String: String] = ProcessInfo.processInfo.environment) -> KioskConfig {
@@ -42,7 +47,7 @@ struct KioskConfig: Sendable, Hashable {
             dataDirectory: dataDirectory,
             scanners: [
                 ScannerConfig(kind: .stdin, keyPath: "scanners[0]"),
-                ScannerConfig(kind: .fifo, path: dataDirectory + "/scan.fifo", keyPath: "scanners[1]"),
+                ScannerConfig(kind: .fifo, keyPath: "scanners[1]"),
             ],
             origin: "embedded default")
     }
@@ -113,8 +118,6 @@ struct KioskConfig: Sendable, Hashable {
                     throw .missing("\(at).path", "the device path (/dev/input/by-id/…) or \(at).name (part of the device name)")
                 case .serial where s.path == nil:
                     throw .missing("\(at).path", "the serial port, e.g. /dev/ttyACM0")
-                case .fifo where s.path == nil:
-                    s.path = config.dataDirectory + "/scan.fifo"
                 case .serial where !SerialScanner.supportedBaudRates.contains(s.baud):
                     throw .invalid("\(at).baud", "\(s.baud) is not one of \(SerialScanner.supportedBaudRates.map(String.init).joined(separator: ", "))")
                 default: break

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@Suite("Config checking and the daemon")
+struct ConfigAndDaemonTests {
+    @Test("config errors name the key and what to do", arguments: [
+        ("[device]\nid = \"c1\"\ncolour = \"red\"\n", "unknown key device.colour"),
+        ("[counter]\nallow_negative_stock = \"yes\"\n", "counter.allow_negative_stock: expected boolean"),
+        ("[[scanners]]\nkind = \"hid\"\n", "missing scanners[0].path"),
+        ("[[scanners]]\nkind = \"laser\"\n", "scanners[0].kind: \"laser\" is not one of"),
+        ("[[scanners]]\nkind = \"serial\"\npath = \"/dev/ttyS0\"\nbaud = 1234\n", "scanners[0].baud: 1234"),
+        ("[log]\nlevel = \"loud\"\n", "log.level"),
+        ("[device\nid=1", "TOML syntax error"),
+    ])
+    func configErrors(toml: String, message: String) throws {
+        let cli = try CLI()
+        let result = try cli.run(["check-config", "--config", cli.write("k.toml", toml)])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("a missing scanner device is reported by its key, with exit status 6")
+    func missingDevice() throws {
+        let cli = try CLI()
+        let toml = "[[scanners]]\nkind = \"serial\"\npath = \"/dev/ttyACM-not-here\"\n"
+        let result = try cli.run(["check-config", "--config", cli.write("k.toml", toml)])
+        #expect(result.status == 6)
+        #expect(result.stdout.contains("scanners[0].path: /dev/ttyACM-not-here 不存在 does not exist"))
+    }
+
+    @Test("the shipped example config parses")
+    func exampleConfig() throws {
+        let cli = try CLI()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/kioskd.example.toml").path
+        let result = try cli.run(["check-config", "--config", example])
+        #expect(result.status == 0 || result.status == 6, "\(result.stderr)")
+        #expect(result.stdout.contains("device.id = counter-1"))
+    }
+
+    @Test("the daemon on the embedded default takes scans from stdin and a FIFO, and stops on SIGTERM")
+    func daemon() async throws {
+        let cli = try CLI()
+        _ = try cli.store("parts", "import", cli.write("parts.csv", "part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "--data-dir", cli.dataDir]
+        process.currentDirectoryURL = cli.directory
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data("KD:CMD:RECEIVE\nP1\n".utf8))
+        let fifo = cli.dataDir + "/scan.fifo"
+        let deadline = ContinuousClock.now + .seconds(20)
+        while access(fifo, F_OK) != 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let fd = open(fifo, O_WRONLY)
+        try #require(fd >= 0)
+        _ = "KD:CMD:QTY:4\nP1\n".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        var onHand = ""
+        while ContinuousClock.now < deadline {
+            onHand = try cli.store("stock", "--part", "P1").stdout
+            if onHand.contains("P1\tA-01\t5") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(onHand.contains("P1\tA-01\t5"), "1 from stdin + 4 from the FIFO")
+        try input.fileHandleForWriting.close() // stdin at EOF must not stop the daemon
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(process.isRunning)
+        process.terminate()
+        process.waitUntilExit()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(log.contains("kioskd stopped"))
+        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("OK ✓ 入库 P1 刹车片 ×4"))
+    }
+}

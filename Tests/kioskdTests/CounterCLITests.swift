@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@Suite("The parts counter end to end through the kioskd command line")
+struct CounterCLITests {
+    let partsCSV = """
+        part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point
+        15400-RTA-003,机油滤清器,Oil filter,个,6901234567892|09501101530003,A-01,5,8
+        08798-9036,"机油 0W-20, 4L","Engine oil 0W-20, 4L",瓶,4006381333931,A-02,2,3
+
+        """
+
+    @Test("import parts, scan in, scan out to a work order, see stock, movements and alerts")
+    func tour() throws {
+        let cli = try CLI()
+        let imported = try cli.store("parts", "import", cli.write("parts.csv", partsCSV))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("2 parts, 3 barcodes, 2 new bins"))
+
+        let scanIn = try cli.store("scan", "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892")
+        #expect(scanIn.status == 0)
+        #expect(scanIn.lines.last?.hasPrefix("OK ✓ 入库 15400-RTA-003") == true, "\(scanIn.stdout)")
+
+        let scanOut = try cli.store("scan", "KD:CMD:ISSUE", "KD:WO:WO2026-0001", "KD:CMD:QTY:3", "(01)09501101530003(10)LOT7")
+        #expect(scanOut.status == 0, "\(scanOut.stdout)")
+        #expect(scanOut.stdout.contains("到达补货点"), "7 on hand is at the reorder point 8")
+
+        let refused = try cli.store("scan", "KD:CMD:QTY:50", "6901234567892")
+        #expect(refused.status == 3)
+        #expect(refused.lines.last?.hasPrefix("REJECTED 库存不足") == true)
+
+        let stock = try cli.store("stock", "--part", "15400-RTA-003")
+        #expect(stock.lines.contains("15400-RTA-003\tA-01\t7"))
+        let movements = try cli.store("movements", "--work-order", "WO2026-0001")
+        #expect(movements.lines.count == 2 && movements.lines[1].contains("\tissue\t15400-RTA-003\t3\tA-01\t"))
+        #expect(try cli.store("alerts").stdout.contains("15400-RTA-003"))
+        #expect(try cli.store("stock", "check").status == 0)
+        let unknownPart = try cli.store("stock", "--part", "NOPE")
+        #expect(unknownPart.status != 0 && unknownPart.stderr.contains("unknown part NOPE"))
+    }
+
+    @Test("a scan repeated with the same key is applied once")
+    func idempotentKey() throws {
+        let cli = try CLI()
+        _ = try cli.store("parts", "import", cli.write("parts.csv", partsCSV))
+        _ = try cli.store("scan", "KD:CMD:RECEIVE")
+        let key = UUID().uuidString
+        #expect(try cli.store("scan", "--key", key, "4006381333931").lines == ["OK ✓ 入库 08798-9036 机油 0W-20, 4L ×1 A-02，现有 1 / receive Engine oil 0W-20, 4L ×1, on hand 1"])
+        #expect(try cli.store("scan", "--key", key, "4006381333931").stdout.hasPrefix("= 已处理 already done"))
+        #expect(try cli.store("stock").lines.contains("08798-9036\tA-02\t1"))
+        #expect(try cli.store("scan", "--key", "not-a-uuid", "x").stderr.contains("--key must be a UUID"))
+    }
+
+    @Test("a CSV with bad rows is refused whole, naming line and column")
+    func badImport() throws {
+        let cli = try CLI()
+        let csv = "part_number,name_zh,name_en,safety_stock\nP1,甲,A,3\nP2,乙,,x\n"
+        let result = try cli.store("parts", "import", cli.write("bad.csv", csv))
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("line 3, 列 column name_en"))
+        #expect(result.stderr.contains("line 3, 列 column safety_stock"))
+        #expect(try cli.store("parts", "list").stdout.isEmpty, "nothing was written")
+    }
+
+    @Test("a stocktake through the CLI: open, count by scanning, close with variance, confirm")
+    func stocktake() throws {
+        let cli = try CLI()
+        _ = try cli.store("parts", "import", cli.write("parts.csv", partsCSV))
+        _ = try cli.store("scan", "KD:CMD:RECEIVE", "KD:CMD:QTY:4", "4006381333931")
+        let opened = try cli.store("stocktake", "open", "--bin", "A-02")
+        let id = try #require(opened.stdout.split(separator: " ").dropFirst(2).first.map(String.init))
+        #expect(try cli.store("scan", "KD:CMD:COUNT", "KD:BIN:A-02", "KD:CMD:QTY:5", "4006381333931").status == 0)
+        let closed = try cli.store("stocktake", "close", id)
+        #expect(closed.lines.contains("A-02\t08798-9036\t4\t5\t+1"), "\(closed.stdout) \(closed.stderr)")
+        #expect(try cli.store("stocktake", "confirm", id).stdout.contains("1 adjustments"))
+        #expect(try cli.store("stock").lines.contains("08798-9036\tA-02\t5"))
+        #expect(try cli.store("stocktake", "confirm", id).status != 0)
+    }
+
+    @Test("scan-image prints every symbol of a PNG made by qrencode")
+    func scanImage() throws {
+        let cli = try CLI()
+        let png = cli.directory.appendingPathComponent("ticket.png").path
+        let qrencode = Process()
+        qrencode.executableURL = URL(fileURLWithPath: "/usr/bin/qrencode")
+        qrencode.arguments = ["-o", png, "KD:WO:WO2026-0001"]
+        try qrencode.run()
+        qrencode.waitUntilExit()
+        let result = try cli.run(["scan-image", png])
+        #expect(result.stdout == "\(png)\tQR-Code\tKD:WO:WO2026-0001\n")
+        let missing = try cli.run(["scan-image", "/nonexistent.pgm"])
+        #expect(missing.status != 0 && missing.stderr.contains("cannot read image /nonexistent.pgm"))
+    }
+}
