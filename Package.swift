@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskd-bench", targets: ["kioskd-bench"]),
         .library(name: "KioskCore", targets: ["KioskCore"]),
         .library(name: "Scanner", targets: ["Scanner"]),
     ],
@@ -66,6 +67,10 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
+        // The plain SQLite C API, as the benchmark's baseline.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Benchmarks, side by side with their baselines in one run; kept out of the test suite.
+        .executableTarget(name: "kioskd-bench", dependencies: ["KioskCore", "CSQLite"]),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),

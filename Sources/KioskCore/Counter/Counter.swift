@@ -1,6 +1,14 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
+
+/// The last session text a counter saw, with its decoded value.
+final class SessionCache: Sendable {
+    let value: Mutex<(json: String, session: CounterSession)?>
+    init(_ initial: (json: String, session: CounterSession)?) { value = Mutex(initial) }
+    func withLock<R>(_ body: (inout (json: String, session: CounterSession)?) -> R) -> R { value.withLock { body(&$0) } }
+}
 
 /// What the clerk is told after a scan: accepted or rejected with the reason. Produced only
 /// after the scan's transaction has committed, so an accepted scan is already durable.
@@ -46,6 +54,8 @@ public struct Counter: Sendable {
     let database: KioskDatabase
     public let deviceID: String
     public let options: Options
+    /// The last session text seen with its decoded value, shared by copies of this counter.
+    private let sessionCache = SessionCache(nil)
 
     public init(database: KioskDatabase, deviceID: String, options: Options = Options()) {
         self.database = database
@@ -62,7 +72,7 @@ public struct Counter: Sendable {
     /// failure of the store itself (disk full, corruption) throws.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
         try database.pool.write { db in
-            if let done = try Row.fetchOne(db, sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?", arguments: [scan.id]) {
+            if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
                 let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
                 return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
                                     alerts: [], variance: [], duplicate: true, session: try loadSession(in: db))
@@ -83,10 +93,10 @@ public struct Counter: Sendable {
             } catch let refusal as any ScanRefusal {
                 feedback = rejected(feedback, session, refusal.description)
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [scan.id, scan.source, scan.text, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
+                """).execute(arguments: [scan.id, scan.source, scan.text, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
             return feedback
         }
     }
@@ -183,7 +193,7 @@ public struct Counter: Sendable {
         case .badge(let b): return .badge(b)
         case .malformed(let reason): return .malformed(reason)
         case .bin(let code):
-            return try Bin.exists(db, key: code) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
+            return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
         case .gs1(let gs1):
             guard let gtin = gs1.gtin else {
                 return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")
@@ -194,24 +204,30 @@ public struct Counter: Sendable {
             return .part(part, codeQuantity: gs1.count)
         case .code(let text):
             if let part = try Catalog.part(forCode: text, in: db) { return .part(part, codeQuantity: nil) }
-            if try Bin.exists(db, key: text) { return .bin(text) }
+            if try StockLedger.binExists(text, in: db) { return .bin(text) }
             return .unknown(text)
         }
     }
 
     private func loadSession(in db: Database) throws -> CounterSession {
-        guard let json = try String.fetchOne(db, sql: "SELECT state FROM counter_session WHERE deviceID = ?", arguments: [deviceID]) else {
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
             return CounterSession()
         }
-        return try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+        // The text is usually what this counter wrote last: skip decoding it again.
+        if let cached = sessionCache.withLock({ $0 }), cached.json == json { return cached.session }
+        let session = try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+        sessionCache.withLock { $0 = (json, session) }
+        return session
     }
 
     private func saveSession(_ session: CounterSession, in db: Database) throws {
         let json = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO counter_session (deviceID, state) VALUES (?, ?)
             ON CONFLICT (deviceID) DO UPDATE SET state = excluded.state
-            """, arguments: [deviceID, json])
+            """).execute(arguments: [deviceID, json])
+        // Cached only once the transaction commits; a rolled-back session must not be served.
+        db.afterNextTransaction { [sessionCache] _ in sessionCache.withLock { $0 = (json, session) } }
     }
 }
 

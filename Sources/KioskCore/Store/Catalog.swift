@@ -37,10 +37,8 @@ public struct Catalog: Sendable {
     /// then a part number.
     static func part(forCode code: String, in db: Database) throws -> Part? {
         let key = GTIN(code)?.gtin14 ?? code
-        if let barcode = try PartBarcode.fetchOne(db, key: key) {
-            return try Part.fetchOne(db, key: barcode.partNumber)
-        }
-        return try Part.fetchOne(db, key: code)
+        let sql = "SELECT part.* FROM part LEFT JOIN barcode ON barcode.partNumber = part.partNumber AND barcode.code = ?1 WHERE barcode.code = ?1 OR part.partNumber = ?2 ORDER BY barcode.code IS NULL LIMIT 1"
+        return try Part.fetchOne(db.cachedStatement(sql: sql), arguments: [key, code])
     }
 }
 

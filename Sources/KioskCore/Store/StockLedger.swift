@@ -16,41 +16,52 @@ public struct StockLedger: Sendable {
     }
 
     /// Records a movement inside a transaction the caller owns.
+    ///
+    /// This is the scan path: every statement is a cached prepared statement, so SQLite
+    /// parses (and GRDB authorizes) each one once per connection, not once per scan.
     public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, in db: Database) throws -> MovementOutcome {
-        if let existing = try StockMovement.filter(Column("key") == draft.key).fetchOne(db) {
+        if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
             return .alreadyRecorded(existing)
         }
         try draft.validate()
-        guard let part = try Part.fetchOne(db, key: draft.partNumber) else { throw StockError.unknownPart(draft.partNumber) }
-        for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !Bin.exists(db, key: bin) {
+        guard let part = try Part.fetchOne(db.cachedStatement(sql: "SELECT * FROM part WHERE partNumber = ?"), arguments: [draft.partNumber]) else {
+            throw StockError.unknownPart(draft.partNumber)
+        }
+        for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !binExists(bin, in: db) {
             throw StockError.unknownBin(bin)
         }
         if let reversed = draft.reverses,
-           try StockMovement.filter(Column("reverses") == reversed).fetchCount(db) > 0 {
+           try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
             throw StockError.alreadyReversed(reversed.uuidString)
         }
         let before = try onHand(of: draft.partNumber, in: db)
         var movement = StockMovement(draft)
+        let balance = try db.cachedStatement(sql: "SELECT quantity FROM stock_balance WHERE partNumber = ? AND binCode = ?")
+        let addToBalance = try db.cachedStatement(sql: """
+            INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
+            ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = quantity + excluded.quantity
+            """)
         for (bin, delta) in movement.deltas {
-            let current = try Int.fetchOne(db, sql: "SELECT quantity FROM stock_balance WHERE partNumber = ? AND binCode = ?",
-                                           arguments: [draft.partNumber, bin]) ?? 0
+            let current = try Int.fetchOne(balance, arguments: [draft.partNumber, bin]) ?? 0
             if delta < 0, current + delta < 0, !allowNegativeStock {
                 throw StockError.insufficientStock(partNumber: draft.partNumber, bin: bin, onHand: current, requested: -delta)
             }
-            try db.execute(sql: """
-                INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
-                ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = quantity + excluded.quantity
-                """, arguments: [draft.partNumber, bin, delta])
+            try addToBalance.execute(arguments: [draft.partNumber, bin, delta])
         }
         try movement.insert(db)
-        let after = try onHand(of: draft.partNumber, in: db)
+        let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, in: db)
         return .recorded(movement, alerts: alerts)
     }
 
+    static func binExists(_ code: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM bin WHERE code = ?)"), arguments: [code]) ?? false
+    }
+
     static func updateAlerts(for part: Part, from before: Int, to after: Int, movement: StockMovement, in db: Database) throws -> [StockAlert] {
-        guard before != after else { return [] }
-        let standing = try StockAlert.filter(Column("partNumber") == part.partNumber && Column("clearedAt") == nil).fetchAll(db)
+        guard before != after, part.safetyStock > 0 || part.reorderPoint > 0 else { return [] }
+        let standing = try StockAlert.fetchAll(db.cachedStatement(sql: "SELECT * FROM stock_alert WHERE partNumber = ? AND clearedAt IS NULL"),
+                                               arguments: [part.partNumber])
         for var alert in standing where StockAlert.clears(alert.level, part: part, onHand: after) {
             alert.clearedAt = movement.recordedAt
             try alert.update(db)
@@ -69,7 +80,8 @@ public struct StockLedger: Sendable {
 
     /// A part's total on hand across all bins.
     public static func onHand(of partNumber: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = ?", arguments: [partNumber]) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = ?"),
+                         arguments: [partNumber]) ?? 0
     }
 
     /// Balances by part × bin, leaving out zero rows; filter by part or by bin.

@@ -1,0 +1,126 @@
+// kioskd-bench: scan-to-durable-commit through KioskCore, side by side with a plain sqlite3
+// C-API insert-and-commit loop on the same filesystem with the same pragmas (WAL,
+// synchronous=FULL, foreign keys on). Rounds alternate between the three so that a noisy,
+// shared machine slows all of them alike; the figures that matter are the ratios.
+//
+//   swift run -c release kioskd-bench [--movements N] [--rounds R] [--dir DIR]
+import CSQLite
+import Foundation
+import KioskCore
+
+struct Options {
+    var movements = 1000
+    var rounds = 5
+    var directory = FileManager.default.temporaryDirectory.path
+
+    init(_ arguments: [String]) {
+        var it = arguments.dropFirst().makeIterator()
+        while let arg = it.next() {
+            switch arg {
+            case "--movements": movements = Int(it.next() ?? "") ?? movements
+            case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
+            case "--dir": directory = it.next() ?? directory
+            default:
+                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR]\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+/// Latencies in nanoseconds.
+struct Samples {
+    var values: [UInt64] = []
+    mutating func time(_ body: () throws -> Void) rethrows {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        values.append(DispatchTime.now().uptimeNanoseconds - start)
+    }
+    func percentile(_ p: Double) -> Double {
+        let sorted = values.sorted()
+        return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
+    }
+    var perSecond: Double { Double(values.count) / (Double(values.reduce(0, +)) / 1e9) }
+}
+
+/// The baseline: one INSERT and one COMMIT per movement through the C API.
+final class PlainSQLite {
+    var db: OpaquePointer?
+    var insert: OpaquePointer?
+
+    init(path: String) {
+        precondition(sqlite3_open(path, &db) == SQLITE_OK)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"] {
+            precondition(sqlite3_exec(db, pragma, nil, nil, nil) == SQLITE_OK)
+        }
+        let schema = """
+            CREATE TABLE movement (seq INTEGER PRIMARY KEY AUTOINCREMENT, key BLOB NOT NULL UNIQUE, kind TEXT NOT NULL,
+              partNumber TEXT NOT NULL, quantity INTEGER NOT NULL, fromBin TEXT, toBin TEXT, workOrder TEXT,
+              scanText TEXT, deviceID TEXT NOT NULL, actor TEXT NOT NULL, recordedAt REAL NOT NULL)
+            """
+        precondition(sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK)
+        precondition(sqlite3_prepare_v2(db, "INSERT INTO movement (key, kind, partNumber, quantity, toBin, scanText, deviceID, actor, recordedAt) VALUES (?, 'receive', '15400-RTA-003', 1, 'A-01', '6901234567892', 'bench', 'clerk', ?)", -1, &insert, nil) == SQLITE_OK)
+    }
+
+    func commitOne() {
+        var uuid = UUID().uuid
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        precondition(sqlite3_exec(db, "BEGIN IMMEDIATE", nil, nil, nil) == SQLITE_OK)
+        _ = withUnsafeBytes(of: &uuid) { sqlite3_bind_blob(insert, 1, $0.baseAddress, 16, transient) }
+        sqlite3_bind_double(insert, 2, Date().timeIntervalSince1970)
+        precondition(sqlite3_step(insert) == SQLITE_DONE)
+        sqlite3_reset(insert)
+        precondition(sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK)
+    }
+
+    deinit {
+        sqlite3_finalize(insert)
+        sqlite3_close(db)
+    }
+}
+
+let options = Options(CommandLine.arguments)
+let scratch = URL(fileURLWithPath: options.directory).appendingPathComponent("kioskd-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+let plain = PlainSQLite(path: scratch.appendingPathComponent("plain.sqlite").path)
+let store = try KioskDatabase.open(at: scratch.appendingPathComponent("ledger.sqlite").path)
+let counterStore = try KioskDatabase.open(at: scratch.appendingPathComponent("counter.sqlite").path)
+for database in [store, counterStore] {
+    try database.catalog.save(Bin(code: "A-01"))
+    try database.catalog.save(Part(partNumber: "15400-RTA-003", nameZh: "机油滤清器", nameEn: "Oil filter", safetyStock: 5, reorderPoint: 8, defaultBin: "A-01"),
+                              barcodes: ["6901234567892"])
+}
+let counter = Counter(database: counterStore, deviceID: "bench")
+_ = try counter.handle(ScanEvent(source: "bench", text: "KD:CMD:RECEIVE"))
+_ = try counter.handle(ScanEvent(source: "bench", text: "KD:BIN:A-01"))
+
+var baseline = Samples(), ledger = Samples(), scans = Samples()
+for _ in 0..<options.rounds {
+    for _ in 0..<options.movements { baseline.time { plain.commitOne() } }
+    for _ in 0..<options.movements {
+        try ledger.time {
+            _ = try store.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 1, toBin: "A-01",
+                                                     scanText: "6901234567892", deviceID: "bench", actor: "clerk"))
+        }
+    }
+    for _ in 0..<options.movements {
+        try scans.time {
+            let feedback = try counter.handle(ScanEvent(source: "bench", text: "6901234567892"))
+            precondition(feedback.accepted && feedback.movement != nil)
+        }
+    }
+}
+let drift = try store.stock.checkBalances() + counterStore.stock.checkBalances()
+precondition(drift.isEmpty, "balances drifted: \(drift)")
+
+func row(_ name: String, _ s: Samples, baseline: Samples) -> String {
+    String(format: "| %@ | %.0f | %.0f | %.0f | %.2f |", name, s.perSecond, s.percentile(0.5), s.percentile(0.99), s.perSecond / baseline.perSecond)
+}
+print("Durable commit per movement (WAL, synchronous=FULL), \(options.rounds) rounds × \(options.movements) movements each, interleaved, in \(options.directory)")
+print("| path | movements/s | p50 µs | p99 µs | ratio to baseline |")
+print("|---|---|---|---|---|")
+print(row("plain sqlite3 C API: INSERT + COMMIT", baseline, baseline: baseline))
+print(row("KioskCore StockLedger.record (movement + balance + alerts)", ledger, baseline: baseline))
+print(row("KioskCore Counter.handle: scan → classify → movement → feedback", scans, baseline: baseline))
