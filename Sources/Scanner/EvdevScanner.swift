@@ -94,8 +94,18 @@ public struct EvdevScanner: ScanSource {
                 return
             }
             let now = monotonicNow()
-            for event in events.prefix(n / size) where event.type == 1 /* EV_KEY */ {
-                for scan in assembler.feed(code: event.code, value: event.value, at: now) { emit(scan) }
+            for event in events.prefix(n / size) {
+                switch (event.type, event.code) {
+                case (1, _): // EV_KEY
+                    logger.trace("key", metadata: ["code": "\(event.code)", "value": "\(event.value)"])
+                    for scan in assembler.feed(code: event.code, value: event.value, at: now) { emit(scan) }
+                case (0, 3): // EV_SYN / SYN_DROPPED: the kernel's buffer for us overflowed
+                    assembler.eventsDropped()
+                    logger.warning("扫描丢失，请重新扫描 / scan lost (the reader fell behind and the kernel dropped keys): scan again",
+                                   metadata: ["device": "\(path)"])
+                default:
+                    continue
+                }
             }
         }
     }

@@ -8,6 +8,9 @@ public struct HIDScanAssembler: Sendable {
     private var buffer = ""
     private var leftShift = false, rightShift = false, control = false, capsLock = false
     private var lastKeyAt: Duration?
+    /// Set when the kernel dropped events: the scan in progress is incomplete and is thrown
+    /// away up to its Enter, never delivered with characters missing.
+    private var discarding = false
 
     public init(interKeyTimeout: Duration = .milliseconds(50)) {
         self.interKeyTimeout = interKeyTimeout
@@ -32,13 +35,23 @@ public struct HIDScanAssembler: Sendable {
         default: break
         }
         guard value == 1 else { return [] } // act on presses; ignore releases and auto-repeat
-        if let last = lastKeyAt, time - last > interKeyTimeout, let scan = takeBuffer() {
-            completed.append(scan)
+        if let last = lastKeyAt, time - last > interKeyTimeout {
+            if discarding {
+                discarding = false
+                buffer = ""
+            } else if let scan = takeBuffer() {
+                completed.append(scan)
+            }
         }
         lastKeyAt = time
         switch code {
         case Key.enter, Key.kpEnter, Key.tab:
-            if let scan = takeBuffer() { completed.append(scan) }
+            if discarding {
+                discarding = false
+                buffer = ""
+            } else if let scan = takeBuffer() {
+                completed.append(scan)
+            }
         case Key.capsLock:
             capsLock.toggle()
         case Key.backspace:
@@ -52,10 +65,24 @@ public struct HIDScanAssembler: Sendable {
         return completed
     }
 
+    /// The kernel dropped events (`SYN_DROPPED`: the reader fell behind and the device's
+    /// buffer overflowed). The scan in progress has lost characters: drop it, and drop what
+    /// follows up to the next Enter or pause. The clerk must rescan.
+    public mutating func eventsDropped() {
+        buffer = ""
+        discarding = true
+        leftShift = false; rightShift = false; control = false
+    }
+
     /// Ends a scan that has had no key for longer than the timeout (call it from a poll
     /// timeout); `nil` when there is nothing pending or the pause is still short.
     public mutating func flush(at time: Duration) -> String? {
         guard let last = lastKeyAt, time - last > interKeyTimeout else { return nil }
+        if discarding {
+            discarding = false
+            buffer = ""
+            return nil
+        }
         return takeBuffer()
     }
 

@@ -92,3 +92,17 @@ struct DuplicateFilterTests {
         #expect(seen == [true, false, false, true, true, true, true])
     }
 }
+
+@Suite("Dropped events")
+struct DroppedEventsTests {
+    @Test("after SYN_DROPPED the incomplete scan is thrown away up to its Enter; the next scan is whole")
+    func dropped() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        for code: UInt16 in [37, 32] { scans += assembler.feed(code: code, value: 1, at: .zero) } // "kd"
+        assembler.eventsDropped()
+        for code: UInt16 in [18, 23, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .zero) } // "ei" ⏎
+        for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .zero) }  // "12" ⏎
+        #expect(scans == ["12"])
+    }
+}
