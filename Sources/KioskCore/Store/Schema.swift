@@ -32,15 +32,20 @@ enum Schema {
                 t.column("quantity", .integer).notNull().check { $0 > 0 }
                 t.column("fromBin", .text).references("bin")
                 t.column("toBin", .text).references("bin")
-                t.column("workOrder", .text).indexed()
+                t.column("workOrder", .text)
                 t.column("reason", .text)
-                t.column("reverses", .blob).unique()
+                t.column("reverses", .blob)
                 t.column("stocktakeID", .blob)
                 t.column("scanText", .text)
                 t.column("deviceID", .text).notNull()
                 t.column("actor", .text).notNull()
                 t.column("recordedAt", .datetime).notNull()
             }
+            // Partial indexes: a receive (no work order, reverses nothing) writes no page of them.
+            try db.create(index: "stock_movement_workOrder", on: "stock_movement", columns: ["workOrder"],
+                          condition: Column("workOrder") != nil)
+            try db.create(index: "stock_movement_reverses", on: "stock_movement", columns: ["reverses"],
+                          options: .unique, condition: Column("reverses") != nil)
             try db.create(table: "stock_balance") { t in
                 t.column("partNumber", .text).notNull().references("part")
                 t.column("binCode", .text).notNull().references("bin")
@@ -94,7 +99,8 @@ enum Schema {
             }
             try db.create(table: "scan_log") { t in
                 t.autoIncrementedPrimaryKey("seq")
-                t.column("scanID", .blob).notNull()
+                // Unique: a scan delivered twice is answered from its first row, never applied again.
+                t.column("scanID", .blob).notNull().unique()
                 t.column("source", .text).notNull()
                 t.column("text", .text).notNull()
                 t.column("symbology", .text)
