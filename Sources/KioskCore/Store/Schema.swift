@@ -110,6 +110,66 @@ enum Schema {
                 t.column("deviceID", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-workshop") { db in
+            try db.create(table: "technician") { t in
+                t.primaryKey("badge", .text)
+                t.column("name", .text).notNull()
+            }
+            try db.create(table: "work_order") { t in
+                t.primaryKey("ticketCode", .text)
+                t.column("publicToken", .text).notNull().unique()
+                t.column("plate", .text).notNull()
+                t.column("vin", .text).notNull().indexed()
+                t.column("customerPhone", .text).notNull()
+                t.column("services", .jsonText).notNull()
+                t.column("promisedAt", .datetime)
+                t.column("bay", .text).indexed()
+                t.column("state", .text).notNull()
+                t.column("stateSince", .datetime).notNull()
+                t.column("openedAt", .datetime).notNull()
+            }
+            try db.create(table: "job_transition") { t in
+                t.primaryKey("id", .blob)
+                t.column("ticketCode", .text).notNull().indexed().references("work_order")
+                t.column("fromState", .text)
+                t.column("toState", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("bay", .text)
+                t.column("at", .datetime).notNull()
+                t.column("reason", .text)
+            }
+            try db.create(table: "job_clock") { t in
+                t.primaryKey("id", .blob)
+                t.column("ticketCode", .text).notNull().indexed().references("work_order")
+                t.column("badge", .text).notNull().indexed().references("technician")
+                t.column("bay", .text)
+                t.column("onAt", .datetime).notNull()
+                t.column("offAt", .datetime)
+            }
+            try db.create(table: "parts_request") { t in
+                t.primaryKey("id", .blob)
+                t.column("ticketCode", .text).notNull().indexed().references("work_order")
+                t.column("bay", .text)
+                t.column("parts", .jsonText).notNull()
+                t.column("raisedAt", .datetime).notNull()
+                t.column("clearedAt", .datetime)
+            }
+            try db.create(table: "appointment") { t in
+                t.primaryKey("code", .text)
+                t.column("plate", .text).notNull()
+                t.column("vin", .text).notNull()
+                t.column("customerPhone", .text).notNull()
+                t.column("services", .jsonText).notNull()
+                t.column("promisedAt", .datetime)
+                t.column("ticketCode", .text).references("work_order")
+            }
+            try db.create(table: "workshop_event") { t in
+                t.primaryKey("id", .blob)
+                t.column("kind", .text).notNull()
+                t.column("ticketCode", .text).notNull().references("work_order")
+                t.column("at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -49,6 +49,9 @@ public struct StockLedger: Sendable {
             try addToBalance.execute(arguments: [draft.partNumber, bin, delta])
         }
         try movement.insert(db)
+        if movement.kind == .issue, let workOrder = movement.workOrder {
+            try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
+        }
         let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, in: db)
         return .recorded(movement, alerts: alerts)

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+
+/// A service the customer asked for, with its standard hours (标准工时) when known.
+public struct ServiceItem: Codable, Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var standardHours: Double?
+    public init(code: String, name: String, standardHours: Double? = nil) {
+        self.code = code
+        self.name = name
+        self.standardHours = standardHours
+    }
+}
+
+/// A part a bay waits for.
+public struct RequestedPart: Codable, Sendable, Hashable {
+    public var partNumber: String
+    public var quantity: Int
+    public init(partNumber: String, quantity: Int) {
+        self.partNumber = partNumber
+        self.quantity = quantity
+    }
+}
+
+/// A work order (工单): one vehicle's visit to the workshop.
+public struct WorkOrder: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "work_order"
+
+    /// The ticket code staff use (工单号), e.g. `WO2026-0001`.
+    public var ticketCode: String
+    /// The long random token in the customer's phone link: cannot be guessed from the ticket.
+    public var publicToken: String
+    public var plate: String
+    public var vin: String
+    public var customerPhone: String
+    public var services: [ServiceItem]
+    public var promisedAt: Date?
+    public var bay: String?
+    public var state: JobState
+    public var stateSince: Date
+    public var openedAt: Date
+
+    /// The customer id of the store's data standard: phone + VIN.
+    public var customerID: String { "\(customerPhone)+\(vin)" }
+
+    /// The plate as public screens show it: province and letter, then only the last two.
+    public var maskedPlate: String { Self.mask(plate: plate) }
+
+    public var standardHours: Double { services.compactMap(\.standardHours).reduce(0, +) }
+
+    /// `粤B12345` → `粤B·***45`.
+    public static func mask(plate: String) -> String {
+        let chars = Array(plate.replacingOccurrences(of: "·", with: "").replacingOccurrences(of: " ", with: ""))
+        guard chars.count > 4 else { return String(repeating: "*", count: chars.count) }
+        return String(chars.prefix(2)) + "·***" + String(chars.suffix(2))
+    }
+}
+
+/// One state change of a job, as it happened: the fact behind every duration and report.
+public struct JobTransition: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "job_transition"
+    public var id: UUID
+    public var ticketCode: String
+    public var fromState: JobState?
+    public var toState: JobState
+    public var actor: String
+    public var bay: String?
+    public var at: Date
+    public var reason: String?
+}
+
+/// A technician (技师) with the badge number (工号) printed on the badge.
+public struct Technician: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "technician"
+    public var badge: String
+    public var name: String
+    public init(badge: String, name: String) {
+        self.badge = badge
+        self.name = name
+    }
+}
+
+/// A technician clocked onto a job at a bay, from `onAt` until `offAt`.
+public struct JobClock: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "job_clock"
+    public var id: UUID
+    public var ticketCode: String
+    public var badge: String
+    public var bay: String?
+    public var onAt: Date
+    public var offAt: Date?
+}
+
+/// A bay's request for parts (待料), shown at the counter until the parts are issued.
+public struct PartsRequest: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "parts_request"
+    public var id: UUID
+    public var ticketCode: String
+    public var bay: String?
+    public var parts: [RequestedPart]
+    public var raisedAt: Date
+    public var clearedAt: Date?
+}
+
+/// An appointment (预约) from upstream; its QR code (`KD:APT:<code>`) opens the work order.
+public struct Appointment: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "appointment"
+    public var code: String
+    public var plate: String
+    public var vin: String
+    public var customerPhone: String
+    public var services: [ServiceItem]
+    public var promisedAt: Date?
+    /// The work order it opened, once the customer checked in.
+    public var ticketCode: String?
+    public init(code: String, plate: String, vin: String, customerPhone: String, services: [ServiceItem], promisedAt: Date?, ticketCode: String? = nil) {
+        self.code = code
+        self.plate = plate
+        self.vin = vin
+        self.customerPhone = customerPhone
+        self.services = services
+        self.promisedAt = promisedAt
+        self.ticketCode = ticketCode
+    }
+}
+
+/// Something upstream systems act on (the pick-up message to the customer, a parts request),
+/// kept until sync sends it.
+public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "workshop_event"
+    public enum Kind: String, Codable, Sendable, Hashable {
+        /// 提醒客户取车: the job is ready.
+        case pickupNotice
+        case partsRequested
+        case partsRequestCleared
+    }
+    public var id: UUID
+    public var kind: Kind
+    public var ticketCode: String
+    public var at: Date
+}

@@ -1,0 +1,261 @@
+import Foundation
+import GRDB
+
+/// What a service advisor fills in to open a work order.
+public struct WorkOrderDraft: Sendable, Hashable {
+    public var ticketCode: String?
+    public var plate: String
+    public var vin: String
+    public var customerPhone: String
+    public var services: [ServiceItem]
+    public var promisedAt: Date?
+    public var bay: String?
+
+    public init(ticketCode: String? = nil, plate: String, vin: String, customerPhone: String,
+                services: [ServiceItem] = [], promisedAt: Date? = nil, bay: String? = nil) {
+        self.ticketCode = ticketCode
+        self.plate = plate
+        self.vin = vin
+        self.customerPhone = customerPhone
+        self.services = services
+        self.promisedAt = promisedAt
+        self.bay = bay
+    }
+}
+
+/// Work orders, job states, technicians' clocks, parts requests and appointments.
+/// Every change is one transaction with the facts it records (transitions, events).
+public struct Workshop: Sendable {
+    let database: KioskDatabase
+
+    // MARK: Opening
+
+    /// Opens a work order in state checked in. A ticket code is made up when none is given.
+    public func open(_ draft: WorkOrderDraft, actor: String, at time: Date = Date()) throws -> WorkOrder {
+        try database.pool.write { try Self.open(draft, actor: actor, at: time, in: $0) }
+    }
+
+    static func open(_ draft: WorkOrderDraft, actor: String, at time: Date, in db: Database) throws -> WorkOrder {
+        let plate = draft.plate.trimmingCharacters(in: .whitespaces)
+        guard plate.count >= 5 else { throw WorkshopError.invalidField("plate 车牌号", "\"\(draft.plate)\" is too short") }
+        guard !draft.customerPhone.isEmpty, draft.customerPhone.allSatisfy({ $0.isNumber || $0 == "+" }) else {
+            throw WorkshopError.invalidField("phone 手机号", "\"\(draft.customerPhone)\" must be digits")
+        }
+        let vin = draft.vin.uppercased()
+        guard vin.count == 17, vin.allSatisfy({ ($0.isASCII && ($0.isNumber || $0.isLetter)) && !"IOQ".contains($0) }) else {
+            throw WorkshopError.invalidField("VIN 车架号", "\"\(draft.vin)\" must be 17 letters and digits without I, O, Q")
+        }
+        let ticket = try draft.ticketCode ?? nextTicketCode(at: time, in: db)
+        if try WorkOrder.exists(db, key: ticket) { throw WorkshopError.duplicateTicket(ticket) }
+        let order = WorkOrder(ticketCode: ticket, publicToken: Self.makePublicToken(), plate: plate, vin: vin,
+                              customerPhone: draft.customerPhone, services: draft.services, promisedAt: draft.promisedAt,
+                              bay: draft.bay, state: .checkedIn, stateSince: time, openedAt: time)
+        try order.insert(db)
+        try JobTransition(id: UUID(), ticketCode: ticket, fromState: nil, toState: .checkedIn, actor: actor,
+                          bay: draft.bay, at: time, reason: nil).insert(db)
+        return order
+    }
+
+    /// `WO` + date + a number for the day: `WO20261125-003`.
+    static func nextTicketCode(at time: Date, in db: Database) throws -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        let c = calendar.dateComponents([.year, .month, .day], from: time)
+        let prefix = String(format: "WO%04d%02d%02d-", c.year!, c.month!, c.day!)
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM work_order WHERE ticketCode LIKE ?", arguments: [prefix + "%"]) ?? 0
+        return prefix + String(format: "%03d", count + 1)
+    }
+
+    /// 26 characters of base32 from 128 random bits (the system's CSPRNG).
+    static func makePublicToken() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<26).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+
+    // MARK: States
+
+    /// Moves a job to `state`. The transition `id` makes it idempotent: applying the same id
+    /// again changes nothing and returns the order as it is.
+    @discardableResult
+    public func transition(_ ticket: String, to state: JobState, actor: String, bay: String? = nil, reason: String? = nil,
+                           parts: [RequestedPart] = [], id: UUID = UUID(), at time: Date = Date()) throws -> WorkOrder {
+        try database.pool.write {
+            try Self.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts, id: id, at: time, in: $0)
+        }
+    }
+
+    /// The bay's "next" button: the next state on the main path.
+    @discardableResult
+    public func advance(_ ticket: String, actor: String, bay: String? = nil, id: UUID = UUID(), at time: Date = Date()) throws -> WorkOrder {
+        try database.pool.write { db in
+            guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+            guard let next = order.state.advance else { throw WorkshopError.illegalTransition(from: order.state, to: .delivered) }
+            return try Self.transition(ticket, to: next, actor: actor, bay: bay, reason: nil, parts: [], id: id, at: time, in: db)
+        }
+    }
+
+    static func transition(_ ticket: String, to state: JobState, actor: String, bay: String?, reason: String?,
+                           parts: [RequestedPart], id: UUID, at time: Date, in db: Database) throws -> WorkOrder {
+        guard var order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+        if try JobTransition.exists(db, key: id) { return order }
+        try order.state.check(to: state, reason: reason)
+        let transition = JobTransition(id: id, ticketCode: ticket, fromState: order.state, toState: state, actor: actor,
+                                       bay: bay ?? order.bay, at: time, reason: reason)
+        try transition.insert(db)
+        order.state = state
+        order.stateSince = time
+        if let bay { order.bay = bay }
+        try order.update(db)
+        switch state {
+        case .waitingParts where !parts.isEmpty:
+            try PartsRequest(id: UUID(), ticketCode: ticket, bay: order.bay, parts: parts, raisedAt: time, clearedAt: nil).insert(db)
+            try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
+        case .ready:
+            try WorkshopEvent(id: UUID(), kind: .pickupNotice, ticketCode: ticket, at: time).insert(db)
+        case .delivered, .cancelled:
+            // Closing a job clocks everyone off it.
+            try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE ticketCode = ? AND offAt IS NULL", arguments: [time, ticket])
+        default:
+            break
+        }
+        return order
+    }
+
+    // MARK: Technicians
+
+    public func save(_ technician: Technician) throws {
+        try database.pool.write { try technician.upsert($0) }
+    }
+
+    /// Clocks a technician onto a job (off any other job first).
+    @discardableResult
+    public func clockOn(badge: String, ticket: String, bay: String?, at time: Date = Date()) throws -> JobClock {
+        try database.pool.write { db in
+            guard try Technician.exists(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
+            guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+            guard order.state.isOpen else { throw WorkshopError.illegalTransition(from: order.state, to: order.state) }
+            try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+            let clock = JobClock(id: UUID(), ticketCode: ticket, badge: badge, bay: bay ?? order.bay, onAt: time, offAt: nil)
+            try clock.insert(db)
+            return clock
+        }
+    }
+
+    /// Clocks a technician off whatever job they are on.
+    public func clockOff(badge: String, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+            guard db.changesCount > 0 else { throw WorkshopError.notClockedOn(badge: badge) }
+        }
+    }
+
+    // MARK: Parts requests
+
+    /// Raises a parts request for a job without changing its state.
+    public func requestParts(_ ticket: String, bay: String?, parts: [RequestedPart], at time: Date = Date()) throws -> PartsRequest {
+        try database.pool.write { db in
+            guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+            let request = PartsRequest(id: UUID(), ticketCode: ticket, bay: bay ?? order.bay, parts: parts, raisedAt: time, clearedAt: nil)
+            try request.insert(db)
+            try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
+            return request
+        }
+    }
+
+    /// Clears the open parts requests of a work order whose parts have all been issued to it
+    /// since the request was raised. Called in the transaction of every issue movement.
+    static func clearSatisfiedRequests(workOrder: String, at time: Date, in db: Database) throws {
+        let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL"),
+                                             arguments: [workOrder])
+        for var request in open {
+            let satisfied = try request.parts.allSatisfy { wanted in
+                let issued = try Int.fetchOne(db, sql: """
+                    SELECT COALESCE(SUM(CASE WHEN kind = 'issue' THEN quantity
+                                             WHEN kind = 'reversal' AND toBin IS NOT NULL THEN -quantity -- an undone issue
+                                             ELSE 0 END), 0)
+                    FROM stock_movement WHERE workOrder = ? AND partNumber = ? AND recordedAt >= ?
+                    """, arguments: [workOrder, wanted.partNumber, request.raisedAt]) ?? 0
+                return issued >= wanted.quantity
+            }
+            if satisfied {
+                request.clearedAt = time
+                try request.update(db)
+                try WorkshopEvent(id: UUID(), kind: .partsRequestCleared, ticketCode: workOrder, at: time).insert(db)
+            }
+        }
+    }
+
+    // MARK: Appointments
+
+    public func save(_ appointment: Appointment) throws {
+        try database.pool.write { try appointment.upsert($0) }
+    }
+
+    /// The lobby scanned an appointment's QR code: open its work order (once).
+    public func checkIn(appointment code: String, actor: String, bay: String? = nil, at time: Date = Date()) throws -> WorkOrder {
+        try database.pool.write { db in
+            guard var appointment = try Appointment.fetchOne(db, key: code) else { throw WorkshopError.unknownAppointment(code) }
+            if let ticket = appointment.ticketCode { throw WorkshopError.appointmentAlreadyUsed(code, ticket: ticket) }
+            let order = try Self.open(WorkOrderDraft(plate: appointment.plate, vin: appointment.vin, customerPhone: appointment.customerPhone,
+                                                     services: appointment.services, promisedAt: appointment.promisedAt, bay: bay),
+                                      actor: actor, at: time, in: db)
+            appointment.ticketCode = order.ticketCode
+            try appointment.update(db)
+            return order
+        }
+    }
+
+    // MARK: Queries
+
+    public func order(_ ticket: String) throws -> WorkOrder? {
+        try database.pool.read { try WorkOrder.fetchOne($0, key: ticket) }
+    }
+
+    public func order(publicToken: String) throws -> WorkOrder? {
+        try database.pool.read { try WorkOrder.filter(Column("publicToken") == publicToken).fetchOne($0) }
+    }
+
+    /// Open jobs, oldest first; at one bay when `bay` is given.
+    public func openOrders(bay: String? = nil) throws -> [WorkOrder] {
+        try database.pool.read { db in
+            var request = WorkOrder.filter(![JobState.delivered.rawValue, JobState.cancelled.rawValue].contains(Column("state")))
+            if let bay { request = request.filter(Column("bay") == bay) }
+            return try request.order(Column("openedAt")).fetchAll(db)
+        }
+    }
+
+    public func transitions(of ticket: String) throws -> [JobTransition] {
+        try database.pool.read { try JobTransition.filter(Column("ticketCode") == ticket).order(Column("at")).fetchAll($0) }
+    }
+
+    public func openPartsRequests() throws -> [PartsRequest] {
+        try database.pool.read { try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll($0) }
+    }
+
+    public func events(kind: WorkshopEvent.Kind? = nil) throws -> [WorkshopEvent] {
+        try database.pool.read { db in
+            var request = WorkshopEvent.all()
+            if let kind { request = request.filter(Column("kind") == kind.rawValue) }
+            return try request.order(Column("at")).fetchAll(db)
+        }
+    }
+
+    /// Everything the reports need for jobs opened in a window.
+    public func history(from start: Date, to end: Date) throws -> WorkshopHistory {
+        try database.pool.read { db in
+            let orders = try WorkOrder.filter(Column("openedAt") < end).fetchAll(db)
+            let tickets = orders.map(\.ticketCode)
+            return WorkshopHistory(
+                orders: orders,
+                transitions: try JobTransition.filter(tickets.contains(Column("ticketCode"))).order(Column("at")).fetchAll(db),
+                clocks: try JobClock.filter(tickets.contains(Column("ticketCode"))).fetchAll(db),
+                window: DateInterval(start: start, end: end))
+        }
+    }
+}
+
+extension KioskDatabase {
+    /// Work orders at the bays.
+    public var workshop: Workshop { Workshop(database: self) }
+}

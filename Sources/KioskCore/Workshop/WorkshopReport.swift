@@ -1,0 +1,126 @@
+import Foundation
+
+/// The facts the workshop reports are computed from.
+public struct WorkshopHistory: Sendable, Hashable {
+    public var orders: [WorkOrder]
+    public var transitions: [JobTransition]
+    public var clocks: [JobClock]
+    public var window: DateInterval
+}
+
+/// Time per state, technician efficiency and bay utilisation, computed from the recorded
+/// transitions and clocks (pure: the same history always gives the same report).
+public struct WorkshopReport: Sendable, Hashable {
+    /// Seconds spent in each state, per job.
+    public var stateTime: [String: [JobState: TimeInterval]]
+    /// Seconds each technician was clocked on while the job was in each state.
+    public var technicianStateTime: [String: [JobState: TimeInterval]]
+    public var technicians: [TechnicianEfficiency]
+    public var bays: [BayUtilisation]
+
+    public struct TechnicianEfficiency: Sendable, Hashable {
+        public var badge: String
+        /// Hours clocked on while the job was repairing (实际工时).
+        public var repairingHours: Double
+        /// Standard hours credited (标准工时), shared between the technicians of a job by
+        /// their share of its repairing time.
+        public var standardHours: Double
+        /// Standard ÷ actual; `nil` without repairing time or standard hours.
+        public var efficiency: Double? {
+            repairingHours > 0 && standardHours > 0 ? standardHours / repairingHours : nil
+        }
+    }
+
+    public struct BayUtilisation: Sendable, Hashable {
+        public var bay: String
+        /// Seconds the bay had a job in diagnosing … quality check.
+        public var busySeconds: TimeInterval
+        public var windowSeconds: TimeInterval
+        public var utilisation: Double { windowSeconds > 0 ? busySeconds / windowSeconds : 0 }
+    }
+
+    /// The states a bay counts as busy in.
+    static let busyStates: Set<JobState> = [.diagnosing, .waitingApproval, .waitingParts, .repairing, .qualityCheck]
+
+    public init(_ history: WorkshopHistory, now: Date) {
+        let window = history.window
+        let end = min(window.end, now)
+        // State intervals per job, clipped to the window.
+        var intervals: [String: [(state: JobState, bay: String?, span: DateInterval)]] = [:]
+        for (ticket, transitions) in Dictionary(grouping: history.transitions, by: \.ticketCode) {
+            let sorted = transitions.sorted { $0.at < $1.at }
+            for (i, t) in sorted.enumerated() {
+                let stop = i + 1 < sorted.count ? sorted[i + 1].at : end
+                guard t.toState.isOpen else { continue }
+                if let span = Self.clip(DateInterval(start: t.at, end: max(t.at, stop)), to: DateInterval(start: window.start, end: max(window.start, end))) {
+                    intervals[ticket, default: []].append((t.toState, t.bay, span))
+                }
+            }
+        }
+        stateTime = intervals.mapValues { spans in
+            spans.reduce(into: [:]) { $0[$1.state, default: 0] += $1.span.duration }
+        }
+        var perTechnician: [String: [JobState: TimeInterval]] = [:]
+        var repairingByJobAndTech: [String: [String: TimeInterval]] = [:]
+        for clock in history.clocks {
+            let clockSpan = DateInterval(start: clock.onAt, end: max(clock.onAt, clock.offAt ?? end))
+            for span in intervals[clock.ticketCode] ?? [] {
+                guard let overlap = Self.clip(clockSpan, to: span.span) else { continue }
+                perTechnician[clock.badge, default: [:]][span.state, default: 0] += overlap.duration
+                if span.state == .repairing {
+                    repairingByJobAndTech[clock.ticketCode, default: [:]][clock.badge, default: 0] += overlap.duration
+                }
+            }
+        }
+        technicianStateTime = perTechnician
+        let standardByJob = Dictionary(uniqueKeysWithValues: history.orders.map { ($0.ticketCode, $0.standardHours) })
+        var credited: [String: Double] = [:]
+        for (ticket, byTech) in repairingByJobAndTech {
+            let total = byTech.values.reduce(0, +)
+            guard total > 0 else { continue }
+            for (badge, seconds) in byTech { credited[badge, default: 0] += (standardByJob[ticket] ?? 0) * seconds / total }
+        }
+        technicians = perTechnician.keys.sorted().map { badge in
+            TechnicianEfficiency(badge: badge, repairingHours: (perTechnician[badge]?[.repairing] ?? 0) / 3600,
+                                 standardHours: credited[badge] ?? 0)
+        }
+        var busy: [String: TimeInterval] = [:]
+        for spans in intervals.values {
+            for span in spans where Self.busyStates.contains(span.state) {
+                if let bay = span.bay { busy[bay, default: 0] += span.span.duration }
+            }
+        }
+        let windowSeconds = max(0, end.timeIntervalSince(window.start))
+        bays = busy.keys.sorted().map { BayUtilisation(bay: $0, busySeconds: busy[$0]!, windowSeconds: windowSeconds) }
+    }
+
+    static func clip(_ a: DateInterval, to b: DateInterval) -> DateInterval? {
+        let start = max(a.start, b.start), end = min(a.end, b.end)
+        return end > start ? DateInterval(start: start, end: end) : nil
+    }
+
+    /// The technician report as CSV (UTF-8, header first).
+    public var techniciansCSV: String {
+        var lines = ["badge,repairing_hours,standard_hours,efficiency"]
+        for t in technicians {
+            lines.append("\(t.badge),\(String(format: "%.2f", t.repairingHours)),\(String(format: "%.2f", t.standardHours)),\(t.efficiency.map { String(format: "%.2f", $0) } ?? "")")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Time per state per job as CSV (hours).
+    public var stateTimeCSV: String {
+        var lines = ["ticket," + JobState.allCases.filter(\.isOpen).map(\.rawValue).joined(separator: ",")]
+        for ticket in stateTime.keys.sorted() {
+            lines.append(ticket + "," + JobState.allCases.filter(\.isOpen).map { String(format: "%.2f", (stateTime[ticket]?[$0] ?? 0) / 3600) }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Bay utilisation as CSV.
+    public var baysCSV: String {
+        (["bay,busy_hours,window_hours,utilisation"] + bays.map {
+            "\($0.bay),\(String(format: "%.2f", $0.busySeconds / 3600)),\(String(format: "%.2f", $0.windowSeconds / 3600)),\(String(format: "%.2f", $0.utilisation))"
+        }).joined(separator: "\n") + "\n"
+    }
+}
