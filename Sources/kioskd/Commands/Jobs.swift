@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+
+extension JobState: ExpressibleByArgument {
+    public init?(argument: String) {
+        let key = argument.replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "").lowercased()
+        guard let state = JobState.allCases.first(where: { $0.rawValue.lowercased() == key }) else { return nil }
+        self = state
+    }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+/// `CODE:NAME[:HOURS]`
+struct ServiceArgument: ExpressibleByArgument {
+    let item: ServiceItem
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count >= 2 else { return nil }
+        let hours = parts.count == 3 ? Double(parts[2]) : nil
+        if parts.count == 3, hours == nil { return nil }
+        item = ServiceItem(code: parts[0], name: parts[1], standardHours: hours)
+    }
+}
+
+/// `PART:QTY`
+struct PartArgument: ExpressibleByArgument {
+    let part: RequestedPart
+    init?(argument: String) {
+        let parts = argument.split(separator: ":").map(String.init)
+        guard parts.count == 2, let q = Int(parts[1]), q > 0 else { return nil }
+        part = RequestedPart(partNumber: parts[0], quantity: q)
+    }
+}
+
+func parseDate(_ text: String) throws -> Date {
+    let iso = ISO8601DateFormatter()
+    if let d = iso.date(from: text) { return d }
+    iso.formatOptions = [.withFullDate]
+    if let d = iso.date(from: text) { return d }
+    throw ValidationError("\(text) is not a date: use 2026-11-25 or 2026-11-25T17:30:00+08:00")
+}
+
+func describe(_ o: WorkOrder) -> String {
+    let promised = o.promisedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+    return [o.ticketCode, o.state.rawValue, o.state.nameZh, o.plate, o.vin, o.bay ?? "-", promised,
+            o.services.map(\.name).joined(separator: "+")].joined(separator: "\t")
+}
+
+/// Runs a workshop action, turning refusals into a clear message and a non-zero exit.
+func refusing<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as WorkshopError { throw Refused(e.description) }
+}
+
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work orders at the bays (工单): open, move through the job states, clock on and off, report.",
+        subcommands: [Open.self, List.self, Show.self, Move.self, Next.self, ClockOn.self, ClockOff.self, RequestParts.self,
+                      PartsRequests.self, Report.self])
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a work order (checked in).")
+        @OptionGroup var store: StoreOptions
+        @Option var plate: String
+        @Option var vin: String
+        @Option var phone: String
+        @Option(name: .customLong("service"), help: "CODE:NAME[:STANDARD_HOURS], repeatable.") var services: [ServiceArgument] = []
+        @Option(help: "Promised time (ISO 8601).") var promised: String?
+        @Option var bay: String?
+        @Option(help: "The ticket code (default: WO<date>-<n>).") var ticket: String?
+        @Option var actor = "advisor"
+
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let order = try refusing {
+                try db.workshop.open(WorkOrderDraft(ticketCode: ticket, plate: plate, vin: vin, customerPhone: phone,
+                                                    services: services.map(\.item), promisedAt: try promised.map(parseDate), bay: bay), actor: actor)
+            }
+            print("已开单 opened \(order.ticketCode)\tphone page token \(order.publicToken)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open work orders.")
+        @OptionGroup var store: StoreOptions
+        @Option var bay: String?
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            for o in try db.workshop.openOrders(bay: bay) { print(describe(o)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A work order with its transitions.")
+        @OptionGroup var store: StoreOptions
+        @Argument var ticket: String
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            guard let o = try db.workshop.order(ticket) else { throw Refused(WorkshopError.unknownWorkOrder(ticket).description) }
+            print(describe(o))
+            for t in try db.workshop.transitions(of: ticket) {
+                print("  \(ISO8601DateFormatter().string(from: t.at))\t\(t.fromState?.rawValue ?? "-") → \(t.toState.rawValue)\t\(t.actor)\t\(t.bay ?? "-")\t\(t.reason ?? "")")
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move a job to a state: \(JobState.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @OptionGroup var store: StoreOptions
+        @Argument var ticket: String
+        @Argument var state: JobState
+        @Option var reason: String?
+        @Option var actor = "technician"
+        @Option var bay: String?
+        @Option(name: .customLong("part"), help: "PART:QTY the job waits for (with waitingParts), repeatable.") var parts: [PartArgument] = []
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let o = try refusing { try db.workshop.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts.map(\.part)) }
+            print(describe(o))
+        }
+    }
+
+    struct Next: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Advance a job along the main path (the bay's button).")
+        @OptionGroup var store: StoreOptions
+        @Argument var ticket: String
+        @Option var actor = "technician"
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            print(describe(try refusing { try db.workshop.advance(ticket, actor: actor) }))
+        }
+    }
+
+    struct ClockOn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "clock-on", abstract: "Clock a technician onto a job.")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
+        @Argument var ticket: String
+        @Option var bay: String?
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            _ = try refusing { try db.workshop.clockOn(badge: badge, ticket: ticket, bay: bay) }
+            print("上工 \(badge) on \(ticket)")
+        }
+    }
+
+    struct ClockOff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "clock-off", abstract: "Clock a technician off.")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            try refusing { try db.workshop.clockOff(badge: badge) }
+            print("下工 \(badge) off")
+        }
+    }
+
+    struct RequestParts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "request-parts", abstract: "Ask the counter for parts for a job.")
+        @OptionGroup var store: StoreOptions
+        @Argument var ticket: String
+        @Option(name: .customLong("part"), help: "PART:QTY, repeatable.") var parts: [PartArgument]
+        @Option var bay: String?
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let r = try refusing { try db.workshop.requestParts(ticket, bay: bay, parts: parts.map(\.part)) }
+            print("已请求 requested \(r.parts.map { "\($0.partNumber)×\($0.quantity)" }.joined(separator: " ")) for \(ticket)")
+        }
+    }
+
+    struct PartsRequests: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "parts-requests", abstract: "Open parts requests (who waits for parts).")
+        @OptionGroup var store: StoreOptions
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            for r in try db.workshop.openPartsRequests() {
+                print("\(r.ticketCode)\t\(r.bay ?? "-")\t\(r.parts.map { "\($0.partNumber)×\($0.quantity)" }.joined(separator: " "))")
+            }
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time per state, technician efficiency and bay utilisation.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Start of the window (default: 7 days ago).") var from: String?
+        @Option(help: "End of the window (default: now).") var to: String?
+        @Option(help: "Print one table as CSV: technicians, states or bays.") var csv: String?
+
+        func validate() throws {
+            if let csv, !["technicians", "states", "bays"].contains(csv) { throw ValidationError("--csv must be technicians, states or bays") }
+        }
+
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let end = try to.map(parseDate) ?? Date()
+            let start = try from.map(parseDate) ?? end.addingTimeInterval(-7 * 86400)
+            let report = WorkshopReport(try db.workshop.history(from: start, to: end), now: Date())
+            switch csv {
+            case "technicians": print(report.techniciansCSV, terminator: "")
+            case "states": print(report.stateTimeCSV, terminator: "")
+            case "bays": print(report.baysCSV, terminator: "")
+            default:
+                print("技师效率 technician efficiency (standard ÷ actual hours)\n" + report.techniciansCSV)
+                print("工位利用率 bay utilisation\n" + report.baysCSV)
+                print("各状态时长 hours per state per job\n" + report.stateTimeCSV, terminator: "")
+            }
+        }
+    }
+}
+
+struct Technicians: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Technicians (技师) and their badges.", subcommands: [Add.self])
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a technician; the badge carries KD:TECH:<badge>.")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
+        @Argument var name: String
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            try db.workshop.save(Technician(badge: badge, name: name))
+            print("已登记 registered \(badge) \(name)")
+        }
+    }
+}
+
+struct Appointments: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Appointments (预约) from upstream.", subcommands: [Add.self, CheckIn.self])
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record an appointment; its QR code is KD:APT:<code>.")
+        @OptionGroup var store: StoreOptions
+        @Argument var code: String
+        @Option var plate: String
+        @Option var vin: String
+        @Option var phone: String
+        @Option(name: .customLong("service")) var services: [ServiceArgument] = []
+        @Option var promised: String?
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            try db.workshop.save(Appointment(code: code, plate: plate, vin: vin, customerPhone: phone, services: services.map(\.item),
+                                             promisedAt: try promised.map(parseDate)))
+            print("已登记预约 appointment \(code)")
+        }
+    }
+    struct CheckIn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "check-in", abstract: "Open the work order of an appointment.")
+        @OptionGroup var store: StoreOptions
+        @Argument var code: String
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let o = try refusing { try db.workshop.checkIn(appointment: code, actor: "lobby") }
+            print("已接车 checked in \(o.ticketCode)")
+        }
+    }
+}
