@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "kioskd-bench", targets: ["kioskd-bench"]),
         .library(name: "KioskCore", targets: ["KioskCore"]),
         .library(name: "Scanner", targets: ["Scanner"]),
+        .library(name: "Indicators", targets: ["Indicators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -34,6 +35,12 @@ let package = Package(
         // Kernel device interfaces Swift cannot call directly: evdev ioctls for HID scanners,
         // and a pseudo-terminal pair for testing serial scanners on a real tty.
         .systemLibrary(name: "CLinuxDevices"),
+        // libgpiod 1.6 (Debian's libgpiod-dev), the v1 C API, for stack lights, buzzers and buttons.
+        .systemLibrary(
+            name: "CGPIOD",
+            pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]
+        ),
         // Domain types, the scan classifier, counter sessions and the GRDB store. No devices, no sockets.
         .target(
             name: "KioskCore",
@@ -54,12 +61,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Stack lights, buzzers and buttons on GPIO lines: patterns, debounce, safe state;
+        // libgpiod for real chips and a simulated backend for unit tests.
+        .target(
+            name: "Indicators",
+            dependencies: [
+                "KioskCore",
+                "CGPIOD",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The executable: argument parsing, config, and the daemon's ServiceGroup.
         .executableTarget(
             name: "kioskd",
             dependencies: [
                 "KioskCore",
                 "Scanner",
+                "Indicators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +92,7 @@ let package = Package(
         .executableTarget(name: "kioskd-bench", dependencies: ["KioskCore", "CSQLite"]),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

@@ -1,24 +1,19 @@
 import Foundation
-import ServiceLifecycle
 import Synchronization
 
 /// Set once to ask a blocking loop on its own thread to return.
-final class StopFlag: Sendable {
+public final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
-    var isStopped: Bool { flag.load(ordering: .acquiring) }
-    func stop() { flag.store(true, ordering: .releasing) }
+    public init() {}
+    public var isStopped: Bool { flag.load(ordering: .acquiring) }
+    public func stop() { flag.store(true, ordering: .releasing) }
 }
 
 /// Runs a blocking device loop on a thread of its own (never on the few threads of the
-/// concurrency pool: a 2-core board has two) until it returns, the task is cancelled, or
-/// graceful shutdown begins. The loop must check the flag at least every poll timeout.
-func runOnDedicatedThread(name: String, _ body: @escaping @Sendable (StopFlag) -> Void) async {
-    try? await cancelWhenGracefulShutdown {
-        await runUntilCancelled(name: name, body)
-    }
-}
-
-private func runUntilCancelled(name: String, _ body: @escaping @Sendable (StopFlag) -> Void) async {
+/// concurrency pool: a 2-core board has two) until it returns or the task is cancelled.
+/// The loop must check the flag at least every poll timeout. Services wrap this in
+/// `cancelWhenGracefulShutdown` so that shutdown stops the loop.
+public func runOnDedicatedThread(name: String, _ body: @escaping @Sendable (StopFlag) -> Void) async {
     let flag = StopFlag()
     await withTaskCancellationHandler {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -35,7 +30,7 @@ private func runUntilCancelled(name: String, _ body: @escaping @Sendable (StopFl
 }
 
 /// A monotonic time for key timing and duplicate windows.
-func monotonicNow() -> Duration {
+public func monotonicNow() -> Duration {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
@@ -43,7 +38,7 @@ func monotonicNow() -> Duration {
 
 /// Waits until `fd` is readable or `milliseconds` pass, retrying EINTR.
 /// Returns the `revents`, 0 on timeout.
-func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int16 {
+public func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int16 {
     var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     while true {
         let r = poll(&pfd, 1, milliseconds)

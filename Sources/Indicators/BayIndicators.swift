@@ -1,0 +1,192 @@
+import Foundation
+import KioskCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The GPIO lines of one bay's stack light and buzzer.
+public struct StackLightConfig: Sendable, Hashable {
+    /// The chip: a path (`/dev/gpiochip0`), name (`gpiochip0`), label or number.
+    public var chip: String
+    public var lamps: [Lamp: LineRef]
+    public var buzzer: LineRef?
+    public var mapping: LampMapping
+    /// Lamps lit when kioskd stops (everything else off).
+    public var safeLamps: Set<Lamp>
+    public var consumer: String
+
+    public init(chip: String, lamps: [Lamp: LineRef], buzzer: LineRef? = nil, mapping: LampMapping = .standard,
+                safeLamps: Set<Lamp> = [], consumer: String = "kioskd") {
+        self.chip = chip
+        self.lamps = lamps
+        self.buzzer = buzzer
+        self.mapping = mapping
+        self.safeLamps = safeLamps
+        self.consumer = consumer
+    }
+}
+
+/// Short signals over the state's pattern: the buzzer's chirps, a lamp flash for a scan.
+public enum IndicatorSignal: Sendable, Hashable {
+    case scanAccepted, scanRejected, callForHelp
+
+    var chirp: Chirp {
+        switch self {
+        case .scanAccepted: .accepted
+        case .scanRejected: .rejected
+        case .callForHelp: .callForHelp
+        }
+    }
+
+    /// The lamp flashed over the pattern, and for how long.
+    var flash: (Lamp, LampPattern, Duration) {
+        switch self {
+        case .scanAccepted: (.green, .steady, .milliseconds(300))
+        case .scanRejected: (.red, .steady, .milliseconds(600))
+        case .callForHelp: (.red, .fastBlink, .seconds(5))
+        }
+    }
+}
+
+/// A queue of signals for the indicator service; safe to use from any task or thread.
+public final class IndicatorSignals: Sendable, ScanIndicator {
+    private let queue = Mutex<[IndicatorSignal]>([])
+    public init() {}
+    public func send(_ signal: IndicatorSignal) { queue.withLock { $0.append(signal) } }
+    func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.removeAll() }; return q } }
+
+    /// Scan feedback: one chirp and a green flash for accepted, three chirps and red for rejected.
+    public func show(_ feedback: ScanFeedback) async {
+        send(feedback.accepted ? .scanAccepted : .scanRejected)
+    }
+}
+
+/// What the lines should be at one moment (pure): the job state's patterns, overlaid by
+/// the newest flash and the buzzer's chirp.
+public struct IndicatorFrame: Sendable, Hashable {
+    public var lamps: [Lamp: Bool]
+    public var buzzer: Bool
+
+    public static func compute(patterns: [Lamp: LampPattern], patternAge: Duration,
+                               flash: (lamp: Lamp, pattern: LampPattern, age: Duration, length: Duration)?,
+                               chirp: (chirp: Chirp, age: Duration)?) -> IndicatorFrame {
+        var lamps: [Lamp: Bool] = [:]
+        for lamp in Lamp.allCases { lamps[lamp] = (patterns[lamp] ?? .off).isLit(after: patternAge) }
+        if let flash, flash.age < flash.length { lamps[flash.lamp] = flash.pattern.isLit(after: flash.age) }
+        return IndicatorFrame(lamps: lamps, buzzer: chirp.map { $0.chirp.isOn(after: $0.age) } ?? false)
+    }
+}
+
+/// Drives a bay's stack light and buzzer: the pattern of the bay's current job state, read
+/// from the store (so a restart, or a change made by another process, shows at once), with
+/// scan and help signals over it. A missing chip or a busy line is reported by name in the
+/// health board and retried; on shutdown the lines go to the safe state and are released.
+public struct StackLightService: Service {
+    public let config: StackLightConfig
+    let backend: any GPIOBackend
+    let signals: IndicatorSignals
+    let health: HealthBoard
+    let logger: Logger
+    /// The state to show; `nil` for a bay without a job.
+    let currentState: @Sendable () async -> JobState?
+    let tick: Duration
+    let stateRefresh: Duration
+    let retryInterval: Duration
+
+    public init(config: StackLightConfig, backend: any GPIOBackend, signals: IndicatorSignals, health: HealthBoard, logger: Logger,
+                tick: Duration = .milliseconds(20), stateRefresh: Duration = .milliseconds(250), retryInterval: Duration = .seconds(2),
+                currentState: @escaping @Sendable () async -> JobState?) {
+        self.config = config
+        self.backend = backend
+        self.signals = signals
+        self.health = health
+        self.logger = logger
+        self.currentState = currentState
+        self.tick = tick
+        self.stateRefresh = stateRefresh
+        self.retryInterval = retryInterval
+    }
+
+    var component: String { "gpio:\(config.chip)" }
+
+    /// Lines in request order: the lamps present, then the buzzer.
+    var order: [(lamp: Lamp?, line: LineRef)] {
+        Lamp.allCases.compactMap { lamp in config.lamps[lamp].map { (lamp, $0) } } + (config.buzzer.map { [(nil, $0)] } ?? [])
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        var outputs: (any OutputLines)?
+        var written: [Int: Bool] = [:]
+        var lastAttempt: ContinuousClock.Instant?
+        var state: JobState? = await currentState()
+        var stateSince = clock.now
+        var lastRefresh = clock.now
+        var flash: (lamp: Lamp, pattern: LampPattern, at: ContinuousClock.Instant, length: Duration)?
+        var chirp: (chirp: Chirp, at: ContinuousClock.Instant)?
+        let lines = order
+
+        while !Task.isCancelledOrShuttingDown {
+            let now = clock.now
+            if outputs == nil, lastAttempt.map({ now - $0 >= retryInterval }) ?? true {
+                lastAttempt = now
+                do {
+                    outputs = try backend.requestOutputs(chip: config.chip, lines: lines.map(\.line), consumer: config.consumer)
+                    written = [:]
+                    health.set(component, .ok("stack light on \(config.chip)"))
+                    logger.info("stack light ready", metadata: ["chip": "\(config.chip)"])
+                } catch {
+                    health.set(component, .degraded(error.description))
+                    logger.warning("\(error.description)", metadata: ["retry_in": "\(retryInterval)"])
+                }
+            }
+            if now - lastRefresh >= stateRefresh {
+                lastRefresh = now
+                let fresh = await currentState()
+                if fresh != state {
+                    state = fresh
+                    stateSince = now
+                }
+            }
+            for signal in signals.drain() {
+                let (lamp, pattern, length) = signal.flash
+                flash = (lamp, pattern, now, length)
+                chirp = (signal.chirp, now)
+            }
+            let frame = IndicatorFrame.compute(
+                patterns: config.mapping.patterns(for: state), patternAge: now - stateSince,
+                flash: flash.map { ($0.lamp, $0.pattern, now - $0.at, $0.length) },
+                chirp: chirp.map { ($0.chirp, now - $0.at) })
+            if let out = outputs {
+                do {
+                    for (index, entry) in lines.enumerated() {
+                        let high = entry.lamp.map { frame.lamps[$0] ?? false } ?? frame.buzzer
+                        if written[index] != high {
+                            try out.set(index, high)
+                            written[index] = high
+                        }
+                    }
+                } catch {
+                    health.set(component, .degraded(error.description))
+                    logger.error("\(error.description)")
+                    out.release()
+                    outputs = nil
+                }
+            }
+            try? await Task.sleep(for: tick)
+        }
+        // Safe state: configured lamps on, everything else (buzzer included) off.
+        if let out = outputs {
+            for (index, entry) in lines.enumerated() {
+                try? out.set(index, entry.lamp.map { config.safeLamps.contains($0) } ?? false)
+            }
+            out.release()
+            logger.info("stack light in safe state", metadata: ["chip": "\(config.chip)"])
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// True once the task is cancelled or graceful shutdown has begun.
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

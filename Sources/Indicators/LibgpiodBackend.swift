@@ -1,0 +1,134 @@
+import CGPIOD
+import Foundation
+
+/// GPIO through libgpiod 1.6 (the v1 API) and the kernel's GPIO character device.
+public struct LibgpiodBackend: GPIOBackend {
+    public init() {}
+
+    public func requestOutputs(chip: String, lines: [LineRef], consumer: String) throws(GPIOFault) -> any OutputLines {
+        let handle = try ChipHandle(chip)
+        var held: [OpaquePointer] = []
+        for ref in lines {
+            let line = try handle.line(ref)
+            guard gpiod_line_request_output(line, consumer, 0) == 0 else {
+                let error = handle.requestError(line, ref, errno: errno)
+                held.forEach { gpiod_line_release($0) }
+                throw error
+            }
+            held.append(line)
+        }
+        return LibgpiodOutputs(chip: handle, lines: held)
+    }
+
+    public func requestInputs(chip: String, lines: [LineRef], consumer: String, activeLow: Bool) throws(GPIOFault) -> any InputLines {
+        let handle = try ChipHandle(chip)
+        var held: [OpaquePointer] = []
+        let flags = activeLow ? Int32(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
+        for ref in lines {
+            let line = try handle.line(ref)
+            guard gpiod_line_request_both_edges_events_flags(line, consumer, flags) == 0 else {
+                let error = handle.requestError(line, ref, errno: errno)
+                held.forEach { gpiod_line_release($0) }
+                throw error
+            }
+            held.append(line)
+        }
+        return LibgpiodInputs(chip: handle, lines: held)
+    }
+}
+
+/// An open chip; closing it releases every line requested through it.
+final class ChipHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let name: String
+
+    init(_ name: String) throws(GPIOFault) {
+        guard let chip = gpiod_chip_open_lookup(name) else { throw .chipMissing(chip: name) }
+        pointer = chip
+        self.name = name
+    }
+
+    deinit { gpiod_chip_close(pointer) }
+
+    func line(_ ref: LineRef) throws(GPIOFault) -> OpaquePointer {
+        let line: OpaquePointer? = switch ref {
+        case .offset(let o): gpiod_chip_get_line(pointer, o)
+        case .name(let n): gpiod_chip_find_line(pointer, n)
+        }
+        guard let line else { throw .lineMissing(chip: name, line: ref) }
+        return line
+    }
+
+    func requestError(_ line: OpaquePointer, _ ref: LineRef, errno code: Int32) -> GPIOFault {
+        if code == EBUSY {
+            let consumer = gpiod_line_consumer(line).map { String(cString: $0) } ?? "another program"
+            return .lineBusy(chip: name, line: ref, consumer: consumer)
+        }
+        return .requestFailed(chip: name, line: ref, reason: String(cString: strerror(code)))
+    }
+}
+
+/// The chip and line pointers are used from one task at a time (the service that owns them).
+final class LibgpiodOutputs: OutputLines, @unchecked Sendable {
+    let chip: ChipHandle
+    let lines: [OpaquePointer]
+    private var released = false
+
+    init(chip: ChipHandle, lines: [OpaquePointer]) {
+        self.chip = chip
+        self.lines = lines
+    }
+
+    func set(_ index: Int, _ high: Bool) throws(GPIOFault) {
+        guard gpiod_line_set_value(lines[index], high ? 1 : 0) == 0 else {
+            throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    func release() {
+        guard !released else { return }
+        released = true
+        lines.forEach { gpiod_line_release($0) }
+    }
+
+    deinit { release() }
+}
+
+final class LibgpiodInputs: InputLines, @unchecked Sendable {
+    let chip: ChipHandle
+    let lines: [OpaquePointer]
+    private var released = false
+
+    init(chip: ChipHandle, lines: [OpaquePointer]) {
+        self.chip = chip
+        self.lines = lines
+    }
+
+    func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge] {
+        var fds = lines.map { pollfd(fd: gpiod_line_event_get_fd($0), events: Int16(POLLIN), revents: 0) }
+        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ready = poll(&fds, nfds_t(fds.count), ms)
+        if ready < 0 {
+            if errno == EINTR { return [] }
+            throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
+        }
+        var edges: [LineEdge] = []
+        for (index, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
+            var event = gpiod_line_event()
+            guard gpiod_line_event_read(lines[index], &event) == 0 else {
+                throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
+            }
+            // With ACTIVE_LOW requested, libgpiod already reports logical edges.
+            edges.append(LineEdge(index: index, active: event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE)))
+        }
+        return edges
+    }
+
+    func release() {
+        guard !released else { return }
+        released = true
+        lines.forEach { gpiod_line_release($0) }
+    }
+
+    deinit { release() }
+}

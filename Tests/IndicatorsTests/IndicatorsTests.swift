@@ -1,0 +1,157 @@
+import Foundation
+import KioskCore
+import Logging
+import Synchronization
+import Testing
+@testable import Indicators
+
+@Suite("Lamp patterns, chirps and frames (pure)")
+struct PatternTests {
+    @Test("slow blink is 1 Hz, fast blink 4 Hz, both starting lit")
+    func blink() {
+        #expect(LampPattern.slowBlink.isLit(after: .zero) && !LampPattern.slowBlink.isLit(after: .milliseconds(600)))
+        #expect(LampPattern.slowBlink.isLit(after: .milliseconds(1100)))
+        #expect(LampPattern.fastBlink.isLit(after: .milliseconds(100)) && !LampPattern.fastBlink.isLit(after: .milliseconds(150)))
+        #expect(LampPattern.steady.isLit(after: .seconds(1000)) && !LampPattern.off.isLit(after: .zero))
+    }
+
+    @Test("a rejected scan chirps three times; accepted once")
+    func chirps() {
+        let samples = stride(from: 0, to: 500, by: 20).map { Chirp.rejected.isOn(after: .milliseconds($0)) }
+        var edges = 0
+        for i in 1..<samples.count where samples[i] && !samples[i - 1] { edges += 1 }
+        #expect(samples[0] && edges == 2, "three separate tones")
+        #expect(Chirp.accepted.isOn(after: .milliseconds(50)) && !Chirp.accepted.isOn(after: .milliseconds(90)))
+    }
+
+    @Test("every open job state has a pattern; a flash overrides its lamp for its length")
+    func frames() {
+        for state in JobState.allCases where state.isOpen { #expect(!LampMapping.standard.patterns(for: state).isEmpty, "\(state)") }
+        let repairing = LampMapping.standard.patterns(for: .repairing)
+        let plain = IndicatorFrame.compute(patterns: repairing, patternAge: .zero, flash: nil, chirp: nil)
+        #expect(plain.lamps == [.red: false, .amber: false, .green: true, .blue: false] && !plain.buzzer)
+        let flashed = IndicatorFrame.compute(patterns: repairing, patternAge: .zero,
+                                             flash: (.red, .steady, .milliseconds(100), .milliseconds(600)), chirp: (.rejected, .zero))
+        #expect(flashed.lamps[.red] == true && flashed.buzzer)
+        let over = IndicatorFrame.compute(patterns: repairing, patternAge: .zero,
+                                          flash: (.red, .steady, .milliseconds(700), .milliseconds(600)), chirp: nil)
+        #expect(over.lamps[.red] == false)
+    }
+}
+
+@Suite("Button debounce and long press (pure)")
+struct DebounceTests {
+    @Test("a bouncing press counts once")
+    func bounce() {
+        var d = ButtonDebouncer(debounce: .milliseconds(30), longPress: .milliseconds(1500))
+        var presses: [ButtonDebouncer.Press] = []
+        for (ms, level) in [(0, true), (3, false), (6, true), (9, false), (12, true)] {
+            if let p = d.edge(pressed: level, at: .milliseconds(ms)) { presses.append(p) }
+        }
+        for ms in stride(from: 15, to: 200, by: 5) { if let p = d.tick(at: .milliseconds(ms)) { presses.append(p) } }
+        for (ms, level) in [(200, false), (202, true), (204, false)] {
+            if let p = d.edge(pressed: level, at: .milliseconds(ms)) { presses.append(p) }
+        }
+        for ms in stride(from: 205, to: 400, by: 5) { if let p = d.tick(at: .milliseconds(ms)) { presses.append(p) } }
+        #expect(presses == [.short])
+    }
+
+    @Test("a glitch shorter than the debounce time is no press")
+    func glitch() {
+        var d = ButtonDebouncer()
+        var presses: [ButtonDebouncer.Press] = []
+        if let p = d.edge(pressed: true, at: .milliseconds(0)) { presses.append(p) }
+        if let p = d.edge(pressed: false, at: .milliseconds(5)) { presses.append(p) }
+        for ms in stride(from: 10, to: 300, by: 10) { if let p = d.tick(at: .milliseconds(ms)) { presses.append(p) } }
+        #expect(presses.isEmpty)
+    }
+
+    @Test("holding past the long-press time reports a long press once, while still held")
+    func longPress() {
+        var d = ButtonDebouncer(debounce: .milliseconds(30), longPress: .milliseconds(1500))
+        var presses: [(ButtonDebouncer.Press, Int)] = []
+        _ = d.edge(pressed: true, at: .zero)
+        for ms in stride(from: 10, to: 2000, by: 10) { if let p = d.tick(at: .milliseconds(ms)) { presses.append((p, ms)) } }
+        if let p = d.edge(pressed: false, at: .milliseconds(2000)) { presses.append((p, 2000)) }
+        for ms in stride(from: 2010, to: 2100, by: 10) { if let p = d.tick(at: .milliseconds(ms)) { presses.append((p, ms)) } }
+        #expect(presses.map(\.0) == [.long])
+        #expect(presses.first!.1 == 1500)
+    }
+}
+
+@Suite("Stack light and buttons on the simulated backend")
+struct IndicatorServiceTests {
+    let logger = Logger(label: "test")
+    let lamps: [Lamp: LineRef] = [.red: .offset(0), .amber: .offset(1), .green: .offset(2), .blue: .offset(3)]
+
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test("the lamps follow the job state, a scan flashes and chirps, and shutdown leaves the safe state")
+    func stackLight() async throws {
+        let gpio = SimulatedGPIO()
+        let state = Mutex<JobState?>(.repairing)
+        let signals = IndicatorSignals()
+        let health = HealthBoard()
+        let service = StackLightService(
+            config: StackLightConfig(chip: "gpiochip0", lamps: lamps, buzzer: .offset(4), safeLamps: [.red]),
+            backend: gpio, signals: signals, health: health, logger: logger, stateRefresh: .milliseconds(20)
+        ) { state.withLock { $0 } }
+        let task = Task { try await service.run() }
+        try await waitUntil { gpio.value(offset: 2) == true }
+        #expect(gpio.value(offset: 0) == false && gpio.value(offset: 3) == false)
+        #expect(health.snapshot["gpio:gpiochip0"]?.isOK == true)
+        state.withLock { $0 = .waitingParts }
+        try await waitUntil { gpio.value(offset: 2) == false && gpio.history(offset: 0).filter(\.high).count >= 2 }
+        #expect(gpio.history(offset: 0).filter(\.high).count >= 2, "red blinks for waiting parts")
+        signals.send(.scanAccepted)
+        try await waitUntil { gpio.history(offset: 4).contains { $0.high } }
+        task.cancel()
+        try await task.value
+        #expect(gpio.value(offset: 0) == true, "safe state: red on")
+        #expect([1, 2, 3, 4].allSatisfy { gpio.value(offset: UInt32($0)) == false })
+    }
+
+    @Test("a missing chip or a busy line is a named fault; the service keeps retrying")
+    func faults() async throws {
+        let gpio = SimulatedGPIO(chips: ["gpiochip0": 16])
+        gpio.hold(offset: 2, consumer: "other-program")
+        let health = HealthBoard()
+        let service = StackLightService(config: StackLightConfig(chip: "gpiochip0", lamps: lamps), backend: gpio, signals: IndicatorSignals(),
+                                        health: health, logger: logger, retryInterval: .milliseconds(50)) { .repairing }
+        let task = Task { try await service.run() }
+        try await waitUntil { health.faults["gpio:gpiochip0"] != nil }
+        #expect(health.faults["gpio:gpiochip0"]?.contains("held by \"other-program\"") == true)
+        task.cancel()
+        try await task.value
+        let missing = StackLightService(config: StackLightConfig(chip: "gpiochip9", lamps: lamps), backend: gpio, signals: IndicatorSignals(),
+                                        health: health, logger: logger) { nil }
+        let t2 = Task { try await missing.run() }
+        try await waitUntil { health.faults["gpio:gpiochip9"] != nil }
+        #expect(health.faults["gpio:gpiochip9"]?.contains("GPIO chip gpiochip9 not found") == true)
+        t2.cancel()
+        try await t2.value
+    }
+
+    @Test("a button press on the simulated chip arrives once, debounced")
+    func buttons() async throws {
+        let gpio = SimulatedGPIO()
+        let presses = Mutex<[ButtonPress]>([])
+        let service = ButtonService(config: ButtonConfig(chip: "gpiochip0", buttons: ["advance": .offset(8), "help": .offset(9)], debounce: .milliseconds(20)),
+                                    backend: gpio, health: HealthBoard(), logger: logger) { press in presses.withLock { $0.append(press) } }
+        let task = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(200))
+        gpio.drive(offset: 8, active: true)
+        gpio.drive(offset: 8, active: false)
+        gpio.drive(offset: 8, active: true)
+        try await Task.sleep(for: .milliseconds(100))
+        gpio.drive(offset: 8, active: false)
+        try await waitUntil { !presses.withLock { $0 }.isEmpty }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        try await task.value
+        #expect(presses.withLock { $0 } == [ButtonPress(button: "advance", kind: .short)])
+    }
+}
