@@ -139,10 +139,11 @@ struct IndicatorServiceTests {
     func buttons() async throws {
         let gpio = SimulatedGPIO()
         let presses = Mutex<[ButtonPress]>([])
+        let health = HealthBoard()
         let service = ButtonService(config: ButtonConfig(chip: "gpiochip0", buttons: ["advance": .offset(8), "help": .offset(9)], debounce: .milliseconds(20)),
-                                    backend: gpio, health: HealthBoard(), logger: logger) { press in presses.withLock { $0.append(press) } }
+                                    backend: gpio, health: health, logger: logger) { press in presses.withLock { $0.append(press) } }
         let task = Task { try await service.run() }
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil { health.snapshot["buttons:gpiochip0"]?.isOK == true }
         gpio.drive(offset: 8, active: true)
         gpio.drive(offset: 8, active: false)
         gpio.drive(offset: 8, active: true)

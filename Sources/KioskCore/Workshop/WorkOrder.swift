@@ -134,6 +134,8 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
         case pickupNotice
         case partsRequested
         case partsRequestCleared
+        /// A technician asked for help at the bay (long press).
+        case callForHelp
     }
     public var id: UUID
     public var kind: Kind

@@ -225,6 +225,21 @@ public struct Workshop: Sendable {
         }
     }
 
+    /// The job a bay shows: of the open jobs at the bay, the one whose state changed last.
+    public func currentJob(atBay bay: String) throws -> WorkOrder? {
+        try database.pool.read { db in
+            try WorkOrder.fetchOne(db.cachedStatement(sql: """
+                SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
+                ORDER BY stateSince DESC LIMIT 1
+                """), arguments: [bay])
+        }
+    }
+
+    /// A technician at a bay called for help (a long press): recorded for the counter and upstream.
+    public func callForHelp(_ ticket: String, at time: Date = Date()) throws {
+        try database.pool.write { try WorkshopEvent(id: UUID(), kind: .callForHelp, ticketCode: ticket, at: time).insert($0) }
+    }
+
     public func transitions(of ticket: String) throws -> [JobTransition] {
         try database.pool.read { try JobTransition.filter(Column("ticketCode") == ticket).order(Column("at")).fetchAll($0) }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Indicators
 import KioskCore
 import Logging
 import Scanner
@@ -45,11 +46,22 @@ struct Run: AsyncParsableCommand {
         }
         let counter = Counter(database: database, deviceID: config.deviceID,
                               options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor))
+        let health = HealthBoard()
+        var indicators: [any ScanIndicator] = [LogIndicator(logger: logger)]
+        var hardware: [any Service] = []
+        if let gpio = config.gpio, let bay = config.bay {
+            let signals = IndicatorSignals()
+            indicators.append(signals)
+            hardware = BayHardware.services(gpio: gpio, bay: bay, database: database, signals: signals, health: health,
+                                            logger: Logger(label: "kioskd.gpio"))
+        }
         let counterService = CounterService(counter: counter, scans: stream.events, duplicates: DuplicateFilter(windows: windows),
-                                            indicators: [LogIndicator(logger: logger)], logger: logger)
-        // A scanner source that ends (stdin at EOF) must not stop the daemon; the counter ending does.
+                                            indicators: indicators, logger: logger)
+        // A scanner source or GPIO service that ends must not stop the daemon; the counter ending does.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
+            (sources.map { $0 as any Service } + hardware).map {
+                .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+            }
             + [.init(service: counterService)]
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]

@@ -1,4 +1,5 @@
 import Foundation
+import Indicators
 import KioskCore
 import Scanner
 import TOMLKit
@@ -21,8 +22,19 @@ struct KioskConfig: Sendable, Hashable {
         var keyPath: String
     }
 
+    /// GPIO at a bay: the stack light, buzzer and buttons.
+    struct GPIOConfig: Sendable, Hashable {
+        /// `libgpiod` for a real chip, `simulated` for a demo without hardware.
+        var backend: String = "libgpiod"
+        var stackLight: StackLightConfig
+        var buttons: ButtonConfig?
+    }
+
     var deviceID: String
     var dataDirectory: String
+    /// The bay this device stands at (工位), if any.
+    var bay: String?
+    var gpio: GPIOConfig?
     var defaultActor: String = "clerk"
     var allowNegativeStock: Bool = false
     var logLevel: String = "info"
@@ -73,7 +85,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -93,6 +105,15 @@ struct KioskConfig: Sendable, Hashable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else { throw .invalid("log.level", "\"\(level)\" is not one of \(levels.joined(separator: ", "))") }
             config.logLevel = level
+        }
+        if let bay = try reader.table(table, "bay", at: "") {
+            try reader.allow(bay, keys: ["id"], at: "bay")
+            guard let id = try reader.string(bay, "id", at: "bay"), !id.isEmpty else { throw .missing("bay.id", "the bay's name, e.g. \"BAY-1\"") }
+            config.bay = id
+        }
+        if let gpio = try reader.table(table, "gpio", at: "") {
+            config.gpio = try parseGPIO(gpio, reader: reader)
+            guard config.bay != nil else { throw .missing("bay.id", "the bay whose job the stack light shows (gpio needs a [bay])") }
         }
         if let value = table["scanners"] {
             guard let array = value.array else { throw .wrongType("scanners", expected: "array of tables ([[scanners]])", got: "\(value.type)") }
@@ -132,6 +153,83 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         return config
+    }
+
+    static func parseGPIO(_ gpio: TOMLTable, reader: TOMLReader) throws(ConfigError) -> GPIOConfig {
+        try reader.allow(gpio, keys: ["backend", "chip", "consumer", "lamps", "buzzer", "buttons", "active_low_buttons",
+                                      "debounce_ms", "long_press_ms", "safe_lamps", "patterns"], at: "gpio")
+        let backend = try reader.string(gpio, "backend", at: "gpio") ?? "libgpiod"
+        guard ["libgpiod", "simulated"].contains(backend) else { throw .invalid("gpio.backend", "\"\(backend)\" is not libgpiod or simulated") }
+        guard let chip = try reader.string(gpio, "chip", at: "gpio") else {
+            throw .missing("gpio.chip", "the GPIO chip: a path (/dev/gpiochip0), name (gpiochip0), label or number")
+        }
+        let consumer = try reader.string(gpio, "consumer", at: "gpio") ?? "kioskd"
+        func line(_ t: TOMLTable, _ key: String, at path: String) throws(ConfigError) -> LineRef? {
+            guard let value = t[key] else { return nil }
+            if let n = value.int {
+                guard n >= 0 else { throw .invalid("\(path).\(key)", "line offset \(n) must be 0 or more") }
+                return .offset(UInt32(n))
+            }
+            if let name = value.string { return .name(name) }
+            throw .wrongType("\(path).\(key)", expected: "line offset (integer) or line name (string)", got: "\(value.type)")
+        }
+        var lamps: [Lamp: LineRef] = [:]
+        if let table = try reader.table(gpio, "lamps", at: "gpio") {
+            try reader.allow(table, keys: Lamp.allCases.map(\.rawValue), at: "gpio.lamps")
+            for lamp in Lamp.allCases { lamps[lamp] = try line(table, lamp.rawValue, at: "gpio.lamps") }
+        }
+        guard !lamps.isEmpty else { throw .missing("gpio.lamps", "a table of lamp lines, e.g. red = 0, amber = 1, green = 2") }
+        var mapping = LampMapping.standard
+        if let patterns = try reader.table(gpio, "patterns", at: "gpio") {
+            let states = Dictionary(uniqueKeysWithValues: JobState.allCases.filter(\.isOpen).map { (Self.snake($0.rawValue), $0) })
+            try reader.allow(patterns, keys: states.keys.sorted() + ["idle"], at: "gpio.patterns")
+            for key in patterns.keys {
+                let path = "gpio.patterns.\(key)"
+                guard let entry = try reader.table(patterns, key, at: "gpio.patterns") else { continue }
+                try reader.allow(entry, keys: Lamp.allCases.map(\.rawValue), at: path)
+                var lampPatterns: [Lamp: LampPattern] = [:]
+                for lamp in Lamp.allCases {
+                    guard let text = try reader.string(entry, lamp.rawValue, at: path) else { continue }
+                    guard let pattern = LampPattern(rawValue: text) else {
+                        throw .invalid("\(path).\(lamp.rawValue)", "\"\(text)\" is not one of \(LampPattern.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    lampPatterns[lamp] = pattern
+                }
+                if key == "idle" { mapping.idle = lampPatterns } else { mapping.byState[states[key]!] = lampPatterns }
+            }
+        }
+        var safe: Set<Lamp> = []
+        if let value = gpio["safe_lamps"] {
+            guard let array = value.array else { throw .wrongType("gpio.safe_lamps", expected: "array of lamp names", got: "\(value.type)") }
+            for element in array {
+                guard let name = element.string, let lamp = Lamp(rawValue: name) else {
+                    throw .invalid("gpio.safe_lamps", "\(element) is not one of \(Lamp.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                safe.insert(lamp)
+            }
+        }
+        let stackLight = StackLightConfig(chip: chip, lamps: lamps, buzzer: try line(gpio, "buzzer", at: "gpio"), mapping: mapping,
+                                          safeLamps: safe, consumer: consumer)
+        var buttons: ButtonConfig?
+        if let table = try reader.table(gpio, "buttons", at: "gpio") {
+            try reader.allow(table, keys: ["advance", "help"], at: "gpio.buttons")
+            var refs: [String: LineRef] = [:]
+            for name in ["advance", "help"] { refs[name] = try line(table, name, at: "gpio.buttons") }
+            let debounce = try reader.int(gpio, "debounce_ms", at: "gpio") ?? 30
+            let long = try reader.int(gpio, "long_press_ms", at: "gpio") ?? 1500
+            guard (1...500).contains(debounce) else { throw .invalid("gpio.debounce_ms", "\(debounce) is outside 1…500") }
+            guard (200...10000).contains(long) else { throw .invalid("gpio.long_press_ms", "\(long) is outside 200…10000") }
+            buttons = ButtonConfig(chip: chip, buttons: refs, activeLow: try reader.bool(gpio, "active_low_buttons", at: "gpio") ?? false,
+                                   debounce: .milliseconds(debounce), longPress: .milliseconds(long), consumer: consumer)
+        }
+        return GPIOConfig(backend: backend, stackLight: stackLight, buttons: buttons)
+    }
+
+    /// `waitingParts` → `waiting_parts`.
+    static func snake(_ camel: String) -> String {
+        camel.reduce(into: "") { out, ch in
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
     }
 
     /// Problems a running daemon would meet: devices that are not there now. The daemon
