@@ -27,10 +27,10 @@ daemon=$!
 fail() { echo "FAIL: $*"; echo "--- daemon stderr"; cat $data/daemon.err; echo "--- daemon stdout"; cat $data/daemon.out; exit 1; }
 
 # Plug in, type at 2 ms per key (shifted characters included), and check nothing leaks to a second reader.
-python3 $HERE/uinput_scanner.py --key-ms 2 --check-grabbed KD:CMD:RECEIVE KD:BIN:A-01 6901234567892 \
+/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 2 --check-grabbed KD:CMD:RECEIVE KD:BIN:A-01 6901234567892 \
   || fail "scanner session 1 (exit $?)"
 # Unplugged now (the device was destroyed). Plug it back in and scan again.
-python3 $HERE/uinput_scanner.py --key-ms 1 KD:CMD:QTY:4 6901234567892 || fail "scanner session 2"
+/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 1 KD:CMD:QTY:4 6901234567892 || fail "scanner session 2"
 
 on_hand=""
 for i in $(seq 1 100); do
