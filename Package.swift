@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
@@ -72,6 +73,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The pages (bay, counter, lobby, phone), the JSON API with its OpenAPI document,
+        // live updates as server-sent events, and /healthz, on Hummingbird.
+        .target(
+            name: "KioskWeb",
+            dependencies: [
+                "KioskCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The executable: argument parsing, config, and the daemon's ServiceGroup.
         .executableTarget(
             name: "kioskd",
@@ -79,6 +91,7 @@ let package = Package(
                 "KioskCore",
                 "Scanner",
                 "Indicators",
+                "KioskWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +106,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
+        .testTarget(name: "KioskWebTests", dependencies: ["KioskWeb", "KioskCore", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

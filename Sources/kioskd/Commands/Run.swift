@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import Indicators
 import KioskCore
+import KioskWeb
 import Logging
 import Scanner
 import ServiceLifecycle
@@ -55,6 +57,21 @@ struct Run: AsyncParsableCommand {
             hardware = BayHardware.services(gpio: gpio, bay: bay, database: database, signals: signals, health: health,
                                             logger: Logger(label: "kioskd.gpio"))
         }
+        let feed = ChangeFeed()
+        if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
+            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay)
+            let webLogger = Logger(label: "kioskd.web")
+            hardware.append(Application(
+                router: makeRouter(env),
+                configuration: .init(address: .hostname(host, port: port), serverName: "kioskd"),
+                onServerRunning: { channel in
+                    webLogger.info("web listening on \(channel.localAddress?.description ?? listen)",
+                                   metadata: ["port": "\(channel.localAddress?.port ?? port)"])
+                },
+                logger: webLogger))
+            hardware.append(ChangeWatcher(database: database, feed: feed))
+        }
+        hardware.append(ScannerHealth(sources: sources, health: health))
         let counterService = CounterService(counter: counter, scans: stream.events, duplicates: DuplicateFilter(windows: windows),
                                             indicators: indicators, logger: logger)
         // A scanner source or GPIO service that ends must not stop the daemon; the counter ending does.

@@ -32,6 +32,8 @@ struct KioskConfig: Sendable, Hashable {
 
     var deviceID: String
     var dataDirectory: String
+    /// Where the pages and the API listen (`host:port`); `nil` turns the web server off.
+    var webListen: String? = "127.0.0.1:8080"
     /// The bay this device stands at (工位), if any.
     var bay: String?
     var gpio: GPIOConfig?
@@ -85,7 +87,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -105,6 +107,16 @@ struct KioskConfig: Sendable, Hashable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else { throw .invalid("log.level", "\"\(level)\" is not one of \(levels.joined(separator: ", "))") }
             config.logLevel = level
+        }
+        if let web = try reader.table(table, "web", at: "") {
+            try reader.allow(web, keys: ["listen", "enabled"], at: "web")
+            if let listen = try reader.string(web, "listen", at: "web") {
+                guard Self.hostAndPort(listen) != nil else {
+                    throw .invalid("web.listen", "\"\(listen)\" is not host:port, e.g. \"0.0.0.0:8080\" or \"127.0.0.1:8080\"")
+                }
+                config.webListen = listen
+            }
+            if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
         }
         if let bay = try reader.table(table, "bay", at: "") {
             try reader.allow(bay, keys: ["id"], at: "bay")
@@ -223,6 +235,13 @@ struct KioskConfig: Sendable, Hashable {
                                    debounce: .milliseconds(debounce), longPress: .milliseconds(long), consumer: consumer)
         }
         return GPIOConfig(backend: backend, stackLight: stackLight, buttons: buttons)
+    }
+
+    /// `"0.0.0.0:8080"` → `("0.0.0.0", 8080)`.
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
     }
 
     /// `waitingParts` → `waiting_parts`.

@@ -47,3 +47,24 @@ struct LogIndicator: ScanIndicator {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
+
+/// Copies each scanner source's status into the health board, once a second.
+struct ScannerHealth: Service {
+    let sources: [any ScanSource]
+    let health: HealthBoard
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            for source in sources {
+                let status: HealthBoard.Status = switch source.status {
+                case .connected(let d): .ok("connected \(d)")
+                case .starting: .ok("starting")
+                case .stopped: .ok("stopped")
+                case .waiting(let why): .degraded(why)
+                }
+                health.set("scanner:\(source.name)", status)
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}

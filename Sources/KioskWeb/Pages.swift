@@ -1,0 +1,208 @@
+import Hummingbird
+import NIOCore
+
+/// The pages, with their styles and scripts inline: nothing is fetched from the internet.
+/// Simplified Chinese first; the 中文/EN switch is remembered by the browser.
+enum Page {
+    static func html(_ body: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+
+    static func shell(title: String, bodyClass: String, body: String, script: String) -> String {
+        """
+        <!doctype html>
+        <html lang="zh-CN"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <style>\(css)</style></head>
+        <body class="\(bodyClass)">
+        <button id="lang" class="lang" onclick="KD.toggleLang()">EN</button>
+        \(body)
+        <script>\(common)</script>
+        <script>\(script)</script>
+        </body></html>
+        """
+    }
+
+    static let css = #"""
+    *{box-sizing:border-box}body{margin:0;font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;background:#101820;color:#eef}
+    h1{margin:0;font-size:28px}.lang{position:fixed;top:8px;right:8px;z-index:9;background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:4px 10px;font-size:14px}
+    .muted{color:#9ab}.ok{color:#5d5}.bad{color:#f66}.pill{display:inline-block;padding:4px 12px;border-radius:999px;font-weight:bold}
+    .stage-enteredWorkshop{background:#2a5fb0}.stage-repairing{background:#c07a10}.stage-nearlyDone{background:#7a40c0}.stage-readyForPickup{background:#1d9a4a}
+    .state-checkedIn,.state-ready{background:#2a5fb0}.state-diagnosing,.state-waitingApproval{background:#c07a10}.state-waitingParts{background:#b02a2a}
+    .state-repairing,.state-qualityCheck{background:#1d9a4a}.state-delivered,.state-cancelled{background:#555}
+    button.big{font-size:22px;padding:14px 10px;border-radius:10px;border:0;color:#fff;background:#2d6cdf;min-height:64px}
+    button.alt{background:#445}button.warn{background:#b02a2a}input{font-size:20px;padding:8px;border-radius:8px;border:1px solid #556;background:#fff;color:#111}
+    .bay{width:800px;height:480px;padding:12px;display:grid;grid-template-rows:auto 1fr auto;gap:10px;overflow:hidden}
+    .bay .top{display:flex;justify-content:space-between;align-items:center;padding-right:60px}.bay .state{font-size:40px;padding:8px 24px}
+    .bay .buttons{display:grid;grid-template-columns:repeat(3,1fr);gap:8px}.bay .row{display:flex;gap:8px;align-items:center}
+    .lobby{padding:24px 32px}.lobby table{width:100%;border-collapse:collapse;font-size:34px;margin-top:16px}.lobby td,.lobby th{padding:14px;border-bottom:1px solid #334;text-align:left}
+    .lobby th{font-size:22px;color:#9ab}.counter{padding:16px;display:grid;grid-template-columns:1.3fr 1fr;gap:16px}
+    .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
+    .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
+    .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}
+    #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px}
+    """#
+
+    static let common = #"""
+    const KD = {
+      lang: localStorage.getItem('kd.lang') || (new URLSearchParams(location.search).get('lang') || 'zh'),
+      t(zh, en) { return KD.lang === 'en' ? en : zh; },
+      toggleLang() { KD.lang = KD.lang === 'en' ? 'zh' : 'en'; localStorage.setItem('kd.lang', KD.lang); KD.render && KD.render(); KD.label(); },
+      label() { document.getElementById('lang').textContent = KD.lang === 'en' ? '中文' : 'EN';
+        document.querySelectorAll('[data-zh]').forEach(e => e.textContent = KD.t(e.dataset.zh, e.dataset.en)); },
+      esc(s) { return String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c])); },
+      time(iso) { if (!iso) return '—'; const d = new Date(iso); return d.toLocaleString(KD.lang === 'en' ? 'en-GB' : 'zh-CN', {month:'2-digit', day:'2-digit', hour:'2-digit', minute:'2-digit'}); },
+      async get(path) { const r = await fetch(path, {cache: 'no-store'}); if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error?.message || r.status); return r.json(); },
+      async post(path, body) {
+        const r = await fetch(path, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body || {})});
+        const text = await r.text(); let data = {}; try { data = JSON.parse(text); } catch (e) {}
+        if (!r.ok) throw new Error(data.error?.message || text || r.status); return data;
+      },
+      toast(msg, ok) { const t = document.getElementById('toast'); if (!t) return; t.textContent = msg; t.style.display = 'block';
+        t.style.background = ok ? '#1d6a3a' : '#8a2020'; clearTimeout(KD._t); KD._t = setTimeout(() => t.style.display = 'none', 4000); },
+      live(refresh) { KD.render = refresh; refresh(); KD.label(); const es = new EventSource('/api/v1/events'); es.addEventListener('change', () => refresh()); }
+    };
+    """#
+
+    static func index(bay: String?) -> String {
+        shell(title: "kioskd", bodyClass: "", body: """
+            <div style="padding:24px"><h1 data-zh="kioskd 车间现场" data-en="kioskd shop floor">kioskd 车间现场</h1><ul style="font-size:22px;line-height:2">
+            <li><a style="color:#9cf" href="/counter" data-zh="配件柜台" data-en="Parts counter">配件柜台</a></li>
+            <li><a style="color:#9cf" href="/lobby" data-zh="客户休息区看板" data-en="Lobby board">客户休息区看板</a></li>
+            \(bay.map { "<li><a style=\"color:#9cf\" href=\"/bay/\(escape($0))\">工位 \(escape($0))</a></li>" } ?? "")
+            </ul></div>
+            """, script: "KD.label();")
+    }
+
+    static func bay(_ bay: String) -> String {
+        shell(title: "工位 \(escape(bay))", bodyClass: "", body: """
+            <div class="bay" data-bay="\(escape(bay))">
+              <div class="top"><h1><span data-zh="工位" data-en="Bay">工位</span> \(escape(bay))</h1><div id="clock" class="muted" style="font-size:24px"></div></div>
+              <div id="job"></div>
+              <div id="controls"></div>
+            </div><div id="toast"></div>
+            """, script: #"""
+            const bay = document.querySelector('.bay').dataset.bay;
+            let view = null;
+            setInterval(() => document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {hour:'2-digit', minute:'2-digit'}), 1000);
+            function name(s) { const n = view.stateNames[s]; return KD.t(n[0], n[1]); }
+            async function act(fn, okMsg) { try { await fn(); KD.toast(okMsg, true); await refresh(); } catch (e) { KD.toast(e.message, false); } }
+            async function move(to) {
+              const body = {to, id: crypto.randomUUID ? crypto.randomUUID() : undefined, actor: 'bay-page'};
+              if (to === 'cancelled') { body.reason = prompt(KD.t('取消原因', 'Reason for cancelling')); if (!body.reason) return; }
+              if (to === 'repairing' && view.job.state === 'qualityCheck') body.reason = KD.t('质检不合格', 'QC failed');
+              await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/transitions`, body), '✓ ' + name(to));
+            }
+            async function clock(on) {
+              const badge = document.getElementById('badge').value.trim(); if (!badge) return KD.toast(KD.t('请输入或扫描工号', 'Enter or scan a badge'), false);
+              await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/clock`, {badge, on}), on ? KD.t('已上工', 'Clocked on') : KD.t('已下工', 'Clocked off'));
+            }
+            async function callParts() {
+              const pn = document.getElementById('pn').value.trim(), q = parseInt(document.getElementById('qty').value || '1', 10);
+              if (!pn) return KD.toast(KD.t('请输入配件编号', 'Enter a part number'), false);
+              await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/parts-requests`, {parts: [{partNumber: pn, quantity: q}]}), KD.t('已呼叫配件', 'Parts requested'));
+            }
+            async function refresh() {
+              try { view = await KD.get('/api/v1/bays/' + encodeURIComponent(bay)); } catch (e) { return KD.toast(e.message, false); }
+              const job = view.job, el = document.getElementById('job'), c = document.getElementById('controls');
+              if (!job) { el.innerHTML = `<div style="font-size:36px;padding:40px" class="muted">${KD.t('本工位暂无工单', 'No job at this bay')}</div>`; c.innerHTML = ''; return; }
+              el.innerHTML = `<div class="row"><span id="state" class="pill state state-${job.state}">${KD.esc(name(job.state))}</span>
+                <span style="font-size:30px;margin-left:16px">${KD.esc(job.plate)}</span></div>
+                <div class="muted" style="font-size:18px;margin-top:6px">${KD.t('工单', 'Ticket')} ${KD.esc(job.ticketCode)} · ${KD.esc(job.services.map(s => s.name).join(' + '))}
+                · ${KD.t('交车', 'Promised')} ${KD.time(job.promisedAt)} · ${KD.t('技师', 'Technicians')}: ${KD.esc(job.technicians.join(', ') || '—')}</div>`;
+              const others = job.allowedNext.filter(s => s !== job.next);
+              c.innerHTML = `<div class="buttons">${job.next ? `<button id="advance" class="big" onclick="move('${job.next}')">▶ ${KD.esc(name(job.next))}</button>` : ''}
+                ${others.map(s => `<button class="big ${s === 'cancelled' ? 'warn' : 'alt'}" data-state="${s}" onclick="move('${s}')">${KD.esc(name(s))}</button>`).join('')}</div>
+                <div class="row" style="margin-top:8px"><input id="badge" size="8" placeholder="${KD.t('工号', 'Badge')}">
+                <button class="big alt" onclick="clock(true)">${KD.t('上工', 'Clock on')}</button><button class="big alt" onclick="clock(false)">${KD.t('下工', 'Clock off')}</button>
+                <input id="pn" size="10" placeholder="${KD.t('配件编号', 'Part no.')}"><input id="qty" size="2" value="1">
+                <button class="big warn" onclick="callParts()">${KD.t('呼叫配件', 'Call for parts')}</button></div>`;
+            }
+            KD.live(refresh);
+            """#)
+    }
+
+    static let lobby = shell(title: "维修进度 Service progress", bodyClass: "", body: """
+        <div class="lobby"><h1><span data-zh="车辆维修进度" data-en="Service progress">车辆维修进度</span>
+        <span id="count" class="muted" style="font-size:22px"></span></h1>
+        <table><thead><tr><th data-zh="车牌" data-en="Plate">车牌</th><th data-zh="进度" data-en="Stage">进度</th><th data-zh="预计交车" data-en="Promised">预计交车</th></tr></thead>
+        <tbody id="rows"></tbody></table></div>
+        """, script: #"""
+        async function refresh() {
+          const v = await KD.get('/api/v1/lobby');
+          document.getElementById('count').textContent = KD.t(`（${v.vehicles.length} 辆）`, `(${v.vehicles.length} vehicles)`);
+          document.getElementById('rows').innerHTML = v.vehicles.map(x => `<tr><td class="plate-cell">${KD.esc(x.maskedPlate)}</td>
+            <td><span class="pill stage stage-${x.stage}">${KD.esc(KD.t(x.stageZh, x.stageEn))}</span></td><td>${KD.time(x.promisedAt)}</td></tr>`).join('')
+            || `<tr><td colspan="3" class="muted">${KD.t('暂无车辆', 'No vehicles in the workshop')}</td></tr>`;
+        }
+        KD.live(refresh);
+        """#)
+
+    static func track(_ token: String) -> String {
+        shell(title: "维修进度", bodyClass: "", body: """
+            <div class="track" data-token="\(escape(token))"><h1 data-zh="我的车辆维修进度" data-en="My vehicle">我的车辆维修进度</h1>
+            <div id="plate" class="plate"></div><div class="steps" id="steps"></div><div id="promised" class="muted" style="font-size:18px"></div></div>
+            """, script: #"""
+            const token = document.querySelector('.track').dataset.token;
+            const order = ['enteredWorkshop', 'repairing', 'nearlyDone', 'readyForPickup'];
+            const names = {enteredWorkshop: ['已进入车间', 'In the workshop'], repairing: ['正在维修', 'Repairing'], nearlyDone: ['即将完成', 'Nearly done'], readyForPickup: ['可取车', 'Ready for pick-up']};
+            let last = 0;
+            async function refresh() {
+              if (Date.now() - last < 3000) return; last = Date.now();
+              try {
+                const v = await KD.get('/api/v1/track/' + encodeURIComponent(token));
+                document.getElementById('plate').textContent = v.maskedPlate;
+                const at = order.indexOf(v.stage);
+                document.getElementById('steps').innerHTML = order.map((s, i) => `<div class="${i <= at ? 'on' : ''}" data-stage="${s}">${KD.t(names[s][0], names[s][1])}</div>`).join('');
+                document.getElementById('promised').textContent = KD.t('预计交车 ', 'Promised ') + KD.time(v.promisedAt);
+              } catch (e) { document.getElementById('steps').innerHTML = `<p>${KD.esc(e.message)}</p>`; }
+            }
+            KD.live(refresh);
+            """#)
+    }
+
+    static let counter = shell(title: "配件柜台 Parts counter", bodyClass: "", body: """
+        <div class="counter">
+          <div class="panel"><h2 data-zh="扫描" data-en="Scan">扫描</h2>
+            <form id="scanform" class="row" style="display:flex;gap:8px"><input id="scan" autofocus style="flex:1" autocomplete="off">
+            <button class="big" data-zh="确定" data-en="Enter">确定</button></form>
+            <div id="mode" class="muted" style="margin:8px 0;font-size:18px"></div>
+            <div id="log" class="log"></div></div>
+          <div>
+            <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警" data-en="Low-stock alerts">安全库存预警</h2><div id="alerts" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="盘点" data-en="Stocktakes">盘点</h2><div id="counts" class="log"></div></div>
+          </div>
+        </div><div id="toast"></div>
+        """, script: #"""
+        const modes = {lookup: ['查询', 'look up'], receive: ['入库', 'receive'], issue: ['出库', 'issue'], return: ['退料', 'return'], transfer: ['移库', 'transfer'], count: ['盘点', 'count']};
+        async function refresh() {
+          const v = await KD.get('/api/v1/counter'), s = v.session;
+          document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...modes[s.mode])} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}${s.pendingQuantity ? ' · ×' + s.pendingQuantity : ''}`;
+          document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
+          document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
+          document.getElementById('alerts').innerHTML = v.alerts.map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
+          document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
+        }
+        document.getElementById('scanform').addEventListener('submit', async ev => {
+          ev.preventDefault(); const input = document.getElementById('scan'), text = input.value.trim(); input.value = ''; if (!text) return;
+          try { const r = await KD.post('/api/v1/scans', {text}); KD.toast(r.message, r.accepted); } catch (e) { KD.toast(e.message, false); }
+          refresh(); input.focus();
+        });
+        document.getElementById('q').addEventListener('input', async ev => {
+          const q = ev.target.value.trim(); if (!q) { document.getElementById('stock').innerHTML = ''; return; }
+          const v = await KD.get('/api/v1/stock?q=' + encodeURIComponent(q));
+          document.getElementById('stock').innerHTML = v.rows.map(r => `<div>${KD.esc(r.partNumber)} ${KD.esc(KD.t(r.nameZh, r.nameEn))}: <b>${r.onHand}</b> ${Object.entries(r.bins).map(([b, n]) => KD.esc(b) + ':' + n).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
+        });
+        KD.live(refresh);
+        """#)
+}

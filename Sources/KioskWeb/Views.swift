@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import KioskCore
+
+/// One vehicle on the lobby board: no names, phones or VINs.
+public struct LobbyEntry: Codable, Sendable, Hashable, ResponseEncodable {
+    public var maskedPlate: String
+    public var stage: CustomerStage
+    public var stageZh: String
+    public var stageEn: String
+    public var promisedAt: Date?
+
+    init(_ order: WorkOrder, stage: CustomerStage) {
+        maskedPlate = order.maskedPlate
+        self.stage = stage
+        stageZh = stage.nameZh
+        stageEn = stage.nameEn
+        promisedAt = order.promisedAt
+    }
+}
+
+public struct LobbyView: Codable, Sendable, ResponseEncodable {
+    public var vehicles: [LobbyEntry]
+    public var stages: [CustomerStage]
+}
+
+/// The bay page's view of its job.
+public struct BayView: Codable, Sendable, ResponseEncodable {
+    public struct Job: Codable, Sendable {
+        public var ticketCode: String
+        public var plate: String
+        public var state: JobState
+        public var stateZh: String
+        public var stateEn: String
+        public var stateSince: Date
+        public var allowedNext: [JobState]
+        public var next: JobState?
+        public var services: [ServiceItem]
+        public var technicians: [String]
+        public var promisedAt: Date?
+    }
+    public var bay: String
+    public var job: Job?
+    public var stateNames: [String: [String]]
+}
+
+/// The counter page: what it shows at a glance.
+public struct CounterView: Codable, Sendable, ResponseEncodable {
+    public struct Scan: Codable, Sendable {
+        public var text: String
+        public var accepted: Bool
+        public var message: String
+        public var at: Date
+    }
+    public struct Request: Codable, Sendable {
+        public var ticketCode: String
+        public var bay: String?
+        public var parts: [RequestedPart]
+        public var raisedAt: Date
+    }
+    public struct Count: Codable, Sendable {
+        public var id: UUID
+        public var scope: String
+        public var status: String
+        public var scanned: Int
+    }
+    public var session: CounterSession
+    public var scans: [Scan]
+    public var alerts: [String]
+    public var partsRequests: [Request]
+    public var stocktakes: [Count]
+}
+
+public struct ScanResult: Codable, Sendable, ResponseEncodable {
+    public var accepted: Bool
+    public var message: String
+    public var duplicate: Bool
+}
+
+public struct StockRow: Codable, Sendable, ResponseEncodable {
+    public var partNumber: String
+    public var nameZh: String
+    public var nameEn: String
+    public var bins: [String: Int]
+    public var onHand: Int
+}
+
+public struct HealthView: Codable, Sendable, ResponseEncodable {
+    public var status: String
+    public var components: [String: String]
+    public var faults: [String: String]
+}
+
+public struct TransitionRequest: Codable, Sendable {
+    public var to: JobState
+    public var actor: String?
+    public var reason: String?
+    public var parts: [RequestedPart]?
+    /// Idempotency key chosen by the page, so a retried tap is applied once.
+    public var id: UUID?
+}
+
+public struct ClockRequest: Codable, Sendable {
+    public var badge: String
+    public var on: Bool
+}
+
+public struct PartsRequestBody: Codable, Sendable {
+    public var parts: [RequestedPart]
+}
+
+public struct ScanRequest: Codable, Sendable {
+    public var text: String
+    public var id: UUID?
+}
+
+/// A job after a change, as the bay page needs it: no phone, no VIN.
+public struct JobSummary: Codable, Sendable, ResponseEncodable {
+    public var ticketCode: String
+    public var state: JobState
+    public var stateZh: String
+    public var stateEn: String
+    public var stateSince: Date
+
+    init(_ order: WorkOrder) {
+        ticketCode = order.ticketCode
+        state = order.state
+        stateZh = order.state.nameZh
+        stateEn = order.state.nameEn
+        stateSince = order.stateSince
+    }
+}
+
+public struct StockView: Codable, Sendable, ResponseEncodable {
+    public var rows: [StockRow]
+}

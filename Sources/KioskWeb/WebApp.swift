@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+import Hummingbird
+import KioskCore
+import Logging
+import NIOCore
+
+/// The request context of kioskd's HTTP server: JSON with ISO 8601 dates, and the client's
+/// address for rate limiting.
+public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    public var requestDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+
+    public var responseEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}
+
+/// What the routes work with.
+public struct WebEnvironment: Sendable {
+    public var database: KioskDatabase
+    /// The counter of this device, for scans typed or scanned on the counter page.
+    public var counter: Counter
+    public var health: HealthBoard
+    public var feed: ChangeFeed
+    public var trackLimiter: RateLimiter
+    /// The bay this device stands at, for `/bay` without a name.
+    public var bay: String?
+
+    public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
+                trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil) {
+        self.database = database
+        self.counter = counter
+        self.health = health
+        self.feed = feed
+        self.trackLimiter = trackLimiter
+        self.bay = bay
+    }
+}
+
+/// Builds the router: the pages, `/api/v1`, `/api/v1/openapi.json`, `/healthz`.
+public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
+    let router = Router(context: KioskRequestContext.self)
+    let workshop = env.database.workshop
+
+    // MARK: Pages (all assets inline: they work without internet)
+    router.get("/") { _, _ in Page.html(Page.index(bay: env.bay)) }
+    router.get("/bay/{bay}") { _, context in Page.html(Page.bay(try context.parameters.require("bay"))) }
+    router.get("/counter") { _, _ in Page.html(Page.counter) }
+    router.get("/lobby") { _, _ in Page.html(Page.lobby) }
+    router.get("/track/{token}") { _, context in Page.html(Page.track(try context.parameters.require("token"))) }
+
+    // MARK: Health and the API document
+    router.get("/healthz") { _, _ -> Response in
+        let snapshot = env.health.snapshot
+        let view = HealthView(status: env.health.faults.isEmpty ? "ok" : "degraded",
+                              components: snapshot.mapValues(\.description), faults: env.health.faults)
+        var response = try JSONEncoder.sorted.encodeResponse(view, status: .ok)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+    router.get("/api/v1/openapi.json") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
+
+    // MARK: Live updates
+    router.get("/api/v1/events") { _, _ -> Response in
+        let versions = env.feed.subscribe()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                for await version in versions {
+                    try await writer.write(ByteBuffer(string: "event: change\ndata: \(version)\n\n"))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    // MARK: Lobby and phone (public: no personal data)
+    router.get("/api/v1/lobby") { _, _ -> LobbyView in
+        let vehicles = try workshop.openOrders().compactMap { o in o.state.customerStage.map { LobbyEntry(o, stage: $0) } }
+        return LobbyView(vehicles: vehicles, stages: CustomerStage.allCases)
+    }
+    router.get("/api/v1/track/{token}") { _, context -> LobbyEntry in
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        guard env.trackLimiter.allow(client) else {
+            throw HTTPError(.tooManyRequests, message: "查询过于频繁，请稍后再试 / too many look-ups: try again in a minute")
+        }
+        let token = try context.parameters.require("token")
+        guard let order = try workshop.order(publicToken: token), let stage = order.state.customerStage else {
+            throw HTTPError(.notFound, message: "找不到该车辆，或已交车 / no vehicle for this link, or it was already delivered")
+        }
+        return LobbyEntry(order, stage: stage)
+    }
+
+    // MARK: Bays
+    router.get("/api/v1/bays/{bay}") { _, context -> BayView in
+        let bay = try context.parameters.require("bay")
+        return try bayView(bay, env: env)
+    }
+    router.post("/api/v1/jobs/{ticket}/transitions") { request, context -> JobSummary in
+        let ticket = try context.parameters.require("ticket")
+        let body = try await request.decode(as: TransitionRequest.self, context: context)
+        return JobSummary(try refusing {
+            try workshop.transition(ticket, to: body.to, actor: body.actor ?? "bay-page", reason: body.reason,
+                                    parts: body.parts ?? [], id: body.id ?? UUID())
+        })
+    }
+    router.post("/api/v1/jobs/{ticket}/advance") { _, context -> JobSummary in
+        let ticket = try context.parameters.require("ticket")
+        return JobSummary(try refusing { try workshop.advance(ticket, actor: "bay-page") })
+    }
+    router.post("/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
+        let ticket = try context.parameters.require("ticket")
+        let body = try await request.decode(as: ClockRequest.self, context: context)
+        try refusing {
+            if body.on {
+                let bay = try workshop.order(ticket)?.bay
+                _ = try workshop.clockOn(badge: body.badge, ticket: ticket, bay: bay)
+            } else {
+                try workshop.clockOff(badge: body.badge)
+            }
+        }
+        return .noContent
+    }
+    router.post("/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
+        let ticket = try context.parameters.require("ticket")
+        let body = try await request.decode(as: PartsRequestBody.self, context: context)
+        guard !body.parts.isEmpty, body.parts.allSatisfy({ $0.quantity > 0 && !$0.partNumber.isEmpty }) else {
+            throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity above zero")
+        }
+        _ = try refusing { try workshop.requestParts(ticket, bay: nil, parts: body.parts) }
+        return .created
+    }
+
+    // MARK: Counter
+    router.get("/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
+    router.post("/api/v1/scans") { request, context -> ScanResult in
+        let body = try await request.decode(as: ScanRequest.self, context: context)
+        let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page", text: body.text))
+        env.feed.bump()
+        return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate)
+    }
+    router.get("/api/v1/stock") { request, _ -> StockView in
+        let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
+        return StockView(rows: try stockRows(matching: query, env: env))
+    }
+    return router
+}
+
+/// Workshop refusals become 409 Conflict with the message staff see; unknown jobs 404.
+func refusing<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as WorkshopError {
+        switch error {
+        case .unknownWorkOrder, .unknownTechnician, .unknownAppointment: throw HTTPError(.notFound, message: error.description)
+        case .invalidField: throw HTTPError(.badRequest, message: error.description)
+        default: throw HTTPError(.conflict, message: error.description)
+        }
+    }
+}
+
+func bayView(_ bay: String, env: WebEnvironment) throws -> BayView {
+    let names = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, [$0.nameZh, $0.nameEn]) })
+    guard let order = try env.database.workshop.currentJob(atBay: bay) else { return BayView(bay: bay, job: nil, stateNames: names) }
+    let technicians = try env.database.pool.read { db in
+        try String.fetchAll(db, sql: """
+            SELECT technician.badge || ' ' || technician.name FROM job_clock JOIN technician USING (badge)
+            WHERE job_clock.ticketCode = ? AND job_clock.offAt IS NULL ORDER BY job_clock.onAt
+            """, arguments: [order.ticketCode])
+    }
+    let job = BayView.Job(ticketCode: order.ticketCode, plate: order.plate, state: order.state, stateZh: order.state.nameZh,
+                          stateEn: order.state.nameEn, stateSince: order.stateSince,
+                          allowedNext: JobState.allCases.filter { order.state.allowedNext.contains($0) },
+                          next: order.state.advance, services: order.services, technicians: technicians, promisedAt: order.promisedAt)
+    return BayView(bay: bay, job: job, stateNames: names)
+}
+
+func counterView(_ env: WebEnvironment) throws -> CounterView {
+    try env.database.pool.read { db in
+        let scans = try Row.fetchAll(db, sql: "SELECT text, accepted, message, scannedAt FROM scan_log WHERE deviceID = ? ORDER BY seq DESC LIMIT 30",
+                                     arguments: [env.counter.deviceID]).map {
+            CounterView.Scan(text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"])
+        }
+        let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
+        let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
+            CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt)
+        }
+        let counts = try Stocktake.filter(Column("status") != Stocktake.Status.confirmed.rawValue).fetchAll(db).map { s in
+            CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
+                              scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
+        }
+        let sessionJSON = try String.fetchOne(db, sql: "SELECT state FROM counter_session WHERE deviceID = ?", arguments: [env.counter.deviceID])
+        let session = try sessionJSON.map { try JSONDecoder().decode(CounterSession.self, from: Data($0.utf8)) } ?? CounterSession()
+        return CounterView(session: session, scans: scans, alerts: alerts, partsRequests: requests, stocktakes: counts)
+    }
+}
+
+func stockRows(matching query: String, env: WebEnvironment) throws -> [StockRow] {
+    guard !query.isEmpty else { return [] }
+    return try env.database.pool.read { db in
+        let like = "%\(query)%"
+        let parts = try Part.fetchAll(db, sql: """
+            SELECT DISTINCT part.* FROM part LEFT JOIN barcode USING (partNumber)
+            WHERE part.partNumber LIKE ?1 OR part.nameZh LIKE ?1 OR part.nameEn LIKE ?1 OR barcode.code = ?2
+            ORDER BY part.partNumber LIMIT 20
+            """, arguments: [like, GTIN(query)?.gtin14 ?? query])
+        return try parts.map { part in
+            let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
+            return StockRow(partNumber: part.partNumber, nameZh: part.nameZh, nameEn: part.nameEn,
+                            bins: Dictionary(uniqueKeysWithValues: balances.map { ($0.binCode, $0.quantity) }),
+                            onHand: balances.reduce(0) { $0 + $1.quantity })
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
+    func encodeResponse<T: Encodable>(_ value: T, status: HTTPResponse.Status) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskCore
+import Testing
+@testable import KioskWeb
+
+/// A store with one job at BAY-1, and the kioskd router on a live server over loopback.
+final class WebFixture: Sendable {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-web-\(UUID().uuidString)")
+    let database: KioskDatabase
+    let health = HealthBoard()
+    let feed = ChangeFeed()
+    let order: WorkOrder
+
+    init() throws {
+        database = try KioskDatabase.open(at: directory.appendingPathComponent("kioskd.sqlite").path)
+        try database.catalog.save(Bin(code: "A-01"))
+        try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 1, defaultBin: "A-01"), barcodes: ["6901234567892"])
+        try database.workshop.save(Technician(badge: "T1", name: "王师傅"))
+        order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294",
+                                                          customerPhone: "13800138000", bay: "BAY-1"), actor: "advisor")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30)) -> some ApplicationProtocol {
+        let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "counter-1"),
+                                 health: health, feed: feed, trackLimiter: limiter, bay: "BAY-1")
+        return Application(router: makeRouter(env))
+    }
+}
+
+func json(_ response: TestResponse) throws -> [String: Any] {
+    try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+}
+
+func body(_ value: some Encodable) throws -> ByteBuffer {
+    ByteBuffer(bytes: try JSONEncoder().encode(value))
+}
+
+@Suite("The HTTP API over loopback")
+struct WebTests {
+    @Test("the lobby shows masked plates and stages, and never a phone, VIN or name")
+    func lobby() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            let response = try await client.execute(uri: "/api/v1/lobby", method: .get)
+            #expect(response.status == .ok)
+            let text = String(buffer: response.body)
+            #expect(text.contains("粤B·***45") && text.contains("enteredWorkshop"))
+            #expect(!text.contains("13800138000") && !text.contains("LSVAU2180N2183294") && !text.contains("粤B12345"))
+        }
+    }
+
+    @Test("the phone page finds a vehicle only by its token, and look-ups are rate limited")
+    func track() async throws {
+        let f = try WebFixture()
+        try await f.app(limiter: RateLimiter(capacity: 3, perMinute: 1)).test(.live) { client in
+            let found = try await client.execute(uri: "/api/v1/track/\(f.order.publicToken)", method: .get)
+            #expect(found.status == .ok && String(buffer: found.body).contains("粤B·***45"))
+            #expect(try await client.execute(uri: "/api/v1/track/WO-1", method: .get).status == .notFound, "the ticket code is not the token")
+            #expect(try await client.execute(uri: "/api/v1/track/guess", method: .get).status == .notFound)
+            let limited = try await client.execute(uri: "/api/v1/track/\(f.order.publicToken)", method: .get)
+            #expect(limited.status == .tooManyRequests)
+        }
+    }
+
+    @Test("the bay page moves a job; an illegal move is 409 with the reason; a repeated id is applied once")
+    func transitions() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            let illegal = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: [.contentType: "application/json"],
+                                                   body: try body(TransitionRequest(to: .ready)))
+            #expect(illegal.status == .conflict)
+            #expect((try json(illegal)["error"] as? [String: Any])?["message"] as? String == WorkshopError.illegalTransition(from: .checkedIn, to: .ready).description)
+            let id = UUID()
+            for _ in 0..<2 {
+                let moved = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: [.contentType: "application/json"],
+                                                     body: try body(TransitionRequest(to: .diagnosing, id: id)))
+                #expect(moved.status == .ok && !String(buffer: moved.body).contains("13800138000"))
+            }
+            #expect(try f.database.workshop.transitions(of: "WO-1").count == 2)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/advance", method: .post).status == .ok)
+            let bay = try json(try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get))
+            #expect((bay["job"] as? [String: Any])?["state"] as? String == "repairing")
+            #expect(try await client.execute(uri: "/api/v1/jobs/NOPE/advance", method: .post).status == .notFound)
+        }
+    }
+
+    @Test("clocking on, calling for parts, and the counter seeing the request")
+    func clockAndParts() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(ClockRequest(badge: "T1", on: true))).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(ClockRequest(badge: "T9", on: true))).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(PartsRequestBody(parts: [RequestedPart(partNumber: "P1", quantity: 2)]))).status == .created)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(PartsRequestBody(parts: []))).status == .badRequest)
+            let counter = String(buffer: try await client.execute(uri: "/api/v1/counter", method: .get).body)
+            #expect(counter.contains("\"ticketCode\":\"WO-1\"") && counter.contains("\"bay\":\"BAY-1\""))
+            let bay = String(buffer: try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get).body)
+            #expect(bay.contains("T1 王师傅"))
+        }
+    }
+
+    @Test("a scan from the counter page moves stock; stock lookup finds it by barcode")
+    func scans() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            for text in ["KD:CMD:RECEIVE", "KD:CMD:QTY:3", "6901234567892"] {
+                let r = try await client.execute(uri: "/api/v1/scans", method: .post, headers: [.contentType: "application/json"],
+                                                 body: try body(ScanRequest(text: text)))
+                #expect((try json(r))["accepted"] as? Bool == true)
+            }
+            let stock = String(buffer: try await client.execute(uri: "/api/v1/stock?q=6901234567892", method: .get).body)
+            #expect(stock.contains("\"onHand\":3"))
+        }
+    }
+
+    @Test("health names faults; the OpenAPI document describes every API route")
+    func healthAndOpenAPI() async throws {
+        let f = try WebFixture()
+        f.health.set("gpio:gpiochip0", .degraded("GPIO chip gpiochip0 not found"))
+        try await f.app().test(.live) { client in
+            let health = try json(try await client.execute(uri: "/healthz", method: .get))
+            #expect(health["status"] as? String == "degraded")
+            #expect((health["faults"] as? [String: String])?["gpio:gpiochip0"] == "GPIO chip gpiochip0 not found")
+            let doc = try json(try await client.execute(uri: "/api/v1/openapi.json", method: .get))
+            let paths = Set((doc["paths"] as? [String: Any])?.keys.map { $0 } ?? [])
+            #expect(paths.isSuperset(of: ["/api/v1/lobby", "/api/v1/track/{token}", "/api/v1/bays/{bay}", "/api/v1/jobs/{ticket}/transitions",
+                                          "/api/v1/jobs/{ticket}/advance", "/api/v1/jobs/{ticket}/clock", "/api/v1/jobs/{ticket}/parts-requests",
+                                          "/api/v1/counter", "/api/v1/scans", "/api/v1/stock", "/api/v1/events", "/healthz"]))
+            for page in ["/", "/counter", "/lobby", "/bay/BAY-1", "/track/x"] {
+                let r = try await client.execute(uri: page, method: .get)
+                #expect(r.status == .ok && String(buffer: r.body).contains("<!doctype html>"), "\(page)")
+                #expect(!String(buffer: r.body).contains("http://") && !String(buffer: r.body).contains("https://"), "\(page) loads nothing from the internet")
+            }
+        }
+    }
+
+    @Test("the change watcher sees a change made through the store and wakes listeners")
+    func changeFeed() async throws {
+        let f = try WebFixture()
+        let watcher = ChangeWatcher(database: f.database, feed: f.feed, interval: .milliseconds(20))
+        let task = Task { try await watcher.run() }
+        var versions = f.feed.subscribe().makeAsyncIterator()
+        #expect(await versions.next() == 0)
+        try await Task.sleep(for: .milliseconds(100))
+        try f.database.workshop.advance("WO-1", actor: "t")
+        #expect(await versions.next() == 1)
+        task.cancel()
+        try await task.value
+    }
+}
