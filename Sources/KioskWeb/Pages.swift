@@ -38,17 +38,18 @@ enum Page {
     .stage-enteredWorkshop{background:#2a5fb0}.stage-repairing{background:#c07a10}.stage-nearlyDone{background:#7a40c0}.stage-readyForPickup{background:#1d9a4a}
     .state-checkedIn,.state-ready{background:#2a5fb0}.state-diagnosing,.state-waitingApproval{background:#c07a10}.state-waitingParts{background:#b02a2a}
     .state-repairing,.state-qualityCheck{background:#1d9a4a}.state-delivered,.state-cancelled{background:#555}
-    button.big{font-size:22px;padding:14px 10px;border-radius:10px;border:0;color:#fff;background:#2d6cdf;min-height:64px}
+    button.big{font-size:22px;padding:10px 8px;border-radius:10px;border:0;color:#fff;background:#2d6cdf;min-height:60px}
     button.alt{background:#445}button.warn{background:#b02a2a}input{font-size:20px;padding:8px;border-radius:8px;border:1px solid #556;background:#fff;color:#111}
-    .bay{width:800px;height:480px;padding:12px;display:grid;grid-template-rows:auto 1fr auto;gap:10px;overflow:hidden}
-    .bay .top{display:flex;justify-content:space-between;align-items:center;padding-right:60px}.bay .state{font-size:40px;padding:8px 24px}
-    .bay .buttons{display:grid;grid-template-columns:repeat(3,1fr);gap:8px}.bay .row{display:flex;gap:8px;align-items:center}
+    .bay{width:100vw;height:100vh;max-width:800px;max-height:480px;padding:10px 12px;display:grid;grid-template-rows:auto 1fr auto;gap:8px;overflow:hidden}
+    .bay .top{display:flex;justify-content:space-between;align-items:center;padding-right:60px}.bay .state{font-size:34px;padding:6px 22px}
+    .bay .buttons{display:grid;grid-template-columns:repeat(4,1fr);gap:8px}.bay .row{display:flex;gap:8px;align-items:center}
+    .bay #tools input{font-size:18px;padding:6px;min-width:0}.bay #tools button.big{font-size:18px;min-height:52px;padding:6px 10px}
     .lobby{padding:24px 32px}.lobby table{width:100%;border-collapse:collapse;font-size:34px;margin-top:16px}.lobby td,.lobby th{padding:14px;border-bottom:1px solid #334;text-align:left}
     .lobby th{font-size:22px;color:#9ab}.counter{padding:16px;display:grid;grid-template-columns:1.3fr 1fr;gap:16px}
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
     .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}
-    #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px}
+    #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
     """#
 
     static let common = #"""
@@ -87,7 +88,12 @@ enum Page {
             <div class="bay" data-bay="\(escape(bay))">
               <div class="top"><h1><span data-zh="工位" data-en="Bay">工位</span> \(escape(bay))</h1><div id="clock" class="muted" style="font-size:24px"></div></div>
               <div id="job"></div>
-              <div id="controls"></div>
+              <div id="controls"><div id="buttons" class="buttons"></div>
+                <div class="row" id="tools" style="margin-top:8px;display:none"><input id="badge" size="8">
+                <button class="big alt" onclick="clock(true)" data-zh="上工" data-en="Clock on">上工</button>
+                <button class="big alt" onclick="clock(false)" data-zh="下工" data-en="Clock off">下工</button>
+                <input id="pn" size="10"><input id="qty" size="2" value="1">
+                <button class="big warn" onclick="callParts()" data-zh="呼叫配件" data-en="Call for parts">呼叫配件</button></div></div>
             </div><div id="toast"></div>
             """, script: #"""
             const bay = document.querySelector('.bay').dataset.bay;
@@ -112,19 +118,19 @@ enum Page {
             }
             async function refresh() {
               try { view = await KD.get('/api/v1/bays/' + encodeURIComponent(bay)); } catch (e) { return KD.toast(e.message, false); }
-              const job = view.job, el = document.getElementById('job'), c = document.getElementById('controls');
-              if (!job) { el.innerHTML = `<div style="font-size:36px;padding:40px" class="muted">${KD.t('本工位暂无工单', 'No job at this bay')}</div>`; c.innerHTML = ''; return; }
+              // Only the job and its buttons are redrawn: what a technician is typing stays.
+              const job = view.job, el = document.getElementById('job'), buttons = document.getElementById('buttons');
+              document.getElementById('tools').style.display = job ? 'flex' : 'none';
+              document.getElementById('badge').placeholder = KD.t('工号', 'Badge');
+              document.getElementById('pn').placeholder = KD.t('配件编号', 'Part no.');
+              if (!job) { el.innerHTML = `<div style="font-size:36px;padding:40px" class="muted">${KD.t('本工位暂无工单', 'No job at this bay')}</div>`; buttons.innerHTML = ''; return; }
               el.innerHTML = `<div class="row"><span id="state" class="pill state state-${job.state}">${KD.esc(name(job.state))}</span>
                 <span style="font-size:30px;margin-left:16px">${KD.esc(job.plate)}</span></div>
                 <div class="muted" style="font-size:18px;margin-top:6px">${KD.t('工单', 'Ticket')} ${KD.esc(job.ticketCode)} · ${KD.esc(job.services.map(s => s.name).join(' + '))}
                 · ${KD.t('交车', 'Promised')} ${KD.time(job.promisedAt)} · ${KD.t('技师', 'Technicians')}: ${KD.esc(job.technicians.join(', ') || '—')}</div>`;
               const others = job.allowedNext.filter(s => s !== job.next);
-              c.innerHTML = `<div class="buttons">${job.next ? `<button id="advance" class="big" onclick="move('${job.next}')">▶ ${KD.esc(name(job.next))}</button>` : ''}
-                ${others.map(s => `<button class="big ${s === 'cancelled' ? 'warn' : 'alt'}" data-state="${s}" onclick="move('${s}')">${KD.esc(name(s))}</button>`).join('')}</div>
-                <div class="row" style="margin-top:8px"><input id="badge" size="8" placeholder="${KD.t('工号', 'Badge')}">
-                <button class="big alt" onclick="clock(true)">${KD.t('上工', 'Clock on')}</button><button class="big alt" onclick="clock(false)">${KD.t('下工', 'Clock off')}</button>
-                <input id="pn" size="10" placeholder="${KD.t('配件编号', 'Part no.')}"><input id="qty" size="2" value="1">
-                <button class="big warn" onclick="callParts()">${KD.t('呼叫配件', 'Call for parts')}</button></div>`;
+              buttons.innerHTML = `${job.next ? `<button id="advance" class="big" onclick="move('${job.next}')">▶ ${KD.esc(name(job.next))}</button>` : ''}
+                ${others.map(s => `<button class="big ${s === 'cancelled' ? 'warn' : 'alt'}" data-state="${s}" onclick="move('${s}')">${KD.esc(name(s))}</button>`).join('')}`;
             }
             KD.live(refresh);
             """#)
@@ -154,9 +160,13 @@ enum Page {
             const token = document.querySelector('.track').dataset.token;
             const order = ['enteredWorkshop', 'repairing', 'nearlyDone', 'readyForPickup'];
             const names = {enteredWorkshop: ['已进入车间', 'In the workshop'], repairing: ['正在维修', 'Repairing'], nearlyDone: ['即将完成', 'Nearly done'], readyForPickup: ['可取车', 'Ready for pick-up']};
-            let last = 0;
+            // At most one look-up every 3 s (they are rate limited); a change inside that window
+            // is fetched when it ends, never dropped.
+            let last = 0, pending = null;
             async function refresh() {
-              if (Date.now() - last < 3000) return; last = Date.now();
+              const wait = 3000 - (Date.now() - last);
+              if (wait > 0) { if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, wait); return; }
+              last = Date.now();
               try {
                 const v = await KD.get('/api/v1/track/' + encodeURIComponent(token));
                 document.getElementById('plate').textContent = v.maskedPlate;

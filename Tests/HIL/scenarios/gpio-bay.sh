@@ -44,9 +44,10 @@ TOML
 K() { $KIOSKD "$@" --config $data/kioskd.toml; }
 state() { K jobs show WO-1 | head -1 | cut -f2; }
 fail() { echo "FAIL: $*"; echo "--- lamps r a g b buzzer: $(line 0) $(line 1) $(line 2) $(line 3) $(line 4)"; echo "--- daemon stderr"; tail -40 $data/daemon.err; exit 1; }
-wait_for() { # wait_for DESCRIPTION COMMAND...: up to 20 s
+wait_for() { # wait_for DESCRIPTION COMMAND...: up to 30 s of wall time
   what=$1; shift
-  for i in $(seq 1 200); do if "$@"; then return 0; fi; sleep 0.1; done
+  deadline=$(( $(date +%s) + 30 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do if "$@"; then return 0; fi; sleep 0.1; done
   fail "timed out waiting for $what"
 }
 lamps_are() { [ "$(line 0)$(line 1)$(line 2)$(line 3)" = "$1" ]; }

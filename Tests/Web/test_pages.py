@@ -1,0 +1,178 @@
+"""The pages in headless Chromium (Debian's chromium + chromedriver, driven by Selenium)
+against the real kioskd daemon: a state change made on the bay page shows on the lobby
+page and the phone page without a reload. Screenshots at kiosk resolutions go to
+.build-web/screenshots/ for review."""
+import json, os, re, shutil, signal, subprocess, tempfile, time, urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+KIOSKD = os.environ.get("KIOSKD", str(ROOT / ".build/debug/kioskd"))
+SHOTS = ROOT / ".build-web/screenshots"
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    data = Path(tempfile.mkdtemp(prefix="kioskd-web-"))
+    config = data / "kioskd.toml"
+    config.write_text(f"""
+[device]
+id = "web-test"
+data_dir = "{data}"
+[bay]
+id = "BAY-1"
+[web]
+listen = "127.0.0.1:0"
+[[scanners]]
+kind = "fifo"
+""")
+    def k(*args):
+        return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True).stdout
+    (data / "parts.csv").write_text("part_number,name_zh,name_en,barcodes,bin,safety_stock\nP1,刹车片,Brake pad,6901234567892,A-01,2\n")
+    k("parts", "import", str(data / "parts.csv"))
+    k("technicians", "add", "T1", "王师傅")
+    opened = k("jobs", "open", "--ticket", "WO-1", "--plate", "粤B12345", "--vin", "LSVAU2180N2183294", "--phone", "13800138000",
+               "--bay", "BAY-1", "--service", "OIL:机油保养:1", "--promised", "2026-11-25T18:00:00+08:00")
+    token = opened.split()[-1]
+    k("jobs", "open", "--ticket", "WO-2", "--plate", "粤A88888", "--vin", "LFV2A21K6A4012345", "--phone", "13900000000", "--bay", "BAY-2")
+    log = open(data / "daemon.err", "w")
+    proc = subprocess.Popen([KIOSKD, "run", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=log)
+    port = None
+    for _ in range(300):
+        m = re.search(r"port=(\d+)", (data / "daemon.err").read_text())
+        if m:
+            port = int(m.group(1)); break
+        time.sleep(0.1)
+    assert port, (data / "daemon.err").read_text()
+    yield {"base": f"http://127.0.0.1:{port}", "token": token, "kioskd": k}
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def browser(width, height):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={width},{height}", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # The page's viewport exactly as the kiosk screen, whatever the window around it.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+    return driver
+
+
+def shot(driver, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def click(driver, by, selector, timeout=10):
+    """Clicks an element, finding it again if a live update re-rendered it meanwhile."""
+    def attempt(d):
+        try:
+            d.find_element(by, selector).click()
+            return True
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+    WebDriverWait(driver, timeout).until(attempt)
+
+
+def fits(driver):
+    """Whether the page fits its screen with no scrolling (a kiosk has no scroll bar to use)."""
+    return driver.execute_script("return [document.documentElement.scrollWidth <= innerWidth, document.documentElement.scrollHeight <= innerHeight]")
+
+
+def text_of(driver):
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def wait_text(driver, needle, timeout=15):
+    def seen(d):
+        try:
+            return needle in text_of(d)
+        except StaleElementReferenceException:
+            return False
+    WebDriverWait(driver, timeout).until(seen)
+
+
+def test_bay_change_appears_on_lobby_and_phone(daemon):
+    lobby, bay, phone = browser(1920, 1080), browser(800, 480), browser(390, 844)
+    try:
+        lobby.get(daemon["base"] + "/lobby")
+        wait_text(lobby, "粤B·***45")
+        body = text_of(lobby)
+        assert "车辆已进入车间" in body and "粤A·***88" in body
+        assert "13800138000" not in body and "LSVAU2180N2183294" not in body and "粤B12345" not in body
+        phone.get(daemon["base"] + "/track/" + daemon["token"])
+        wait_text(phone, "粤B·***45")
+        shot(lobby, "lobby-1920x1080-before")
+
+        bay.get(daemon["base"] + "/bay/BAY-1")
+        wait_text(bay, "粤B12345")
+        shot(bay, "bay-800x480-checked-in")
+        click(bay, By.ID, "advance")                          # checked in → diagnosing
+        wait_text(bay, "诊断")
+        wait_text(bay, "▶ 维修中")
+        click(bay, By.ID, "advance")                          # diagnosing → repairing
+        wait_text(bay, "维修中")
+        WebDriverWait(bay, 10, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.ID, "state").text == "维修中")
+        shot(bay, "bay-800x480-repairing")
+        assert fits(bay) == [True, True], "the bay page must fit 800×480 without scrolling"
+
+        # No reload: the lobby and the phone follow through server-sent events.
+        wait_text(lobby, "正在维修")
+        assert "repairing" in daemon["kioskd"]("jobs", "show", "WO-1")
+        WebDriverWait(phone, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-stage="repairing"]').get_attribute("class") == "on")
+        shot(lobby, "lobby-1920x1080-after")
+        shot(phone, "phone-390x844-repairing")
+
+        click(lobby, By.ID, "lang")
+        wait_text(lobby, "Repairing")
+        assert "Service progress" in text_of(lobby)
+        shot(lobby, "lobby-1920x1080-english")
+    finally:
+        for d in (lobby, bay, phone):
+            d.quit()
+
+
+def test_illegal_move_shows_reason_and_counter_scans(daemon):
+    bay, counter = browser(800, 480), browser(1280, 800)
+    try:
+        bay.get(daemon["base"] + "/bay/BAY-2")
+        wait_text(bay, "粤A88888")
+        daemon["kioskd"]("jobs", "move", "WO-2", "diagnosing")    # changed elsewhere: the page follows
+        wait_text(bay, "诊断")
+        click(bay, By.CSS_SELECTOR, '[data-state="waitingParts"]')
+        wait_text(bay, "待料")
+        bay.find_element(By.ID, "pn").send_keys("P1")
+        click(bay, By.XPATH, "//button[@onclick='callParts()']")
+        wait_text(bay, "已呼叫配件")
+
+        counter.get(daemon["base"] + "/counter")
+        wait_text(counter, "WO-2")                              # the bay waiting for parts
+        box = counter.find_element(By.ID, "scan")
+        for code in ("KD:CMD:RECEIVE", "KD:CMD:QTY:5", "6901234567892"):
+            box.send_keys(code + "\n")
+            time.sleep(0.3)
+        wait_text(counter, "✓ 6901234567892")
+        for code in ("KD:CMD:ISSUE", "KD:WO:WO-2", "6901234567892"):
+            box.send_keys(code + "\n")
+            time.sleep(0.3)
+        WebDriverWait(counter, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: "WO-2" not in d.find_element(By.ID, "requests").text)
+        box.send_keys("NOT-A-PART\n")
+        wait_text(counter, "✗ NOT-A-PART")
+        counter.find_element(By.ID, "q").send_keys("P1")
+        wait_text(counter, "刹车片: 4")
+        shot(counter, "counter-1280x800")
+    finally:
+        bay.quit()
+        counter.quit()
