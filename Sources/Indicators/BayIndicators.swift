@@ -13,15 +13,19 @@ public struct StackLightConfig: Sendable, Hashable {
     public var mapping: LampMapping
     /// Lamps lit when kioskd stops (everything else off).
     public var safeLamps: Set<Lamp>
+    /// How long the safe state is held before the lines are released on shutdown: some GPIO
+    /// drivers (gpio-sim among them) drop a released line back to its pull.
+    public var safeHold: Duration
     public var consumer: String
 
     public init(chip: String, lamps: [Lamp: LineRef], buzzer: LineRef? = nil, mapping: LampMapping = .standard,
-                safeLamps: Set<Lamp> = [], consumer: String = "kioskd") {
+                safeLamps: Set<Lamp> = [], safeHold: Duration = .milliseconds(300), consumer: String = "kioskd") {
         self.chip = chip
         self.lamps = lamps
         self.buzzer = buzzer
         self.mapping = mapping
         self.safeLamps = safeLamps
+        self.safeHold = safeHold
         self.consumer = consumer
     }
 }
@@ -180,8 +184,10 @@ public struct StackLightService: Service {
             for (index, entry) in lines.enumerated() {
                 try? out.set(index, entry.lamp.map { config.safeLamps.contains($0) } ?? false)
             }
+            logger.info("stack light in safe state", metadata: ["chip": "\(config.chip)", "lit": "\(config.safeLamps.map(\.rawValue).sorted())"])
+            // A plain sleep: the task is already cancelled, so Task.sleep would return at once.
+            usleep(UInt32(config.safeHold.components.seconds * 1_000_000 + config.safeHold.components.attoseconds / 1_000_000_000_000))
             out.release()
-            logger.info("stack light in safe state", metadata: ["chip": "\(config.chip)"])
         }
     }
 }

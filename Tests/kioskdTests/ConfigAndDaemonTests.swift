@@ -11,6 +11,12 @@ struct ConfigAndDaemonTests {
         ("[[scanners]]\nkind = \"serial\"\npath = \"/dev/ttyS0\"\nbaud = 1234\n", "scanners[0].baud: 1234"),
         ("[log]\nlevel = \"loud\"\n", "log.level"),
         ("[device\nid=1", "TOML syntax error"),
+        ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"gpiochip0\"\n", "missing gpio.lamps"),
+        ("[gpio]\nchip = \"gpiochip0\"\n[gpio.lamps]\nred = 0\n", "missing bay.id"),
+        ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\nred = -1\n", "gpio.lamps.red: line offset -1"),
+        ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\nred = 0\n[gpio.patterns.repairing]\ngreen = \"disco\"\n", "gpio.patterns.repairing.green"),
+        ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\npurple = 0\n", "unknown key gpio.lamps.purple"),
+        ("[web]\nlisten = \"8080\"\n", "web.listen"),
     ])
     func configErrors(toml: String, message: String) throws {
         let cli = try CLI()

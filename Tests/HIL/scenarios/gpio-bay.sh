@@ -38,6 +38,8 @@ blue = 3
 [gpio.buttons]
 advance = 8
 help = 9
+[web]
+listen = "127.0.0.1:8080"
 [[scanners]]
 kind = "fifo"
 TOML
@@ -141,6 +143,7 @@ holder=$!
 sleep 0.5
 start
 wait_for "busy fault logged" grep -q 'is held by' $data/daemon.err
+wait_for "busy fault in /healthz" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'held by'"
 echo "KD:CMD:RECEIVE" > $data/scan.fifo; echo "KD:BIN:A-01" > $data/scan.fifo; echo "P1" > $data/scan.fifo
 wait_for "scan committed while GPIO is faulty" sh -c "$KIOSKD stock --config $data/kioskd.toml | grep -q 'P1	A-01	1'"
 kill $holder; wait $holder 2>/dev/null || true
@@ -153,6 +156,7 @@ grep 'is held by' $data/daemon.err | head -1
 sed -i 's/chip = "bay1-io"/chip = "no-such-chip"/' $data/kioskd.toml
 start
 wait_for "missing chip logged" grep -q 'GPIO chip no-such-chip not found' $data/daemon.err
+wait_for "missing chip in /healthz" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'no-such-chip not found'"
 echo "P1" > $data/scan.fifo
 wait_for "scan committed without a chip" sh -c "$KIOSKD stock --config $data/kioskd.toml | grep -q 'P1	A-01	2'"
 kill -TERM $daemon; wait $daemon || true
