@@ -33,21 +33,25 @@ public struct StackLightConfig: Sendable, Hashable {
 /// Short signals over the state's pattern: the buzzer's chirps, a lamp flash for a scan.
 public enum IndicatorSignal: Sendable, Hashable {
     case scanAccepted, scanRejected, callForHelp
+    /// Someone acknowledged at the bay: stop the flash and the buzzer now.
+    case acknowledge
 
-    var chirp: Chirp {
+    var chirp: Chirp? {
         switch self {
         case .scanAccepted: .accepted
         case .scanRejected: .rejected
         case .callForHelp: .callForHelp
+        case .acknowledge: nil
         }
     }
 
     /// The lamp flashed over the pattern, and for how long.
-    var flash: (Lamp, LampPattern, Duration) {
+    var flash: (Lamp, LampPattern, Duration)? {
         switch self {
         case .scanAccepted: (.green, .steady, .milliseconds(300))
         case .scanRejected: (.red, .steady, .milliseconds(600))
-        case .callForHelp: (.red, .fastBlink, .seconds(5))
+        case .callForHelp: (.red, .fastBlink, .seconds(30))
+        case .acknowledge: nil
         }
     }
 }
@@ -153,9 +157,8 @@ public struct StackLightService: Service {
                 }
             }
             for signal in signals.drain() {
-                let (lamp, pattern, length) = signal.flash
-                flash = (lamp, pattern, now, length)
-                chirp = (signal.chirp, now)
+                flash = signal.flash.map { ($0.0, $0.1, now, $0.2) }
+                chirp = signal.chirp.map { ($0, now) }
             }
             let frame = IndicatorFrame.compute(
                 patterns: config.mapping.patterns(for: state), patternAge: now - stateSince,

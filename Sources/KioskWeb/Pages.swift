@@ -89,7 +89,7 @@ enum Page {
               <div class="top"><h1><span data-zh="工位" data-en="Bay">工位</span> \(escape(bay))</h1><div id="clock" class="muted" style="font-size:24px"></div></div>
               <div id="job"></div>
               <div id="controls"><div id="buttons" class="buttons"></div>
-                <div class="row" id="tools" style="margin-top:8px;display:none"><input id="badge" size="8">
+                <div class="row" id="tools" style="margin-top:8px;display:none"><input id="badge" size="6"><input id="pin" size="5" type="password" inputmode="numeric" autocomplete="off">
                 <button class="big alt" onclick="clock(true)" data-zh="上工" data-en="Clock on">上工</button>
                 <button class="big alt" onclick="clock(false)" data-zh="下工" data-en="Clock off">下工</button>
                 <input id="pn" size="10"><input id="qty" size="2" value="1">
@@ -108,8 +108,10 @@ enum Page {
               await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/transitions`, body), '✓ ' + name(to));
             }
             async function clock(on) {
-              const badge = document.getElementById('badge').value.trim(); if (!badge) return KD.toast(KD.t('请输入或扫描工号', 'Enter or scan a badge'), false);
-              await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/clock`, {badge, on}), on ? KD.t('已上工', 'Clocked on') : KD.t('已下工', 'Clocked off'));
+              const badge = document.getElementById('badge').value.trim(), pinBox = document.getElementById('pin'), pin = pinBox.value;
+              if (!badge || !pin) return KD.toast(KD.t('请输入工号和密码', 'Enter your badge number and PIN'), false);
+              pinBox.value = '';
+              await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/clock`, {badge, pin, on}), on ? KD.t('已上工', 'Clocked on') : KD.t('已下工', 'Clocked off'));
             }
             async function callParts() {
               const pn = document.getElementById('pn').value.trim(), q = parseInt(document.getElementById('qty').value || '1', 10);
@@ -122,6 +124,7 @@ enum Page {
               const job = view.job, el = document.getElementById('job'), buttons = document.getElementById('buttons');
               document.getElementById('tools').style.display = job ? 'flex' : 'none';
               document.getElementById('badge').placeholder = KD.t('工号', 'Badge');
+              document.getElementById('pin').placeholder = KD.t('密码', 'PIN');
               document.getElementById('pn').placeholder = KD.t('配件编号', 'Part no.');
               if (!job) { el.innerHTML = `<div style="font-size:36px;padding:40px" class="muted">${KD.t('本工位暂无工单', 'No job at this bay')}</div>`; buttons.innerHTML = ''; return; }
               el.innerHTML = `<div class="row"><span id="state" class="pill state state-${job.state}">${KD.esc(name(job.state))}</span>

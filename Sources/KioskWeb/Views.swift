@@ -100,9 +100,16 @@ public struct TransitionRequest: Codable, Sendable {
     public var id: UUID?
 }
 
+/// Clocking on or off at the touch page: the badge number and the technician's PIN.
 public struct ClockRequest: Codable, Sendable {
     public var badge: String
+    public var pin: String?
     public var on: Bool
+    public init(badge: String, pin: String?, on: Bool) {
+        self.badge = badge
+        self.pin = pin
+        self.on = on
+    }
 }
 
 public struct PartsRequestBody: Codable, Sendable {

@@ -129,6 +129,11 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     router.post("/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: ClockRequest.self, context: context)
+        // A page cannot tell a scanned badge from a typed one: it must prove who it is.
+        let verified = try refusing { try workshop.verifyPIN(badge: body.badge, pin: body.pin ?? "") }
+        guard verified else {
+            throw HTTPError(.forbidden, message: "工号或密码错误（或未设置密码：请在工位扫描工牌）/ wrong badge or PIN (no PIN set? scan the badge at the bay scanner)")
+        }
         try refusing {
             if body.on {
                 let bay = try workshop.order(ticket)?.bay

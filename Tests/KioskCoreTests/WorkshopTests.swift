@@ -154,3 +154,49 @@ struct WorkshopStoreTests {
         #expect(report.techniciansCSV.hasPrefix("badge,repairing_hours,standard_hours,efficiency\nT1,1.00,0.67,0.67\n"))
     }
 }
+
+@Suite("Badges, PINs and appointments at the scanner")
+struct BayScanTests {
+    @Test("a badge scanned at a bay clocks the technician on the bay's job, and off again")
+    func badgeAtBay() throws {
+        let store = try TemporaryStore()
+        try store.database.workshop.save(Technician(badge: "T1", name: "王师傅"))
+        let order = try store.database.workshop.open(WorkOrderDraft(plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "a")
+        let bay = Counter(database: store.database, deviceID: "bay-1", options: .init(bay: "BAY-1"))
+        let on = try bay.handle(ScanEvent(source: "hid", text: "KD:TECH:T1"))
+        #expect(on.accepted && on.message.contains("clocked on \(order.ticketCode)"))
+        let clocks = try store.database.pool.read { try JobClock.fetchAll($0) }
+        #expect(clocks.count == 1 && clocks[0].offAt == nil && clocks[0].bay == "BAY-1")
+        let off = try bay.handle(ScanEvent(source: "hid", text: "KD:TECH:T1"))
+        #expect(off.accepted && off.message.contains("clocked off"))
+        let unknown = try bay.handle(ScanEvent(source: "hid", text: "KD:TECH:T9"))
+        #expect(!unknown.accepted && unknown.message.contains("unknown technician badge T9"))
+        let counter = Counter(database: store.database, deviceID: "counter")
+        #expect(try counter.handle(ScanEvent(source: "hid", text: "KD:TECH:T1")).message == "操作员 T1 / badge T1", "at the counter a badge only names the actor")
+    }
+
+    @Test("the lobby kiosk checks a customer in by scanning the appointment QR code, once")
+    func appointmentScan() throws {
+        let store = try TemporaryStore()
+        try store.database.workshop.save(Appointment(code: "APT-9", plate: "粤A99999", vin: "LSVAU2180N2183294", customerPhone: "13900000000", services: [], promisedAt: nil))
+        let lobby = Counter(database: store.database, deviceID: "lobby")
+        let first = try lobby.handle(ScanEvent(source: "camera", text: "KD:APT:APT-9"))
+        #expect(first.accepted && first.message.contains("checked in"))
+        #expect(try store.database.workshop.openOrders().map(\.plate) == ["粤A99999"])
+        let again = try lobby.handle(ScanEvent(source: "camera", text: "KD:APT:APT-9"))
+        #expect(!again.accepted && again.message.contains("already opened"))
+    }
+
+    @Test("PINs are stored as PBKDF2 hashes and checked")
+    func pins() throws {
+        let store = try TemporaryStore()
+        try store.database.workshop.save(Technician(badge: "T1", name: "王"))
+        #expect(try !store.database.workshop.verifyPIN(badge: "T1", pin: "1234"), "no PIN set")
+        try store.database.workshop.setPIN(badge: "T1", pin: "1234")
+        let stored = try #require(try store.database.pool.read { try Technician.fetchOne($0, key: "T1") }?.pinHash)
+        #expect(stored.hasPrefix("pbkdf2-sha256$210000$") && !stored.contains("1234"))
+        #expect(try store.database.workshop.verifyPIN(badge: "T1", pin: "1234"))
+        #expect(try !store.database.workshop.verifyPIN(badge: "T1", pin: "1235"))
+        #expect(throws: WorkshopError.invalidField("PIN", "use 4 to 8 digits")) { try store.database.workshop.setPIN(badge: "T1", pin: "12a") }
+    }
+}

@@ -18,6 +18,7 @@ final class WebFixture: Sendable {
         try database.catalog.save(Bin(code: "A-01"))
         try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 1, defaultBin: "A-01"), barcodes: ["6901234567892"])
         try database.workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try database.workshop.setPIN(badge: "T1", pin: "2468")
         order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294",
                                                           customerPhone: "13800138000", bay: "BAY-1"), actor: "advisor")
     }
@@ -93,9 +94,13 @@ struct WebTests {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
-                                             body: try body(ClockRequest(badge: "T1", on: true))).status == .noContent)
+                                             body: try body(ClockRequest(badge: "T1", pin: "1111", on: true))).status == .forbidden)
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
-                                             body: try body(ClockRequest(badge: "T9", on: true))).status == .notFound)
+                                             body: try body(ClockRequest(badge: "T1", pin: nil, on: true))).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(ClockRequest(badge: "T1", pin: "2468", on: true))).status == .noContent)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(ClockRequest(badge: "T9", pin: "2468", on: true))).status == .notFound)
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],
                                              body: try body(PartsRequestBody(parts: [RequestedPart(partNumber: "P1", quantity: 2)]))).status == .created)
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],

@@ -45,9 +45,13 @@ public struct Counter: Sendable {
         public var allowNegativeStock: Bool
         /// Who is recorded as actor when no badge has been scanned.
         public var defaultActor: String
-        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk") {
+        /// The bay this device stands at: a badge scanned here clocks the technician on or
+        /// off the bay's job, and appointments checked in here open their job at this bay.
+        public var bay: String?
+        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil) {
             self.allowNegativeStock = allowNegativeStock
             self.defaultActor = defaultActor
+            self.bay = bay
         }
     }
 
@@ -122,6 +126,15 @@ public struct Counter: Sendable {
             throw SessionRefusal(description: reason)
         case .context(let message):
             feedback.message = message
+        case .clockToggle(let badge):
+            guard let bay = options.bay else {
+                feedback.message = "操作员 \(badge) / badge \(badge)"
+                break
+            }
+            feedback.message = try Workshop.toggleClock(badge: badge, bay: bay, at: scan.time, in: db)
+        case .checkIn(let code):
+            let order = try Workshop.checkIn(appointment: code, actor: actor(session), bay: options.bay, at: scan.time, in: db)
+            feedback.message = "✓ 已接车 \(order.ticketCode) \(order.plate) / checked in \(order.ticketCode)"
         case .lookup(let part):
             let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
             let total = balances.reduce(0) { $0 + $1.quantity }
@@ -191,6 +204,7 @@ public struct Counter: Sendable {
         case .command(let c): return .command(c)
         case .workOrder(let wo): return .workOrder(wo)
         case .badge(let b): return .badge(b)
+        case .appointment(let code): return .appointment(code)
         case .malformed(let reason): return .malformed(reason)
         case .bin(let code):
             return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
@@ -237,6 +251,7 @@ public protocol ScanRefusal: Error, CustomStringConvertible {}
 extension StockError: ScanRefusal {}
 extension StocktakeError: ScanRefusal {}
 extension CatalogError: ScanRefusal {}
+extension WorkshopError: ScanRefusal {}
 
 /// A refusal decided by the session itself, with no store error behind it.
 struct SessionRefusal: ScanRefusal { let description: String }

@@ -6,6 +6,7 @@ public enum ResolvedScan: Sendable, Hashable {
     case bin(String)
     case workOrder(String)
     case badge(String)
+    case appointment(String)
     /// A part, with the quantity the code itself carries (GS1 AI 30/37), if any.
     case part(Part, codeQuantity: Int?)
     case unknown(String)
@@ -53,6 +54,9 @@ public struct CounterSession: Codable, Sendable, Hashable {
         /// Count mode: a bin was scanned: join the stocktake covering it, or open one.
         case openCount(bin: String)
         case lookup(Part)
+        /// A badge scanned at a bay: clock the technician on or off the bay's job.
+        case clockToggle(badge: String)
+        case checkIn(appointment: String)
         case undo(UndoEntry)
         case closeCount(UUID)
         case confirmCount(UUID)
@@ -70,7 +74,9 @@ public struct CounterSession: Codable, Sendable, Hashable {
             return (self, .reject("未知条码 \(text)：不是已登记的配件或库位 / unknown code \(text): not a registered part or bin"))
         case .badge(let badge):
             next.badge = badge
-            return (next, .context("操作员 \(badge) / badge \(badge)"))
+            return (next, .clockToggle(badge: badge))
+        case .appointment(let code):
+            return (next, .checkIn(appointment: code))
         case .workOrder(let wo):
             next.workOrder = wo
             return (next, .context("工单 \(wo) / work order \(wo)"))

@@ -18,7 +18,8 @@
 /// | `KD:CMD:CONFIRM` | confirm the closed stocktake: post its adjustments |
 /// | `KD:BIN:<code>` | a bin label |
 /// | `KD:WO:<ticket>` | a work order ticket (工单) |
-/// | `KD:TECH:<badge>` | a technician or clerk badge (工号) |
+/// | `KD:TECH:<badge>` | a technician or clerk badge (工号); at a bay it clocks the technician on or off the bay's job |
+/// | `KD:APT:<code>` | an appointment's QR code (预约): checks the customer in and opens the work order |
 ///
 /// Anything else is a part code: a GS1 code (GS1-128, GS1 QR, Digital Link), a GTIN
 /// (EAN-13/UPC-A/EAN-8), a part number or another barcode registered to a part; or a bin
@@ -66,6 +67,7 @@ public enum ClassifiedScan: Sendable, Hashable {
     case bin(String)
     case workOrder(String)
     case badge(String)
+    case appointment(String)
     /// A valid GS1 code; its GTIN names the part.
     case gs1(GS1ElementString)
     /// A plain code: a GTIN, part number, other part barcode, or a bin code typed plainly.
@@ -111,6 +113,8 @@ public enum ScanClassifier {
             return value.isEmpty ? .malformed("工单码为空 / work order ticket without a number") : .workOrder(value)
         case "TECH":
             return value.isEmpty ? .malformed("工号为空 / badge without a number") : .badge(value)
+        case "APT":
+            return value.isEmpty ? .malformed("预约码为空 / appointment code without a number") : .appointment(value)
         case "CMD":
             return classifyCommand(value.uppercased(), original: text)
         default:

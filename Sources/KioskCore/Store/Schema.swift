@@ -170,6 +170,9 @@ enum Schema {
                 t.column("at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3-technician-pin") { db in
+            try db.alter(table: "technician") { t in t.add(column: "pinHash", .text) }
+        }
         return migrator
     }
 }

@@ -75,9 +75,12 @@ public struct Technician: Codable, Sendable, Hashable, FetchableRecord, Persista
     public static let databaseTableName = "technician"
     public var badge: String
     public var name: String
-    public init(badge: String, name: String) {
+    /// The PIN typed at a touch page, stored only as a slow hash (see ``PINHash``).
+    public var pinHash: String?
+    public init(badge: String, name: String, pinHash: String? = nil) {
         self.badge = badge
         self.name = name
+        self.pinHash = pinHash
     }
 }
 

@@ -194,16 +194,35 @@ public struct Workshop: Sendable {
 
     /// The lobby scanned an appointment's QR code: open its work order (once).
     public func checkIn(appointment code: String, actor: String, bay: String? = nil, at time: Date = Date()) throws -> WorkOrder {
-        try database.pool.write { db in
-            guard var appointment = try Appointment.fetchOne(db, key: code) else { throw WorkshopError.unknownAppointment(code) }
-            if let ticket = appointment.ticketCode { throw WorkshopError.appointmentAlreadyUsed(code, ticket: ticket) }
-            let order = try Self.open(WorkOrderDraft(plate: appointment.plate, vin: appointment.vin, customerPhone: appointment.customerPhone,
-                                                     services: appointment.services, promisedAt: appointment.promisedAt, bay: bay),
-                                      actor: actor, at: time, in: db)
-            appointment.ticketCode = order.ticketCode
-            try appointment.update(db)
-            return order
+        try database.pool.write { try Self.checkIn(appointment: code, actor: actor, bay: bay, at: time, in: $0) }
+    }
+
+    static func checkIn(appointment code: String, actor: String, bay: String?, at time: Date, in db: Database) throws -> WorkOrder {
+        guard var appointment = try Appointment.fetchOne(db, key: code) else { throw WorkshopError.unknownAppointment(code) }
+        if let ticket = appointment.ticketCode { throw WorkshopError.appointmentAlreadyUsed(code, ticket: ticket) }
+        let order = try Self.open(WorkOrderDraft(plate: appointment.plate, vin: appointment.vin, customerPhone: appointment.customerPhone,
+                                                 services: appointment.services, promisedAt: appointment.promisedAt, bay: bay),
+                                  actor: actor, at: time, in: db)
+        appointment.ticketCode = order.ticketCode
+        try appointment.update(db)
+        return order
+    }
+
+    /// A badge scanned at a bay: clocks the technician onto the bay's current job, or off it
+    /// when they are already on it. Returns what to tell the technician.
+    static func toggleClock(badge: String, bay: String, at time: Date, in db: Database) throws -> String {
+        guard let technician = try Technician.fetchOne(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
+        guard let job = try WorkOrder.fetchOne(db, sql: """
+            SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled') ORDER BY stateSince DESC LIMIT 1
+            """, arguments: [bay]) else { throw WorkshopError.noJobAtBay(bay) }
+        let onThisJob = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_clock WHERE badge = ? AND ticketCode = ? AND offAt IS NULL",
+                                         arguments: [badge, job.ticketCode]) ?? 0
+        try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+        if onThisJob > 0 {
+            return "下工 \(technician.name) 离开 \(job.ticketCode) / \(badge) clocked off \(job.ticketCode)"
         }
+        try JobClock(id: UUID(), ticketCode: job.ticketCode, badge: badge, bay: bay, onAt: time, offAt: nil).insert(db)
+        return "上工 \(technician.name) → \(job.ticketCode) \(job.plate) / \(badge) clocked on \(job.ticketCode)"
     }
 
     // MARK: Queries

@@ -209,16 +209,29 @@ struct Jobs: AsyncParsableCommand {
 }
 
 struct Technicians: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Technicians (技师) and their badges.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(abstract: "Technicians (技师) and their badges.", subcommands: [Add.self, SetPIN.self])
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a technician; the badge carries KD:TECH:<badge>.")
         @OptionGroup var store: StoreOptions
         @Argument var badge: String
         @Argument var name: String
+        @Option(help: "A PIN (4–8 digits) for the touch pages.") var pin: String?
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            try db.workshop.save(Technician(badge: badge, name: name))
+            let hash = try refusing { try pin.map(PINHash.make) }
+            try db.workshop.save(Technician(badge: badge, name: name, pinHash: hash))
             print("已登记 registered \(badge) \(name)")
+        }
+    }
+    struct SetPIN: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-pin", abstract: "Set a technician's PIN (4–8 digits).")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
+        @Argument var pin: String
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            try refusing { try db.workshop.setPIN(badge: badge, pin: pin) }
+            print("已设置密码 PIN set for \(badge)")
         }
     }
 }

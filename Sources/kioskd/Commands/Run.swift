@@ -47,7 +47,7 @@ struct Run: AsyncParsableCommand {
             logger.info("scanner source", metadata: ["name": "\(source.name)"])
         }
         let counter = Counter(database: database, deviceID: config.deviceID,
-                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor))
+                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay))
         let health = HealthBoard()
         var indicators: [any ScanIndicator] = [LogIndicator(logger: logger)]
         var hardware: [any Service] = []

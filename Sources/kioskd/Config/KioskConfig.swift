@@ -224,9 +224,10 @@ struct KioskConfig: Sendable, Hashable {
                                           safeLamps: safe, consumer: consumer)
         var buttons: ButtonConfig?
         if let table = try reader.table(gpio, "buttons", at: "gpio") {
-            try reader.allow(table, keys: ["advance", "help"], at: "gpio.buttons")
+            let names = ["advance", "parts", "help", "acknowledge"]
+            try reader.allow(table, keys: names, at: "gpio.buttons")
             var refs: [String: LineRef] = [:]
-            for name in ["advance", "help"] { refs[name] = try line(table, name, at: "gpio.buttons") }
+            for name in names { refs[name] = try line(table, name, at: "gpio.buttons") }
             let debounce = try reader.int(gpio, "debounce_ms", at: "gpio") ?? 30
             let long = try reader.int(gpio, "long_press_ms", at: "gpio") ?? 1500
             guard (1...500).contains(debounce) else { throw .invalid("gpio.debounce_ms", "\(debounce) is outside 1…500") }

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// The GPIO services of a bay: the stack light showing the bay's job, and the buttons
-/// (advance: next state; long press or help: call for help).
+/// (advance: next state, a long press calls for help; parts: call for parts; help: call for
+/// help; acknowledge: silence the buzzer and the help flash).
 enum BayHardware {
     static func services(gpio: KioskConfig.GPIOConfig, bay: String, database: KioskDatabase, signals: IndicatorSignals,
                          health: HealthBoard, logger: Logger) -> [any Service] {
@@ -42,6 +43,18 @@ enum BayHardware {
                 signals.send(.scanRejected)
                 logger.warning("\(error)", metadata: ["bay": "\(bay)"])
             }
+        case ("parts", _):
+            guard let job else {
+                signals.send(.scanRejected)
+                return
+            }
+            // The counter sees the bay waiting for parts; issuing parts to the job clears it.
+            _ = try? workshop.requestParts(job.ticketCode, bay: bay, parts: [])
+            signals.send(.scanAccepted)
+            logger.info("工位呼叫配件 bay \(bay) calls for parts", metadata: ["ticket": "\(job.ticketCode)"])
+        case ("acknowledge", _):
+            signals.send(.acknowledge)
+            logger.info("工位确认 bay \(bay) acknowledged")
         default:
             signals.send(.callForHelp)
             if let job { try? workshop.callForHelp(job.ticketCode) }

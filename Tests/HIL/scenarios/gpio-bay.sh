@@ -15,7 +15,7 @@ echo 1 > $cfg/live
 sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
 line() { cat $sim/sim_gpio$1/value; }
 pull() { echo $2 > $sim/sim_gpio$1/pull; }
-pull 8 pull-down; pull 9 pull-down
+for l in 8 9 10 11; do pull $l pull-down; done
 
 data=/tmp/hil-gpio; mkdir -p $data
 cat > $data/kioskd.toml <<TOML
@@ -38,6 +38,8 @@ blue = 3
 [gpio.buttons]
 advance = 8
 help = 9
+parts = 10
+acknowledge = 11
 [web]
 listen = "127.0.0.1:8080"
 [[scanners]]
@@ -95,8 +97,14 @@ case "$buzz" in rising=0*) fail "the buzzer did not sound on a long press";; esa
 grep -q "calls for help" $data/daemon.err || fail "no help call logged"
 echo "ok: a long press called for help (buzzer, red fast blink), the job stayed"
 
+# Acknowledge stops the help flash; the parts button calls for parts at the counter.
+pull 11 pull-up; sleep 0.2; pull 11 pull-down
+wait_for "help flash acknowledged" lamps_are 0010
+pull 10 pull-up; sleep 0.2; pull 10 pull-down
+wait_for "parts request at the counter" sh -c "$KIOSKD jobs parts-requests --config $data/kioskd.toml | grep -q '^WO-1	BAY-1'"
+echo "ok: acknowledge silenced the help call; the parts button raised a parts request"
+
 # Each state's pattern, measured over time.
-sleep 3.5
 K jobs move WO-1 waiting-parts --part P1:1 > /dev/null
 sleep 0.6
 sample 0 3 red; sample 2 3 green; samplers_done
