@@ -86,7 +86,7 @@ sample() { # sample LINE SECONDS NAME: in the background, returns once sampling 
   wait_for "sampler $3" test -f $data/$3.ready
 }
 samplers_done() { wait $samplers; samplers=""; }
-sample 4 3.5 buzz; sample 0 3.5 red
+sample 4 6 buzz; sample 0 6 red   # long windows: a second sampler takes seconds to start under emulation
 pull 8 pull-up; sleep 1.6; pull 8 pull-down
 samplers_done
 buzz=$(cat $data/buzz); red=$(cat $data/red)
