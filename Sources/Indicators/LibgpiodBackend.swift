@@ -7,33 +7,13 @@ public struct LibgpiodBackend: GPIOBackend {
 
     public func requestOutputs(chip: String, lines: [LineRef], consumer: String) throws(GPIOFault) -> any OutputLines {
         let handle = try ChipHandle(chip)
-        var held: [OpaquePointer] = []
-        for ref in lines {
-            let line = try handle.line(ref)
-            guard gpiod_line_request_output(line, consumer, 0) == 0 else {
-                let error = handle.requestError(line, ref, errno: errno)
-                held.forEach { gpiod_line_release($0) }
-                throw error
-            }
-            held.append(line)
-        }
-        return LibgpiodOutputs(chip: handle, lines: held)
+        return LibgpiodOutputs(chip: handle, lines: try handle.request(lines) { gpiod_line_request_output($0, consumer, 0) })
     }
 
     public func requestInputs(chip: String, lines: [LineRef], consumer: String, activeLow: Bool) throws(GPIOFault) -> any InputLines {
         let handle = try ChipHandle(chip)
-        var held: [OpaquePointer] = []
         let flags = activeLow ? Int32(GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW) : 0
-        for ref in lines {
-            let line = try handle.line(ref)
-            guard gpiod_line_request_both_edges_events_flags(line, consumer, flags) == 0 else {
-                let error = handle.requestError(line, ref, errno: errno)
-                held.forEach { gpiod_line_release($0) }
-                throw error
-            }
-            held.append(line)
-        }
-        return LibgpiodInputs(chip: handle, lines: held)
+        return LibgpiodInputs(chip: handle, lines: try handle.request(lines) { gpiod_line_request_both_edges_events_flags($0, consumer, flags) })
     }
 }
 
@@ -59,6 +39,22 @@ final class ChipHandle: @unchecked Sendable {
         return line
     }
 
+    /// Requests every line with `request` (0 on success); on a failure releases those already
+    /// taken and names the line that failed.
+    func request(_ refs: [LineRef], _ request: (OpaquePointer) -> Int32) throws(GPIOFault) -> [OpaquePointer] {
+        var held: [OpaquePointer] = []
+        for ref in refs {
+            let line = try line(ref)
+            guard request(line) == 0 else {
+                let error = requestError(line, ref, errno: errno)
+                held.forEach { gpiod_line_release($0) }
+                throw error
+            }
+            held.append(line)
+        }
+        return held
+    }
+
     func requestError(_ line: OpaquePointer, _ ref: LineRef, errno code: Int32) -> GPIOFault {
         if code == EBUSY {
             let consumer = gpiod_line_consumer(line).map { String(cString: $0) } ?? "another program"
@@ -68,8 +64,9 @@ final class ChipHandle: @unchecked Sendable {
     }
 }
 
-/// The chip and line pointers are used from one task at a time (the service that owns them).
-final class LibgpiodOutputs: OutputLines, @unchecked Sendable {
+/// Lines requested on a chip, released once (explicitly or when dropped). The chip and
+/// line pointers are used from one task at a time (the service that owns them).
+class HeldLines: @unchecked Sendable {
     let chip: ChipHandle
     let lines: [OpaquePointer]
     private var released = false
@@ -77,12 +74,6 @@ final class LibgpiodOutputs: OutputLines, @unchecked Sendable {
     init(chip: ChipHandle, lines: [OpaquePointer]) {
         self.chip = chip
         self.lines = lines
-    }
-
-    func set(_ index: Int, _ high: Bool) throws(GPIOFault) {
-        guard gpiod_line_set_value(lines[index], high ? 1 : 0) == 0 else {
-            throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
-        }
     }
 
     func release() {
@@ -94,16 +85,15 @@ final class LibgpiodOutputs: OutputLines, @unchecked Sendable {
     deinit { release() }
 }
 
-final class LibgpiodInputs: InputLines, @unchecked Sendable {
-    let chip: ChipHandle
-    let lines: [OpaquePointer]
-    private var released = false
-
-    init(chip: ChipHandle, lines: [OpaquePointer]) {
-        self.chip = chip
-        self.lines = lines
+final class LibgpiodOutputs: HeldLines, OutputLines, @unchecked Sendable {
+    func set(_ index: Int, _ high: Bool) throws(GPIOFault) {
+        guard gpiod_line_set_value(lines[index], high ? 1 : 0) == 0 else {
+            throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
+        }
     }
+}
 
+final class LibgpiodInputs: HeldLines, InputLines, @unchecked Sendable {
     func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge] {
         var fds = lines.map { pollfd(fd: gpiod_line_event_get_fd($0), events: Int16(POLLIN), revents: 0) }
         let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
@@ -123,12 +113,4 @@ final class LibgpiodInputs: InputLines, @unchecked Sendable {
         }
         return edges
     }
-
-    func release() {
-        guard !released else { return }
-        released = true
-        lines.forEach { gpiod_line_release($0) }
-    }
-
-    deinit { release() }
 }
