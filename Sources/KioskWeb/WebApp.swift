@@ -22,12 +22,7 @@ public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
         return d
     }
 
-    public var responseEncoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }
+    public var responseEncoder: JSONEncoder { .sorted }
 }
 
 /// What the routes work with.
@@ -212,9 +207,7 @@ func counterView(_ env: WebEnvironment) throws -> CounterView {
             CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
                               scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
         }
-        let sessionJSON = try String.fetchOne(db, sql: "SELECT state FROM counter_session WHERE deviceID = ?", arguments: [env.counter.deviceID])
-        let session = try sessionJSON.map { try JSONDecoder().decode(CounterSession.self, from: Data($0.utf8)) } ?? CounterSession()
-        return CounterView(session: session, scans: scans, alerts: alerts, partsRequests: requests, stocktakes: counts)
+        return CounterView(session: try env.counter.session(in: db), scans: scans, alerts: alerts, partsRequests: requests, stocktakes: counts)
     }
 }
 

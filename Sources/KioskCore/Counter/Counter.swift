@@ -72,6 +72,11 @@ public struct Counter: Sendable {
         try database.pool.read { try loadSession(in: $0) }
     }
 
+    /// The saved session, read inside a caller's transaction.
+    public func session(in db: Database) throws -> CounterSession {
+        try loadSession(in: db)
+    }
+
     /// Handles one scan. Never throws for a bad scan: a rejection is feedback; only a
     /// failure of the store itself (disk full, corruption) throws.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {

@@ -135,7 +135,7 @@ public struct Workshop: Sendable {
             guard try Technician.exists(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
             guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
             guard order.state.isOpen else { throw WorkshopError.illegalTransition(from: order.state, to: order.state) }
-            try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+            try Self.clockOff(badge: badge, at: time, in: db)
             let clock = JobClock(id: UUID(), ticketCode: ticket, badge: badge, bay: bay ?? order.bay, onAt: time, offAt: nil)
             try clock.insert(db)
             return clock
@@ -145,9 +145,15 @@ public struct Workshop: Sendable {
     /// Clocks a technician off whatever job they are on.
     public func clockOff(badge: String, at time: Date = Date()) throws {
         try database.pool.write { db in
-            try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
-            guard db.changesCount > 0 else { throw WorkshopError.notClockedOn(badge: badge) }
+            guard try Self.clockOff(badge: badge, at: time, in: db) else { throw WorkshopError.notClockedOn(badge: badge) }
         }
+    }
+
+    /// Ends every open clock of a badge; `false` if it was not clocked on.
+    @discardableResult
+    static func clockOff(badge: String, at time: Date, in db: Database) throws -> Bool {
+        try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+        return db.changesCount > 0
     }
 
     // MARK: Parts requests
@@ -212,12 +218,10 @@ public struct Workshop: Sendable {
     /// when they are already on it. Returns what to tell the technician.
     static func toggleClock(badge: String, bay: String, at time: Date, in db: Database) throws -> String {
         guard let technician = try Technician.fetchOne(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
-        guard let job = try WorkOrder.fetchOne(db, sql: """
-            SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled') ORDER BY stateSince DESC LIMIT 1
-            """, arguments: [bay]) else { throw WorkshopError.noJobAtBay(bay) }
+        guard let job = try currentJob(atBay: bay, in: db) else { throw WorkshopError.noJobAtBay(bay) }
         let onThisJob = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job_clock WHERE badge = ? AND ticketCode = ? AND offAt IS NULL",
                                          arguments: [badge, job.ticketCode]) ?? 0
-        try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE badge = ? AND offAt IS NULL", arguments: [time, badge])
+        try Self.clockOff(badge: badge, at: time, in: db)
         if onThisJob > 0 {
             return "下工 \(technician.name) 离开 \(job.ticketCode) / \(badge) clocked off \(job.ticketCode)"
         }
@@ -246,12 +250,14 @@ public struct Workshop: Sendable {
 
     /// The job a bay shows: of the open jobs at the bay, the one whose state changed last.
     public func currentJob(atBay bay: String) throws -> WorkOrder? {
-        try database.pool.read { db in
-            try WorkOrder.fetchOne(db.cachedStatement(sql: """
-                SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
-                ORDER BY stateSince DESC LIMIT 1
-                """), arguments: [bay])
-        }
+        try database.pool.read { try Self.currentJob(atBay: bay, in: $0) }
+    }
+
+    static func currentJob(atBay bay: String, in db: Database) throws -> WorkOrder? {
+        try WorkOrder.fetchOne(db.cachedStatement(sql: """
+            SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
+            ORDER BY stateSince DESC LIMIT 1
+            """), arguments: [bay])
     }
 
     /// A technician at a bay called for help (a long press): recorded for the counter and upstream.

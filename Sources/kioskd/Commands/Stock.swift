@@ -109,7 +109,7 @@ struct StocktakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, database) = try store.openDatabase()
-            guard let uuid = UUID(uuidString: id) else { throw ValidationError("\(id) is not a stocktake id (a UUID)") }
+            let uuid = try stocktakeID(id)
             do { printReport(try database.stocktakes.close(uuid)) } catch let e as any ScanRefusal { throw Refused(e.description) }
         }
     }
@@ -122,7 +122,7 @@ struct StocktakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (config, database) = try store.openDatabase()
-            guard let uuid = UUID(uuidString: id) else { throw ValidationError("\(id) is not a stocktake id (a UUID)") }
+            let uuid = try stocktakeID(id)
             do {
                 let movements = try database.stocktakes.confirm(uuid, deviceID: config.deviceID, actor: actor ?? config.defaultActor)
                 print("已确认 confirmed: \(movements.count) adjustments posted")
@@ -137,7 +137,7 @@ struct StocktakeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, database) = try store.openDatabase()
-            guard let uuid = UUID(uuidString: id) else { throw ValidationError("\(id) is not a stocktake id (a UUID)") }
+            let uuid = try stocktakeID(id)
             printReport(try database.stocktakes.report(uuid))
         }
     }
@@ -157,4 +157,10 @@ func printReport(_ lines: [VarianceLine]) {
     for l in lines { print("\(l.binCode)\t\(l.partNumber)\t\(l.expected)\t\(l.counted)\t\(l.variance > 0 ? "+" : "")\(l.variance)") }
     let differing = lines.filter { $0.variance != 0 }.count
     print("\(lines.count) lines, \(differing) with variance (盘盈 surplus +, 盘亏 shortage -)")
+}
+
+/// A stocktake id from the command line.
+func stocktakeID(_ text: String) throws -> UUID {
+    guard let id = UUID(uuidString: text) else { throw ValidationError("\(text) is not a stocktake id (a UUID)") }
+    return id
 }
