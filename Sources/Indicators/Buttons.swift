@@ -83,7 +83,7 @@ public struct ButtonService: Service {
                                 }
                                 let now = monotonicNow()
                                 for edge in edges {
-                                    if let press = debouncers[edge.index].edge(pressed: edge.active, at: now) {
+                                    if let press = debouncers[edge.index].edge(pressed: edge.active, at: min(edge.at, now)) {
                                         continuation.yield(ButtonPress(button: names[edge.index], kind: press))
                                     }
                                 }

@@ -50,6 +50,15 @@ public struct LineEdge: Sendable, Hashable {
     public var index: Int
     /// The logical level after the edge (active-low already applied).
     public var active: Bool
+    /// When the edge happened on the monotonic clock (the kernel's timestamp), so that a
+    /// reader that was held up still sees how long a button was pressed.
+    public var at: Duration
+
+    public init(index: Int, active: Bool, at: Duration) {
+        self.index = index
+        self.active = active
+        self.at = at
+    }
 }
 
 /// Input lines held for edge events.

@@ -103,14 +103,19 @@ final class LibgpiodInputs: HeldLines, InputLines, @unchecked Sendable {
             throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
         }
         var edges: [LineEdge] = []
+        var events = [gpiod_line_event](repeating: gpiod_line_event(), count: 16)
         for (index, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
-            var event = gpiod_line_event()
-            guard gpiod_line_event_read(lines[index], &event) == 0 else {
-                throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
+            // Every queued event, each with the kernel's CLOCK_MONOTONIC timestamp: a press
+            // and its release read together still last as long as the button was held.
+            let count = gpiod_line_event_read_multiple(lines[index], &events, UInt32(events.count))
+            guard count >= 0 else { throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno))) }
+            for event in events.prefix(Int(count)) {
+                // With ACTIVE_LOW requested, libgpiod already reports logical edges.
+                edges.append(LineEdge(index: index, active: event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE),
+                                      at: .seconds(event.ts.tv_sec) + .nanoseconds(event.ts.tv_nsec)))
             }
-            // With ACTIVE_LOW requested, libgpiod already reports logical edges.
-            edges.append(LineEdge(index: index, active: event.event_type == Int32(GPIOD_LINE_EVENT_RISING_EDGE)))
         }
+        edges.sort { $0.at < $1.at }
         return edges
     }
 }

@@ -108,7 +108,7 @@ final class SimulatedInputs: InputLines, Sendable {
     }
     func push(offset: UInt32, active: Bool) {
         guard let index = offsets.firstIndex(of: offset) else { return }
-        pending.withLock { $0.append(LineEdge(index: index, active: active)) }
+        pending.withLock { $0.append(LineEdge(index: index, active: active, at: monotonicNow())) }
     }
     func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge] {
         let deadline = ContinuousClock.now + timeout

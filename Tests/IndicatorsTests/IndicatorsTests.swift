@@ -66,6 +66,17 @@ struct DebounceTests {
         #expect(presses.isEmpty)
     }
 
+    @Test("a press read late, together with its release, still counts by the edges' own times")
+    func lateRead() {
+        var d = ButtonDebouncer(debounce: .milliseconds(30), longPress: .milliseconds(1500))
+        var presses: [ButtonDebouncer.Press] = []
+        // The reader was held up for 900 ms: both edges (at 0 and 200 ms) arrive at 900 ms.
+        if let p = d.edge(pressed: true, at: .milliseconds(0)) { presses.append(p) }
+        if let p = d.edge(pressed: false, at: .milliseconds(200)) { presses.append(p) }
+        if let p = d.tick(at: .milliseconds(900)) { presses.append(p) }
+        #expect(presses == [.short])
+    }
+
     @Test("holding past the long-press time reports a long press once, while still held")
     func longPress() {
         var d = ButtonDebouncer(debounce: .milliseconds(30), longPress: .milliseconds(1500))

@@ -64,6 +64,8 @@ K jobs open --ticket WO-1 --plate 粤B12345 --vin LSVAU2180N2183294 --phone 1380
 start
 wait_for "blue steady (checked in)" lamps_are 0001
 echo "ok: checked in shows blue steady"
+# The buttons are a service of their own: press only once their lines are held.
+wait_for "buttons requested" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'buttons acknowledge, advance, help, parts on bay1-io'"
 
 # A press on the advance button: diagnosing (amber).
 pull 8 pull-up; sleep 0.2; pull 8 pull-down
