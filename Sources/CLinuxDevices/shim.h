@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdio.h>
+#include "camera.h"
 
 static inline int kioskd_evdev_grab(int fd, int on) { return ioctl(fd, EVIOCGRAB, on); }
 static inline int kioskd_evdev_name(int fd, char *buffer, unsigned int length) {

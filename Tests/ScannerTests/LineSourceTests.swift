@@ -75,4 +75,16 @@ struct LineSourceTests {
         try await task.value
         #expect(source.status == .stopped)
     }
+
+    @Test("a camera that is not there leaves the source waiting, naming the device")
+    func missingCamera() async throws {
+        let collected = Collected()
+        let source = CameraScanner(settings: CameraSettings(device: "/dev/video-not-here"), sink: collected.sink, logger: logger)
+        let task = Task { try await source.run() }
+        while source.status == .starting { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(source.status.description.contains("cannot open /dev/video-not-here"))
+        task.cancel()
+        try await task.value
+        #expect(source.status == .stopped)
+    }
 }

@@ -67,6 +67,27 @@ struct ZBarDecoderTests {
         }
     }
 
+    @Test("a camera's YUYV frame (padded lines) decodes through its brightness, as a grey frame does")
+    func cameraFrames() throws {
+        let code = try GrayImage.load(path: try generate("qrencode", ["-s", "6", "P1"]))
+        let (width, height) = (code.width + 40, code.height + 20)
+        var yuyv = [UInt8](repeating: 128, count: (width * 2 + 16) * height)   // 16 bytes of padding a line
+        var grey = [UInt8](repeating: 200, count: (width + 8) * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                let inside = x >= 20 && x < 20 + code.width && y >= 10 && y < 10 + code.height
+                let value = inside ? code.pixels[(y - 10) * code.width + (x - 20)] : 200
+                yuyv[y * (width * 2 + 16) + 2 * x] = value
+                grey[y * (width + 8) + x] = value
+            }
+        }
+        let decoder = ZBarDecoder(symbologies: [.qr])
+        let fromYUYV = yuyv.withUnsafeBytes { GrayImage(yuyv: $0, width: width, height: height, bytesPerLine: width * 2 + 16) }
+        let fromGrey = grey.withUnsafeBytes { GrayImage(grey: $0, width: width, height: height, bytesPerLine: width + 8) }
+        #expect(fromYUYV == fromGrey)
+        #expect(decoder.decode(fromYUYV).map(\.text) == ["P1"])
+    }
+
     @Test("a frame with no code gives no symbol; a symbology not enabled is not reported")
     func nothingFound() throws {
         let blank = GrayImage(width: 640, height: 480, pixels: [UInt8](repeating: 255, count: 640 * 480))

@@ -37,6 +37,8 @@ struct Run: AsyncParsableCommand {
                              interKeyTimeout: .milliseconds(s.interKeyTimeoutMilliseconds), sink: stream.sink, logger: sourceLogger)
             case .serial:
                 SerialScanner(path: s.path!, baud: s.baud, sink: stream.sink, logger: sourceLogger)
+            case .camera:
+                CameraScanner(settings: s.camera!, sink: stream.sink, logger: sourceLogger)
             case .fifo:
                 LineScanner(input: .fifo(path: config.fifoPath(of: s)), sink: stream.sink, logger: sourceLogger)
             case .stdin:

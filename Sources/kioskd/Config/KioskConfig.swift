@@ -8,16 +8,19 @@ import TOMLKit
 /// key in `config/kioskd.example.toml`. Without a file, ``embeddedDefault`` applies.
 struct KioskConfig: Sendable, Hashable {
     struct ScannerConfig: Sendable, Hashable {
-        enum Kind: String, Sendable, CaseIterable { case hid, serial, fifo, stdin }
+        enum Kind: String, Sendable, CaseIterable { case hid, serial, camera, fifo, stdin }
         var kind: Kind
-        /// hid: device path; serial: tty path; fifo: FIFO path (default `<data_dir>/scan.fifo`).
+        /// hid: device path; serial: tty path; camera: video device; fifo: FIFO path (default
+        /// `<data_dir>/scan.fifo`).
         var path: String?
         /// hid: match the device by name instead of path.
         var deviceName: String?
         var baud: Int = 9600
         var interKeyTimeoutMilliseconds: Int = 50
-        /// 0: every scan counts (handheld triggers). Cameras want a window.
+        /// 0: every scan counts (handheld triggers). Cameras see a code in every frame: 2000 by default.
         var duplicateWindowMilliseconds: Int = 0
+        /// camera: what to capture and decode.
+        var camera: CameraSettings?
         /// The key path in the file, for messages (`scanners[1]`).
         var keyPath: String
     }
@@ -133,7 +136,8 @@ struct KioskConfig: Sendable, Hashable {
             for (index, element) in array.enumerated() {
                 let at = "scanners[\(index)]"
                 guard let scanner = element.table else { throw .wrongType(at, expected: "table", got: "\(element.type)") }
-                try reader.allow(scanner, keys: ["kind", "path", "name", "baud", "inter_key_timeout_ms", "duplicate_window_ms"], at: at)
+                try reader.allow(scanner, keys: ["kind", "path", "name", "baud", "inter_key_timeout_ms", "duplicate_window_ms",
+                                                 "input", "standard", "width", "height", "symbologies"], at: at)
                 guard let kindText = try reader.string(scanner, "kind", at: at) else {
                     throw .missing("\(at).kind", "one of \(ScannerConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
@@ -145,7 +149,8 @@ struct KioskConfig: Sendable, Hashable {
                 s.deviceName = try reader.string(scanner, "name", at: at)
                 s.baud = try reader.int(scanner, "baud", at: at) ?? 9600
                 s.interKeyTimeoutMilliseconds = try reader.int(scanner, "inter_key_timeout_ms", at: at) ?? 50
-                s.duplicateWindowMilliseconds = try reader.int(scanner, "duplicate_window_ms", at: at) ?? 0
+                s.duplicateWindowMilliseconds = try reader.int(scanner, "duplicate_window_ms", at: at) ?? (kind == .camera ? 2000 : 0)
+                if kind == .camera { s.camera = try parseCamera(scanner, path: s.path, reader: reader, at: at) }
                 switch kind {
                 case .hid where s.path == nil && s.deviceName == nil:
                     throw .missing("\(at).path", "the device path (/dev/input/by-id/…) or \(at).name (part of the device name)")
@@ -165,6 +170,34 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         return config
+    }
+
+    static func parseCamera(_ table: TOMLTable, path: String?, reader: TOMLReader, at: String) throws(ConfigError) -> CameraSettings {
+        guard let path else { throw .missing("\(at).path", "the video capture device, e.g. /dev/video0 or /dev/v4l/by-id/…") }
+        var camera = CameraSettings(device: path)
+        camera.input = try reader.int(table, "input", at: at)
+        if let standard = try reader.string(table, "standard", at: at) {
+            guard let value = VideoStandard(rawValue: standard) else {
+                throw .invalid("\(at).standard", "\"\(standard)\" is not one of \(VideoStandard.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            camera.standard = value
+        }
+        camera.width = try reader.int(table, "width", at: at) ?? 640
+        camera.height = try reader.int(table, "height", at: at) ?? 480
+        guard (160...4096).contains(camera.width), (120...4096).contains(camera.height) else {
+            throw .invalid("\(at).width", "\(camera.width)×\(camera.height) is outside 160×120…4096×4096")
+        }
+        if let names = try reader.strings(table, "symbologies", at: at) {
+            var set: Set<Symbology> = []
+            for name in names {
+                guard let symbology = Symbology(rawValue: name) else {
+                    throw .invalid("\(at).symbologies", "\"\(name)\" is not one of \(Symbology.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                set.insert(symbology)
+            }
+            camera.symbologies = set
+        }
+        return camera
     }
 
     static func parseGPIO(_ gpio: TOMLTable, reader: TOMLReader) throws(ConfigError) -> GPIOConfig {
@@ -211,11 +244,10 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         var safe: Set<Lamp> = []
-        if let value = gpio["safe_lamps"] {
-            guard let array = value.array else { throw .wrongType("gpio.safe_lamps", expected: "array of lamp names", got: "\(value.type)") }
-            for element in array {
-                guard let name = element.string, let lamp = Lamp(rawValue: name) else {
-                    throw .invalid("gpio.safe_lamps", "\(element) is not one of \(Lamp.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let names = try reader.strings(gpio, "safe_lamps", at: "gpio") {
+            for name in names {
+                guard let lamp = Lamp(rawValue: name) else {
+                    throw .invalid("gpio.safe_lamps", "\"\(name)\" is not one of \(Lamp.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 safe.insert(lamp)
             }
@@ -269,6 +301,11 @@ struct KioskConfig: Sendable, Hashable {
             case .serial:
                 if let path = s.path, !FileManager.default.fileExists(atPath: path) {
                     return "\(s.keyPath).path: \(path) 不存在 does not exist: plug the scanner in or fix the port"
+                }
+                return nil
+            case .camera:
+                if let path = s.path, !FileManager.default.fileExists(atPath: path) {
+                    return "\(s.keyPath).path: \(path) 不存在 does not exist: plug the camera in, or use a path from /dev/v4l/by-id/"
                 }
                 return nil
             case .fifo, .stdin:
@@ -327,6 +364,17 @@ struct TOMLReader {
         guard let value = t[key] else { return nil }
         guard let i = value.int else { throw .wrongType(full(key, path), expected: "integer", got: "\(value.type)") }
         return i
+    }
+
+    func strings(_ t: TOMLTable, _ key: String, at path: String) throws(ConfigError) -> [String]? {
+        guard let value = t[key] else { return nil }
+        guard let array = value.array else { throw .wrongType(full(key, path), expected: "array of strings", got: "\(value.type)") }
+        var strings: [String] = []
+        for element in array {
+            guard let s = element.string else { throw .wrongType(full(key, path), expected: "array of strings", got: "\(element.type) in it") }
+            strings.append(s)
+        }
+        return strings
     }
 
     func bool(_ t: TOMLTable, _ key: String, at path: String) throws(ConfigError) -> Bool? {
