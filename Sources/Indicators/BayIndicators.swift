@@ -56,11 +56,16 @@ public enum IndicatorSignal: Sendable, Hashable {
     }
 }
 
-/// A queue of signals for the indicator service; safe to use from any task or thread.
+/// A queue of signals for the indicator service; safe to use from any task or thread. A
+/// signal wakes the service at once.
 public final class IndicatorSignals: Sendable, ScanIndicator {
     private let queue = Mutex<[IndicatorSignal]>([])
+    let doorbell = Doorbell()
     public init() {}
-    public func send(_ signal: IndicatorSignal) { queue.withLock { $0.append(signal) } }
+    public func send(_ signal: IndicatorSignal) {
+        queue.withLock { $0.append(signal) }
+        doorbell.ring()
+    }
     func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.removeAll() }; return q } }
 
     /// Scan feedback: one chirp and a green flash for accepted, three chirps and red for rejected.
@@ -83,12 +88,82 @@ public struct IndicatorFrame: Sendable, Hashable {
         if let flash, flash.age < flash.length { lamps[flash.lamp] = flash.pattern.isLit(after: flash.age) }
         return IndicatorFrame(lamps: lamps, buzzer: chirp.map { $0.chirp.isOn(after: $0.age) } ?? false)
     }
+
+    /// How long until the frame computed from the same inputs can next differ: the next
+    /// blink edge, the end or next edge of the flash, the next switch of the chirp. `nil`
+    /// while nothing moves (steady lamps, no flash, no chirp).
+    public static func nextChange(patterns: [Lamp: LampPattern], patternAge: Duration,
+                                  flash: (lamp: Lamp, pattern: LampPattern, age: Duration, length: Duration)?,
+                                  chirp: (chirp: Chirp, age: Duration)?) -> Duration? {
+        var candidates = patterns.values.compactMap { $0.nextChange(after: patternAge) }
+        if let flash, flash.age < flash.length {
+            candidates.append(flash.length - flash.age)
+            if let edge = flash.pattern.nextChange(after: flash.age) { candidates.append(edge) }
+        }
+        if let chirp, let edge = chirp.chirp.nextChange(after: chirp.age) { candidates.append(edge) }
+        return candidates.min()
+    }
+}
+
+/// Wakes one waiting task early. A ring while nobody waits is kept for the next wait.
+final class Doorbell: Sendable {
+    private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func ring() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard let waiter = s.waiter else {
+                s.rung = true
+                return nil
+            }
+            s.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once rung (at once if rung since the last wait), after `timeout`, or on cancellation.
+    func wait(upTo timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { await self.waitForRing() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForRing() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                // Checked under the lock that onCancel takes too: a cancellation either sees
+                // the waiter stored or is seen here.
+                let now = state.withLock { s -> Bool in
+                    if s.rung || Task.isCancelled {
+                        if !Task.isCancelled { s.rung = false }
+                        return true
+                    }
+                    s.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume()
+        }
+    }
 }
 
 /// Drives a bay's stack light and buzzer: the pattern of the bay's current job state, read
 /// from the store (so a restart, or a change made by another process, shows at once), with
 /// scan and help signals over it. A missing chip or a busy line is reported by name in the
 /// health board and retried; on shutdown the lines go to the safe state and are released.
+///
+/// The loop sleeps until the next thing that changes a line (a blink edge, the end of a
+/// flash or chirp, the next look at the job state) or until a signal arrives, so a steady
+/// lamp costs four wake-ups a second, not fifty.
 public struct StackLightService: Service {
     public let config: StackLightConfig
     let backend: any GPIOBackend
@@ -97,12 +172,11 @@ public struct StackLightService: Service {
     let logger: Logger
     /// The state to show; `nil` for a bay without a job.
     let currentState: @Sendable () async -> JobState?
-    let tick: Duration
     let stateRefresh: Duration
     let retryInterval: Duration
 
     public init(config: StackLightConfig, backend: any GPIOBackend, signals: IndicatorSignals, health: HealthBoard, logger: Logger,
-                tick: Duration = .milliseconds(20), stateRefresh: Duration = .milliseconds(250), retryInterval: Duration = .seconds(2),
+                stateRefresh: Duration = .milliseconds(250), retryInterval: Duration = .seconds(2),
                 currentState: @escaping @Sendable () async -> JobState?) {
         self.config = config
         self.backend = backend
@@ -110,7 +184,6 @@ public struct StackLightService: Service {
         self.health = health
         self.logger = logger
         self.currentState = currentState
-        self.tick = tick
         self.stateRefresh = stateRefresh
         self.retryInterval = retryInterval
     }
@@ -180,7 +253,14 @@ public struct StackLightService: Service {
                     outputs = nil
                 }
             }
-            try? await Task.sleep(for: tick)
+            let next = IndicatorFrame.nextChange(
+                patterns: config.mapping.patterns(for: state), patternAge: now - stateSince,
+                flash: flash.map { ($0.lamp, $0.pattern, now - $0.at, $0.length) },
+                chirp: chirp.map { ($0.chirp, now - $0.at) })
+            var wait = stateRefresh - (now - lastRefresh)
+            if let next { wait = min(wait, next) }
+            if outputs == nil, let lastAttempt { wait = min(wait, retryInterval - (now - lastAttempt)) }
+            await signals.doorbell.wait(upTo: max(wait, .milliseconds(1)))
         }
         // Safe state: configured lamps on, everything else (buzzer included) off.
         if let out = outputs {

@@ -19,6 +19,20 @@ public enum LampPattern: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// How long after `elapsed` the lamp next changes; `nil` for a lamp that never does.
+    public func nextChange(after elapsed: Duration) -> Duration? {
+        let half: Duration = switch self {
+        case .off, .steady: .zero
+        case .slowBlink: .milliseconds(500)
+        case .fastBlink: .milliseconds(125)
+        }
+        guard half > .zero else { return nil }
+        let ns = Self.nanoseconds(elapsed), h = Self.nanoseconds(half)
+        return .nanoseconds(h - ns % h)
+    }
+
+    static func nanoseconds(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000 }
+
     /// On for the first half of each period.
     private static func phase(_ elapsed: Duration, period: Duration) -> Bool {
         let ns = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
@@ -69,6 +83,16 @@ public struct Chirp: Sendable, Hashable {
     public static let callForHelp = Chirp([.milliseconds(1000)])
 
     public var duration: Duration { steps.reduce(.zero, +) }
+
+    /// How long after `elapsed` the buzzer next switches; `nil` once the chirp is over.
+    public func nextChange(after elapsed: Duration) -> Duration? {
+        var t = Duration.zero
+        for step in steps {
+            t += step
+            if elapsed < t { return t - elapsed }
+        }
+        return nil
+    }
 
     /// Whether the buzzer sounds `elapsed` after the chirp started (pure).
     public func isOn(after elapsed: Duration) -> Bool {

@@ -24,6 +24,28 @@ struct PatternTests {
         #expect(Chirp.accepted.isOn(after: .milliseconds(50)) && !Chirp.accepted.isOn(after: .milliseconds(90)))
     }
 
+    @Test("the next change is the next blink edge, flash end or chirp switch; steady lamps never change")
+    func nextChange() {
+        let steady = LampMapping.standard.patterns(for: .repairing)
+        #expect(IndicatorFrame.nextChange(patterns: steady, patternAge: .seconds(5), flash: nil, chirp: nil) == nil)
+        let slow = LampMapping.standard.patterns(for: .waitingParts)
+        #expect(IndicatorFrame.nextChange(patterns: slow, patternAge: .milliseconds(1200), flash: nil, chirp: nil) == .milliseconds(300))
+        #expect(IndicatorFrame.nextChange(patterns: steady, patternAge: .zero,
+                                          flash: (.green, .steady, .milliseconds(100), .milliseconds(300)), chirp: nil) == .milliseconds(200))
+        #expect(IndicatorFrame.nextChange(patterns: steady, patternAge: .zero,
+                                          flash: nil, chirp: (.rejected, .milliseconds(90))) == .milliseconds(70))
+        #expect(IndicatorFrame.nextChange(patterns: steady, patternAge: .zero, flash: nil, chirp: (.accepted, .milliseconds(90))) == nil)
+        // Sampling at every predicted change sees every edge a 1 ms sampler sees.
+        var t = Duration.zero, predicted: [Duration] = []
+        while t < .seconds(3) {
+            guard let step = LampPattern.fastBlink.nextChange(after: t) else { break }
+            t += step
+            predicted.append(t)
+        }
+        let edges = (1..<3000).filter { LampPattern.fastBlink.isLit(after: .milliseconds($0)) != LampPattern.fastBlink.isLit(after: .milliseconds($0 - 1)) }
+        #expect(predicted.filter { $0 < .seconds(3) }.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } == edges)
+    }
+
     @Test("every open job state has a pattern; a flash overrides its lamp for its length")
     func frames() {
         for state in JobState.allCases where state.isOpen { #expect(!LampMapping.standard.patterns(for: state).isEmpty, "\(state)") }

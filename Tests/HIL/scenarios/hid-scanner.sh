@@ -6,6 +6,15 @@ KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 HERE=$PWD/Tests/HIL
 modprobe evdev
 modprobe uinput
+# A stack light on a gpio-sim chip shows the scan feedback (green flash and chirp per accepted scan).
+modprobe configfs
+insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
+mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+mkdir -p /sys/kernel/config/gpio-sim/counter/bank0
+echo 8 > /sys/kernel/config/gpio-sim/counter/bank0/num_lines
+echo counter-io > /sys/kernel/config/gpio-sim/counter/bank0/label
+echo 1 > /sys/kernel/config/gpio-sim/counter/live
+sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
 data=/tmp/hil-hid
 mkdir -p $data
 cat > $data/parts.csv <<CSV
@@ -16,6 +25,16 @@ cat > $data/kioskd.toml <<TOML
 [device]
 id = "hil-counter"
 data_dir = "$data"
+[web]
+enabled = false
+[bay]
+id = "COUNTER"
+[gpio]
+chip = "counter-io"
+buzzer = 4
+[gpio.lamps]
+red = 0
+green = 2
 [[scanners]]
 kind = "hid"
 name = "HIL Barcode Scanner"
@@ -26,7 +45,14 @@ daemon=$!
 
 fail() { echo "FAIL: $*"; echo "--- daemon stderr"; cat $data/daemon.err; echo "--- daemon stdout"; cat $data/daemon.out; exit 1; }
 
-# Plug in, type at 2 ms per key (shifted characters included), and check nothing leaks to a second reader.
+# Plug in, type at 2 ms per key (shifted characters included), and check nothing leaks to a
+# second reader; meanwhile watch the feedback lines.
+rm -f $data/green.ready $data/buzz.ready
+/usr/bin/python3 $HERE/sample_line.py $sim/sim_gpio2/value 25 $data/green.ready > $data/green &
+g=$!
+/usr/bin/python3 $HERE/sample_line.py $sim/sim_gpio4/value 25 $data/buzz.ready > $data/buzz &
+b=$!
+for i in $(seq 1 300); do [ -f $data/green.ready ] && [ -f $data/buzz.ready ] && break; sleep 0.1; done
 /usr/bin/python3 $HERE/uinput_scanner.py --key-ms 2 --check-grabbed KD:CMD:RECEIVE KD:BIN:A-01 6901234567892 \
   || fail "scanner session 1 (exit $?)"
 # Unplugged now (the device was destroyed). Plug it back in and scan again.
@@ -43,8 +69,12 @@ grep -q "OK ✓ 入库 15400-RTA-003 机油滤清器 ×4" $data/daemon.out || fa
 connects=$(grep -c 'status=connected' $data/daemon.err || true)
 [ "$connects" -ge 2 ] || fail "expected the scanner to connect twice (replug), saw $connects"
 grep -q 'status=waiting' $data/daemon.err || fail "the unplug was not noticed"
+wait $g $b
+echo "feedback lines during the scans: green $(cat $data/green); buzzer $(cat $data/buzz)"
+[ "$(sed 's/rising=\([0-9]*\).*/\1/' $data/green)" -ge 2 ] || fail "the green feedback lamp did not pulse in each scanner session"
+[ "$(sed 's/rising=\([0-9]*\).*/\1/' $data/buzz)" -ge 2 ] || fail "the buzzer did not chirp in each scanner session"
 
 kill -TERM $daemon
 wait $daemon || fail "daemon exit status $? after SIGTERM"
 grep -q "kioskd stopped" $data/daemon.err || fail "no clean stop"
-echo "PASS hid-scanner: 2 scanner sessions, 5 on hand, grabbed, replug picked up"
+echo "PASS hid-scanner: 2 scanner sessions, 5 on hand, grabbed, replug picked up, feedback lines pulsed"
