@@ -45,13 +45,14 @@ final class StatusCell: Sendable {
     }
 }
 
-/// The merged stream of scans from every source.
+/// The merged stream of scans from every source. Unbounded: a scan read from a device is
+/// never dropped, even when a script floods the FIFO faster than the store commits.
 public struct ScanStream: Sendable {
     public let events: AsyncStream<ScanEvent>
     public let sink: ScanSink
 
-    public init(bufferingNewest limit: Int = 1024) {
-        let (stream, continuation) = AsyncStream<ScanEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
+    public init() {
+        let (stream, continuation) = AsyncStream<ScanEvent>.makeStream(bufferingPolicy: .unbounded)
         events = stream
         sink = { continuation.yield($0) }
     }

@@ -23,7 +23,8 @@ struct StockLedgerTests {
         _ = try ledger.record(store.draft(.receive, 10, to: "A-01"))
         _ = try ledger.record(store.draft(.issue, 3, from: "A-01", workOrder: "WO-1"))
         _ = try ledger.record(store.draft(.return, 1, to: "A-01", workOrder: "WO-1"))
-        _ = try ledger.record(store.draft(.transfer, 2, from: "A-01", to: "A-02"))
+        let transfer = try ledger.record(store.draft(.transfer, 2, from: "A-01", to: "A-02"))
+        #expect(transfer.movement.seq == 4, "the recorded movement carries its sequence (acknowledgements name it)")
         let balances = try ledger.balances(partNumber: "15400-RTA-003")
         #expect(balances == [StockBalance(partNumber: "15400-RTA-003", binCode: "A-01", quantity: 6),
                              StockBalance(partNumber: "15400-RTA-003", binCode: "A-02", quantity: 2)])

@@ -16,8 +16,17 @@ public struct KioskDatabase: Sendable {
     /// Where the file lives.
     public let path: String
 
+    /// How commits reach the disk.
+    public enum Durability: Sendable, Hashable {
+        /// `synchronous = FULL`: a commit that has returned survives a power cut. Always, in use.
+        case powerSafe
+        /// GRDB's default `synchronous = NORMAL`: the last commits can be lost on a power cut.
+        /// Only for the power-cut rig, to show what FULL prevents.
+        case unsafeNormal
+    }
+
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
-    public static func open(at path: String) throws -> KioskDatabase {
+    public static func open(at path: String, durability: Durability = .powerSafe) throws -> KioskDatabase {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -33,8 +42,10 @@ public struct KioskDatabase: Sendable {
         // can vanish on power loss even though the clerk heard the beep. FULL fsyncs the WAL
         // on every commit: a commit that has returned is on the disk. One fsync per scan is
         // the price (a few hundred µs here, 1–20 ms on an SD card), well below scan speed.
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        if durability == .powerSafe {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
         }
         let database = KioskDatabase(pool: pool, path: path)
         try Schema.migrator.migrate(pool)

@@ -49,6 +49,7 @@ public struct StockLedger: Sendable {
             try addToBalance.execute(arguments: [draft.partNumber, bin, delta])
         }
         try movement.insert(db)
+        movement.seq = db.lastInsertedRowID   // PersistableRecord's insert works on a copy
         if movement.kind == .issue, let workOrder = movement.workOrder {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }

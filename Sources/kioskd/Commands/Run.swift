@@ -22,7 +22,10 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "kioskd")
-        let database = try KioskDatabase.open(at: config.databasePath)
+        // Only the power-cut rig sets this, to show what synchronous = NORMAL loses.
+        let unsafe = ProcessInfo.processInfo.environment["KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL"] == "1"
+        let database = try KioskDatabase.open(at: config.databasePath, durability: unsafe ? .unsafeNormal : .powerSafe)
+        if unsafe { logger.critical("KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=1: commits are not power-safe; acknowledged scans can be lost (test rig only)") }
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
 
