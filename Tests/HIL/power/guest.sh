@@ -1,10 +1,10 @@
-# Power-cut rig, inside the VM (see Tests/HIL/power-cut). Usage: guest.sh run|verify DIR BOOT
+# Power-cut rig, inside the VM (see Tests/HIL/power-cut). Usage: guest.sh run|verify DIR BOOT [full|normal]
 #   DIR: this rig's folder in the work tree (the host sees it): acknowledgement logs, markers.
 # Every boot checks what the previous boots left on the disk: the SQLite file's integrity,
 # every acknowledged movement present once, balances without drift, and the stack light
 # back to the bay's job state. "run" then scans at speed until the host cuts the power.
 set -eu
-mode=$1 dir=$2 boot=$3
+mode=$1 dir=$2 boot=$3 synchronous=${4:-full}
 t0=$(date +%s%N)
 phase() { echo "PHASE $1 $(( ($(date +%s%N) - t0) / 1000000 )) ms"; }
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
@@ -69,7 +69,8 @@ if K stock check > /run/check 2>&1; then drift=0; else drift=$(grep -c '^drift:'
 on_hand=$(sqlite3 $data/kioskd.sqlite "SELECT sum(quantity) FROM stock_balance WHERE partNumber = 'P1'")
 
 phase checked
-KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=${UNSAFE_NORMAL:-0} $KIOSKD run --config /run/kioskd.toml > /dev/null 2> $dir/acks-$boot.log &
+unsafe=0; [ "$synchronous" = normal ] && unsafe=1
+KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=$unsafe $KIOSKD run --config /run/kioskd.toml > /dev/null 2> $dir/acks-$boot.log &
 daemon=$!
 lamp_state=timeout
 for i in $(seq 1 300); do [ "$(lamps)" = 0010 ] && { lamp_state=green; break; }; sleep 0.1; done
