@@ -140,6 +140,35 @@ public struct Counter: Sendable {
         case .checkIn(let code):
             let order = try Workshop.checkIn(appointment: code, actor: actor(session), bay: options.bay, at: scan.time, in: db)
             feedback.message = "✓ 已接车 \(order.ticketCode) \(order.plate) / checked in \(order.ticketCode)"
+        case .checkInVehicle(let vin):
+            let result = try Workshop.checkIn(vin: vin, phone: nil, plate: nil, services: [], bay: options.bay,
+                                              actor: actor(session), at: scan.time, in: db)
+            let order = result.order
+            let about = "\(vin.manufacturer)\(vin.modelYear(reference: scan.time).map { " \($0)" } ?? "")"
+            feedback.message = (result.opened
+                ? "✓ 已接车 \(order.ticketCode) \(order.maskedPlate) \(about) / checked in: opened \(order.ticketCode)"
+                : "工单 \(order.ticketCode) 进行中（\(order.state.nameZh)）\(order.maskedPlate) / \(vin.text) already has open work order \(order.ticketCode) (\(order.state.rawValue))")
+                + (result.history.isEmpty ? "" : "\n维修记录 service history: " + result.history.prefix(5).map {
+                    "\($0.ticketCode) \($0.services.map(\.name).joined(separator: "、"))"
+                }.joined(separator: "; "))
+            session.workOrder = order.ticketCode
+        case let .moveVehicle(vin, bin):
+            let outcome = try Yard.record(VehicleStep(key: scan.id, vin: vin, action: .move(to: bin), deviceID: deviceID,
+                                                      actor: actor(session), at: scan.time), in: db)
+            feedback.message = "✓ 移位 \(vin.text) \(outcome.vehicle.model) \(outcome.movement.fromBin ?? "-")→\(bin) / moved \(vin.text) to \(bin)"
+        case let .countVehicle(vin, bin):
+            try Yard.count(vin, in: bin, at: scan.time, in: db)
+            let counted = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM yard_count WHERE stocktakeID = (SELECT id FROM yard_stocktake WHERE closedAt IS NULL)") ?? 0
+            feedback.message = "✓ 车场盘点 \(vin.text) 在 \(bin)，已盘 \(counted) 台 / counted \(vin.text) in \(bin), \(counted) cars so far"
+        case .openYardCount:
+            let joined = try Yard.openStocktakeID(in: db) != nil
+            if !joined { _ = try Yard.openStocktake(actor: actor(session), at: scan.time, in: db) }
+            feedback.message = (joined ? "继续车场盘点" : "车场盘点已开始") + "：扫描车位，再扫该车位每台车的车架号 / yard count \(joined ? "joined" : "opened"): scan a yard bin, then every VIN in it"
+        case .closeYardCount:
+            let variance = try Yard.closeStocktake(at: scan.time, in: db)
+            feedback.message = "已关闭 closed. " + variance.report
+            session.mode = .lookup
+            session.bin = nil
         case .lookup(let part):
             let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
             let total = balances.reduce(0) { $0 + $1.quantity }
@@ -224,8 +253,20 @@ public struct Counter: Sendable {
         case .code(let text):
             if let part = try Catalog.part(forCode: text, in: db) { return .part(part, codeQuantity: nil) }
             if try StockLedger.binExists(text, in: db) { return .bin(text) }
+            if Self.looksLikeVIN(text) {
+                do { return .vehicle(try VIN.parse(text)) } catch { return .malformed(error.description) }
+            }
             return .unknown(text)
         }
+    }
+
+    /// 17 letters and digits (18 with the import `I` in front): read as a VIN, so that a
+    /// misread VIN gets the VIN's own error (which position, which check digit).
+    static func looksLikeVIN(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let count = t.count
+        guard count == 17 || (count == 18 && t.uppercased().hasPrefix("I")) else { return false }
+        return t.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
     private func loadSession(in db: Database) throws -> CounterSession {
@@ -257,6 +298,7 @@ extension StockError: ScanRefusal {}
 extension StocktakeError: ScanRefusal {}
 extension CatalogError: ScanRefusal {}
 extension WorkshopError: ScanRefusal {}
+extension YardError: ScanRefusal {}
 
 /// A refusal decided by the session itself, with no store error behind it.
 struct SessionRefusal: ScanRefusal { let description: String }

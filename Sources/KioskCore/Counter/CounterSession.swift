@@ -9,6 +9,8 @@ public enum ResolvedScan: Sendable, Hashable {
     case appointment(String)
     /// A part, with the quantity the code itself carries (GS1 AI 30/37), if any.
     case part(Part, codeQuantity: Int?)
+    /// A vehicle identification number (a VIN label, typed, or a yard car).
+    case vehicle(VIN)
     case unknown(String)
     case malformed(String)
 }
@@ -57,6 +59,13 @@ public struct CounterSession: Codable, Sendable, Hashable {
         /// A badge scanned at a bay: clock the technician on or off the bay's job.
         case clockToggle(badge: String)
         case checkIn(appointment: String)
+        /// Look-up mode at the service desk: find or open the vehicle's work order.
+        case checkInVehicle(VIN)
+        case moveVehicle(VIN, toBin: String)
+        case countVehicle(VIN, bin: String)
+        /// Yard count mode entered: join the open yard stocktake or open one.
+        case openYardCount
+        case closeYardCount
         case undo(UndoEntry)
         case closeCount(UUID)
         case confirmCount(UUID)
@@ -77,6 +86,19 @@ public struct CounterSession: Codable, Sendable, Hashable {
             return (next, .clockToggle(badge: badge))
         case .appointment(let code):
             return (next, .checkIn(appointment: code))
+        case .vehicle(let vin):
+            switch mode {
+            case .lookup:
+                return (next, .checkInVehicle(vin))
+            case .yardMove:
+                guard let bin else { return (self, .reject("车场移位：请先扫描目标车位 / yard move: scan the yard bin the car goes to first")) }
+                return (next, .moveVehicle(vin, toBin: bin))
+            case .yardCount:
+                guard let bin else { return (self, .reject("车场盘点：请先扫描所在车位 / yard count: scan the yard bin you are counting first")) }
+                return (next, .countVehicle(vin, bin: bin))
+            default:
+                return (self, .reject("车架号在查询（接车）、车场移位和车场盘点模式下使用；当前模式：\(mode.nameZh) / a VIN is for look-up (check-in), yard move and yard count modes; the counter is in \(mode.rawValue) mode"))
+            }
         case .workOrder(let wo):
             next.workOrder = wo
             return (next, .context("工单 \(wo) / work order \(wo)"))
@@ -111,6 +133,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
                     return (self, .reject("盘点：请先扫描要盘点的库位 / count: scan the bin you are counting first"))
                 }
                 return (next, .count(part: part, quantity: quantity, bin: bin))
+            case .yardMove, .yardCount:
+                return (self, .reject("车场模式只扫车架号，不扫配件 / yard modes take VINs, not parts: scan CANCEL or a parts mode"))
             }
         }
     }
@@ -147,7 +171,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
             next.mode = mode
             next.targetBin = nil
             if mode != .count { next.stocktakeID = nil }
-            if mode == .transfer { next.bin = nil }
+            if mode == .transfer || mode == .yardMove || mode == .yardCount { next.bin = nil }
+            if mode == .yardCount { return (next, .openYardCount) }
             return (next, .context("模式：\(mode.nameZh) / mode: \(mode.rawValue)"))
         case .quantity(let q):
             next.pendingQuantity = q
@@ -160,6 +185,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
             var reset = CounterSession()
             reset.badge = badge
             return (reset, .context("已取消，回到查询模式 / cancelled: back to look-up mode"))
+        case .close where mode == .yardCount:
+            return (next, .closeYardCount)
         case .close:
             guard let id = stocktakeID else { return (self, .reject(StocktakeError.noOpenStocktake.description)) }
             return (next, .closeCount(id))

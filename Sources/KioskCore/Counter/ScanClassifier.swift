@@ -10,7 +10,9 @@
 /// | `KD:CMD:RETURN` | mode 退料 return |
 /// | `KD:CMD:TRANSFER` | mode 移库 transfer: first bin scanned is the source, second the destination |
 /// | `KD:CMD:COUNT` | mode 盘点 count: the next bin scanned opens (or joins) a stocktake |
-/// | `KD:CMD:LOOKUP` | mode 查询 look up: a part scan shows its stock, moves nothing |
+/// | `KD:CMD:LOOKUP` | mode 查询 look up: a part scan shows its stock, moves nothing; a VIN checks the vehicle in (finds or opens its work order) |
+/// | `KD:CMD:YARD-MOVE` | mode 车场移位 yard move: scan a yard bin, then the VINs of the cars parked there |
+/// | `KD:CMD:YARD-COUNT` | mode 车场盘点 yard count: opens (or joins) the yard stocktake; scan a yard bin, then every VIN in it; `KD:CMD:CLOSE` lists missing, unexpected and misplaced cars |
 /// | `KD:CMD:QTY:<n>` | the next part scan counts `n` (1…9999) instead of 1 |
 /// | `KD:CMD:UNDO` | undo the last movement or count scan of this counter (a compensating entry) |
 /// | `KD:CMD:CANCEL` | clear the bin, work order, pending quantity; back to look-up mode |
@@ -20,6 +22,9 @@
 /// | `KD:WO:<ticket>` | a work order ticket (工单) |
 /// | `KD:TECH:<badge>` | a technician or clerk badge (工号); at a bay it clocks the technician on or off the bay's job |
 /// | `KD:APT:<code>` | an appointment's QR code (预约): checks the customer in and opens the work order |
+///
+/// A 17-character code that is not a registered part or bin is read as a VIN (the `I` that
+/// Code 39 VIN labels of imported cars carry in front is dropped).
 ///
 /// Anything else is a part code: a GS1 code (GS1-128, GS1 QR, Digital Link), a GTIN
 /// (EAN-13/UPC-A/EAN-8), a part number or another barcode registered to a part; or a bin
@@ -48,6 +53,10 @@ public enum CounterCommand: Sendable, Hashable {
 /// The mode the counter is in (what a part scan does).
 public enum CounterMode: String, Codable, Sendable, Hashable, CaseIterable {
     case lookup, receive, issue, `return`, transfer, count
+    /// 车场移位: scan a yard bin, then the VINs of the cars parked there.
+    case yardMove = "yard-move"
+    /// 车场盘点: scan a yard bin, then every VIN found in it; CLOSE lists the variances.
+    case yardCount = "yard-count"
 
     public var nameZh: String {
         switch self {
@@ -57,6 +66,8 @@ public enum CounterMode: String, Codable, Sendable, Hashable, CaseIterable {
         case .return: "退料"
         case .transfer: "移库"
         case .count: "盘点"
+        case .yardMove: "车场移位"
+        case .yardCount: "车场盘点"
         }
     }
 }

@@ -173,6 +173,61 @@ enum Schema {
         migrator.registerMigration("v3-technician-pin") { db in
             try db.alter(table: "technician") { t in t.add(column: "pinHash", .text) }
         }
+        migrator.registerMigration("v4-vehicles") { db in
+            // New cars on the yard (整车库存): one row per vehicle, its movements as facts.
+            try db.create(table: "vehicle") { t in
+                t.primaryKey("vin", .text)
+                t.column("model", .text).notNull()
+                t.column("colour", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("bin", .text).references("bin")
+                t.column("salesOrder", .text)
+                t.column("receivedAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "vehicle_model", on: "vehicle", columns: ["model", "colour", "status"])
+            try db.create(table: "vehicle_movement") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("key", .blob).notNull().unique()
+                t.column("vin", .text).notNull().indexed().references("vehicle")
+                t.column("kind", .text).notNull()
+                t.column("fromBin", .text)
+                t.column("toBin", .text)
+                t.column("salesOrder", .text)
+                t.column("deviceID", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("recordedAt", .datetime).notNull()
+            }
+            // Safety stock per model, and optionally per colour ("" = any colour).
+            try db.create(table: "model_safety_stock") { t in
+                t.column("model", .text).notNull()
+                t.column("colour", .text).notNull()
+                t.column("safetyStock", .integer).notNull().check { $0 >= 0 }
+                t.primaryKey(["model", "colour"])
+            }
+            try db.create(table: "yard_alert") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("model", .text).notNull()
+                t.column("colour", .text).notNull()
+                t.column("available", .integer).notNull()
+                t.column("safetyStock", .integer).notNull()
+                t.column("raisedAt", .datetime).notNull()
+                t.column("clearedAt", .datetime)
+            }
+            try db.create(table: "yard_stocktake") { t in
+                t.primaryKey("id", .blob)
+                t.column("openedAt", .datetime).notNull()
+                t.column("closedAt", .datetime)
+                t.column("actor", .text).notNull()
+            }
+            try db.create(table: "yard_count") { t in
+                t.column("stocktakeID", .blob).notNull().references("yard_stocktake")
+                t.column("vin", .text).notNull()
+                t.column("bin", .text).notNull()
+                t.column("countedAt", .datetime).notNull()
+                t.primaryKey(["stocktakeID", "vin"])
+            }
+        }
         return migrator
     }
 }

@@ -121,6 +121,7 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidField(String, String)
     case notClockedOn(badge: String)
     case noJobAtBay(String)
+    case newVehicle(String)
 
     public var description: String {
         switch self {
@@ -136,6 +137,7 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidField(field, why): "\(field) 无效 / invalid \(field): \(why)"
         case .notClockedOn(let b): "技师 \(b) 未上工 / technician \(b) is not clocked on"
         case .noJobAtBay(let bay): "工位 \(bay) 没有进行中的工单 / no open job at bay \(bay)"
+        case .newVehicle(let vin): "新车辆 \(vin)：首次来店，请在服务台登记手机号和车牌 / new vehicle \(vin): first visit, open the work order at the desk with the customer's phone and plate"
         }
     }
 }

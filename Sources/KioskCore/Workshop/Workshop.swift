@@ -41,10 +41,8 @@ public struct Workshop: Sendable {
         guard !draft.customerPhone.isEmpty, draft.customerPhone.allSatisfy({ $0.isNumber || $0 == "+" }) else {
             throw WorkshopError.invalidField("phone 手机号", "\"\(draft.customerPhone)\" must be digits")
         }
-        let vin = draft.vin.uppercased()
-        guard vin.count == 17, vin.allSatisfy({ ($0.isASCII && ($0.isNumber || $0.isLetter)) && !"IOQ".contains($0) }) else {
-            throw WorkshopError.invalidField("VIN 车架号", "\"\(draft.vin)\" must be 17 letters and digits without I, O, Q")
-        }
+        let vin: String
+        do { vin = try VIN.parse(draft.vin).text } catch { throw WorkshopError.invalidField("VIN 车架号", error.description) }
         let ticket = try draft.ticketCode ?? nextTicketCode(at: time, in: db)
         if try WorkOrder.exists(db, key: ticket) { throw WorkshopError.duplicateTicket(ticket) }
         let order = WorkOrder(ticketCode: ticket, publicToken: Self.makePublicToken(), plate: plate, vin: vin,
@@ -212,6 +210,46 @@ public struct Workshop: Sendable {
         appointment.ticketCode = order.ticketCode
         try appointment.update(db)
         return order
+    }
+
+    // MARK: Check-in by VIN
+
+    /// What scanning a VIN at the service desk did.
+    public struct VINCheckIn: Sendable, Hashable {
+        public var order: WorkOrder
+        /// `false`: the vehicle already had an open work order, which was found, not opened again.
+        public var opened: Bool
+        /// The vehicle's earlier work orders on this device, newest first.
+        public var history: [WorkOrder]
+    }
+
+    /// The service desk scanned a VIN: finds the vehicle's open work order, or opens one for
+    /// the vehicle and its customer. A returning vehicle's customer (phone, plate) comes from
+    /// its last work order unless given; a vehicle never seen needs both.
+    public func checkIn(vin: VIN, phone: String? = nil, plate: String? = nil, services: [ServiceItem] = [], bay: String? = nil,
+                        actor: String, at time: Date = Date()) throws -> VINCheckIn {
+        try database.pool.write { try Self.checkIn(vin: vin, phone: phone, plate: plate, services: services, bay: bay, actor: actor, at: time, in: $0) }
+    }
+
+    static func checkIn(vin: VIN, phone: String?, plate: String?, services: [ServiceItem], bay: String?,
+                        actor: String, at time: Date, in db: Database) throws -> VINCheckIn {
+        let orders = try WorkOrder.filter(Column("vin") == vin.text).order(Column("openedAt").desc).fetchAll(db)
+        let closed: Set<JobState> = [.delivered, .cancelled]
+        let history = orders.filter { closed.contains($0.state) }
+        if let open = orders.first(where: { !closed.contains($0.state) }) {
+            return VINCheckIn(order: open, opened: false, history: history)
+        }
+        guard let phone = phone ?? orders.first?.customerPhone, let plate = plate ?? orders.first?.plate else {
+            throw WorkshopError.newVehicle(vin.text)
+        }
+        let order = try open(WorkOrderDraft(plate: plate, vin: vin.text, customerPhone: phone, services: services, bay: bay),
+                             actor: actor, at: time, in: db)
+        return VINCheckIn(order: order, opened: true, history: history)
+    }
+
+    /// A vehicle's work orders on this device, newest first.
+    public func orders(vin: String) throws -> [WorkOrder] {
+        try database.pool.read { try WorkOrder.filter(Column("vin") == vin).order(Column("openedAt").desc).fetchAll($0) }
     }
 
     /// A badge scanned at a bay: clocks the technician onto the bay's current job, or off it
