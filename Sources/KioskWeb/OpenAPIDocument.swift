@@ -28,7 +28,7 @@ enum OpenAPIDocument {
           "parameters": [{"name": "ticket", "in": "path", "required": true, "schema": {"type": "string"}}],
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["parts"], "properties": {"parts": {"type": "array", "items": {"$ref": "#/components/schemas/RequestedPart"}}}}}}},
           "responses": {"201": {"description": "Requested"}, "400": {"description": "No parts"}}}},
-        "/api/v1/counter": {"get": {"summary": "The counter: session, recent scans, alerts, parts requests, stocktakes", "responses": {"200": {"description": "Counter view"}}}},
+        "/api/v1/counter": {"get": {"summary": "The counter: session, recent scans, parts and new-car (yard) alerts, parts requests, stocktakes", "responses": {"200": {"description": "Counter view"}}}},
         "/api/v1/scans": {"post": {"summary": "A scan typed or scanned on the counter page",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "id": {"type": "string", "format": "uuid"}}}}}},
           "responses": {"200": {"description": "accepted, message, duplicate"}}}},

@@ -192,18 +192,18 @@ enum Page {
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
-            <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警" data-en="Low-stock alerts">安全库存预警</h2><div id="alerts" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警（配件、整车）" data-en="Low-stock alerts (parts, cars)">安全库存预警（配件、整车）</h2><div id="alerts" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="盘点" data-en="Stocktakes">盘点</h2><div id="counts" class="log"></div></div>
           </div>
         </div><div id="toast"></div>
         """, script: #"""
-        const modes = {lookup: ['查询', 'look up'], receive: ['入库', 'receive'], issue: ['出库', 'issue'], return: ['退料', 'return'], transfer: ['移库', 'transfer'], count: ['盘点', 'count']};
+        const modes = {lookup: ['查询', 'look up'], receive: ['入库', 'receive'], issue: ['出库', 'issue'], return: ['退料', 'return'], transfer: ['移库', 'transfer'], count: ['盘点', 'count'], 'yard-move': ['车场移位', 'yard move'], 'yard-count': ['车场盘点', 'yard count']};
         async function refresh() {
           const v = await KD.get('/api/v1/counter'), s = v.session;
-          document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...modes[s.mode])} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}${s.pendingQuantity ? ' · ×' + s.pendingQuantity : ''}`;
+          document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...(modes[s.mode] || [s.mode, s.mode]))} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}${s.pendingQuantity ? ' · ×' + s.pendingQuantity : ''}`;
           document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
-          document.getElementById('alerts').innerHTML = v.alerts.map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
+          document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
         }
         document.getElementById('scanform').addEventListener('submit', async ev => {

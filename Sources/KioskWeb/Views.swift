@@ -67,6 +67,8 @@ public struct CounterView: Codable, Sendable, ResponseEncodable {
     public var session: CounterSession
     public var scans: [Scan]
     public var alerts: [String]
+    /// New-car models below their safety stock (整车安全库存).
+    public var yardAlerts: [String]
     public var partsRequests: [Request]
     public var stocktakes: [Count]
 }

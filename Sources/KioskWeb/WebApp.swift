@@ -207,7 +207,9 @@ func counterView(_ env: WebEnvironment) throws -> CounterView {
             CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
                               scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
         }
-        return CounterView(session: try env.counter.session(in: db), scans: scans, alerts: alerts, partsRequests: requests, stocktakes: counts)
+        let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
+        return CounterView(session: try env.counter.session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
+                           partsRequests: requests, stocktakes: counts)
     }
 }
 

@@ -176,3 +176,25 @@ def test_illegal_move_shows_reason_and_counter_scans(daemon):
     finally:
         bay.quit()
         counter.quit()
+
+
+def test_counter_yard_mode_and_new_car_alert(daemon):
+    k = daemon["kioskd"]
+    k("bins", "add", "Y-01")
+    k("bins", "add", "Y-02")
+    k("yard", "receive", "LFV2A21K6A3043255", "--model", "Sagitar", "--colour", "白", "--bin", "Y-01")
+    k("yard", "safety-stock", "Sagitar", "2")                  # one car, two wanted: an alert
+    counter = browser(1280, 800)
+    try:
+        counter.get(daemon["base"] + "/counter")
+        wait_text(counter, "整车 · 车型 Sagitar 可售 1 台")
+        box = counter.find_element(By.ID, "scan")
+        for code in ("KD:CMD:YARD-MOVE", "KD:BIN:Y-02", "LFV2A21K6A3043255"):
+            box.send_keys(code + "\n")
+            time.sleep(0.3)
+        wait_text(counter, "车场移位")                          # the mode line knows the yard modes
+        wait_text(counter, "✓ LFV2A21K6A3043255")
+        assert "Y-02" in k("yard", "list")
+        shot(counter, "counter-yard-1280x800")
+    finally:
+        counter.quit()
