@@ -77,6 +77,10 @@ struct Run: AsyncParsableCommand {
             hardware.append(ChangeWatcher(database: database, feed: feed))
         }
         hardware.append(ScannerHealth(sources: sources, health: health))
+        if let notifier = SystemdNotifier() {
+            hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
+                                           database: database, logger: Logger(label: "kioskd.systemd")))
+        }
         let counterService = CounterService(counter: counter, scans: stream.events, duplicates: DuplicateFilter(windows: windows),
                                             indicators: indicators, logger: logger)
         // A scanner source or GPIO service that ends must not stop the daemon; the counter ending does.
