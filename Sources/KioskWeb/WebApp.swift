@@ -35,9 +35,13 @@ public struct WebEnvironment: Sendable {
     public var trackLimiter: RateLimiter
     /// The bay this device stands at, for `/bay` without a name.
     public var bay: String?
+    /// What `/metrics` serves.
+    public var metrics: KioskMetrics
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
-                trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil) {
+                trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
+                metrics: KioskMetrics = KioskMetrics()) {
+        self.metrics = metrics
         self.database = database
         self.counter = counter
         self.health = health
@@ -50,6 +54,8 @@ public struct WebEnvironment: Sendable {
 /// Builds the router: the pages, `/api/v1`, `/api/v1/openapi.json`, `/healthz`.
 public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     let router = Router(context: KioskRequestContext.self)
+    // Requests and their durations, per route, through swift-metrics (Prometheus in the daemon).
+    router.add(middleware: MetricsMiddleware())
     let workshop = env.database.workshop
 
     // MARK: Pages (all assets inline: they work without internet)
@@ -60,6 +66,15 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     router.get("/track/{token}") { _, context in Page.html(Page.track(try context.parameters.require("token"))) }
 
     // MARK: Health and the API document
+    router.get("/metrics") { _, _ -> Response in
+        try env.database.pool.read { db in
+            env.metrics.refreshGauges(health: env.health, in: db)
+        }
+        var response = Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: env.metrics.registry.emitToBuffer())))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
     router.get("/healthz") { _, _ -> Response in
         let snapshot = env.health.snapshot
         let view = HealthView(status: env.health.faults.isEmpty ? "ok" : "degraded",
@@ -154,6 +169,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     router.post("/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
         let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page", text: body.text))
+        await env.metrics.show(feedback)
         env.feed.bump()
         return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate)
     }

@@ -112,6 +112,25 @@ struct WebTests {
         }
     }
 
+    @Test("/metrics counts scans by result and movements by kind, and reads the floor's gauges at each scrape")
+    func metrics() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            for text in ["KD:CMD:RECEIVE", "KD:CMD:QTY:3", "6901234567892", "NOT-A-PART"] {
+                _ = try await client.execute(uri: "/api/v1/scans", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(ScanRequest(text: text, id: nil)))
+            }
+            let response = try await client.execute(uri: "/metrics", method: .get)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: response.body)
+            #expect(text.contains(#"kioskd_scans_total{result="accepted"} 3"#), "\(text)")
+            #expect(text.contains(#"kioskd_scans_total{result="rejected"} 1"#))
+            #expect(text.contains(#"kioskd_movements_total{kind="receive"} 1"#))
+            #expect(text.contains("kioskd_jobs_open 1"))
+            #expect(text.contains("kioskd_faults 0"))
+        }
+    }
+
     @Test("a scan from the counter page moves stock; stock lookup finds it by barcode")
     func scans() async throws {
         let f = try WebFixture()

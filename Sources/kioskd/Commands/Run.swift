@@ -5,6 +5,8 @@ import Indicators
 import KioskCore
 import KioskWeb
 import Logging
+import Metrics
+import Prometheus
 import Scanner
 import ServiceLifecycle
 
@@ -54,7 +56,11 @@ struct Run: AsyncParsableCommand {
         let counter = Counter(database: database, deviceID: config.deviceID,
                               options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay))
         let health = HealthBoard()
-        var indicators: [any ScanIndicator] = [LogIndicator(logger: logger)]
+        // One Prometheus registry for kioskd's own metrics and whatever libraries report
+        // through swift-metrics (Hummingbird's request metrics).
+        let metrics = KioskMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        var indicators: [any ScanIndicator] = [LogIndicator(logger: logger), metrics]
         var hardware: [any Service] = []
         if let gpio = config.gpio, let bay = config.bay {
             let signals = IndicatorSignals()
@@ -64,7 +70,7 @@ struct Run: AsyncParsableCommand {
         }
         let feed = ChangeFeed()
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
-            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay)
+            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics)
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
