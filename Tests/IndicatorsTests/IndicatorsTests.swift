@@ -117,8 +117,10 @@ struct IndicatorServiceTests {
     let logger = Logger(label: "test")
     let lamps: [Lamp: LineRef] = [.red: .offset(0), .amber: .offset(1), .green: .offset(2), .blue: .offset(3)]
 
+    /// Waits for a condition on another thread; generous, because a loaded machine (the whole
+    /// suite in parallel) can hold a thread up for seconds. Returns at once when it holds.
     func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     }
 
@@ -177,6 +179,7 @@ struct IndicatorServiceTests {
                                     backend: gpio, health: health, logger: logger) { press in presses.withLock { $0.append(press) } }
         let task = Task { try await service.run() }
         try await waitUntil { health.snapshot["buttons:gpiochip0"]?.isOK == true }
+        try #require(health.snapshot["buttons:gpiochip0"]?.isOK == true, "the button lines were never requested")
         gpio.drive(offset: 8, active: true)
         gpio.drive(offset: 8, active: false)
         gpio.drive(offset: 8, active: true)

@@ -75,6 +75,17 @@ struct CounterCLITests {
         #expect(try cli.store("stocktake", "confirm", id).stdout.contains("1 adjustments"))
         #expect(try cli.store("stock").lines.contains("08798-9036\tA-02\t5"))
         #expect(try cli.store("stocktake", "confirm", id).status != 0)
+        // The confirmation is in the audit log; an edit made behind kioskd's back is found.
+        #expect(try cli.store("audit", "list").stdout.contains("stocktake.confirmed"))
+        #expect(try cli.store("audit", "verify").status == 0)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [cli.dataDir + "/kioskd.sqlite",
+                            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody'"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let verified = try cli.store("audit", "verify")
+        #expect(verified.status == 8 && verified.stdout.contains("tampered with at entry #1"), "\(verified.stdout)")
     }
 
     @Test("scan-image prints every symbol of a PNG made by qrencode")

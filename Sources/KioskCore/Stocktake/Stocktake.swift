@@ -180,6 +180,8 @@ public struct StocktakeBook: Sendable {
         stocktake.status = .confirmed
         stocktake.confirmedAt = time
         try stocktake.update(db)
+        try AuditLog.record(.stocktakeConfirmed, actor: actor,
+                            detail: "\(stocktake.scopeDescription) \(id.uuidString): \(movements.count) adjustments posted", at: time, in: db)
         return movements
     }
 }

@@ -228,6 +228,24 @@ enum Schema {
                 t.primaryKey(["stocktakeID", "vin"])
             }
         }
+        migrator.registerMigration("v5-audit") { db in
+            try db.create(table: "audit_log") { t in
+                t.primaryKey("seq", .integer)
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("detail", .text).notNull()
+                t.column("previousHash", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+            // Append-only: the store itself refuses to change or remove an entry.
+            try db.execute(sql: """
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

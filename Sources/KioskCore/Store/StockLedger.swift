@@ -50,6 +50,11 @@ public struct StockLedger: Sendable {
         }
         try movement.insert(db)
         movement.seq = db.lastInsertedRowID   // PersistableRecord's insert works on a copy
+        if movement.kind == .adjust {
+            let delta = movement.deltas.map { "\($0.bin) \($0.delta > 0 ? "+" : "")\($0.delta)" }.joined(separator: ", ")
+            try AuditLog.record(.stockAdjusted, actor: movement.actor,
+                                detail: "\(movement.partNumber) \(delta): \(movement.reason ?? "") (#\(movement.seq ?? 0))", at: movement.recordedAt, in: db)
+        }
         if movement.kind == .issue, let workOrder = movement.workOrder {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }
@@ -158,6 +163,11 @@ public struct StockLedger: Sendable {
                         INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
                         ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = excluded.quantity
                         """, arguments: [drift.partNumber, drift.binCode, drift.fromMovements])
+                }
+                if !drifts.isEmpty {
+                    try AuditLog.record(.balancesRepaired, actor: "kioskd stock check --repair",
+                                        detail: drifts.map { "\($0.partNumber)@\($0.binCode) \($0.cached)→\($0.fromMovements)" }.joined(separator: "; "),
+                                        at: Date(), in: db)
                 }
             }
             return drifts

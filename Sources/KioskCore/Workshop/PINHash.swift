@@ -43,12 +43,13 @@ public enum PINHash {
 
 extension Workshop {
     /// Sets (or replaces) a technician's PIN.
-    public func setPIN(badge: String, pin: String) throws {
+    public func setPIN(badge: String, pin: String, actor: String = "admin") throws {
         let hash = try PINHash.make(pin)
         try database.pool.write { db in
             guard var technician = try Technician.fetchOne(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
             technician.pinHash = hash
             try technician.update(db)
+            try AuditLog.record(.pinSet, actor: actor, detail: "badge \(badge)", at: Date(), in: db)
         }
     }
 

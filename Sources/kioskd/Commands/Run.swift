@@ -30,6 +30,10 @@ struct Run: AsyncParsableCommand {
         if unsafe { logger.critical("KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=1: commits are not power-safe; acknowledged scans can be lost (test rig only)") }
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
+        if let contents = FileManager.default.contents(atPath: config.origin),
+           try database.audit.recordConfigIfChanged(path: config.origin, contents: contents) {
+            logger.notice("config recorded in the audit log", metadata: ["path": "\(config.origin)"])
+        }
 
         let stream = ScanStream()
         var windows: [String: Duration] = [:]

@@ -1,0 +1,64 @@
+import Foundation
+import GRDB
+import Testing
+@testable import KioskCore
+
+@Suite("The audit log: append-only, hash-chained")
+struct AuditTests {
+    @Test("adjustments, stocktake confirmations, PINs and balance repairs are logged; the chain verifies")
+    func recorded() throws {
+        let store = try TemporaryStore()
+        _ = try store.database.stock.record(store.draft(.receive, 10, to: "A-01"))
+        _ = try store.database.stock.record(store.draft(.adjust, 2, from: "A-01", reason: "破损 damaged"))
+        let id = try store.database.stocktakes.open(bin: "A-01", actor: "clerk").id
+        try store.database.stocktakes.recordCount(stocktake: id, partNumber: "15400-RTA-003", bin: "A-01", quantity: 7, deviceID: "c", actor: "clerk")
+        _ = try store.database.stocktakes.close(id)
+        _ = try store.database.stocktakes.confirm(id, deviceID: "c", actor: "manager")
+        try store.database.workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try store.database.workshop.setPIN(badge: "T1", pin: "2468", actor: "manager")
+        let entries = try store.database.audit.entries()
+        #expect(entries.map(\.action) == [.stockAdjusted, .stocktakeConfirmed, .pinSet])
+        #expect(entries[0].detail.contains("A-01 -2: 破损 damaged") && entries[0].actor == "tester")
+        #expect(entries[1].actor == "manager" && entries[1].detail.contains("1 adjustments posted"))
+        #expect(try store.database.audit.verify().isIntact)
+        #expect(try store.database.audit.verify().entries == 3)
+    }
+
+    @Test("the store refuses to update or delete an entry")
+    func appendOnly() throws {
+        let store = try TemporaryStore()
+        try store.database.audit.record(.configChanged, actor: "kioskd", detail: "a")
+        #expect(throws: (any Error).self) { try store.database.pool.write { try $0.execute(sql: "UPDATE audit_log SET detail = 'b'") } }
+        #expect(throws: (any Error).self) { try store.database.pool.write { try $0.execute(sql: "DELETE FROM audit_log") } }
+        #expect(try store.database.audit.entries().map(\.detail) == ["a"])
+    }
+
+    @Test("an edited, removed or reordered entry is found, even by someone who dropped the triggers")
+    func tampering() throws {
+        for (tamper, seq, reason) in [
+            ("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 2", Int64(2), "edited"),
+            ("DELETE FROM audit_log WHERE seq = 2", Int64(2), "missing"),
+            ("UPDATE audit_log SET seq = 10 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 10", Int64(3), "does not follow"),
+        ] {
+            let store = try TemporaryStore()
+            for i in 1...5 { try store.database.audit.record(.stockAdjusted, actor: "clerk", detail: "entry \(i)") }
+            try store.database.pool.write { db in
+                try db.execute(sql: "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete")
+                try db.execute(sql: tamper)
+            }
+            let result = try store.database.audit.verify()
+            #expect(result.firstBreak?.seq == seq, "\(tamper): \(result)")
+            #expect(result.description.contains(reason), "\(result)")
+        }
+    }
+
+    @Test("a config file is recorded at first start and again only when its content changes")
+    func configChanges() throws {
+        let store = try TemporaryStore()
+        let audit = store.database.audit
+        #expect(try audit.recordConfigIfChanged(path: "/etc/kioskd/kioskd.toml", contents: Data("a = 1".utf8)))
+        #expect(try !audit.recordConfigIfChanged(path: "/etc/kioskd/kioskd.toml", contents: Data("a = 1".utf8)))
+        #expect(try audit.recordConfigIfChanged(path: "/etc/kioskd/kioskd.toml", contents: Data("a = 2".utf8)))
+        #expect(try audit.entries().count == 2)
+    }
+}
