@@ -48,10 +48,14 @@ public struct Counter: Sendable {
         /// The bay this device stands at: a badge scanned here clocks the technician on or
         /// off the bay's job, and appointments checked in here open their job at this bay.
         public var bay: String?
-        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil) {
+        /// Set when the store failed its check at start-up: every scan is refused with this
+        /// message and nothing is written to the damaged file.
+        public var refuseWrites: String?
+        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil, refuseWrites: String? = nil) {
             self.allowNegativeStock = allowNegativeStock
             self.defaultActor = defaultActor
             self.bay = bay
+            self.refuseWrites = refuseWrites
         }
     }
 
@@ -80,7 +84,11 @@ public struct Counter: Sendable {
     /// Handles one scan. Never throws for a bad scan: a rejection is feedback; only a
     /// failure of the store itself (disk full, corruption) throws.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
-        try database.pool.write { db in
+        if let refusal = options.refuseWrites {
+            return ScanFeedback(scanID: scan.id, accepted: false, message: refusal, movement: nil, alerts: [], variance: [],
+                                duplicate: false, session: CounterSession())
+        }
+        return try database.pool.write { db in
             if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
                 let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
                 return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,

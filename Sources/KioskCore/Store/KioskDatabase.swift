@@ -52,6 +52,16 @@ public struct KioskDatabase: Sendable {
         return database
     }
 
+    /// `PRAGMA quick_check`: `nil` when the file is sound, otherwise what SQLite found.
+    public func quickCheckProblem() -> String? {
+        do {
+            let lines = try pool.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+            return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
+        } catch {
+            return "\(error)"
+        }
+    }
+
     /// The `synchronous` level in force on the writer connection (2 = FULL).
     public func writerSynchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }

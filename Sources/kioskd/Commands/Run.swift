@@ -26,14 +26,16 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "kioskd")
         // Only the power-cut rig sets this, to show what synchronous = NORMAL loses.
         let unsafe = ProcessInfo.processInfo.environment["KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL"] == "1"
-        let database = try KioskDatabase.open(at: config.databasePath, durability: unsafe ? .unsafeNormal : .powerSafe)
+        let database: KioskDatabase
+        do {
+            database = try KioskDatabase.open(at: config.databasePath, durability: unsafe ? .unsafeNormal : .powerSafe)
+        } catch {
+            throw Refused("无法打开数据库 cannot open the store \(config.databasePath): \(error). If the file is damaged, "
+                          + "restore it: `kioskd backup restore NEW.sqlite`, then move NEW.sqlite to \(config.databasePath)")
+        }
         if unsafe { logger.critical("KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=1: commits are not power-safe; acknowledged scans can be lost (test rig only)") }
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
-        if let contents = FileManager.default.contents(atPath: config.origin),
-           try database.audit.recordConfigIfChanged(path: config.origin, contents: contents) {
-            logger.notice("config recorded in the audit log", metadata: ["path": "\(config.origin)"])
-        }
 
         let stream = ScanStream()
         var windows: [String: Duration] = [:]
@@ -57,9 +59,22 @@ struct Run: AsyncParsableCommand {
             sources.append(source)
             logger.info("scanner source", metadata: ["name": "\(source.name)"])
         }
+        // A damaged file is not written to: scans are refused, saying what to do.
+        var refuseWrites: String?
+        if let problem = database.quickCheckProblem() {
+            refuseWrites = "数据库已损坏，扫描未保存：请停止 kioskd，运行 `kioskd backup restore` 恢复 / the store is damaged, scan NOT saved: "
+                + "stop kioskd and restore it with `kioskd backup restore NEW.sqlite` (\(problem))"
+            logger.critical("\(refuseWrites!)")
+        }
+        if refuseWrites == nil, let contents = FileManager.default.contents(atPath: config.origin),
+           try database.audit.recordConfigIfChanged(path: config.origin, contents: contents) {
+            logger.notice("config recorded in the audit log", metadata: ["path": "\(config.origin)"])
+        }
         let counter = Counter(database: database, deviceID: config.deviceID,
-                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay))
+                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay,
+                                             refuseWrites: refuseWrites))
         let health = HealthBoard()
+        if let refuseWrites { health.set("store", .degraded(refuseWrites)) } else { health.set("store", .ok("quick_check ok")) }
         // One Prometheus registry for kioskd's own metrics and whatever libraries report
         // through swift-metrics (Hummingbird's request metrics).
         let metrics = KioskMetrics()
