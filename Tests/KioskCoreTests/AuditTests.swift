@@ -62,3 +62,27 @@ struct AuditTests {
         #expect(try audit.entries().count == 2)
     }
 }
+
+@Suite("PIN lockout")
+struct PINLockoutTests {
+    @Test("five wrong PINs lock the badge for 15 minutes, even the right PIN; the lock is audited and survives a reopen")
+    func lockout() throws {
+        let store = try TemporaryStore()
+        let workshop = store.database.workshop
+        try workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try workshop.setPIN(badge: "T1", pin: "2468")
+        let start = Date()
+        #expect(try workshop.verifyPIN(badge: "T1", pin: "0000", at: start) == false)
+        #expect(try workshop.verifyPIN(badge: "T1", pin: "2468", at: start), "a right PIN resets the count")
+        for i in 1...PINLockout.maxFailures { #expect(try workshop.verifyPIN(badge: "T1", pin: "000\(i)", at: start) == false) }
+        let reopened = try KioskDatabase.open(at: store.database.path).workshop
+        do {
+            _ = try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(60))
+            Issue.record("a locked badge was let in")
+        } catch let WorkshopError.pinLocked(badge, until) {
+            #expect(badge == "T1" && abs(until.timeIntervalSince(start) - PINLockout.lockDuration) < 0.01)
+        }
+        #expect(try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(PINLockout.lockDuration + 1)))
+        #expect(try store.database.audit.entries().map(\.action).contains(.pinLocked))
+    }
+}

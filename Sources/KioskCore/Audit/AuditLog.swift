@@ -13,6 +13,7 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case pinSet = "technician.pin_set"
         case configChanged = "config.changed"
         case balancesRepaired = "stock.balances_repaired"
+        case pinLocked = "technician.pin_locked"
         case backupTaken = "backup.taken"
         case backupRestored = "backup.restored"
     }

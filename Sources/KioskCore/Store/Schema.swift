@@ -246,6 +246,13 @@ enum Schema {
                 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v6-pin-lockout") { db in
+            try db.create(table: "pin_attempt") { t in
+                t.primaryKey("badge", .text)
+                t.column("failures", .integer).notNull()
+                t.column("lockedUntil", .datetime)
+            }
+        }
         return migrator
     }
 }

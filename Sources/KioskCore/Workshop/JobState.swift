@@ -1,3 +1,4 @@
+import Foundation
 /// The state of a job (a work order in the workshop), and the transitions the shop allows.
 ///
 /// The main path is checked in → diagnosing → repairing → quality check → ready → delivered.
@@ -122,6 +123,7 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
     case notClockedOn(badge: String)
     case noJobAtBay(String)
     case newVehicle(String)
+    case pinLocked(String, until: Date)
 
     public var description: String {
         switch self {
@@ -137,6 +139,8 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidField(field, why): "\(field) 无效 / invalid \(field): \(why)"
         case .notClockedOn(let b): "技师 \(b) 未上工 / technician \(b) is not clocked on"
         case .noJobAtBay(let bay): "工位 \(bay) 没有进行中的工单 / no open job at bay \(bay)"
+        case let .pinLocked(badge, until):
+            "工号 \(badge) 密码错误次数过多，已锁定至 \(ISO8601DateFormatter().string(from: until)) / badge \(badge) is locked after too many wrong PINs until \(ISO8601DateFormatter().string(from: until)): scan the badge at the bay, or ask the manager"
         case .newVehicle(let vin): "新车辆 \(vin)：首次来店，请在服务台登记手机号和车牌 / new vehicle \(vin): first visit, open the work order at the desk with the customer's phone and plate"
         }
     }

@@ -55,11 +55,42 @@ extension Workshop {
 
     /// Checks a badge number and PIN typed at a touch page. A technician without a PIN set
     /// cannot identify by PIN (only by scanning the badge).
-    public func verifyPIN(badge: String, pin: String) throws -> Bool {
+    ///
+    /// After ``PINLockout/maxFailures`` wrong PINs in a row the badge is locked for
+    /// ``PINLockout/lockDuration`` (kept in the store, so a restart does not unlock it); the
+    /// lock is written to the audit log. A right PIN resets the count.
+    public func verifyPIN(badge: String, pin: String, at time: Date = Date()) throws -> Bool {
         guard let technician = try database.pool.read({ try Technician.fetchOne($0, key: badge) }) else {
             throw WorkshopError.unknownTechnician(badge)
         }
+        if let until = try database.pool.read({ try Date.fetchOne($0, sql: "SELECT lockedUntil FROM pin_attempt WHERE badge = ?", arguments: [badge]) }),
+           until > time {
+            throw WorkshopError.pinLocked(badge, until: until)
+        }
         guard let stored = technician.pinHash else { return false }
-        return PINHash.verify(pin, against: stored)
+        let right = PINHash.verify(pin, against: stored)
+        try database.pool.write { db in
+            if right {
+                try db.execute(sql: "DELETE FROM pin_attempt WHERE badge = ?", arguments: [badge])
+                return
+            }
+            let failures = (try Int.fetchOne(db, sql: "SELECT failures FROM pin_attempt WHERE badge = ?", arguments: [badge]) ?? 0) + 1
+            let locked = failures >= PINLockout.maxFailures
+            let until = locked ? time.addingTimeInterval(PINLockout.lockDuration) : nil
+            try db.execute(sql: """
+                INSERT INTO pin_attempt (badge, failures, lockedUntil) VALUES (?, ?, ?)
+                ON CONFLICT (badge) DO UPDATE SET failures = excluded.failures, lockedUntil = excluded.lockedUntil
+                """, arguments: [badge, locked ? 0 : failures, until])
+            if locked {
+                try AuditLog.record(.pinLocked, actor: badge, detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(PINLockout.lockDuration / 60)) min", at: time, in: db)
+            }
+        }
+        return right
     }
+}
+
+/// How many wrong PINs lock a badge, and for how long.
+public enum PINLockout {
+    public static let maxFailures = 5
+    public static let lockDuration: TimeInterval = 15 * 60
 }
