@@ -29,6 +29,17 @@ public struct ScanFeedback: Sendable, Hashable {
     public var session: CounterSession
 }
 
+extension ScanFeedback {
+    /// The rejection shown when the store itself failed (disk full, read-only, damaged):
+    /// nothing was saved, and the clerk must hear so rather than silence.
+    public static func storeFailed(_ scan: ScanEvent, error: any Error) -> ScanFeedback {
+        let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
+        return ScanFeedback(scanID: scan.id, accepted: false,
+                            message: "扫描未保存：存储故障，请重新扫描或联系管理员 / scan NOT saved: the store failed (\(reason)); scan again, or call the manager",
+                            movement: nil, alerts: [], variance: [], duplicate: false, session: CounterSession())
+    }
+}
+
 /// Something that shows the clerk the outcome of a scan: a log line, a beep and lamp on
 /// GPIO, a tick on the counter page. Called only after the commit.
 public protocol ScanIndicator: Sendable {

@@ -22,13 +22,16 @@ struct CounterService: Service {
                 logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
                 continue
             }
+            let feedback: ScanFeedback
             do {
-                let feedback = try counter.handle(scan)
-                for indicator in indicators { await indicator.show(feedback) }
+                feedback = try counter.handle(scan)
             } catch {
-                // The store itself failed (disk full, corruption): the scan is not acknowledged.
+                // The store itself failed (disk full, read-only, damaged): nothing was saved,
+                // and the clerk must hear a rejection, not silence.
                 logger.error("扫描未保存 scan NOT saved: \(error)", metadata: ["source": "\(scan.source)", "text": "\(scan.text)"])
+                feedback = .storeFailed(scan, error: error)
             }
+            for indicator in indicators { await indicator.show(feedback) }
         }
     }
 }
