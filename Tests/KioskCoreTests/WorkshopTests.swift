@@ -48,6 +48,19 @@ struct WorkshopStoreTests {
             actor: "advisor", at: time)
     }
 
+    @Test("the day's ticket numbers go on from the highest, so a hand-typed ticket is never made again, also after the clock jumps back")
+    func ticketNumbers() throws {
+        let store = try TemporaryStore()
+        let day = Date(timeIntervalSince1970: 1_795_000_000)
+        let first = try openJob(store, at: day)
+        let prefix = String(first.ticketCode.dropLast(3))
+        _ = try store.database.workshop.open(WorkOrderDraft(ticketCode: prefix + "005", plate: "粤B12345", vin: vin, customerPhone: "13800138000"),
+                                             actor: "advisor", at: day)
+        #expect(try openJob(store, at: day).ticketCode == prefix + "006")
+        _ = try openJob(store, at: day.addingTimeInterval(86_400))      // the next day…
+        #expect(try openJob(store, at: day).ticketCode == prefix + "007", "…then the clock jumps back a day")
+    }
+
     @Test("opening a work order: a ticket code, an unguessable phone token, checked in")
     func open() throws {
         let store = try TemporaryStore()

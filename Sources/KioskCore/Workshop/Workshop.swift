@@ -60,8 +60,12 @@ public struct Workshop: Sendable {
         calendar.timeZone = TimeZone.current
         let c = calendar.dateComponents([.year, .month, .day], from: time)
         let prefix = String(format: "WO%04d%02d%02d-", c.year!, c.month!, c.day!)
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM work_order WHERE ticketCode LIKE ?", arguments: [prefix + "%"]) ?? 0
-        return prefix + String(format: "%03d", count + 1)
+        // The highest number of the day, not the count: a ticket typed by hand (WO…-005) must not
+        // be made again when the count reaches it.
+        let highest = try Int.fetchOne(db, sql: """
+            SELECT MAX(CAST(substr(ticketCode, ?) AS INTEGER)) FROM work_order WHERE ticketCode LIKE ?
+            """, arguments: [prefix.count + 1, prefix + "%"]) ?? 0
+        return prefix + String(format: "%03d", highest + 1)
     }
 
     /// 26 characters of base32 from 128 random bits (the system's CSPRNG).
