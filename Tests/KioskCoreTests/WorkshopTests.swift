@@ -166,6 +166,21 @@ struct WorkshopStoreTests {
         #expect(report.bays == [.init(bay: "BAY-1", busySeconds: 1200 + 3600 + 600, windowSeconds: 7200)])
         #expect(report.techniciansCSV.hasPrefix("badge,repairing_hours,standard_hours,efficiency\nT1,1.00,0.67,0.67\n"))
     }
+
+    @Test("after the clock jumps back, state times follow the order of the transitions and never go negative")
+    func clockJumpsBack() throws {
+        let store = try TemporaryStore()
+        let ws = store.database.workshop
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let ticket = try openJob(store, at: t0).ticketCode
+        try ws.transition(ticket, to: .diagnosing, actor: "T1", at: t0 + 1200)
+        try ws.transition(ticket, to: .repairing, actor: "T1", at: t0 + 600)     // the board's clock jumped back 10 min
+        try ws.transition(ticket, to: .qualityCheck, actor: "T1", at: t0 + 2400)
+        let report = WorkshopReport(try ws.history(from: t0, to: t0 + 3600), now: t0 + 3600)
+        #expect(report.stateTime[ticket]?[.diagnosing] ?? 0 == 0, "the diagnosing span ends before it starts: counted as zero")
+        #expect(report.stateTime[ticket]?[.repairing] == 1800, "repairing from 600 to 2400, not mixed up with diagnosing")
+        #expect(report.stateTime[ticket]?.values.allSatisfy { $0 >= 0 } == true)
+    }
 }
 
 @Suite("Badges, PINs and appointments at the scanner")

@@ -330,7 +330,7 @@ public struct Workshop: Sendable {
             let tickets = orders.map(\.ticketCode)
             return WorkshopHistory(
                 orders: orders,
-                transitions: try JobTransition.filter(tickets.contains(Column("ticketCode"))).order(Column("at")).fetchAll(db),
+                transitions: try JobTransition.filter(tickets.contains(Column("ticketCode"))).order(Column.rowID).fetchAll(db),
                 clocks: try JobClock.filter(tickets.contains(Column("ticketCode"))).fetchAll(db),
                 window: DateInterval(start: start, end: end))
         }

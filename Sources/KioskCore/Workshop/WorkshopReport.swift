@@ -48,7 +48,9 @@ public struct WorkshopReport: Sendable, Hashable {
         // State intervals per job, clipped to the window.
         var intervals: [String: [(state: JobState, bay: String?, span: DateInterval)]] = [:]
         for (ticket, transitions) in Dictionary(grouping: history.transitions, by: \.ticketCode) {
-            let sorted = transitions.sorted { $0.at < $1.at }
+            // In the order they were recorded (the history gives them so), not by their clock
+            // time: after the clock jumps back, a later transition can carry an earlier time.
+            let sorted = transitions
             for (i, t) in sorted.enumerated() {
                 let stop = i + 1 < sorted.count ? sorted[i + 1].at : end
                 guard t.toState.isOpen else { continue }
