@@ -89,3 +89,46 @@ struct ConfigAndDaemonTests {
         #expect(printed.contains("OK ✓ 入库 P1 刹车片 ×4"))
     }
 }
+
+@Suite("Config files mangled at random")
+struct ConfigFuzzTests {
+    @Test("check-config never crashes on a mangled config: each of 150 mutations is accepted or refused with a message")
+    func mangled() throws {
+        let cli = try CLI()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/kioskd.example.toml")
+        let original = Array(try Data(contentsOf: example))
+        var generator = SeededGenerator(seed: 20261125)
+        let alphabet = Array("[]=\"'#.,{}\n \t0123456789-+abcxyzé中".utf8)
+        for round in 0..<150 {
+            var bytes = original
+            for _ in 0..<(1 + Int(generator.next() % 6)) {
+                let at = Int(generator.next() % UInt64(bytes.count))
+                switch generator.next() % 4 {
+                case 0: bytes[at] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                case 1: bytes.remove(at: at)
+                case 2: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: at)
+                default: bytes = Array(bytes.prefix(at))
+                }
+                if bytes.isEmpty { bytes = [0x0A] }
+            }
+            let path = cli.write("mangled-\(round).toml", String(decoding: bytes, as: UTF8.self))
+            let result = try cli.run(["check-config", "--config", path])
+            #expect([0, 1, 6].contains(result.status), "round \(round): exit \(result.status)\n\(result.stderr)")
+            if result.status == 1 { #expect(!result.stderr.isEmpty, "round \(round): refused without a message") }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing round can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
