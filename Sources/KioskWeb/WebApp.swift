@@ -157,8 +157,8 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     router.post("/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: PartsRequestBody.self, context: context)
-        guard !body.parts.isEmpty, body.parts.allSatisfy({ $0.quantity > 0 && !$0.partNumber.isEmpty }) else {
-            throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity above zero")
+        guard !body.parts.isEmpty, body.parts.allSatisfy({ (1...99_999).contains($0.quantity) && !$0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
+            throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity of 1…99999")
         }
         _ = try refusing { try workshop.requestParts(ticket, bay: nil, parts: body.parts) }
         return .created
