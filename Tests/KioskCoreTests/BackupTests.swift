@@ -72,3 +72,40 @@ struct BackupTests {
         #expect(try backups.list().filter { $0.kind == .full }.count == 2)
     }
 }
+
+@Suite("The backup schedule")
+struct BackupScheduleTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    @Test("runs daily at the set time; a full copy on the set weekday or when the last is a week old")
+    func schedule() throws {
+        let schedule = BackupSchedule(minuteOfDay: 150, fullWeekday: 1, keepFull: 2, timeZone: utc)
+        let wednesday = ISO8601DateFormatter().date(from: "2026-11-25T01:00:00Z")!
+        #expect(schedule.nextRun(after: wednesday) == ISO8601DateFormatter().date(from: "2026-11-25T02:30:00Z"))
+        #expect(schedule.nextRun(after: ISO8601DateFormatter().date(from: "2026-11-25T02:30:00Z")!) == ISO8601DateFormatter().date(from: "2026-11-26T02:30:00Z"))
+        let sunday = ISO8601DateFormatter().date(from: "2026-11-29T02:30:00Z")!
+        #expect(schedule.kind(at: wednesday, lastFull: nil) == .full, "no full copy yet")
+        #expect(schedule.kind(at: wednesday, lastFull: wednesday.addingTimeInterval(-86_400)) == .incremental)
+        #expect(schedule.kind(at: sunday, lastFull: wednesday) == .full, "the weekly full copy")
+        #expect(schedule.kind(at: wednesday, lastFull: wednesday.addingTimeInterval(-8 * 86_400)) == .full, "a week without a full copy")
+    }
+
+    @Test("scheduled runs over three weeks keep two full copies and their increments, and restore")
+    func runs() throws {
+        let store = try TemporaryStore()
+        let backups = Backups(database: store.database, directory: store.directory.appendingPathComponent("backups"))
+        let schedule = BackupSchedule(minuteOfDay: 150, fullWeekday: 1, keepFull: 2, timeZone: utc)
+        var day = ISO8601DateFormatter().date(from: "2026-11-25T02:30:00Z")!
+        for _ in 0..<21 {
+            _ = try store.database.stock.record(store.draft(.receive, 1, to: "A-01"))
+            try backups.scheduledRun(schedule, at: day)
+            day = schedule.nextRun(after: day)
+        }
+        let records = try backups.list()
+        #expect(records.filter { $0.kind == .full }.count == 2)
+        #expect(records.first?.kind == .full)
+        let target = store.directory.appendingPathComponent("r.sqlite").path
+        try backups.restore(to: target)
+        #expect(try KioskDatabase.open(at: target).stock.balances().first?.quantity == 21)
+    }
+}

@@ -22,6 +22,8 @@ struct ConfigAndDaemonTests {
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\nred = 0\n[gpio.patterns.repairing]\ngreen = \"disco\"\n", "gpio.patterns.repairing.green"),
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\npurple = 0\n", "unknown key gpio.lamps.purple"),
         ("[web]\nlisten = \"8080\"\n", "web.listen"),
+        ("[backup]\nat = \"25:00\"\n", "backup.at: \"25:00\" is not a time of day"),
+        ("[backup]\nfull_weekday = \"someday\"\n", "backup.full_weekday: \"someday\" is not one of sunday"),
     ])
     func configErrors(toml: String, message: String) throws {
         let cli = try CLI()

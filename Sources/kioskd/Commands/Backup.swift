@@ -14,7 +14,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func open() throws -> (KioskConfig, Backups) {
             let (config, db) = try store.openDatabase()
-            let folder = dir ?? (config.dataDirectory as NSString).appendingPathComponent("backups")
+            let folder = dir ?? config.backupDirectory
             return (config, Backups(database: db, directory: URL(fileURLWithPath: folder)))
         }
     }

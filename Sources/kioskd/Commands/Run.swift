@@ -102,6 +102,10 @@ struct Run: AsyncParsableCommand {
             hardware.append(ChangeWatcher(database: database, feed: feed))
         }
         hardware.append(ScannerHealth(sources: sources, health: health))
+        if let backup = config.backup, refuseWrites == nil {
+            hardware.append(BackupService(backups: Backups(database: database, directory: URL(fileURLWithPath: config.backupDirectory)),
+                                          schedule: backup.schedule, health: health, logger: Logger(label: "kioskd.backup")))
+        }
         if let notifier = SystemdNotifier() {
             hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
                                            database: database, logger: Logger(label: "kioskd.systemd")))

@@ -49,6 +49,14 @@ struct KioskConfig: Sendable, Hashable {
 
     var databasePath: String { (dataDirectory as NSString).appendingPathComponent("kioskd.sqlite") }
 
+    /// Scheduled backups (`[backup]`); on by default, into `<data_dir>/backups` at 02:30.
+    struct BackupConfig: Sendable, Hashable {
+        var directory: String?
+        var schedule = BackupSchedule()
+    }
+    var backup: BackupConfig? = BackupConfig()
+    var backupDirectory: String { backup?.directory ?? (dataDirectory as NSString).appendingPathComponent("backups") }
+
     /// The FIFO a `fifo` scanner reads: its own path, or `scan.fifo` in the data directory.
     func fifoPath(of scanner: ScannerConfig) -> String {
         scanner.path ?? (dataDirectory as NSString).appendingPathComponent("scan.fifo")
@@ -90,7 +98,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -110,6 +118,30 @@ struct KioskConfig: Sendable, Hashable {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(level) else { throw .invalid("log.level", "\"\(level)\" is not one of \(levels.joined(separator: ", "))") }
             config.logLevel = level
+        }
+        if let backup = try reader.table(table, "backup", at: "") {
+            try reader.allow(backup, keys: ["enabled", "dir", "at", "full_weekday", "keep_full"], at: "backup")
+            var b = BackupConfig()
+            b.directory = try reader.string(backup, "dir", at: "backup")
+            if let at = try reader.string(backup, "at", at: "backup") {
+                let parts = at.split(separator: ":").compactMap { Int($0) }
+                guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else {
+                    throw .invalid("backup.at", "\"\(at)\" is not a time of day such as \"02:30\"")
+                }
+                b.schedule.minuteOfDay = parts[0] * 60 + parts[1]
+            }
+            if let day = try reader.string(backup, "full_weekday", at: "backup") {
+                let names = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+                guard let index = names.firstIndex(of: day.lowercased()) else {
+                    throw .invalid("backup.full_weekday", "\"\(day)\" is not one of \(names.joined(separator: ", "))")
+                }
+                b.schedule.fullWeekday = index + 1
+            }
+            if let keep = try reader.int(backup, "keep_full", at: "backup") {
+                guard (1...52).contains(keep) else { throw .invalid("backup.keep_full", "\(keep) is outside 1…52") }
+                b.schedule.keepFull = keep
+            }
+            config.backup = try reader.bool(backup, "enabled", at: "backup") == false ? nil : b
         }
         if let web = try reader.table(table, "web", at: "") {
             try reader.allow(web, keys: ["listen", "enabled"], at: "web")
