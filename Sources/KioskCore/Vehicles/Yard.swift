@@ -253,20 +253,15 @@ public struct Yard: Sendable {
                 movement.fromBin = current.bin
                 movement.toBin = bin
                 vehicle.bin = bin
-            case .reserve(let order):
+            case .reserve(let order), .sell(let order):
                 guard !order.isEmpty else { throw YardError.missingField("销售订单 sales order") }
-                vehicle.status = .reserved
+                vehicle.status = kind == .reserve ? .reserved : .sold
                 vehicle.salesOrder = order
                 movement.salesOrder = order
             case .release:
                 vehicle.status = .onYard
                 movement.salesOrder = current.salesOrder
                 vehicle.salesOrder = nil
-            case .sell(let order):
-                guard !order.isEmpty else { throw YardError.missingField("销售订单 sales order") }
-                vehicle.status = .sold
-                vehicle.salesOrder = order
-                movement.salesOrder = order
             case .inspect:
                 vehicle.status = .inspected
             case .deliver:
