@@ -69,8 +69,7 @@ public struct ButtonService: Service {
                             } catch {
                                 health.set(component, .degraded("\(error)"))
                                 logger.warning("\(error)")
-                                let until = ContinuousClock.now + retry
-                                while !flag.isStopped, ContinuousClock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+                                flag.sleep(for: retry)
                                 continue
                             }
                             var debouncers = names.map { _ in ButtonDebouncer(debounce: config.debounce, longPress: config.longPress) }

@@ -70,8 +70,7 @@ public struct CameraScanner: ScanSource {
                                           UInt32(settings.width), UInt32(settings.height))
             guard step == KIOSKD_CAMERA_OK else {
                 cell.set(.waiting(Self.describe(step, device: settings.device, errno: errno)), logger: logger)
-                let until = ContinuousClock.now + .seconds(1)
-                while !flag.isStopped, ContinuousClock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+                flag.sleep(for: .seconds(1))
                 continue
             }
             let format = kioskd_camera_is_yuyv(&camera) != 0 ? "YUYV" : "GREY"

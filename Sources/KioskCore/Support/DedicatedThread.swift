@@ -7,6 +7,11 @@ public final class StopFlag: Sendable {
     public init() {}
     public var isStopped: Bool { flag.load(ordering: .acquiring) }
     public func stop() { flag.store(true, ordering: .releasing) }
+    /// Waits `duration` on a dedicated thread, returning early once stopped (a retry pause).
+    public func sleep(for duration: Duration) {
+        let until = ContinuousClock.now + duration
+        while !isStopped, ContinuousClock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+    }
 }
 
 /// Runs a blocking device loop on a thread of its own (never on the few threads of the
