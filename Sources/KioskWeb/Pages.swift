@@ -1,12 +1,47 @@
 import Hummingbird
+import KioskCore
 import NIOCore
 
 /// The pages, with their styles and scripts inline: nothing is fetched from the internet.
 /// Simplified Chinese first; the 中文/EN switch is remembered by the browser.
 enum Page {
-    static func html(_ body: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+    static func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                  body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A staff page: the session's CSRF token for the page's requests, and who is signed in
+    /// with a sign-out button.
+    static func html(_ body: String, staff: StaffSession?) -> Response {
+        guard let staff else { return html(body) }
+        let withToken = body.replacingOccurrences(of: "</head>", with: "<meta name=\"csrf-token\" content=\"\(escape(staff.csrfToken))\"></head>")
+        let bar = """
+            <div id="who" class="who"><span>\(escape(staff.name)) · \(escape(staff.badge)) · <span data-zh="\(escape(staff.role.nameZh))" data-en="\(escape(staff.role.rawValue))">\(escape(staff.role.nameZh))</span></span>
+            <button onclick="KD.signOut()" data-zh="退出" data-en="Sign out">退出</button></div>
+            """
+        return html(withToken.replacingOccurrences(of: "<button id=\"lang\"", with: bar + "<button id=\"lang\""))
+    }
+
+    /// What a staff page answers when the request may not see it: the sign-in form (401), or
+    /// the reason with a sign-out button so someone else can sign in (403).
+    static func refusal(_ refusal: AccessRefusal, staff: StaffSession?) -> Response {
+        switch refusal {
+        case .notSignedIn:
+            return html(shell(title: "登录 Sign in", bodyClass: "", body: """
+                <form id="signin" class="signin" onsubmit="event.preventDefault(); KD.signIn()">
+                <h1 data-zh="员工登录" data-en="Staff sign-in">员工登录</h1>
+                <input id="signin-badge" autocomplete="username" placeholder="工号 Badge">
+                <input id="signin-pin" type="password" inputmode="numeric" autocomplete="current-password" placeholder="密码 PIN">
+                <button class="big" type="submit" data-zh="登录" data-en="Sign in">登录</button>
+                </form><div id="toast"></div>
+                """, script: "KD.label(); document.getElementById('signin-badge').focus();"), status: .unauthorized)
+        default:
+            return html(shell(title: "无权访问 Not allowed", bodyClass: "", body: """
+                <div class="signin"><h1 data-zh="无权访问" data-en="Not allowed">无权访问</h1>
+                <p id="refusal" style="font-size:20px">\(escape(refusal.message))</p>
+                <button class="big alt" onclick="KD.signOut()" data-zh="换人登录" data-en="Sign in as someone else">换人登录</button></div>
+                """, script: "KD.label();"), status: .forbidden)
+        }
     }
 
     static func escape(_ s: String) -> String {
@@ -49,6 +84,9 @@ enum Page {
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
     .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}
+    .who{position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:9;font-size:14px;color:#9ab;display:flex;gap:6px;align-items:center}
+    .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:2px 8px;font-size:13px}
+    .signin{max-width:420px;margin:60px auto;display:flex;flex-direction:column;gap:12px;padding:16px}
     #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
     """#
 
@@ -62,8 +100,15 @@ enum Page {
       esc(s) { return String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c])); },
       time(iso) { if (!iso) return '—'; const d = new Date(iso); return d.toLocaleString(KD.lang === 'en' ? 'en-GB' : 'zh-CN', {month:'2-digit', day:'2-digit', hour:'2-digit', minute:'2-digit'}); },
       async get(path) { const r = await fetch(path, {cache: 'no-store'}); if (!r.ok) throw new Error((await r.json().catch(() => ({}))).error?.message || r.status); return r.json(); },
+      csrf() { return document.querySelector('meta[name="csrf-token"]')?.content || ''; },
+      async signIn() {
+        const badge = document.getElementById('signin-badge').value.trim(), pinBox = document.getElementById('signin-pin');
+        try { await KD.post('/api/v1/session', {badge, pin: pinBox.value}); location.reload(); }
+        catch (e) { pinBox.value = ''; KD.toast(e.message, false); }
+      },
+      async signOut() { await fetch('/api/v1/session', {method: 'DELETE', headers: {'x-csrf-token': KD.csrf()}}); location.reload(); },
       async post(path, body) {
-        const r = await fetch(path, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body || {})});
+        const r = await fetch(path, {method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': KD.csrf()}, body: JSON.stringify(body || {})});
         const text = await r.text(); let data = {}; try { data = JSON.parse(text); } catch (e) {}
         if (!r.ok) throw new Error(data.error?.message || text || r.status); return data;
       },
@@ -102,7 +147,7 @@ enum Page {
             function name(s) { const n = view.stateNames[s]; return KD.t(n[0], n[1]); }
             async function act(fn, okMsg) { try { await fn(); KD.toast(okMsg, true); await refresh(); } catch (e) { KD.toast(e.message, false); } }
             async function move(to) {
-              const body = {to, id: crypto.randomUUID ? crypto.randomUUID() : undefined, actor: 'bay-page'};
+              const body = {to, id: crypto.randomUUID ? crypto.randomUUID() : undefined, };
               if (to === 'cancelled') { body.reason = prompt(KD.t('取消原因', 'Reason for cancelling')); if (!body.reason) return; }
               if (to === 'repairing' && view.job.state === 'qualityCheck') body.reason = KD.t('质检不合格', 'QC failed');
               await act(() => KD.post(`/api/v1/jobs/${encodeURIComponent(view.job.ticketCode)}/transitions`, body), '✓ ' + name(to));

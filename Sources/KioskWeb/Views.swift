@@ -143,3 +143,58 @@ public struct JobSummary: Codable, Sendable, ResponseEncodable {
 public struct StockView: Codable, Sendable, ResponseEncodable {
     public var rows: [StockRow]
 }
+
+extension StaffSession: ResponseEncodable {}
+
+public struct SignInRequest: Codable, Sendable {
+    public var badge: String
+    public var pin: String
+}
+
+public struct RoleRequest: Codable, Sendable {
+    public var role: String
+}
+
+/// A customer's work orders with the personal data opened: for the service desk only.
+public struct CustomerOrdersView: Codable, Sendable, ResponseEncodable {
+    public struct Order: Codable, Sendable {
+        public var ticketCode: String
+        public var plate: String
+        public var vin: String
+        public var customerPhone: String
+        public var state: JobState
+        public var openedAt: Date
+        init(_ o: WorkOrder) {
+            ticketCode = o.ticketCode
+            plate = o.plate
+            vin = o.vin
+            customerPhone = o.customerPhone
+            state = o.state
+            openedAt = o.openedAt
+        }
+    }
+    public var orders: [Order]
+}
+
+public struct AuditView: Codable, Sendable, ResponseEncodable {
+    public struct Entry: Codable, Sendable {
+        public var seq: Int64
+        public var at: Date
+        public var actor: String
+        public var action: String
+        public var detail: String
+    }
+    public var intact: Bool
+    public var verification: String
+    /// The newest 200, newest first.
+    public var entries: [Entry]
+}
+
+public struct StaffView: Codable, Sendable, ResponseEncodable {
+    public struct Person: Codable, Sendable {
+        public var badge: String
+        public var name: String
+        public var role: StaffRole
+    }
+    public var staff: [Person]
+}

@@ -10,6 +10,11 @@ import NIOCore
 public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The signed-in person, on routes for staff (set by ``GuardedRouter``).
+    public var staff: StaffSession?
+
+    /// Who did it, for movements, transitions and the audit log: the signed-in badge.
+    var actor: String { staff.map { "\($0.badge)" } ?? "kiosk" }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -37,11 +42,14 @@ public struct WebEnvironment: Sendable {
     public var bay: String?
     /// What `/metrics` serves.
     public var metrics: KioskMetrics
+    /// Mark the session cookie `Secure` (behind an https proxy).
+    public var secureCookies: Bool
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
-                metrics: KioskMetrics = KioskMetrics()) {
+                metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false) {
         self.metrics = metrics
+        self.secureCookies = secureCookies
         self.database = database
         self.counter = counter
         self.health = health
@@ -57,16 +65,18 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     // Requests and their durations, per route, through swift-metrics (Prometheus in the daemon).
     router.add(middleware: MetricsMiddleware())
     let workshop = env.database.workshop
+    // Every route goes through its access rule (AccessPolicy): session, role, CSRF.
+    let routes = GuardedRouter(router: router, access: env.database.access)
 
     // MARK: Pages (all assets inline: they work without internet)
-    router.get("/") { _, _ in Page.html(Page.index(bay: env.bay)) }
-    router.get("/bay/{bay}") { _, context in Page.html(Page.bay(try context.parameters.require("bay"))) }
-    router.get("/counter") { _, _ in Page.html(Page.counter) }
-    router.get("/lobby") { _, _ in Page.html(Page.lobby) }
-    router.get("/track/{token}") { _, context in Page.html(Page.track(try context.parameters.require("token"))) }
+    routes.on(.get, "/") { _, _ in Page.html(Page.index(bay: env.bay)) }
+    routes.on(.get, "/bay/{bay}") { _, context in Page.html(Page.bay(try context.parameters.require("bay")), staff: context.staff) }
+    routes.on(.get, "/counter") { _, context in Page.html(Page.counter, staff: context.staff) }
+    routes.on(.get, "/lobby") { _, _ in Page.html(Page.lobby) }
+    routes.on(.get, "/track/{token}") { _, context in Page.html(Page.track(try context.parameters.require("token"))) }
 
     // MARK: Health and the API document
-    router.get("/metrics") { _, _ -> Response in
+    routes.on(.get, "/metrics") { _, _ -> Response in
         try env.database.pool.read { db in
             env.metrics.refreshGauges(health: env.health, in: db)
         }
@@ -75,7 +85,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         response.headers[.cacheControl] = "no-store"
         return response
     }
-    router.get("/healthz") { _, _ -> Response in
+    routes.on(.get, "/healthz") { _, _ -> Response in
         let snapshot = env.health.snapshot
         let view = HealthView(status: env.health.faults.isEmpty ? "ok" : "degraded",
                               components: snapshot.mapValues(\.description), faults: env.health.faults)
@@ -83,12 +93,12 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         response.headers[.cacheControl] = "no-store"
         return response
     }
-    router.get("/api/v1/openapi.json") { _, _ in
+    routes.on(.get, "/api/v1/openapi.json") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
 
     // MARK: Live updates
-    router.get("/api/v1/events") { _, _ -> Response in
+    routes.on(.get, "/api/v1/events") { _, _ -> Response in
         let versions = env.feed.subscribe()
         return Response(
             status: .ok,
@@ -103,11 +113,11 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Lobby and phone (public: no personal data)
-    router.get("/api/v1/lobby") { _, _ -> LobbyView in
+    routes.on(.get, "/api/v1/lobby") { _, _ -> LobbyView in
         let vehicles = try workshop.openOrders().compactMap { o in o.state.customerStage.map { LobbyEntry(o, stage: $0) } }
         return LobbyView(vehicles: vehicles, stages: CustomerStage.allCases)
     }
-    router.get("/api/v1/track/{token}") { _, context -> LobbyEntry in
+    routes.on(.get, "/api/v1/track/{token}") { _, context -> LobbyEntry in
         let client = context.remoteAddress?.ipAddress ?? "unknown"
         guard env.trackLimiter.allow(client) else {
             throw HTTPError(.tooManyRequests, message: "查询过于频繁，请稍后再试 / too many look-ups: try again in a minute")
@@ -120,23 +130,25 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Bays
-    router.get("/api/v1/bays/{bay}") { _, context -> BayView in
+    routes.on(.get, "/api/v1/bays/{bay}") { _, context -> BayView in
         let bay = try context.parameters.require("bay")
         return try bayView(bay, env: env)
     }
-    router.post("/api/v1/jobs/{ticket}/transitions") { request, context -> JobSummary in
+    routes.on(.post, "/api/v1/jobs/{ticket}/transitions") { request, context -> JobSummary in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: TransitionRequest.self, context: context)
+        try requireClosingRights(to: body.to, context)
         return JobSummary(try refusing {
-            try workshop.transition(ticket, to: body.to, actor: body.actor ?? "bay-page", reason: body.reason,
+            try workshop.transition(ticket, to: body.to, actor: context.actor, reason: body.reason,
                                     parts: body.parts ?? [], id: body.id ?? UUID())
         })
     }
-    router.post("/api/v1/jobs/{ticket}/advance") { _, context -> JobSummary in
+    routes.on(.post, "/api/v1/jobs/{ticket}/advance") { _, context -> JobSummary in
         let ticket = try context.parameters.require("ticket")
-        return JobSummary(try refusing { try workshop.advance(ticket, actor: "bay-page") })
+        if let next = try workshop.order(ticket)?.state.advance { try requireClosingRights(to: next, context) }
+        return JobSummary(try refusing { try workshop.advance(ticket, actor: context.actor) })
     }
-    router.post("/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
+    routes.on(.post, "/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: ClockRequest.self, context: context)
         // A page cannot tell a scanned badge from a typed one: it must prove who it is.
@@ -154,7 +166,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
         return .noContent
     }
-    router.post("/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
+    routes.on(.post, "/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: PartsRequestBody.self, context: context)
         guard !body.parts.isEmpty, body.parts.allSatisfy({ (1...99_999).contains($0.quantity) && !$0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
@@ -165,19 +177,88 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Counter
-    router.get("/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
-    router.post("/api/v1/scans") { request, context -> ScanResult in
+    routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
+    routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
-        let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page", text: body.text))
+        let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
         await env.metrics.show(feedback)
         env.feed.bump()
         return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate)
     }
-    router.get("/api/v1/stock") { request, _ -> StockView in
+    routes.on(.get, "/api/v1/stock") { request, _ -> StockView in
         let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
         return StockView(rows: try stockRows(matching: query, env: env))
     }
+    // MARK: Signing in (badge + PIN) and out
+    routes.on(.post, "/api/v1/session") { request, context -> Response in
+        let body = try await request.decode(as: SignInRequest.self, context: context)
+        let signedIn: (token: String, session: StaffSession)
+        do {
+            signedIn = try refusing { try env.database.access.signIn(badge: body.badge, pin: body.pin) }
+        } catch let error as AccessError {
+            throw HTTPError(.unauthorized, message: error.description)
+        }
+        var response = try JSONEncoder.sorted.encodeResponse(signedIn.session, status: .created)
+        response.setCookie(Cookie(name: sessionCookie, value: signedIn.token, maxAge: Int(StaffAccess.sessionLifetime), path: "/",
+                                  secure: env.secureCookies, httpOnly: true, sameSite: .strict))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+    routes.on(.get, "/api/v1/session") { _, context -> StaffSession in
+        guard let staff = context.staff else { throw AccessRefusal.notSignedIn.httpError }
+        return staff
+    }
+    routes.on(.delete, "/api/v1/session") { request, _ -> Response in
+        if let token = request.cookies[sessionCookie]?.value { try env.database.access.signOut(token: token) }
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(name: sessionCookie, value: "", maxAge: 0, path: "/", secure: env.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: Customers (phone and VIN: the service desk and management only)
+    routes.on(.get, "/api/v1/customers/orders") { request, _ -> CustomerOrdersView in
+        let phone = request.uri.queryParameters.get("phone")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let vin = request.uri.queryParameters.get("vin")?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !phone.isEmpty || !vin.isEmpty else {
+            throw HTTPError(.badRequest, message: "请提供手机号或车架号 / give ?phone= or ?vin=")
+        }
+        let orders = phone.isEmpty ? try workshop.orders(vin: vin.uppercased()) : try workshop.orders(phone: phone)
+        return CustomerOrdersView(orders: orders.map(CustomerOrdersView.Order.init))
+    }
+
+    // MARK: Management
+    routes.on(.get, "/api/v1/audit") { _, _ -> AuditView in
+        let verification = try env.database.audit.verify()
+        let entries = try env.database.audit.entries().suffix(200).reversed().map {
+            AuditView.Entry(seq: $0.seq, at: $0.at, actor: $0.actor, action: $0.action.rawValue, detail: $0.detail)
+        }
+        return AuditView(intact: verification.isIntact, verification: verification.description, entries: Array(entries))
+    }
+    routes.on(.get, "/api/v1/staff") { _, _ -> StaffView in
+        StaffView(staff: try env.database.access.staff().map { StaffView.Person(badge: $0.badge, name: $0.name, role: $0.role) })
+    }
+    routes.on(.post, "/api/v1/staff/{badge}/role") { request, context -> HTTPResponse.Status in
+        let badge = try context.parameters.require("badge")
+        let body = try await request.decode(as: RoleRequest.self, context: context)
+        guard let role = StaffRole(argument: body.role) else {
+            throw HTTPError(.badRequest, message: AccessError.unknownRole(body.role).description)
+        }
+        do {
+            try refusing { try env.database.access.setRole(badge: badge, to: role, actor: context.actor) }
+        } catch let error as AccessError {
+            throw HTTPError(.conflict, message: error.description)
+        }
+        return .noContent
+    }
     return router
+}
+
+/// Delivering a job to its customer or cancelling it needs the service desk (or above).
+func requireClosingRights(to state: JobState, _ context: KioskRequestContext) throws {
+    guard state == .delivered || state == .cancelled else { return }
+    guard AccessPolicy.closingJob.allows(context.staff?.role) else {
+        throw HTTPError(.forbidden, message: "交车或取消工单需由服务顾问操作 / delivering or cancelling a job needs a service advisor, manager or admin")
+    }
 }
 
 /// Workshop refusals become 409 Conflict with the message staff see; unknown jobs 404.

@@ -40,7 +40,11 @@ struct StoreOptions: ParsableArguments {
 
     func openDatabase() throws -> (KioskConfig, KioskDatabase) {
         let config = try loadConfig()
-        return (config, try KioskDatabase.open(at: config.databasePath))
+        do {
+            return (config, try KioskDatabase.open(at: config.databasePath, key: config.personalDataKey()))
+        } catch let error as PersonalDataError {
+            throw Refused(error.description)
+        }
     }
 }
 
@@ -58,4 +62,10 @@ extension Refused: LocalizedError {
 func fail(_ message: String, code: Int32 = 1) -> ExitCode {
     FileHandle.standardError.write(Data((message + "\n").utf8))
     return ExitCode(code)
+}
+
+/// Who runs a command, for the audit log: the login behind sudo, the user, or "cli".
+var cliActor: String {
+    let environment = ProcessInfo.processInfo.environment
+    return "cli:" + (environment["SUDO_USER"] ?? environment["USER"] ?? "unknown")
 }

@@ -19,17 +19,53 @@ final class WebFixture: Sendable {
         try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 1, defaultBin: "A-01"), barcodes: ["6901234567892"])
         try database.workshop.save(Technician(badge: "T1", name: "王师傅"))
         try database.workshop.setPIN(badge: "T1", pin: "2468")
+        for person in Self.staff where person.badge != "T1" {
+            try database.workshop.save(Technician(badge: person.badge, name: person.name))
+            try database.workshop.setPIN(badge: person.badge, pin: person.pin)
+            try database.access.setRole(badge: person.badge, to: person.role, actor: "test")
+        }
         order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294",
                                                           customerPhone: "13800138000", bay: "BAY-1"), actor: "advisor")
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
+    /// One person per role, each with a PIN.
+    static let staff: [(badge: String, name: String, role: StaffRole, pin: String)] = [
+        ("C1", "李配件", .clerk, "1357"), ("T1", "王师傅", .technician, "2468"), ("A1", "张顾问", .serviceAdvisor, "8642"),
+        ("M1", "赵经理", .manager, "9753"), ("AD", "管理员", .admin, "1122"),
+    ]
+    static func person(_ role: StaffRole) -> (badge: String, pin: String) {
+        let p = staff.first { $0.role == role }!
+        return (p.badge, p.pin)
+    }
+
     func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30)) -> some ApplicationProtocol {
         let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "counter-1"),
                                  health: health, feed: feed, trackLimiter: limiter, bay: "BAY-1")
         return Application(router: makeRouter(env))
     }
+}
+
+/// A signed-in browser: its session cookie and the CSRF token its pages send.
+struct SignedIn {
+    var cookie: String
+    var csrf: String
+    /// Headers of a JSON request that changes something.
+    var json: HTTPFields { [.contentType: "application/json", .cookie: "kd_session=\(cookie)", .csrfToken: csrf] }
+    /// Headers of a read.
+    var read: HTTPFields { [.cookie: "kd_session=\(cookie)"] }
+}
+
+/// Signs in through the API as the person with `role` in ``WebFixture/staff``.
+func signIn(_ client: some TestClientProtocol, as role: StaffRole) async throws -> SignedIn {
+    let person = WebFixture.person(role)
+    let response = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                            body: try body(SignInRequest(badge: person.badge, pin: person.pin)))
+    #expect(response.status == .created)
+    let setCookie = response.headers[.setCookie] ?? ""
+    let cookie = setCookie.split(separator: ";").first.map { String($0.dropFirst("kd_session=".count)) } ?? ""
+    return SignedIn(cookie: cookie, csrf: try json(response)["csrfToken"] as? String ?? "")
 }
 
 func json(_ response: TestResponse) throws -> [String: Any] {
@@ -71,21 +107,23 @@ struct WebTests {
     func transitions() async throws {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
-            let illegal = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: [.contentType: "application/json"],
+            let t1 = try await signIn(client, as: .technician)
+            let illegal = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: t1.json,
                                                    body: try body(TransitionRequest(to: .ready)))
             #expect(illegal.status == .conflict)
             #expect((try json(illegal)["error"] as? [String: Any])?["message"] as? String == WorkshopError.illegalTransition(from: .checkedIn, to: .ready).description)
             let id = UUID()
             for _ in 0..<2 {
-                let moved = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: [.contentType: "application/json"],
+                let moved = try await client.execute(uri: "/api/v1/jobs/WO-1/transitions", method: .post, headers: t1.json,
                                                      body: try body(TransitionRequest(to: .diagnosing, id: id)))
                 #expect(moved.status == .ok && !String(buffer: moved.body).contains("13800138000"))
             }
             #expect(try f.database.workshop.transitions(of: "WO-1").count == 2)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/advance", method: .post).status == .ok)
-            let bay = try json(try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get))
+            #expect(try f.database.workshop.transitions(of: "WO-1").last?.actor == "T1", "the signed-in technician is the actor")
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/advance", method: .post, headers: t1.json).status == .ok)
+            let bay = try json(try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get, headers: t1.read))
             #expect((bay["job"] as? [String: Any])?["state"] as? String == "repairing")
-            #expect(try await client.execute(uri: "/api/v1/jobs/NOPE/advance", method: .post).status == .notFound)
+            #expect(try await client.execute(uri: "/api/v1/jobs/NOPE/advance", method: .post, headers: t1.json).status == .notFound)
         }
     }
 
@@ -93,21 +131,22 @@ struct WebTests {
     func clockAndParts() async throws {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+            let t1 = try await signIn(client, as: .technician), c1 = try await signIn(client, as: .clerk)
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
                                              body: try body(ClockRequest(badge: "T1", pin: "1111", on: true))).status == .forbidden)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
                                              body: try body(ClockRequest(badge: "T1", pin: nil, on: true))).status == .forbidden)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
                                              body: try body(ClockRequest(badge: "T1", pin: "2468", on: true))).status == .noContent)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: [.contentType: "application/json"],
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
                                              body: try body(ClockRequest(badge: "T9", pin: "2468", on: true))).status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: t1.json,
                                              body: try body(PartsRequestBody(parts: [RequestedPart(partNumber: "P1", quantity: 2)]))).status == .created)
-            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: [.contentType: "application/json"],
+            #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: t1.json,
                                              body: try body(PartsRequestBody(parts: []))).status == .badRequest)
-            let counter = String(buffer: try await client.execute(uri: "/api/v1/counter", method: .get).body)
+            let counter = String(buffer: try await client.execute(uri: "/api/v1/counter", method: .get, headers: c1.read).body)
             #expect(counter.contains("\"ticketCode\":\"WO-1\"") && counter.contains("\"bay\":\"BAY-1\""))
-            let bay = String(buffer: try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get).body)
+            let bay = String(buffer: try await client.execute(uri: "/api/v1/bays/BAY-1", method: .get, headers: t1.read).body)
             #expect(bay.contains("T1 王师傅"))
         }
     }
@@ -116,8 +155,9 @@ struct WebTests {
     func metrics() async throws {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
+            let c1 = try await signIn(client, as: .clerk)
             for text in ["KD:CMD:RECEIVE", "KD:CMD:QTY:3", "6901234567892", "NOT-A-PART"] {
-                _ = try await client.execute(uri: "/api/v1/scans", method: .post, headers: [.contentType: "application/json"],
+                _ = try await client.execute(uri: "/api/v1/scans", method: .post, headers: c1.json,
                                              body: try body(ScanRequest(text: text, id: nil)))
             }
             let response = try await client.execute(uri: "/metrics", method: .get)
@@ -135,12 +175,13 @@ struct WebTests {
     func scans() async throws {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
+            let c1 = try await signIn(client, as: .clerk)
             for text in ["KD:CMD:RECEIVE", "KD:CMD:QTY:3", "6901234567892"] {
-                let r = try await client.execute(uri: "/api/v1/scans", method: .post, headers: [.contentType: "application/json"],
+                let r = try await client.execute(uri: "/api/v1/scans", method: .post, headers: c1.json,
                                                  body: try body(ScanRequest(text: text)))
                 #expect((try json(r))["accepted"] as? Bool == true)
             }
-            let stock = String(buffer: try await client.execute(uri: "/api/v1/stock?q=6901234567892", method: .get).body)
+            let stock = String(buffer: try await client.execute(uri: "/api/v1/stock?q=6901234567892", method: .get, headers: c1.read).body)
             #expect(stock.contains("\"onHand\":3"))
         }
     }
@@ -158,8 +199,9 @@ struct WebTests {
             #expect(paths.isSuperset(of: ["/api/v1/lobby", "/api/v1/track/{token}", "/api/v1/bays/{bay}", "/api/v1/jobs/{ticket}/transitions",
                                           "/api/v1/jobs/{ticket}/advance", "/api/v1/jobs/{ticket}/clock", "/api/v1/jobs/{ticket}/parts-requests",
                                           "/api/v1/counter", "/api/v1/scans", "/api/v1/stock", "/api/v1/events", "/healthz"]))
+            let manager = try await signIn(client, as: .manager)
             for page in ["/", "/counter", "/lobby", "/bay/BAY-1", "/track/x"] {
-                let r = try await client.execute(uri: page, method: .get)
+                let r = try await client.execute(uri: page, method: .get, headers: manager.read)
                 #expect(r.status == .ok && String(buffer: r.body).contains("<!doctype html>"), "\(page)")
                 #expect(!String(buffer: r.body).contains("http://") && !String(buffer: r.body).contains("https://"), "\(page) loads nothing from the internet")
             }

@@ -16,6 +16,9 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case pinLocked = "technician.pin_locked"
         case backupTaken = "backup.taken"
         case backupRestored = "backup.restored"
+        case signedIn = "staff.signed_in"
+        case signedOut = "staff.signed_out"
+        case roleChanged = "staff.role_changed"
     }
 
     public var seq: Int64

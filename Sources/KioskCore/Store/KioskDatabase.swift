@@ -25,13 +25,49 @@ public struct KioskDatabase: Sendable {
         case unsafeNormal
     }
 
+    /// Where the key that seals customers' personal data comes from.
+    public enum KeySource: Sendable {
+        /// `personal-data.key` in the store's folder, made on first use.
+        case besideStore
+        /// A key file kept elsewhere (a systemd credential, another disk), made on first use
+        /// when `create` is set.
+        case file(String, create: Bool)
+        /// A key already in memory (tests, tools that restore into scratch).
+        case key(PersonalDataKey)
+    }
+
+    /// The default key file of a store.
+    public static func defaultKeyPath(forStore path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("personal-data.key")
+    }
+
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
-    public static func open(at path: String, durability: Durability = .powerSafe) throws -> KioskDatabase {
+    ///
+    /// Customers' phone numbers and VINs are sealed with the key from `key`; a store that
+    /// already holds sealed data refuses a missing or different key with ``PersonalDataError``.
+    public static func open(at path: String, durability: Durability = .powerSafe, key: KeySource = .besideStore) throws -> KioskDatabase {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        let storedCheck = try existingKeyCheck(path)
+        let personalKey: PersonalDataKey
+        let keyPath: String
+        switch key {
+        case .besideStore:
+            keyPath = defaultKeyPath(forStore: path)
+            personalKey = try PersonalDataKey.load(from: keyPath, create: storedCheck == nil)
+        case let .file(file, create):
+            keyPath = file
+            personalKey = try PersonalDataKey.load(from: file, create: create && storedCheck == nil)
+        case .key(let given):
+            keyPath = "(in memory)"
+            personalKey = given
+        }
+        if let storedCheck, storedCheck != personalKey.check { throw PersonalDataError.wrongKey(path: keyPath) }
+
         var config = Configuration()
+        config.prepareDatabase { db in personalKey.install(on: db) }
         config.foreignKeysEnabled = true
         // A CLI `kioskd scan` may write while the daemon runs: wait for the other writer.
         config.busyMode = .timeout(10)
@@ -48,8 +84,34 @@ public struct KioskDatabase: Sendable {
             }
         }
         let database = KioskDatabase(pool: pool, path: path)
+        let sealedNow = try pool.read { try !$0.tableExists("kiosk_meta") }
         try Schema.migrator.migrate(pool)
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO kiosk_meta (name, value) VALUES ('personal_key_check', ?)", arguments: [personalKey.check])
+        }
+        if sealedNow && storedCheck == nil {
+            // The migration has just sealed plaintext rows of an older store: rewrite the file
+            // and empty the WAL so no page with the old plaintext stays on the disk.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.checkpoint(.truncate)
+            }
+        }
         return database
+    }
+
+    /// The key check an existing store holds, `nil` for a new store or one from before sealing.
+    static func existingKeyCheck(_ path: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var config = Configuration()
+        config.readonly = true
+        // A store that cannot be read here fails to open just below, with SQLite's own words.
+        guard let queue = try? DatabaseQueue(path: path, configuration: config) else { return nil }
+        defer { try? queue.close() }
+        return try? queue.read { db in
+            guard try db.tableExists("kiosk_meta") else { return nil }
+            return try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'personal_key_check'")
+        }
     }
 
     /// `PRAGMA quick_check`: `nil` when the file is sound, otherwise what SQLite found.

@@ -253,6 +253,45 @@ enum Schema {
                 t.column("lockedUntil", .datetime)
             }
         }
+        migrator.registerMigration("v7-sealed-personal-data") { db in
+            // Customers' phone numbers and VINs leave the file: each is sealed (AES-GCM, the key
+            // outside the store) with a keyed hash beside it for look-ups. kd_seal and kd_lookup
+            // are functions of the connection (PersonalDataKey.install), not of the file.
+            try db.create(table: "kiosk_meta") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .text).notNull()
+            }
+            for table in ["work_order", "appointment"] {
+                try db.alter(table: table) { t in
+                    t.add(column: "vinSealed", .blob)
+                    t.add(column: "vinHash", .text)
+                    t.add(column: "phoneSealed", .blob)
+                    t.add(column: "phoneHash", .text)
+                }
+                try db.execute(sql: """
+                    UPDATE \(table) SET vinSealed = kd_seal(vin), vinHash = kd_lookup('vin', vin),
+                        phoneSealed = kd_seal(customerPhone), phoneHash = kd_lookup('phone', customerPhone)
+                    """)
+                try db.create(index: "\(table)_vinHash", on: table, columns: ["vinHash"])
+                try db.create(index: "\(table)_phoneHash", on: table, columns: ["phoneHash"])
+            }
+            try db.execute(sql: "DROP INDEX IF EXISTS work_order_on_vin")
+            for table in ["work_order", "appointment"] {
+                try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN vin")
+                try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN customerPhone")
+            }
+        }
+        migrator.registerMigration("v8-staff-roles") { db in
+            // The technician table is the staff list: everyone with a badge, each with a role.
+            try db.alter(table: "technician") { t in t.add(column: "role", .text).notNull().defaults(to: "technician") }
+            try db.create(table: "staff_session") { t in
+                t.primaryKey("tokenHash", .text)
+                t.column("badge", .text).notNull().references("technician", onDelete: .cascade)
+                t.column("csrfToken", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -11,6 +11,13 @@ public struct ServiceItem: Codable, Sendable, Hashable {
         self.name = name
         self.standardHours = standardHours
     }
+
+    /// Services as the store keeps them: a JSON array.
+    static func json(_ services: [ServiceItem]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(services), as: UTF8.self)
+    }
 }
 
 /// A part a bay waits for.
@@ -26,6 +33,8 @@ public struct RequestedPart: Codable, Sendable, Hashable {
 /// A work order (工单): one vehicle's visit to the workshop.
 public struct WorkOrder: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "work_order"
+    /// The phone number and VIN are opened from their sealed columns as they are fetched.
+    public static var databaseSelection: [any SQLSelectable] { SealedCustomer.selection }
 
     /// The ticket code staff use (工单号), e.g. `WO2026-0001`.
     public var ticketCode: String
@@ -48,6 +57,20 @@ public struct WorkOrder: Codable, Sendable, Hashable, FetchableRecord, Persistab
     public var maskedPlate: String { Self.mask(plate: plate) }
 
     public var standardHours: Double { services.compactMap(\.standardHours).reduce(0, +) }
+
+    /// The stored columns: everything but the customer's phone number and VIN, which are
+    /// sealed (see ``SealedCustomerRecord``).
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["ticketCode"] = ticketCode
+        container["publicToken"] = publicToken
+        container["plate"] = plate
+        container["services"] = try ServiceItem.json(services)
+        container["promisedAt"] = promisedAt
+        container["bay"] = bay
+        container["state"] = state.rawValue
+        container["stateSince"] = stateSince
+        container["openedAt"] = openedAt
+    }
 
     /// `粤B12345` → `粤B·***45`.
     public static func mask(plate: String) -> String {
@@ -77,10 +100,13 @@ public struct Technician: Codable, Sendable, Hashable, FetchableRecord, Persista
     public var name: String
     /// The PIN typed at a touch page, stored only as a slow hash (see ``PINHash``).
     public var pinHash: String?
-    public init(badge: String, name: String, pinHash: String? = nil) {
+    /// What the person may do at the pages (see ``StaffRole``); technicians by default.
+    public var role: StaffRole
+    public init(badge: String, name: String, pinHash: String? = nil, role: StaffRole = .technician) {
         self.badge = badge
         self.name = name
         self.pinHash = pinHash
+        self.role = role
     }
 }
 
@@ -109,6 +135,8 @@ public struct PartsRequest: Codable, Sendable, Hashable, FetchableRecord, Persis
 /// An appointment (预约) from upstream; its QR code (`KD:APT:<code>`) opens the work order.
 public struct Appointment: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "appointment"
+    /// The phone number and VIN are opened from their sealed columns as they are fetched.
+    public static var databaseSelection: [any SQLSelectable] { SealedCustomer.selection }
     public var code: String
     public var plate: String
     public var vin: String
@@ -126,6 +154,23 @@ public struct Appointment: Codable, Sendable, Hashable, FetchableRecord, Persist
         self.promisedAt = promisedAt
         self.ticketCode = ticketCode
     }
+
+    /// The stored columns: everything but the customer's phone number and VIN, which are sealed.
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["code"] = code
+        container["plate"] = plate
+        container["services"] = try ServiceItem.json(services)
+        container["promisedAt"] = promisedAt
+        container["ticketCode"] = ticketCode
+    }
+}
+
+extension WorkOrder: SealedCustomerRecord {
+    var rowKey: (column: String, value: any DatabaseValueConvertible) { ("ticketCode", ticketCode) }
+}
+
+extension Appointment: SealedCustomerRecord {
+    var rowKey: (column: String, value: any DatabaseValueConvertible) { ("code", code) }
 }
 
 /// Something upstream systems act on (the pick-up message to the customer, a parts request),

@@ -48,7 +48,7 @@ public struct Workshop: Sendable {
         let order = WorkOrder(ticketCode: ticket, publicToken: Self.makePublicToken(), plate: plate, vin: vin,
                               customerPhone: draft.customerPhone, services: draft.services, promisedAt: draft.promisedAt,
                               bay: draft.bay, state: .checkedIn, stateSince: time, openedAt: time)
-        try order.insert(db)
+        try order.insertSealed(db)
         try JobTransition(id: UUID(), ticketCode: ticket, fromState: nil, toState: .checkedIn, actor: actor,
                           bay: draft.bay, at: time, reason: nil).insert(db)
         return order
@@ -126,8 +126,21 @@ public struct Workshop: Sendable {
 
     // MARK: Technicians
 
+    /// Adds a person to the staff list, or renames them (and sets the PIN when one is given).
+    /// An existing person keeps their role: roles change only through ``StaffAccess/setRole(badge:to:actor:at:)``,
+    /// which is audited.
     public func save(_ technician: Technician) throws {
-        try database.pool.write { try technician.upsert($0) }
+        try database.pool.write { db in
+            if var existing = try Technician.fetchOne(db, key: technician.badge) {
+                existing.name = technician.name
+                existing.pinHash = technician.pinHash ?? existing.pinHash
+                try existing.update(db)
+            } else {
+                var new = technician
+                new.role = .technician
+                try new.insert(db)
+            }
+        }
     }
 
     /// Clocks a technician onto a job (off any other job first).
@@ -197,7 +210,10 @@ public struct Workshop: Sendable {
     // MARK: Appointments
 
     public func save(_ appointment: Appointment) throws {
-        try database.pool.write { try appointment.upsert($0) }
+        try database.pool.write { db in
+            try appointment.upsert(db)
+            try appointment.sealCustomer(db)
+        }
     }
 
     /// The lobby scanned an appointment's QR code: open its work order (once).
@@ -237,7 +253,7 @@ public struct Workshop: Sendable {
 
     static func checkIn(vin: VIN, phone: String?, plate: String?, services: [ServiceItem], bay: String?,
                         actor: String, at time: Date, in db: Database) throws -> VINCheckIn {
-        let orders = try WorkOrder.filter(Column("vin") == vin.text).order(Column("openedAt").desc).fetchAll(db)
+        let orders = try WorkOrder.filter(SealedCustomer.vinMatches(vin.text)).order(Column("openedAt").desc).fetchAll(db)
         let closed: Set<JobState> = [.delivered, .cancelled]
         let history = orders.filter { closed.contains($0.state) }
         if let open = orders.first(where: { !closed.contains($0.state) }) {
@@ -253,7 +269,13 @@ public struct Workshop: Sendable {
 
     /// A vehicle's work orders on this device, newest first.
     public func orders(vin: String) throws -> [WorkOrder] {
-        try database.pool.read { try WorkOrder.filter(Column("vin") == vin).order(Column("openedAt").desc).fetchAll($0) }
+        try database.pool.read { try WorkOrder.filter(SealedCustomer.vinMatches(vin)).order(Column("openedAt").desc).fetchAll($0) }
+    }
+
+    /// A customer's work orders on this device by phone number, newest first: found through
+    /// the keyed hash, so the store never compares plain phone numbers.
+    public func orders(phone: String) throws -> [WorkOrder] {
+        try database.pool.read { try WorkOrder.filter(SealedCustomer.phoneMatches(phone)).order(Column("openedAt").desc).fetchAll($0) }
     }
 
     /// A badge scanned at a bay: clocks the technician onto the bay's current job, or off it
@@ -297,7 +319,7 @@ public struct Workshop: Sendable {
 
     static func currentJob(atBay bay: String, in db: Database) throws -> WorkOrder? {
         try WorkOrder.fetchOne(db.cachedStatement(sql: """
-            SELECT * FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
+            SELECT *, \(SealedCustomer.openSQL) FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
             ORDER BY stateSince DESC LIMIT 1
             """), arguments: [bay])
     }

@@ -209,18 +209,55 @@ struct Jobs: AsyncParsableCommand {
 }
 
 struct Technicians: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Technicians (技师) and their badges.", subcommands: [Add.self, SetPIN.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Staff (技师 and everyone else with a badge): badges, PINs and roles.",
+        discussion: "Roles: clerk 配件员, technician 技师, service_advisor 服务顾问, manager 经理, admin 管理员. Role changes go to the audit log.",
+        subcommands: [Add.self, SetPIN.self, Role.self, List.self], aliases: ["staff"])
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a technician; the badge carries KD:TECH:<badge>.")
+        static let configuration = CommandConfiguration(abstract: "Register a person; the badge carries KD:TECH:<badge>.")
         @OptionGroup var store: StoreOptions
         @Argument var badge: String
         @Argument var name: String
         @Option(help: "A PIN (4–8 digits) for the touch pages.") var pin: String?
+        @Option(help: "Their role (default technician): clerk, technician, service_advisor, manager, admin.") var role: String?
         func run() async throws {
             let (_, db) = try store.openDatabase()
             let hash = try refusing { try pin.map(PINHash.make) }
+            let parsed = try role.map { text in
+                guard let r = StaffRole(argument: text) else { throw Refused(AccessError.unknownRole(text).description) }
+                return r
+            }
             try db.workshop.save(Technician(badge: badge, name: name, pinHash: hash))
-            print("已登记 registered \(badge) \(name)")
+            if let parsed { try db.access.setRole(badge: badge, to: parsed, actor: cliActor) }
+            print("已登记 registered \(badge) \(name)\(parsed.map { " (\($0.rawValue))" } ?? "")")
+        }
+    }
+    struct Role: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a person a role (written to the audit log).")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
+        @Argument(help: "clerk, technician, service_advisor, manager or admin") var role: String
+        func run() async throws {
+            guard let parsed = StaffRole(argument: role) else { throw Refused(AccessError.unknownRole(role).description) }
+            let (_, db) = try store.openDatabase()
+            do {
+                try db.access.setRole(badge: badge, to: parsed, actor: cliActor)
+            } catch let error as AccessError {
+                throw Refused(error.description)
+            } catch let error as WorkshopError {
+                throw Refused(error.description)
+            }
+            print("\(badge) → \(parsed.rawValue) \(parsed.nameZh)")
+        }
+    }
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Everyone with a badge, and their role.")
+        @OptionGroup var store: StoreOptions
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            for person in try db.access.staff() {
+                print([person.badge, person.name, person.role.rawValue, person.role.nameZh].joined(separator: "\t"))
+            }
         }
     }
     struct SetPIN: AsyncParsableCommand {

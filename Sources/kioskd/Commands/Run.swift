@@ -28,7 +28,10 @@ struct Run: AsyncParsableCommand {
         let unsafe = ProcessInfo.processInfo.environment["KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL"] == "1"
         let database: KioskDatabase
         do {
-            database = try KioskDatabase.open(at: config.databasePath, durability: unsafe ? .unsafeNormal : .powerSafe)
+            database = try KioskDatabase.open(at: config.databasePath, durability: unsafe ? .unsafeNormal : .powerSafe,
+                                              key: config.personalDataKey())
+        } catch let error as PersonalDataError {
+            throw Refused(error.description)
         } catch {
             throw Refused("无法打开数据库 cannot open the store \(config.databasePath): \(error). If the file is damaged, "
                           + "restore it: `kioskd backup restore NEW.sqlite`, then move NEW.sqlite to \(config.databasePath)")
@@ -89,7 +92,8 @@ struct Run: AsyncParsableCommand {
         }
         let feed = ChangeFeed()
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
-            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics)
+            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
+                                     secureCookies: config.secureCookies)
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),

@@ -49,6 +49,24 @@ struct KioskConfig: Sendable, Hashable {
 
     var databasePath: String { (dataDirectory as NSString).appendingPathComponent("kioskd.sqlite") }
 
+    /// `[security] personal_data_key`: the file with the key that seals customers' phone
+    /// numbers and VINs. Without it: the systemd credential `personal-data-key`
+    /// (`LoadCredential=`), else `personal-data.key` in the data directory, made on first start.
+    var personalDataKeyFile: String?
+    /// `[web] secure_cookies`: mark the session cookie `Secure` (the pages are served over
+    /// https by a proxy in front of kioskd).
+    var secureCookies = false
+
+    /// Where the personal-data key is read from, and whether kioskd may create it there.
+    func personalDataKey(environment: [String: String] = ProcessInfo.processInfo.environment) -> KioskDatabase.KeySource {
+        if let personalDataKeyFile { return .file(personalDataKeyFile, create: false) }
+        if let credentials = environment["CREDENTIALS_DIRECTORY"] {
+            let path = (credentials as NSString).appendingPathComponent("personal-data-key")
+            if FileManager.default.fileExists(atPath: path) { return .file(path, create: false) }
+        }
+        return .file(KioskDatabase.defaultKeyPath(forStore: databasePath), create: true)
+    }
+
     /// Scheduled backups (`[backup]`); on by default, into `<data_dir>/backups` at 02:30.
     struct BackupConfig: Sendable, Hashable {
         var directory: String?
@@ -98,7 +116,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -144,7 +162,8 @@ struct KioskConfig: Sendable, Hashable {
             config.backup = try reader.bool(backup, "enabled", at: "backup") == false ? nil : b
         }
         if let web = try reader.table(table, "web", at: "") {
-            try reader.allow(web, keys: ["listen", "enabled"], at: "web")
+            try reader.allow(web, keys: ["listen", "enabled", "secure_cookies"], at: "web")
+            config.secureCookies = try reader.bool(web, "secure_cookies", at: "web") ?? false
             if let listen = try reader.string(web, "listen", at: "web") {
                 guard Self.hostAndPort(listen) != nil else {
                     throw .invalid("web.listen", "\"\(listen)\" is not host:port, e.g. \"0.0.0.0:8080\" or \"127.0.0.1:8080\"")
@@ -152,6 +171,13 @@ struct KioskConfig: Sendable, Hashable {
                 config.webListen = listen
             }
             if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
+        }
+        if let security = try reader.table(table, "security", at: "") {
+            try reader.allow(security, keys: ["personal_data_key"], at: "security")
+            if let path = try reader.string(security, "personal_data_key", at: "security") {
+                guard path.hasPrefix("/") else { throw .invalid("security.personal_data_key", "\"\(path)\" must be an absolute path, e.g. \"/etc/kioskd/personal-data.key\"") }
+                config.personalDataKeyFile = path
+            }
         }
         if let bay = try reader.table(table, "bay", at: "") {
             try reader.allow(bay, keys: ["id"], at: "bay")
