@@ -121,10 +121,13 @@ public struct Counter: Sendable {
             } catch let refusal as any ScanRefusal {
                 feedback = rejected(feedback, session, refusal.description)
             }
+            // A customer's VIN scanned at the desk is personal data: the log keeps it masked.
+            var logged = scan.text
+            if case .checkInVehicle(let vin) = action { logged = vin.masked }
             try db.cachedStatement(sql: """
                 INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [scan.id, scan.source, scan.text, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
+                """).execute(arguments: [scan.id, scan.source, logged, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
             return feedback
         }
     }
@@ -166,7 +169,7 @@ public struct Counter: Sendable {
             let about = "\(vin.manufacturer)\(vin.modelYear(reference: scan.time).map { " \($0)" } ?? "")"
             feedback.message = (result.opened
                 ? "✓ 已接车 \(order.ticketCode) \(order.maskedPlate) \(about) / checked in: opened \(order.ticketCode)"
-                : "工单 \(order.ticketCode) 进行中（\(order.state.nameZh)）\(order.maskedPlate) / \(vin.text) already has open work order \(order.ticketCode) (\(order.state.rawValue))")
+                : "工单 \(order.ticketCode) 进行中（\(order.state.nameZh)）\(order.maskedPlate) / \(vin.masked) already has open work order \(order.ticketCode) (\(order.state.rawValue))")
                 + (result.history.isEmpty ? "" : "\n维修记录 service history: " + result.history.prefix(5).map {
                     "\($0.ticketCode) \($0.services.map(\.name).joined(separator: "、"))"
                 }.joined(separator: "; "))

@@ -12,6 +12,9 @@ public struct VIN: Sendable, Hashable, Codable, CustomStringConvertible, Compara
     public let checkDigitValid: Bool
 
     public var description: String { text }
+    /// The VIN as logs and screens show a customer's: the maker's code and the last four
+    /// (`LSV**********3294`).
+    public var masked: String { String(text.prefix(3)) + String(repeating: "*", count: 10) + String(text.suffix(4)) }
     public static func < (a: VIN, b: VIN) -> Bool { a.text < b.text }
 
     /// Reads a VIN as typed or scanned: case and surrounding spaces do not matter, and the `I`
