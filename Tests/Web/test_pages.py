@@ -36,7 +36,8 @@ kind = "fifo"
         return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True).stdout
     (data / "parts.csv").write_text("part_number,name_zh,name_en,barcodes,bin,safety_stock\nP1,刹车片,Brake pad,6901234567892,A-01,2\n")
     k("parts", "import", str(data / "parts.csv"))
-    k("technicians", "add", "T1", "王师傅")
+    k("technicians", "add", "T1", "王师傅", "--pin", "2468")
+    k("staff", "add", "C1", "李配件", "--pin", "1357", "--role", "clerk")
     opened = k("jobs", "open", "--ticket", "WO-1", "--plate", "粤B12345", "--vin", "LSVAU2180N2183294", "--phone", "13800138000",
                "--bay", "BAY-1", "--service", "OIL:机油保养:1", "--promised", "2026-11-25T18:00:00+08:00")
     token = opened.split()[-1]
@@ -102,6 +103,17 @@ def wait_text(driver, needle, timeout=15):
     WebDriverWait(driver, timeout).until(seen)
 
 
+def sign_in(driver, url, badge, pin, shot_name=None):
+    """Opens a staff page: the sign-in form comes first; after it, the page itself."""
+    driver.get(url)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "signin-badge"))
+    if shot_name:
+        shot(driver, shot_name)
+    driver.find_element(By.ID, "signin-badge").send_keys(badge)
+    driver.find_element(By.ID, "signin-pin").send_keys(pin + "\n")
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "who"))
+
+
 def test_bay_change_appears_on_lobby_and_phone(daemon):
     lobby, bay, phone = browser(1920, 1080), browser(800, 480), browser(390, 844)
     try:
@@ -114,8 +126,9 @@ def test_bay_change_appears_on_lobby_and_phone(daemon):
         wait_text(phone, "粤B·***45")
         shot(lobby, "lobby-1920x1080-before")
 
-        bay.get(daemon["base"] + "/bay/BAY-1")
+        sign_in(bay, daemon["base"] + "/bay/BAY-1", "T1", "2468", shot_name="signin-800x480")
         wait_text(bay, "粤B12345")
+        assert "王师傅" in text_of(bay)
         shot(bay, "bay-800x480-checked-in")
         click(bay, By.ID, "advance")                          # checked in → diagnosing
         wait_text(bay, "诊断")
@@ -146,7 +159,7 @@ def test_bay_change_appears_on_lobby_and_phone(daemon):
 def test_illegal_move_shows_reason_and_counter_scans(daemon):
     bay, counter = browser(800, 480), browser(1280, 800)
     try:
-        bay.get(daemon["base"] + "/bay/BAY-2")
+        sign_in(bay, daemon["base"] + "/bay/BAY-2", "T1", "2468")
         wait_text(bay, "粤A88888")
         daemon["kioskd"]("jobs", "move", "WO-2", "diagnosing")    # changed elsewhere: the page follows
         wait_text(bay, "诊断")
@@ -156,7 +169,9 @@ def test_illegal_move_shows_reason_and_counter_scans(daemon):
         click(bay, By.XPATH, "//button[@onclick='callParts()']")
         wait_text(bay, "已呼叫配件")
 
-        counter.get(daemon["base"] + "/counter")
+        bay.get(daemon["base"] + "/counter")                   # a technician may not use the counter
+        wait_text(bay, "无权访问")
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
         wait_text(counter, "WO-2")                              # the bay waiting for parts
         box = counter.find_element(By.ID, "scan")
         for code in ("KD:CMD:RECEIVE", "KD:CMD:QTY:5", "6901234567892"):
@@ -186,7 +201,7 @@ def test_counter_yard_mode_and_new_car_alert(daemon):
     k("yard", "safety-stock", "Sagitar", "2")                  # one car, two wanted: an alert
     counter = browser(1280, 800)
     try:
-        counter.get(daemon["base"] + "/counter")
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
         wait_text(counter, "整车 · 车型 Sagitar 可售 1 台")
         box = counter.find_element(By.ID, "scan")
         for code in ("KD:CMD:YARD-MOVE", "KD:BIN:Y-02", "LFV2A21K6A3043255"):
