@@ -1,6 +1,42 @@
-/// The API's OpenAPI 3.1 description, served at `/api/v1/openapi.json`.
+import Foundation
+
+/// The API's OpenAPI 3.1 description, served at `/api/v1/openapi.json`. Who may call each
+/// operation comes from ``AccessPolicy``: `x-kioskd-roles`, the session cookie and CSRF header
+/// as security requirements, and the 401/403 answers.
 enum OpenAPIDocument {
-    static let json = #"""
+    static let json: String = withAccessRules(base)
+
+    static func withAccessRules(_ text: String) -> String {
+        guard var document = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              var paths = document["paths"] as? [String: Any] else { preconditionFailure("the OpenAPI document is not JSON") }
+        for rule in AccessPolicy.rules where !rule.isPage {
+            let method = rule.method.rawValue.lowercased()
+            guard var path = paths[rule.path] as? [String: Any], var operation = path[method] as? [String: Any] else { continue }
+            operation["x-kioskd-roles"] = rule.access.description
+            if case .staff = rule.access {
+                var responses = operation["responses"] as? [String: Any] ?? [:]
+                responses["401"] = ["description": "Not signed in (no session, or it expired)"]
+                responses["403"] = ["description": "Signed in with a role this operation does not allow (\(rule.access))"
+                                        + (rule.changesState ? ", or the X-CSRF-Token header is missing or wrong, or the request came from another origin" : "")]
+                operation["responses"] = responses
+                operation["security"] = rule.changesState ? [["session": [], "csrf": []]] : [["session": []]]
+            }
+            path[method] = operation
+            paths[rule.path] = path
+        }
+        document["paths"] = paths
+        var components = document["components"] as? [String: Any] ?? [:]
+        components["securitySchemes"] = [
+            "session": ["type": "apiKey", "in": "cookie", "name": sessionCookie,
+                        "description": "Set by POST /api/v1/session (badge + PIN); HttpOnly, SameSite=Strict, 12 hours"],
+            "csrf": ["type": "apiKey", "in": "header", "name": "X-CSRF-Token", "description": "csrfToken of the session, on every change"],
+        ]
+        document["components"] = components
+        let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static let base = #"""
     {
       "openapi": "3.1.0",
       "info": {"title": "kioskd API", "version": "1.0.0",
@@ -32,10 +68,27 @@ enum OpenAPIDocument {
         "/api/v1/scans": {"post": {"summary": "A scan typed or scanned on the counter page",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "id": {"type": ["string", "null"], "format": "uuid", "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "description": "The scan's idempotency key; absent or null: a new one"}}}}}},
           "responses": {"200": {"description": "accepted, message, duplicate"}, "400": {"description": "A body that is not the JSON described, or a field out of range"}}}},
+        "/api/v1/session": {
+          "post": {"summary": "Sign in with badge and PIN: sets the session cookie and returns the CSRF token",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["badge", "pin"], "properties": {"badge": {"type": "string"}, "pin": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "Signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}}, "400": {"description": "Not the JSON described"}, "401": {"description": "Wrong badge or PIN"}, "403": {"description": "From another origin"}, "429": {"description": "Badge locked after too many wrong PINs"}}},
+          "get": {"summary": "Who is signed in", "responses": {"200": {"description": "The session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}}}},
+          "delete": {"summary": "Sign out", "responses": {"204": {"description": "Signed out"}}}},
+        "/api/v1/customers/orders": {"get": {"summary": "A customer's work orders by phone number or a vehicle's by VIN, with the personal data opened (service desk)",
+          "parameters": [{"name": "phone", "in": "query", "required": false, "schema": {"type": "string"}}, {"name": "vin", "in": "query", "required": false, "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "Orders"}, "400": {"description": "Neither phone nor vin"}}}},
+        "/api/v1/audit": {"get": {"summary": "The newest 200 audit log entries and whether the chain verifies", "responses": {"200": {"description": "Audit view"}}}},
+        "/api/v1/staff": {"get": {"summary": "Everyone with a badge, and their role", "responses": {"200": {"description": "Staff"}}}},
+        "/api/v1/staff/{badge}/role": {"post": {"summary": "Give a person a role (audited)",
+          "parameters": [{"name": "badge", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["role"], "properties": {"role": {"$ref": "#/components/schemas/Role"}}}}}},
+          "responses": {"204": {"description": "Done"}, "400": {"description": "Unknown role, or not the JSON described"}, "404": {"description": "Unknown badge"}, "409": {"description": "The last admin cannot lose the role"}}}},
         "/api/v1/stock": {"get": {"summary": "Stock of parts matching a part number, name or barcode",
           "parameters": [{"name": "q", "in": "query", "required": false, "schema": {"type": "string"}, "description": "Empty or absent: no rows"}], "responses": {"200": {"description": "Rows"}}}}
       },
       "components": {"schemas": {
+        "Role": {"type": "string", "enum": ["clerk", "technician", "service_advisor", "manager", "admin"]},
+        "Session": {"type": "object", "properties": {"badge": {"type": "string"}, "name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "csrfToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]}, "components": {"type": "object"}, "faults": {"type": "object"}}},
         "CustomerStage": {"type": "string", "enum": ["enteredWorkshop", "repairing", "nearlyDone", "readyForPickup"]},
         "JobState": {"type": "string", "enum": ["checkedIn", "diagnosing", "waitingApproval", "waitingParts", "repairing", "qualityCheck", "ready", "delivered", "cancelled"]},
