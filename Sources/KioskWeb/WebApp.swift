@@ -249,6 +249,20 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
         return .noContent
     }
+    // A method a path does not have: 405 with the methods it has (Hummingbird would say 404).
+    for (path, rules) in Dictionary(grouping: AccessPolicy.rules, by: \.path) {
+        let allowed = rules.map(\.method)
+        let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] where !allowed.contains(method) {
+            router.on(RouterPath(path), method: method) { _, _ -> Response in
+                var response = try JSONEncoder.sorted.encodeResponse(
+                    ["error": ["message": "此地址不支持 \(method.rawValue) / \(method.rawValue) is not allowed here: use \(allow)"]],
+                    status: .methodNotAllowed)
+                response.headers[.allow] = allow
+                return response
+            }
+        }
+    }
     return router
 }
 

@@ -201,6 +201,8 @@ struct WebTests {
             let scans = ((doc["paths"] as? [String: Any])?["/api/v1/scans"] as? [String: Any])?["post"] as? [String: Any]
             #expect(scans?["x-kioskd-roles"] as? String == "clerk, manager, admin")
             #expect((scans?["responses"] as? [String: Any])?.keys.contains("403") == true)
+            let wrongMethod = try await client.execute(uri: "/api/v1/lobby", method: .post)
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET")
             let manager = try await signIn(client, as: .manager)
             for page in ["/", "/counter", "/lobby", "/bay/BAY-1", "/track/x"] {
                 let r = try await client.execute(uri: page, method: .get, headers: manager.read)
