@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KioskCore", targets: ["KioskCore"]),
         .library(name: "Scanner", targets: ["Scanner"]),
         .library(name: "Indicators", targets: ["Indicators"]),
+        .library(name: "Labels", targets: ["Labels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -44,6 +45,22 @@ let package = Package(
             name: "CGPIOD",
             pkgConfig: "libgpiod",
             providers: [.apt(["libgpiod-dev"])]
+        ),
+        // libqrencode (Debian's libqrencode-dev): the QR code on job tickets.
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        // libzint (Debian's libzint-dev): Code 128 and GS1-128 on labels (zint ships no .pc file).
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        // FreeType (Debian's libfreetype-dev): Chinese and English text on labels.
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // Labels and tickets: layouts, barcodes, text, PNG/PDF/ZPL/ESC-POS, printers and the print queue service.
+        .target(
+            name: "Labels",
+            dependencies: [
+                "KioskCore", "CQREncode", "CZint", "CFreeType", "CPNG",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Domain types, the scan classifier, counter sessions and the GRDB store. No devices, no sockets.
         .target(
@@ -99,6 +116,7 @@ let package = Package(
                 "Scanner",
                 "Indicators",
                 "KioskWeb",
+                "Labels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,6 +134,7 @@ let package = Package(
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
         .testTarget(name: "KioskWebTests", dependencies: ["KioskWeb", "KioskCore", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

@@ -292,6 +292,36 @@ enum Schema {
                 t.column("expiresAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v9-print-queue") { db in
+            try db.create(table: "print_job") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("key", .blob).notNull().unique()
+                t.column("printer", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("subjects", .jsonText).notNull()
+                t.column("copies", .integer).notNull().defaults(to: 1).check { $0 >= 1 && $0 <= 100 }
+                t.column("requestedBy", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("lastError", .text)
+                t.column("lastAttemptAt", .datetime)
+                t.column("printedAt", .datetime)
+                t.column("cancelledAt", .datetime)
+            }
+            try db.create(index: "print_job_waiting", on: "print_job", columns: ["printer", "id"], condition: Column("printedAt") == nil)
+            // The customer's job ticket is queued with the work order itself, when the device
+            // is set to print one (PrintQueue.setTicketOnCheckIn): no path that opens a work
+            // order can forget it.
+            try db.execute(sql: """
+                CREATE TRIGGER work_order_ticket AFTER INSERT ON work_order
+                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'ticket_printer')
+                BEGIN
+                  INSERT INTO print_job (key, printer, kind, subjects, copies, requestedBy, createdAt, attempts)
+                  VALUES (randomblob(16), (SELECT value FROM kiosk_meta WHERE name = 'ticket_printer'), 'ticket',
+                          json_array(NEW.ticketCode), 1, 'check-in', NEW.openedAt, 0);
+                END
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+
+/// One thing to print, kept in the store until a printer has taken it: a printer that is
+/// offline or out of paper leaves the job waiting, retried, never dropped.
+///
+/// A job names what to print (`kind` and `subjects`), not the bytes: it is rendered when it
+/// is sent, from the store as it is then.
+public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "print_job"
+
+    public enum Kind: String, Codable, Sendable, Hashable, CaseIterable {
+        /// Bin labels; subjects are bin codes.
+        case bins
+        /// Part labels; subjects are part numbers (a lot after a `|`).
+        case parts
+        /// The sheet of command barcodes; no subjects.
+        case commands
+        /// Technicians' badges; subjects are badge numbers.
+        case badges
+        /// Customers' job tickets; subjects are ticket codes.
+        case ticket
+    }
+
+    public var id: Int64?
+    /// Idempotency key: the same request twice is one job.
+    public var key: UUID
+    /// The printer's name in the config (`[[printers]] name`).
+    public var printer: String
+    public var kind: Kind
+    public var subjects: [String]
+    public var copies: Int
+    public var requestedBy: String
+    public var createdAt: Date
+    public var attempts: Int
+    public var lastError: String?
+    public var lastAttemptAt: Date?
+    public var printedAt: Date?
+    public var cancelledAt: Date?
+
+    public var isWaiting: Bool { printedAt == nil && cancelledAt == nil }
+
+    public init(key: UUID = UUID(), printer: String, kind: Kind, subjects: [String], copies: Int = 1, requestedBy: String, at time: Date = Date()) {
+        self.key = key
+        self.printer = printer
+        self.kind = kind
+        self.subjects = subjects
+        self.copies = copies
+        self.requestedBy = requestedBy
+        createdAt = time
+        attempts = 0
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Why a print request was refused (nothing is queued).
+public enum PrintRequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    case nothingToPrint(String)
+    case unknownJob(Int64)
+
+    public var description: String {
+        switch self {
+        case .nothingToPrint(let what): "没有可打印的内容 / nothing to print: \(what)"
+        case .unknownJob(let id): "未知打印任务 #\(id) / no print job #\(id)"
+        }
+    }
+}
+
+/// The queue of print jobs in the store.
+public struct PrintQueue: Sendable {
+    let database: KioskDatabase
+
+    /// Queues a job (once per key) and returns it as stored.
+    @discardableResult
+    public func enqueue(_ job: PrintJob) throws -> PrintJob {
+        try database.pool.write { db in
+            if let existing = try PrintJob.filter(Column("key") == job.key).fetchOne(db) { return existing }
+            var job = job
+            try job.insert(db)
+            return job
+        }
+    }
+
+    /// Bin codes from `from` to `to` (in code order), for bin labels.
+    public func bins(from: String, to: String) throws -> [String] {
+        let codes = try database.pool.read { try String.fetchAll($0, sql: "SELECT code FROM bin WHERE code BETWEEN ? AND ? ORDER BY code", arguments: [from, to]) }
+        guard !codes.isEmpty else { throw PrintRequestError.nothingToPrint("库位 \(from)…\(to) 不存在 / no bins from \(from) to \(to)") }
+        return codes
+    }
+
+    /// Jobs not printed yet, oldest first (optionally for one printer).
+    public func waiting(printer: String? = nil) throws -> [PrintJob] {
+        try database.pool.read { db in
+            var request = PrintJob.filter(Column("printedAt") == nil && Column("cancelledAt") == nil)
+            if let printer { request = request.filter(Column("printer") == printer) }
+            return try request.order(Column("id")).fetchAll(db)
+        }
+    }
+
+    /// The newest jobs, newest first.
+    public func recent(limit: Int = 30) throws -> [PrintJob] {
+        try database.pool.read { try PrintJob.order(Column("id").desc).limit(limit).fetchAll($0) }
+    }
+
+    public func job(_ id: Int64) throws -> PrintJob? {
+        try database.pool.read { try PrintJob.fetchOne($0, key: id) }
+    }
+
+    /// Records a delivered job.
+    public func markPrinted(_ id: Int64, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE print_job SET printedAt = ?, lastAttemptAt = ?, attempts = attempts + 1, lastError = NULL WHERE id = ? AND printedAt IS NULL",
+                           arguments: [time, time, id])
+        }
+    }
+
+    /// Records a failed attempt; the job stays in the queue.
+    public func markFailed(_ id: Int64, error: String, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE print_job SET attempts = attempts + 1, lastError = ?, lastAttemptAt = ? WHERE id = ?", arguments: [error, time, id])
+        }
+    }
+
+    /// Takes a job out of the queue without printing it (the clerk's choice, never automatic).
+    public func cancel(_ id: Int64, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            guard try PrintJob.exists(db, key: id) else { throw PrintRequestError.unknownJob(id) }
+            try db.execute(sql: "UPDATE print_job SET cancelledAt = ? WHERE id = ? AND printedAt IS NULL", arguments: [time, id])
+        }
+    }
+
+    /// Has every new work order queue its customer's job ticket on `printer` (in the same
+    /// transaction as the work order, whoever opens it: the desk's scan, the CLI, an
+    /// appointment), or stops it when `nil`.
+    public func setTicketOnCheckIn(printer: String?) throws {
+        try database.pool.write { db in
+            if let printer {
+                try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('ticket_printer', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                               arguments: [printer])
+            } else {
+                try db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'ticket_printer'")
+            }
+        }
+    }
+}
+
+extension KioskDatabase {
+    /// Labels and tickets waiting for their printers.
+    public var printQueue: PrintQueue { PrintQueue(database: self) }
+}

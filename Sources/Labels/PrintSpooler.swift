@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import KioskCore
+import Logging
+import ServiceLifecycle
+
+/// What printed labels and tickets carry besides the store's records.
+public struct LabelSettings: Sendable, Hashable {
+    /// The store's name on job tickets.
+    public var storeName: String
+    /// Where the phone page is reached from outside: the ticket's QR code is this plus the token.
+    public var trackURL: String
+    /// A font file with Chinese glyphs (`nil`: Noto Sans CJK from fonts-noto-cjk).
+    public var font: String?
+
+    public init(storeName: String = "4S 店 Service", trackURL: String = "http://127.0.0.1:8080/track/", font: String? = nil) {
+        self.storeName = storeName
+        self.trackURL = trackURL
+        self.font = font
+    }
+}
+
+/// Turns print jobs into what their printer takes, and delivers them. A job that cannot be
+/// delivered stays in the queue with the reason; the spooler tries it again later.
+public struct PrintSpooler: Sendable {
+    public let database: KioskDatabase
+    public let printers: [PrinterConfig]
+    public let settings: LabelSettings
+
+    public init(database: KioskDatabase, printers: [PrinterConfig], settings: LabelSettings) {
+        self.database = database
+        self.printers = printers
+        self.settings = settings
+    }
+
+    public func printer(named name: String) throws(PrinterError) -> PrinterConfig {
+        guard let printer = printers.first(where: { $0.name == name }) else { throw .unknownPrinter(name, known: printers.map(\.name)) }
+        return printer
+    }
+
+    /// The labels of a job, from the store as it is now.
+    public func labels(for job: PrintJob) throws -> [Label] {
+        try database.pool.read { db in
+            switch job.kind {
+            case .bins:
+                return try job.subjects.map { code in
+                    guard let bin = try Bin.fetchOne(db, key: code) else { throw PrintRequestError.nothingToPrint("未知库位 \(code) / unknown bin \(code)") }
+                    return Labels.bin(bin)
+                }
+            case .parts:
+                return try job.subjects.map { subject in
+                    let pieces = subject.split(separator: "|", maxSplits: 1).map(String.init)
+                    guard let part = try Part.fetchOne(db, key: pieces[0]) else { throw PrintRequestError.nothingToPrint("未知配件 \(pieces[0]) / unknown part \(pieces[0])") }
+                    let gtin = try String.fetchOne(db, sql: """
+                        SELECT code FROM barcode WHERE partNumber = ? AND length(code) = 14 AND code GLOB '[0-9]*' ORDER BY code LIMIT 1
+                        """, arguments: [part.partNumber])
+                    return Labels.part(part, gtin14: gtin, lot: pieces.count > 1 ? pieces[1] : nil)
+                }
+            case .commands:
+                return Labels.commands()
+            case .badges:
+                let technicians = job.subjects.isEmpty ? try Technician.order(Column("badge")).fetchAll(db)
+                    : try job.subjects.map { badge in
+                        guard let t = try Technician.fetchOne(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
+                        return t
+                    }
+                return technicians.map(Labels.badge)
+            case .ticket:
+                return try job.subjects.map { ticket in
+                    guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+                    return Labels.ticket(order, storeName: settings.storeName, trackURL: settings.trackURL)
+                }
+            }
+        }
+    }
+
+    /// The files of a job in a format: one for ZPL, ESC/POS and PDF, one PNG per A4 sheet.
+    public func documents(for labels: [Label], format: PrintFormat, dpi: Int, copies: Int = 1) throws -> [Data] {
+        let text = try TextRenderer(font: settings.font)
+        switch format {
+        case .zpl:
+            return [try labels.reduce(into: Data()) { $0 += try $1.render(dpi: dpi, text: text).zpl(copies: copies) }]
+        case .escpos:
+            return [try labels.reduce(into: Data()) { data, label in
+                let image = try label.render(dpi: dpi, text: text).escpos()
+                for _ in 0..<copies { data += image }
+            }]
+        case .pdf:
+            let bitmaps = try labels.flatMap { label in Array(repeating: try label.render(dpi: dpi, text: text), count: copies) }
+            return [try PDFDocument.make(pages: Sheet.a4(bitmaps, dpi: dpi))]
+        case .png:
+            let bitmaps = try labels.map { try $0.render(dpi: dpi, text: text) }
+            return try Sheet.a4(bitmaps, dpi: dpi).map { try $0.png() }
+        }
+    }
+
+    /// Renders and sends one job; records the outcome in the queue. Throws what stopped it.
+    public func attempt(_ job: PrintJob, at time: Date = Date()) throws {
+        guard let id = job.id else { return }
+        do {
+            let printer = try printer(named: job.printer)
+            let files = try documents(for: try labels(for: job), format: printer.format, dpi: printer.dpi, copies: job.copies)
+            let link = PrinterLink(printer)
+            for (index, file) in files.enumerated() {
+                try link.send(file, name: files.count == 1 ? "job-\(id)-\(job.kind.rawValue)" : "job-\(id)-\(job.kind.rawValue)-\(index + 1)")
+            }
+            try database.printQueue.markPrinted(id, at: time)
+        } catch {
+            try database.printQueue.markFailed(id, error: "\(error)", at: time)
+            throw error
+        }
+    }
+
+    /// Tries every waiting job once, oldest first; a printer that failed is not tried again in
+    /// the same round. Returns how many were printed and the reasons of the others.
+    public func drain(at time: Date = Date()) throws -> (printed: Int, failures: [String: String]) {
+        var printed = 0
+        var failures: [String: String] = [:]
+        for job in try database.printQueue.waiting() where failures[job.printer] == nil {
+            do {
+                try attempt(job, at: time)
+                printed += 1
+            } catch {
+                failures[job.printer] = "\(error)"
+            }
+        }
+        return (printed, failures)
+    }
+}
+
+/// The daemon's printing: sends queued jobs as they come and retries waiting ones with a
+/// growing pause (2 s doubling to a minute), reporting each printer's state to health.
+public struct PrintService: Service {
+    let spooler: PrintSpooler
+    let health: HealthBoard
+    let logger: Logger
+    /// How often to look for new jobs while all is well.
+    let poll: Duration
+
+    public init(spooler: PrintSpooler, health: HealthBoard, logger: Logger, poll: Duration = .seconds(1)) {
+        self.spooler = spooler
+        self.health = health
+        self.logger = logger
+        self.poll = poll
+    }
+
+    public func run() async throws {
+        var pause = poll
+        for printer in spooler.printers { health.set("printer:\(printer.name)", .ok("ready at \(printer.address)")) }
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                let (printed, failures) = try spooler.drain()
+                if printed > 0 { logger.info("printed \(printed) job(s)") }
+                for printer in spooler.printers {
+                    let waiting = try spooler.database.printQueue.waiting(printer: printer.name).count
+                    if let failure = failures[printer.name] {
+                        health.set("printer:\(printer.name)", .degraded("\(failure) (\(waiting) job(s) waiting)"))
+                        logger.warning("\(failure)", metadata: ["printer": "\(printer.name)", "waiting": "\(waiting)"])
+                    } else {
+                        health.set("printer:\(printer.name)", .ok("ready at \(printer.address)"))
+                    }
+                }
+                pause = failures.isEmpty ? poll : min(pause * 2 == .zero ? .seconds(2) : max(pause * 2, .seconds(2)), .seconds(60))
+            } catch {
+                logger.error("print queue: \(error)")
+                pause = .seconds(5)
+            }
+            try? await Task.sleep(for: pause)
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import KioskCore
+import Testing
+@testable import Labels
+@testable import Scanner
+
+/// Where the tests leave the previews for people to look at.
+let previews = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent(".build-labels/previews")
+
+/// What zbar reads from a printed bitmap, as the scanner stack hands it on.
+func scanned(_ bitmap: LabelBitmap) -> [String] {
+    ZBarDecoder().decode(GrayImage(width: bitmap.width, height: bitmap.height, pixels: bitmap.pixels)).map(\.scanText)
+}
+
+func save(_ data: Data, _ name: String) throws {
+    try FileManager.default.createDirectory(at: previews, withIntermediateDirectories: true)
+    try data.write(to: previews.appendingPathComponent(name))
+}
+
+/// A store with bins, parts, a technician and a work order.
+final class LabelStore {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-labels-\(UUID().uuidString)")
+    let database: KioskDatabase
+    let order: WorkOrder
+
+    init() throws {
+        database = try KioskDatabase.open(at: directory.appendingPathComponent("kioskd.sqlite").path)
+        for code in ["A-01", "A-02", "A-03", "B-01"] { try database.catalog.save(Bin(code: code, label: code == "A-01" ? "滤清器货架" : "")) }
+        try database.catalog.save(Part(partNumber: "15400-RTA-003", nameZh: "机油滤清器", nameEn: "Oil filter", defaultBin: "A-01"), barcodes: ["6901234567892"])
+        try database.catalog.save(Part(partNumber: "08798-9036", nameZh: "机油 0W-20", nameEn: "Engine oil 0W-20"), barcodes: [])
+        try database.workshop.save(Technician(badge: "T007", name: "王师傅"))
+        order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO20261201-001", plate: "粤B12345", vin: "LSVAU2180N2183294",
+                                                          customerPhone: "13800138000", promisedAt: Date(timeIntervalSince1970: 1_796_000_000)), actor: "desk")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func spooler(_ printers: [PrinterConfig] = []) -> PrintSpooler {
+        PrintSpooler(database: database, printers: printers, settings: LabelSettings(storeName: "广州某某 4S 店", trackURL: "https://shop.example.cn/track/"))
+    }
+}
+
+@Suite("Labels and tickets: what is printed scans")
+struct LabelsTests {
+    @Test("every kind of label, rendered at 203 dpi, scans back to the code it carries; the scan classifier reads it as meant")
+    func everyLabelScans() throws {
+        let store = try LabelStore()
+        let spooler = store.spooler()
+        let text = try TextRenderer()
+        let jobs: [(PrintJob.Kind, [String])] = [(.bins, ["A-01", "B-01"]), (.parts, ["15400-RTA-003|LOT2026A", "08798-9036"]),
+                                                 (.commands, []), (.badges, ["T007"]), (.ticket, ["WO20261201-001"])]
+        for (kind, subjects) in jobs {
+            let labels = try spooler.labels(for: PrintJob(printer: "p", kind: kind, subjects: subjects, requestedBy: "test"))
+            #expect(!labels.isEmpty)
+            for (index, label) in labels.enumerated() {
+                let bitmap = try label.render(dpi: 203, text: text)
+                let read = scanned(bitmap)
+                switch label.code {
+                case .gs1_128:
+                    // GS1-128 comes back with its ]C1 marker and parses to the same GTIN and lot.
+                    let elements = try #require(read.first.flatMap { try? GS1ElementString.parse($0) })
+                    #expect(elements.gtin == "06901234567892" && elements.batch == "LOT2026A", "\(read)")
+                default:
+                    #expect(read == [label.code.content], "\(kind) label \(index): \(read)")
+                }
+                if index == 0 { try save(try bitmap.png(), "\(kind.rawValue).png") }
+            }
+        }
+        // What the counter makes of the codes.
+        #expect(ScanClassifier.classify(Labels.bin(Bin(code: "A-01")).code.content) == .bin("A-01"))
+        #expect(ScanClassifier.classify(Labels.commands()[1].code.content) == .command(.mode(.receive)))
+        #expect(ScanClassifier.classify("KD:TECH:T007") == .badge("T007"))
+    }
+
+    @Test("the job ticket's QR code opens the phone page; the ticket shows the masked plate, never the phone or VIN")
+    func ticket() throws {
+        let store = try LabelStore()
+        let label = try store.spooler().labels(for: PrintJob(printer: "p", kind: .ticket, subjects: ["WO20261201-001"], requestedBy: "t"))[0]
+        #expect(label.code == .qr("https://shop.example.cn/track/\(store.order.publicToken)"))
+        #expect(label.lines.contains("车牌 粤B·***45") && label.lines.contains("工单 WO20261201-001"))
+        let everything = (label.lines + [label.footer ?? "", label.code.content]).joined()
+        #expect(!everything.contains("13800138000") && !everything.contains("LSVAU2180N2183294") && !everything.contains("粤B12345"))
+    }
+
+    @Test("ZPL carries each label as a ^GFA graphic that decodes back to the same codes")
+    func zpl() throws {
+        let store = try LabelStore()
+        let spooler = store.spooler()
+        let labels = try spooler.labels(for: PrintJob(printer: "p", kind: .bins, subjects: ["A-01", "A-02"], requestedBy: "t"))
+        let zpl = String(decoding: try spooler.documents(for: labels, format: .zpl, dpi: 203, copies: 2)[0], as: UTF8.self)
+        let graphics = zpl.split(separator: "^XZ").filter { $0.contains("^XA") }
+        #expect(graphics.count == 2 && zpl.contains("^PW480^LL320") && zpl.contains("^PQ2"))
+        let decoded = try graphics.map { label -> [String] in
+            let field = try #require(label.range(of: "^GFA,").map { label[$0.upperBound...] })
+            let parts = field.split(separator: ",", maxSplits: 3)
+            let bytesPerRow = try #require(Int(parts[2]))
+            let hex = Array(parts[3].prefix { $0 != "^" }.utf8)
+            let bytes = stride(from: 0, to: hex.count, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+            return scanned(LabelBitmap.unpack(rows: bytes, bytesPerRow: bytesPerRow, width: 480, dpi: 203))
+        }
+        #expect(decoded == [["KD:BIN:A-01"], ["KD:BIN:A-02"]])
+    }
+
+    @Test("ESC/POS carries the ticket as a GS v 0 raster with a cut, and the raster's QR code decodes")
+    func escpos() throws {
+        let store = try LabelStore()
+        let spooler = store.spooler()
+        let labels = try spooler.labels(for: PrintJob(printer: "p", kind: .ticket, subjects: ["WO20261201-001"], requestedBy: "t"))
+        let bytes = [UInt8](try spooler.documents(for: labels, format: .escpos, dpi: 203)[0])
+        #expect(bytes.starts(with: [0x1B, 0x40]) && bytes.suffix(4) == [0x1D, 0x56, 0x42, 0x00])
+        let start = try #require((0..<bytes.count - 4).first { bytes[$0..<$0 + 4] == [0x1D, 0x76, 0x30, 0x00] }) + 4
+        let bytesPerRow = Int(bytes[start]) | Int(bytes[start + 1]) << 8, rows = Int(bytes[start + 2]) | Int(bytes[start + 3]) << 8
+        #expect(bytesPerRow * 8 >= 576 && bytesPerRow * 8 < 584, "72 mm at 203 dpi")
+        let raster = Array(bytes[(start + 4)..<(start + 4 + bytesPerRow * rows)])
+        #expect(scanned(LabelBitmap.unpack(rows: raster, bytesPerRow: bytesPerRow, width: bytesPerRow * 8, dpi: 203))
+                == ["https://shop.example.cn/track/\(store.order.publicToken)"])
+    }
+
+    @Test("the command sheet as a PDF of A4 pages: pdftoppm renders it and every command on it scans")
+    func pdfCommandSheet() throws {
+        let store = try LabelStore()
+        let spooler = store.spooler()
+        let labels = try spooler.labels(for: PrintJob(printer: "p", kind: .commands, subjects: [], requestedBy: "t"))
+        let pdf = try spooler.documents(for: labels, format: .pdf, dpi: 300)[0]
+        #expect(pdf.starts(with: Data("%PDF-1.4".utf8)))
+        try save(pdf, "commands.pdf")
+        let out = previews.appendingPathComponent("commands-page")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
+        process.arguments = ["-r", "300", "-gray", "-png", previews.appendingPathComponent("commands.pdf").path, out.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let pages = try FileManager.default.contentsOfDirectory(atPath: previews.path).filter { $0.hasPrefix("commands-page") }.sorted()
+        #expect(!pages.isEmpty)
+        let read = try pages.flatMap { ZBarDecoder().decode(try GrayImage.load(path: previews.appendingPathComponent($0).path)).map(\.text) }
+        #expect(Set(read) == Set(labels.map(\.code.content)), "missing: \(Set(labels.map(\.code.content)).subtracting(read))")
+        #expect(Set(labels.map(\.code.content)).isSuperset(of: CounterMode.allCases.map { CounterCommand.mode($0).code } + ["KD:CMD:UNDO", "KD:CMD:CANCEL", "KD:CMD:CLOSE", "KD:CMD:CONFIRM"]))
+    }
+}
+
+@Suite("Printing to a network printer on loopback")
+struct PrintingTests {
+    @Test("a printer that is off, then out of paper, keeps the job queued with the reason; once ready it prints it once")
+    func offlineThenPaperOutThenPrinted() throws {
+        let store = try LabelStore()
+        let printer = try TestPrinter()
+        let config = PrinterConfig(name: "labels", format: .zpl, connection: .tcp(host: "127.0.0.1", port: printer.port))
+        let spooler = store.spooler([config])
+        let job = try store.database.printQueue.enqueue(PrintJob(printer: "labels", kind: .bins, subjects: try store.database.printQueue.bins(from: "A-01", to: "A-03"), requestedBy: "C1"))
+        #expect(job.subjects == ["A-01", "A-02", "A-03"])
+
+        printer.state = .paperOut
+        #expect(throws: PrinterError.paperOut(printer: "labels")) { try spooler.attempt(job) }
+        #expect(try store.database.printQueue.job(job.id!)?.lastError?.contains("缺纸") == true)
+        printer.state = .paused
+        var round = try spooler.drain()
+        #expect(round.printed == 0 && round.failures["labels"]?.contains("paused") == true)
+        #expect(printer.jobs.isEmpty, "nothing printed while it cannot print")
+
+        printer.state = .ready
+        round = try spooler.drain()
+        #expect(round.printed == 1 && round.failures.isEmpty)
+        #expect(try store.database.printQueue.waiting().isEmpty)
+        #expect(try store.database.printQueue.job(job.id!).map { $0.attempts == 3 && $0.printedAt != nil && $0.lastError == nil } == true)
+        #expect(try spooler.drain().printed == 0, "printed once")
+        let received = printer.jobs(count: 1)
+        #expect(received.count == 1)
+        let zpl = String(decoding: try #require(received.first), as: UTF8.self)
+        #expect(zpl.components(separatedBy: "^XA").count - 1 == 3)
+
+        printer.switchOff()
+        let second = try store.database.printQueue.enqueue(PrintJob(printer: "labels", kind: .commands, subjects: [], requestedBy: "C1"))
+        round = try spooler.drain()
+        #expect(round.printed == 0 && round.failures["labels"]?.contains("离线") == true, "\(round.failures)")
+        #expect(try store.database.printQueue.waiting().map(\.id) == [second.id])
+    }
+
+    @Test("a receipt printer out of paper is told by DLE EOT 4; the ticket waits and prints when paper is in")
+    func receiptPaperOut() throws {
+        let store = try LabelStore()
+        let printer = try TestPrinter()
+        let spooler = store.spooler([PrinterConfig(name: "receipt", format: .escpos, connection: .tcp(host: "127.0.0.1", port: printer.port))])
+        try store.database.printQueue.enqueue(PrintJob(printer: "receipt", kind: .ticket, subjects: ["WO20261201-001"], requestedBy: "desk"))
+        printer.state = .paperOut
+        #expect(try spooler.drain().failures["receipt"] == PrinterError.paperOut(printer: "receipt").description)
+        printer.state = .ready
+        #expect(try spooler.drain().printed == 1)
+        let received = printer.jobs(count: 1)
+        #expect(received.count == 1 && received.first?.starts(with: Data([0x1B, 0x40])) == true)
+    }
+
+    @Test("with a ticket printer set, every new work order queues its ticket in the same transaction")
+    func ticketOnCheckIn() throws {
+        let store = try LabelStore()
+        #expect(try store.database.printQueue.waiting().isEmpty)
+        try store.database.printQueue.setTicketOnCheckIn(printer: "receipt")
+        let order = try store.database.workshop.checkIn(vin: VIN.parse("LFV2A21K6A3043255"), phone: "13900000000", plate: "粤A88888", actor: "desk").order
+        let waiting = try store.database.printQueue.waiting()
+        #expect(waiting.map { "\($0.printer) \($0.kind.rawValue) \($0.subjects)" } == ["receipt ticket [\"\(order.ticketCode)\"]"])
+        try store.database.printQueue.setTicketOnCheckIn(printer: nil)
+        _ = try store.database.workshop.open(WorkOrderDraft(plate: "粤A77777", vin: "LFV2A21K6A4012345", customerPhone: "1"), actor: "desk")
+        #expect(try store.database.printQueue.waiting().count == 1)
+    }
+
+    @Test("a job for a printer the config does not name, or bins that do not exist, are refused clearly")
+    func refusals() throws {
+        let store = try LabelStore()
+        #expect(throws: PrintRequestError.nothingToPrint("库位 C-01…C-09 不存在 / no bins from C-01 to C-09")) {
+            try store.database.printQueue.bins(from: "C-01", to: "C-09")
+        }
+        let job = try store.database.printQueue.enqueue(PrintJob(printer: "nope", kind: .commands, subjects: [], requestedBy: "t"))
+        #expect(throws: PrinterError.unknownPrinter("nope", known: [])) { try store.spooler().attempt(job) }
+    }
+}
