@@ -30,6 +30,7 @@ public enum Access: Sendable, Hashable, CustomStringConvertible {
     static let counter = Access.staff([.clerk, .manager, .admin])
     static let customerData = Access.staff([.serviceAdvisor, .manager, .admin])
     static let management = Access.staff([.manager, .admin])
+    static let printing = Access.staff([.clerk, .serviceAdvisor, .manager, .admin])
     static let admin = Access.staff([.admin])
 }
 
@@ -79,6 +80,9 @@ public enum AccessPolicy {
         api(.get, "/api/v1/counter", .counter),
         api(.post, "/api/v1/scans", .counter),
         api(.get, "/api/v1/stock", .counter),
+        // Printing labels and tickets (queued)
+        api(.post, "/api/v1/print-jobs", .printing),
+        api(.get, "/api/v1/print-jobs", .printing),
         // Management
         api(.get, "/api/v1/audit", .management),
         api(.get, "/api/v1/staff", .management),

@@ -77,6 +77,11 @@ enum OpenAPIDocument {
         "/api/v1/customers/orders": {"get": {"summary": "A customer's work orders by phone number or a vehicle's by VIN, with the personal data opened (service desk)",
           "parameters": [{"name": "phone", "in": "query", "required": false, "schema": {"type": "string"}}, {"name": "vin", "in": "query", "required": false, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "Orders; none when neither phone nor vin is given"}}}},
+        "/api/v1/print-jobs": {
+          "post": {"summary": "Queue labels or a job ticket for a printer; the daemon prints it and retries while the printer is off or out of paper",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PrintRequest"}}}},
+            "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PrintJob"}}}}, "400": {"description": "Unknown printer, no subjects, no bins in the range, copies out of range, or not the JSON described"}, "404": {"description": "Unknown work order"}, "409": {"description": "No printer configured"}}},
+          "get": {"summary": "The newest print jobs and their state", "responses": {"200": {"description": "Jobs"}}}},
         "/api/v1/audit": {"get": {"summary": "The newest 200 audit log entries and whether the chain verifies", "responses": {"200": {"description": "Audit view"}}}},
         "/api/v1/staff": {"get": {"summary": "Everyone with a badge, and their role", "responses": {"200": {"description": "Staff"}}}},
         "/api/v1/staff/{badge}/role": {"post": {"summary": "Give a person a role (audited)",
@@ -87,6 +92,8 @@ enum OpenAPIDocument {
           "parameters": [{"name": "q", "in": "query", "required": false, "schema": {"type": "string"}, "description": "Empty or absent: no rows"}], "responses": {"200": {"description": "Rows"}}}}
       },
       "components": {"schemas": {
+        "PrintRequest": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["bins", "parts", "commands", "badges", "ticket"]}, "subjects": {"type": "array", "items": {"type": "string"}}, "from": {"type": "string"}, "to": {"type": "string"}, "copies": {"type": "integer", "minimum": 1, "maximum": 100}, "printer": {"type": "string"}, "id": {"type": "string", "format": "uuid"}}},
+        "PrintJob": {"type": "object", "properties": {"id": {"type": "integer"}, "printer": {"type": "string"}, "kind": {"type": "string"}, "subjects": {"type": "array", "items": {"type": "string"}}, "state": {"type": "string", "enum": ["waiting", "printed", "cancelled"]}, "attempts": {"type": "integer"}, "lastError": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
         "Role": {"type": "string", "enum": ["clerk", "technician", "service_advisor", "manager", "admin"]},
         "Session": {"type": "object", "properties": {"badge": {"type": "string"}, "name": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "csrfToken": {"type": "string"}, "expiresAt": {"type": "string", "format": "date-time"}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]}, "components": {"type": "object"}, "faults": {"type": "object"}}},

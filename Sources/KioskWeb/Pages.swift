@@ -87,6 +87,7 @@ enum Page {
     .who{position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:9;font-size:14px;color:#9ab;display:flex;gap:6px;align-items:center}
     .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:2px 8px;font-size:13px}
     .signin{max-width:420px;margin:60px auto;display:flex;flex-direction:column;gap:12px;padding:16px}
+    .panel button.alt{font-size:16px;padding:8px 12px;border-radius:8px;border:0;color:#fff;background:#3a4a5c}
     #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
     """#
 
@@ -239,6 +240,13 @@ enum Page {
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警（配件、整车）" data-en="Low-stock alerts (parts, cars)">安全库存预警（配件、整车）</h2><div id="alerts" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="盘点" data-en="Stocktakes">盘点</h2><div id="counts" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="打印标签" data-en="Print labels">打印标签</h2>
+              <div class="row" style="display:flex;gap:6px;flex-wrap:wrap">
+                <input id="print-from" size="6"><input id="print-to" size="6">
+                <button id="print-bins" class="alt" onclick="printBins()" data-zh="库位标签" data-en="Bin labels">库位标签</button>
+                <input id="print-ticket" size="14"><button id="print-ticket-button" class="alt" onclick="printTicket()" data-zh="补打取车凭证" data-en="Reprint ticket">补打取车凭证</button>
+                <button class="alt" onclick="printJob({kind: 'commands'})" data-zh="指令条码表" data-en="Command sheet">指令条码表</button></div>
+              <div id="print-jobs" class="log"></div></div>
           </div>
         </div><div id="toast"></div>
         """, script: #"""
@@ -251,6 +259,28 @@ enum Page {
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
         }
+        async function printJob(body) {
+          try { const j = await KD.post('/api/v1/print-jobs', body); KD.toast(KD.t(`已加入打印队列 #${j.id}（${j.printer}）`, `Queued job #${j.id} on ${j.printer}`), true); }
+          catch (e) { KD.toast(e.message, false); }
+          refreshPrints();
+        }
+        function printBins() { printJob({kind: 'bins', from: document.getElementById('print-from').value.trim(), to: document.getElementById('print-to').value.trim()}); }
+        function printTicket() { printJob({kind: 'ticket', subjects: [document.getElementById('print-ticket').value.trim()]}); }
+        async function refreshPrints() {
+          document.getElementById('print-from').placeholder = KD.t('从库位', 'From bin');
+          document.getElementById('print-to').placeholder = KD.t('到库位', 'To bin');
+          document.getElementById('print-ticket').placeholder = KD.t('工单号', 'Ticket code');
+          const states = {waiting: ['等待打印', 'waiting'], printed: ['已打印', 'printed'], cancelled: ['已取消', 'cancelled']};
+          try {
+            const v = await KD.get('/api/v1/print-jobs');
+            // The print service works on its own: look again while something waits.
+            clearTimeout(KD._printPoll);
+            if (v.jobs.some(j => j.state === 'waiting')) KD._printPoll = setTimeout(refreshPrints, 2000);
+            document.getElementById('print-jobs').innerHTML = v.jobs.slice(0, 6).map(j => `<div class="${j.state === 'waiting' && j.lastError ? 'bad' : j.state === 'printed' ? 'ok' : ''}">#${j.id} ${KD.esc(j.printer)} · ${KD.esc(j.kind)} ${KD.esc(j.subjects.slice(0, 3).join(','))}${j.subjects.length > 3 ? '…' : ''} · ${KD.t(...states[j.state])}${j.lastError && j.state === 'waiting' ? ' — ' + KD.esc(j.lastError) : ''}</div>`).join('') || `<div class="muted">—</div>`;
+          } catch (e) { document.getElementById('print-jobs').innerHTML = `<div class="muted">${KD.esc(e.message)}</div>`; }
+        }
+        const counterRefresh = refresh;
+        refresh = async () => { await counterRefresh(); await refreshPrints(); };
         document.getElementById('scanform').addEventListener('submit', async ev => {
           ev.preventDefault(); const input = document.getElementById('scan'), text = input.value.trim(); input.value = ''; if (!text) return;
           try { const r = await KD.post('/api/v1/scans', {text}); KD.toast(r.message, r.accepted); } catch (e) { KD.toast(e.message, false); }

@@ -198,3 +198,64 @@ public struct StaffView: Codable, Sendable, ResponseEncodable {
     }
     public var staff: [Person]
 }
+
+/// The printers a device has, for print requests from the pages.
+public struct PrintingSetup: Sendable, Hashable {
+    public var printers: [String]
+    public var labelPrinter: String
+    public var ticketPrinter: String
+    public init(printers: [String], labelPrinter: String, ticketPrinter: String) {
+        self.printers = printers
+        self.labelPrinter = labelPrinter
+        self.ticketPrinter = ticketPrinter
+    }
+}
+
+public struct PrintRequest: Codable, Sendable {
+    public var kind: PrintJob.Kind
+    /// Bin codes, part numbers, badges or ticket codes.
+    public var subjects: [String]?
+    /// A range of bins (both given), instead of subjects.
+    public var from: String?
+    public var to: String?
+    public var copies: Int?
+    public var printer: String?
+    /// Idempotency key: the same request twice is one job.
+    public var id: UUID?
+
+    public init(kind: PrintJob.Kind, subjects: [String]? = nil, from: String? = nil, to: String? = nil, copies: Int? = nil,
+                printer: String? = nil, id: UUID? = nil) {
+        self.kind = kind
+        self.subjects = subjects
+        self.from = from
+        self.to = to
+        self.copies = copies
+        self.printer = printer
+        self.id = id
+    }
+}
+
+public struct PrintJobView: Codable, Sendable, ResponseEncodable {
+    public var id: Int64
+    public var printer: String
+    public var kind: PrintJob.Kind
+    public var subjects: [String]
+    public var state: String
+    public var attempts: Int
+    public var lastError: String?
+    public var createdAt: Date
+    init(_ job: PrintJob) {
+        id = job.id ?? 0
+        printer = job.printer
+        kind = job.kind
+        subjects = job.subjects
+        state = job.printedAt != nil ? "printed" : job.cancelledAt != nil ? "cancelled" : "waiting"
+        attempts = job.attempts
+        lastError = job.lastError
+        createdAt = job.createdAt
+    }
+}
+
+public struct PrintJobsView: Codable, Sendable, ResponseEncodable {
+    public var jobs: [PrintJobView]
+}

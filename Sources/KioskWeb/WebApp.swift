@@ -44,10 +44,13 @@ public struct WebEnvironment: Sendable {
     public var metrics: KioskMetrics
     /// Mark the session cookie `Secure` (behind an https proxy).
     public var secureCookies: Bool
+    /// The printers the daemon sends to, `nil` without any: print requests are refused.
+    public var printing: PrintingSetup?
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
-                metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false) {
+                metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil) {
+        self.printing = printing
         self.metrics = metrics
         self.secureCookies = secureCookies
         self.database = database
@@ -189,6 +192,38 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
         return StockView(rows: try stockRows(matching: query, env: env))
     }
+    // MARK: Printing (queued: the daemon's print service sends it, and retries)
+    routes.on(.post, "/api/v1/print-jobs") { request, context -> Response in
+        guard let printing = env.printing else {
+            throw HTTPError(.conflict, message: "本机未配置打印机 / no printer is configured on this device: add [[printers]] to its config")
+        }
+        let body = try await request.decode(as: PrintRequest.self, context: context)
+        let printer = body.printer ?? (body.kind == .ticket ? printing.ticketPrinter : printing.labelPrinter)
+        guard printing.printers.contains(printer) else {
+            throw HTTPError(.badRequest, message: "未知打印机 \(printer) / no printer named \(printer) (known: \(printing.printers.joined(separator: ", ")))")
+        }
+        guard (1...100).contains(body.copies ?? 1) else { throw HTTPError(.badRequest, message: "份数 1…100 / copies must be 1…100") }
+        var subjects = (body.subjects ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        do {
+            if body.kind == .bins, let from = body.from, let to = body.to { subjects = try env.database.printQueue.bins(from: from, to: to) }
+        } catch let error as PrintRequestError {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        if [.bins, .parts, .ticket].contains(body.kind), subjects.isEmpty {
+            throw HTTPError(.badRequest, message: "请指定要打印的库位、配件或工单 / name the bins (or from/to), parts or tickets to print")
+        }
+        if body.kind == .ticket {
+            for ticket in subjects where try workshop.order(ticket) == nil { throw HTTPError(.notFound, message: WorkshopError.unknownWorkOrder(ticket).description) }
+        }
+        let job = try env.database.printQueue.enqueue(PrintJob(key: body.id ?? UUID(), printer: printer, kind: body.kind, subjects: subjects,
+                                                               copies: body.copies ?? 1, requestedBy: context.actor))
+        env.feed.bump()
+        return try JSONEncoder.sorted.encodeResponse(PrintJobView(job), status: .accepted)
+    }
+    routes.on(.get, "/api/v1/print-jobs") { _, _ -> PrintJobsView in
+        PrintJobsView(jobs: try env.database.printQueue.recent(limit: 20).map(PrintJobView.init))
+    }
+
     // MARK: Signing in (badge + PIN) and out
     routes.on(.post, "/api/v1/session") { request, context -> Response in
         let body = try await request.decode(as: SignInRequest.self, context: context)

@@ -95,8 +95,10 @@ public struct PrintSpooler: Sendable {
     }
 
     /// Renders and sends one job; records the outcome in the queue. Throws what stopped it.
-    public func attempt(_ job: PrintJob, at time: Date = Date()) throws {
-        guard let id = job.id else { return }
+    /// Returns `false` when another process is sending it right now.
+    @discardableResult
+    public func attempt(_ job: PrintJob, at time: Date = Date()) throws -> Bool {
+        guard let id = job.id, try database.printQueue.claim(id, at: time) else { return false }
         do {
             let printer = try printer(named: job.printer)
             let files = try documents(for: try labels(for: job), format: printer.format, dpi: printer.dpi, copies: job.copies)
@@ -105,6 +107,7 @@ public struct PrintSpooler: Sendable {
                 try link.send(file, name: files.count == 1 ? "job-\(id)-\(job.kind.rawValue)" : "job-\(id)-\(job.kind.rawValue)-\(index + 1)")
             }
             try database.printQueue.markPrinted(id, at: time)
+            return true
         } catch {
             try database.printQueue.markFailed(id, error: "\(error)", at: time)
             throw error
@@ -118,8 +121,7 @@ public struct PrintSpooler: Sendable {
         var failures: [String: String] = [:]
         for job in try database.printQueue.waiting() where failures[job.printer] == nil {
             do {
-                try attempt(job, at: time)
-                printed += 1
+                if try attempt(job, at: time) { printed += 1 }
             } catch {
                 failures[job.printer] = "\(error)"
             }

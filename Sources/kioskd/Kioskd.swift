@@ -15,7 +15,8 @@ struct Kioskd: AsyncParsableCommand {
         subcommands: [
             Run.self, Scan.self, ScanImage.self, Parts.self, Bins.self, StockCommand.self,
             Movements.self, StocktakeCommand.self, Alerts.self, Jobs.self, Technicians.self, Appointments.self, Vehicles.self,
-            YardCommand.self, AuditCommand.self, BackupCommand.self, CheckConfig.self,
+            YardCommand.self, AuditCommand.self, BackupCommand.self, LabelsCommand.self, TicketCommand.self, PrintQueueCommand.self,
+            CheckConfig.self,
         ]
     )
 }
@@ -40,11 +41,14 @@ struct StoreOptions: ParsableArguments {
 
     func openDatabase() throws -> (KioskConfig, KioskDatabase) {
         let config = try loadConfig()
+        let database: KioskDatabase
         do {
-            return (config, try KioskDatabase.open(at: config.databasePath, key: config.personalDataKey()))
+            database = try KioskDatabase.open(at: config.databasePath, key: config.personalDataKey())
         } catch let error as PersonalDataError {
             throw Refused(error.description)
         }
+        try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
+        return (config, database)
     }
 }
 

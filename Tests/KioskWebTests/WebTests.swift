@@ -40,9 +40,9 @@ final class WebFixture: Sendable {
         return (p.badge, p.pin)
     }
 
-    func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30)) -> some ApplicationProtocol {
+    func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), printing: PrintingSetup? = nil) -> some ApplicationProtocol {
         let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "counter-1"),
-                                 health: health, feed: feed, trackLimiter: limiter, bay: "BAY-1")
+                                 health: health, feed: feed, trackLimiter: limiter, bay: "BAY-1", printing: printing)
         return Application(router: makeRouter(env))
     }
 }
@@ -209,6 +209,37 @@ struct WebTests {
                 #expect(r.status == .ok && String(buffer: r.body).contains("<!doctype html>"), "\(page)")
                 #expect(!String(buffer: r.body).contains("http://") && !String(buffer: r.body).contains("https://"), "\(page) loads nothing from the internet")
             }
+        }
+    }
+
+    @Test("the counter queues bin labels and a ticket reprint for the daemon's printers; bad requests are refused and queue nothing")
+    func printRequests() async throws {
+        let f = try WebFixture()
+        try f.database.catalog.save(Bin(code: "A-02"))
+        let printing = PrintingSetup(printers: ["zebra", "receipt"], labelPrinter: "zebra", ticketPrinter: "receipt")
+        try await f.app(printing: printing).test(.live) { client in
+            let c1 = try await signIn(client, as: .clerk)
+            let bins = try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: c1.json,
+                                                body: try body(PrintRequest(kind: .bins, from: "A-01", to: "A-02")))
+            #expect(bins.status == .accepted)
+            #expect(try json(bins)["subjects"] as? [String] == ["A-01", "A-02"] && json(bins)["printer"] as? String == "zebra")
+            let ticket = try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: c1.json,
+                                                  body: try body(PrintRequest(kind: .ticket, subjects: ["WO-1"])))
+            #expect(try json(ticket)["printer"] as? String == "receipt")
+            for (request, status) in [(PrintRequest(kind: .bins, from: "Z-01", to: "Z-09"), HTTPResponse.Status.badRequest),
+                                      (PrintRequest(kind: .ticket, subjects: ["NOPE"]), .notFound),
+                                      (PrintRequest(kind: .commands, printer: "laser"), .badRequest),
+                                      (PrintRequest(kind: .parts, subjects: []), .badRequest)] {
+                #expect(try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: c1.json, body: try body(request)).status == status)
+            }
+            #expect(try f.database.printQueue.waiting().map(\.kind) == [.bins, .ticket])
+            let list = String(buffer: try await client.execute(uri: "/api/v1/print-jobs", method: .get, headers: c1.read).body)
+            #expect(list.contains("\"state\":\"waiting\""))
+        }
+        try await f.app().test(.live) { client in
+            let c1 = try await signIn(client, as: .clerk)
+            #expect(try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: c1.json,
+                                             body: try body(PrintRequest(kind: .commands))).status == .conflict, "no printer on this device")
         }
     }
 

@@ -31,6 +31,14 @@ id = "BAY-1"
 listen = "127.0.0.1:0"
 [[scanners]]
 kind = "fifo"
+[[printers]]
+name = "office"
+language = "png"
+directory = "{data}/printed"
+dpi = 203
+[labels]
+label_printer = "office"
+ticket_printer = "office"
 """)
     def k(*args):
         return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True).stdout
@@ -51,7 +59,7 @@ kind = "fifo"
             port = int(m.group(1)); break
         time.sleep(0.1)
     assert port, (data / "daemon.err").read_text()
-    yield {"base": f"http://127.0.0.1:{port}", "token": token, "kioskd": k}
+    yield {"base": f"http://127.0.0.1:{port}", "token": token, "kioskd": k, "data": data}
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
     shutil.rmtree(data, ignore_errors=True)
@@ -211,5 +219,27 @@ def test_counter_yard_mode_and_new_car_alert(daemon):
         wait_text(counter, "✓ LFV2A21K6A3043255")
         assert "Y-02" in k("yard", "list")
         shot(counter, "counter-yard-1280x800")
+    finally:
+        counter.quit()
+
+
+def test_counter_prints_bin_labels_that_scan(daemon):
+    k = daemon["kioskd"]
+    k("bins", "add", "L-01")
+    k("bins", "add", "L-02")
+    counter = browser(1280, 800)
+    try:
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        counter.find_element(By.ID, "print-from").send_keys("L-01")
+        counter.find_element(By.ID, "print-to").send_keys("L-02")
+        click(counter, By.ID, "print-bins")
+        wait_text(counter, "已加入打印队列")
+        wait_text(counter, "已打印")                          # the daemon's print service took it
+        shot(counter, "counter-printed-1280x800")
+        printed = daemon["data"] / "printed"
+        sheets = sorted(printed.glob("*-bins*.png"))
+        assert sheets, list(printed.iterdir())
+        codes = subprocess.run(["zbarimg", "--quiet", "--raw", *map(str, sheets)], capture_output=True, text=True).stdout.split()
+        assert sorted(codes) == ["KD:BIN:L-01", "KD:BIN:L-02"], codes
     finally:
         counter.quit()

@@ -37,6 +37,8 @@ public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePer
     public var lastAttemptAt: Date?
     public var printedAt: Date?
     public var cancelledAt: Date?
+    /// Until when a process is sending the job (see ``PrintQueue/claim(_:for:at:)``).
+    public var claimedUntil: Date?
 
     public var isWaiting: Bool { printedAt == nil && cancelledAt == nil }
 
@@ -107,10 +109,22 @@ public struct PrintQueue: Sendable {
         try database.pool.read { try PrintJob.fetchOne($0, key: id) }
     }
 
+    /// Takes a waiting job for sending, unless another process has it: the daemon and a CLI
+    /// call never send the same job at once. Returns whether this process has it now.
+    public func claim(_ id: Int64, for duration: TimeInterval = 120, at time: Date = Date()) throws -> Bool {
+        try database.pool.write { db in
+            try db.execute(sql: """
+                UPDATE print_job SET claimedUntil = ? WHERE id = ? AND printedAt IS NULL AND cancelledAt IS NULL
+                AND (claimedUntil IS NULL OR claimedUntil < ?)
+                """, arguments: [time.addingTimeInterval(duration), id, time])
+            return db.changesCount == 1
+        }
+    }
+
     /// Records a delivered job.
     public func markPrinted(_ id: Int64, at time: Date = Date()) throws {
         try database.pool.write { db in
-            try db.execute(sql: "UPDATE print_job SET printedAt = ?, lastAttemptAt = ?, attempts = attempts + 1, lastError = NULL WHERE id = ? AND printedAt IS NULL",
+            try db.execute(sql: "UPDATE print_job SET printedAt = ?, lastAttemptAt = ?, attempts = attempts + 1, lastError = NULL, claimedUntil = NULL WHERE id = ? AND printedAt IS NULL",
                            arguments: [time, time, id])
         }
     }
@@ -118,7 +132,7 @@ public struct PrintQueue: Sendable {
     /// Records a failed attempt; the job stays in the queue.
     public func markFailed(_ id: Int64, error: String, at time: Date = Date()) throws {
         try database.pool.write { db in
-            try db.execute(sql: "UPDATE print_job SET attempts = attempts + 1, lastError = ?, lastAttemptAt = ? WHERE id = ?", arguments: [error, time, id])
+            try db.execute(sql: "UPDATE print_job SET attempts = attempts + 1, lastError = ?, lastAttemptAt = ?, claimedUntil = NULL WHERE id = ?", arguments: [error, time, id])
         }
     }
 
@@ -134,6 +148,8 @@ public struct PrintQueue: Sendable {
     /// transaction as the work order, whoever opens it: the desk's scan, the CLI, an
     /// appointment), or stops it when `nil`.
     public func setTicketOnCheckIn(printer: String?) throws {
+        let current = try database.pool.read { try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'ticket_printer'") }
+        guard current != printer else { return }
         try database.pool.write { db in
             if let printer {
                 try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('ticket_printer', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -307,6 +307,8 @@ enum Schema {
                 t.column("lastAttemptAt", .datetime)
                 t.column("printedAt", .datetime)
                 t.column("cancelledAt", .datetime)
+                // While a process sends the job (the daemon or a CLI call), no other one does.
+                t.column("claimedUntil", .datetime)
             }
             try db.create(index: "print_job_waiting", on: "print_job", columns: ["printer", "id"], condition: Column("printedAt") == nil)
             // The customer's job ticket is queued with the work order itself, when the device

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Indicators
 import KioskCore
+import Labels
 import KioskWeb
 import Logging
 import Metrics
@@ -93,7 +94,11 @@ struct Run: AsyncParsableCommand {
         let feed = ChangeFeed()
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
             let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
-                                     secureCookies: config.secureCookies)
+                                     secureCookies: config.secureCookies,
+                                     printing: config.printers.isEmpty ? nil : PrintingSetup(
+                                        printers: config.printers.map(\.name),
+                                        labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
+                                        ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name))
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
@@ -109,6 +114,11 @@ struct Run: AsyncParsableCommand {
         if let backup = config.backup, refuseWrites == nil {
             hardware.append(BackupService(backups: Backups(database: database, directory: URL(fileURLWithPath: config.backupDirectory)),
                                           schedule: backup.schedule, health: health, logger: Logger(label: "kioskd.backup")))
+        }
+        if !config.printers.isEmpty, refuseWrites == nil {
+            try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
+            hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: config.labels.settings),
+                                         health: health, logger: Logger(label: "kioskd.print")))
         }
         if let notifier = SystemdNotifier() {
             hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),

@@ -1,4 +1,5 @@
 import Foundation
+import Labels
 import Indicators
 import KioskCore
 import Scanner
@@ -56,6 +57,17 @@ struct KioskConfig: Sendable, Hashable {
     /// `[web] secure_cookies`: mark the session cookie `Secure` (the pages are served over
     /// https by a proxy in front of kioskd).
     var secureCookies = false
+
+    /// `[[printers]]`: label and receipt printers, and folders for PDF/PNG output.
+    var printers: [PrinterConfig] = []
+    /// `[labels]`: which printer takes labels and tickets, what tickets say.
+    struct LabelsConfig: Sendable, Hashable {
+        var labelPrinter: String?
+        var ticketPrinter: String?
+        var printTicketOnCheckIn = false
+        var settings = LabelSettings()
+    }
+    var labels = LabelsConfig()
 
     /// Where the personal-data key is read from, and whether kioskd may create it there.
     func personalDataKey(environment: [String: String] = ProcessInfo.processInfo.environment) -> KioskDatabase.KeySource {
@@ -116,7 +128,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -188,6 +200,38 @@ struct KioskConfig: Sendable, Hashable {
             config.gpio = try parseGPIO(gpio, reader: reader)
             guard config.bay != nil else { throw .missing("bay.id", "the bay whose job the stack light shows (gpio needs a [bay])") }
         }
+        if let value = table["printers"] {
+            guard let array = value.array else { throw .wrongType("printers", expected: "array of tables ([[printers]])", got: "\(value.type)") }
+            for (index, element) in array.enumerated() {
+                config.printers.append(try parsePrinter(element, at: "printers[\(index)]", reader: reader))
+            }
+            let names = config.printers.map(\.name)
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw .invalid("printers", "the name \"\(twice)\" is used twice")
+            }
+        }
+        if let labels = try reader.table(table, "labels", at: "") {
+            try reader.allow(labels, keys: ["label_printer", "ticket_printer", "print_ticket_on_check_in", "store_name", "track_url", "font"], at: "labels")
+            config.labels.labelPrinter = try reader.string(labels, "label_printer", at: "labels")
+            config.labels.ticketPrinter = try reader.string(labels, "ticket_printer", at: "labels")
+            config.labels.printTicketOnCheckIn = try reader.bool(labels, "print_ticket_on_check_in", at: "labels") ?? false
+            if let name = try reader.string(labels, "store_name", at: "labels") { config.labels.settings.storeName = name }
+            if let url = try reader.string(labels, "track_url", at: "labels") {
+                guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw .invalid("labels.track_url", "\"\(url)\" must start with http:// or https:// (the customer's phone opens it)")
+                }
+                config.labels.settings.trackURL = url
+            }
+            config.labels.settings.font = try reader.string(labels, "font", at: "labels")
+            for (key, name) in [("label_printer", config.labels.labelPrinter), ("ticket_printer", config.labels.ticketPrinter)] {
+                if let name, !config.printers.contains(where: { $0.name == name }) {
+                    throw .invalid("labels.\(key)", "no [[printers]] is named \"\(name)\" (known: \(config.printers.map(\.name).joined(separator: ", ")))")
+                }
+            }
+            if config.labels.printTicketOnCheckIn && config.labels.ticketPrinter == nil {
+                throw .missing("labels.ticket_printer", "the printer for job tickets (print_ticket_on_check_in is set)")
+            }
+        }
         if let value = table["scanners"] {
             guard let array = value.array else { throw .wrongType("scanners", expected: "array of tables ([[scanners]])", got: "\(value.type)") }
             config.scanners = []
@@ -228,6 +272,40 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         return config
+    }
+
+    static func parsePrinter(_ element: TOMLValueConvertible, at: String, reader: TOMLReader) throws(ConfigError) -> PrinterConfig {
+        guard let printer = element.table else { throw .wrongType(at, expected: "table", got: "\(element.type)") }
+        try reader.allow(printer, keys: ["name", "language", "address", "device", "cups_queue", "directory", "dpi"], at: at)
+        guard let name = try reader.string(printer, "name", at: at), !name.isEmpty else { throw .missing("\(at).name", "a name for the printer, e.g. \"labels\"") }
+        guard let languageText = try reader.string(printer, "language", at: at) else {
+            throw .missing("\(at).language", "one of \(PrintFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let format = PrintFormat(rawValue: languageText) else {
+            throw .invalid("\(at).language", "\"\(languageText)\" is not one of \(PrintFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let address = try reader.string(printer, "address", at: at), device = try reader.string(printer, "device", at: at)
+        let queue = try reader.string(printer, "cups_queue", at: at), directory = try reader.string(printer, "directory", at: at)
+        let given = [address, device, queue, directory].compactMap { $0 }
+        guard given.count == 1 else {
+            throw .invalid(at, "give exactly one of address (host:port), device (/dev/usb/lp0), cups_queue or directory")
+        }
+        let connection: PrinterConfig.Connection
+        if let address {
+            let parts = address.split(separator: ":")
+            let port = parts.count == 2 ? Int(parts[1]) : 9100
+            guard let port, (1...65535).contains(port), !parts[0].isEmpty else { throw .invalid("\(at).address", "\"\(address)\" is not host or host:port") }
+            connection = .tcp(host: String(parts[0]), port: port)
+        } else if let device {
+            connection = .device(device)
+        } else if let queue {
+            connection = .cups(queue)
+        } else {
+            connection = .directory(directory!)
+        }
+        let dpi = try reader.int(printer, "dpi", at: at) ?? (format == .pdf || format == .png ? 300 : 203)
+        guard [152, 203, 300, 600].contains(dpi) else { throw .invalid("\(at).dpi", "\(dpi) is not one of 152, 203, 300, 600") }
+        return PrinterConfig(name: name, format: format, connection: connection, dpi: dpi)
     }
 
     static func parseCamera(_ table: TOMLTable, path: String?, reader: TOMLReader, at: String) throws(ConfigError) -> CameraSettings {
