@@ -191,6 +191,22 @@ struct PrintingTests {
         #expect(received.count == 1 && received.first?.starts(with: Data([0x1B, 0x40])) == true)
     }
 
+    @Test("a USB printer is a device file: the job is written to it; an unplugged one (no device) keeps the job with the reason")
+    func usbDevice() async throws {
+        let store = try LabelStore()
+        let device = store.directory.appendingPathComponent("lp0").path
+        let config = PrinterConfig(name: "usb", format: .zpl, connection: .device(device))
+        let job = try store.database.printQueue.enqueue(PrintJob(printer: "usb", kind: .bins, subjects: ["B-01"], requestedBy: "t"))
+        #expect(try store.spooler([config]).drain().failures["usb"]?.contains("No such file or directory") == true)
+        // The printer is plugged in: its character device appears (a FIFO read like the kernel's usblp).
+        #expect(mkfifo(device, 0o600) == 0)
+        let reader = Task.detached { FileHandle(forReadingAtPath: device)?.readDataToEndOfFile() ?? Data() }
+        #expect(try store.spooler([config]).drain().printed == 1)
+        let received = String(decoding: await reader.value, as: UTF8.self)
+        #expect(received.hasPrefix("^XA") && received.hasSuffix("^XZ\n"))
+        #expect(try store.database.printQueue.job(job.id!)?.printedAt != nil)
+    }
+
     @Test("with a ticket printer set, every new work order queues its ticket in the same transaction")
     func ticketOnCheckIn() throws {
         let store = try LabelStore()
