@@ -142,7 +142,10 @@ public struct PrinterLink: Sendable {
         var sent = 0
         let bytes = [UInt8](data)
         while sent < bytes.count {
-            let n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + sent, bytes.count - sent) }
+            // A printer that hangs up must give an error, not SIGPIPE: send() on sockets with
+            // MSG_NOSIGNAL, write() on device files (where send() fails with ENOTSOCK).
+            var n = bytes.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == ENOTSOCK { n = bytes.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress! + sent, bytes.count - sent) } }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw .offline(printer: printer.name, address: printer.address, reason: String(cString: strerror(errno))) }
             sent += n

@@ -19,6 +19,21 @@ struct Kioskd: AsyncParsableCommand {
             CheckConfig.self,
         ]
     )
+
+    /// A printer or client that hangs up mid-write must give an error to handle, never SIGPIPE.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that touches the store takes.

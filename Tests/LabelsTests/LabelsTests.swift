@@ -207,6 +207,32 @@ struct PrintingTests {
         #expect(try store.database.printQueue.job(job.id!)?.printedAt != nil)
     }
 
+    @Test("through CUPS: a raw queue to the loopback printer gets the ZPL; a queue that does not exist keeps the job with lp's reason")
+    func cups() throws {
+        let store = try LabelStore()
+        let printer = try TestPrinter()
+        let queue = "kioskd-test-\(printer.port)"
+        func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        // scripts/test starts cupsd; a raw queue sends the bytes as they are (the deprecation warning is expected).
+        try #require(try run("/usr/sbin/lpadmin", ["-p", queue, "-E", "-v", "socket://127.0.0.1:\(printer.port)", "-m", "raw"]) == 0, "is cupsd running?")
+        defer { _ = try? run("/usr/sbin/lpadmin", ["-x", queue]) }
+        let job = try store.database.printQueue.enqueue(PrintJob(printer: "cups", kind: .bins, subjects: ["A-02"], requestedBy: "t"))
+        let missing = PrinterConfig(name: "cups", format: .zpl, connection: .cups(queue + "-gone"))
+        #expect(try store.spooler([missing]).drain().failures["cups"]?.contains("does not exist") == true)
+        #expect(try store.spooler([PrinterConfig(name: "cups", format: .zpl, connection: .cups(queue))]).drain().printed == 1)
+        let received = try #require(printer.jobs(count: 1).first)
+        #expect(String(decoding: received, as: UTF8.self).hasPrefix("^XA"))
+        #expect(try store.database.printQueue.job(job.id!)?.attempts == 2)
+    }
+
     @Test("with a ticket printer set, every new work order queues its ticket in the same transaction")
     func ticketOnCheckIn() throws {
         let store = try LabelStore()

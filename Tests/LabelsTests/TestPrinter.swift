@@ -69,7 +69,7 @@ final class TestPrinter: @unchecked Sendable {
                 let queries = statusQueries(in: received)
                 while answered < queries.count {
                     let answer = reply(to: queries[answered])
-                    _ = answer.withUnsafeBufferPointer { write(client, $0.baseAddress, $0.count) }
+                    _ = answer.withUnsafeBufferPointer { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                     answered += 1
                 }
             }
