@@ -24,6 +24,13 @@ struct ConfigAndDaemonTests {
         ("[web]\nlisten = \"8080\"\n", "web.listen"),
         ("[backup]\nat = \"25:00\"\n", "backup.at: \"25:00\" is not a time of day"),
         ("[backup]\nfull_weekday = \"someday\"\n", "backup.full_weekday: \"someday\" is not one of sunday"),
+        ("[[printers]]\nname = \"p\"\nlanguage = \"zpl\"\n", "printers[0]: give exactly one of address"),
+        ("[[printers]]\nname = \"p\"\nlanguage = \"epl\"\naddress = \"h\"\n", "printers[0].language: \"epl\" is not one of zpl"),
+        ("[[printers]]\nname = \"p\"\nlanguage = \"zpl\"\naddress = \"h:99999\"\n", "printers[0].address"),
+        ("[labels]\nlabel_printer = \"nope\"\n", "labels.label_printer: no [[printers]] is named \"nope\""),
+        ("[labels]\nprint_ticket_on_check_in = true\n", "missing labels.ticket_printer"),
+        ("[labels]\ntrack_url = \"shop.cn/track\"\n", "labels.track_url"),
+        ("[security]\npersonal_data_key = \"key.bin\"\n", "security.personal_data_key: \"key.bin\" must be an absolute path"),
     ])
     func configErrors(toml: String, message: String) throws {
         let cli = try CLI()

@@ -160,6 +160,7 @@ struct CheckConfig: AsyncParsableCommand {
         for s in loaded.scanners {
             print("\(s.keyPath): \(s.kind.rawValue) \(s.kind == .fifo ? loaded.fifoPath(of: s) : s.path ?? s.deviceName ?? "")")
         }
+        for p in loaded.printers { print("printer \(p.name): \(p.format.rawValue) \(p.address) \(p.dpi) dpi") }
         let problems = loaded.deviceProblems()
         for p in problems { print("problem: \(p)") }
         if problems.isEmpty { print("配置可用 config OK") } else { throw ExitCode(6) }
