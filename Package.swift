@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
@@ -58,6 +59,16 @@ let package = Package(
             dependencies: [
                 "KioskCore", "CQREncode", "CZint", "CFreeType", "CPNG",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Sync with the store hub: the device's push client and service (async-http-client).
+        .target(
+            name: "Sync",
+            dependencies: [
+                "KioskCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -117,6 +128,7 @@ let package = Package(
                 "Indicators",
                 "KioskWeb",
                 "Labels",
+                "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,6 +147,7 @@ let package = Package(
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
         .testTarget(name: "KioskWebTests", dependencies: ["KioskWeb", "KioskCore", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskCore", "KioskWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

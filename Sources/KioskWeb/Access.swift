@@ -10,10 +10,13 @@ public enum Access: Sendable, Hashable, CustomStringConvertible {
     /// The public kiosk role: no session, read-only, and the route shows no personal data.
     case publicKiosk
     case staff(Set<StaffRole>)
+    /// A device enrolled with this hub, by its bearer token (the sync API).
+    case device
 
     public var description: String {
         switch self {
         case .publicKiosk: "public"
+        case .device: "enrolled device"
         case .staff(let roles): StaffRole.allCases.filter(roles.contains).map(\.rawValue).joined(separator: ", ")
         }
     }
@@ -22,6 +25,7 @@ public enum Access: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .publicKiosk: true
         case .staff(let roles): role.map(roles.contains) ?? false
+        case .device: false
         }
     }
 
@@ -83,6 +87,10 @@ public enum AccessPolicy {
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),
+        // Sync (hub role): enrolment by one-time code, pushes by device token
+        api(.post, "/api/v1/sync/enrol", .publicKiosk),
+        api(.post, "/api/v1/sync/push", .device),
+        api(.get, "/api/v1/sync/status", .management),
         // Management
         api(.get, "/api/v1/audit", .management),
         api(.get, "/api/v1/staff", .management),
@@ -114,14 +122,23 @@ let sessionCookie = "kd_session"
 struct GuardedRouter {
     let router: Router<KioskRequestContext>
     let access: StaffAccess
+    let hub: Hub
 
     func on<Output: ResponseGenerator>(_ method: HTTPRequest.Method, _ path: String,
                                        use handler: @Sendable @escaping (Request, KioskRequestContext) async throws -> Output) {
         let rule = AccessPolicy.rule(method, path)
-        let access = self.access
+        let access = self.access, hub = self.hub
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             do {
+                if case .device = rule.access {
+                    let header = request.headers[.authorization] ?? ""
+                    guard header.hasPrefix("Bearer "), let device = try hub.device(token: String(header.dropFirst(7))) else {
+                        throw HTTPError(.unauthorized, message: "未注册或已吊销的设备 / unknown or revoked device token: enrol with kioskd sync enrol")
+                    }
+                    context.device = device
+                    return try await handler(request, context).response(from: request, context: context)
+                }
                 try GuardedRouter.checkSameOrigin(request, rule: rule)
                 if case .staff = rule.access {
                     guard let token = request.cookies[sessionCookie]?.value, let session = try access.session(token: token) else {

@@ -30,6 +30,7 @@ enum OpenAPIDocument {
             "session": ["type": "apiKey", "in": "cookie", "name": sessionCookie,
                         "description": "Set by POST /api/v1/session (badge + PIN); HttpOnly, SameSite=Strict, 12 hours"],
             "csrf": ["type": "apiKey", "in": "header", "name": "X-CSRF-Token", "description": "csrfToken of the session, on every change"],
+            "device": ["type": "http", "scheme": "bearer", "description": "The token a device got by enrolling with the hub"],
         ]
         document["components"] = components
         let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -82,6 +83,14 @@ enum OpenAPIDocument {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PrintRequest"}}}},
             "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PrintJob"}}}}, "400": {"description": "Unknown printer, no subjects, no bins in the range, copies out of range, or not the JSON described"}, "404": {"description": "Unknown work order"}, "409": {"description": "No printer configured"}}},
           "get": {"summary": "The newest print jobs and their state", "responses": {"200": {"description": "Jobs"}}}},
+        "/api/v1/sync/enrol": {"post": {"summary": "A device presents its one-time enrolment code and gets its token (hub role)",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["deviceID", "code"], "properties": {"deviceID": {"type": "string"}, "code": {"type": "string"}}}}}},
+          "responses": {"200": {"description": "The device token"}, "400": {"description": "Not the JSON described"}, "403": {"description": "Wrong, used or expired code"}, "409": {"description": "Not a hub"}}}},
+        "/api/v1/sync/push": {"post": {"summary": "A device's batch of outbox events, stored once each by id and applied (hub role)",
+          "security": [{"device": []}],
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["deviceID", "events"], "properties": {"deviceID": {"type": "string"}, "events": {"type": "array", "maxItems": 5000, "items": {"type": "object"}}}}}}},
+          "responses": {"200": {"description": "ackedSeq: every event up to it is stored; rejected: job moves the hub refused, with its state"}, "400": {"description": "Not the JSON described"}, "401": {"description": "Unknown or revoked device token"}, "403": {"description": "The token belongs to another device"}, "409": {"description": "Not a hub"}, "413": {"description": "More than 5000 events"}}}},
+        "/api/v1/sync/status": {"get": {"summary": "This kioskd's outbox and, on a hub, its devices", "responses": {"200": {"description": "Sync status"}}}},
         "/api/v1/audit": {"get": {"summary": "The newest 200 audit log entries and whether the chain verifies", "responses": {"200": {"description": "Audit view"}}}},
         "/api/v1/staff": {"get": {"summary": "Everyone with a badge, and their role", "responses": {"200": {"description": "Staff"}}}},
         "/api/v1/staff/{badge}/role": {"post": {"summary": "Give a person a role (audited)",

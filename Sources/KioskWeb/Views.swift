@@ -259,3 +259,19 @@ public struct PrintJobView: Codable, Sendable, ResponseEncodable {
 public struct PrintJobsView: Codable, Sendable, ResponseEncodable {
     public var jobs: [PrintJobView]
 }
+
+extension PushResponse: ResponseEncodable {}
+extension EnrolResponse: ResponseEncodable {}
+
+public struct SyncStatusView: Codable, Sendable, ResponseEncodable {
+    public struct Device: Codable, Sendable {
+        public var deviceID: String
+        public var enrolledAt: Date
+        public var revoked: Bool
+        public var events: Int
+    }
+    /// This kioskd's own outbox (toward its upstream).
+    public var outbox: SyncStatus
+    /// On a hub: the devices enrolled with it.
+    public var devices: [Device]
+}

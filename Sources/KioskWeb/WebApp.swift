@@ -12,6 +12,8 @@ public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
     public let remoteAddress: SocketAddress?
     /// The signed-in person, on routes for staff (set by ``GuardedRouter``).
     public var staff: StaffSession?
+    /// The enrolled device, on the hub's sync routes.
+    public var device: String?
 
     /// Who did it, for movements, transitions and the audit log: the signed-in badge.
     var actor: String { staff.map { "\($0.badge)" } ?? "kiosk" }
@@ -46,10 +48,14 @@ public struct WebEnvironment: Sendable {
     public var secureCookies: Bool
     /// The printers the daemon sends to, `nil` without any: print requests are refused.
     public var printing: PrintingSetup?
+    /// This kioskd is the store's hub: it takes enrolments and pushes from devices.
+    public var isHub: Bool
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
-                metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil) {
+                metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil,
+                isHub: Bool = false) {
+        self.isHub = isHub
         self.printing = printing
         self.metrics = metrics
         self.secureCookies = secureCookies
@@ -69,7 +75,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     router.add(middleware: MetricsMiddleware())
     let workshop = env.database.workshop
     // Every route goes through its access rule (AccessPolicy): session, role, CSRF.
-    let routes = GuardedRouter(router: router, access: env.database.access)
+    let routes = GuardedRouter(router: router, access: env.database.access, hub: env.database.hub)
 
     // MARK: Pages (all assets inline: they work without internet)
     routes.on(.get, "/") { _, _ in Page.html(Page.index(bay: env.bay)) }
@@ -222,6 +228,33 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
     routes.on(.get, "/api/v1/print-jobs") { _, _ -> PrintJobsView in
         PrintJobsView(jobs: try env.database.printQueue.recent(limit: 20).map(PrintJobView.init))
+    }
+
+    // MARK: Sync (the hub's side)
+    routes.on(.post, "/api/v1/sync/enrol") { request, context -> EnrolResponse in
+        guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub (set [device] role = \"hub\")") }
+        let body = try await request.decode(as: EnrolRequest.self, context: context)
+        do {
+            return EnrolResponse(deviceID: body.deviceID, token: try env.database.hub.enrol(deviceID: body.deviceID, code: body.code))
+        } catch let error as HubError {
+            throw HTTPError(.forbidden, message: error.description)
+        }
+    }
+    routes.on(.post, "/api/v1/sync/push") { request, context -> PushResponse in
+        guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
+        let body = try await request.decode(as: PushRequest.self, context: context)
+        guard body.events.count <= 5000 else { throw HTTPError(.contentTooLarge, message: "一次最多 5000 条 / at most 5000 events per push") }
+        do {
+            let response = try env.database.hub.accept(body, from: context.device ?? "")
+            if response.stored > 0 { env.feed.bump() }
+            return response
+        } catch let error as HubError {
+            throw HTTPError(.forbidden, message: error.description)
+        }
+    }
+    routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
+        SyncStatusView(outbox: try env.database.outbox.status(),
+                       devices: try env.database.hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, enrolledAt: $0.enrolledAt, revoked: $0.revoked, events: $0.events) })
     }
 
     // MARK: Signing in (badge + PIN) and out

@@ -26,6 +26,16 @@ struct AccessTests {
                 let uri = concrete(rule.path, token: f.order.publicToken)
                 let method = HTTPRequest.Method(rule.method.rawValue)!
                 let payload = rule.changesState ? ByteBuffer(string: "{}") : nil
+                if case .device = rule.access {
+                    // Only a device's bearer token opens it: no token, a staff session or a made-up token is 401.
+                    for headers: HTTPFields in [[.contentType: "application/json"], sessions[.admin]!.json,
+                                                [.contentType: "application/json", .authorization: "Bearer made-up"]] {
+                        let r = try await client.execute(uri: uri, method: method, headers: headers, body: payload)
+                        #expect(r.status == .unauthorized, "\(rule.method) \(rule.path) with \(headers)")
+                        refusals += 1
+                    }
+                    continue
+                }
                 guard case .staff(let allowed) = rule.access else {
                     // The change feed streams for ever: its test is the change-watcher one.
                     if rule.path == "/api/v1/events" { continue }
@@ -64,6 +74,7 @@ struct AccessTests {
                 }
             }
             let expected = AccessPolicy.rules.reduce(0) { sum, rule in
+                if case .device = rule.access { return sum + 3 }
                 guard case .staff(let allowed) = rule.access else { return sum }
                 return sum + 1 + (StaffRole.allCases.count - allowed.count) + (rule.changesState && rule.path != "/api/v1/session" ? 3 : 0)
             }

@@ -19,6 +19,9 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case signedIn = "staff.signed_in"
         case signedOut = "staff.signed_out"
         case roleChanged = "staff.role_changed"
+        case deviceEnrolmentIssued = "hub.enrolment_issued"
+        case deviceEnrolled = "hub.device_enrolled"
+        case deviceRevoked = "hub.device_revoked"
     }
 
     public var seq: Int64

@@ -324,6 +324,61 @@ enum Schema {
                 END
                 """)
         }
+        migrator.registerMigration("v10-sync") { db in
+            // Device side: the outbox, filled by triggers in the same transaction as each change.
+            try db.execute(sql: """
+                CREATE TABLE sync_outbox (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  eventID BLOB NOT NULL UNIQUE,
+                  kind TEXT NOT NULL,
+                  ref TEXT NOT NULL,
+                  hlc INTEGER NOT NULL,
+                  createdAt DATETIME NOT NULL);
+                CREATE INDEX sync_outbox_hlc ON sync_outbox (hlc);
+                CREATE TRIGGER stock_movement_outbox AFTER INSERT ON stock_movement
+                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.key, 'stock.movement', hex(NEW.key), \(HybridTimestamp.nextSQL), NEW.recordedAt);
+                END;
+                CREATE TRIGGER work_order_outbox AFTER INSERT ON work_order
+                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (randomblob(16), 'job.opened', NEW.ticketCode, \(HybridTimestamp.nextSQL), NEW.openedAt);
+                END;
+                CREATE TRIGGER job_transition_outbox AFTER INSERT ON job_transition
+                WHEN NEW.actor != 'hub' AND EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.id, 'job.transition', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.at);
+                END;
+                """)
+            // Hub side: enrolled devices, one-time enrolment codes, and every event received, once.
+            try db.create(table: "hub_device") { t in
+                t.primaryKey("deviceID", .text)
+                t.column("tokenHash", .text).notNull().unique()
+                t.column("enrolledAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+            try db.create(table: "hub_enrolment") { t in
+                t.primaryKey("codeHash", .text)
+                t.column("deviceID", .text).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("usedAt", .datetime)
+            }
+            try db.create(table: "hub_event") { t in
+                t.autoIncrementedPrimaryKey("hubSeq")
+                t.column("eventID", .blob).notNull().unique()
+                t.column("deviceID", .text).notNull()
+                t.column("deviceSeq", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("hlc", .integer).notNull()
+                t.column("receivedAt", .datetime).notNull()
+                t.column("outcome", .text).notNull()
+            }
+            try db.create(index: "hub_event_device", on: "hub_event", columns: ["deviceID", "deviceSeq"])
+        }
         return migrator
     }
 }

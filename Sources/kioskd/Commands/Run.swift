@@ -4,6 +4,7 @@ import Hummingbird
 import Indicators
 import KioskCore
 import Labels
+import Sync
 import KioskWeb
 import Logging
 import Metrics
@@ -98,7 +99,8 @@ struct Run: AsyncParsableCommand {
                                      printing: config.printers.isEmpty ? nil : PrintingSetup(
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
-                                        ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name))
+                                        ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
+                                     isHub: config.role == .hub)
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
@@ -119,6 +121,12 @@ struct Run: AsyncParsableCommand {
             try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
             hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: config.labels.settings),
                                          health: health, logger: Logger(label: "kioskd.print")))
+        }
+        if let sync = config.sync, refuseWrites == nil {
+            try database.outbox.enable()
+            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize)
+            hardware.append(SyncService(client: SyncClient(settings: settings), database: database, health: health,
+                                        logger: Logger(label: "kioskd.sync")))
         }
         if let notifier = SystemdNotifier() {
             hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),

@@ -58,6 +58,19 @@ struct KioskConfig: Sendable, Hashable {
     /// https by a proxy in front of kioskd).
     var secureCookies = false
 
+    /// `[device] role`: a device at the counter, a bay or the lobby, or the store's hub (which
+    /// takes devices' enrolments and pushes, and serves the whole store's lobby).
+    enum Role: String, Sendable, Hashable, CaseIterable { case device, hub }
+    var role: Role = .device
+    /// `[sync]`: where this kioskd pushes its changes (a device to its hub, a hub to head office).
+    struct SyncConfig: Sendable, Hashable {
+        var upstream: String
+        var tokenFile: String?
+        var batchSize = 500
+    }
+    var sync: SyncConfig?
+    var syncTokenFile: String { sync?.tokenFile ?? (dataDirectory as NSString).appendingPathComponent("sync-token") }
+
     /// `[[printers]]`: label and receipt printers, and folders for PDF/PNG output.
     var printers: [PrinterConfig] = []
     /// `[labels]`: which printer takes labels and tickets, what tickets say.
@@ -128,11 +141,15 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels", "sync"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
-            try reader.allow(device, keys: ["id", "data_dir"], at: "device")
+            try reader.allow(device, keys: ["id", "data_dir", "role"], at: "device")
+            if let role = try reader.string(device, "role", at: "device") {
+                guard let parsed = Role(rawValue: role) else { throw .invalid("device.role", "\"\(role)\" is not one of device, hub") }
+                config.role = parsed
+            }
             config.deviceID = try reader.string(device, "id", at: "device") ?? defaults.deviceID
             config.dataDirectory = try reader.string(device, "data_dir", at: "device") ?? defaults.dataDirectory
             if config.deviceID.isEmpty { throw .invalid("device.id", "must not be empty: name the device, e.g. \"counter-1\"") }
@@ -183,6 +200,20 @@ struct KioskConfig: Sendable, Hashable {
                 config.webListen = listen
             }
             if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
+        }
+        if let sync = try reader.table(table, "sync", at: "") {
+            try reader.allow(sync, keys: ["upstream", "token_file", "batch"], at: "sync")
+            guard let upstream = try reader.string(sync, "upstream", at: "sync") else {
+                throw .missing("sync.upstream", "the hub's URL, e.g. \"http://hub.local:8080\" or \"https://…\"")
+            }
+            guard let url = URL(string: upstream), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw .invalid("sync.upstream", "\"\(upstream)\" is not an http:// or https:// URL")
+            }
+            var s = SyncConfig(upstream: upstream)
+            s.tokenFile = try reader.string(sync, "token_file", at: "sync")
+            s.batchSize = try reader.int(sync, "batch", at: "sync") ?? 500
+            guard (1...5000).contains(s.batchSize) else { throw .invalid("sync.batch", "\(s.batchSize) is outside 1…5000") }
+            config.sync = s
         }
         if let security = try reader.table(table, "security", at: "") {
             try reader.allow(security, keys: ["personal_data_key"], at: "security")

@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Why the hub refused a device.
+public enum HubError: Error, Sendable, Hashable, CustomStringConvertible {
+    case badEnrolmentCode(String)
+    case unknownDevice(String)
+    case wrongDevice(token: String, claimed: String)
+
+    public var description: String {
+        switch self {
+        case .badEnrolmentCode(let device):
+            "注册码无效、已用或已过期 / the enrolment code for \(device) is wrong, used or expired: make a new one on the hub (kioskd hub enrol \(device))"
+        case .unknownDevice(let device): "未注册的设备 \(device) / no enrolled device \(device)"
+        case let .wrongDevice(token, claimed): "设备令牌属于 \(token)，不是 \(claimed) / the token belongs to \(token), not \(claimed)"
+        }
+    }
+}
+
+/// The hub side of sync: devices enrol with a one-time code and get a token; each pushed
+/// event is stored once by its id and applied to the hub's own store (stock by the same
+/// movement keys, jobs by the same transition ids). A job move that is no longer legal on the
+/// hub is refused back to the device with the hub's state.
+public struct Hub: Sendable {
+    let database: KioskDatabase
+
+    /// How long an enrolment code stays valid.
+    public static let enrolmentLifetime: TimeInterval = 24 * 3600
+
+    /// A new one-time enrolment code for a device (written to the audit log; only its hash is kept).
+    public func enrolmentCode(for deviceID: String, actor: String, at time: Date = Date()) throws -> String {
+        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        let code = String((0..<10).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        try database.pool.write { db in
+            try db.execute(sql: "INSERT INTO hub_enrolment (codeHash, deviceID, expiresAt) VALUES (?, ?, ?)",
+                           arguments: [Self.hash(code), deviceID, time.addingTimeInterval(Self.enrolmentLifetime)])
+            try AuditLog.record(.deviceEnrolmentIssued, actor: actor, detail: "device \(deviceID)", at: time, in: db)
+        }
+        return code
+    }
+
+    /// A device presents its code: it gets a token (a new one replaces the old), the code is spent.
+    public func enrol(deviceID: String, code: String, at time: Date = Date()) throws -> String {
+        let token = StaffAccess.randomToken()
+        try database.pool.write { db in
+            let hash = Self.hash(code.uppercased().filter { !$0.isWhitespace && $0 != "-" })
+            guard let row = try Row.fetchOne(db, sql: "SELECT deviceID, expiresAt, usedAt FROM hub_enrolment WHERE codeHash = ?", arguments: [hash]),
+                  row["deviceID"] as String == deviceID, (row["usedAt"] as Date?) == nil, (row["expiresAt"] as Date) > time else {
+                throw HubError.badEnrolmentCode(deviceID)
+            }
+            try db.execute(sql: "UPDATE hub_enrolment SET usedAt = ? WHERE codeHash = ?", arguments: [time, hash])
+            try db.execute(sql: """
+                INSERT INTO hub_device (deviceID, tokenHash, enrolledAt) VALUES (?, ?, ?)
+                ON CONFLICT (deviceID) DO UPDATE SET tokenHash = excluded.tokenHash, enrolledAt = excluded.enrolledAt, revokedAt = NULL
+                """, arguments: [deviceID, Self.hash(token), time])
+            try AuditLog.record(.deviceEnrolled, actor: deviceID, detail: "token issued", at: time, in: db)
+        }
+        return token
+    }
+
+    /// The device a bearer token belongs to; `nil` for an unknown or revoked one.
+    public func device(token: String) throws -> String? {
+        guard !token.isEmpty, token.count <= 128 else { return nil }
+        return try database.pool.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT deviceID FROM hub_device WHERE tokenHash = ? AND revokedAt IS NULL"),
+                                arguments: [Self.hash(token)])
+        }
+    }
+
+    /// Refuses a device from now on (a stolen board); audited.
+    public func revoke(_ deviceID: String, actor: String, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "UPDATE hub_device SET revokedAt = ? WHERE deviceID = ? AND revokedAt IS NULL", arguments: [time, deviceID])
+            guard db.changesCount == 1 else { throw HubError.unknownDevice(deviceID) }
+            try AuditLog.record(.deviceRevoked, actor: actor, detail: "device \(deviceID)", at: time, in: db)
+        }
+    }
+
+    public func devices() throws -> [(deviceID: String, enrolledAt: Date, revoked: Bool, events: Int)] {
+        try database.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.deviceID, d.enrolledAt, d.revokedAt IS NOT NULL AS revoked,
+                  (SELECT COUNT(*) FROM hub_event e WHERE e.deviceID = d.deviceID) AS events
+                FROM hub_device d ORDER BY d.deviceID
+                """).map { (deviceID: $0["deviceID"], enrolledAt: $0["enrolledAt"], revoked: $0["revoked"], events: $0["events"]) }
+        }
+    }
+
+    /// Stores and applies a batch in one transaction: when this returns, every event of the
+    /// batch is durably at the hub, each once.
+    public func accept(_ push: PushRequest, from deviceID: String, at time: Date = Date()) throws -> PushResponse {
+        guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
+        return try database.pool.write { db in
+            var stored = 0
+            var rejected: [RejectedEvent] = []
+            for event in push.events.sorted(by: { $0.seq < $1.seq }) {
+                if let outcome = try String.fetchOne(db.cachedStatement(sql: "SELECT outcome FROM hub_event WHERE eventID = ?"), arguments: [event.id]) {
+                    // Delivered again (a lost answer, a retried request): stored already. A refusal is repeated.
+                    if outcome.hasPrefix("rejected"), let rejection = try rejection(of: event, reason: String(outcome.dropFirst("rejected: ".count)), in: db) {
+                        rejected.append(rejection)
+                    }
+                    continue
+                }
+                var outcome = "applied"
+                do {
+                    try db.inSavepoint {
+                        try apply(event, from: deviceID, in: db)
+                        return .commit
+                    }
+                } catch let conflict as StaleMove {
+                    if let r = try rejection(of: event, reason: conflict.description, in: db) { rejected.append(r) }
+                    outcome = "rejected: \(conflict.description)"
+                } catch let error as WorkshopError {
+                    if case .illegalTransition = error, let r = try rejection(of: event, reason: error.description, in: db) {
+                        rejected.append(r)
+                        outcome = "rejected: \(error.description)"
+                    } else {
+                        outcome = "not applied: \(error.description)"
+                    }
+                } catch {
+                    outcome = "not applied: \(error)"
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO hub_event (eventID, deviceID, deviceSeq, kind, hlc, receivedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [event.id, deviceID, event.seq, event.kind.rawValue, event.hlc.rawValue, time, outcome])
+                stored += 1
+            }
+            return PushResponse(ackedSeq: push.events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
+        }
+    }
+
+    private func rejection(of event: SyncEvent, reason: String, in db: Database) throws -> RejectedEvent? {
+        guard let transition = event.transition, let order = try WorkOrder.fetchOne(db, key: transition.ticketCode) else { return nil }
+        return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state)
+    }
+
+    private func apply(_ event: SyncEvent, from deviceID: String, in db: Database) throws {
+        switch event.kind {
+        case .stockMovement:
+            guard let m = event.movement else { return }
+            // Stock is a sum of movements: a device's movement is a fact the hub adds, even
+            // if the hub's count would go below zero meanwhile.
+            _ = try StockLedger.record(MovementDraft(key: m.key, kind: m.kind, partNumber: m.partNumber, quantity: m.quantity,
+                                                     fromBin: m.fromBin, toBin: m.toBin, workOrder: m.workOrder, reason: m.reason,
+                                                     reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
+                                                     deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
+                                       allowNegativeStock: true, in: db)
+        case .jobOpened:
+            guard let o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
+            try WorkOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin, customerPhone: o.customerPhone,
+                          services: o.services, promisedAt: o.promisedAt, bay: o.bay, state: .checkedIn, stateSince: o.openedAt,
+                          openedAt: o.openedAt).insertSealed(db)
+        case .jobTransition:
+            guard let t = event.transition, try !JobTransition.exists(db, key: t.id) else { return }
+            if t.fromState == nil {
+                try t.insert(db)       // the opening transition (checked in)
+            } else {
+                // The move was made from a state the job is no longer in here: another bay
+                // moved it first. The first move to arrive wins.
+                if let current = try WorkOrder.fetchOne(db, key: t.ticketCode)?.state, let from = t.fromState, current != from {
+                    throw StaleMove(ticketCode: t.ticketCode, from: from, to: t.toState, hubState: current)
+                }
+                _ = try Workshop.transition(t.ticketCode, to: t.toState, actor: t.actor, bay: t.bay, reason: t.reason, parts: [], id: t.id, at: t.at, in: db)
+            }
+        }
+    }
+
+    static func hash(_ text: String) -> String { StaffAccess.hash(text) }
+}
+
+/// A job move made from a state the job has left at the hub.
+struct StaleMove: Error, CustomStringConvertible {
+    var ticketCode: String
+    var from: JobState
+    var to: JobState
+    var hubState: JobState
+    var description: String {
+        "\(ticketCode) 已被其他工位改为「\(hubState.nameZh)」/ another bay moved \(ticketCode) to \(hubState.rawValue) first: this move \(from.rawValue) → \(to.rawValue) is void"
+    }
+}
+
+extension KioskDatabase {
+    /// The store hub: enrolment and the events devices push.
+    public var hub: Hub { Hub(database: self) }
+}

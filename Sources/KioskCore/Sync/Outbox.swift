@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+
+/// What a device has not yet handed to its hub, and how syncing went.
+public struct SyncStatus: Sendable, Hashable, Codable {
+    /// Events recorded but not acknowledged by the hub.
+    public var queueDepth: Int
+    /// Seconds since the oldest of them was recorded (0 when none waits).
+    public var lagSeconds: Double
+    public var lastSuccess: Date?
+    public var lastError: String?
+    /// The last job move the hub refused, and the state the device took instead.
+    public var lastRejection: String?
+}
+
+/// The device side of sync: every stock movement, work order and job transition writes an
+/// outbox row in the same transaction as the change (SQL triggers, so no code path can
+/// forget), stamped with a hybrid logical clock. The sync service sends the rows in order and
+/// removes nothing until the hub has acknowledged it.
+public struct Outbox: Sendable {
+    let database: KioskDatabase
+
+    /// Starts recording changes for upstream. The first time, what the store already holds is
+    /// queued too, so the hub receives the device's whole history.
+    public func enable() throws {
+        try database.pool.write { db in
+            guard try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_outbox'") == nil else { return }
+            try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('sync_outbox', 'on')")
+            // History, oldest first, in the order the changes were made.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                SELECT eventID, kind, ref, 0, createdAt FROM (
+                  SELECT randomblob(16) AS eventID, 'job.opened' AS kind, ticketCode AS ref, openedAt AS createdAt, 0 AS sub, rowid AS r FROM work_order
+                  UNION ALL SELECT id, 'job.transition', hex(id), at, 1, rowid FROM job_transition WHERE actor != 'hub'
+                  UNION ALL SELECT key, 'stock.movement', hex(key), recordedAt, 2, seq FROM stock_movement)
+                ORDER BY createdAt, sub, r
+                """)
+            // Stamp them in that order, each after the one before.
+            let rows = try Int64.fetchAll(db, sql: "SELECT seq FROM sync_outbox WHERE hlc = 0 ORDER BY seq")
+            var last: HybridTimestamp?
+            for seq in rows {
+                let stamp = HybridTimestamp.next(after: last, now: Date())
+                try db.execute(sql: "UPDATE sync_outbox SET hlc = ? WHERE seq = ?", arguments: [stamp.rawValue, seq])
+                last = stamp
+            }
+        }
+    }
+
+    public var isEnabled: Bool {
+        (try? database.pool.read { try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_outbox'") }) != nil
+    }
+
+    /// The sequence the hub has acknowledged up to.
+    public func ackedSeq(in db: Database) throws -> Int64 {
+        Int64(try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_acked_seq'") ?? "0") ?? 0
+    }
+
+    /// The next events to send, oldest first, with their payloads read from the store.
+    public func pending(limit: Int = 500) throws -> [SyncEvent] {
+        try database.pool.read { db in
+            let acked = try ackedSeq(in: db)
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, eventID, kind, ref, hlc FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [acked, limit])
+            return try rows.map { row in
+                let kind = SyncEvent.Kind(rawValue: row["kind"]) ?? .stockMovement
+                let id: UUID = row["eventID"]
+                var event = SyncEvent(seq: row["seq"], id: id, kind: kind, hlc: HybridTimestamp(rawValue: row["hlc"]))
+                switch kind {
+                case .stockMovement:
+                    event.movement = try StockMovement.filter(Column("key") == id).fetchOne(db)
+                case .jobTransition:
+                    event.transition = try JobTransition.fetchOne(db, key: id)
+                case .jobOpened:
+                    if let o = try WorkOrder.fetchOne(db, key: row["ref"] as String) {
+                        event.order = OpenedOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin,
+                                                  customerPhone: o.customerPhone, services: o.services, promisedAt: o.promisedAt,
+                                                  bay: o.bay, openedAt: o.openedAt)
+                    }
+                }
+                return event
+            }
+        }
+    }
+
+    /// Records the hub's answer: everything up to `ackedSeq` is stored there; a refused job
+    /// move gives way to the hub's state (a transition by actor `hub`, which is not sent back).
+    public func acknowledge(_ response: PushResponse, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            let acked = try ackedSeq(in: db)
+            try setMeta("sync_acked_seq", String(max(acked, response.ackedSeq)), in: db)
+            try setMeta("sync_last_success", String(time.timeIntervalSince1970), in: db)
+            try db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'sync_last_error'")
+            for rejection in response.rejected {
+                guard var order = try WorkOrder.fetchOne(db, key: rejection.ticketCode), order.state != rejection.hubState else { continue }
+                try JobTransition(id: UUID(), ticketCode: order.ticketCode, fromState: order.state, toState: rejection.hubState, actor: "hub",
+                                  bay: order.bay, at: time, reason: "同步冲突：以门店主机为准 / the hub refused this device's move: \(rejection.reason)").insert(db)
+                order.state = rejection.hubState
+                order.stateSince = time
+                try order.update(db)
+                try setMeta("sync_last_rejection", "\(order.ticketCode): \(rejection.reason) → \(rejection.hubState.rawValue)", in: db)
+            }
+        }
+    }
+
+    public func recordFailure(_ message: String) throws {
+        try database.pool.write { try setMeta("sync_last_error", message, in: $0) }
+    }
+
+    public func status(at time: Date = Date()) throws -> SyncStatus {
+        try database.pool.read { db in
+            let acked = try ackedSeq(in: db)
+            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
+            let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
+            func meta(_ name: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = ?", arguments: [name]) }
+            return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
+                              lastSuccess: try meta("sync_last_success").flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
+                              lastError: try meta("sync_last_error"), lastRejection: try meta("sync_last_rejection"))
+        }
+    }
+
+    func setMeta(_ name: String, _ value: String, in db: Database) throws {
+        try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                       arguments: [name, value])
+    }
+}
+
+extension KioskDatabase {
+    /// Changes waiting for the hub.
+    public var outbox: Outbox { Outbox(database: self) }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// The hybrid logical clock stamped on every outgoing event: wall-clock milliseconds in the
+/// high bits, a counter in the low 16. Each stamp is the larger of "now" and the last stamp
+/// plus one, so a board without a real-time clock, whose clock jumps back at boot, still
+/// orders its own events as they happened.
+public struct HybridTimestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+
+    /// The wall-clock part.
+    public var milliseconds: Int64 { rawValue >> 16 }
+    public var counter: Int64 { rawValue & 0xFFFF }
+
+    /// The next stamp after `last` at wall-clock `now`.
+    public static func next(after last: HybridTimestamp?, now: Date) -> HybridTimestamp {
+        let physical = Int64((now.timeIntervalSince1970 * 1000).rounded(.down)) << 16
+        return HybridTimestamp(rawValue: max(physical, (last?.rawValue ?? 0) + 1))
+    }
+
+    public static func < (a: HybridTimestamp, b: HybridTimestamp) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { "\(milliseconds).\(counter)" }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(Int64.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    /// The same rule in SQL, for the outbox triggers.
+    static let nextSQL = """
+        MAX(CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) * 65536,
+            COALESCE((SELECT MAX(hlc) FROM sync_outbox), 0) + 1)
+        """
+}
+
+/// A work order as the service desk opened it, with the customer's phone and VIN in plain:
+/// they travel only inside the sync request (use https upstream) and are sealed again by the
+/// receiving store's own key.
+public struct OpenedOrder: Codable, Sendable, Hashable {
+    public var ticketCode: String
+    public var publicToken: String
+    public var plate: String
+    public var vin: String
+    public var customerPhone: String
+    public var services: [ServiceItem]
+    public var promisedAt: Date?
+    public var bay: String?
+    public var openedAt: Date
+}
+
+/// One change a device recorded, as it travels upstream. Exactly one of the payloads is set,
+/// by `kind`.
+public struct SyncEvent: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, Hashable, CaseIterable {
+        case stockMovement = "stock.movement"
+        case jobOpened = "job.opened"
+        case jobTransition = "job.transition"
+    }
+
+    /// The device's outbox sequence: what the hub acknowledges.
+    public var seq: Int64
+    /// Unique everywhere (a movement's key, a transition's id): the hub stores each id once.
+    public var id: UUID
+    public var kind: Kind
+    public var hlc: HybridTimestamp
+    public var movement: StockMovement?
+    public var transition: JobTransition?
+    public var order: OpenedOrder?
+}
+
+public struct PushRequest: Codable, Sendable {
+    public var deviceID: String
+    public var events: [SyncEvent]
+    public init(deviceID: String, events: [SyncEvent]) {
+        self.deviceID = deviceID
+        self.events = events
+    }
+}
+
+/// A job transition the hub could not apply (another bay moved the job first): the device
+/// shows it and takes the hub's state.
+public struct RejectedEvent: Codable, Sendable, Hashable {
+    public var id: UUID
+    public var ticketCode: String
+    public var reason: String
+    public var hubState: JobState
+}
+
+public struct PushResponse: Codable, Sendable {
+    /// Every event up to this outbox sequence is durably stored at the hub.
+    public var ackedSeq: Int64
+    /// How many of the batch were new to the hub (the others it had already).
+    public var stored: Int
+    public var rejected: [RejectedEvent]
+    public init(ackedSeq: Int64, stored: Int, rejected: [RejectedEvent]) {
+        self.ackedSeq = ackedSeq
+        self.stored = stored
+        self.rejected = rejected
+    }
+}
+
+public struct EnrolRequest: Codable, Sendable {
+    public var deviceID: String
+    public var code: String
+    public init(deviceID: String, code: String) {
+        self.deviceID = deviceID
+        self.code = code
+    }
+}
+
+public struct EnrolResponse: Codable, Sendable {
+    public var deviceID: String
+    public var token: String
+    public init(deviceID: String, token: String) {
+        self.deviceID = deviceID
+        self.token = token
+    }
+}

@@ -1,0 +1,181 @@
+import AsyncHTTPClient
+import Foundation
+import KioskCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// Why a push did not go through; the events stay in the outbox and are sent again.
+public enum SyncError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notEnrolled(tokenFile: String)
+    case unreachable(String, reason: String)
+    case refused(status: Int, message: String)
+    case badAnswer(String)
+
+    public var description: String {
+        switch self {
+        case .notEnrolled(let file):
+            "本机未在门店主机注册 / this device is not enrolled with the hub (no token in \(file)): run kioskd sync enrol --code CODE"
+        case let .unreachable(url, reason): "门店主机不可达 \(url) / the hub at \(url) cannot be reached: \(reason)"
+        case let .refused(status, message): "门店主机拒绝 (HTTP \(status)) / the hub refused the push: \(message)"
+        case .badAnswer(let text): "门店主机回应无法识别 / the hub's answer is not understood: \(text)"
+        }
+    }
+}
+
+/// Where a device syncs to.
+public struct SyncSettings: Sendable, Hashable {
+    /// The hub's base URL (`http://hub:8080` or `https://…`).
+    public var upstream: String
+    public var deviceID: String
+    /// The file holding the token enrolment gave (0600).
+    public var tokenFile: String
+    public var batchSize: Int
+
+    public init(upstream: String, deviceID: String, tokenFile: String, batchSize: Int = 500) {
+        self.upstream = upstream.hasSuffix("/") ? String(upstream.dropLast()) : upstream
+        self.deviceID = deviceID
+        self.tokenFile = tokenFile
+        self.batchSize = batchSize
+    }
+}
+
+/// Talks to the hub over HTTP (async-http-client): enrolment and pushes.
+public struct SyncClient: Sendable {
+    public let settings: SyncSettings
+    let http: HTTPClient
+    public var timeout: TimeAmount = .seconds(15)
+
+    public init(settings: SyncSettings, http: HTTPClient = .shared) {
+        self.settings = settings
+        self.http = http
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    /// Presents an enrolment code; stores the token the hub gives in the token file (0600).
+    public func enrol(code: String) async throws {
+        let answer: EnrolResponse = try await post("/api/v1/sync/enrol", EnrolRequest(deviceID: settings.deviceID, code: code), token: nil)
+        let directory = (settings.tokenFile as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        guard FileManager.default.createFile(atPath: settings.tokenFile, contents: Data(answer.token.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw SyncError.badAnswer("cannot write the token to \(settings.tokenFile)")
+        }
+    }
+
+    public func token() throws -> String {
+        guard let data = FileManager.default.contents(atPath: settings.tokenFile),
+              let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+            throw SyncError.notEnrolled(tokenFile: settings.tokenFile)
+        }
+        return token
+    }
+
+    /// Sends one batch and returns the hub's answer; bytes sent are reported for measuring.
+    public func push(_ events: [SyncEvent]) async throws -> (response: PushResponse, bytes: Int) {
+        let body = try Self.encoder.encode(PushRequest(deviceID: settings.deviceID, events: events))
+        let response: PushResponse = try await post("/api/v1/sync/push", body: body, token: try token())
+        return (response, body.count)
+    }
+
+    private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ value: Body, token: String?) async throws -> Answer {
+        try await post(path, body: try Self.encoder.encode(value), token: token)
+    }
+
+    private func post<Answer: Decodable>(_ path: String, body: Data, token: String?) async throws -> Answer {
+        var request = HTTPClientRequest(url: settings.upstream + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout)
+            bytes = try await response.body.collect(upTo: 16 << 20)
+        } catch {
+            throw SyncError.unreachable(settings.upstream, reason: "\(error)")
+        }
+        guard response.status == .ok || response.status == .created else {
+            let message = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any])
+                .flatMap { ($0["error"] as? [String: Any])?["message"] as? String } ?? String(buffer: bytes)
+            throw SyncError.refused(status: Int(response.status.code), message: message)
+        }
+        do {
+            return try Self.decoder.decode(Answer.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw SyncError.badAnswer(String(String(buffer: bytes).prefix(200)))
+        }
+    }
+}
+
+/// A device's sync loop: sends the outbox in batches as soon as there is something, and
+/// after a failure waits with exponential backoff and jitter (0.5 s doubling to 30 s).
+public struct SyncService: Service {
+    let client: SyncClient
+    let database: KioskDatabase
+    let health: HealthBoard
+    let logger: Logger
+    let poll: Duration
+
+    public init(client: SyncClient, database: KioskDatabase, health: HealthBoard, logger: Logger, poll: Duration = .milliseconds(200)) {
+        self.client = client
+        self.database = database
+        self.health = health
+        self.logger = logger
+        self.poll = poll
+    }
+
+    /// Sends everything waiting, batch by batch; returns how many events went.
+    @discardableResult
+    public static func drain(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> Int {
+        var sent = 0
+        while true {
+            let events = try database.outbox.pending(limit: client.settings.batchSize)
+            guard !events.isEmpty else { return sent }
+            do {
+                let (response, _) = try await client.push(events)
+                try database.outbox.acknowledge(response)
+                for r in response.rejected {
+                    logger?.warning("hub refused a job move; taking its state", metadata: ["ticket": "\(r.ticketCode)", "hubState": "\(r.hubState.rawValue)", "reason": "\(r.reason)"])
+                }
+                sent += events.count
+            } catch {
+                try database.outbox.recordFailure("\(error)")
+                throw error
+            }
+        }
+    }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var pause = poll
+            do {
+                let sent = try await Self.drain(client, database: database, logger: logger)
+                if failures > 0 { logger.info("sync resumed", metadata: ["sent": "\(sent)"]) }
+                failures = 0
+                let status = try database.outbox.status()
+                health.set("sync", .ok("upstream \(client.settings.upstream), queue \(status.queueDepth)"))
+            } catch {
+                failures += 1
+                let backoff = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
+                pause = .milliseconds(Int(backoff * Double.random(in: 0.5...1.0) * 1000))
+                let waiting = (try? database.outbox.status().queueDepth) ?? -1
+                health.set("sync", .degraded("\(error) (\(waiting) events waiting)"))
+                if failures == 1 || failures % 10 == 0 { logger.warning("\(error)", metadata: ["waiting": "\(waiting)", "retryIn": "\(pause)"]) }
+            }
+            try? await Task.sleep(for: pause)
+        }
+    }
+}

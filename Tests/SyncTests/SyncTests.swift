@@ -1,0 +1,163 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import KioskCore
+import Testing
+@testable import KioskWeb
+@testable import Sync
+
+/// A store with the catalog every test device and the hub share.
+func syncStore(_ name: String) throws -> (KioskDatabase, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-sync-\(name)-\(UUID().uuidString)")
+    let database = try KioskDatabase.open(at: directory.appendingPathComponent("kioskd.sqlite").path)
+    try database.catalog.save(Bin(code: "A-01"))
+    try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01"), barcodes: ["6901234567892"])
+    return (database, directory)
+}
+
+func hubApp(_ hub: KioskDatabase) -> some ApplicationProtocol {
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+    return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+}
+
+func receive(_ db: KioskDatabase, _ n: Int, device: String) throws {
+    for _ in 0..<n {
+        _ = try db.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: device, actor: "C1"))
+    }
+}
+
+func onHand(_ db: KioskDatabase) throws -> Int { try db.stock.balances().reduce(0) { $0 + $1.quantity } }
+
+func count(_ db: KioskDatabase, _ sql: String) throws -> Int { try db.pool.read { try Int.fetchOne($0, sql: sql) ?? -1 } }
+
+/// Sync on from now, without queueing the history (the job reached the bay before).
+func outboxFromNow(_ db: KioskDatabase) throws {
+    try db.pool.write { try $0.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('sync_outbox', 'on')") }
+}
+
+@Suite("Sync: the outbox on a device")
+struct OutboxTests {
+    @Test("with sync on, every movement, work order and transition writes an outbox row in the same transaction, stamped in order")
+    func outboxRows() throws {
+        let (db, dir) = try syncStore("outbox")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try receive(db, 2, device: "c1")                       // before sync: queued as history on enable
+        try db.outbox.enable()
+        try receive(db, 1, device: "c1")
+        _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "desk")
+        try db.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
+        let events = try db.outbox.pending()
+        #expect(events.map(\.kind.rawValue) == ["stock.movement", "stock.movement", "stock.movement", "job.opened", "job.transition", "job.transition"])
+        #expect(zip(events, events.dropFirst()).allSatisfy { $0.hlc < $1.hlc }, "stamps strictly increase")
+        #expect(events[3].order?.customerPhone == "13800138000", "the sender opens the sealed phone for the trip")
+        #expect(events.allSatisfy { $0.movement != nil || $0.order != nil || $0.transition != nil })
+        #expect(try db.outbox.status().queueDepth == 6)
+    }
+
+    @Test("a clock that jumps back still stamps each new event after the last")
+    func clockJumpsBack() throws {
+        let (db, dir) = try syncStore("hlc")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try db.outbox.enable()
+        // The last stamp is an hour ahead of the wall clock now (the clock was reset at boot).
+        let ahead = HybridTimestamp.next(after: nil, now: Date().addingTimeInterval(3600))
+        try db.pool.write { try $0.execute(sql: "INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt) VALUES (randomblob(16), 'stock.movement', 'x', ?, ?)", arguments: [ahead.rawValue, Date()]) }
+        try receive(db, 2, device: "c1")
+        let stamps = try db.pool.read { try Int64.fetchAll($0, sql: "SELECT hlc FROM sync_outbox ORDER BY seq") }.map(HybridTimestamp.init(rawValue:))
+        #expect(stamps == [ahead, HybridTimestamp(rawValue: ahead.rawValue + 1), HybridTimestamp(rawValue: ahead.rawValue + 2)])
+        #expect(HybridTimestamp.next(after: ahead, now: Date()) > ahead)
+    }
+}
+
+@Suite("Sync: device to hub over loopback HTTP")
+struct PushTests {
+    @Test("enrolment with a one-time code gives a token; a wrong, reused or revoked one is refused")
+    func enrolment() async throws {
+        let (hub, hubDir) = try syncStore("hub"), (device, deviceDir) = try syncStore("dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "counter-1", actor: "test")
+        try await hubApp(hub).test(.live) { client in
+            let settings = SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1", tokenFile: deviceDir.appendingPathComponent("sync-token").path)
+            let sync = SyncClient(settings: settings)
+            await #expect(throws: SyncError.self) { try await SyncClient(settings: SyncSettings(upstream: settings.upstream, deviceID: "counter-2", tokenFile: settings.tokenFile)).enrol(code: code) }
+            await #expect(throws: SyncError.notEnrolled(tokenFile: settings.tokenFile)) { try await sync.push([]) }
+            try await sync.enrol(code: code.lowercased())
+            await #expect(throws: SyncError.self, "a code works once") { try await sync.enrol(code: code) }
+            try device.outbox.enable()
+            try receive(device, 3, device: "counter-1")
+            #expect(try await SyncService.drain(sync, database: device) == 3)
+            try hub.hub.revoke("counter-1", actor: "test")
+            try receive(device, 1, device: "counter-1")
+            do {
+                _ = try await SyncService.drain(sync, database: device)
+                Issue.record("a revoked device must be refused")
+            } catch let error as SyncError {
+                guard case .refused(401, _) = error else { Issue.record("\(error)"); return }
+            }
+            #expect(try device.outbox.status().lastError?.contains("401") == true)
+            #expect(try device.outbox.status().queueDepth == 1, "the refused event waits")
+        }
+        #expect(try hub.audit.entries().map(\.action).contains(.deviceRevoked))
+    }
+
+    @Test("pushing the same events again stores each once; stock and job states agree on both sides")
+    func exactlyOnce() async throws {
+        let (hub, hubDir) = try syncStore("hub"), (device, deviceDir) = try syncStore("dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "desk", actor: "test")
+        try device.outbox.enable()
+        try receive(device, 5, device: "desk")
+        _ = try device.stock.record(MovementDraft(kind: .issue, partNumber: "P1", quantity: 2, fromBin: "A-01", workOrder: "WO-1", deviceID: "desk", actor: "C1"))
+        _ = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "desk")
+        try device.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
+        try device.workshop.transition("WO-1", to: .repairing, actor: "T1")
+        try await hubApp(hub).test(.live) { client in
+            let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "desk",
+                                                         tokenFile: deviceDir.appendingPathComponent("sync-token").path, batchSize: 4))
+            try await sync.enrol(code: code)
+            let events = try device.outbox.pending()
+            // The first answer is lost: the same batch arrives twice.
+            let first = try await sync.push(events).response
+            let again = try await sync.push(events).response
+            #expect(first.stored == events.count && again.stored == 0 && again.ackedSeq == first.ackedSeq)
+            try device.outbox.acknowledge(again)
+            #expect(try device.outbox.status().queueDepth == 0)
+        }
+        #expect(try count(hub, "SELECT COUNT(*) FROM hub_event") == 10)
+        #expect(try onHand(hub) == 3 && onHand(device) == 3)
+        #expect(try hub.workshop.order("WO-1").map { [$0.state.rawValue, $0.customerPhone, $0.vin] } == ["repairing", "13800138000", "LSVAU2180N2183294"])
+        #expect(try hub.workshop.transitions(of: "WO-1").map(\.id) == device.workshop.transitions(of: "WO-1").map(\.id))
+    }
+
+    @Test("two bays move the same job: the hub refuses the later move, and that bay takes the hub's state")
+    func conflict() async throws {
+        let (hub, hubDir) = try syncStore("hub"), (bay1, dir1) = try syncStore("bay1"), (bay2, dir2) = try syncStore("bay2")
+        defer { for d in [hubDir, dir1, dir2] { try? FileManager.default.removeItem(at: d) } }
+        // The job reached both bays (it was opened at the desk and pulled; here: opened on each, the hub knows it).
+        for db in [hub, bay1, bay2] {
+            _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
+            try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
+        }
+        let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
+        try outboxFromNow(bay1)
+        try outboxFromNow(bay2)
+        try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")          // bay 1: repairing
+        try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")    // bay 2, offline meanwhile: waiting approval
+        try await hubApp(hub).test(.live) { client in
+            func sync(_ device: String, _ dir: URL) -> SyncClient {
+                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path))
+            }
+            try await sync("bay-1", dir1).enrol(code: codes[0])
+            try await sync("bay-2", dir2).enrol(code: codes[1])
+            try await SyncService.drain(sync("bay-1", dir1), database: bay1)
+            try await SyncService.drain(sync("bay-2", dir2), database: bay2)
+        }
+        #expect(try hub.workshop.order("WO-7")?.state == .repairing)
+        #expect(try bay2.workshop.order("WO-7")?.state == .repairing, "bay 2 converged to the hub")
+        #expect(try bay2.outbox.status().lastRejection?.contains("WO-7") == true)
+        #expect(try bay2.workshop.transitions(of: "WO-7").last?.actor == "hub")
+        #expect(try bay2.outbox.status().queueDepth == 0, "the converging move is not sent back")
+    }
+}
