@@ -90,6 +90,7 @@ public enum AccessPolicy {
         // Sync (hub role): enrolment by one-time code, pushes by device token
         api(.post, "/api/v1/sync/enrol", .publicKiosk),
         api(.post, "/api/v1/sync/push", .device),
+        api(.get, "/api/v1/sync/pull", .device),
         api(.get, "/api/v1/sync/status", .management),
         // Management
         api(.get, "/api/v1/audit", .management),

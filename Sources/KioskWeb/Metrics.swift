@@ -32,7 +32,7 @@ public final class KioskMetrics: Sendable, ScanIndicator {
         registry.makeGauge(name: "kioskd_faults", help: "Components reporting a fault (GPIO, scanners, …)").set(to: Double(faults.count))
         registry.makeGauge(name: "kioskd_gpio_faults", help: "GPIO chips or lines reporting a fault")
             .set(to: Double(faults.keys.filter { $0.hasPrefix("gpio:") || $0.hasPrefix("buttons:") }.count))
-        let count: (String) -> Double = { sql in Double((try? Int.fetchOne(db, sql: sql)) ?? 0) }
+        let count: (String) -> Double = { sql in (try? Double.fetchOne(db, sql: sql)) ?? 0 }
         registry.makeGauge(name: "kioskd_stock_alerts_open", help: "Parts below safety stock or reorder point")
             .set(to: count("SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL"))
         registry.makeGauge(name: "kioskd_yard_alerts_open", help: "Car models below safety stock")
@@ -41,5 +41,13 @@ public final class KioskMetrics: Sendable, ScanIndicator {
             .set(to: count("SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL"))
         registry.makeGauge(name: "kioskd_jobs_open", help: "Work orders not delivered or cancelled")
             .set(to: count("SELECT COUNT(*) FROM work_order WHERE state NOT IN ('delivered', 'cancelled')"))
+        // Sync toward the hub: what waits, and how old the oldest waiting change is.
+        let acked = count("SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM kiosk_meta WHERE name = 'sync_acked_seq'")
+        registry.makeGauge(name: "kioskd_sync_queue", help: "Changes recorded but not yet acknowledged by the hub")
+            .set(to: count("SELECT COUNT(*) FROM sync_outbox WHERE seq > \(Int(acked))"))
+        registry.makeGauge(name: "kioskd_sync_lag_seconds", help: "Age of the oldest change the hub has not acknowledged")
+            .set(to: count("SELECT COALESCE((julianday('now') - julianday(MIN(createdAt))) * 86400, 0) FROM sync_outbox WHERE seq > \(Int(acked))"))
+        registry.makeGauge(name: "kioskd_print_jobs_waiting", help: "Labels and tickets waiting for their printer")
+            .set(to: count("SELECT COUNT(*) FROM print_job WHERE printedAt IS NULL AND cancelledAt IS NULL"))
     }
 }

@@ -234,6 +234,7 @@ enum Page {
             <form id="scanform" class="row" style="display:flex;gap:8px"><input id="scan" autofocus style="flex:1" autocomplete="off">
             <button class="big" data-zh="确定" data-en="Enter">确定</button></form>
             <div id="mode" class="muted" style="margin:8px 0;font-size:18px"></div>
+            <div id="sync" class="muted" style="margin:4px 0;font-size:15px"></div>
             <div id="log" class="log"></div></div>
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
@@ -254,6 +255,12 @@ enum Page {
         async function refresh() {
           const v = await KD.get('/api/v1/counter'), s = v.session;
           document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...(modes[s.mode] || [s.mode, s.mode]))} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}${s.pendingQuantity ? ' · ×' + s.pendingQuantity : ''}`;
+          const sy = v.sync, syncBox = document.getElementById('sync');
+          syncBox.className = sy && sy.lastError ? 'bad' : 'muted';
+          syncBox.textContent = !sy ? '' : `${KD.t('同步', 'Sync')}: ${KD.t('待上传', 'waiting')} ${sy.queueDepth}` +
+            (sy.lastSuccess ? ` · ${KD.t('上次成功', 'last success')} ${KD.time(sy.lastSuccess)}` : '') +
+            (sy.lastError ? ` · ${KD.t('门店主机不可达，稍后重试', 'hub unreachable, retrying')}` : '') +
+            (sy.lastRejection ? ` · ${KD.t('冲突', 'conflict')}: ${sy.lastRejection}` : '');
           document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;

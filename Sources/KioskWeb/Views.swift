@@ -71,6 +71,8 @@ public struct CounterView: Codable, Sendable, ResponseEncodable {
     public var yardAlerts: [String]
     public var partsRequests: [Request]
     public var stocktakes: [Count]
+    /// Sync toward the hub, when this device syncs.
+    public var sync: SyncStatus?
 }
 
 public struct ScanResult: Codable, Sendable, ResponseEncodable {
@@ -261,6 +263,7 @@ public struct PrintJobsView: Codable, Sendable, ResponseEncodable {
 }
 
 extension PushResponse: ResponseEncodable {}
+extension PullResponse: ResponseEncodable {}
 extension EnrolResponse: ResponseEncodable {}
 
 public struct SyncStatusView: Codable, Sendable, ResponseEncodable {

@@ -186,7 +186,11 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Counter
-    routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
+    routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in
+        var view = try counterView(env)
+        if env.database.outbox.isEnabled { view.sync = try env.database.outbox.status() }
+        return view
+    }
     routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
         let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
@@ -251,6 +255,12 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         } catch let error as HubError {
             throw HTTPError(.forbidden, message: error.description)
         }
+    }
+    routes.on(.get, "/api/v1/sync/pull") { request, _ -> PullResponse in
+        guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
+        let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
+        let limit = min(max(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 1000, 1), 5000)
+        return try env.database.hub.changes(after: max(0, after), limit: limit)
     }
     routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
         SyncStatusView(outbox: try env.database.outbox.status(),
@@ -388,7 +398,7 @@ func counterView(_ env: WebEnvironment) throws -> CounterView {
         }
         let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
         return CounterView(session: try env.counter.session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
-                           partsRequests: requests, stocktakes: counts)
+                           partsRequests: requests, stocktakes: counts, sync: nil)
     }
 }
 

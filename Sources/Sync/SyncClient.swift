@@ -88,16 +88,27 @@ public struct SyncClient: Sendable {
         return (response, body.count)
     }
 
+    /// One page of the hub's changes after `cursor`.
+    public func pull(after cursor: Int64, limit: Int = 1000) async throws -> PullResponse {
+        try await send(.GET, "/api/v1/sync/pull?after=\(cursor)&limit=\(limit)", body: nil, token: try token())
+    }
+
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ value: Body, token: String?) async throws -> Answer {
         try await post(path, body: try Self.encoder.encode(value), token: token)
     }
 
     private func post<Answer: Decodable>(_ path: String, body: Data, token: String?) async throws -> Answer {
+        try await send(.POST, path, body: body, token: token)
+    }
+
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> Answer {
         var request = HTTPClientRequest(url: settings.upstream + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
@@ -136,6 +147,18 @@ public struct SyncService: Service {
         self.poll = poll
     }
 
+    /// Takes every change the hub has after this device's cursor; returns how many.
+    @discardableResult
+    public static func pull(_ client: SyncClient, database: KioskDatabase) async throws -> Int {
+        var applied = 0
+        while true {
+            let page = try await client.pull(after: try database.outbox.pullCursor())
+            if !page.changes.isEmpty { try database.outbox.apply(page) }
+            applied += page.changes.count
+            if !page.more { return applied }
+        }
+    }
+
     /// Sends everything waiting, batch by batch; returns how many events went.
     @discardableResult
     public static func drain(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> Int {
@@ -159,10 +182,17 @@ public struct SyncService: Service {
 
     public func run() async throws {
         var failures = 0
+        var lastPull = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var pause = poll
             do {
                 let sent = try await Self.drain(client, database: database, logger: logger)
+                // Pushed first, then pulled (every 2 s, or after a push): the hub's state then
+                // already holds this device's moves.
+                if sent > 0 || ContinuousClock.now - lastPull > .seconds(2) {
+                    try await Self.pull(client, database: database)
+                    lastPull = .now
+                }
                 if failures > 0 { logger.info("sync resumed", metadata: ["sent": "\(sent)"]) }
                 failures = 0
                 let status = try database.outbox.status()

@@ -32,6 +32,10 @@ func onHand(_ db: KioskDatabase) throws -> Int { try db.stock.balances().reduce(
 
 func count(_ db: KioskDatabase, _ sql: String) throws -> Int { try db.pool.read { try Int.fetchOne($0, sql: sql) ?? -1 } }
 
+func deleteBarcode(_ db: KioskDatabase, _ code: String) throws {
+    try db.pool.write { _ = try PartBarcode.deleteOne($0, key: code) }
+}
+
 /// Sync on from now, without queueing the history (the job reached the bay before).
 func outboxFromNow(_ db: KioskDatabase) throws {
     try db.pool.write { try $0.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('sync_outbox', 'on')") }
@@ -129,6 +133,39 @@ struct PushTests {
         #expect(try onHand(hub) == 3 && onHand(device) == 3)
         #expect(try hub.workshop.order("WO-1").map { [$0.state.rawValue, $0.customerPhone, $0.vin] } == ["repairing", "13800138000", "LSVAU2180N2183294"])
         #expect(try hub.workshop.transitions(of: "WO-1").map(\.id) == device.workshop.transitions(of: "WO-1").map(\.id))
+    }
+
+    @Test("a bay pulls the catalog, technicians and the desk's work orders from the hub, resumes from its cursor, and removes what the hub deleted")
+    func pull() async throws {
+        let (hub, hubDir) = try syncStore("hub"), (desk, deskDir) = try syncStore("desk")
+        let bayDir = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-sync-bay-\(UUID().uuidString)")
+        let bay = try KioskDatabase.open(at: bayDir.appendingPathComponent("kioskd.sqlite").path)   // an empty new board
+        defer { for d in [hubDir, deskDir, bayDir] { try? FileManager.default.removeItem(at: d) } }
+        try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try hub.catalog.save(Part(partNumber: "P2", nameZh: "机油", nameEn: "Oil", defaultBin: "A-01"), barcodes: ["4006381333931"])
+        let codes = [try hub.hub.enrolmentCode(for: "desk", actor: "t"), try hub.hub.enrolmentCode(for: "bay-1", actor: "t")]
+        try desk.outbox.enable()
+        _ = try desk.workshop.open(WorkOrderDraft(ticketCode: "WO-3", plate: "粤B33333", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "desk")
+        try await hubApp(hub).test(.live) { client in
+            func sync(_ device: String, _ dir: URL) -> SyncClient {
+                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path))
+            }
+            try await sync("desk", deskDir).enrol(code: codes[0])
+            try await sync("bay-1", bayDir).enrol(code: codes[1])
+            try bay.outbox.enable()
+            try await SyncService.drain(sync("desk", deskDir), database: desk)
+            #expect(try await SyncService.pull(sync("bay-1", bayDir), database: bay) > 0)
+            #expect(try bay.workshop.currentJob(atBay: "BAY-1").map { [$0.ticketCode, $0.customerPhone, $0.state.rawValue] } == ["WO-3", "13800138000", "checkedIn"])
+            #expect(try bay.catalog.barcodes(of: "P2").map(\.code) == ["04006381333931"])
+            #expect(try bay.workshop.verifyPIN(badge: "T1", pin: "0000") == false, "the technician is known (no PIN set)")
+            #expect(try bay.outbox.status().queueDepth == 0, "what was pulled is not pushed back")
+            // The job moves at the hub (another bay); the barcode is withdrawn.
+            try hub.workshop.transition("WO-3", to: .diagnosing, actor: "T9")
+            try deleteBarcode(hub, "04006381333931")
+            #expect(try await SyncService.pull(sync("bay-1", bayDir), database: bay) == 2, "from the cursor: only the two changes")
+            #expect(try bay.workshop.order("WO-3")?.state == .diagnosing)
+            #expect(try bay.catalog.barcodes(of: "P2").isEmpty)
+        }
     }
 
     @Test("two bays move the same job: the hub refuses the later move, and that bay takes the hub's state")

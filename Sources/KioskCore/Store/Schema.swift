@@ -336,19 +336,20 @@ enum Schema {
                   createdAt DATETIME NOT NULL);
                 CREATE INDEX sync_outbox_hlc ON sync_outbox (hlc);
                 CREATE TRIGGER stock_movement_outbox AFTER INSERT ON stock_movement
-                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')
                 BEGIN
                   INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
                   VALUES (NEW.key, 'stock.movement', hex(NEW.key), \(HybridTimestamp.nextSQL), NEW.recordedAt);
                 END;
                 CREATE TRIGGER work_order_outbox AFTER INSERT ON work_order
-                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                WHEN EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')
                 BEGIN
                   INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
                   VALUES (randomblob(16), 'job.opened', NEW.ticketCode, \(HybridTimestamp.nextSQL), NEW.openedAt);
                 END;
                 CREATE TRIGGER job_transition_outbox AFTER INSERT ON job_transition
                 WHEN NEW.actor != 'hub' AND EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox')
+                  AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')
                 BEGIN
                   INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
                   VALUES (NEW.id, 'job.transition', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.at);
@@ -378,6 +379,40 @@ enum Schema {
                 t.column("outcome", .text).notNull()
             }
             try db.create(index: "hub_event_device", on: "hub_event", columns: ["deviceID", "deviceSeq"])
+            // What devices pull: the latest change of each catalog row, work order, technician and
+            // appointment, under a sequence that only grows (the devices' cursor); deletions stay
+            // as tombstones.
+            try db.execute(sql: """
+                CREATE TABLE hub_change (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  entity TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  deleted INTEGER NOT NULL DEFAULT 0,
+                  UNIQUE (entity, key));
+                """)
+            for (table, entity, key) in [("bin", "bin", "code"), ("part", "part", "partNumber"), ("barcode", "barcode", "code"),
+                                         ("technician", "technician", "badge"), ("work_order", "order", "ticketCode"),
+                                         ("appointment", "appointment", "code")] {
+                for event in ["INSERT", "UPDATE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_change_\(event.lowercased()) AFTER \(event) ON \(table)
+                        BEGIN INSERT OR REPLACE INTO hub_change (entity, key, deleted) VALUES ('\(entity)', NEW.\(key), 0); END
+                        """)
+                }
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_change_delete AFTER DELETE ON \(table)
+                    BEGIN INSERT OR REPLACE INTO hub_change (entity, key, deleted) VALUES ('\(entity)', OLD.\(key), 1); END
+                    """)
+            }
+            // What the store already holds is the first page of changes.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'bin', code FROM bin;
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'part', partNumber FROM part;
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'barcode', code FROM barcode;
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'technician', badge FROM technician;
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'order', ticketCode FROM work_order;
+                INSERT OR IGNORE INTO hub_change (entity, key) SELECT 'appointment', code FROM appointment;
+                """)
         }
         return migrator
     }

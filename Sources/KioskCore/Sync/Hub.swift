@@ -131,6 +131,39 @@ public struct Hub: Sendable {
         }
     }
 
+    /// The changes after `cursor`, oldest first: the catalog, technicians, work orders and
+    /// appointments as they are now, deletions as tombstones.
+    public func changes(after cursor: Int64, limit: Int = 1000) throws -> PullResponse {
+        try database.pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, entity, key, deleted FROM hub_change WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        arguments: [cursor, limit + 1])
+            var changes: [PulledChange] = []
+            for row in rows.prefix(limit) {
+                guard let entity = PulledChange.Entity(rawValue: row["entity"]) else { continue }
+                let key: String = row["key"]
+                var change = PulledChange(seq: row["seq"], entity: entity, key: key, deleted: row["deleted"])
+                if !change.deleted {
+                    switch entity {
+                    case .bin: change.bin = try Bin.fetchOne(db, key: key)
+                    case .part: change.part = try Part.fetchOne(db, key: key)
+                    case .barcode: change.barcode = try PartBarcode.fetchOne(db, key: key)
+                    case .technician: change.technician = try Technician.fetchOne(db, key: key)
+                    case .appointment: change.appointment = try Appointment.fetchOne(db, key: key)
+                    case .order:
+                        change.order = try WorkOrder.fetchOne(db, key: key).map { o in
+                            PulledOrder(opened: OpenedOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin,
+                                                            customerPhone: o.customerPhone, services: o.services, promisedAt: o.promisedAt,
+                                                            bay: o.bay, openedAt: o.openedAt),
+                                        state: o.state, stateSince: o.stateSince)
+                        }
+                    }
+                }
+                changes.append(change)
+            }
+            return PullResponse(changes: changes, cursor: changes.last?.seq ?? cursor, more: rows.count > limit)
+        }
+    }
+
     private func rejection(of event: SyncEvent, reason: String, in db: Database) throws -> RejectedEvent? {
         guard let transition = event.transition, let order = try WorkOrder.fetchOne(db, key: transition.ticketCode) else { return nil }
         return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state)

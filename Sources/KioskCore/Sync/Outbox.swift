@@ -102,6 +102,58 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// Where the last pull from the hub ended.
+    public func pullCursor() throws -> Int64 {
+        try database.pool.read { Int64(try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_pull_cursor'") ?? "0") ?? 0 }
+    }
+
+    /// Applies a page pulled from the hub in one transaction, and moves the cursor with it.
+    /// What is applied is not sent back (the outbox triggers skip it). A work order with moves
+    /// of this device still waiting for the hub keeps its state until they are through.
+    public func apply(_ page: PullResponse) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            try setMeta("sync_applying", "1", in: db)
+            defer { try? db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'sync_applying'") }
+            let acked = try ackedSeq(in: db)
+            for change in page.changes {
+                switch change.entity {
+                case .bin:
+                    if change.deleted { _ = try Bin.deleteOne(db, key: change.key) } else { try change.bin?.upsert(db) }
+                case .part:
+                    if change.deleted { _ = try Part.deleteOne(db, key: change.key) } else { try change.part?.upsert(db) }
+                case .barcode:
+                    if change.deleted { _ = try PartBarcode.deleteOne(db, key: change.key) } else { try change.barcode?.upsert(db) }
+                case .technician:
+                    if change.deleted { _ = try Technician.deleteOne(db, key: change.key) } else { try change.technician?.upsert(db) }
+                case .appointment:
+                    if change.deleted { _ = try Appointment.deleteOne(db, key: change.key) }
+                    else if let a = change.appointment { try a.upsert(db); try a.sealCustomer(db) }
+                case .order:
+                    guard let pulled = change.order else { continue }
+                    let o = pulled.opened
+                    if var local = try WorkOrder.fetchOne(db, key: o.ticketCode) {
+                        let waiting = try Int.fetchOne(db, sql: """
+                            SELECT COUNT(*) FROM sync_outbox JOIN job_transition ON job_transition.id = sync_outbox.eventID
+                            WHERE sync_outbox.seq > ? AND job_transition.ticketCode = ?
+                            """, arguments: [acked, o.ticketCode]) ?? 0
+                        guard waiting == 0, local.state != pulled.state || local.bay != o.bay else { continue }
+                        local.state = pulled.state
+                        local.stateSince = pulled.stateSince
+                        local.bay = o.bay
+                        local.promisedAt = o.promisedAt
+                        try local.update(db)
+                    } else {
+                        try WorkOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin, customerPhone: o.customerPhone,
+                                      services: o.services, promisedAt: o.promisedAt, bay: o.bay, state: pulled.state, stateSince: pulled.stateSince,
+                                      openedAt: o.openedAt).insertSealed(db)
+                    }
+                }
+            }
+            try setMeta("sync_pull_cursor", String(page.cursor), in: db)
+        }
+    }
+
     public func recordFailure(_ message: String) throws {
         try database.pool.write { try setMeta("sync_last_error", message, in: $0) }
     }

@@ -117,3 +117,41 @@ public struct EnrolResponse: Codable, Sendable {
         self.token = token
     }
 }
+
+/// A work order as the hub holds it now, for devices that pull.
+public struct PulledOrder: Codable, Sendable, Hashable {
+    public var opened: OpenedOrder
+    public var state: JobState
+    public var stateSince: Date
+}
+
+/// One row that changed at the hub (or its tombstone), under the hub's sequence.
+public struct PulledChange: Codable, Sendable, Hashable {
+    public enum Entity: String, Codable, Sendable, Hashable, CaseIterable {
+        case bin, part, barcode, technician, order, appointment
+    }
+    public var seq: Int64
+    public var entity: Entity
+    public var key: String
+    /// A deletion: the device removes the row.
+    public var deleted: Bool
+    public var bin: Bin?
+    public var part: Part?
+    public var barcode: PartBarcode?
+    public var technician: Technician?
+    public var order: PulledOrder?
+    public var appointment: Appointment?
+}
+
+public struct PullResponse: Codable, Sendable {
+    public var changes: [PulledChange]
+    /// The cursor to ask from next time.
+    public var cursor: Int64
+    /// More changes wait after this page.
+    public var more: Bool
+    public init(changes: [PulledChange], cursor: Int64, more: Bool) {
+        self.changes = changes
+        self.cursor = cursor
+        self.more = more
+    }
+}

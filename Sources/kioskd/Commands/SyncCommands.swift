@@ -83,8 +83,10 @@ struct SyncCommand: AsyncParsableCommand {
             try db.outbox.enable()
             let start = Date()
             do {
-                let sent = try await SyncService.drain(SyncClient(settings: settings), database: db)
-                print("已同步 pushed \(sent) events in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+                let client = SyncClient(settings: settings)
+                let sent = try await SyncService.drain(client, database: db)
+                let pulled = try await SyncService.pull(client, database: db)
+                print("已同步 pushed \(sent) events, pulled \(pulled) changes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
             } catch {
                 throw Refused("\(error)")
             }
