@@ -173,12 +173,20 @@ public struct Backups: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = false
         let queue = try DatabaseQueue(path: path, configuration: config)
+        // Rows are put back as they were, with the triggers' own rows (outbox, change log,
+        // print queue) among them: the triggers must not fire again while that happens.
+        let triggers = try queue.write { db -> [(String, String)] in
+            let triggers = try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").map { ($0["name"] as String, $0["sql"] as String) }
+            for (name, _) in triggers { try db.execute(sql: "DROP TRIGGER \"\(name)\"") }
+            return triggers
+        }
         for record in chain.dropFirst() {
             let text = try String(contentsOf: directory.appendingPathComponent(record.file), encoding: .utf8)
             try queue.write { db in
                 for line in text.split(separator: "\n") { try Self.apply(line, in: db) }
             }
         }
+        try queue.write { db in for (_, sql) in triggers { try db.execute(sql: sql) } }
         let problems = try queue.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }
         guard problems.isEmpty else { throw BackupError.damaged(chain.last!.file, reason: "\(problems.count) rows point at missing rows after the restore") }
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
