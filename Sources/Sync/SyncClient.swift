@@ -162,12 +162,18 @@ public struct SyncService: Service {
     /// Sends everything waiting, batch by batch; returns how many events went.
     @discardableResult
     public static func drain(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> Int {
-        var sent = 0
+        try await drainMeasured(client, database: database, logger: logger).events
+    }
+
+    /// ``drain(_:database:logger:)``, also counting the request bytes sent.
+    public static func drainMeasured(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> (events: Int, bytes: Int) {
+        var sent = 0, bytes = 0
         while true {
             let events = try database.outbox.pending(limit: client.settings.batchSize)
-            guard !events.isEmpty else { return sent }
+            guard !events.isEmpty else { return (sent, bytes) }
             do {
-                let (response, _) = try await client.push(events)
+                let (response, size) = try await client.push(events)
+                bytes += size
                 try database.outbox.acknowledge(response)
                 for r in response.rejected {
                     logger?.warning("hub refused a job move; taking its state", metadata: ["ticket": "\(r.ticketCode)", "hubState": "\(r.hubState.rawValue)", "reason": "\(r.reason)"])

@@ -159,6 +159,9 @@ struct PushTests {
             #expect(try bay.catalog.barcodes(of: "P2").map(\.code) == ["04006381333931"])
             #expect(try bay.workshop.verifyPIN(badge: "T1", pin: "0000") == false, "the technician is known (no PIN set)")
             #expect(try bay.outbox.status().queueDepth == 0, "what was pulled is not pushed back")
+            // The desk already has the bin and part: pulling updates them in place.
+            #expect(try await SyncService.pull(sync("desk", deskDir), database: desk) > 0)
+            #expect(try desk.catalog.part("P2")?.nameZh == "机油")
             // The job moves at the hub (another bay); the barcode is withdrawn.
             try hub.workshop.transition("WO-3", to: .diagnosing, actor: "T9")
             try deleteBarcode(hub, "04006381333931")

@@ -381,7 +381,8 @@ enum Schema {
             try db.create(index: "hub_event_device", on: "hub_event", columns: ["deviceID", "deviceSeq"])
             // What devices pull: the latest change of each catalog row, work order, technician and
             // appointment, under a sequence that only grows (the devices' cursor); deletions stay
-            // as tombstones.
+            // as tombstones. (Delete, then insert: an upsert's own conflict rule would override
+            // an INSERT OR REPLACE inside the trigger.)
             try db.execute(sql: """
                 CREATE TABLE hub_change (
                   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -396,12 +397,18 @@ enum Schema {
                 for event in ["INSERT", "UPDATE"] {
                     try db.execute(sql: """
                         CREATE TRIGGER \(table)_change_\(event.lowercased()) AFTER \(event) ON \(table)
-                        BEGIN INSERT OR REPLACE INTO hub_change (entity, key, deleted) VALUES ('\(entity)', NEW.\(key), 0); END
+                        BEGIN
+                          DELETE FROM hub_change WHERE entity = '\(entity)' AND key = NEW.\(key);
+                          INSERT INTO hub_change (entity, key, deleted) VALUES ('\(entity)', NEW.\(key), 0);
+                        END
                         """)
                 }
                 try db.execute(sql: """
                     CREATE TRIGGER \(table)_change_delete AFTER DELETE ON \(table)
-                    BEGIN INSERT OR REPLACE INTO hub_change (entity, key, deleted) VALUES ('\(entity)', OLD.\(key), 1); END
+                    BEGIN
+                      DELETE FROM hub_change WHERE entity = '\(entity)' AND key = OLD.\(key);
+                      INSERT INTO hub_change (entity, key, deleted) VALUES ('\(entity)', OLD.\(key), 1);
+                    END
                     """)
             }
             // What the store already holds is the first page of changes.

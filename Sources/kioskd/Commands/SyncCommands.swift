@@ -84,9 +84,11 @@ struct SyncCommand: AsyncParsableCommand {
             let start = Date()
             do {
                 let client = SyncClient(settings: settings)
-                let sent = try await SyncService.drain(client, database: db)
+                let (sent, bytes) = try await SyncService.drainMeasured(client, database: db)
+                let pushed = Date().timeIntervalSince(start)
                 let pulled = try await SyncService.pull(client, database: db)
-                print("已同步 pushed \(sent) events, pulled \(pulled) changes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+                print("已同步 pushed \(sent) events (\(bytes) bytes, \(sent == 0 ? 0 : bytes / sent) per event) in \(String(format: "%.2f", pushed)) s"
+                      + (sent == 0 ? "" : " = \(Int(Double(sent) / max(pushed, 0.001))) events/s") + "; pulled \(pulled) changes")
             } catch {
                 throw Refused("\(error)")
             }
