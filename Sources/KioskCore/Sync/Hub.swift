@@ -150,12 +150,7 @@ public struct Hub: Sendable {
                     case .technician: change.technician = try Technician.fetchOne(db, key: key)
                     case .appointment: change.appointment = try Appointment.fetchOne(db, key: key)
                     case .order:
-                        change.order = try WorkOrder.fetchOne(db, key: key).map { o in
-                            PulledOrder(opened: OpenedOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin,
-                                                            customerPhone: o.customerPhone, services: o.services, promisedAt: o.promisedAt,
-                                                            bay: o.bay, openedAt: o.openedAt),
-                                        state: o.state, stateSince: o.stateSince)
-                        }
+                        change.order = try WorkOrder.fetchOne(db, key: key).map { PulledOrder(opened: OpenedOrder($0), state: $0.state, stateSince: $0.stateSince) }
                     }
                 }
                 changes.append(change)
@@ -182,9 +177,7 @@ public struct Hub: Sendable {
                                        allowNegativeStock: true, in: db)
         case .jobOpened:
             guard let o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
-            try WorkOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin, customerPhone: o.customerPhone,
-                          services: o.services, promisedAt: o.promisedAt, bay: o.bay, state: .checkedIn, stateSince: o.openedAt,
-                          openedAt: o.openedAt).insertSealed(db)
+            try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)
         case .jobTransition:
             guard let t = event.transition, try !JobTransition.exists(db, key: t.id) else { return }
             if t.fromState == nil {

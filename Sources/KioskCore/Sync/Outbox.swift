@@ -71,11 +71,7 @@ public struct Outbox: Sendable {
                 case .jobTransition:
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .jobOpened:
-                    if let o = try WorkOrder.fetchOne(db, key: row["ref"] as String) {
-                        event.order = OpenedOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin,
-                                                  customerPhone: o.customerPhone, services: o.services, promisedAt: o.promisedAt,
-                                                  bay: o.bay, openedAt: o.openedAt)
-                    }
+                    event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
                 }
                 return event
             }
@@ -144,9 +140,7 @@ public struct Outbox: Sendable {
                         local.promisedAt = o.promisedAt
                         try local.update(db)
                     } else {
-                        try WorkOrder(ticketCode: o.ticketCode, publicToken: o.publicToken, plate: o.plate, vin: o.vin, customerPhone: o.customerPhone,
-                                      services: o.services, promisedAt: o.promisedAt, bay: o.bay, state: pulled.state, stateSince: pulled.stateSince,
-                                      openedAt: o.openedAt).insertSealed(db)
+                        try o.workOrder(state: pulled.state, since: pulled.stateSince).insertSealed(db)
                     }
                 }
             }

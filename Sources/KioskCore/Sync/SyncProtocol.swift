@@ -47,6 +47,25 @@ public struct OpenedOrder: Codable, Sendable, Hashable {
     public var promisedAt: Date?
     public var bay: String?
     public var openedAt: Date
+
+    /// The opening facts of a stored work order (its phone and VIN opened).
+    public init(_ order: WorkOrder) {
+        ticketCode = order.ticketCode
+        publicToken = order.publicToken
+        plate = order.plate
+        vin = order.vin
+        customerPhone = order.customerPhone
+        services = order.services
+        promisedAt = order.promisedAt
+        bay = order.bay
+        openedAt = order.openedAt
+    }
+
+    /// The work order to store, in `state` since `stateSince` (insert it with `insertSealed`).
+    func workOrder(state: JobState, since stateSince: Date) -> WorkOrder {
+        WorkOrder(ticketCode: ticketCode, publicToken: publicToken, plate: plate, vin: vin, customerPhone: customerPhone,
+                  services: services, promisedAt: promisedAt, bay: bay, state: state, stateSince: stateSince, openedAt: openedAt)
+    }
 }
 
 /// One change a device recorded, as it travels upstream. Exactly one of the payloads is set,

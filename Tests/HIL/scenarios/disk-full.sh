@@ -2,33 +2,12 @@
 # that cannot be saved are rejected with a clear message (never acknowledged), the file stays
 # sound, and once space is freed scanning goes on; every acknowledged movement is there once.
 set -eu
-KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 full=/run/full; mkdir -p $full
 mount -t tmpfs -o size=3M tmpfs $full
-data=$full/data; mkdir -p $data
-cat > /run/full.toml <<TOML
-[device]
-id = "hil-full"
-data_dir = "$data"
-[web]
-enabled = false
-[[scanners]]
-kind = "fifo"
-path = "/run/full.fifo"
-TOML
-K() { $KIOSKD "$@" --config /run/full.toml; }
-fail() { echo "FAIL: $*"; echo "--- daemon stdout"; tail -20 /run/full.out; echo "--- daemon stderr"; tail -20 /run/full.err; exit 1; }
-printf 'part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n' > /run/parts.csv
-K parts import /run/parts.csv > /dev/null
-$KIOSKD run --config /run/full.toml > /run/full.out 2> /run/full.err & daemon=$!
-for i in $(seq 1 100); do [ -p /run/full.fifo ] && break; sleep 0.1; done
-exec 3> /run/full.fifo
-scan() { echo "$1" >&3; }
-lines() { grep -c "$1" /run/full.out || true; }
-wait_lines() { # wait_lines PATTERN N
-  for i in $(seq 1 300); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
-  fail "timed out waiting for $2 lines of $1"
-}
+NAME=full DATA=$full/data
+. Tests/HIL/store-fault.sh
+data=$DATA
+start_daemon
 scan KD:CMD:RECEIVE; scan KD:BIN:A-01; scan P1; scan P1
 wait_lines "OK ✓ 入库" 2
 echo "ok: scanning with space: $(lines 'OK ✓ 入库') received"

@@ -4,36 +4,15 @@
 # acknowledged; after the file system is checked and mounted again, kioskd starts on a sound
 # store holding every acknowledged movement once, and scanning goes on.
 set -eu
-KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 modprobe loop; modprobe ext4
 mkdir -p /run/img /run/ro
 mount -t tmpfs -o size=64M tmpfs /run/img
 /sbin/mkfs.ext4 -q -F /run/img/store.ext4 16M
 dev=$(losetup -f --show /run/img/store.ext4)
 mount -t ext4 -o errors=remount-ro "$dev" /run/ro
-data=/run/ro/data; mkdir -p $data
-cat > /run/ro.toml <<TOML
-[device]
-id = "hil-ro"
-data_dir = "$data"
-[web]
-enabled = false
-[[scanners]]
-kind = "fifo"
-path = "/run/ro.fifo"
-TOML
-K() { $KIOSKD "$@" --config /run/ro.toml; }
-fail() { echo "FAIL: $*"; echo "--- daemon stdout"; tail -20 /run/ro.out; echo "--- daemon stderr"; tail -20 /run/ro.err; exit 1; }
-printf 'part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n' > /run/parts.csv
-K parts import /run/parts.csv > /dev/null
-start_daemon() { $KIOSKD run --config /run/ro.toml >> /run/ro.out 2>> /run/ro.err & daemon=$!
-  for i in $(seq 1 100); do [ -p /run/ro.fifo ] && break; sleep 0.1; done; exec 3> /run/ro.fifo; }
-scan() { echo "$1" >&3; }
-lines() { grep -c "$1" /run/ro.out || true; }
-wait_lines() { # wait_lines PATTERN N
-  for i in $(seq 1 300); do [ "$(lines "$1")" -ge "$2" ] && return 0; sleep 0.1; done
-  fail "timed out waiting for $2 lines of $1"
-}
+NAME=ro DATA=/run/ro/data
+. Tests/HIL/store-fault.sh
+data=$DATA
 start_daemon
 scan KD:CMD:RECEIVE; scan KD:BIN:A-01; scan P1; scan P1; scan P1
 wait_lines "OK ✓ 入库" 3
