@@ -60,7 +60,7 @@ public struct ChangeWatcher: Service {
     }
 
     public func run() async throws {
-        var last: [Int64?] = []
+        var last: [DatabaseValue] = []
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             if let now = try? fingerprint(), now != last {
                 if !last.isEmpty { feed.bump() }
@@ -71,15 +71,16 @@ public struct ChangeWatcher: Service {
         feed.finishAll()
     }
 
-    func fingerprint() throws -> [Int64?] {
+    func fingerprint() throws -> [DatabaseValue] {
         try database.pool.read { db in
             let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT (SELECT MAX(seq) FROM scan_log), (SELECT MAX(seq) FROM stock_movement),
                        (SELECT COUNT(*) FROM job_transition), (SELECT COUNT(*) FROM job_clock WHERE offAt IS NULL),
                        (SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL), (SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL),
-                       (SELECT COUNT(*) FROM stocktake_scan), (SELECT COUNT(*) FROM workshop_event)
+                       (SELECT COUNT(*) FROM stocktake_scan), (SELECT COUNT(*) FROM workshop_event),
+                       (SELECT MAX(seq) FROM hub_change), (SELECT MAX(id) FROM print_job), (SELECT MAX(lastAttemptAt) FROM print_job)
                 """))!
-            return (0..<8).map { row[$0] as Int64? }
+            return (0..<11).map { row[$0] as DatabaseValue }
         }
     }
 }

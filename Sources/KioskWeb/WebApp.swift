@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import Hummingbird
 import KioskCore
@@ -122,9 +123,16 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Lobby and phone (public: no personal data)
-    routes.on(.get, "/api/v1/lobby") { _, _ -> LobbyView in
-        let vehicles = try workshop.openOrders().compactMap { o in o.state.customerStage.map { LobbyEntry(o, stage: $0) } }
-        return LobbyView(vehicles: vehicles, stages: CustomerStage.allCases)
+    // The board is read by every lobby screen and phone every few seconds: it is built once
+    // per change of the store (the change feed's version), and at most a second old.
+    let lobbyCache = LobbyCache()
+    routes.on(.get, "/api/v1/lobby") { _, _ -> Response in
+        let version = env.feed.version
+        let body = try lobbyCache.body(version: version) {
+            let vehicles = try workshop.openOrders().compactMap { o in o.state.customerStage.map { LobbyEntry(o, stage: $0) } }
+            return ByteBuffer(bytes: try JSONEncoder.sorted.encode(LobbyView(vehicles: vehicles, stages: CustomerStage.allCases)))
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
     routes.on(.get, "/api/v1/track/{token}") { _, context -> LobbyEntry in
         let client = context.remoteAddress?.ipAddress ?? "unknown"
@@ -342,6 +350,18 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
     }
     return router
+}
+
+/// The lobby board's last answer, by the change feed's version.
+final class LobbyCache: Sendable {
+    private let state = Mutex<(version: Int, at: ContinuousClock.Instant, body: ByteBuffer)?>(nil)
+
+    func body(version: Int, now: ContinuousClock.Instant = .now, make: () throws -> ByteBuffer) throws -> ByteBuffer {
+        if let cached = state.withLock({ $0 }), cached.version == version, now - cached.at < .seconds(1) { return cached.body }
+        let body = try make()
+        state.withLock { $0 = (version, now, body) }
+        return body
+    }
 }
 
 /// Delivering a job to its customer or cancelling it needs the service desk (or above).
