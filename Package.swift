@@ -141,7 +141,12 @@ let package = Package(
         // The plain SQLite C API, as the benchmark's baseline.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Benchmarks, side by side with their baselines in one run; kept out of the test suite.
-        .executableTarget(name: "kioskd-bench", dependencies: ["KioskCore", "CSQLite"]),
+        .executableTarget(name: "kioskd-bench", dependencies: [
+            "KioskCore", "CSQLite", "CZBar", "Scanner", "Labels", "KioskWeb", "Sync", "Indicators",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),

@@ -8,6 +8,14 @@ public struct BarcodeModules: Sendable, Hashable {
     public let rows: Int
     let dark: [Bool]
 
+    /// Modules row by row, true where dark.
+    public init(columns: Int, rows: Int, dark: [Bool]) {
+        precondition(dark.count == columns * rows)
+        self.columns = columns
+        self.rows = rows
+        self.dark = dark
+    }
+
     public func isDark(row: Int, column: Int) -> Bool { dark[row * columns + column] }
 }
 

@@ -3,7 +3,12 @@
 // synchronous=FULL, foreign keys on). Rounds alternate between the three so that a noisy,
 // shared machine slows all of them alike; the figures that matter are the ratios.
 //
-//   swift run -c release kioskd-bench [--movements N] [--rounds R] [--dir DIR]
+//   swift run -c release kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only LIST]
+//
+// The other sections (Bench*.swift): zbar decoding through Scanner against direct libzbar
+// calls, the lobby endpoint against a hello-world route under wrk, sync of 10,000 events to a
+// hub over loopback, scan to lamp on the simulated GPIO backend, and the daemon's footprint.
+// Each prints its table; the run exits 1 when a ratio is below its target.
 import CSQLite
 import Foundation
 import KioskCore
@@ -12,6 +17,7 @@ struct Options {
     var movements = 1000
     var rounds = 5
     var directory = FileManager.default.temporaryDirectory.path
+    var only: Set<String> = ["commit", "decode", "lobby", "sync", "lamp", "footprint"]
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -20,8 +26,9 @@ struct Options {
             case "--movements": movements = Int(it.next() ?? "") ?? movements
             case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
             case "--dir": directory = it.next() ?? directory
+            case "--only": only = Set((it.next() ?? "").split(separator: ",").map(String.init))
             default:
-                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR]\n".utf8))
+                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only commit,decode,lobby,sync,lamp,footprint]\n".utf8))
                 exit(2)
             }
         }
@@ -79,48 +86,74 @@ final class PlainSQLite {
     }
 }
 
+/// Section 1: a durable stock movement through KioskCore against a plain insert-and-commit.
+func benchCommit(_ options: Options, scratch: URL) throws -> [Verdict] {
+
+    let plain = PlainSQLite(path: scratch.appendingPathComponent("plain.sqlite").path)
+    let store = try KioskDatabase.open(at: scratch.appendingPathComponent("ledger.sqlite").path)
+    let counterStore = try KioskDatabase.open(at: scratch.appendingPathComponent("counter.sqlite").path)
+    for database in [store, counterStore] {
+        try database.catalog.save(Bin(code: "A-01"))
+        try database.catalog.save(Part(partNumber: "15400-RTA-003", nameZh: "机油滤清器", nameEn: "Oil filter", safetyStock: 5, reorderPoint: 8, defaultBin: "A-01"),
+                                  barcodes: ["6901234567892"])
+    }
+    let counter = Counter(database: counterStore, deviceID: "bench")
+    _ = try counter.handle(ScanEvent(source: "bench", text: "KD:CMD:RECEIVE"))
+    _ = try counter.handle(ScanEvent(source: "bench", text: "KD:BIN:A-01"))
+
+    var baseline = Samples(), ledger = Samples(), scans = Samples()
+    for _ in 0..<options.rounds {
+        for _ in 0..<options.movements { baseline.time { plain.commitOne() } }
+        for _ in 0..<options.movements {
+            try ledger.time {
+                _ = try store.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 1, toBin: "A-01",
+                                                         scanText: "6901234567892", deviceID: "bench", actor: "clerk"))
+            }
+        }
+        for _ in 0..<options.movements {
+            try scans.time {
+                let feedback = try counter.handle(ScanEvent(source: "bench", text: "6901234567892"))
+                precondition(feedback.accepted && feedback.movement != nil)
+            }
+        }
+    }
+    let drift = try store.stock.checkBalances() + counterStore.stock.checkBalances()
+    precondition(drift.isEmpty, "balances drifted: \(drift)")
+
+    func row(_ name: String, _ s: Samples, baseline: Samples) -> String {
+        String(format: "| %@ | %.0f | %.0f | %.0f | %.2f |", name, s.perSecond, s.percentile(0.5), s.percentile(0.99), s.perSecond / baseline.perSecond)
+    }
+    let ratio = ledger.perSecond / baseline.perSecond
+    print("Durable commit per movement (WAL, synchronous=FULL), \(options.rounds) rounds × \(options.movements) movements each, interleaved, in \(options.directory)")
+    print("| path | movements/s | p50 µs | p99 µs | ratio to baseline |")
+    print("|---|---|---|---|---|")
+    print(row("plain sqlite3 C API: INSERT + COMMIT", baseline, baseline: baseline))
+    print(row("KioskCore StockLedger.record (movement + balance + alerts)", ledger, baseline: baseline))
+    print(row("KioskCore Counter.handle: scan → classify → movement → feedback", scans, baseline: baseline))
+    return [Verdict(name: "movement commit (StockLedger.record / plain sqlite3)", ratio: ratio, target: 0.8)]
+}
+
+/// A ratio and the target it must reach.
+struct Verdict {
+    var name: String
+    var ratio: Double
+    var target: Double
+    var met: Bool { ratio >= target }
+}
+
 let options = Options(CommandLine.arguments)
 let scratch = URL(fileURLWithPath: options.directory).appendingPathComponent("kioskd-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
-
-let plain = PlainSQLite(path: scratch.appendingPathComponent("plain.sqlite").path)
-let store = try KioskDatabase.open(at: scratch.appendingPathComponent("ledger.sqlite").path)
-let counterStore = try KioskDatabase.open(at: scratch.appendingPathComponent("counter.sqlite").path)
-for database in [store, counterStore] {
-    try database.catalog.save(Bin(code: "A-01"))
-    try database.catalog.save(Part(partNumber: "15400-RTA-003", nameZh: "机油滤清器", nameEn: "Oil filter", safetyStock: 5, reorderPoint: 8, defaultBin: "A-01"),
-                              barcodes: ["6901234567892"])
-}
-let counter = Counter(database: counterStore, deviceID: "bench")
-_ = try counter.handle(ScanEvent(source: "bench", text: "KD:CMD:RECEIVE"))
-_ = try counter.handle(ScanEvent(source: "bench", text: "KD:BIN:A-01"))
-
-var baseline = Samples(), ledger = Samples(), scans = Samples()
-for _ in 0..<options.rounds {
-    for _ in 0..<options.movements { baseline.time { plain.commitOne() } }
-    for _ in 0..<options.movements {
-        try ledger.time {
-            _ = try store.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 1, toBin: "A-01",
-                                                     scanText: "6901234567892", deviceID: "bench", actor: "clerk"))
-        }
-    }
-    for _ in 0..<options.movements {
-        try scans.time {
-            let feedback = try counter.handle(ScanEvent(source: "bench", text: "6901234567892"))
-            precondition(feedback.accepted && feedback.movement != nil)
-        }
-    }
-}
-let drift = try store.stock.checkBalances() + counterStore.stock.checkBalances()
-precondition(drift.isEmpty, "balances drifted: \(drift)")
-
-func row(_ name: String, _ s: Samples, baseline: Samples) -> String {
-    String(format: "| %@ | %.0f | %.0f | %.0f | %.2f |", name, s.perSecond, s.percentile(0.5), s.percentile(0.99), s.perSecond / baseline.perSecond)
-}
-print("Durable commit per movement (WAL, synchronous=FULL), \(options.rounds) rounds × \(options.movements) movements each, interleaved, in \(options.directory)")
-print("| path | movements/s | p50 µs | p99 µs | ratio to baseline |")
-print("|---|---|---|---|---|")
-print(row("plain sqlite3 C API: INSERT + COMMIT", baseline, baseline: baseline))
-print(row("KioskCore StockLedger.record (movement + balance + alerts)", ledger, baseline: baseline))
-print(row("KioskCore Counter.handle: scan → classify → movement → feedback", scans, baseline: baseline))
+print("kioskd-bench on \(ProcessInfo.processInfo.hostName), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB\n")
+var verdicts: [Verdict] = []
+if options.only.contains("commit") { verdicts += try benchCommit(options, scratch: scratch); print() }
+if options.only.contains("decode") { verdicts += try benchDecode(rounds: options.rounds); print() }
+if options.only.contains("lobby") { verdicts += try await benchLobby(scratch: scratch); print() }
+if options.only.contains("sync") { try await benchSync(scratch: scratch); print() }
+if options.only.contains("lamp") { try await benchLamp(scratch: scratch); print() }
+if options.only.contains("footprint") { try await benchFootprint(scratch: scratch); print() }
+print("| ratio | measured | target | |")
+print("|---|---|---|---|")
+for v in verdicts { print(String(format: "| %@ | %.2f | ≥ %.2f | %@ |", v.name, v.ratio, v.target, v.met ? "met" : "BELOW TARGET")) }
+if verdicts.contains(where: { !$0.met }) { exit(1) }

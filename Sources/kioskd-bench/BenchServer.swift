@@ -1,0 +1,198 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Indicators
+import KioskCore
+import KioskWeb
+import Logging
+import NIOCore
+import Sync
+
+/// Starts the kioskd router (plus `/bench/hello`) on a loopback port; returns the port and the task.
+func startServer(_ env: WebEnvironment) async throws -> (port: Int, task: Task<Void, Error>) {
+    let router = makeRouter(env)
+    router.get("/bench/hello") { _, _ in "hello" }
+    let ports = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+    let task = Task { try await app.runService() }
+    var iterator = ports.stream.makeAsyncIterator()
+    return (await iterator.next() ?? 0, task)
+}
+
+/// wrk's requests per second and p99 latency (ms) for one URL.
+func wrk(_ url: String, seconds: Int) throws -> (rps: Double, p99: Double) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+    process.arguments = ["-t1", "-c32", "-d\(seconds)s", "--latency", url]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    func number(after marker: String) -> Double {
+        guard let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) else { return 0 }
+        let field = line.split(separator: " ").last.map(String.init) ?? ""
+        if field.hasSuffix("ms") { return Double(field.dropLast(2)) ?? 0 }
+        if field.hasSuffix("us") { return (Double(field.dropLast(2)) ?? 0) / 1000 }
+        if field.hasSuffix("s") { return (Double(field.dropLast(1)) ?? 0) * 1000 }
+        return Double(field) ?? 0
+    }
+    return (number(after: "Requests/sec"), number(after: "99%"))
+}
+
+/// Section 3: the lobby status endpoint against a hello-world route in the same server, under
+/// wrk from loopback (1 thread, 32 connections), alternating, 3 × 4 s each.
+func benchLobby(scratch: URL) async throws -> [Verdict] {
+    let database = try KioskDatabase.open(at: scratch.appendingPathComponent("lobby.sqlite").path)
+    for i in 1...20 {
+        _ = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-\(i)", plate: "粤B\(10000 + i)", vin: "LSVAU2180N2183294",
+                                                      customerPhone: "13800138000", bay: "BAY-\(i % 6)"), actor: "desk")
+    }
+    let feed = ChangeFeed()
+    let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "bench"), health: HealthBoard(), feed: feed)
+    let (port, task) = try await startServer(env)
+    defer { task.cancel() }
+    var lobby: [(Double, Double)] = [], hello: [(Double, Double)] = []
+    for _ in 0..<3 {
+        hello.append(try wrk("http://127.0.0.1:\(port)/bench/hello", seconds: 4))
+        lobby.append(try wrk("http://127.0.0.1:\(port)/api/v1/lobby", seconds: 4))
+    }
+    let h = hello.map(\.0).reduce(0, +) / 3, l = lobby.map(\.0).reduce(0, +) / 3
+    print("Lobby endpoint vs hello-world, same Hummingbird server, wrk -t1 -c32, 3 × 4 s alternating (20 open jobs)")
+    print("| route | requests/s | p99 ms | ratio |")
+    print("|---|---|---|---|")
+    print(String(format: "| /bench/hello | %.0f | %.2f | 1.00 |", h, hello.map(\.1).max() ?? 0))
+    print(String(format: "| /api/v1/lobby | %.0f | %.2f | %.2f |", l, lobby.map(\.1).max() ?? 0, l / h))
+    return [Verdict(name: "lobby / hello-world requests per second", ratio: l / h, target: 0.7)]
+}
+
+/// Section 4: 10,000 events from a device to a hub over loopback (SQLite hub store).
+func benchSync(scratch: URL) async throws {
+    let hub = try KioskDatabase.open(at: scratch.appendingPathComponent("hub/kioskd.sqlite").path)
+    let device = try KioskDatabase.open(at: scratch.appendingPathComponent("device/kioskd.sqlite").path)
+    for db in [hub, device] {
+        try db.catalog.save(Bin(code: "A-01"))
+        try db.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01"), barcodes: [])
+    }
+    try device.outbox.enable()
+    for _ in 0..<10_000 {
+        _ = try device.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: "counter", actor: "C1"))
+    }
+    let code = try hub.hub.enrolmentCode(for: "counter", actor: "bench")
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+    let (port, task) = try await startServer(env)
+    defer { task.cancel() }
+    print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500)")
+    print("| hub store | events/s | bytes/event | seconds |")
+    print("|---|---|---|---|")
+    let client = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
+                                                   tokenFile: scratch.appendingPathComponent("device/sync-token").path))
+    try await client.enrol(code: code)
+    let start = ContinuousClock.now
+    let (events, bytes) = try await SyncService.drainMeasured(client, database: device)
+    let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+    print(String(format: "| SQLite | %.0f | %d | %.2f |", Double(events) / seconds, bytes / max(events, 1), seconds))
+    print("| PostgreSQL | not built yet | | |")
+}
+
+/// Section 5: from a scan handed to the counter to the green lamp's line going high, on the
+/// simulated GPIO backend in process (the QEMU rig's HID scenario watches the real lines).
+func benchLamp(scratch: URL) async throws {
+    let database = try KioskDatabase.open(at: scratch.appendingPathComponent("lamp.sqlite").path)
+    try database.catalog.save(Bin(code: "A-01"))
+    try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01"), barcodes: [])
+    let counter = Counter(database: database, deviceID: "bench")
+    _ = try counter.handle(ScanEvent(source: "bench", text: "KD:CMD:RECEIVE"))
+    _ = try counter.handle(ScanEvent(source: "bench", text: "KD:BIN:A-01"))
+    let gpio = SimulatedGPIO()
+    let signals = IndicatorSignals()
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    let lamps: [Lamp: LineRef] = [.red: .offset(0), .amber: .offset(1), .green: .offset(2), .blue: .offset(3)]
+    let service = StackLightService(config: StackLightConfig(chip: "gpiochip0", lamps: lamps), backend: gpio, signals: signals,
+                                    health: HealthBoard(), logger: logger) { nil }
+    let task = Task { try await service.run() }
+    defer { task.cancel() }
+    try await Task.sleep(for: .milliseconds(300))
+    var samples = Samples()
+    for _ in 0..<200 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let feedback = try counter.handle(ScanEvent(source: "bench", text: "P1"))
+        await signals.show(feedback)
+        while gpio.value(offset: 2) != true { await Task.yield() }
+        samples.values.append(DispatchTime.now().uptimeNanoseconds - start)
+        while gpio.value(offset: 2) == true { try await Task.sleep(for: .milliseconds(5)) }   // the 300 ms flash ends
+    }
+    print("Scan to lamp: scan → durable movement → green line high, simulated GPIO in process, 200 scans")
+    print(String(format: "| p50 | %.0f µs |\n| p99 | %.0f µs |", samples.percentile(0.5), samples.percentile(0.99)))
+}
+
+/// Section 6: the daemon's footprint: start-up to ready, resident memory idle and under
+/// load, and the stripped binary's size. Needs the release kioskd next to this binary.
+func benchFootprint(scratch: URL) async throws {
+    let kioskd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path
+    guard FileManager.default.isExecutableFile(atPath: kioskd) else { print("footprint: no kioskd next to kioskd-bench (swift build -c release)"); return }
+    let data = scratch.appendingPathComponent("footprint")
+    try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    let config = data.appendingPathComponent("kioskd.toml").path
+    try "[device]\nid = \"fp\"\ndata_dir = \"\(data.path)\"\n[web]\nlisten = \"127.0.0.1:0\"\n[backup]\nenabled = false\n[[scanners]]\nkind = \"fifo\"\npath = \"\(data.path)/scan.fifo\"\n"
+        .write(toFile: config, atomically: true, encoding: .utf8)
+    let csv = data.appendingPathComponent("parts.csv").path
+    try "part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    let importer = Process()
+    importer.executableURL = URL(fileURLWithPath: kioskd)
+    importer.arguments = ["parts", "import", csv, "--config", config]
+    importer.standardOutput = FileHandle.nullDevice
+    try importer.run()
+    importer.waitUntilExit()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: kioskd)
+    process.arguments = ["run", "--config", config]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    let start = ContinuousClock.now
+    try process.run()
+    var log = ""
+    while !log.contains("port=") {
+        let chunk = errors.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        log += String(decoding: chunk, as: UTF8.self)
+    }
+    let ready = ContinuousClock.now - start
+    let port = log.components(separatedBy: "port=").last.map { String($0.prefix { $0.isNumber }) } ?? "0"
+    func rss() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+    }
+    try await Task.sleep(for: .seconds(1))
+    let idle = rss()
+    // Load: 2,000 scans through the FIFO while wrk reads the lobby.
+    let feeder = Task.detached {
+        guard let fifo = FileHandle(forWritingAtPath: data.appendingPathComponent("scan.fifo").path) else { return }
+        fifo.write(Data("KD:CMD:RECEIVE\nKD:BIN:A-01\n".utf8))
+        for _ in 0..<2000 { fifo.write(Data("P1\n".utf8)) }
+        try? fifo.close()
+    }
+    _ = try wrk("http://127.0.0.1:\(port)/api/v1/lobby", seconds: 4)
+    await feeder.value
+    let loaded = rss()
+    process.terminate()
+    process.waitUntilExit()
+    let stripped = scratch.appendingPathComponent("kioskd-stripped").path
+    try FileManager.default.copyItem(atPath: kioskd, toPath: stripped)
+    let strip = Process()
+    strip.executableURL = URL(fileURLWithPath: "/usr/bin/strip")
+    strip.arguments = [stripped]
+    try strip.run()
+    strip.waitUntilExit()
+    let size = (try FileManager.default.attributesOfItem(atPath: stripped)[.size] as? Int) ?? 0
+    print("Footprint of \(kioskd)")
+    print("| start-up to web ready | RSS idle | RSS under load (2,000 scans + wrk on the lobby) | stripped binary |")
+    print("|---|---|---|---|")
+    print(String(format: "| %.0f ms | %.1f MB | %.1f MB | %.1f MB |", Double(ready.components.attoseconds) / 1e15 + Double(ready.components.seconds) * 1000,
+                 Double(idle) / 1024, Double(loaded) / 1024, Double(size) / 1_048_576))
+}
