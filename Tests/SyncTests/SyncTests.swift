@@ -171,6 +171,28 @@ struct PushTests {
         }
     }
 
+    @Test("a hub with its own upstream pushes what its devices sent on to head office, with the same ids")
+    func hubToHeadOffice() async throws {
+        let (office, officeDir) = try syncStore("office"), (hub, hubDir) = try syncStore("hub"), (device, deviceDir) = try syncStore("dev")
+        defer { for d in [officeDir, hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        try device.outbox.enable()
+        try hub.outbox.enable()
+        try receive(device, 4, device: "counter")
+        let codes = [try hub.hub.enrolmentCode(for: "counter", actor: "t"), try office.hub.enrolmentCode(for: "store-guangzhou", actor: "t")]
+        try await hubApp(hub).test(.live) { storeHub in
+            try await hubApp(office).test(.live) { headOffice in
+                let up = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(storeHub.port!)", deviceID: "counter", tokenFile: deviceDir.appendingPathComponent("t").path))
+                let on = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(headOffice.port!)", deviceID: "store-guangzhou", tokenFile: hubDir.appendingPathComponent("t").path))
+                try await up.enrol(code: codes[0])
+                try await on.enrol(code: codes[1])
+                #expect(try await SyncService.drain(up, database: device) == 4)
+                #expect(try await SyncService.drain(on, database: hub) == 4)
+            }
+        }
+        let keys = { (db: KioskDatabase) in try db.stock.movements().map(\.key).sorted { $0.uuidString < $1.uuidString } }
+        #expect(try keys(office) == keys(device) && onHand(office) == 4)
+    }
+
     @Test("two bays move the same job: the hub refuses the later move, and that bay takes the hub's state")
     func conflict() async throws {
         let (hub, hubDir) = try syncStore("hub"), (bay1, dir1) = try syncStore("bay1"), (bay2, dir2) = try syncStore("bay2")
