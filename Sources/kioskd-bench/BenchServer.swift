@@ -151,16 +151,17 @@ func benchFootprint(scratch: URL) async throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: kioskd)
     process.arguments = ["run", "--config", config]
-    let errors = Pipe()
-    process.standardError = errors
+    // The daemon logs every scan: to a file, never to a pipe nobody drains.
+    let logPath = data.appendingPathComponent("kioskd.err").path
+    FileManager.default.createFile(atPath: logPath, contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: logPath)
     process.standardOutput = FileHandle.nullDevice
     let start = ContinuousClock.now
     try process.run()
     var log = ""
-    while !log.contains("port=") {
-        let chunk = errors.fileHandleForReading.availableData
-        if chunk.isEmpty { break }
-        log += String(decoding: chunk, as: UTF8.self)
+    while !log.contains("port="), ContinuousClock.now - start < .seconds(30) {
+        try await Task.sleep(for: .milliseconds(2))
+        log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
     let ready = ContinuousClock.now - start
     let port = log.components(separatedBy: "port=").last.map { String($0.prefix { $0.isNumber }) } ?? "0"
