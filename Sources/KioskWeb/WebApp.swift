@@ -266,9 +266,12 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
     routes.on(.get, "/api/v1/sync/pull") { request, _ -> PullResponse in
         guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
-        let after = request.uri.queryParameters.get("after").flatMap { Int64($0) } ?? 0
-        let limit = min(max(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 1000, 1), 5000)
-        return try env.database.hub.changes(after: max(0, after), limit: limit)
+        let query = request.uri.queryParameters
+        guard let after = query.get("after").map({ Int64($0) }) ?? 0, after >= 0,
+              let limit = query.get("limit").map({ Int($0) }) ?? 1000, (1...5000).contains(limit) else {
+            throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
+        }
+        return try env.database.hub.changes(after: after, limit: limit)
     }
     routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
         SyncStatusView(outbox: try env.database.outbox.status(),
@@ -339,7 +342,8 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     for (path, rules) in Dictionary(grouping: AccessPolicy.rules, by: \.path) {
         let allowed = rules.map(\.method)
         let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] where !allowed.contains(method) {
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .trace, .options, HTTPRequest.Method("QUERY")!]
+        where !allowed.contains(method) {
             router.on(RouterPath(path), method: method) { _, _ -> Response in
                 var response = try JSONEncoder.sorted.encodeResponse(
                     ["error": ["message": "此地址不支持 \(method.rawValue) / \(method.rawValue) is not allowed here: use \(allow)"]],
