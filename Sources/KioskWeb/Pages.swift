@@ -14,7 +14,9 @@ enum Page {
     /// with a sign-out button.
     static func html(_ body: String, staff: StaffSession?) -> Response {
         guard let staff else { return html(body) }
-        let withToken = body.replacingOccurrences(of: "</head>", with: "<meta name=\"csrf-token\" content=\"\(escape(staff.csrfToken))\"></head>")
+        let withToken = body.replacingOccurrences(of: "</head>", with: """
+            <meta name="csrf-token" content="\(escape(staff.csrfToken))"><meta name="kd-role" content="\(staff.role.rawValue)"></head>
+            """)
         let bar = """
             <div id="who" class="who"><span>\(escape(staff.name)) · \(escape(staff.badge)) · <span data-zh="\(escape(staff.role.nameZh))" data-en="\(escape(staff.role.rawValue))">\(escape(staff.role.nameZh))</span></span>
             <button onclick="KD.signOut()" data-zh="退出" data-en="Sign out">退出</button></div>
@@ -177,7 +179,11 @@ enum Page {
                 <span style="font-size:30px;margin-left:16px">${KD.esc(job.plate)}</span></div>
                 <div class="muted" style="font-size:18px;margin-top:6px">${KD.t('工单', 'Ticket')} ${KD.esc(job.ticketCode)} · ${KD.esc(job.services.map(s => s.name).join(' + '))}
                 · ${KD.t('交车', 'Promised')} ${KD.time(job.promisedAt)} · ${KD.t('技师', 'Technicians')}: ${KD.esc(job.technicians.join(', ') || '—')}</div>`;
-              const others = job.allowedNext.filter(s => s !== job.next);
+              // Handing over and cancelling are the service desk's: a technician does not see them.
+              const role = document.querySelector('meta[name="kd-role"]')?.content;
+              const closing = s => (s === 'delivered' || s === 'cancelled') && role === 'technician';
+              if (job.next && closing(job.next)) job.next = null;
+              const others = job.allowedNext.filter(s => s !== job.next && !closing(s));
               buttons.innerHTML = `${job.next ? `<button id="advance" class="big" onclick="move('${job.next}')">▶ ${KD.esc(name(job.next))}</button>` : ''}
                 ${others.map(s => `<button class="big ${s === 'cancelled' ? 'warn' : 'alt'}" data-state="${s}" onclick="move('${s}')">${KD.esc(name(s))}</button>`).join('')}`;
             }

@@ -145,6 +145,7 @@ def test_bay_change_appears_on_lobby_and_phone(daemon):
         wait_text(bay, "维修中")
         WebDriverWait(bay, 10, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.ID, "state").text == "维修中")
         shot(bay, "bay-800x480-repairing")
+        assert not bay.find_elements(By.CSS_SELECTOR, '[data-state="cancelled"]'), "a technician is not offered cancelling"
         assert fits(bay) == [True, True], "the bay page must fit 800×480 without scrolling"
 
         # No reload: the lobby and the phone follow through server-sent events.
