@@ -189,6 +189,7 @@ public struct SyncService: Service {
     public func run() async throws {
         var failures = 0
         var lastPull = ContinuousClock.now - .seconds(60)
+        var lastPrune = ContinuousClock.now - .seconds(7200)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var pause = poll
             do {
@@ -198,6 +199,12 @@ public struct SyncService: Service {
                 if sent > 0 || ContinuousClock.now - lastPull > .seconds(2) {
                     try await Self.pull(client, database: database)
                     lastPull = .now
+                }
+                if ContinuousClock.now - lastPrune > .seconds(3600) {
+                    // Acknowledged events older than a week leave the outbox (the hub has them).
+                    let pruned = try database.outbox.prune()
+                    if pruned > 0 { logger.info("outbox pruned", metadata: ["events": "\(pruned)"]) }
+                    lastPrune = .now
                 }
                 if failures > 0 { logger.info("sync resumed", metadata: ["sent": "\(sent)"]) }
                 failures = 0

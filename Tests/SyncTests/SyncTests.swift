@@ -128,9 +128,14 @@ struct PushTests {
             #expect(first.stored == events.count && again.stored == 0 && again.ackedSeq == first.ackedSeq)
             try device.outbox.acknowledge(again)
             #expect(try device.outbox.status().queueDepth == 0)
+            // A week later the acknowledged events leave the outbox; new ones still go.
+            #expect(try device.outbox.prune(at: Date().addingTimeInterval(8 * 86400)) == events.count)
+            try receive(device, 1, device: "desk")
+            #expect(try device.outbox.pending().count == 1 && device.outbox.prune() == 0)
+            #expect(try await SyncService.drain(sync, database: device) == 1)
         }
-        #expect(try count(hub, "SELECT COUNT(*) FROM hub_event") == 10)
-        #expect(try onHand(hub) == 3 && onHand(device) == 3)
+        #expect(try count(hub, "SELECT COUNT(*) FROM hub_event") == 11)
+        #expect(try onHand(hub) == 4 && onHand(device) == 4)
         #expect(try hub.workshop.order("WO-1").map { [$0.state.rawValue, $0.customerPhone, $0.vin] } == ["repairing", "13800138000", "LSVAU2180N2183294"])
         #expect(try hub.workshop.transitions(of: "WO-1").map(\.id) == device.workshop.transitions(of: "WO-1").map(\.id))
     }

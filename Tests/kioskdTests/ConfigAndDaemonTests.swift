@@ -75,6 +75,12 @@ struct ConfigAndDaemonTests {
         let fifo = cli.dataDir + "/scan.fifo"
         let deadline = ContinuousClock.now + .seconds(20)
         while access(fifo, F_OK) != 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        // The two sources are merged as their scans arrive: let stdin's receipt land first, so
+        // that the FIFO's quantity scan meets the receive mode (on a loaded machine the FIFO
+        // could otherwise be read first).
+        while ContinuousClock.now < deadline, !(try cli.store("stock", "--part", "P1").stdout.contains("P1\tA-01\t1")) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         let fd = open(fifo, O_WRONLY)
         try #require(fd >= 0)
         _ = "KD:CMD:QTY:4\nP1\n".withCString { write(fd, $0, strlen($0)) }

@@ -148,6 +148,17 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// Removes events the hub acknowledged more than `age` ago (they are at the hub; the
+    /// store's own tables keep the facts). Returns how many went.
+    @discardableResult
+    public func prune(acknowledgedBefore age: TimeInterval = 7 * 86400, at time: Date = Date()) throws -> Int {
+        try database.pool.write { db in
+            try db.execute(sql: "DELETE FROM sync_outbox WHERE seq <= ? AND createdAt < ?",
+                           arguments: [try ackedSeq(in: db), time.addingTimeInterval(-age)])
+            return db.changesCount
+        }
+    }
+
     public func recordFailure(_ message: String) throws {
         try database.pool.write { try setMeta("sync_last_error", message, in: $0) }
     }
