@@ -194,11 +194,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Counter
-    routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in
-        var view = try counterView(env)
-        if env.database.outbox.isEnabled { view.sync = try env.database.outbox.status() }
-        return view
-    }
+    routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
     routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
         let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
@@ -407,7 +403,8 @@ func bayView(_ bay: String, env: WebEnvironment) throws -> BayView {
 }
 
 func counterView(_ env: WebEnvironment) throws -> CounterView {
-    try env.database.pool.read { db in
+    let sync = env.database.outbox.isEnabled ? try env.database.outbox.status() : nil
+    return try env.database.pool.read { db in
         let scans = try Row.fetchAll(db, sql: "SELECT text, accepted, message, scannedAt FROM scan_log WHERE deviceID = ? ORDER BY seq DESC LIMIT 30",
                                      arguments: [env.counter.deviceID]).map {
             CounterView.Scan(text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"])
@@ -422,7 +419,7 @@ func counterView(_ env: WebEnvironment) throws -> CounterView {
         }
         let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
         return CounterView(session: try env.counter.session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
-                           partsRequests: requests, stocktakes: counts, sync: nil)
+                           partsRequests: requests, stocktakes: counts, sync: sync)
     }
 }
 

@@ -38,7 +38,7 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
     static func hash(seq: Int64, at: Date, actor: String, action: Action, detail: String, previousHash: String) -> String {
         let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
         let text = [String(seq), String(millis), actor, action.rawValue, detail, previousHash].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(text.utf8)).hex
     }
 
     static let genesis = String(repeating: "0", count: 64)
@@ -93,7 +93,7 @@ public struct AuditLog: Sendable {
     /// recorded (the first start records it too). Returns whether it recorded an entry.
     @discardableResult
     public func recordConfigIfChanged(path: String, contents: Data, at time: Date = Date()) throws -> Bool {
-        let digest = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: contents).hex
         let detail = "\(path) sha256=\(digest)"
         return try database.pool.write { db in
             let last = try String.fetchOne(db, sql: "SELECT detail FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1",

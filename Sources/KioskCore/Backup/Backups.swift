@@ -270,7 +270,7 @@ public struct Backups: Sendable {
             }
             hasher.update(data: Data(chunk.utf8))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hex
     }
 
     static func describe(_ value: DatabaseValue) -> String {
@@ -330,6 +330,6 @@ public struct Backups: Sendable {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hex
     }
 }

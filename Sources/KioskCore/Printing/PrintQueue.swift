@@ -148,15 +148,9 @@ public struct PrintQueue: Sendable {
     /// transaction as the work order, whoever opens it: the desk's scan, the CLI, an
     /// appointment), or stops it when `nil`.
     public func setTicketOnCheckIn(printer: String?) throws {
-        let current = try database.pool.read { try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'ticket_printer'") }
-        guard current != printer else { return }
+        guard try database.pool.read({ try KioskMeta.value("ticket_printer", in: $0) }) != printer else { return }
         try database.pool.write { db in
-            if let printer {
-                try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('ticket_printer', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                               arguments: [printer])
-            } else {
-                try db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'ticket_printer'")
-            }
+            if let printer { try KioskMeta.set("ticket_printer", printer, in: db) } else { try KioskMeta.remove("ticket_printer", in: db) }
         }
     }
 }

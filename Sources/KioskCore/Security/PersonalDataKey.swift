@@ -76,7 +76,7 @@ public struct PersonalDataKey: Sendable {
     public func lookupHash(_ kind: String, _ value: String) -> String {
         let normalised = value.uppercased().filter { !$0.isWhitespace && $0 != "-" }
         let code = HMAC<SHA256>.authenticationCode(for: Data("\(kind)\u{1F}\(normalised)".utf8), using: lookup)
-        return Data(code).map { String(format: "%02x", $0) }.joined()
+        return Data(code).hex
     }
 }
 

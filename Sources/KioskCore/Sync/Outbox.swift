@@ -24,8 +24,8 @@ public struct Outbox: Sendable {
     /// queued too, so the hub receives the device's whole history.
     public func enable() throws {
         try database.pool.write { db in
-            guard try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_outbox'") == nil else { return }
-            try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('sync_outbox', 'on')")
+            guard try KioskMeta.value("sync_outbox", in: db) == nil else { return }
+            try KioskMeta.set("sync_outbox", "on", in: db)
             // History, oldest first, in the order the changes were made.
             try db.execute(sql: """
                 INSERT OR IGNORE INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
@@ -47,12 +47,12 @@ public struct Outbox: Sendable {
     }
 
     public var isEnabled: Bool {
-        (try? database.pool.read { try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_outbox'") }) != nil
+        (try? database.pool.read { try KioskMeta.value("sync_outbox", in: $0) }) != nil
     }
 
     /// The sequence the hub has acknowledged up to.
     public func ackedSeq(in db: Database) throws -> Int64 {
-        Int64(try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_acked_seq'") ?? "0") ?? 0
+        Int64(try KioskMeta.value("sync_acked_seq", in: db) ?? "0") ?? 0
     }
 
     /// The next events to send, oldest first, with their payloads read from the store.
@@ -83,9 +83,9 @@ public struct Outbox: Sendable {
     public func acknowledge(_ response: PushResponse, at time: Date = Date()) throws {
         try database.pool.write { db in
             let acked = try ackedSeq(in: db)
-            try setMeta("sync_acked_seq", String(max(acked, response.ackedSeq)), in: db)
-            try setMeta("sync_last_success", String(time.timeIntervalSince1970), in: db)
-            try db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'sync_last_error'")
+            try KioskMeta.set("sync_acked_seq", String(max(acked, response.ackedSeq)), in: db)
+            try KioskMeta.set("sync_last_success", String(time.timeIntervalSince1970), in: db)
+            try KioskMeta.remove("sync_last_error", in: db)
             for rejection in response.rejected {
                 guard var order = try WorkOrder.fetchOne(db, key: rejection.ticketCode), order.state != rejection.hubState else { continue }
                 try JobTransition(id: UUID(), ticketCode: order.ticketCode, fromState: order.state, toState: rejection.hubState, actor: "hub",
@@ -93,14 +93,14 @@ public struct Outbox: Sendable {
                 order.state = rejection.hubState
                 order.stateSince = time
                 try order.update(db)
-                try setMeta("sync_last_rejection", "\(order.ticketCode): \(rejection.reason) → \(rejection.hubState.rawValue)", in: db)
+                try KioskMeta.set("sync_last_rejection", "\(order.ticketCode): \(rejection.reason) → \(rejection.hubState.rawValue)", in: db)
             }
         }
     }
 
     /// Where the last pull from the hub ended.
     public func pullCursor() throws -> Int64 {
-        try database.pool.read { Int64(try String.fetchOne($0, sql: "SELECT value FROM kiosk_meta WHERE name = 'sync_pull_cursor'") ?? "0") ?? 0 }
+        try database.pool.read { Int64(try KioskMeta.value("sync_pull_cursor", in: $0) ?? "0") ?? 0 }
     }
 
     /// Applies a page pulled from the hub in one transaction, and moves the cursor with it.
@@ -109,8 +109,8 @@ public struct Outbox: Sendable {
     public func apply(_ page: PullResponse) throws {
         try database.pool.write { db in
             try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
-            try setMeta("sync_applying", "1", in: db)
-            defer { try? db.execute(sql: "DELETE FROM kiosk_meta WHERE name = 'sync_applying'") }
+            try KioskMeta.set("sync_applying", "1", in: db)
+            defer { try? KioskMeta.remove("sync_applying", in: db) }
             let acked = try ackedSeq(in: db)
             for change in page.changes {
                 switch change.entity {
@@ -144,7 +144,7 @@ public struct Outbox: Sendable {
                     }
                 }
             }
-            try setMeta("sync_pull_cursor", String(page.cursor), in: db)
+            try KioskMeta.set("sync_pull_cursor", String(page.cursor), in: db)
         }
     }
 
@@ -160,7 +160,7 @@ public struct Outbox: Sendable {
     }
 
     public func recordFailure(_ message: String) throws {
-        try database.pool.write { try setMeta("sync_last_error", message, in: $0) }
+        try database.pool.write { try KioskMeta.set("sync_last_error", message, in: $0) }
     }
 
     public func status(at time: Date = Date()) throws -> SyncStatus {
@@ -168,16 +168,10 @@ public struct Outbox: Sendable {
             let acked = try ackedSeq(in: db)
             let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
             let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
-            func meta(_ name: String) throws -> String? { try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = ?", arguments: [name]) }
             return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
-                              lastSuccess: try meta("sync_last_success").flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
-                              lastError: try meta("sync_last_error"), lastRejection: try meta("sync_last_rejection"))
+                              lastSuccess: try KioskMeta.value("sync_last_success", in: db).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
+                              lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db))
         }
-    }
-
-    func setMeta(_ name: String, _ value: String, in db: Database) throws {
-        try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                       arguments: [name, value])
     }
 }
 
