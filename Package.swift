@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
@@ -69,6 +71,17 @@ let package = Package(
             dependencies: [
                 "KioskCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The hub's ledger in PostgreSQL (postgres-nio), for a chain of stores sharing one database.
+        .target(
+            name: "PostgresHub",
+            dependencies: [
+                "KioskCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -129,6 +142,9 @@ let package = Package(
                 "KioskWeb",
                 "Labels",
                 "Sync",
+                "PostgresHub",
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,7 +158,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Benchmarks, side by side with their baselines in one run; kept out of the test suite.
         .executableTarget(name: "kioskd-bench", dependencies: [
-            "KioskCore", "CSQLite", "CZBar", "Scanner", "Labels", "KioskWeb", "Sync", "Indicators",
+            "KioskCore", "CSQLite", "CZBar", "Scanner", "Labels", "KioskWeb", "Sync", "Indicators", "PostgresHub",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -152,7 +168,7 @@ let package = Package(
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
         .testTarget(name: "KioskWebTests", dependencies: ["KioskWeb", "KioskCore", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskCore", "KioskWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskCore", "KioskWeb", "PostgresHub", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )

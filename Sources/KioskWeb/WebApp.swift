@@ -51,12 +51,15 @@ public struct WebEnvironment: Sendable {
     public var printing: PrintingSetup?
     /// This kioskd is the store's hub: it takes enrolments and pushes from devices.
     public var isHub: Bool
+    /// Where the hub keeps what devices push: its own store unless a PostgreSQL ledger is set.
+    public var ledger: any HubLedger
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
                 metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil,
-                isHub: Bool = false) {
+                isHub: Bool = false, ledger: (any HubLedger)? = nil) {
         self.isHub = isHub
+        self.ledger = ledger ?? database.hub
         self.printing = printing
         self.metrics = metrics
         self.secureCookies = secureCookies
@@ -253,11 +256,16 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let body = try await request.decode(as: PushRequest.self, context: context)
         guard body.events.count <= 5000 else { throw HTTPError(.contentTooLarge, message: "一次最多 5000 条 / at most 5000 events per push") }
         do {
-            let response = try env.database.hub.accept(body, from: context.device ?? "")
+            let response = try await env.ledger.accept(body, from: context.device ?? "", at: Date())
             if response.stored > 0 { env.feed.bump() }
             return response
         } catch let error as HubError {
             throw HTTPError(.forbidden, message: error.description)
+        } catch let error as HTTPResponseError {
+            throw error
+        } catch {
+            // The ledger (PostgreSQL) is down: nothing was kept; the device sends the batch again.
+            throw HTTPError(.serviceUnavailable, message: "门店账本暂不可用 / the hub's ledger is unavailable, the device will send again: \(error)")
         }
     }
     routes.on(.get, "/api/v1/sync/pull") { request, _ -> PullResponse in

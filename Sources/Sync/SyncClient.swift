@@ -4,6 +4,8 @@ import KioskCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 import ServiceLifecycle
 
 /// Why a push did not go through; the events stay in the outbox and are sent again.
@@ -12,6 +14,7 @@ public enum SyncError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreachable(String, reason: String)
     case refused(status: Int, message: String)
     case badAnswer(String)
+    case badCertificate(String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,7 @@ public enum SyncError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .unreachable(url, reason): "门店主机不可达 \(url) / the hub at \(url) cannot be reached: \(reason)"
         case let .refused(status, message): "门店主机拒绝 (HTTP \(status)) / the hub refused the push: \(message)"
         case .badAnswer(let text): "门店主机回应无法识别 / the hub's answer is not understood: \(text)"
+        case let .badCertificate(file, reason): "证书文件不可用 \(file) / cannot use the CA file \(file) ([sync] ca_file): \(reason)"
         }
     }
 }
@@ -32,12 +36,15 @@ public struct SyncSettings: Sendable, Hashable {
     /// The file holding the token enrolment gave (0600).
     public var tokenFile: String
     public var batchSize: Int
+    /// PEM certificates to trust for an https upstream (the store's own CA); `nil`: the system's roots.
+    public var caFile: String?
 
-    public init(upstream: String, deviceID: String, tokenFile: String, batchSize: Int = 500) {
+    public init(upstream: String, deviceID: String, tokenFile: String, batchSize: Int = 500, caFile: String? = nil) {
         self.upstream = upstream.hasSuffix("/") ? String(upstream.dropLast()) : upstream
         self.deviceID = deviceID
         self.tokenFile = tokenFile
         self.batchSize = batchSize
+        self.caFile = caFile
     }
 }
 
@@ -47,10 +54,36 @@ public struct SyncClient: Sendable {
     let http: HTTPClient
     public var timeout: TimeAmount = .seconds(15)
 
-    public init(settings: SyncSettings, http: HTTPClient = .shared) {
+    /// A client for `settings`: the shared HTTP client, or one that trusts `settings.caFile`.
+    public init(settings: SyncSettings) throws {
+        self.settings = settings
+        self.http = try settings.caFile.map(Self.client(trusting:)) ?? .shared
+    }
+
+    public init(settings: SyncSettings, http: HTTPClient) {
         self.settings = settings
         self.http = http
     }
+
+    /// One HTTP client per CA file, for the life of the process (like `HTTPClient.shared`).
+    static func client(trusting caFile: String) throws -> HTTPClient {
+        try clients.withLock { clients in
+            if let client = clients[caFile] { return client }
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw SyncError.badCertificate(caFile, reason: "the file is missing or unreadable")
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+            } catch {
+                throw SyncError.badCertificate(caFile, reason: "\(error)")
+            }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+            clients[caFile] = client
+            return client
+        }
+    }
+    private static let clients = Mutex<[String: HTTPClient]>([:])
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()

@@ -88,7 +88,7 @@ func benchSync(scratch: URL) async throws {
     print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500)")
     print("| hub store | events/s | bytes/event | seconds |")
     print("|---|---|---|---|")
-    let client = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
+    let client = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
                                                    tokenFile: scratch.appendingPathComponent("device/sync-token").path))
     try await client.enrol(code: code)
     let start = ContinuousClock.now

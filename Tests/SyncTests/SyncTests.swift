@@ -84,7 +84,7 @@ struct PushTests {
         let code = try hub.hub.enrolmentCode(for: "counter-1", actor: "test")
         try await hubApp(hub).test(.live) { client in
             let settings = SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1", tokenFile: deviceDir.appendingPathComponent("sync-token").path)
-            let sync = SyncClient(settings: settings)
+            let sync = try SyncClient(settings: settings)
             await #expect(throws: SyncError.self) { try await SyncClient(settings: SyncSettings(upstream: settings.upstream, deviceID: "counter-2", tokenFile: settings.tokenFile)).enrol(code: code) }
             await #expect(throws: SyncError.notEnrolled(tokenFile: settings.tokenFile)) { try await sync.push([]) }
             try await sync.enrol(code: code.lowercased())
@@ -118,7 +118,7 @@ struct PushTests {
         try device.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
         try device.workshop.transition("WO-1", to: .repairing, actor: "T1")
         try await hubApp(hub).test(.live) { client in
-            let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "desk",
+            let sync = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "desk",
                                                          tokenFile: deviceDir.appendingPathComponent("sync-token").path, batchSize: 4))
             try await sync.enrol(code: code)
             let events = try device.outbox.pending()
@@ -153,7 +153,7 @@ struct PushTests {
         _ = try desk.workshop.open(WorkOrderDraft(ticketCode: "WO-3", plate: "粤B33333", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "desk")
         try await hubApp(hub).test(.live) { client in
             func sync(_ device: String, _ dir: URL) -> SyncClient {
-                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path))
+                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path), http: .shared)
             }
             try await sync("desk", deskDir).enrol(code: codes[0])
             try await sync("bay-1", bayDir).enrol(code: codes[1])
@@ -186,8 +186,8 @@ struct PushTests {
         let codes = [try hub.hub.enrolmentCode(for: "counter", actor: "t"), try office.hub.enrolmentCode(for: "store-guangzhou", actor: "t")]
         try await hubApp(hub).test(.live) { storeHub in
             try await hubApp(office).test(.live) { headOffice in
-                let up = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(storeHub.port!)", deviceID: "counter", tokenFile: deviceDir.appendingPathComponent("t").path))
-                let on = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(headOffice.port!)", deviceID: "store-guangzhou", tokenFile: hubDir.appendingPathComponent("t").path))
+                let up = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(storeHub.port!)", deviceID: "counter", tokenFile: deviceDir.appendingPathComponent("t").path))
+                let on = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(headOffice.port!)", deviceID: "store-guangzhou", tokenFile: hubDir.appendingPathComponent("t").path))
                 try await up.enrol(code: codes[0])
                 try await on.enrol(code: codes[1])
                 #expect(try await SyncService.drain(up, database: device) == 4)
@@ -214,7 +214,7 @@ struct PushTests {
         try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")    // bay 2, offline meanwhile: waiting approval
         try await hubApp(hub).test(.live) { client in
             func sync(_ device: String, _ dir: URL) -> SyncClient {
-                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path))
+                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path), http: .shared)
             }
             try await sync("bay-1", dir1).enrol(code: codes[0])
             try await sync("bay-2", dir2).enrol(code: codes[1])

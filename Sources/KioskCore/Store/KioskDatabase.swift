@@ -15,6 +15,9 @@ public struct KioskDatabase: Sendable {
     public let pool: DatabasePool
     /// Where the file lives.
     public let path: String
+    /// The key that seals customers' personal data: the same key seals what this store keeps
+    /// elsewhere (the hub's PostgreSQL ledger).
+    public let personalData: PersonalDataKey
 
     /// How commits reach the disk.
     public enum Durability: Sendable, Hashable {
@@ -83,7 +86,7 @@ public struct KioskDatabase: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
         }
-        let database = KioskDatabase(pool: pool, path: path)
+        let database = KioskDatabase(pool: pool, path: path, personalData: personalKey)
         let sealedNow = try pool.read { try !$0.tableExists("kiosk_meta") }
         try Schema.migrator.migrate(pool)
         try pool.write { db in

@@ -18,11 +18,18 @@ public enum HubError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// Where a hub keeps the events devices push and decides them: its own SQLite store
+/// (``Hub``), or a PostgreSQL ledger shared by a chain of stores.
+public protocol HubLedger: Sendable {
+    /// Stores and applies a batch: when this returns, every event of it is durably kept, each once.
+    func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse
+}
+
 /// The hub side of sync: devices enrol with a one-time code and get a token; each pushed
 /// event is stored once by its id and applied to the hub's own store (stock by the same
 /// movement keys, jobs by the same transition ids). A job move that is no longer legal on the
 /// hub is refused back to the device with the hub's state.
-public struct Hub: Sendable {
+public struct Hub: HubLedger {
     let database: KioskDatabase
 
     /// How long an enrolment code stays valid.
@@ -98,37 +105,113 @@ public struct Hub: Sendable {
             for event in push.events.sorted(by: { $0.seq < $1.seq }) {
                 if let outcome = try String.fetchOne(db.cachedStatement(sql: "SELECT outcome FROM hub_event WHERE eventID = ?"), arguments: [event.id]) {
                     // Delivered again (a lost answer, a retried request): stored already. A refusal is repeated.
-                    if outcome.hasPrefix("rejected"), let rejection = try rejection(of: event, reason: String(outcome.dropFirst("rejected: ".count)), in: db) {
-                        rejected.append(rejection)
-                    }
+                    if let r = try repeatedRejection(of: event, outcome: outcome, in: db) { rejected.append(r) }
                     continue
                 }
-                var outcome = "applied"
-                do {
-                    try db.inSavepoint {
-                        try apply(event, from: deviceID, in: db)
-                        return .commit
-                    }
-                } catch let conflict as StaleMove {
-                    if let r = try rejection(of: event, reason: conflict.description, in: db) { rejected.append(r) }
-                    outcome = "rejected: \(conflict.description)"
-                } catch let error as WorkshopError {
-                    if case .illegalTransition = error, let r = try rejection(of: event, reason: error.description, in: db) {
-                        rejected.append(r)
-                        outcome = "rejected: \(error.description)"
-                    } else {
-                        outcome = "not applied: \(error.description)"
-                    }
-                } catch {
-                    outcome = "not applied: \(error)"
-                }
-                try db.cachedStatement(sql: """
-                    INSERT INTO hub_event (eventID, deviceID, deviceSeq, kind, hlc, receivedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [event.id, deviceID, event.seq, event.kind.rawValue, event.hlc.rawValue, time, outcome])
+                let decision = try decide(event, from: deviceID, in: db)
+                if let r = decision.rejection { rejected.append(r) }
+                try record(event, from: deviceID, outcome: decision.outcome, at: time, in: db)
                 stored += 1
             }
             return PushResponse(ackedSeq: push.events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
         }
+    }
+
+    /// How this store would decide each event of a batch, applied in order, without keeping
+    /// any of it (the transaction is rolled back): for a ledger kept elsewhere, which stores the
+    /// outcomes and then has them applied here by ``project(_:)``. Events in `known` are skipped.
+    public func trial(_ events: [SyncEvent], from deviceID: String, skipping known: Set<UUID>) throws -> [UUID: Decision] {
+        var decisions: [UUID: Decision] = [:]
+        try database.pool.writeWithoutTransaction { db in
+            try db.inTransaction {
+                for event in events.sorted(by: { $0.seq < $1.seq }) where !known.contains(event.id) {
+                    decisions[event.id] = try decide(event, from: deviceID, in: db)
+                }
+                return .rollback
+            }
+        }
+        return decisions
+    }
+
+    /// The refusal to send again for an event delivered twice whose first delivery was refused.
+    public func repeatedRejection(of event: SyncEvent, outcome: String) throws -> RejectedEvent? {
+        try database.pool.read { db in try repeatedRejection(of: event, outcome: outcome, in: db) }
+    }
+
+    /// Applies events a ledger kept elsewhere has stored and decided, in the ledger's order,
+    /// in one transaction with the ledger cursor: after a crash the ledger's events after the
+    /// cursor are applied again, and an event already here is not applied twice.
+    /// Returns the events the ledger applied that this store could not (the stores differ).
+    @discardableResult
+    public func project(_ entries: [LedgerEntry]) throws -> [(entry: LedgerEntry, reason: String)] {
+        try database.pool.write { db in
+            var cursor = try KioskMeta.value(Self.ledgerCursorName, in: db).flatMap { Int64($0) } ?? 0
+            var failed: [(entry: LedgerEntry, reason: String)] = []
+            for entry in entries.sorted(by: { $0.sequence < $1.sequence }) where entry.sequence > cursor {
+                cursor = entry.sequence
+                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM hub_event WHERE eventID = ?"), arguments: [entry.event.id]) != nil { continue }
+                var outcome = entry.outcome
+                if outcome == "applied" {
+                    do {
+                        try db.inSavepoint {
+                            try apply(entry.event, from: entry.deviceID, in: db)
+                            return .commit
+                        }
+                    } catch {
+                        outcome = "applied in the ledger, not here: \(error)"
+                        failed.append((entry, "\(error)"))
+                    }
+                }
+                try record(entry.event, from: entry.deviceID, outcome: outcome, at: entry.receivedAt, in: db)
+            }
+            try KioskMeta.set(Self.ledgerCursorName, String(cursor), in: db)
+            return failed
+        }
+    }
+
+    /// The last ledger sequence applied to this store (0 before the first).
+    public func ledgerCursor() throws -> Int64 {
+        try database.pool.read { db in try KioskMeta.value(Self.ledgerCursorName, in: db).flatMap { Int64($0) } ?? 0 }
+    }
+
+    static let ledgerCursorName = "hub_ledger_cursor"
+
+    /// What the hub makes of one event: applied, refused back to the device, or not applied.
+    public struct Decision: Sendable, Hashable {
+        /// "applied", "rejected: …" or "not applied: …", as stored.
+        public var outcome: String
+        public var rejection: RejectedEvent?
+        public var applied: Bool { outcome == "applied" }
+    }
+
+    private func decide(_ event: SyncEvent, from deviceID: String, in db: Database) throws -> Decision {
+        do {
+            try db.inSavepoint {
+                try apply(event, from: deviceID, in: db)
+                return .commit
+            }
+            return Decision(outcome: "applied")
+        } catch let conflict as StaleMove {
+            return Decision(outcome: "rejected: \(conflict.description)", rejection: try rejection(of: event, reason: conflict.description, in: db))
+        } catch let error as WorkshopError {
+            if case .illegalTransition = error, let r = try rejection(of: event, reason: error.description, in: db) {
+                return Decision(outcome: "rejected: \(error.description)", rejection: r)
+            }
+            return Decision(outcome: "not applied: \(error.description)")
+        } catch {
+            return Decision(outcome: "not applied: \(error)")
+        }
+    }
+
+    private func record(_ event: SyncEvent, from deviceID: String, outcome: String, at time: Date, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO hub_event (eventID, deviceID, deviceSeq, kind, hlc, receivedAt, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [event.id, deviceID, event.seq, event.kind.rawValue, event.hlc.rawValue, time, outcome])
+    }
+
+    private func repeatedRejection(of event: SyncEvent, outcome: String, in db: Database) throws -> RejectedEvent? {
+        guard outcome.hasPrefix("rejected: ") else { return nil }
+        return try rejection(of: event, reason: String(outcome.dropFirst("rejected: ".count)), in: db)
     }
 
     /// The changes after `cursor`, oldest first: the catalog, technicians, work orders and
@@ -204,6 +287,24 @@ struct StaleMove: Error, CustomStringConvertible {
     var hubState: JobState
     var description: String {
         "\(ticketCode) 已被其他工位改为「\(hubState.nameZh)」/ another bay moved \(ticketCode) to \(hubState.rawValue) first: this move \(from.rawValue) → \(to.rawValue) is void"
+    }
+}
+
+/// One event as a ledger kept outside the store (the hub's PostgreSQL) stored and decided it.
+public struct LedgerEntry: Sendable {
+    /// The ledger's order of this store's events.
+    public var sequence: Int64
+    public var deviceID: String
+    public var event: SyncEvent
+    /// The ledger's decision ("applied", "rejected: …", "not applied: …").
+    public var outcome: String
+    public var receivedAt: Date
+    public init(sequence: Int64, deviceID: String, event: SyncEvent, outcome: String, receivedAt: Date) {
+        self.sequence = sequence
+        self.deviceID = deviceID
+        self.event = event
+        self.outcome = outcome
+        self.receivedAt = receivedAt
     }
 }
 

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
+import PostgresHub
 import Indicators
 import KioskCore
 import Labels
@@ -93,6 +97,15 @@ struct Run: AsyncParsableCommand {
                                             logger: Logger(label: "kioskd.gpio"))
         }
         let feed = ChangeFeed()
+        var ledger: (any HubLedger)?
+        if let hub = config.hub, refuseWrites == nil {
+            let location: LedgerLocation
+            do { location = try LedgerLocation(url: hub.ledger) } catch { throw Refused(error.description) }
+            let service = try PostgresLedgerService(location: location, store: database, storeID: hub.storeID, health: health,
+                                                    logger: Logger(label: "kioskd.ledger"))
+            ledger = service.hubLedger
+            hardware.append(service)
+        }
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
             let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
                                      secureCookies: config.secureCookies,
@@ -100,10 +113,11 @@ struct Run: AsyncParsableCommand {
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
                                         ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
-                                     isHub: config.role == .hub)
+                                     isHub: config.role == .hub, ledger: ledger)
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
+                server: try config.webTLS.map(Self.httpsServer) ?? .http1(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "kioskd"),
                 onServerRunning: { channel in
                     webLogger.info("web listening on \(channel.localAddress?.description ?? listen)",
@@ -124,8 +138,8 @@ struct Run: AsyncParsableCommand {
         }
         if let sync = config.sync, refuseWrites == nil {
             try database.outbox.enable()
-            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize)
-            hardware.append(SyncService(client: SyncClient(settings: settings), database: database, health: health,
+            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize, caFile: sync.caFile)
+            hardware.append(SyncService(client: try SyncClient(settings: settings), database: database, health: health,
                                         logger: Logger(label: "kioskd.sync")))
         }
         if let notifier = SystemdNotifier() {
@@ -146,6 +160,19 @@ struct Run: AsyncParsableCommand {
         logger.info("kioskd ready", metadata: ["device": "\(config.deviceID)"])
         try await group.run()
         logger.info("kioskd stopped")
+    }
+}
+
+extension Run {
+    /// HTTP/1.1 over TLS with the certificate chain and key of `[web] tls_certificate` and `tls_key`.
+    static func httpsServer(_ tls: KioskConfig.WebTLS) throws -> HTTPServerBuilder {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+            return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        } catch {
+            throw Refused("https 证书不可用 / cannot serve https with \(tls.certificate) and \(tls.key) ([web] tls_certificate, tls_key): \(error)")
+        }
     }
 }
 

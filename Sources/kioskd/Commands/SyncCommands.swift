@@ -50,7 +50,7 @@ struct SyncCommand: AsyncParsableCommand {
     static func settings(_ store: StoreOptions) throws -> (KioskConfig, KioskDatabase, SyncSettings) {
         let (config, db) = try store.openDatabase()
         guard let sync = config.sync else { throw Refused("未配置同步 / no [sync] upstream in \(config.origin): add one with the hub's URL") }
-        return (config, db, SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize))
+        return (config, db, SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize, caFile: sync.caFile))
     }
 
     struct Enrol: AsyncParsableCommand {
@@ -83,7 +83,7 @@ struct SyncCommand: AsyncParsableCommand {
             try db.outbox.enable()
             let start = Date()
             do {
-                let client = SyncClient(settings: settings)
+                let client = try SyncClient(settings: settings)
                 let (sent, bytes) = try await SyncService.drainMeasured(client, database: db)
                 let pushed = Date().timeIntervalSince(start)
                 let pulled = try await SyncService.pull(client, database: db)

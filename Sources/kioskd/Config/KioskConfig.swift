@@ -67,7 +67,23 @@ struct KioskConfig: Sendable, Hashable {
         var upstream: String
         var tokenFile: String?
         var batchSize = 500
+        /// `ca_file`: PEM certificates to trust for an https upstream (a store's own CA),
+        /// instead of the system's roots.
+        var caFile: String?
     }
+    /// `[hub]`: a hub's ledger in PostgreSQL (`ledger = "postgres://…"`), shared by a chain
+    /// of stores, each under its `store_id` (default: the device id).
+    struct HubConfig: Sendable, Hashable {
+        var ledger: String
+        var storeID: String
+    }
+    var hub: HubConfig?
+    /// `[web] tls_certificate` and `tls_key`: PEM files; the web server then speaks https.
+    struct WebTLS: Sendable, Hashable {
+        var certificate: String
+        var key: String
+    }
+    var webTLS: WebTLS?
     var sync: SyncConfig?
     var syncTokenFile: String { sync?.tokenFile ?? (dataDirectory as NSString).appendingPathComponent("sync-token") }
 
@@ -141,7 +157,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels", "sync"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels", "sync", "hub"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -191,8 +207,14 @@ struct KioskConfig: Sendable, Hashable {
             config.backup = try reader.bool(backup, "enabled", at: "backup") == false ? nil : b
         }
         if let web = try reader.table(table, "web", at: "") {
-            try reader.allow(web, keys: ["listen", "enabled", "secure_cookies"], at: "web")
+            try reader.allow(web, keys: ["listen", "enabled", "secure_cookies", "tls_certificate", "tls_key"], at: "web")
             config.secureCookies = try reader.bool(web, "secure_cookies", at: "web") ?? false
+            switch (try reader.string(web, "tls_certificate", at: "web"), try reader.string(web, "tls_key", at: "web")) {
+            case let (certificate?, key?): config.webTLS = WebTLS(certificate: certificate, key: key)
+            case (nil, nil): break
+            case (nil, _): throw .missing("web.tls_certificate", "the PEM certificate chain to serve https with, beside web.tls_key")
+            case (_, nil): throw .missing("web.tls_key", "the PEM private key of web.tls_certificate")
+            }
             if let listen = try reader.string(web, "listen", at: "web") {
                 guard Self.hostAndPort(listen) != nil else {
                     throw .invalid("web.listen", "\"\(listen)\" is not host:port, e.g. \"0.0.0.0:8080\" or \"127.0.0.1:8080\"")
@@ -202,7 +224,7 @@ struct KioskConfig: Sendable, Hashable {
             if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
         }
         if let sync = try reader.table(table, "sync", at: "") {
-            try reader.allow(sync, keys: ["upstream", "token_file", "batch"], at: "sync")
+            try reader.allow(sync, keys: ["upstream", "token_file", "batch", "ca_file"], at: "sync")
             guard let upstream = try reader.string(sync, "upstream", at: "sync") else {
                 throw .missing("sync.upstream", "the hub's URL, e.g. \"http://hub.local:8080\" or \"https://…\"")
             }
@@ -213,7 +235,19 @@ struct KioskConfig: Sendable, Hashable {
             s.tokenFile = try reader.string(sync, "token_file", at: "sync")
             s.batchSize = try reader.int(sync, "batch", at: "sync") ?? 500
             guard (1...5000).contains(s.batchSize) else { throw .invalid("sync.batch", "\(s.batchSize) is outside 1…5000") }
+            s.caFile = try reader.string(sync, "ca_file", at: "sync")
             config.sync = s
+        }
+        if let hub = try reader.table(table, "hub", at: "") {
+            try reader.allow(hub, keys: ["ledger", "store_id"], at: "hub")
+            guard config.role == .hub else { throw .invalid("hub", "only a hub has a ledger: set [device] role = \"hub\" or remove [hub]") }
+            guard let ledger = try reader.string(hub, "ledger", at: "hub") else {
+                throw .missing("hub.ledger", "the PostgreSQL URL, e.g. \"postgres://kioskd@db.local/kioskd\"")
+            }
+            guard ledger.hasPrefix("postgres://") || ledger.hasPrefix("postgresql://") else {
+                throw .invalid("hub.ledger", "\"\(ledger)\" is not a postgres:// URL")
+            }
+            config.hub = HubConfig(ledger: ledger, storeID: try reader.string(hub, "store_id", at: "hub") ?? config.deviceID)
         }
         if let security = try reader.table(table, "security", at: "") {
             try reader.allow(security, keys: ["personal_data_key"], at: "security")

@@ -1,0 +1,343 @@
+import Foundation
+import KioskCore
+import Logging
+import PostgresNIO
+
+/// Why the PostgreSQL ledger cannot be used.
+public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
+    case badURL(String)
+    case newerSchema(found: Int, known: Int)
+
+    public var description: String {
+        switch self {
+        case .badURL(let url):
+            "账本地址无效 / \"\(url)\" is not a PostgreSQL URL: write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]"
+        case let .newerSchema(found, known):
+            "账本版本 \(found) 新于本程序 (\(known)) / the ledger's schema is version \(found), newer than this kioskd knows (\(known)): upgrade kioskd"
+        }
+    }
+}
+
+/// Where the ledger's database is: parsed from a `postgres://` URL.
+public struct LedgerLocation: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// `sslmode=require`: TLS to the server, its certificate checked against the system's roots.
+    public var requireTLS: Bool
+
+    /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require|disable]`.
+    public init(url text: String) throws(LedgerError) {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+              let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else { throw .badURL(text) }
+        let name = String(url.path.drop(while: { $0 == "/" }))
+        guard !name.isEmpty, !name.contains("/") else { throw .badURL(text) }
+        let sslmode = url.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable"
+        guard ["disable", "require"].contains(sslmode) else { throw .badURL(text) }
+        self.host = host
+        self.port = url.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = name
+        self.requireTLS = sslmode == "require"
+    }
+
+    /// The postgres-nio client configuration.
+    public func configuration() throws -> PostgresClient.Configuration {
+        PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database,
+                                     tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+    }
+}
+
+/// The hub's ledger in PostgreSQL, for a chain of stores sharing one database.
+///
+/// Every event a device pushes is kept once, by its id, with the hub's decision and the
+/// event itself (sealed with the store's personal-data key, as it carries the customer's
+/// phone and VIN when a job opens). Stock balances, movements, job states and transitions are
+/// kept beside it per store, for head office to read. Each store has its own order of events
+/// (`sequence`), taken under a per-store advisory lock so that it is also the commit order.
+///
+/// The hub's own SQLite store stays its working copy (the pages, the catalog, what devices
+/// pull): the ledger decides each batch with the store's own rules (``Hub/trial(_:from:skipping:)``),
+/// commits, and then the store applies the ledger's events after its cursor
+/// (``Hub/project(_:)``), in the ledger's order. A hub killed between the two catches up when
+/// it next takes a push or starts; a new hub store is rebuilt from the ledger the same way.
+public actor PostgresLedger: HubLedger {
+    let client: PostgresClient
+    let store: KioskDatabase
+    /// This store's name in the shared database.
+    public let storeID: String
+    let logger: Logger
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    /// The ledger schema this kioskd writes.
+    public static let schemaVersion = 1
+
+    /// A ledger on `client` (which must be running: see ``PostgresLedgerService``) for the store
+    /// `storeID`, whose working copy is `store`.
+    public init(client: PostgresClient, store: KioskDatabase, storeID: String, logger: Logger) {
+        self.client = client
+        self.store = store
+        self.storeID = storeID
+        self.logger = logger
+    }
+
+    /// Creates the ledger's tables if they are missing; refuses a ledger written by a newer kioskd.
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            // One migrating kioskd at a time across the chain.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            for statement in Self.schema {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            let rows = try await connection.query("SELECT version FROM ledger_schema", logger: logger)
+            var found: Int?
+            for try await version in rows.decode(Int.self) { found = version }
+            if let found, found > Self.schemaVersion { throw LedgerError.newerSchema(found: found, known: Self.schemaVersion) }
+            if found == nil {
+                try await connection.query("INSERT INTO ledger_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
+            }
+        }
+    }
+
+    /// Stores, decides and applies a batch: when this returns, the ledger holds every event of
+    /// it once, and the hub's store has applied them.
+    public func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse {
+        guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
+        await enter()
+        defer { leave() }
+        // The store first takes what the ledger holds already (a crash after a commit).
+        try await catchUp()
+        let events = push.events.sorted { $0.seq < $1.seq }
+        let store = self.store, storeID = self.storeID, logger = self.logger
+        let response = try await client.withTransaction(logger: logger) { connection -> PushResponse in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey(storeID)))", logger: logger)
+            var known: [UUID: String] = [:]
+            let ids = events.map(\.id)
+            let rows = try await connection.query("SELECT event_id, outcome FROM ledger_event WHERE event_id = ANY(\(ids))", logger: logger)
+            for try await (id, outcome) in rows.decode((UUID, String).self) { known[id] = outcome }
+            let decisions = try store.hub.trial(events, from: deviceID, skipping: Set(known.keys))
+            var stored = 0
+            var rejected: [RejectedEvent] = []
+            for event in events {
+                if let outcome = known[event.id] {
+                    // Delivered again: kept already. A refusal is repeated with the hub's state now.
+                    if let r = try store.hub.repeatedRejection(of: event, outcome: outcome) { rejected.append(r) }
+                    continue
+                }
+                guard let decision = decisions[event.id] else { continue }
+                known[event.id] = decision.outcome      // the same id twice in one batch is kept once
+                let body = try store.personalData.seal(String(decoding: try Self.encoder.encode(event), as: UTF8.self))
+                try await connection.query("""
+                    INSERT INTO ledger_event (store_id, event_id, device_id, device_seq, kind, hlc, received_at, outcome, body)
+                    VALUES (\(storeID), \(event.id), \(deviceID), \(event.seq), \(event.kind.rawValue), \(event.hlc.rawValue), \(time), \(decision.outcome), \(body))
+                    """, logger: logger)
+                if decision.applied { try await Self.applyState(of: event, store: storeID, on: connection, logger: logger) }
+                if let r = decision.rejection { rejected.append(r) }
+                stored += 1
+            }
+            return PushResponse(ackedSeq: events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
+        }
+        try await catchUp()
+        return response
+    }
+
+    /// Applies to the hub's store every ledger event of this store after its cursor, page by
+    /// page; returns how many.
+    @discardableResult
+    public func catchUp() async throws -> Int {
+        var applied = 0
+        while true {
+            let cursor = try store.hub.ledgerCursor()
+            let rows = try await client.query("""
+                SELECT sequence, device_id, outcome, received_at, body FROM ledger_event
+                WHERE store_id = \(storeID) AND sequence > \(cursor) ORDER BY sequence LIMIT 1000
+                """, logger: logger)
+            var entries: [LedgerEntry] = []
+            for try await (sequence, device, outcome, receivedAt, body) in rows.decode((Int64, String, String, Date, Data).self) {
+                let event = try Self.decoder.decode(SyncEvent.self, from: Data(try store.personalData.open(body).utf8))
+                entries.append(LedgerEntry(sequence: sequence, deviceID: device, event: event, outcome: outcome, receivedAt: receivedAt))
+            }
+            guard !entries.isEmpty else { return applied }
+            for (entry, reason) in try store.hub.project(entries) {
+                logger.error("the ledger applied an event the hub's store could not", metadata: [
+                    "event": "\(entry.event.id)", "sequence": "\(entry.sequence)", "reason": "\(reason)"])
+            }
+            applied += entries.count
+            if entries.count < 1000 { return applied }
+        }
+    }
+
+    /// The ledger's stock of this store: part, bin, quantity (non-zero rows).
+    public func stock() async throws -> [LedgerStock] {
+        let rows = try await client.query("""
+            SELECT part_number, bin, quantity FROM ledger_balance WHERE store_id = \(storeID) AND quantity <> 0 ORDER BY part_number, bin
+            """, logger: logger)
+        var result: [LedgerStock] = []
+        for try await (part, bin, quantity) in rows.decode((String, String, Int64).self) {
+            result.append(LedgerStock(partNumber: part, bin: bin, quantity: Int(quantity)))
+        }
+        return result
+    }
+
+    /// The ledger's state of a job of this store.
+    public func jobState(_ ticketCode: String) async throws -> JobState? {
+        let rows = try await client.query("SELECT state FROM ledger_job WHERE store_id = \(storeID) AND ticket_code = \(ticketCode)", logger: logger)
+        for try await state in rows.decode(String.self) { return JobState(rawValue: state) }
+        return nil
+    }
+
+    /// The ids of the events the ledger keeps from `deviceID` of this store, and how many rows hold them.
+    public func eventIDs(from deviceID: String) async throws -> [UUID] {
+        let rows = try await client.query("""
+            SELECT event_id FROM ledger_event WHERE store_id = \(storeID) AND device_id = \(deviceID) ORDER BY sequence
+            """, logger: logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+
+    // MARK: Private
+
+    private func enter() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+
+    /// Keeps the queryable state beside the event: movements and balances, jobs and transitions.
+    private static func applyState(of event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
+        switch event.kind {
+        case .stockMovement:
+            guard let m = event.movement else { return }
+            let inserted = try await connection.query("""
+                INSERT INTO ledger_movement (store_id, movement_key, kind, part_number, quantity, from_bin, to_bin, work_order, device_id, actor, recorded_at)
+                VALUES (\(store), \(m.key), \(m.kind.rawValue), \(m.partNumber), \(m.quantity), \(m.fromBin), \(m.toBin), \(m.workOrder), \(m.deviceID), \(m.actor), \(m.recordedAt))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: logger)
+            var isNew = false
+            for try await _ in inserted.decode(Int.self) { isNew = true }
+            guard isNew else { return }
+            for (bin, delta) in m.deltas {
+                try await connection.query("""
+                    INSERT INTO ledger_balance (store_id, part_number, bin, quantity) VALUES (\(store), \(m.partNumber), \(bin), \(Int64(delta)))
+                    ON CONFLICT (store_id, part_number, bin) DO UPDATE SET quantity = ledger_balance.quantity + excluded.quantity
+                    """, logger: logger)
+            }
+        case .jobOpened:
+            guard let o = event.order else { return }
+            try await connection.query("""
+                INSERT INTO ledger_job (store_id, ticket_code, state, state_since, bay, opened_at)
+                VALUES (\(store), \(o.ticketCode), \(JobState.checkedIn.rawValue), \(o.openedAt), \(o.bay), \(o.openedAt))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        case .jobTransition:
+            guard let t = event.transition else { return }
+            try await connection.query("""
+                INSERT INTO ledger_transition (store_id, transition_id, ticket_code, from_state, to_state, actor, bay, at, reason)
+                VALUES (\(store), \(t.id), \(t.ticketCode), \(t.fromState?.rawValue), \(t.toState.rawValue), \(t.actor), \(t.bay), \(t.at), \(t.reason))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO ledger_job (store_id, ticket_code, state, state_since, bay, opened_at)
+                VALUES (\(store), \(t.ticketCode), \(t.toState.rawValue), \(t.at), \(t.bay), \(t.at))
+                ON CONFLICT (store_id, ticket_code) DO UPDATE SET state = excluded.state, state_since = excluded.state_since,
+                  bay = COALESCE(excluded.bay, ledger_job.bay)
+                """, logger: logger)
+        }
+    }
+
+    /// The advisory lock that orders one store's pushes (a 63-bit FNV-1a hash of its name).
+    static func lockKey(_ storeID: String) -> Int64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in storeID.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        return Int64(bitPattern: hash & 0x7FFF_FFFF_FFFF_FFFF)
+    }
+
+    static let migrationLock: Int64 = 0x6B696F736B64     // "kioskd"
+
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
+
+    static let schema = [
+        "CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)",
+        """
+        CREATE TABLE IF NOT EXISTS ledger_event (
+          sequence BIGSERIAL PRIMARY KEY,
+          store_id TEXT NOT NULL,
+          event_id UUID NOT NULL UNIQUE,
+          device_id TEXT NOT NULL,
+          device_seq BIGINT NOT NULL,
+          kind TEXT NOT NULL,
+          hlc BIGINT NOT NULL,
+          received_at TIMESTAMPTZ NOT NULL,
+          outcome TEXT NOT NULL,
+          body BYTEA NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS ledger_event_store ON ledger_event (store_id, sequence)",
+        """
+        CREATE TABLE IF NOT EXISTS ledger_movement (
+          store_id TEXT NOT NULL,
+          movement_key UUID NOT NULL,
+          kind TEXT NOT NULL,
+          part_number TEXT NOT NULL,
+          quantity BIGINT NOT NULL,
+          from_bin TEXT,
+          to_bin TEXT,
+          work_order TEXT,
+          device_id TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          recorded_at TIMESTAMPTZ NOT NULL,
+          PRIMARY KEY (store_id, movement_key))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ledger_balance (
+          store_id TEXT NOT NULL,
+          part_number TEXT NOT NULL,
+          bin TEXT NOT NULL,
+          quantity BIGINT NOT NULL,
+          PRIMARY KEY (store_id, part_number, bin))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ledger_job (
+          store_id TEXT NOT NULL,
+          ticket_code TEXT NOT NULL,
+          state TEXT NOT NULL,
+          state_since TIMESTAMPTZ NOT NULL,
+          bay TEXT,
+          opened_at TIMESTAMPTZ NOT NULL,
+          PRIMARY KEY (store_id, ticket_code))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ledger_transition (
+          store_id TEXT NOT NULL,
+          transition_id UUID NOT NULL,
+          ticket_code TEXT NOT NULL,
+          from_state TEXT,
+          to_state TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          bay TEXT,
+          at TIMESTAMPTZ NOT NULL,
+          reason TEXT,
+          PRIMARY KEY (store_id, transition_id))
+        """,
+    ]
+}
+
+/// One row of the ledger's stock.
+public struct LedgerStock: Sendable, Hashable, Codable {
+    public var partNumber: String
+    public var bin: String
+    public var quantity: Int
+    public init(partNumber: String, bin: String, quantity: Int) {
+        self.partNumber = partNumber
+        self.bin = bin
+        self.quantity = quantity
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import KioskCore
+import Logging
+import PostgresHub
+import PostgresNIO
+import Testing
+@testable import KioskWeb
+@testable import Sync
+
+/// The PostgreSQL server the ledger tests use (`scripts/test-postgres` starts one and sets it).
+let testPostgres = ProcessInfo.processInfo.environment["KIOSKD_TEST_POSTGRES"]
+
+/// Runs `body` with a PostgreSQL client on a new, empty database of the test server, dropped afterwards.
+func withLedgerDatabase(_ body: (PostgresClient) async throws -> Void) async throws {
+    let server = try LedgerLocation(url: try #require(testPostgres))
+    let name = "kd_test_\(UUID().uuidString.prefix(8).lowercased())"
+    let logger = Logger(label: "test.ledger")
+    let admin = PostgresClient(configuration: try server.configuration(), backgroundLogger: logger)
+    var location = server
+    location.database = name
+    let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await admin.run() }
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        group.addTask { await client.run() }
+        do {
+            try await body(client)
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+        group.cancelAll()
+    }
+    // The dropping client starts after the database's own client has stopped.
+    let dropper = PostgresClient(configuration: try server.configuration(), backgroundLogger: logger)
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { await dropper.run() }
+        _ = try? await dropper.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        group.cancelAll()
+    }
+}
+
+func ledger(_ client: PostgresClient, hub: KioskDatabase, store: String = "store-1") async throws -> PostgresLedger {
+    let ledger = PostgresLedger(client: client, store: hub, storeID: store, logger: Logger(label: "test.ledger"))
+    try await ledger.migrate()
+    return ledger
+}
+
+func ledgerHubApp(_ hub: KioskDatabase, _ ledger: PostgresLedger) -> some ApplicationProtocol {
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(),
+                             isHub: true, ledger: ledger)
+    return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+}
+
+func ledgerStock(_ db: KioskDatabase) throws -> [LedgerStock] {
+    try db.stock.balances().filter { $0.quantity != 0 }.map { LedgerStock(partNumber: $0.partNumber, bin: $0.binCode, quantity: $0.quantity) }
+        .sorted { ($0.partNumber, $0.bin) < ($1.partNumber, $1.bin) }
+}
+
+@Suite("Sync: the hub's ledger in PostgreSQL", .enabled(if: testPostgres != nil, "set KIOSKD_TEST_POSTGRES (scripts/test-postgres)"))
+struct LedgerTests {
+    @Test("through the PostgreSQL ledger a batch delivered twice is kept once, and the ledger, the hub's store and the device agree")
+    func exactlyOnce() async throws {
+        let (hub, hubDir) = try syncStore("pg-hub"), (device, deviceDir) = try syncStore("pg-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let ledger = try await ledger(client, hub: hub)
+            let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+            try device.outbox.enable()
+            try receive(device, 30, device: "counter")
+            _ = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "desk")
+            try device.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
+            let events = try device.outbox.pending(limit: 1000)
+            try await ledgerHubApp(hub, ledger).test(.live) { client in
+                let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter",
+                                                             tokenFile: deviceDir.appendingPathComponent("t").path, batchSize: 7), http: .shared)
+                try await sync.enrol(code: code)
+                #expect(try await SyncService.drain(sync, database: device) == 33)
+                // The same batch again (an answer lost on the way back): nothing new.
+                let again = try await sync.push(events)
+                #expect(again.response.stored == 0)
+                #expect(again.response.ackedSeq == events.map(\.seq).max())
+            }
+            let kept = try await ledger.eventIDs(from: "counter")
+            #expect(kept.count == 33 && Set(kept) == Set(events.map(\.id)), "every event once")
+            #expect(try await ledger.stock() == ledgerStock(device))
+            #expect(try ledgerStock(hub) == ledgerStock(device))
+            #expect(try await ledger.jobState("WO-1") == .diagnosing)
+            #expect(try hub.workshop.order("WO-1")?.state == .diagnosing)
+            #expect(try hub.workshop.order("WO-1")?.customerPhone == "13800138000", "the hub's store opens what the ledger sealed")
+            #expect(try count(hub, "SELECT COUNT(*) FROM hub_event") == 33)
+            // The ledger keeps the opened order sealed: no phone number in PostgreSQL.
+            let rows = try await client.query("SELECT count(*) FROM ledger_event WHERE position(convert_to('13800138000', 'UTF8') in body) > 0")
+            for try await n in rows.decode(Int64.self) { #expect(n == 0) }
+        }
+    }
+
+    @Test("two bays move the same job through the ledger: the later move is refused back with the hub's state")
+    func conflict() async throws {
+        let (hub, hubDir) = try syncStore("pg-hub"), (bay1, dir1) = try syncStore("pg-bay1"), (bay2, dir2) = try syncStore("pg-bay2")
+        defer { for d in [hubDir, dir1, dir2] { try? FileManager.default.removeItem(at: d) } }
+        for db in [hub, bay1, bay2] {
+            _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
+            try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
+        }
+        let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
+        try outboxFromNow(bay1)
+        try outboxFromNow(bay2)
+        try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")
+        try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")
+        try await withLedgerDatabase { client in
+            let ledger = try await ledger(client, hub: hub)
+            try await ledgerHubApp(hub, ledger).test(.live) { client in
+                func sync(_ device: String, _ dir: URL) -> SyncClient {
+                    SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("t").path), http: .shared)
+                }
+                try await sync("bay-1", dir1).enrol(code: codes[0])
+                try await sync("bay-2", dir2).enrol(code: codes[1])
+                try await SyncService.drain(sync("bay-1", dir1), database: bay1)
+                try await SyncService.drain(sync("bay-2", dir2), database: bay2)
+            }
+            #expect(try await ledger.jobState("WO-7") == .repairing)
+            #expect(try hub.workshop.order("WO-7")?.state == .repairing)
+            #expect(try bay2.workshop.order("WO-7")?.state == .repairing, "bay 2 converged to the hub")
+            #expect(try bay2.outbox.status().lastRejection?.contains("WO-7") == true)
+            let outcomes = try await client.query("SELECT outcome FROM ledger_event WHERE device_id = 'bay-2'")
+            for try await outcome in outcomes.decode(String.self) { #expect(outcome.hasPrefix("rejected: ")) }
+        }
+    }
+
+    @Test("a hub store lost or behind (killed between the ledger's commit and its own) is rebuilt from the ledger in its order")
+    func rebuiltFromLedger() async throws {
+        let (hub, hubDir) = try syncStore("pg-hub"), (device, deviceDir) = try syncStore("pg-counter")
+        // The new board gets the store's personal-data key (from its credential): the ledger's events are sealed with it.
+        let freshDir = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-sync-pg-new-hub-\(UUID().uuidString)")
+        let fresh = try KioskDatabase.open(at: freshDir.appendingPathComponent("kioskd.sqlite").path, key: .key(hub.personalData))
+        try fresh.catalog.save(Bin(code: "A-01"))
+        try fresh.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01"), barcodes: ["6901234567892"])
+        defer { for d in [hubDir, deviceDir, freshDir] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let first = try await ledger(client, hub: hub)
+            try device.outbox.enable()
+            try receive(device, 12, device: "counter")
+            _ = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-2", plate: "粤B22222", vin: "LSVAU2180N2183294", customerPhone: "13900139000"), actor: "desk")
+            try device.workshop.transition("WO-2", to: .diagnosing, actor: "T1")
+            try device.workshop.transition("WO-2", to: .repairing, actor: "T1")
+            let events = try device.outbox.pending(limit: 1000)
+            _ = try await first.accept(PushRequest(deviceID: "counter", events: events), from: "counter", at: Date())
+            // A second hub store on the same ledger (the old board died): it takes every event, in order.
+            let second = try await ledger(client, hub: fresh)
+            #expect(try await second.catchUp() == events.count)
+            #expect(try await second.catchUp() == 0, "nothing twice")
+            #expect(try ledgerStock(fresh) == ledgerStock(device))
+            #expect(try fresh.workshop.order("WO-2")?.state == .repairing)
+            #expect(try fresh.hub.ledgerCursor() == hub.hub.ledgerCursor())
+        }
+    }
+
+    @Test("stores of a chain share one database, each with its own events, stock and order")
+    func chainOfStores() async throws {
+        let (storeA, dirA) = try syncStore("pg-store-a"), (storeB, dirB) = try syncStore("pg-store-b"), (device, deviceDir) = try syncStore("pg-counter")
+        defer { for d in [dirA, dirB, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let a = try await ledger(client, hub: storeA, store: "guangzhou")
+            let b = try await ledger(client, hub: storeB, store: "shenzhen")
+            try device.outbox.enable()
+            try receive(device, 4, device: "counter")
+            _ = try await a.accept(PushRequest(deviceID: "counter", events: try device.outbox.pending()), from: "counter", at: Date())
+            #expect(try await b.catchUp() == 0)
+            #expect(try await b.stock().isEmpty)
+            #expect(try onHand(storeB) == 0)
+            #expect(try await a.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 4)])
+            #expect(try onHand(storeA) == 4)
+        }
+    }
+}
