@@ -122,6 +122,7 @@ public actor PostgresLedger: HubLedger {
             let decisions = try store.hub.trial(events, from: deviceID, skipping: Set(known.keys))
             var stored = 0
             var rejected: [RejectedEvent] = []
+            var batch = LedgerBatch()
             for event in events {
                 if let outcome = known[event.id] {
                     // Delivered again: kept already. A refusal is repeated with the hub's state now.
@@ -131,14 +132,15 @@ public actor PostgresLedger: HubLedger {
                 guard let decision = decisions[event.id] else { continue }
                 known[event.id] = decision.outcome      // the same id twice in one batch is kept once
                 let body = try store.personalData.seal(String(decoding: try Self.encoder.encode(event), as: UTF8.self))
-                try await connection.query("""
-                    INSERT INTO ledger_event (store_id, event_id, device_id, device_seq, kind, hlc, received_at, outcome, body)
-                    VALUES (\(storeID), \(event.id), \(deviceID), \(event.seq), \(event.kind.rawValue), \(event.hlc.rawValue), \(time), \(decision.outcome), \(body))
-                    """, logger: logger)
-                if decision.applied { try await Self.applyState(of: event, store: storeID, on: connection, logger: logger) }
+                batch.add(event, outcome: decision.outcome, body: body)
+                if decision.applied {
+                    if let m = event.movement, event.kind == .stockMovement { batch.add(m) }
+                    else { try await Self.applyJob(event, store: storeID, on: connection, logger: logger) }
+                }
                 if let r = decision.rejection { rejected.append(r) }
                 stored += 1
             }
+            try await batch.write(store: storeID, device: deviceID, at: time, on: connection, logger: logger)
             return PushResponse(ackedSeq: events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
         }
         try await catchUp()
@@ -211,25 +213,11 @@ public actor PostgresLedger: HubLedger {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    /// Keeps the queryable state beside the event: movements and balances, jobs and transitions.
-    private static func applyState(of event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Keeps a job's state and transitions beside the event.
+    private static func applyJob(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
         switch event.kind {
         case .stockMovement:
-            guard let m = event.movement else { return }
-            let inserted = try await connection.query("""
-                INSERT INTO ledger_movement (store_id, movement_key, kind, part_number, quantity, from_bin, to_bin, work_order, device_id, actor, recorded_at)
-                VALUES (\(store), \(m.key), \(m.kind.rawValue), \(m.partNumber), \(m.quantity), \(m.fromBin), \(m.toBin), \(m.workOrder), \(m.deviceID), \(m.actor), \(m.recordedAt))
-                ON CONFLICT DO NOTHING RETURNING 1
-                """, logger: logger)
-            var isNew = false
-            for try await _ in inserted.decode(Int.self) { isNew = true }
-            guard isNew else { return }
-            for (bin, delta) in m.deltas {
-                try await connection.query("""
-                    INSERT INTO ledger_balance (store_id, part_number, bin, quantity) VALUES (\(store), \(m.partNumber), \(bin), \(Int64(delta)))
-                    ON CONFLICT (store_id, part_number, bin) DO UPDATE SET quantity = ledger_balance.quantity + excluded.quantity
-                    """, logger: logger)
-            }
+            return
         case .jobOpened:
             guard let o = event.order else { return }
             try await connection.query("""
@@ -328,6 +316,59 @@ public actor PostgresLedger: HubLedger {
           PRIMARY KEY (store_id, transition_id))
         """,
     ]
+}
+
+/// The rows one push adds, written with one statement per table (`UNNEST` of arrays): a
+/// round trip per table and batch, not per event.
+struct LedgerBatch {
+    var ids: [UUID] = [], seqs: [Int64] = [], kinds: [String] = [], hlcs: [Int64] = [], outcomes: [String] = [], bodies: [ByteBuffer] = []
+    var keys: [UUID] = [], movementKinds: [String] = [], parts: [String] = [], quantities: [Int64] = []
+    var fromBins: [String] = [], toBins: [String] = [], workOrders: [String] = [], devices: [String] = [], actors: [String] = [], recorded: [Date] = []
+    /// Each (part, bin)'s change, summed over the batch: one row each in the upsert.
+    var deltas: [String: [String: Int64]] = [:]
+
+    mutating func add(_ event: SyncEvent, outcome: String, body: Data) {
+        ids.append(event.id); seqs.append(event.seq); kinds.append(event.kind.rawValue); hlcs.append(event.hlc.rawValue)
+        outcomes.append(outcome); bodies.append(ByteBuffer(bytes: body))
+    }
+
+    mutating func add(_ m: StockMovement) {
+        keys.append(m.key); movementKinds.append(m.kind.rawValue); parts.append(m.partNumber); quantities.append(Int64(m.quantity))
+        fromBins.append(m.fromBin ?? ""); toBins.append(m.toBin ?? ""); workOrders.append(m.workOrder ?? "")
+        devices.append(m.deviceID); actors.append(m.actor); recorded.append(m.recordedAt)
+        for (bin, delta) in m.deltas { deltas[m.partNumber, default: [:]][bin, default: 0] += Int64(delta) }
+    }
+
+    func write(store: String, device: String, at time: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !ids.isEmpty else { return }
+        // In the batch's order, so that the store's sequence follows the device's.
+        try await connection.query("""
+            INSERT INTO ledger_event (store_id, event_id, device_id, device_seq, kind, hlc, received_at, outcome, body)
+            SELECT \(store), e.id, \(device), e.seq, e.kind, e.hlc, \(time), e.outcome, e.body
+            FROM UNNEST(\(ids)::uuid[], \(seqs)::int8[], \(kinds)::text[], \(hlcs)::int8[], \(outcomes)::text[], \(bodies)::bytea[])
+              WITH ORDINALITY AS e(id, seq, kind, hlc, outcome, body, n)
+            ORDER BY e.n
+            """, logger: logger)
+        guard !keys.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO ledger_movement (store_id, movement_key, kind, part_number, quantity, from_bin, to_bin, work_order, device_id, actor, recorded_at)
+            SELECT \(store), m.key, m.kind, m.part, m.quantity, NULLIF(m.from_bin, ''), NULLIF(m.to_bin, ''), NULLIF(m.work_order, ''), m.device, m.actor, m.at
+            FROM UNNEST(\(keys)::uuid[], \(movementKinds)::text[], \(parts)::text[], \(quantities)::int8[], \(fromBins)::text[], \(toBins)::text[],
+                        \(workOrders)::text[], \(devices)::text[], \(actors)::text[], \(recorded)::timestamptz[])
+              AS m(key, kind, part, quantity, from_bin, to_bin, work_order, device, actor, at)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        var balanceParts: [String] = [], balanceBins: [String] = [], balanceDeltas: [Int64] = []
+        for (part, bins) in deltas {
+            for (bin, delta) in bins where delta != 0 { balanceParts.append(part); balanceBins.append(bin); balanceDeltas.append(delta) }
+        }
+        guard !balanceParts.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO ledger_balance (store_id, part_number, bin, quantity)
+            SELECT \(store), b.part, b.bin, b.delta FROM UNNEST(\(balanceParts)::text[], \(balanceBins)::text[], \(balanceDeltas)::int8[]) AS b(part, bin, delta)
+            ON CONFLICT (store_id, part_number, bin) DO UPDATE SET quantity = ledger_balance.quantity + excluded.quantity
+            """, logger: logger)
+    }
 }
 
 /// One row of the ledger's stock.
