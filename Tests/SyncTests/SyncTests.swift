@@ -228,3 +228,59 @@ struct PushTests {
         #expect(try bay2.outbox.status().queueDepth == 0, "the converging move is not sent back")
     }
 }
+
+/// A store CA and a certificate for 127.0.0.1 signed by it, made with openssl in `directory`.
+func makeStoreCertificates(in directory: URL) throws -> (ca: String, certificate: String, key: String) {
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let script = """
+        set -e
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=kioskd-test-store-ca -keyout ca.key -out ca.pem
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=hub -keyout hub.key -out hub.csr
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nextendedKeyUsage=serverAuth\\n' > hub.ext
+        openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile hub.ext -out hub.pem
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", script]
+    process.currentDirectoryURL = directory
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw SyncError.badAnswer("openssl could not make the test certificates") }
+    return (directory.appendingPathComponent("ca.pem").path, directory.appendingPathComponent("hub.pem").path, directory.appendingPathComponent("hub.key").path)
+}
+
+@Suite("Sync: an https upstream")
+struct HTTPSUpstreamTests {
+    @Test("a device syncs with an https hub through the store's CA ([sync] ca_file); without it the hub is refused and the events wait")
+    func httpsUpstream() async throws {
+        let (hub, hubDir) = try syncStore("tls-hub"), (device, deviceDir) = try syncStore("tls-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        let pem = try makeStoreCertificates(in: hubDir.appendingPathComponent("tls"))
+        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+        let app = Application(router: makeRouter(env), server: try HTTPSServer.builder(certificateChain: pem.certificate, privateKey: pem.key),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let upstream = "https://127.0.0.1:\(client.port!)"
+            let tokenFile = deviceDir.appendingPathComponent("t").path
+            let trusting = try SyncClient(settings: SyncSettings(upstream: upstream, deviceID: "counter", tokenFile: tokenFile, caFile: pem.ca))
+            var untrusting = try SyncClient(settings: SyncSettings(upstream: upstream, deviceID: "counter", tokenFile: tokenFile))
+            untrusting.timeout = .seconds(2)     // the client retries a failed handshake until its deadline
+            let refusal = await #expect(throws: SyncError.self, "the system's roots do not know the store's CA") { try await untrusting.enrol(code: code) }
+            #expect(refusal.map { "\($0)".contains("CERTIFICATE_VERIFY_FAILED") } == true, "refused for the certificate, not anything else")
+            try await trusting.enrol(code: code)
+            try device.outbox.enable()
+            try receive(device, 5, device: "counter")
+            await #expect(throws: SyncError.self) { try await SyncService.drain(untrusting, database: device) }
+            #expect(try device.outbox.status().queueDepth == 5, "nothing is lost while the hub is refused")
+            #expect(try await SyncService.drain(trusting, database: device) == 5)
+        }
+        #expect(try onHand(hub) == 5)
+        #expect(try device.outbox.status().queueDepth == 0)
+        // A CA file that is not there is refused by name.
+        #expect(throws: SyncError.badCertificate("/nonexistent/ca.pem", reason: "the file is missing or unreadable")) {
+            try SyncClient(settings: SyncSettings(upstream: "https://127.0.0.1:1", deviceID: "x", tokenFile: "/tmp/x", caFile: "/nonexistent/ca.pem"))
+        }
+    }
+}

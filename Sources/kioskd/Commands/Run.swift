@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
-import NIOSSL
 import PostgresHub
 import Indicators
 import KioskCore
@@ -100,7 +98,7 @@ struct Run: AsyncParsableCommand {
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
             let location: LedgerLocation
-            do { location = try LedgerLocation(url: hub.ledger) } catch { throw Refused(error.description) }
+            do { location = try LedgerLocation(url: hub.ledger) } catch { throw Refused("\(error)") }
             let service = try PostgresLedgerService(location: location, store: database, storeID: hub.storeID, health: health,
                                                     logger: Logger(label: "kioskd.ledger"))
             ledger = service.hubLedger
@@ -117,7 +115,9 @@ struct Run: AsyncParsableCommand {
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
-                server: try config.webTLS.map(Self.httpsServer) ?? .http1(),
+                server: try config.webTLS.map {
+                    do { return try HTTPSServer.builder(certificateChain: $0.certificate, privateKey: $0.key) } catch { throw Refused("\(error)") }
+                } ?? .http1(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "kioskd"),
                 onServerRunning: { channel in
                     webLogger.info("web listening on \(channel.localAddress?.description ?? listen)",
@@ -163,19 +163,6 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-extension Run {
-    /// HTTP/1.1 over TLS with the certificate chain and key of `[web] tls_certificate` and `tls_key`.
-    static func httpsServer(_ tls: KioskConfig.WebTLS) throws -> HTTPServerBuilder {
-        do {
-            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-            return try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
-        } catch {
-            throw Refused("https 证书不可用 / cannot serve https with \(tls.certificate) and \(tls.key) ([web] tls_certificate, tls_key): \(error)")
-        }
-    }
-}
-
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
@@ -187,7 +174,7 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let loaded: KioskConfig
-        do { loaded = try KioskConfig.load(path: config) } catch { throw Refused(error.description) }
+        do { loaded = try KioskConfig.load(path: config) } catch { throw Refused("\(error)") }
         print("config: \(loaded.origin)")
         print("device.id = \(loaded.deviceID)")
         print("device.data_dir = \(loaded.dataDirectory)")
