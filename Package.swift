@@ -161,6 +161,7 @@ let package = Package(
             "KioskCore", "CSQLite", "CZBar", "Scanner", "Labels", "KioskWeb", "Sync", "Indicators", "PostgresHub",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Indicators
 import KioskCore
+import PostgresHub
+import PostgresNIO
 import KioskWeb
 import Logging
 import NIOCore
@@ -69,8 +71,39 @@ func benchLobby(scratch: URL) async throws -> [Verdict] {
     return [Verdict(name: "lobby / hello-world requests per second", ratio: l / h, target: 0.7)]
 }
 
-/// Section 4: 10,000 events from a device to a hub over loopback (SQLite hub store).
-func benchSync(scratch: URL) async throws {
+/// Section 4: 10,000 events from a device to a hub over loopback: the hub's SQLite store, and
+/// the PostgreSQL ledger when a server is given (a new database on it, dropped afterwards).
+func benchSync(scratch: URL, ledger: String?) async throws {
+    print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500)")
+    print("| hub store | events/s | bytes/event | seconds |")
+    print("|---|---|---|---|")
+    let sqlite = try await drainToHub(scratch: scratch.appendingPathComponent("sync-sqlite"), ledger: nil)
+    print(String(format: "| SQLite | %.0f | %d | %.2f |", sqlite.perSecond, sqlite.bytesPerEvent, sqlite.seconds))
+    guard let ledger else {
+        print("| PostgreSQL | not measured: no server (--ledger or KIOSKD_TEST_POSTGRES) | | |")
+        return
+    }
+    let server = try LedgerLocation(url: ledger)
+    let logger = Logger(label: "bench.ledger")
+    let name = "kd_bench_\(UUID().uuidString.prefix(8).lowercased())"
+    var location = server
+    location.database = name
+    let admin = PostgresClient(configuration: try server.configuration(), backgroundLogger: logger)
+    let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await admin.run() }
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        group.addTask { await client.run() }
+        let pg = try await drainToHub(scratch: scratch.appendingPathComponent("sync-postgres"), ledger: client)
+        print(String(format: "| PostgreSQL ledger (+ the hub's SQLite copy) | %.0f | %d | %.2f |", pg.perSecond, pg.bytesPerEvent, pg.seconds))
+        try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        group.cancelAll()
+    }
+}
+
+/// Drains 10,000 queued receipts from a new device to a new hub; with `ledger`, the hub keeps
+/// its ledger on that client's database.
+func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (perSecond: Double, bytesPerEvent: Int, seconds: Double) {
     let hub = try KioskDatabase.open(at: scratch.appendingPathComponent("hub/kioskd.sqlite").path)
     let device = try KioskDatabase.open(at: scratch.appendingPathComponent("device/kioskd.sqlite").path)
     for db in [hub, device] {
@@ -82,20 +115,26 @@ func benchSync(scratch: URL) async throws {
         _ = try device.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: "counter", actor: "C1"))
     }
     let code = try hub.hub.enrolmentCode(for: "counter", actor: "bench")
-    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+    var ledger: PostgresLedger?
+    if let client {
+        ledger = PostgresLedger(client: client, store: hub, storeID: "bench", logger: Logger(label: "bench.ledger"))
+        try await ledger?.migrate()
+    }
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(),
+                             isHub: true, ledger: ledger)
     let (port, task) = try await startServer(env)
     defer { task.cancel() }
-    print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500)")
-    print("| hub store | events/s | bytes/event | seconds |")
-    print("|---|---|---|---|")
-    let client = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
-                                                   tokenFile: scratch.appendingPathComponent("device/sync-token").path))
-    try await client.enrol(code: code)
+    let sync = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
+                                                     tokenFile: scratch.appendingPathComponent("device/sync-token").path))
+    try await sync.enrol(code: code)
     let start = ContinuousClock.now
-    let (events, bytes) = try await SyncService.drainMeasured(client, database: device)
-    let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
-    print(String(format: "| SQLite | %.0f | %d | %.2f |", Double(events) / seconds, bytes / max(events, 1), seconds))
-    print("| PostgreSQL | not built yet | | |")
+    let (events, bytes) = try await SyncService.drainMeasured(sync, database: device)
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds)
+    guard events == 10_000, try hub.stock.balances().reduce(0, { $0 + $1.quantity }) == 10_000 else {
+        throw BenchError("the hub does not hold the 10,000 receipts after the drain")
+    }
+    return (Double(events) / seconds, bytes / max(events, 1), seconds)
 }
 
 /// Section 5: from a scan handed to the counter to the green lamp's line going high, on the
@@ -196,4 +235,10 @@ func benchFootprint(scratch: URL) async throws {
     print("|---|---|---|---|")
     print(String(format: "| %.0f ms | %.1f MB | %.1f MB | %.1f MB |", Double(ready.components.attoseconds) / 1e15 + Double(ready.components.seconds) * 1000,
                  Double(idle) / 1024, Double(loaded) / 1024, Double(size) / 1_048_576))
+}
+
+/// A benchmark whose run went wrong (not a slow figure: a wrong result).
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -3,7 +3,7 @@
 // synchronous=FULL, foreign keys on). Rounds alternate between the three so that a noisy,
 // shared machine slows all of them alike; the figures that matter are the ratios.
 //
-//   swift run -c release kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only LIST]
+//   swift run -c release kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only LIST] [--ledger postgres://…]
 //
 // The other sections (Bench*.swift): zbar decoding through Scanner against direct libzbar
 // calls, the lobby endpoint against a hello-world route under wrk, sync of 10,000 events to a
@@ -18,6 +18,8 @@ struct Options {
     var rounds = 5
     var directory = FileManager.default.temporaryDirectory.path
     var only: Set<String> = ["commit", "decode", "lobby", "sync", "lamp", "footprint"]
+    /// A PostgreSQL server for the sync section's ledger row (default: `KIOSKD_TEST_POSTGRES`).
+    var ledger = ProcessInfo.processInfo.environment["KIOSKD_TEST_POSTGRES"]
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -27,8 +29,9 @@ struct Options {
             case "--rounds": rounds = Int(it.next() ?? "") ?? rounds
             case "--dir": directory = it.next() ?? directory
             case "--only": only = Set((it.next() ?? "").split(separator: ",").map(String.init))
+            case "--ledger": ledger = it.next()
             default:
-                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only commit,decode,lobby,sync,lamp,footprint]\n".utf8))
+                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only commit,decode,lobby,sync,lamp,footprint] [--ledger postgres://…]\n".utf8))
                 exit(2)
             }
         }
@@ -150,7 +153,7 @@ var verdicts: [Verdict] = []
 if options.only.contains("commit") { verdicts += try benchCommit(options, scratch: scratch); print() }
 if options.only.contains("decode") { verdicts += try benchDecode(rounds: options.rounds); print() }
 if options.only.contains("lobby") { verdicts += try await benchLobby(scratch: scratch); print() }
-if options.only.contains("sync") { try await benchSync(scratch: scratch); print() }
+if options.only.contains("sync") { try await benchSync(scratch: scratch, ledger: options.ledger); print() }
 if options.only.contains("lamp") { try await benchLamp(scratch: scratch); print() }
 if options.only.contains("footprint") { try await benchFootprint(scratch: scratch); print() }
 print("| ratio | measured | target | |")
