@@ -31,6 +31,10 @@ struct ConfigAndDaemonTests {
         ("[labels]\nprint_ticket_on_check_in = true\n", "missing labels.ticket_printer"),
         ("[labels]\ntrack_url = \"shop.cn/track\"\n", "labels.track_url"),
         ("[security]\npersonal_data_key = \"key.bin\"\n", "security.personal_data_key: \"key.bin\" must be an absolute path"),
+        ("[hub]\nledger = \"postgres://k@db/k\"\n", "only a hub has a ledger"),
+        ("[device]\nrole = \"hub\"\n[hub]\nledger = \"mysql://k@db/k\"\n", "hub.ledger: \"mysql://k@db/k\" is not a postgres:// URL"),
+        ("[device]\nrole = \"hub\"\n[hub]\nstore_id = \"s\"\n", "missing hub.ledger"),
+        ("[web]\ntls_certificate = \"/etc/kioskd/hub.pem\"\n", "missing web.tls_key"),
     ])
     func configErrors(toml: String, message: String) throws {
         let cli = try CLI()
