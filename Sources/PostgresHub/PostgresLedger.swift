@@ -64,6 +64,7 @@ public struct LedgerLocation: Sendable, Hashable {
 /// commits, and then the store applies the ledger's events after its cursor
 /// (``Hub/project(_:)``), in the ledger's order. A hub killed between the two catches up when
 /// it next takes a push or starts; a new hub store is rebuilt from the ledger the same way.
+/// Changes made on the hub itself reach the ledger from the hub's outbox (``takeOwnChanges(deviceID:batchSize:)``).
 public actor PostgresLedger: HubLedger {
     let client: PostgresClient
     let store: KioskDatabase
@@ -145,6 +146,22 @@ public actor PostgresLedger: HubLedger {
         }
         try await catchUp()
         return response
+    }
+
+    /// Sends the hub's own changes (a job opened or moved on the hub itself, a scan at its
+    /// counter) from its outbox to the ledger, batch by batch, as the device `deviceID`;
+    /// returns how many. They are applied in the hub's store already: the ledger records them
+    /// and keeps its stock and job state.
+    @discardableResult
+    public func takeOwnChanges(deviceID: String, batchSize: Int = 500) async throws -> Int {
+        var sent = 0
+        while true {
+            let events = try store.outbox.pending(limit: batchSize)
+            guard !events.isEmpty else { return sent }
+            let response = try await accept(PushRequest(deviceID: deviceID, events: events), from: deviceID, at: Date())
+            try store.outbox.acknowledge(response)
+            sent += events.count
+        }
     }
 
     /// Applies to the hub's store every ledger event of this store after its cursor, page by

@@ -6,16 +6,22 @@ import ServiceLifecycle
 /// Runs the ledger's PostgreSQL client for the daemon: connects, creates the ledger's tables,
 /// brings the hub's store up to the ledger, and reports `ledger` in health. While PostgreSQL is
 /// unreachable pushes are refused (503) and devices keep their events and send them again.
+/// The hub's own changes wait in its outbox and go to the ledger as the device `hubID`.
 public struct PostgresLedgerService: Service {
     let client: PostgresClient
     let ledger: PostgresLedger
+    let store: KioskDatabase
+    let hubID: String
     let health: HealthBoard
     let logger: Logger
 
-    /// A ledger for `store` (named `storeID` in the shared database) at `location`.
-    public init(location: LedgerLocation, store: KioskDatabase, storeID: String, health: HealthBoard, logger: Logger) throws {
+    /// A ledger for `store` (named `storeID` in the shared database) at `location`; the hub's
+    /// own changes are sent as `hubID`.
+    public init(location: LedgerLocation, store: KioskDatabase, storeID: String, hubID: String, health: HealthBoard, logger: Logger) throws {
         client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
         ledger = PostgresLedger(client: client, store: store, storeID: storeID, logger: logger)
+        self.store = store
+        self.hubID = hubID
         self.health = health
         self.logger = logger
         health.set("ledger", .degraded("connecting to PostgreSQL at \(location.host):\(location.port)"))
@@ -27,18 +33,27 @@ public struct PostgresLedgerService: Service {
     public func run() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
+            // Changes made on the hub itself wait in its outbox (history included) until the ledger takes them.
+            try store.outbox.enable()
             var failures = 0
+            var ready = false
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
-                    try await ledger.migrate()
-                    let applied = try await ledger.catchUp()
-                    logger.info("ledger ready", metadata: ["store": "\(ledger.storeID)", "caughtUp": "\(applied)"])
-                    health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID)"))
-                    break
+                    if !ready {
+                        try await ledger.migrate()
+                        let applied = try await ledger.catchUp()
+                        logger.info("ledger ready", metadata: ["store": "\(ledger.storeID)", "caughtUp": "\(applied)"])
+                        ready = true
+                    }
+                    let sent = try await ledger.takeOwnChanges(deviceID: hubID)
+                    if failures > 0 || sent > 0 { logger.debug("hub changes in the ledger", metadata: ["sent": "\(sent)"]) }
+                    failures = 0
+                    health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID), hub queue \(try store.outbox.status().queueDepth)"))
+                    try? await Task.sleep(for: .milliseconds(250))
                 } catch {
                     failures += 1
                     health.set("ledger", .degraded("PostgreSQL: \(String(reflecting: error))"))
-                    if failures == 1 || failures % 10 == 0 { logger.warning("ledger not ready: \(String(reflecting: error))") }
+                    if failures == 1 || failures % 10 == 0 { logger.warning("ledger: \(String(reflecting: error))") }
                     try? await Task.sleep(for: .seconds(min(30, failures)))
                 }
             }

@@ -176,4 +176,30 @@ struct LedgerTests {
             #expect(try onHand(storeA) == 4)
         }
     }
+
+    @Test("changes made on the hub itself reach the ledger from its outbox; what devices pushed is not sent twice")
+    func hubsOwnChanges() async throws {
+        let (hub, hubDir) = try syncStore("pg-hub"), (device, deviceDir) = try syncStore("pg-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let ledger = try await ledger(client, hub: hub)
+            // Before the ledger: a receipt at the hub's own counter (history, queued when the outbox is enabled).
+            try receive(hub, 2, device: "hub")
+            try hub.outbox.enable()
+            _ = try hub.workshop.open(WorkOrderDraft(ticketCode: "WO-H", plate: "粤B99999", vin: "LSVAU2180N2183294", customerPhone: "13700137000"), actor: "desk")
+            try hub.workshop.transition("WO-H", to: .diagnosing, actor: "T1")
+            #expect(try await ledger.takeOwnChanges(deviceID: "hub") == 5, "2 receipts, the opening, its check-in and the move")
+            #expect(try await ledger.jobState("WO-H") == .diagnosing)
+            #expect(try await ledger.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 2)])
+            // A device's push, applied to the hub's store by the ledger, does not come back through the hub's outbox.
+            try device.outbox.enable()
+            try receive(device, 3, device: "counter")
+            _ = try await ledger.accept(PushRequest(deviceID: "counter", events: try device.outbox.pending()), from: "counter", at: Date())
+            #expect(try hub.outbox.status().queueDepth == 0)
+            #expect(try await ledger.takeOwnChanges(deviceID: "hub") == 0)
+            #expect(try await ledger.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 5)])
+            #expect(try onHand(hub) == 5)
+            #expect(try await ledger.eventIDs(from: "hub").count == 5)
+        }
+    }
 }

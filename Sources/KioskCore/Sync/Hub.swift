@@ -140,11 +140,15 @@ public struct Hub: HubLedger {
 
     /// Applies events a ledger kept elsewhere has stored and decided, in the ledger's order,
     /// in one transaction with the ledger cursor: after a crash the ledger's events after the
-    /// cursor are applied again, and an event already here is not applied twice.
+    /// cursor are applied again, and an event already here is not applied twice. What is
+    /// applied does not enter this store's outbox (the ledger has it).
     /// Returns the events the ledger applied that this store could not (the stores differ).
     @discardableResult
     public func project(_ entries: [LedgerEntry]) throws -> [(entry: LedgerEntry, reason: String)] {
         try database.pool.write { db in
+            // Already in the ledger: not queued again as the hub's own changes.
+            try KioskMeta.set("sync_applying", "1", in: db)
+            defer { try? KioskMeta.remove("sync_applying", in: db) }
             var cursor = try KioskMeta.value(Self.ledgerCursorName, in: db).flatMap { Int64($0) } ?? 0
             var failed: [(entry: LedgerEntry, reason: String)] = []
             for entry in entries.sorted(by: { $0.sequence < $1.sequence }) where entry.sequence > cursor {

@@ -247,6 +247,9 @@ struct KioskConfig: Sendable, Hashable {
             guard ledger.hasPrefix("postgres://") || ledger.hasPrefix("postgresql://") else {
                 throw .invalid("hub.ledger", "\"\(ledger)\" is not a postgres:// URL")
             }
+            guard config.sync == nil else {
+                throw .invalid("hub", "a hub with a ledger does not push to [sync] upstream: head office reads the ledger's database; remove one of them")
+            }
             config.hub = HubConfig(ledger: ledger, storeID: try reader.string(hub, "store_id", at: "hub") ?? config.deviceID)
         }
         if let security = try reader.table(table, "security", at: "") {
