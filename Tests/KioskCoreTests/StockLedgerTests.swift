@@ -141,3 +141,17 @@ struct StockLedgerTests {
         #expect(try reopened.writerSynchronousLevel() == 2)
     }
 }
+
+@Suite("Stored dates")
+struct StoredDateTests {
+    @Test("the scan path writes a date as the same text GRDB writes")
+    func sameTextAsGRDB() {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 951_782_400.999), Date(timeIntervalSince1970: 4_102_444_799.9995),
+                     Date(timeIntervalSince1970: 1_798_761_599.001), Date()]
+        for _ in 0..<20_000 { dates.append(Date(timeIntervalSince1970: Double.random(in: 0..<4_102_444_800, using: &generator))) }
+        for date in dates {
+            #expect(StoredDate.text(date) == String.fromDatabaseValue(date.databaseValue), "\(date.timeIntervalSince1970)")
+        }
+    }
+}

@@ -17,26 +17,62 @@ public struct StockLedger: Sendable {
 
     /// Records a movement inside a transaction the caller owns.
     ///
-    /// This is the scan path: every statement is a cached prepared statement, so SQLite
-    /// parses (and GRDB authorizes) each one once per connection, not once per scan.
+    /// This is the scan path, kept to three statements for a receipt, each a cached prepared
+    /// statement: one read (the part, its bins, its on-hand total and whether an alert
+    /// stands), the movement's insert (which is also the idempotency check, by its key), and
+    /// the balance. A draft whose key is stored already returns ``MovementOutcome/alreadyRecorded(_:)``
+    /// whatever the stock is now. A refusal after the insert (not enough stock) leaves the
+    /// insert to the caller's rollback: the caller's transaction or savepoint ends with the throw.
     public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, in db: Database) throws -> MovementOutcome {
-        if try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM stock_movement WHERE key = ?"), arguments: [draft.key]) != nil,
-           let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
+        let row: Row
+        do {
+            try draft.validate()
+            guard let found = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT p.*,
+                  ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
+                  ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
+                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber) AS onHand,
+                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
+                FROM part p WHERE p.partNumber = ?3
+                """), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
+                throw StockError.unknownPart(draft.partNumber)
+            }
+            if !(found["fromBinFound"] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+            if !(found["toBinFound"] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
+            if let reversed = draft.reverses,
+               try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
+                throw StockError.alreadyReversed(reversed.uuidString)
+            }
+            row = found
+        } catch let refusal as StockError {
+            // Delivered again (a retried scan, a push): stored already, whatever the catalog says now.
+            if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
+                return .alreadyRecorded(existing)
+            }
+            throw refusal
+        }
+        return try record(draft, part: Part(row: row), before: row["onHand"], alerting: row["alerting"], allowNegativeStock: allowNegativeStock, in: db)
+    }
+
+    private static func record(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, allowNegativeStock: Bool,
+                               in db: Database) throws -> MovementOutcome {
+        var movement = StockMovement(draft)
+        // The insert is also the idempotency check: a stored key inserts nothing.
+        // A prepared statement with its arguments, not the Codable record insert: on the scan
+        // path the record encoding cost more CPU than the rest of the movement (measured with
+        // perf in kioskd-bench). The values are stored exactly as the record would store them.
+        try db.cachedStatement(sql: """
+            INSERT INTO stock_movement (key, kind, partNumber, quantity, fromBin, toBin, workOrder, reason, reverses,
+              stocktakeID, scanText, deviceID, actor, recordedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO NOTHING
+            """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
+                                     movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
+                                     movement.scanText, movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
+        if db.changesCount == 0, let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"),
+                                                                            arguments: [draft.key]) {
             return .alreadyRecorded(existing)
         }
-        try draft.validate()
-        guard let part = try Part.fetchOne(db.cachedStatement(sql: "SELECT * FROM part WHERE partNumber = ?"), arguments: [draft.partNumber]) else {
-            throw StockError.unknownPart(draft.partNumber)
-        }
-        for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !binExists(bin, in: db) {
-            throw StockError.unknownBin(bin)
-        }
-        if let reversed = draft.reverses,
-           try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
-            throw StockError.alreadyReversed(reversed.uuidString)
-        }
-        let before = try onHand(of: draft.partNumber, in: db)
-        var movement = StockMovement(draft)
+        movement.seq = db.lastInsertedRowID
         let balance = try db.cachedStatement(sql: "SELECT quantity FROM stock_balance WHERE partNumber = ? AND binCode = ?")
         let addToBalance = try db.cachedStatement(sql: """
             INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
@@ -51,16 +87,6 @@ public struct StockLedger: Sendable {
             }
             try addToBalance.execute(arguments: [draft.partNumber, bin, delta])
         }
-        // A prepared statement with its arguments, not the Codable record insert: on the scan
-        // path the record encoding cost more CPU than the rest of the movement (measured with
-        // perf in kioskd-bench). The values are stored exactly as the record would store them.
-        try db.cachedStatement(sql: """
-            INSERT INTO stock_movement (key, kind, partNumber, quantity, fromBin, toBin, workOrder, reason, reverses,
-              stocktakeID, scanText, deviceID, actor, recordedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
-                                     movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
-                                     movement.scanText, movement.deviceID, movement.actor, movement.recordedAt])
-        movement.seq = db.lastInsertedRowID
         if movement.kind == .adjust {
             let delta = movement.deltas.map { "\($0.bin) \($0.delta > 0 ? "+" : "")\($0.delta)" }.joined(separator: ", ")
             try AuditLog.record(.stockAdjusted, actor: movement.actor,
@@ -70,7 +96,7 @@ public struct StockLedger: Sendable {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }
         let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
-        let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, in: db)
+        let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
         return .recorded(movement, alerts: alerts)
     }
 
@@ -78,10 +104,13 @@ public struct StockLedger: Sendable {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM bin WHERE code = ?)"), arguments: [code]) ?? false
     }
 
-    static func updateAlerts(for part: Part, from before: Int, to after: Int, movement: StockMovement, in db: Database) throws -> [StockAlert] {
+    /// Clears the part's standing alerts that `after` ends and raises those it crosses into;
+    /// `alerting` says whether any stands (when none does, none is read).
+    static func updateAlerts(for part: Part, from before: Int, to after: Int, movement: StockMovement, alerting: Bool = true,
+                             in db: Database) throws -> [StockAlert] {
         guard before != after, part.safetyStock > 0 || part.reorderPoint > 0 else { return [] }
-        let standing = try StockAlert.fetchAll(db.cachedStatement(sql: "SELECT * FROM stock_alert WHERE partNumber = ? AND clearedAt IS NULL"),
-                                               arguments: [part.partNumber])
+        let standing = !alerting ? [] : try StockAlert.fetchAll(db.cachedStatement(sql: "SELECT * FROM stock_alert WHERE partNumber = ? AND clearedAt IS NULL"),
+                                                                arguments: [part.partNumber])
         for var alert in standing where StockAlert.clears(alert.level, part: part, onHand: after) {
             alert.clearedAt = movement.recordedAt
             try alert.update(db)

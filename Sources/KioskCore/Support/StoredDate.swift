@@ -1,0 +1,38 @@
+import Foundation
+
+/// The text GRDB stores a `Date` as (`yyyy-MM-dd HH:mm:ss.SSS`, UTC), made without a
+/// `DateFormatter`: on the scan path the formatter's ICU call cost more than the rest of the
+/// row's encoding. A test checks it against GRDB's own text over many dates.
+enum StoredDate {
+    static func text(_ date: Date) -> String {
+        // Rounded to the nearest millisecond, from the reference date, as the formatter does.
+        let milliseconds = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000).rounded())
+        let (days, msOfDay) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
+        let (day, ms) = msOfDay < 0 ? (days - 1, msOfDay + 86_400_000) : (days, msOfDay)
+        // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+        let z = day + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let fields: [(Int64, Int)] = [(y, 4), (m, 2), (d, 2), (ms / 3_600_000, 2), (ms / 60_000 % 60, 2), (ms / 1000 % 60, 2), (ms % 1000, 3)]
+        let separators: [UInt8] = [UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "."), 0]
+        return String(unsafeUninitializedCapacity: 23) { buffer in
+            var i = 0
+            for (index, (value, width)) in fields.enumerated() {
+                var v = value
+                for position in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[i + position] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                i += width
+                if separators[index] != 0 { buffer[i] = separators[index]; i += 1 }
+            }
+            return i
+        }
+    }
+}
