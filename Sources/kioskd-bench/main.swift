@@ -105,14 +105,19 @@ func benchCommit(_ options: Options, scratch: URL) throws -> [Verdict] {
     _ = try counter.handle(ScanEvent(source: "bench", text: "KD:BIN:A-01"))
 
     var baseline = Samples(), ledger = Samples(), scans = Samples()
+    var roundRatios: [Double] = []
     for _ in 0..<options.rounds {
-        for _ in 0..<options.movements { baseline.time { plain.commitOne() } }
+        var plainRound = Samples(), ledgerRound = Samples()
+        for _ in 0..<options.movements { plainRound.time { plain.commitOne() } }
         for _ in 0..<options.movements {
-            try ledger.time {
+            try ledgerRound.time {
                 _ = try store.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 1, toBin: "A-01",
                                                          scanText: "6901234567892", deviceID: "bench", actor: "clerk"))
             }
         }
+        baseline.values += plainRound.values
+        ledger.values += ledgerRound.values
+        roundRatios.append(ledgerRound.perSecond / plainRound.perSecond)
         for _ in 0..<options.movements {
             try scans.time {
                 let feedback = try counter.handle(ScanEvent(source: "bench", text: "6901234567892"))
@@ -126,13 +131,18 @@ func benchCommit(_ options: Options, scratch: URL) throws -> [Verdict] {
     func row(_ name: String, _ s: Samples, baseline: Samples) -> String {
         String(format: "| %@ | %.0f | %.0f | %.0f | %.2f |", name, s.perSecond, s.percentile(0.5), s.percentile(0.99), s.perSecond / baseline.perSecond)
     }
-    let ratio = ledger.perSecond / baseline.perSecond
+    // Each round's ratio compares two runs a few hundred milliseconds apart: a stall of the
+    // shared virtual disk hits one round, not the whole comparison. The verdict is their median.
+    let sortedRatios = roundRatios.sorted()
+    let ratio = sortedRatios[sortedRatios.count / 2]
     print("Durable commit per movement (WAL, synchronous=FULL), \(options.rounds) rounds × \(options.movements) movements each, interleaved, in \(options.directory)")
     print("| path | movements/s | p50 µs | p99 µs | ratio to baseline |")
     print("|---|---|---|---|---|")
     print(row("plain sqlite3 C API: INSERT + COMMIT", baseline, baseline: baseline))
     print(row("KioskCore StockLedger.record (movement + balance + alerts)", ledger, baseline: baseline))
     print(row("KioskCore Counter.handle: scan → classify → movement → feedback", scans, baseline: baseline))
+    print(String(format: "\nStockLedger.record / plain per round (the baseline's round just before): median %.2f, lowest %.2f, highest %.2f; over all rounds %.2f",
+                 ratio, sortedRatios.first ?? 0, sortedRatios.last ?? 0, ledger.perSecond / baseline.perSecond))
     return [Verdict(name: "movement commit (StockLedger.record / plain sqlite3)", ratio: ratio, target: 0.8)]
 }
 

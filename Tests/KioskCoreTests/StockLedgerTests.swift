@@ -155,3 +155,45 @@ struct StoredDateTests {
         }
     }
 }
+
+@Suite("The movement table's rebuild (migration v12)")
+struct MovementRowidMigrationTests {
+    @Test("movements recorded before the rebuild keep their sequence; the next one follows; none can be deleted")
+    func rebuildKeepsSequence() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-v12-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("kioskd.sqlite").path
+        let key = PersonalDataKey.random()
+        do {
+            // A store as kioskd left it before v12, with three movements and a gap-free history.
+            var config = Configuration()
+            config.prepareDatabase { db in key.install(on: db) }
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            try Schema.migrator.migrate(queue, upTo: "v11-movement-pages")
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('personal_key_check', ?)", arguments: [key.check])
+                try Bin(code: "A-01").insert(db)
+                try Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01").insert(db)
+                for _ in 0..<3 {
+                    _ = try StockLedger.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 2, toBin: "A-01", deviceID: "c", actor: "a"),
+                                               allowNegativeStock: false, in: db)
+                }
+            }
+            #expect(try queue.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'stock_movement'") }?.contains("AUTOINCREMENT") == true)
+        }
+        let store = try KioskDatabase.open(at: path, key: .key(key))
+        let schema = try store.pool.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'stock_movement'") }
+        #expect(schema?.contains("AUTOINCREMENT") == false)
+        let outcome = try store.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: "c", actor: "a"))
+        #expect(try store.stock.movements().map(\.seq) == [4, 3, 2, 1])
+        #expect(outcome.movement.seq == 4)
+        #expect(try store.stock.balances().first?.quantity == 7)
+        #expect(throws: DatabaseError.self, "a movement is never deleted") {
+            try store.pool.write { try $0.execute(sql: "DELETE FROM stock_movement WHERE seq = 4") }
+        }
+        #expect(try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE tbl_name = 'stock_movement' AND type = 'trigger' ORDER BY name") }
+                == ["stock_movement_kept", "stock_movement_outbox"])
+        #expect(try store.stock.checkBalances().isEmpty)
+    }
+}

@@ -427,6 +427,30 @@ enum Schema {
             // and balances by part come from stock_balance, whose key starts with the part.
             try db.execute(sql: "DROP INDEX IF EXISTS stock_movement_on_partNumber")
         }
+        migrator.registerMigration("v12-movement-rowid") { db in
+            // One page fewer again: without AUTOINCREMENT a movement does not rewrite the
+            // sqlite_sequence page at each commit. The sequence stays the same rule (the
+            // largest so far plus one) because a movement is never deleted, which a trigger
+            // now enforces. Rebuilt the SQLite way: new table, copy, drop, rename, then the
+            // table's indexes and triggers as they were.
+            let objects = try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_master WHERE tbl_name = 'stock_movement' AND type IN ('index', 'trigger') AND sql IS NOT NULL
+                """)
+            guard let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stock_movement'"),
+                  table.contains("AUTOINCREMENT") else { return }
+            let rebuilt = table
+                .replacingOccurrences(of: "PRIMARY KEY AUTOINCREMENT", with: "PRIMARY KEY")
+                .replacingOccurrences(of: "CREATE TABLE \"stock_movement\"", with: "CREATE TABLE \"stock_movement_rebuilt\"")
+            try db.execute(sql: rebuilt)
+            try db.execute(sql: "INSERT INTO stock_movement_rebuilt SELECT * FROM stock_movement")
+            try db.execute(sql: "DROP TABLE stock_movement")
+            try db.execute(sql: "ALTER TABLE stock_movement_rebuilt RENAME TO stock_movement")
+            for sql in objects { try db.execute(sql: sql) }
+            try db.execute(sql: """
+                CREATE TRIGGER stock_movement_kept BEFORE DELETE ON stock_movement
+                BEGIN SELECT RAISE(ABORT, '库存移动不可删除，请做冲销 / a stock movement is never deleted: record a reversal'); END
+                """)
+        }
         return migrator
     }
 }
