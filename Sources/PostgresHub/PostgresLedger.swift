@@ -7,11 +7,14 @@ import PostgresNIO
 public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case badURL(String)
     case newerSchema(found: Int, known: Int)
+    case unavailable(after: Duration)
 
     public var description: String {
         switch self {
         case .badURL(let url):
             "账本地址无效 / \"\(url)\" is not a PostgreSQL URL: write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]"
+        case .unavailable(let deadline):
+            "门店账本 (PostgreSQL) 无应答 / the ledger (PostgreSQL) did not answer within \(deadline): nothing was kept, the device sends again"
         case let .newerSchema(found, known):
             "账本版本 \(found) 新于本程序 (\(known)) / the ledger's schema is version \(found), newer than this kioskd knows (\(known)): upgrade kioskd"
         }
@@ -71,6 +74,8 @@ public actor PostgresLedger: HubLedger {
     /// This store's name in the shared database.
     public let storeID: String
     let logger: Logger
+    /// How long a push may wait for PostgreSQL before the hub refuses it (the device sends again).
+    let deadline: Duration
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -79,7 +84,8 @@ public actor PostgresLedger: HubLedger {
 
     /// A ledger on `client` (which must be running: see ``PostgresLedgerService``) for the store
     /// `storeID`, whose working copy is `store`.
-    public init(client: PostgresClient, store: KioskDatabase, storeID: String, logger: Logger) {
+    public init(client: PostgresClient, store: KioskDatabase, storeID: String, logger: Logger, deadline: Duration = .seconds(8)) {
+        self.deadline = deadline
         self.client = client
         self.store = store
         self.storeID = storeID
@@ -110,6 +116,21 @@ public actor PostgresLedger: HubLedger {
         guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
         await enter()
         defer { leave() }
+        // An unreachable server must not hold the device's request until its own timeout.
+        let deadline = self.deadline
+        return try await withThrowingTaskGroup(of: PushResponse.self) { group in
+            group.addTask { try await self.acceptInOrder(push, from: deviceID, at: time) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw LedgerError.unavailable(after: deadline)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// ``accept(_:from:at:)`` once the push's turn has come.
+    private func acceptInOrder(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse {
         // The store first takes what the ledger holds already (a crash after a commit).
         try await catchUp()
         let events = push.events.sorted { $0.seq < $1.seq }

@@ -202,4 +202,30 @@ struct LedgerTests {
             #expect(try await ledger.eventIDs(from: "hub").count == 5)
         }
     }
+
+    @Test("with PostgreSQL unreachable the hub refuses the push with 503, and the device keeps every event")
+    func ledgerUnreachable() async throws {
+        let (hub, hubDir) = try syncStore("pg-down-hub"), (device, deviceDir) = try syncStore("pg-down-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        // Nothing listens on this port.
+        let nowhere = try LedgerLocation(url: "postgres://kioskd@127.0.0.1:9/kioskd")
+        let client = PostgresClient(configuration: try nowhere.configuration(), backgroundLogger: Logger(label: "test.ledger"))
+        let ledger = PostgresLedger(client: client, store: hub, storeID: "store-1", logger: Logger(label: "test.ledger"), deadline: .seconds(2))
+        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        try device.outbox.enable()
+        try receive(device, 3, device: "counter")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await ledgerHubApp(hub, ledger).test(.live) { http in
+                let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(http.port!)", deviceID: "counter",
+                                                             tokenFile: deviceDir.appendingPathComponent("t").path), http: .shared)
+                try await sync.enrol(code: code)
+                let refusal = await #expect(throws: SyncError.self) { try await SyncService.drain(sync, database: device) }
+                if case .refused(let status, _)? = refusal as? SyncError { #expect(status == 503) } else { Issue.record("not a 503: \(String(describing: refusal))") }
+            }
+            group.cancelAll()
+        }
+        #expect(try device.outbox.status().queueDepth == 3, "nothing is lost")
+        #expect(try onHand(hub) == 0, "and nothing applied at the hub")
+    }
 }
