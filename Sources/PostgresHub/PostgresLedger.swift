@@ -153,7 +153,7 @@ public actor PostgresLedger: HubLedger {
                 }
                 guard let decision = decisions[event.id] else { continue }
                 known[event.id] = decision.outcome      // the same id twice in one batch is kept once
-                let body = try store.personalData.seal(String(decoding: try Self.encoder.encode(event), as: UTF8.self))
+                let body = try store.personalData.seal(String(decoding: try Self.eventEncoder.encode(event), as: UTF8.self))
                 batch.add(event, outcome: decision.outcome, body: body)
                 if decision.applied {
                     if let m = event.movement, event.kind == .stockMovement { batch.add(m) }
@@ -251,11 +251,18 @@ public actor PostgresLedger: HubLedger {
         if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
-    /// Keeps a job's state and transitions beside the event.
+    /// Keeps a job's state and transitions, or a fact (stocktake, alert), beside the event.
     private static func applyJob(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
         switch event.kind {
         case .stockMovement:
             return
+        case .stocktake, .stockAlert:
+            // No personal data in these: kept readable (JSON) for head office.
+            let body = String(decoding: try encoder.encode(FactBody(stocktake: event.stocktake, alert: event.alert)), as: UTF8.self)
+            try await connection.query("""
+                INSERT INTO ledger_fact (store_id, event_id, kind, body) VALUES (\(store), \(event.id), \(event.kind.rawValue), \(body)::jsonb)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
         case .jobOpened:
             guard let o = event.order else { return }
             try await connection.query("""
@@ -288,7 +295,13 @@ public actor PostgresLedger: HubLedger {
 
     static let migrationLock: Int64 = 0x6B696F736B64     // "kioskd"
 
-    static let encoder = JSONEncoder()
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+    /// The event inside `ledger_event.body`: dates as seconds, exactly as they came.
+    static let eventEncoder = JSONEncoder()
     static let decoder = JSONDecoder()
 
     static let schema = [
@@ -339,6 +352,14 @@ public actor PostgresLedger: HubLedger {
           bay TEXT,
           opened_at TIMESTAMPTZ NOT NULL,
           PRIMARY KEY (store_id, ticket_code))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ledger_fact (
+          store_id TEXT NOT NULL,
+          event_id UUID NOT NULL,
+          kind TEXT NOT NULL,
+          body JSONB NOT NULL,
+          PRIMARY KEY (store_id, event_id))
         """,
         """
         CREATE TABLE IF NOT EXISTS ledger_transition (
@@ -407,6 +428,12 @@ struct LedgerBatch {
             ON CONFLICT (store_id, part_number, bin) DO UPDATE SET quantity = ledger_balance.quantity + excluded.quantity
             """, logger: logger)
     }
+}
+
+/// A stocktake or alert as `ledger_fact` keeps it.
+struct FactBody: Codable {
+    var stocktake: StocktakeFact?
+    var alert: AlertFact?
 }
 
 /// One row of the ledger's stock.

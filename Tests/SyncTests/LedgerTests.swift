@@ -228,4 +228,26 @@ struct LedgerTests {
         #expect(try device.outbox.status().queueDepth == 3, "nothing is lost")
         #expect(try onHand(hub) == 0, "and nothing applied at the hub")
     }
+
+    @Test("stocktakes and alerts from a device are kept in the ledger as readable facts, once each")
+    func factsInTheLedger() async throws {
+        let (hub, hubDir) = try syncStore("pg-facts-hub"), (device, deviceDir) = try syncStore("pg-facts-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let ledger = try await ledger(client, hub: hub)
+            try device.outbox.enable()
+            try stocktakeAndAlerts(device)
+            let events = try device.outbox.pending(limit: 100)
+            _ = try await ledger.accept(PushRequest(deviceID: "counter", events: events), from: "counter", at: Date())
+            _ = try await ledger.accept(PushRequest(deviceID: "counter", events: events), from: "counter", at: Date())
+            let rows = try await client.query("""
+                SELECT kind, count(*), max(body->'stocktake'->'stocktake'->>'status') FROM ledger_fact GROUP BY kind ORDER BY kind
+                """)
+            var found: [String] = []
+            for try await (kind, n, status) in rows.decode((String, Int64, String?).self) { found.append("\(kind) \(n) \(status ?? "-")") }
+            #expect(found == ["stock.alert 4 -", "stocktake.status 2 confirmed"])
+            #expect(try count(hub, "SELECT COUNT(*) FROM hub_fact") == 6, "the hub's store has them too")
+            #expect(try await ledger.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 12)])
+        }
+    }
 }

@@ -32,6 +32,8 @@ func onHand(_ db: KioskDatabase) throws -> Int { try db.stock.balances().reduce(
 
 func count(_ db: KioskDatabase, _ sql: String) throws -> Int { try db.pool.read { try Int.fetchOne($0, sql: sql) ?? -1 } }
 
+func text(_ db: KioskDatabase, _ sql: String) throws -> String? { try db.pool.read { try String.fetchOne($0, sql: sql) } }
+
 func deleteBarcode(_ db: KioskDatabase, _ code: String) throws {
     try db.pool.write { _ = try PartBarcode.deleteOne($0, key: code) }
 }
@@ -282,5 +284,48 @@ struct HTTPSUpstreamTests {
         #expect(throws: SyncError.badCertificate("/nonexistent/ca.pem", reason: "the file is missing or unreadable")) {
             try SyncClient(settings: SyncSettings(upstream: "https://127.0.0.1:1", deviceID: "x", tokenFile: "/tmp/x", caFile: "/nonexistent/ca.pem"))
         }
+    }
+}
+
+/// On `db`: 10 received, a stocktake of A-01 counting 2 (closed, confirmed: −8), then 10 more.
+/// The part has a safety stock of 3 and a reorder point of 5: two alerts raised, then cleared.
+func stocktakeAndAlerts(_ db: KioskDatabase) throws {
+    try db.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 3, reorderPoint: 5, defaultBin: "A-01"), barcodes: ["6901234567892"])
+    _ = try db.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 10, toBin: "A-01", deviceID: "counter", actor: "C1"))
+    let stocktake = try db.stocktakes.open(bin: "A-01", actor: "C1")
+    try db.stocktakes.recordCount(stocktake: stocktake.id, partNumber: "P1", bin: "A-01", quantity: 2, deviceID: "counter", actor: "C1")
+    _ = try db.stocktakes.close(stocktake.id)
+    _ = try db.stocktakes.confirm(stocktake.id, deviceID: "counter", actor: "M1")
+    _ = try db.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 10, toBin: "A-01", deviceID: "counter", actor: "C1"))
+}
+
+@Suite("Sync: stocktakes and alerts as facts")
+struct FactTests {
+    @Test("a stocktake closed and confirmed, and alerts raised and cleared, reach the hub once each, as they were")
+    func factsReachTheHub() async throws {
+        let (hub, hubDir) = try syncStore("facts-hub"), (device, deviceDir) = try syncStore("facts-counter")
+        defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
+        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        try device.outbox.enable()
+        try stocktakeAndAlerts(device)
+        let events = try device.outbox.pending(limit: 100)
+        #expect(events.filter { $0.kind == .stocktake }.compactMap { $0.stocktake?.stocktake.status } == [.closed, .confirmed])
+        #expect(events.filter { $0.kind == .stockAlert }.compactMap { $0.alert?.change } == [.raised, .raised, .cleared, .cleared])
+        #expect(events.first { $0.kind == .stocktake }?.stocktake?.lines.map(\.counted) == [2])
+        try await hubApp(hub).test(.live) { client in
+            let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter",
+                                                         tokenFile: deviceDir.appendingPathComponent("t").path), http: .shared)
+            try await sync.enrol(code: code)
+            try await SyncService.drain(sync, database: device)
+            _ = try await sync.push(events)              // delivered again
+        }
+        #expect(try count(hub, "SELECT COUNT(*) FROM hub_fact WHERE kind = 'stocktake.status'") == 2)
+        #expect(try count(hub, "SELECT COUNT(*) FROM hub_fact WHERE kind = 'stock.alert'") == 4)
+        #expect(try onHand(hub) == onHand(device))
+        #expect(try onHand(hub) == 12)
+        let body = try text(hub, "SELECT body FROM hub_fact WHERE kind = 'stocktake.status' ORDER BY rowid DESC LIMIT 1")
+        let fact = try JSONDecoder().decode(SyncEvent.self, from: Data(try #require(body).utf8))
+        #expect(fact.stocktake?.stocktake.status == .confirmed)
+        #expect(fact.stocktake?.lines.first?.variance == -8)
     }
 }

@@ -2,6 +2,11 @@ import GRDB
 
 /// The schema, as named migrations. Shipped migrations are never edited: add new ones.
 enum Schema {
+    /// A 16-byte UUID column as the text `UUID(uuidString:)` reads (upper-case, with dashes).
+    static func uuidText(_ column: String) -> String {
+        "substr(hex(\(column)), 1, 8) || '-' || substr(hex(\(column)), 9, 4) || '-' || substr(hex(\(column)), 13, 4) || '-' || substr(hex(\(column)), 17, 4) || '-' || substr(hex(\(column)), 21, 12)"
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-parts-stock") { db in
@@ -449,6 +454,49 @@ enum Schema {
             try db.execute(sql: """
                 CREATE TRIGGER stock_movement_kept BEFORE DELETE ON stock_movement
                 BEGIN SELECT RAISE(ABORT, '库存移动不可删除，请做冲销 / a stock movement is never deleted: record a reversal'); END
+                """)
+        }
+        migrator.registerMigration("v13-sync-facts") { db in
+            // Stocktakes closed or confirmed and alerts raised or cleared travel upstream too.
+            // The event is written with the change; its payload is read when it is sent.
+            let when = "EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')"
+            try db.execute(sql: """
+                CREATE TRIGGER stocktake_outbox AFTER UPDATE OF status ON stocktake
+                WHEN NEW.status != OLD.status AND NEW.status IN ('closed', 'confirmed') AND \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (randomblob(16), 'stocktake.status', \(Self.uuidText("NEW.id")) || ':' || NEW.status, \(HybridTimestamp.nextSQL),
+                          COALESCE(NEW.confirmedAt, NEW.closedAt, NEW.openedAt));
+                END;
+                CREATE TRIGGER stock_alert_raised_outbox AFTER INSERT ON stock_alert
+                WHEN \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (randomblob(16), 'stock.alert', NEW.id || ':raised', \(HybridTimestamp.nextSQL), NEW.raisedAt);
+                END;
+                CREATE TRIGGER stock_alert_cleared_outbox AFTER UPDATE OF clearedAt ON stock_alert
+                WHEN OLD.clearedAt IS NULL AND NEW.clearedAt IS NOT NULL AND \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (randomblob(16), 'stock.alert', NEW.id || ':cleared', \(HybridTimestamp.nextSQL), NEW.clearedAt);
+                END;
+                """)
+            // Hub side: the facts devices sent, as they came, for the store's upstream systems;
+            // a hub with its own upstream passes them on.
+            try db.create(table: "hub_fact") { t in
+                t.primaryKey("eventID", .blob)
+                t.column("deviceID", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("body", .text).notNull()
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER hub_fact_outbox AFTER INSERT ON hub_fact
+                WHEN \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.eventID, NEW.kind, 'hub_fact', \(HybridTimestamp.nextSQL), NEW.at);
+                END;
                 """)
         }
         return migrator

@@ -262,6 +262,12 @@ public struct Hub: HubLedger {
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
                                                      deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
                                        allowNegativeStock: true, in: db)
+        case .stocktake, .stockAlert:
+            // Kept as it came, for the store's upstream systems (and passed on to head office).
+            let at = event.alert.map { $0.change == .cleared ? ($0.alert.clearedAt ?? $0.alert.raisedAt) : $0.alert.raisedAt }
+                ?? event.stocktake.map { $0.stocktake.confirmedAt ?? $0.stocktake.closedAt ?? $0.stocktake.openedAt } ?? Date()
+            try db.execute(sql: "INSERT INTO hub_fact (eventID, deviceID, kind, at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           arguments: [event.id, deviceID, event.kind.rawValue, at, String(decoding: try JSONEncoder().encode(event), as: UTF8.self)])
         case .jobOpened:
             guard let o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
             try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)

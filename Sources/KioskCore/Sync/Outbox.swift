@@ -72,6 +72,25 @@ public struct Outbox: Sendable {
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .jobOpened:
                     event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
+                case .stocktake, .stockAlert:
+                    let ref: String = row["ref"]
+                    if ref == "hub_fact" {
+                        // A device's fact, passed on by this hub as it came.
+                        if let body = try String.fetchOne(db, sql: "SELECT body FROM hub_fact WHERE eventID = ?", arguments: [id]),
+                           let original = try? JSONDecoder().decode(SyncEvent.self, from: Data(body.utf8)) {
+                            event.stocktake = original.stocktake
+                            event.alert = original.alert
+                        }
+                    } else if kind == .stocktake, let stocktake = try Stocktake.fetchOne(db, key: UUID(uuidString: String(ref.prefix(36)))) {
+                        // The status is the one the event was written for (the stocktake may have moved on since).
+                        var stated = stocktake
+                        stated.status = Stocktake.Status(rawValue: String(ref.dropFirst(37))) ?? stocktake.status
+                        if stated.status == .closed { stated.confirmedAt = nil }
+                        event.stocktake = StocktakeFact(stocktake: stated, lines: try VarianceLine.filter(Column("stocktakeID") == stocktake.id).fetchAll(db))
+                    } else if kind == .stockAlert, let alertID = Int64(ref.prefix(while: { $0 != ":" })),
+                              let alert = try StockAlert.fetchOne(db, key: alertID) {
+                        event.alert = AlertFact(change: ref.hasSuffix(":cleared") ? .cleared : .raised, alert: alert)
+                    }
                 }
                 return event
             }

@@ -75,6 +75,14 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         case stockMovement = "stock.movement"
         case jobOpened = "job.opened"
         case jobTransition = "job.transition"
+        /// A stocktake closed (its variance report) or confirmed (its adjustments are movements).
+        case stocktake = "stocktake.status"
+        /// A stock alert raised or cleared.
+        case stockAlert = "stock.alert"
+
+        /// Facts the hub keeps as they came (for the store's upstream systems), not applied:
+        /// the hub derives its own stock and alerts from the movements.
+        public var isFact: Bool { self == .stocktake || self == .stockAlert }
     }
 
     /// The device's outbox sequence: what the hub acknowledges.
@@ -86,6 +94,21 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     public var movement: StockMovement?
     public var transition: JobTransition?
     public var order: OpenedOrder?
+    public var stocktake: StocktakeFact?
+    public var alert: AlertFact?
+}
+
+/// A stocktake as it was closed or confirmed, with its variance lines.
+public struct StocktakeFact: Codable, Sendable, Hashable {
+    public var stocktake: Stocktake
+    public var lines: [VarianceLine]
+}
+
+/// A stock alert raised or cleared on a device.
+public struct AlertFact: Codable, Sendable, Hashable {
+    public enum Change: String, Codable, Sendable, Hashable { case raised, cleared }
+    public var change: Change
+    public var alert: StockAlert
 }
 
 public struct PushRequest: Codable, Sendable {
