@@ -1,0 +1,58 @@
+# Benchmark (runs inside the VM; not a pass/fail scenario): scan to lamp on real kernel devices.
+# A uinput keyboard-wedge scanner types a part's code into kioskd (HID source, grabbed evdev),
+# which commits the movement and flashes the green lamp of a gpio-sim stack light; the time
+# runs from the Enter key's report to the line reading 1 in sysfs. Software emulation (TCG):
+# the figures are those of an emulated 2-core x86 machine, slower than a board's. Side by side,
+# in the same boot, the baseline: relay.c, which only lights the line at each Enter key.
+#   gcc -O2 -o .build-hil/relay Tests/HIL/bench/relay.c -lgpiod    (on the host, first)
+#   Tests/HIL/vm Tests/HIL/bench/scan-to-lamp.sh [SCANS]     (KIOSKD=… for another build)
+set -eu
+KIOSKD=${KIOSKD:-$PWD/.build/release/kioskd}
+HERE=$PWD/Tests/HIL
+scans=${1:-200}
+modprobe evdev
+modprobe uinput
+modprobe configfs
+insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
+mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+mkdir -p /sys/kernel/config/gpio-sim/counter/bank0
+echo 8 > /sys/kernel/config/gpio-sim/counter/bank0/num_lines
+echo counter-io > /sys/kernel/config/gpio-sim/counter/bank0/label
+echo 1 > /sys/kernel/config/gpio-sim/counter/live
+sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
+data=/tmp/hil-lamp
+mkdir -p $data
+printf 'part_number,name_zh,name_en,barcodes,bin\n15400-RTA-003,机油滤清器,Oil filter,6901234567892,A-01\n' > $data/parts.csv
+cat > $data/kioskd.toml <<TOML
+[device]
+id = "hil-counter"
+data_dir = "$data"
+[web]
+enabled = false
+[backup]
+enabled = false
+[bay]
+id = "COUNTER"
+[gpio]
+chip = "counter-io"
+[gpio.lamps]
+red = 0
+green = 2
+[[scanners]]
+kind = "hid"
+name = "HIL Barcode Scanner"
+TOML
+# The baseline first, then kioskd, the same scanner and line.
+$PWD/.build-hil/relay "HIL Barcode Scanner" counter-io 2 &
+relay=$!
+printf 'baseline (relay.c): '
+/usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892
+kill $relay; wait $relay 2>/dev/null || true
+$KIOSKD parts import --config $data/kioskd.toml $data/parts.csv > /dev/null
+$KIOSKD run --config $data/kioskd.toml > $data/daemon.out 2> $data/daemon.err &
+daemon=$!
+printf 'kioskd (%s): ' "$KIOSKD"
+/usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892 KD:CMD:RECEIVE KD:BIN:A-01 \
+  || { echo "--- daemon stderr"; tail -20 $data/daemon.err; exit 1; }
+kill -TERM $daemon; wait $daemon || true
+echo "on hand: $($KIOSKD stock --config $data/kioskd.toml --part 15400-RTA-003 | awk -F'\t' '$1=="15400-RTA-003"{print $3}')"

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Times scan to lamp on real kernel devices: a uinput keyboard-wedge scanner types a code and
+Enter; the time runs from the Enter key's report to the green lamp's gpio-sim line reading 1.
+
+    scan_to_lamp.py VALUE_FILE SCANS CODE [SETUP_CODE...]
+
+Types the SETUP_CODEs first (mode, bin), then CODE SCANS times, each after the last flash has
+ended. Prints 'scans=<n> p50_us=<..> p99_us=<..> min_us=<..> max_us=<..>'."""
+import fcntl, os, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from uinput_scanner import KEYS, LEFTSHIFT, ENTER, EV_KEY, EV_SYN, SYN_REPORT, UI_SET_EVBIT, UI_SET_KEYBIT, \
+    UI_DEV_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY, EVIOCGRAB, emit, tap, ui_get_sysname
+import errno, struct
+
+value_file, scans, code, setup = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+
+def lit():
+    with open(value_file) as f:
+        return f.read(1) == "1"
+
+def wait_dark(timeout=5.0):
+    end = time.monotonic() + timeout
+    while lit() and time.monotonic() < end:
+        time.sleep(0.005)
+
+fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+fcntl.ioctl(fd, UI_SET_EVBIT, EV_KEY)
+for key in sorted({c for c, _ in KEYS.values()} | {LEFTSHIFT, ENTER}):
+    fcntl.ioctl(fd, UI_SET_KEYBIT, key)
+fcntl.ioctl(fd, UI_DEV_SETUP, struct.pack("HHHH80sI", 0x03, 0x0C2E, 0x0B01, 1, b"HIL Barcode Scanner", 0))
+fcntl.ioctl(fd, UI_DEV_CREATE)
+buf = bytearray(64)
+fcntl.ioctl(fd, ui_get_sysname(len(buf)), buf)
+sysname = buf.split(b"\0")[0].decode()
+node = "/dev/input/" + [e for e in os.listdir(f"/sys/devices/virtual/input/{sysname}") if e.startswith("event")][0]
+spy = os.open(node, os.O_RDONLY | os.O_NONBLOCK)
+deadline = time.time() + 60
+while True:
+    try:
+        fcntl.ioctl(spy, EVIOCGRAB, 1); fcntl.ioctl(spy, EVIOCGRAB, 0)
+    except OSError as e:
+        if e.errno == errno.EBUSY:
+            break
+        raise
+    if time.time() > deadline:
+        sys.exit(f"nobody grabbed {node}")
+    time.sleep(0.05)
+os.close(spy)
+
+def type_code(text):
+    for ch in text:
+        tap(fd, *KEYS[ch], 0.001)
+    emit(fd, EV_KEY, ENTER, 1); emit(fd, EV_SYN, SYN_REPORT, 0)
+    start = time.monotonic_ns()
+    emit(fd, EV_KEY, ENTER, 0); emit(fd, EV_SYN, SYN_REPORT, 0)
+    return start
+
+for text in setup:
+    type_code(text)
+    time.sleep(0.5)
+wait_dark()
+samples = []
+for _ in range(scans):
+    wait_dark()
+    time.sleep(0.05)
+    start = type_code(code)
+    end = time.monotonic() + 5
+    while not lit():
+        if time.monotonic() > end:
+            sys.exit("the green lamp never lit")
+    samples.append((time.monotonic_ns() - start) / 1000)
+fcntl.ioctl(fd, UI_DEV_DESTROY)
+os.close(fd)
+samples.sort()
+pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p))]
+print(f"scans={len(samples)} p50_us={pick(0.5):.0f} p99_us={pick(0.99):.0f} min_us={samples[0]:.0f} max_us={samples[-1]:.0f}")
