@@ -12,14 +12,8 @@ HERE=$PWD/Tests/HIL
 scans=${1:-200}
 modprobe evdev
 modprobe uinput
-modprobe configfs
-insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
-mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-mkdir -p /sys/kernel/config/gpio-sim/counter/bank0
-echo 8 > /sys/kernel/config/gpio-sim/counter/bank0/num_lines
-echo counter-io > /sys/kernel/config/gpio-sim/counter/bank0/label
-echo 1 > /sys/kernel/config/gpio-sim/counter/live
-sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
+. $HERE/gpio-sim.sh
+gpio_sim counter counter-io 8
 data=/tmp/hil-lamp
 mkdir -p $data
 printf 'part_number,name_zh,name_en,barcodes,bin\n15400-RTA-003,机油滤清器,Oil filter,6901234567892,A-01\n' > $data/parts.csv

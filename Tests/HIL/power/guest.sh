@@ -14,14 +14,8 @@ mount -t ext4 /dev/vda /run/kdata
 data=/run/kdata
 
 # The bay's stack light on a gpio-sim chip (a new chip every boot, like a real board's pins).
-modprobe configfs
-insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
-mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-mkdir -p /sys/kernel/config/gpio-sim/power/bank0
-echo 8 > /sys/kernel/config/gpio-sim/power/bank0/num_lines
-echo power-io > /sys/kernel/config/gpio-sim/power/bank0/label
-echo 1 > /sys/kernel/config/gpio-sim/power/live
-sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
+. $PWD/Tests/HIL/gpio-sim.sh
+gpio_sim power power-io 8
 lamps() { echo "$(cat $sim/sim_gpio0/value)$(cat $sim/sim_gpio1/value)$(cat $sim/sim_gpio2/value)$(cat $sim/sim_gpio3/value)"; }
 
 cat > /run/kioskd.toml <<TOML

@@ -4,15 +4,8 @@ set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 HERE=$PWD/Tests/HIL
 PY=/usr/bin/python3   # not a pyenv shim: its start-up costs seconds under emulation
-modprobe configfs
-insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
-mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-cfg=/sys/kernel/config/gpio-sim/bay1
-mkdir -p $cfg/bank0
-echo 16 > $cfg/bank0/num_lines
-echo bay1-io > $cfg/bank0/label
-echo 1 > $cfg/live
-sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
+. $HERE/gpio-sim.sh
+gpio_sim bay1 bay1-io 16
 line() { cat $sim/sim_gpio$1/value; }
 pull() { echo $2 > $sim/sim_gpio$1/pull; }
 for l in 8 9 10 11; do pull $l pull-down; done

@@ -7,14 +7,8 @@ HERE=$PWD/Tests/HIL
 modprobe evdev
 modprobe uinput
 # A stack light on a gpio-sim chip shows the scan feedback (green flash and chirp per accepted scan).
-modprobe configfs
-insmod $PWD/.build-hil/gpio-sim/gpio-sim-oot.ko
-mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
-mkdir -p /sys/kernel/config/gpio-sim/counter/bank0
-echo 8 > /sys/kernel/config/gpio-sim/counter/bank0/num_lines
-echo counter-io > /sys/kernel/config/gpio-sim/counter/bank0/label
-echo 1 > /sys/kernel/config/gpio-sim/counter/live
-sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* | head -1)
+. $HERE/gpio-sim.sh
+gpio_sim counter counter-io 8
 data=/tmp/hil-hid
 mkdir -p $data
 cat > $data/parts.csv <<CSV
