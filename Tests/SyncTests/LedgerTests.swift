@@ -100,17 +100,8 @@ struct LedgerTests {
 
     @Test("two bays move the same job through the ledger: the later move is refused back with the hub's state")
     func conflict() async throws {
-        let (hub, hubDir) = try syncStore("pg-hub"), (bay1, dir1) = try syncStore("pg-bay1"), (bay2, dir2) = try syncStore("pg-bay2")
-        defer { for d in [hubDir, dir1, dir2] { try? FileManager.default.removeItem(at: d) } }
-        for db in [hub, bay1, bay2] {
-            _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
-            try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
-        }
-        let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
-        try outboxFromNow(bay1)
-        try outboxFromNow(bay2)
-        try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")
-        try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")
+        let (hub, bay1, bay2, dir1, dir2, codes, folders) = try twoBaysInConflict("pg")
+        defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
         try await withLedgerDatabase { client in
             let ledger = try await ledger(client, hub: hub)
             try await ledgerHubApp(hub, ledger).test(.live) { client in

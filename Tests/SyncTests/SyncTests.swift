@@ -17,6 +17,24 @@ func syncStore(_ name: String) throws -> (KioskDatabase, URL) {
     return (database, directory)
 }
 
+/// A hub and two bays that all hold WO-7 in diagnosing (opened at the desk and pulled; here,
+/// opened on each). Offline, bay 1 moved it to repairing and bay 2 to waiting approval.
+/// Returns the stores, the bays' folders, their enrolment codes and every folder to remove.
+func twoBaysInConflict(_ name: String) throws
+    -> (hub: KioskDatabase, bay1: KioskDatabase, bay2: KioskDatabase, dir1: URL, dir2: URL, codes: [String], folders: [URL]) {
+    let (hub, hubDir) = try syncStore("\(name)-hub"), (bay1, dir1) = try syncStore("\(name)-bay1"), (bay2, dir2) = try syncStore("\(name)-bay2")
+    for db in [hub, bay1, bay2] {
+        _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
+        try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
+    }
+    let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
+    try outboxFromNow(bay1)
+    try outboxFromNow(bay2)
+    try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")
+    try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")
+    return (hub, bay1, bay2, dir1, dir2, codes, [hubDir, dir1, dir2])
+}
+
 func hubApp(_ hub: KioskDatabase) -> some ApplicationProtocol {
     let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
     return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -202,18 +220,8 @@ struct PushTests {
 
     @Test("two bays move the same job: the hub refuses the later move, and that bay takes the hub's state")
     func conflict() async throws {
-        let (hub, hubDir) = try syncStore("hub"), (bay1, dir1) = try syncStore("bay1"), (bay2, dir2) = try syncStore("bay2")
-        defer { for d in [hubDir, dir1, dir2] { try? FileManager.default.removeItem(at: d) } }
-        // The job reached both bays (it was opened at the desk and pulled; here: opened on each, the hub knows it).
-        for db in [hub, bay1, bay2] {
-            _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
-            try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
-        }
-        let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
-        try outboxFromNow(bay1)
-        try outboxFromNow(bay2)
-        try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")          // bay 1: repairing
-        try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")    // bay 2, offline meanwhile: waiting approval
+        let (hub, bay1, bay2, dir1, dir2, codes, folders) = try twoBaysInConflict("sqlite")
+        defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
         try await hubApp(hub).test(.live) { client in
             func sync(_ device: String, _ dir: URL) -> SyncClient {
                 SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path), http: .shared)
