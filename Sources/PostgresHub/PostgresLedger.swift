@@ -157,7 +157,7 @@ public actor PostgresLedger: HubLedger {
                 batch.add(event, outcome: decision.outcome, body: body)
                 if decision.applied {
                     if let m = event.movement, event.kind == .stockMovement { batch.add(m) }
-                    else { try await Self.applyJob(event, store: storeID, on: connection, logger: logger) }
+                    else { try await Self.keepJobOrFact(event, store: storeID, on: connection, logger: logger) }
                 }
                 if let r = decision.rejection { rejected.append(r) }
                 stored += 1
@@ -252,7 +252,7 @@ public actor PostgresLedger: HubLedger {
     }
 
     /// Keeps a job's state and transitions, or a fact (stocktake, alert), beside the event.
-    private static func applyJob(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func keepJobOrFact(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
         switch event.kind {
         case .stockMovement:
             return
