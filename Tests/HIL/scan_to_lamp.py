@@ -8,9 +8,7 @@ Types the SETUP_CODEs first (mode, bin), then CODE SCANS times, each after the l
 ended. Prints 'scans=<n> p50_us=<..> p99_us=<..> min_us=<..> max_us=<..>'."""
 import fcntl, os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from uinput_scanner import KEYS, LEFTSHIFT, ENTER, EV_KEY, EV_SYN, SYN_REPORT, UI_SET_EVBIT, UI_SET_KEYBIT, \
-    UI_DEV_SETUP, UI_DEV_CREATE, UI_DEV_DESTROY, EVIOCGRAB, emit, tap, ui_get_sysname
-import errno, struct
+from uinput_scanner import KEYS, ENTER, EV_KEY, EV_SYN, SYN_REPORT, UI_DEV_DESTROY, emit, tap, create_scanner, wait_until_grabbed
 
 value_file, scans, code, setup = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 
@@ -23,29 +21,8 @@ def wait_dark(timeout=5.0):
     while lit() and time.monotonic() < end:
         time.sleep(0.005)
 
-fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
-fcntl.ioctl(fd, UI_SET_EVBIT, EV_KEY)
-for key in sorted({c for c, _ in KEYS.values()} | {LEFTSHIFT, ENTER}):
-    fcntl.ioctl(fd, UI_SET_KEYBIT, key)
-fcntl.ioctl(fd, UI_DEV_SETUP, struct.pack("HHHH80sI", 0x03, 0x0C2E, 0x0B01, 1, b"HIL Barcode Scanner", 0))
-fcntl.ioctl(fd, UI_DEV_CREATE)
-buf = bytearray(64)
-fcntl.ioctl(fd, ui_get_sysname(len(buf)), buf)
-sysname = buf.split(b"\0")[0].decode()
-node = "/dev/input/" + [e for e in os.listdir(f"/sys/devices/virtual/input/{sysname}") if e.startswith("event")][0]
-spy = os.open(node, os.O_RDONLY | os.O_NONBLOCK)
-deadline = time.time() + 60
-while True:
-    try:
-        fcntl.ioctl(spy, EVIOCGRAB, 1); fcntl.ioctl(spy, EVIOCGRAB, 0)
-    except OSError as e:
-        if e.errno == errno.EBUSY:
-            break
-        raise
-    if time.time() > deadline:
-        sys.exit(f"nobody grabbed {node}")
-    time.sleep(0.05)
-os.close(spy)
+fd, node = create_scanner("HIL Barcode Scanner")
+os.close(wait_until_grabbed(node, 60))
 
 def type_code(text):
     for ch in text:

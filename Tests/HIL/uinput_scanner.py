@@ -47,6 +47,38 @@ def tap(fd, code, shift, key_s):
         emit(fd, EV_KEY, LEFTSHIFT, 0); emit(fd, EV_SYN, SYN_REPORT, 0)
     time.sleep(key_s)
 
+def create_scanner(name):
+    """Plugs in a keyboard-wedge scanner named `name`; returns the uinput fd and its /dev/input node."""
+    fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
+    fcntl.ioctl(fd, UI_SET_EVBIT, EV_KEY)
+    for code in sorted({c for c, _ in KEYS.values()} | {LEFTSHIFT, ENTER}):
+        fcntl.ioctl(fd, UI_SET_KEYBIT, code)
+    setup = struct.pack("HHHH80sI", 0x03, 0x0C2E, 0x0B01, 1, name.encode()[:79], 0)  # BUS_USB, a scanner's ids
+    fcntl.ioctl(fd, UI_DEV_SETUP, setup)
+    fcntl.ioctl(fd, UI_DEV_CREATE)
+    buf = bytearray(64)
+    fcntl.ioctl(fd, ui_get_sysname(len(buf)), buf)
+    sysname = buf.split(b"\0")[0].decode()
+    events = [e for e in os.listdir(f"/sys/devices/virtual/input/{sysname}") if e.startswith("event")]
+    return fd, f"/dev/input/{events[0]}"
+
+def wait_until_grabbed(node, settle):
+    """Waits until another reader (kioskd) holds `node`: our own EVIOCGRAB then fails with EBUSY.
+    Returns the spying reader's fd, still open."""
+    spy = os.open(node, os.O_RDONLY | os.O_NONBLOCK)
+    deadline = time.time() + settle
+    while True:
+        try:
+            fcntl.ioctl(spy, EVIOCGRAB, 1)
+            fcntl.ioctl(spy, EVIOCGRAB, 0)
+        except OSError as e:
+            if e.errno == errno.EBUSY:
+                return spy
+            raise
+        if time.time() > deadline:
+            sys.exit(f"nobody grabbed {node} within {settle} s")
+        time.sleep(0.05)
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--name", default="HIL Barcode Scanner")
@@ -55,34 +87,9 @@ def main():
     p.add_argument("--check-grabbed", action="store_true")
     p.add_argument("codes", nargs="*")
     a = p.parse_args()
-    fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
-    fcntl.ioctl(fd, UI_SET_EVBIT, EV_KEY)
-    for code in sorted({c for c, _ in KEYS.values()} | {LEFTSHIFT, ENTER}):
-        fcntl.ioctl(fd, UI_SET_KEYBIT, code)
-    name = a.name.encode()[:79]
-    setup = struct.pack("HHHH80sI", 0x03, 0x0C2E, 0x0B01, 1, name, 0)  # BUS_USB, a scanner's ids
-    fcntl.ioctl(fd, UI_DEV_SETUP, setup)
-    fcntl.ioctl(fd, UI_DEV_CREATE)
-    buf = bytearray(64)
-    fcntl.ioctl(fd, ui_get_sysname(len(buf)), buf)
-    sysname = buf.split(b"\0")[0].decode()
-    events = [e for e in os.listdir(f"/sys/devices/virtual/input/{sysname}") if e.startswith("event")]
-    node = f"/dev/input/{events[0]}"
+    fd, node = create_scanner(a.name)
     print(f"created {node} ({a.name})", flush=True)
-    # Wait until kioskd holds the device: our own EVIOCGRAB fails with EBUSY once it does.
-    spy = os.open(node, os.O_RDONLY | os.O_NONBLOCK)
-    deadline = time.time() + a.settle
-    while True:
-        try:
-            fcntl.ioctl(spy, EVIOCGRAB, 1)
-            fcntl.ioctl(spy, EVIOCGRAB, 0)
-        except OSError as e:
-            if e.errno == errno.EBUSY:
-                break
-            raise
-        if time.time() > deadline:
-            sys.exit(f"nobody grabbed {node} within {a.settle} s")
-        time.sleep(0.05)
+    spy = wait_until_grabbed(node, a.settle)
     print(f"{node} is grabbed by another reader", flush=True)
     if not a.check_grabbed:
         os.close(spy)

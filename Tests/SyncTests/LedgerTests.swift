@@ -105,13 +105,7 @@ struct LedgerTests {
         try await withLedgerDatabase { client in
             let ledger = try await ledger(client, hub: hub)
             try await ledgerHubApp(hub, ledger).test(.live) { client in
-                func sync(_ device: String, _ dir: URL) -> SyncClient {
-                    SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("t").path), http: .shared)
-                }
-                try await sync("bay-1", dir1).enrol(code: codes[0])
-                try await sync("bay-2", dir2).enrol(code: codes[1])
-                try await SyncService.drain(sync("bay-1", dir1), database: bay1)
-                try await SyncService.drain(sync("bay-2", dir2), database: bay2)
+                try await syncBothBays(port: client.port!, bay1: bay1, dir1: dir1, bay2: bay2, dir2: dir2, codes: codes)
             }
             #expect(try await ledger.jobState("WO-7") == .repairing)
             #expect(try hub.workshop.order("WO-7")?.state == .repairing)

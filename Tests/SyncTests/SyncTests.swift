@@ -35,6 +35,18 @@ func twoBaysInConflict(_ name: String) throws
     return (hub, bay1, bay2, dir1, dir2, codes, [hubDir, dir1, dir2])
 }
 
+/// Enrols both bays of ``twoBaysInConflict(_:)`` with the hub on `port`, then sends bay 1's
+/// outbox and after it bay 2's.
+func syncBothBays(port: Int, bay1: KioskDatabase, dir1: URL, bay2: KioskDatabase, dir2: URL, codes: [String]) async throws {
+    func sync(_ device: String, _ dir: URL) -> SyncClient {
+        SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path), http: .shared)
+    }
+    try await sync("bay-1", dir1).enrol(code: codes[0])
+    try await sync("bay-2", dir2).enrol(code: codes[1])
+    try await SyncService.drain(sync("bay-1", dir1), database: bay1)
+    try await SyncService.drain(sync("bay-2", dir2), database: bay2)
+}
+
 func hubApp(_ hub: KioskDatabase) -> some ApplicationProtocol {
     let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
     return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -223,13 +235,7 @@ struct PushTests {
         let (hub, bay1, bay2, dir1, dir2, codes, folders) = try twoBaysInConflict("sqlite")
         defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
         try await hubApp(hub).test(.live) { client in
-            func sync(_ device: String, _ dir: URL) -> SyncClient {
-                SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: device, tokenFile: dir.appendingPathComponent("sync-token").path), http: .shared)
-            }
-            try await sync("bay-1", dir1).enrol(code: codes[0])
-            try await sync("bay-2", dir2).enrol(code: codes[1])
-            try await SyncService.drain(sync("bay-1", dir1), database: bay1)
-            try await SyncService.drain(sync("bay-2", dir2), database: bay2)
+            try await syncBothBays(port: client.port!, bay1: bay1, dir1: dir1, bay2: bay2, dir2: dir2, codes: codes)
         }
         #expect(try hub.workshop.order("WO-7")?.state == .repairing)
         #expect(try bay2.workshop.order("WO-7")?.state == .repairing, "bay 2 converged to the hub")
