@@ -32,14 +32,15 @@ public struct StackLightConfig: Sendable, Hashable {
 
 /// Short signals over the state's pattern: the buzzer's chirps, a lamp flash for a scan.
 public enum IndicatorSignal: Sendable, Hashable {
-    case scanAccepted, scanRejected, callForHelp
+    /// A scan's or a button press's outcome (see ``ScanOutcome`` for the table).
+    case outcome(ScanOutcome)
+    case callForHelp
     /// Someone acknowledged at the bay: stop the flash and the buzzer now.
     case acknowledge
 
     var chirp: Chirp? {
         switch self {
-        case .scanAccepted: .accepted
-        case .scanRejected: .rejected
+        case .outcome(let outcome): Chirp.for(outcome)
         case .callForHelp: .callForHelp
         case .acknowledge: nil
         }
@@ -48,10 +49,22 @@ public enum IndicatorSignal: Sendable, Hashable {
     /// The lamp flashed over the pattern, and for how long.
     var flash: (Lamp, LampPattern, Duration)? {
         switch self {
-        case .scanAccepted: (.green, .steady, .milliseconds(300))
-        case .scanRejected: (.red, .steady, .milliseconds(600))
+        case .outcome(let outcome): Self.flash(for: outcome)
         case .callForHelp: (.red, .fastBlink, .seconds(30))
         case .acknowledge: nil
+        }
+    }
+
+    /// The lamp, its pattern and how long it shows, per outcome.
+    public static func flash(for outcome: ScanOutcome) -> (Lamp, LampPattern, Duration) {
+        switch outcome {
+        case .accepted: (.green, .steady, .milliseconds(300))
+        case .acceptedLow: (.amber, .steady, .milliseconds(1500))
+        case .duplicate: (.blue, .steady, .milliseconds(300))
+        case .wrong: (.amber, .fastBlink, .milliseconds(1500))
+        case .unknownCode: (.red, .slowBlink, .milliseconds(1500))
+        case .refused: (.red, .steady, .milliseconds(1500))
+        case .storeFault: (.red, .fastBlink, .seconds(5))
         }
     }
 }
@@ -68,9 +81,9 @@ public final class IndicatorSignals: Sendable, ScanIndicator {
     }
     func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.removeAll() }; return q } }
 
-    /// Scan feedback: one chirp and a green flash for accepted, three chirps and red for rejected.
+    /// Scan feedback: each outcome's own flash and chirp.
     public func show(_ feedback: ScanFeedback) async {
-        send(feedback.accepted ? .scanAccepted : .scanRejected)
+        send(.outcome(feedback.outcome))
     }
 }
 

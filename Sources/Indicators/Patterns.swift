@@ -79,6 +79,19 @@ public struct Chirp: Sendable, Hashable {
     public static let accepted = Chirp([.milliseconds(80)])
     /// Three short chirps.
     public static let rejected = Chirp([.milliseconds(80), .milliseconds(80), .milliseconds(80), .milliseconds(80), .milliseconds(80)])
+
+    /// Each scan outcome's sound (the table is on ``ScanOutcome``).
+    public static func `for`(_ outcome: ScanOutcome) -> Chirp {
+        switch outcome {
+        case .accepted: .accepted
+        case .acceptedLow: Chirp([.milliseconds(80), .milliseconds(100), .milliseconds(400)])
+        case .duplicate: Chirp([.milliseconds(30), .milliseconds(60), .milliseconds(30)])
+        case .wrong: Chirp([.milliseconds(300), .milliseconds(150), .milliseconds(300)])
+        case .unknownCode: Chirp([.milliseconds(80), .milliseconds(80), .milliseconds(80)])
+        case .refused: .rejected
+        case .storeFault: Chirp([.milliseconds(1000)])
+        }
+    }
     /// One long tone.
     public static let callForHelp = Chirp([.milliseconds(1000)])
 

@@ -68,7 +68,7 @@ enum OpenAPIDocument {
         "/api/v1/counter": {"get": {"summary": "The counter: session, recent scans, parts and new-car (yard) alerts, parts requests, stocktakes", "responses": {"200": {"description": "Counter view"}}}},
         "/api/v1/scans": {"post": {"summary": "A scan typed or scanned on the counter page",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "id": {"type": ["string", "null"], "format": "uuid", "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "description": "The scan's idempotency key; absent or null: a new one"}}}}}},
-          "responses": {"200": {"description": "accepted, message, duplicate"}, "400": {"description": "A body that is not the JSON described, or a field out of range"}}}},
+          "responses": {"200": {"description": "accepted, message, duplicate, outcome (accepted, accepted-low, duplicate, wrong, unknown-code, refused, store-fault)"}, "400": {"description": "A body that is not the JSON described, or a field out of range"}}}},
         "/api/v1/session": {
           "post": {"summary": "Sign in with badge and PIN: sets the session cookie and returns the CSRF token",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["badge", "pin"], "properties": {"badge": {"type": "string"}, "pin": {"type": "string"}}}}}},

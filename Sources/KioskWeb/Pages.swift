@@ -90,6 +90,10 @@ enum Page {
     .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:2px 8px;font-size:13px}
     .signin{max-width:420px;margin:60px auto;display:flex;flex-direction:column;gap:12px;padding:16px}
     .panel button.alt{font-size:16px;padding:8px 12px;border-radius:8px;border:0;color:#fff;background:#3a4a5c}
+    .pending{display:inline-block;margin:4px 0;padding:4px 14px;border-radius:8px;background:#20466e;color:#fff;font-size:28px;font-weight:bold}
+    #toast.o-accepted{background:#1d6a3a}#toast.o-accepted-low{background:#a86a00}#toast.o-duplicate{background:#1f4f8f}
+    #toast.o-wrong{background:#a86a00}#toast.o-unknown-code{background:#8a2020}#toast.o-refused{background:#8a2020}#toast.o-store-fault{background:#5a0000}
+    .log .o-accepted-low,.log .o-wrong{color:#a86a00}.log .o-duplicate{color:#1f4f8f}
     #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
     """#
 
@@ -240,6 +244,7 @@ enum Page {
             <form id="scanform" class="row" style="display:flex;gap:8px"><input id="scan" autofocus style="flex:1" autocomplete="off">
             <button class="big" data-zh="确定" data-en="Enter">确定</button></form>
             <div id="mode" class="muted" style="margin:8px 0;font-size:18px"></div>
+            <div id="pending" class="pending" hidden></div>
             <div id="sync" class="muted" style="margin:4px 0;font-size:15px"></div>
             <div id="log" class="log"></div></div>
           <div>
@@ -257,17 +262,57 @@ enum Page {
           </div>
         </div><div id="toast"></div>
         """, script: #"""
+        // Each outcome's own colour and sound (Web Audio: tones made here, nothing fetched).
+        const outcomes = {
+          'accepted': {zh: '完成', en: 'OK', tones: [[880, 0.08]]},
+          'accepted-low': {zh: '完成·低库存', en: 'OK · low stock', tones: [[880, 0.08], [0, 0.1], [440, 0.4]]},
+          'duplicate': {zh: '重复已忽略', en: 'Duplicate ignored', tones: [[1320, 0.03], [0, 0.06], [1320, 0.03]]},
+          'wrong': {zh: '配件或工单不符', en: 'Wrong part or work order', tones: [[330, 0.3], [0, 0.15], [330, 0.3]]},
+          'unknown-code': {zh: '无法识别', en: 'Unknown code', tones: [[262, 0.08], [0, 0.08], [262, 0.08]]},
+          'refused': {zh: '拒绝', en: 'Refused', tones: [[262, 0.08], [0, 0.08], [262, 0.08], [0, 0.08], [262, 0.08]]},
+          'store-fault': {zh: '存储故障', en: 'Store fault', tones: [[196, 1.0]]},
+        };
+        let audio = null, lastHeard = null;
+        function sound(outcome) {
+          const o = outcomes[outcome]; if (!o) return;
+          try {
+            audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+            let t = audio.currentTime + 0.01;
+            for (const [hz, seconds] of o.tones) {
+              if (hz) { const osc = audio.createOscillator(), gain = audio.createGain(); osc.frequency.value = hz; gain.gain.value = 0.2;
+                osc.connect(gain).connect(audio.destination); osc.start(t); osc.stop(t + seconds); }
+              t += seconds;
+            }
+          } catch (e) {}
+          window.kdLastSound = outcome;
+        }
+        function announce(id, outcome, message) {
+          if (id && id === lastHeard) return; lastHeard = id;
+          const o = outcomes[outcome], t = document.getElementById('toast');
+          KD.toast((o ? KD.t(o.zh, o.en) + ' · ' : '') + message, outcome === 'accepted' || outcome === 'accepted-low');
+          t.className = 'o-' + outcome; t.style.background = ''; t.dataset.outcome = outcome;
+          sound(outcome);
+        }
+        let firstView = true;
         const modes = {lookup: ['查询', 'look up'], receive: ['入库', 'receive'], issue: ['出库', 'issue'], return: ['退料', 'return'], transfer: ['移库', 'transfer'], count: ['盘点', 'count'], 'yard-move': ['车场移位', 'yard move'], 'yard-count': ['车场盘点', 'yard count']};
         async function refresh() {
           const v = await KD.get('/api/v1/counter'), s = v.session;
-          document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...(modes[s.mode] || [s.mode, s.mode]))} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}${s.pendingQuantity ? ' · ×' + s.pendingQuantity : ''}`;
+          document.getElementById('mode').textContent = `${KD.t('模式', 'Mode')}: ${KD.t(...(modes[s.mode] || [s.mode, s.mode]))} · ${KD.t('库位', 'Bin')}: ${s.bin || '—'}${s.targetBin ? ' → ' + s.targetBin : ''} · ${KD.t('工单', 'Work order')}: ${s.workOrder || '—'}`;
+          const pending = document.getElementById('pending');
+          pending.hidden = s.pendingQuantity == null;
+          pending.textContent = s.pendingQuantity == null ? '' : `${KD.t('下一件数量', 'Next scan counts')} ×${s.pendingQuantity}`;
+          // A scan from any source (scanner, camera, this page) is heard once, when it shows.
+          const newest = v.scans[0];
+          if (newest && !firstView && newest.outcome) announce(newest.id, newest.outcome, newest.message);
+          if (newest && firstView) lastHeard = newest.id;
+          firstView = false;
           const sy = v.sync, syncBox = document.getElementById('sync');
           syncBox.className = sy && sy.lastError ? 'bad' : 'muted';
           syncBox.textContent = !sy ? '' : `${KD.t('同步', 'Sync')}: ${KD.t('待上传', 'waiting')} ${sy.queueDepth}` +
             (sy.lastSuccess ? ` · ${KD.t('上次成功', 'last success')} ${KD.time(sy.lastSuccess)}` : '') +
             (sy.lastError ? ` · ${KD.t('门店主机不可达，稍后重试', 'hub unreachable, retrying')}` : '') +
             (sy.lastRejection ? ` · ${KD.t('冲突', 'conflict')}: ${sy.lastRejection}` : '');
-          document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
+          document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'} o-${KD.esc(x.outcome || '')}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
@@ -296,7 +341,7 @@ enum Page {
         refresh = async () => { await counterRefresh(); await refreshPrints(); };
         document.getElementById('scanform').addEventListener('submit', async ev => {
           ev.preventDefault(); const input = document.getElementById('scan'), text = input.value.trim(); input.value = ''; if (!text) return;
-          try { const r = await KD.post('/api/v1/scans', {text}); KD.toast(r.message, r.accepted); } catch (e) { KD.toast(e.message, false); }
+          try { const r = await KD.post('/api/v1/scans', {text}); announce(r.scanID, r.outcome, r.message); } catch (e) { KD.toast(e.message, false); }
           refresh(); input.focus();
         });
         document.getElementById('q').addEventListener('input', async ev => {

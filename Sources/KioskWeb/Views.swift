@@ -47,10 +47,13 @@ public struct BayView: Codable, Sendable, ResponseEncodable {
 /// The counter page: what it shows at a glance.
 public struct CounterView: Codable, Sendable, ResponseEncodable {
     public struct Scan: Codable, Sendable {
+        public var id: UUID
         public var text: String
         public var accepted: Bool
         public var message: String
         public var at: Date
+        /// ``ScanOutcome`` raw value; `nil` for scans logged before outcomes were kept.
+        public var outcome: String?
     }
     public struct Request: Codable, Sendable {
         public var ticketCode: String
@@ -79,6 +82,10 @@ public struct ScanResult: Codable, Sendable, ResponseEncodable {
     public var accepted: Bool
     public var message: String
     public var duplicate: Bool
+    public var scanID: UUID
+    /// What the scan came to (`accepted`, `accepted-low`, `duplicate`, `wrong`,
+    /// `unknown-code`, `refused`, `store-fault`): the page's colour and sound.
+    public var outcome: String
 }
 
 public struct StockRow: Codable, Sendable, ResponseEncodable {

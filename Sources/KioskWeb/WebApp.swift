@@ -38,6 +38,9 @@ public struct WebEnvironment: Sendable {
     public var database: KioskDatabase
     /// The counter of this device, for scans typed or scanned on the counter page.
     public var counter: Counter
+    /// The path every scan takes (duplicate window, counter, log, lamp, buzzer, metrics):
+    /// the page's scans go through it like a scanner's.
+    public var desk: ScanDesk
     public var health: HealthBoard
     public var feed: ChangeFeed
     public var trackLimiter: RateLimiter
@@ -57,7 +60,8 @@ public struct WebEnvironment: Sendable {
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
                 metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil,
-                isHub: Bool = false, ledger: (any HubLedger)? = nil) {
+                isHub: Bool = false, ledger: (any HubLedger)? = nil, desk: ScanDesk? = nil) {
+        self.desk = desk ?? ScanDesk(counter: counter, indicators: [metrics], logger: Logger(label: "kioskd.counter"))
         self.isHub = isHub
         self.ledger = ledger ?? database.hub
         self.printing = printing
@@ -200,10 +204,10 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
     routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
-        let feedback = try env.counter.handle(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
-        await env.metrics.show(feedback)
+        let feedback = await env.desk.submit(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
         env.feed.bump()
-        return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate)
+        return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate, scanID: feedback.scanID,
+                          outcome: feedback.outcome.rawValue)
     }
     routes.on(.get, "/api/v1/stock") { request, _ -> StockView in
         let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -413,9 +417,10 @@ func bayView(_ bay: String, env: WebEnvironment) throws -> BayView {
 func counterView(_ env: WebEnvironment) throws -> CounterView {
     let sync = env.database.outbox.isEnabled ? try env.database.outbox.status() : nil
     return try env.database.pool.read { db in
-        let scans = try Row.fetchAll(db, sql: "SELECT text, accepted, message, scannedAt FROM scan_log WHERE deviceID = ? ORDER BY seq DESC LIMIT 30",
+        let scans = try Row.fetchAll(db, sql: "SELECT scanID, text, accepted, message, scannedAt, outcome FROM scan_log WHERE deviceID = ? ORDER BY seq DESC LIMIT 30",
                                      arguments: [env.counter.deviceID]).map {
-            CounterView.Scan(text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"])
+            CounterView.Scan(id: $0["scanID"], text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"],
+                             outcome: $0["outcome"])
         }
         let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
         let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {

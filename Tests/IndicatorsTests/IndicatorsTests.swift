@@ -141,7 +141,7 @@ struct IndicatorServiceTests {
         state.withLock { $0 = .waitingParts }
         try await waitUntil { gpio.value(offset: 2) == false && gpio.history(offset: 0).filter(\.high).count >= 2 }
         #expect(gpio.history(offset: 0).filter(\.high).count >= 2, "red blinks for waiting parts")
-        signals.send(.scanAccepted)
+        signals.send(.outcome(.accepted))
         try await waitUntil { gpio.history(offset: 4).contains { $0.high } }
         task.cancel()
         try await task.value

@@ -14,6 +14,7 @@ struct BackupTests {
         let store = try TemporaryStore()
         let backups = folder(store)
         let counter = Counter(database: store.database, deviceID: "c1")
+        try store.openWorkOrders("WO-1")
         for text in ["KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892"] { _ = try counter.handle(ScanEvent(source: "t", text: text)) }
         try backups.full()
         for text in ["KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892", "NOT-A-PART"] { _ = try counter.handle(ScanEvent(source: "t", text: text)) }

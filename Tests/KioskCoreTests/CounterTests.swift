@@ -13,12 +13,13 @@ struct CounterTests {
     func receiveIssueUndo() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "counter-1")
+        try store.openWorkOrders("WO-1")
         let received = try scan(counter, "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892")
         #expect(received.allSatisfy { $0.accepted })
         #expect(received.last?.movement?.quantity == 10)
-        let issued = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "]C10109501101530003\u{1D}3702")
+        let issued = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "]C101095011015300033002")
         #expect(issued.last?.movement?.kind == .issue)
-        #expect(issued.last?.movement?.quantity == 2, "AI 37 carries the quantity")
+        #expect(issued.last?.movement?.quantity == 2, "AI 30 carries the count")
         #expect(issued.last?.movement?.workOrder == "WO-1")
         let undone = try scan(counter, "KD:CMD:UNDO")
         #expect(undone[0].movement?.kind == .reversal)
@@ -30,6 +31,7 @@ struct CounterTests {
     func refusal() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "counter-1")
+        try store.openWorkOrders("WO-1")
         _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01")
         let before = try counter.session()
         let feedback = try scan(counter, "6901234567892")[0]
@@ -60,7 +62,9 @@ struct CounterTests {
     @Test("the session lives in the store: a new process carries on")
     func sessionSurvivesRestart() throws {
         let store = try TemporaryStore()
-        _ = try scan(Counter(database: store.database, deviceID: "counter-1"), "KD:CMD:RETURN", "KD:BIN:A-02", "KD:WO:WO-7")
+        try store.openWorkOrders("WO-7")
+        _ = try scan(Counter(database: store.database, deviceID: "counter-1"), "KD:CMD:RECEIVE", "KD:BIN:A-02", "4006381333931",
+                     "KD:CMD:ISSUE", "KD:WO:WO-7", "KD:BIN:A-02", "4006381333931", "KD:CMD:RETURN", "KD:BIN:A-02", "KD:WO:WO-7")
         let reopened = try KioskDatabase.open(at: store.database.path)
         let feedback = try scan(Counter(database: reopened, deviceID: "counter-1"), "4006381333931")[0]
         #expect(feedback.movement?.kind == .return && feedback.movement?.toBin == "A-02" && feedback.movement?.workOrder == "WO-7")

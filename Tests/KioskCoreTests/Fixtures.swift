@@ -22,6 +22,15 @@ final class TemporaryStore {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
+    /// Opens work orders with these tickets (checked in), so parts can be issued to them.
+    @discardableResult
+    func openWorkOrders(_ tickets: String...) throws -> [WorkOrder] {
+        try tickets.map {
+            try database.workshop.open(WorkOrderDraft(ticketCode: $0, plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000"),
+                                       actor: "desk")
+        }
+    }
+
     func draft(_ kind: MovementKind, _ quantity: Int, part: String = "15400-RTA-003", from: String? = nil, to: String? = nil,
                workOrder: String? = nil, reason: String? = nil, key: UUID = UUID()) -> MovementDraft {
         MovementDraft(key: key, kind: kind, partNumber: part, quantity: quantity, fromBin: from, toBin: to,

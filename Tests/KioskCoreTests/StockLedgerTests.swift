@@ -175,10 +175,14 @@ struct MovementRowidMigrationTests {
                 try db.execute(sql: "INSERT INTO kiosk_meta (name, value) VALUES ('personal_key_check', ?)", arguments: [key.check])
                 try Bin(code: "A-01").insert(db)
                 try Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01").insert(db)
+                // Written as v11's columns were (today's insert has columns v11 lacks).
                 for _ in 0..<3 {
-                    _ = try StockLedger.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 2, toBin: "A-01", deviceID: "c", actor: "a"),
-                                               allowNegativeStock: false, in: db)
+                    try db.execute(sql: """
+                        INSERT INTO stock_movement (key, kind, partNumber, quantity, toBin, deviceID, actor, recordedAt)
+                        VALUES (?, 'receive', 'P1', 2, 'A-01', 'c', 'a', ?)
+                        """, arguments: [UUID(), Date()])
                 }
+                try db.execute(sql: "INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES ('P1', 'A-01', 6)")
             }
             #expect(try queue.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'stock_movement'") }?.contains("AUTOINCREMENT") == true)
         }

@@ -78,21 +78,6 @@ struct HIDScanAssemblerTests {
     }
 }
 
-@Suite("Duplicate windows per source")
-struct DuplicateFilterTests {
-    @Test("a camera's window drops the same code seen again; handhelds keep every scan")
-    func windows() {
-        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
-        let seen = [
-            ("camera", "A", Duration.zero), ("camera", "A", .milliseconds(500)),
-            ("camera", "A", .milliseconds(2400)), // still in view: the window slides
-            ("camera", "B", .seconds(3)), ("camera", "A", .seconds(6)),
-            ("hid", "A", .zero), ("hid", "A", .milliseconds(10)),
-        ].map { filter.admit(source: $0.0, text: $0.1, at: $0.2) }
-        #expect(seen == [true, false, false, true, true, true, true])
-    }
-}
-
 @Suite("Dropped events")
 struct DroppedEventsTests {
     @Test("after SYN_DROPPED the incomplete scan is thrown away up to its Enter; the next scan is whole")

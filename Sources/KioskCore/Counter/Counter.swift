@@ -27,6 +27,8 @@ public struct ScanFeedback: Sendable, Hashable {
     public var duplicate: Bool
     /// The counter's state after the scan.
     public var session: CounterSession
+    /// What the scan came to, for the lamp, the buzzer and the page.
+    public var outcome: ScanOutcome = .accepted
 }
 
 extension ScanFeedback {
@@ -36,7 +38,14 @@ extension ScanFeedback {
         let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? "\(error)"
         return ScanFeedback(scanID: scan.id, accepted: false,
                             message: "扫描未保存：存储故障，请重新扫描或联系管理员 / scan NOT saved: the store failed (\(reason)); scan again, or call the manager",
-                            movement: nil, alerts: [], variance: [], duplicate: false, session: CounterSession())
+                            movement: nil, alerts: [], variance: [], duplicate: false, session: CounterSession(), outcome: .storeFault)
+    }
+
+    /// The feedback for a code dropped by a source's duplicate window: nothing was applied.
+    public static func duplicateIgnored(_ scan: ScanEvent) -> ScanFeedback {
+        ScanFeedback(scanID: scan.id, accepted: false,
+                     message: "重复扫描已忽略（同一条码在重复窗口内）/ duplicate scan ignored: the same code again inside the source's duplicate window",
+                     movement: nil, alerts: [], variance: [], duplicate: true, session: CounterSession(), outcome: .duplicate)
     }
 }
 
@@ -62,7 +71,12 @@ public struct Counter: Sendable {
         /// Set when the store failed its check at start-up: every scan is refused with this
         /// message and nothing is written to the damaged file.
         public var refuseWrites: String?
-        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil, refuseWrites: String? = nil) {
+        /// What a receipt of an item past its GS1 expiry date (AI 17) does.
+        public var expiredAtReceipt: ExpiryPolicy = .refuse
+        public enum ExpiryPolicy: String, Sendable, Hashable { case refuse, warn }
+        public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil, refuseWrites: String? = nil,
+                    expiredAtReceipt: ExpiryPolicy = .refuse) {
+            self.expiredAtReceipt = expiredAtReceipt
             self.allowNegativeStock = allowNegativeStock
             self.defaultActor = defaultActor
             self.bay = bay
@@ -97,13 +111,13 @@ public struct Counter: Sendable {
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
         if let refusal = options.refuseWrites {
             return ScanFeedback(scanID: scan.id, accepted: false, message: refusal, movement: nil, alerts: [], variance: [],
-                                duplicate: false, session: CounterSession())
+                                duplicate: false, session: CounterSession(), outcome: .storeFault)
         }
         return try database.pool.write { db in
             if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
                 let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
                 return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
-                                    alerts: [], variance: [], duplicate: true, session: try loadSession(in: db))
+                                    alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
             }
             let session = try loadSession(in: db)
             let resolved = try resolve(scan, in: db)
@@ -119,15 +133,20 @@ public struct Counter: Sendable {
                     return .commit
                 }
             } catch let refusal as any ScanRefusal {
-                feedback = rejected(feedback, session, refusal.description)
+                // Nothing of the action stays; the session is kept as it was, with a pending
+                // quantity disarmed, so that it cannot land on the next scan.
+                feedback = rejected(feedback, session.refused(), refusal.description)
+                feedback.outcome = refusal.outcome
             }
+            if !feedback.accepted { try saveSession(feedback.session, in: db) }
             // A customer's VIN scanned at the desk is personal data: the log keeps it masked.
             var logged = scan.text
             if case .checkInVehicle(let vin) = action { logged = vin.masked }
             try db.cachedStatement(sql: """
-                INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [scan.id, scan.source, logged, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID])
+                INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [scan.id, scan.source, logged, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID,
+                                         feedback.outcome.rawValue])
             return feedback
         }
     }
@@ -149,8 +168,8 @@ public struct Counter: Sendable {
         var feedback = feedback
         var session = session
         switch action {
-        case .reject(let reason):
-            throw SessionRefusal(description: reason)
+        case let .reject(reason, outcome):
+            throw SessionRefusal(description: reason, outcome: outcome)
         case .context(let message):
             feedback.message = message
         case .clockToggle(let badge):
@@ -196,10 +215,27 @@ public struct Counter: Sendable {
             let total = balances.reduce(0) { $0 + $1.quantity }
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
-        case let .move(kind, part, quantity, fromBin, toBin, workOrder):
+        case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):
+            var expiredWarning = ""
+            if kind == .receive, let expiry = trace.expiry, expiry < StoredDate.day(scan.time) {
+                switch options.expiredAtReceipt {
+                case .refuse: throw StockError.expired(part: part.partNumber, expiry: expiry)
+                case .warn: expiredWarning = "\n⚠ 已过期 \(expiry) / expired on \(expiry)"
+                }
+            }
+            if let workOrder {
+                // The order may have been delivered or cancelled since its ticket was scanned.
+                try Workshop.requireOpenOrder(workOrder, in: db)
+                if kind == .return {
+                    let outstanding = try StockLedger.issuedNotReturned(part.partNumber, workOrder: workOrder, in: db)
+                    guard quantity <= outstanding else {
+                        throw StockError.returnExceedsIssued(part: part.partNumber, workOrder: workOrder, returning: quantity, outstanding: outstanding)
+                    }
+                }
+            }
             let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                       fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
-                                      deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
+                                      trace: trace, deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
             let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
             if case .recorded(let movement, let alerts) = outcome {
                 feedback.movement = movement
@@ -209,7 +245,15 @@ public struct Counter: Sendable {
             let onHand = try StockLedger.onHand(of: part.partNumber, in: db)
             let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
             feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
+                + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
                 + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
+            let low = StockAlert.levels(of: part, onHand: onHand)
+            if !low.isEmpty {
+                feedback.outcome = .acceptedLow
+                if feedback.alerts.isEmpty {
+                    feedback.message += "\n⚠ " + low.map(\.nameZh).joined(separator: "、") + " / " + low.map(\.rawValue).joined(separator: ", ")
+                }
+            }
         case .openCount(let bin):
             let stocktake = try StocktakeBook.openStocktake(covering: bin, in: db)
                 ?? StocktakeBook.open(bin: bin, actor: actor(session), at: scan.time, in: db)
@@ -258,7 +302,9 @@ public struct Counter: Sendable {
     func resolve(_ scan: ScanEvent, in db: Database) throws -> ResolvedScan {
         switch ScanClassifier.classify(scan.text) {
         case .command(let c): return .command(c)
-        case .workOrder(let wo): return .workOrder(wo)
+        case .workOrder(let wo):
+            do { try Workshop.requireOpenOrder(wo, in: db) } catch { return .wrongOrder(error.description) }
+            return .workOrder(wo)
         case .badge(let b): return .badge(b)
         case .appointment(let code): return .appointment(code)
         case .malformed(let reason): return .malformed(reason)
@@ -271,7 +317,7 @@ public struct Counter: Sendable {
             guard let part = try Catalog.part(forCode: gtin, in: db) else {
                 return .malformed("GTIN \(gtin) 未登记到任何配件 / GTIN \(gtin) is not registered to a part")
             }
-            return .part(part, codeQuantity: gs1.count)
+            return .part(part, codeQuantity: gs1.count, trace: ItemTrace(gs1))
         case .code(let text):
             if let part = try Catalog.part(forCode: text, in: db) { return .part(part, codeQuantity: nil) }
             if try StockLedger.binExists(text, in: db) { return .bin(text) }
@@ -314,13 +360,40 @@ public struct Counter: Sendable {
 }
 
 /// An error that refuses one scan and is shown to the clerk, leaving everything unchanged.
-public protocol ScanRefusal: Error, CustomStringConvertible {}
+public protocol ScanRefusal: Error, CustomStringConvertible {
+    /// How the lamp and buzzer show it; ``ScanOutcome/refused`` unless the refusal is about
+    /// the wrong part or work order.
+    var outcome: ScanOutcome { get }
+}
 
-extension StockError: ScanRefusal {}
+extension ScanRefusal {
+    public var outcome: ScanOutcome { .refused }
+}
+
+extension StockError: ScanRefusal {
+    public var outcome: ScanOutcome {
+        switch self {
+        case .returnExceedsIssued, .workOrderRequired: .wrong
+        case .unknownPart, .unknownBin: .unknownCode
+        default: .refused
+        }
+    }
+}
 extension StocktakeError: ScanRefusal {}
 extension CatalogError: ScanRefusal {}
-extension WorkshopError: ScanRefusal {}
+extension WorkshopError: ScanRefusal {
+    public var outcome: ScanOutcome {
+        switch self {
+        case .unknownWorkOrder, .workOrderClosed: .wrong
+        case .unknownTechnician, .unknownAppointment: .unknownCode
+        default: .refused
+        }
+    }
+}
 extension YardError: ScanRefusal {}
 
 /// A refusal decided by the session itself, with no store error behind it.
-struct SessionRefusal: ScanRefusal { let description: String }
+struct SessionRefusal: ScanRefusal {
+    let description: String
+    let outcome: ScanOutcome
+}

@@ -7,12 +7,15 @@ public enum ResolvedScan: Sendable, Hashable {
     case workOrder(String)
     case badge(String)
     case appointment(String)
-    /// A part, with the quantity the code itself carries (GS1 AI 30/37), if any.
-    case part(Part, codeQuantity: Int?)
+    /// A part, with the quantity the code itself carries (GS1 AI 30/37), if any, and what
+    /// its GS1 code says about the item (lot, expiry, serial, net quantity).
+    case part(Part, codeQuantity: Int?, trace: ItemTrace = ItemTrace())
     /// A vehicle identification number (a VIN label, typed, or a yard car).
     case vehicle(VIN)
     case unknown(String)
     case malformed(String)
+    /// A work order that cannot take parts (unknown here, delivered or cancelled).
+    case wrongOrder(String)
 }
 
 /// The state of one parts counter between scans: the mode, the bin, the work order, a
@@ -20,6 +23,23 @@ public enum ResolvedScan: Sendable, Hashable {
 ///
 /// The session is saved with each scan in the same transaction, so a restart, or the
 /// `kioskd scan` command in another process, carries on where the counter was.
+///
+/// ## The rules (mode × input → effect)
+///
+/// | mode ↓ / input → | bin | work order | part | VIN | QTY / keypad |
+/// |---|---|---|---|---|---|
+/// | look-up 查询 | sets bin | shows it (kept for look-up only) | shows stock | checks the vehicle in | armed, refused at the part scan |
+/// | receive 入库 | sets bin | **refused** (a receipt has no work order) | receive ×q into bin (or the part's default bin) | refused | arms q |
+/// | issue 出库 | sets bin | sets it if open (not delivered or cancelled) | issue ×q to the work order, from bin | refused | arms q |
+/// | return 退料 | sets bin | sets it if open | return ×q from the work order (at most what it was issued, net of returns) | refused | arms q |
+/// | transfer 移库 | 1st source, 2nd destination | refused | transfer ×q | refused | arms q |
+/// | count 盘点 | opens or joins the bin's stocktake | refused | counts ×q (keypad 0 records an empty find) | refused | arms q, 0 allowed |
+/// | yard move / yard count | sets the yard bin | refused | refused | moves / counts the car | refused |
+///
+/// What each effect clears is ``clears(_:)``, the one place it is decided:
+/// a refusal of any kind disarms the pending quantity; a booked part scan uses it up; a mode
+/// change clears the bin, the work order, the quantity and the open stocktake (a closed one
+/// waiting for CONFIRM stays); CANCEL clears everything but the badge.
 public struct CounterSession: Codable, Sendable, Hashable {
     /// An entry that ``CounterCommand/undo`` can compensate.
     public enum UndoEntry: Codable, Sendable, Hashable {
@@ -33,24 +53,85 @@ public struct CounterSession: Codable, Sendable, Hashable {
     /// The destination bin in transfer mode.
     public var targetBin: String?
     public var workOrder: String?
-    /// The quantity the next part scan counts, set by `KD:CMD:QTY:n`.
+    /// The quantity the next part scan counts, set by `KD:CMD:QTY:n` or typed on the keypad.
     public var pendingQuantity: Int?
+    /// Whether ``pendingQuantity`` is being typed digit by digit (`KD:CMD:KEY:d`), so that
+    /// the next digit appends to it.
+    public var quantityTyped: Bool = false
     /// The person scanning, set by a badge; the device's default actor when `nil`.
     public var badge: String?
     /// The stocktake part scans count into, in count mode.
     public var stocktakeID: UUID?
+    /// A stocktake this counter closed that waits for CONFIRM (kept across mode changes).
+    public var closedStocktakeID: UUID?
     /// Newest last; capped at ``undoDepth``.
     public var undoStack: [UndoEntry] = []
 
     public static let undoDepth = 20
+    /// The largest quantity one scan can carry (`KD:CMD:QTY`, the keypad, a GS1 count).
+    public static let maximumQuantity = 9999
 
     public init(mode: CounterMode = .lookup) { self.mode = mode }
+
+    public init(from decoder: any Decoder) throws {
+        // Sessions saved by older versions lack the newer fields.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mode = try c.decode(CounterMode.self, forKey: .mode)
+        bin = try c.decodeIfPresent(String.self, forKey: .bin)
+        targetBin = try c.decodeIfPresent(String.self, forKey: .targetBin)
+        workOrder = try c.decodeIfPresent(String.self, forKey: .workOrder)
+        pendingQuantity = try c.decodeIfPresent(Int.self, forKey: .pendingQuantity)
+        quantityTyped = try c.decodeIfPresent(Bool.self, forKey: .quantityTyped) ?? false
+        badge = try c.decodeIfPresent(String.self, forKey: .badge)
+        stocktakeID = try c.decodeIfPresent(UUID.self, forKey: .stocktakeID)
+        closedStocktakeID = try c.decodeIfPresent(UUID.self, forKey: .closedStocktakeID)
+        undoStack = try c.decodeIfPresent([UndoEntry].self, forKey: .undoStack) ?? []
+    }
+
+    /// What happened to the session, for ``clears(_:)``.
+    public enum Effect: Sendable, Hashable, CaseIterable {
+        /// The scan was refused, by the session or by the store.
+        case refused
+        /// A part scan was booked, counted or looked up.
+        case partScanned
+        case modeChanged
+        case cancelled
+    }
+
+    /// What an effect clears: the session's rules in one place.
+    public mutating func clears(_ effect: Effect) {
+        switch effect {
+        case .refused, .partScanned:
+            pendingQuantity = nil
+            quantityTyped = false
+        case .modeChanged:
+            pendingQuantity = nil
+            quantityTyped = false
+            bin = nil
+            targetBin = nil
+            workOrder = nil
+            stocktakeID = nil
+        case .cancelled:
+            self = CounterSession(badge: badge)
+        }
+    }
+
+    private init(badge: String?) { self.badge = badge }
+
+    /// The session after a refusal: as it was, with the pending quantity disarmed, so that a
+    /// quantity never carries over to a scan the clerk did not mean it for.
+    public func refused() -> CounterSession {
+        var next = self
+        next.clears(.refused)
+        return next
+    }
 
     /// What the store should do for a scan.
     public enum Action: Sendable, Hashable {
         /// Only the session changed; say this to the clerk.
         case context(String)
-        case move(kind: MovementKind, part: Part, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?)
+        case move(kind: MovementKind, part: Part, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?,
+                  trace: ItemTrace = ItemTrace())
         /// Count mode: add to the stocktake covering `bin`, opening one for the bin if none is open.
         case count(part: Part, quantity: Int, bin: String)
         /// Count mode: a bin was scanned: join the stocktake covering it, or open one.
@@ -69,18 +150,27 @@ public struct CounterSession: Codable, Sendable, Hashable {
         case undo(UndoEntry)
         case closeCount(UUID)
         case confirmCount(UUID)
-        case reject(String)
+        /// Refused: say why; the outcome tells the lamp and buzzer what kind of refusal.
+        case reject(String, ScanOutcome = .refused)
     }
 
-    /// Decides what a scan does and returns the next session. A rejected scan leaves the
-    /// session as it was.
+    /// Decides what a scan does and returns the next session. A refused scan leaves the
+    /// session as it was, except that a pending quantity is disarmed.
     public func handle(_ scan: ResolvedScan) -> (CounterSession, Action) {
+        let (next, action) = decide(scan)
+        if case .reject = action { return (refused(), action) }
+        return (next, action)
+    }
+
+    private func decide(_ scan: ResolvedScan) -> (CounterSession, Action) {
         var next = self
         switch scan {
         case .malformed(let reason):
-            return (self, .reject(reason))
+            return (self, .reject(reason, .unknownCode))
+        case .wrongOrder(let reason):
+            return (self, .reject(reason, .wrong))
         case .unknown(let text):
-            return (self, .reject("未知条码 \(text)：不是已登记的配件或库位 / unknown code \(text): not a registered part or bin"))
+            return (self, .reject("未知条码 \(text)：不是已登记的配件或库位 / unknown code \(text): not a registered part or bin", .unknownCode))
         case .badge(let badge):
             next.badge = badge
             return (next, .clockToggle(badge: badge))
@@ -100,34 +190,53 @@ public struct CounterSession: Codable, Sendable, Hashable {
                 return (self, .reject("车架号在查询（接车）、车场移位和车场盘点模式下使用；当前模式：\(mode.nameZh) / a VIN is for look-up (check-in), yard move and yard count modes; the counter is in \(mode.rawValue) mode"))
             }
         case .workOrder(let wo):
-            next.workOrder = wo
-            return (next, .context("工单 \(wo) / work order \(wo)"))
+            switch mode {
+            case .issue, .return, .lookup:
+                next.workOrder = wo
+                return (next, .context("工单 \(wo) / work order \(wo)"))
+            default:
+                return (self, .reject("\(mode.nameZh)模式不用工单：出库或退料请先扫描模式码 / \(mode.rawValue) mode takes no work order: scan ISSUE or RETURN first", .wrong))
+            }
         case .bin(let code):
             return next.scannedBin(code)
         case .command(let command):
             return next.command(command)
-        case .part(let part, let codeQuantity):
+        case let .part(part, codeQuantity, trace):
+            if pendingQuantity != nil, let codeQuantity {
+                return (self, .reject("条码自带数量 ×\(codeQuantity)，又输入了数量 ×\(pendingQuantity!)：请只用一个 / the code carries a count ×\(codeQuantity) and ×\(pendingQuantity!) was keyed: use one"))
+            }
             let quantity = pendingQuantity ?? codeQuantity ?? 1
-            next.pendingQuantity = nil
+            if quantity > Self.maximumQuantity {
+                return (self, .reject("单次数量 ×\(quantity) 超过上限 \(Self.maximumQuantity)：请分次扫描或改用库存调整 / ×\(quantity) is more than one scan may carry (\(Self.maximumQuantity)): split it, or use an adjustment"))
+            }
+            if quantity == 0, mode != .count {
+                return (self, .reject("数量 0 只用于盘点（记录空库位）/ a quantity of 0 is only for counting (an empty find)"))
+            }
+            next.clears(.partScanned)
             let bin = self.bin ?? part.defaultBin
             switch mode {
             case .lookup:
                 return (next, .lookup(part))
-            case .receive, .return:
+            case .receive:
                 guard let bin else { return (self, .reject(Self.scanBinFirst)) }
-                return (next, .move(kind: mode == .receive ? .receive : .return, part: part, quantity: quantity,
-                                    fromBin: nil, toBin: bin, workOrder: workOrder))
+                return (next, .move(kind: .receive, part: part, quantity: quantity, fromBin: nil, toBin: bin, workOrder: nil, trace: trace))
+            case .return:
+                guard let workOrder else {
+                    return (self, .reject("退料需要工单：请先扫描工单 / a return needs the work order the parts came from: scan the ticket first"))
+                }
+                guard let bin else { return (self, .reject(Self.scanBinFirst)) }
+                return (next, .move(kind: .return, part: part, quantity: quantity, fromBin: nil, toBin: bin, workOrder: workOrder, trace: trace))
             case .issue:
                 guard let workOrder else {
                     return (self, .reject("出库需要工单：请先扫描工单 / issuing needs a work order: scan the ticket first"))
                 }
                 guard let bin else { return (self, .reject(Self.scanBinFirst)) }
-                return (next, .move(kind: .issue, part: part, quantity: quantity, fromBin: bin, toBin: nil, workOrder: workOrder))
+                return (next, .move(kind: .issue, part: part, quantity: quantity, fromBin: bin, toBin: nil, workOrder: workOrder, trace: trace))
             case .transfer:
                 guard let from = self.bin, let to = targetBin else {
                     return (self, .reject("移库需要先扫来源库位，再扫目标库位 / transfer: scan the source bin, then the destination bin"))
                 }
-                return (next, .move(kind: .transfer, part: part, quantity: quantity, fromBin: from, toBin: to, workOrder: nil))
+                return (next, .move(kind: .transfer, part: part, quantity: quantity, fromBin: from, toBin: to, workOrder: nil, trace: trace))
             case .count:
                 guard let bin = self.bin else {
                     return (self, .reject("盘点：请先扫描要盘点的库位 / count: scan the bin you are counting first"))
@@ -168,31 +277,49 @@ public struct CounterSession: Codable, Sendable, Hashable {
         var next = self
         switch command {
         case .mode(let mode):
+            next.clears(.modeChanged)
             next.mode = mode
-            next.targetBin = nil
-            if mode != .count { next.stocktakeID = nil }
-            if mode == .transfer || mode == .yardMove || mode == .yardCount { next.bin = nil }
             if mode == .yardCount { return (next, .openYardCount) }
             return (next, .context("模式：\(mode.nameZh) / mode: \(mode.rawValue)"))
         case .quantity(let q):
+            guard mode != .yardMove, mode != .yardCount else {
+                return (self, .reject("车场模式不用数量 / yard modes take no quantity"))
+            }
             next.pendingQuantity = q
+            next.quantityTyped = false
             return (next, .context("下一件数量 ×\(q) / next scan counts ×\(q)"))
+        case .digit(let d):
+            guard mode != .yardMove, mode != .yardCount else {
+                return (self, .reject("车场模式不用数量 / yard modes take no quantity"))
+            }
+            let typed = quantityTyped ? (pendingQuantity ?? 0) * 10 + d : d
+            guard typed <= Self.maximumQuantity else {
+                return (self, .reject("数量最多 \(Self.maximumQuantity)，已清除，请重新输入 / a quantity is at most \(Self.maximumQuantity): cleared, key it again"))
+            }
+            next.pendingQuantity = typed
+            next.quantityTyped = true
+            return (next, .context("数量 ×\(typed)（继续按数字，或扫描配件）/ quantity ×\(typed) (key more digits, or scan the part)"))
         case .undo:
             guard let last = undoStack.last else { return (self, .reject(StockError.nothingToUndo.description)) }
+            next.clears(.partScanned)
             next.undoStack.removeLast()
             return (next, .undo(last))
         case .cancel:
-            var reset = CounterSession()
-            reset.badge = badge
-            return (reset, .context("已取消，回到查询模式 / cancelled: back to look-up mode"))
+            next.clears(.cancelled)
+            return (next, .context("已取消，回到查询模式 / cancelled: back to look-up mode"))
         case .close where mode == .yardCount:
             return (next, .closeYardCount)
         case .close:
             guard let id = stocktakeID else { return (self, .reject(StocktakeError.noOpenStocktake.description)) }
+            next.stocktakeID = nil
+            next.closedStocktakeID = id
             return (next, .closeCount(id))
         case .confirm:
-            guard let id = stocktakeID else { return (self, .reject(StocktakeError.noOpenStocktake.description)) }
+            guard let id = closedStocktakeID ?? stocktakeID else {
+                return (self, .reject(StocktakeError.noClosedStocktake.description))
+            }
             next.stocktakeID = nil
+            next.closedStocktakeID = nil
             return (next, .confirmCount(id))
         }
     }

@@ -14,6 +14,7 @@
 /// | `KD:CMD:YARD-MOVE` | mode 车场移位 yard move: scan a yard bin, then the VINs of the cars parked there |
 /// | `KD:CMD:YARD-COUNT` | mode 车场盘点 yard count: opens (or joins) the yard stocktake; scan a yard bin, then every VIN in it; `KD:CMD:CLOSE` lists missing, unexpected and misplaced cars |
 /// | `KD:CMD:QTY:<n>` | the next part scan counts `n` (1…9999) instead of 1 |
+/// | `KD:CMD:KEY:<d>` | keypad digit 0…9: typed digits make the next part scan's quantity (3, 7 → ×37; a lone 0 counts an empty find in count mode) |
 /// | `KD:CMD:UNDO` | undo the last movement or count scan of this counter (a compensating entry) |
 /// | `KD:CMD:CANCEL` | clear the bin, work order, pending quantity; back to look-up mode |
 /// | `KD:CMD:CLOSE` | close the open stocktake and show the variance |
@@ -32,6 +33,8 @@
 public enum CounterCommand: Sendable, Hashable {
     case mode(CounterMode)
     case quantity(Int)
+    /// One digit of the command sheet's keypad.
+    case digit(Int)
     case undo
     case cancel
     case close
@@ -42,6 +45,7 @@ public enum CounterCommand: Sendable, Hashable {
         switch self {
         case .mode(let m): "KD:CMD:\(m.rawValue.uppercased())"
         case .quantity(let n): "KD:CMD:QTY:\(n)"
+        case .digit(let d): "KD:CMD:KEY:\(d)"
         case .undo: "KD:CMD:UNDO"
         case .cancel: "KD:CMD:CANCEL"
         case .close: "KD:CMD:CLOSE"
@@ -140,6 +144,13 @@ public enum ScanClassifier {
                 return .malformed("数量指令无效 / quantity command needs 1…9999: \(original)")
             }
             return .command(.quantity(q))
+        }
+        if command.hasPrefix("KEY:") {
+            let key = command.dropFirst(4)
+            guard key.count == 1, let d = Int(key) else {
+                return .malformed("数字键无效 / keypad code needs one digit 0…9: \(original)")
+            }
+            return .command(.digit(d))
         }
         switch command {
         case "UNDO": return .command(.undo)

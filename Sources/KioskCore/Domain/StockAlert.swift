@@ -38,15 +38,12 @@ public struct StockAlert: Codable, Sendable, Hashable, FetchableRecord, Persista
         "\(level.nameZh)：\(partNumber) 现有 \(onHand)，阈值 \(threshold) / \(level == .belowSafetyStock ? "below safety stock" : "at reorder point"): \(partNumber) on hand \(onHand), threshold \(threshold)"
     }
 
-    /// The alerts a change of on-hand quantity from `before` to `after` raises (pure).
-    static func crossings(of part: Part, from before: Int, to after: Int) -> [Level] {
+    /// The alert levels that hold for a part at an on-hand quantity (pure): below safety
+    /// stock, and at or below the reorder point.
+    static func levels(of part: Part, onHand: Int) -> [Level] {
         var levels: [Level] = []
-        if part.safetyStock > 0, before >= part.safetyStock, after < part.safetyStock {
-            levels.append(.belowSafetyStock)
-        }
-        if part.reorderPoint > 0, before > part.reorderPoint, after <= part.reorderPoint {
-            levels.append(.reorderPoint)
-        }
+        if part.safetyStock > 0, onHand < part.safetyStock { levels.append(.belowSafetyStock) }
+        if part.reorderPoint > 0, onHand <= part.reorderPoint { levels.append(.reorderPoint) }
         return levels
     }
 

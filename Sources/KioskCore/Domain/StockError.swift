@@ -12,6 +12,10 @@ public enum StockError: Error, Sendable, Hashable, CustomStringConvertible {
     case insufficientStock(partNumber: String, bin: String, onHand: Int, requested: Int)
     case nothingToUndo
     case alreadyReversed(String)
+    /// A receipt of an item past its expiry date (GS1 AI 17).
+    case expired(part: String, expiry: String)
+    /// A return of more than the work order was issued (net of what came back already).
+    case returnExceedsIssued(part: String, workOrder: String, returning: Int, outstanding: Int)
 
     public var description: String {
         switch self {
@@ -35,6 +39,10 @@ public enum StockError: Error, Sendable, Hashable, CustomStringConvertible {
             "没有可撤销的操作 / nothing to undo"
         case .alreadyReversed(let k):
             "该操作已撤销 (\(k)) / that movement was already undone"
+        case let .expired(part, expiry):
+            "已过期，拒收：\(part) 有效期至 \(expiry)；请退回供应商 / expired, not received: \(part) expired on \(expiry); return it to the supplier"
+        case let .returnExceedsIssued(part, wo, returning, outstanding):
+            "退料数量 ×\(returning) 超过工单 \(wo) 领用未退的 \(part) ×\(outstanding)：请核对工单和数量 / returning ×\(returning) of \(part) but work order \(wo) holds ×\(outstanding) issued and not returned: check the ticket and the quantity"
         }
     }
 }

@@ -31,6 +31,35 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable, DatabaseValue
     }
 }
 
+/// What a part's GS1 code says about the one item scanned, kept on its movement.
+public struct ItemTrace: Codable, Sendable, Hashable {
+    public var lot: String?
+    /// `yyyy-MM-dd` (a GS1 day 00 is the month's last day).
+    public var expiry: String?
+    public var serial: String?
+    /// The value with its unit, e.g. `4.5 l`.
+    public var netQuantity: String?
+
+    public init(lot: String? = nil, expiry: String? = nil, serial: String? = nil, netQuantity: String? = nil) {
+        self.lot = lot
+        self.expiry = expiry
+        self.serial = serial
+        self.netQuantity = netQuantity
+    }
+
+    public var isEmpty: Bool { lot == nil && expiry == nil && serial == nil && netQuantity == nil }
+
+    /// `批号 L1 · 有效期 2026-05-31 · 序列号 S9 / lot L1 · expiry …`, empty when nothing is known.
+    public var summary: String {
+        var zh: [String] = [], en: [String] = []
+        if let lot { zh.append("批号 \(lot)"); en.append("lot \(lot)") }
+        if let expiry { zh.append("有效期 \(expiry)"); en.append("expiry \(expiry)") }
+        if let serial { zh.append("序列号 \(serial)"); en.append("serial \(serial)") }
+        if let netQuantity { zh.append("净含量 \(netQuantity)"); en.append("net \(netQuantity)") }
+        return zh.isEmpty ? "" : zh.joined(separator: " · ") + " / " + en.joined(separator: " · ")
+    }
+}
+
 /// A request to move stock, before the store has accepted it.
 ///
 /// Every movement is one fact: `quantity` (always positive) leaves `fromBin` and arrives in
@@ -54,6 +83,9 @@ public struct MovementDraft: Sendable, Hashable {
     public var stocktakeID: UUID?
     /// The scanned text that caused the movement, when it came from a scan.
     public var scanText: String?
+    /// What the item's GS1 code said about it: lot (AI 10), expiry (AI 17), serial (AI 21)
+    /// and net quantity (AI 310n–369n).
+    public var trace: ItemTrace
     public var deviceID: String
     public var actor: String
     public var recordedAt: Date
@@ -62,8 +94,9 @@ public struct MovementDraft: Sendable, Hashable {
         key: UUID = UUID(), kind: MovementKind, partNumber: String, quantity: Int,
         fromBin: String? = nil, toBin: String? = nil, workOrder: String? = nil,
         reason: String? = nil, reverses: UUID? = nil, stocktakeID: UUID? = nil,
-        scanText: String? = nil, deviceID: String, actor: String, recordedAt: Date = Date()
+        scanText: String? = nil, trace: ItemTrace = ItemTrace(), deviceID: String, actor: String, recordedAt: Date = Date()
     ) {
+        self.trace = trace
         self.key = key
         self.kind = kind
         self.partNumber = partNumber
@@ -121,11 +154,26 @@ public struct StockMovement: Codable, Sendable, Hashable, FetchableRecord, Persi
     public var reverses: UUID?
     public var stocktakeID: UUID?
     public var scanText: String?
+    /// Lot (AI 10) of the item moved, when its code carried one.
+    public var lot: String?
+    /// Expiry date (AI 17) as `yyyy-MM-dd`.
+    public var expiry: String?
+    /// Serial number (AI 21).
+    public var serial: String?
+    /// Net quantity (AI 310n–369n) with its unit, e.g. `4.5 l`.
+    public var netQuantity: String?
     public var deviceID: String
     public var actor: String
     public var recordedAt: Date
 
+    /// What the item's code said about it.
+    public var trace: ItemTrace { ItemTrace(lot: lot, expiry: expiry, serial: serial, netQuantity: netQuantity) }
+
     public init(_ draft: MovementDraft) {
+        lot = draft.trace.lot
+        expiry = draft.trace.expiry
+        serial = draft.trace.serial
+        netQuantity = draft.trace.netQuantity
         key = draft.key
         kind = draft.kind
         partNumber = draft.partNumber

@@ -42,6 +42,7 @@ public enum StocktakeError: Error, Sendable, Hashable, CustomStringConvertible {
     case notFound(UUID)
     case alreadyOpen(UUID, scope: String)
     case noOpenStocktake
+    case noClosedStocktake
     case notOpen(UUID, status: Stocktake.Status)
     case notClosed(UUID, status: Stocktake.Status)
     case binOutsideScope(bin: String, scope: String)
@@ -50,6 +51,7 @@ public enum StocktakeError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .notFound(let id): "找不到盘点单 \(id) / no stocktake \(id)"
         case let .alreadyOpen(id, scope): "\(scope) 已有进行中的盘点 \(id)：请先关闭 / a stocktake of \(scope) is already open (\(id)): close it first"
+        case .noClosedStocktake: "没有待确认的盘点：请先扫描关闭码生成差异 / no closed stocktake to confirm: scan CLOSE first to see the variance"
         case .noOpenStocktake: "没有进行中的盘点：请扫描库位开始盘点 / no open stocktake: scan a bin in count mode to open one"
         case let .notOpen(id, status): "盘点 \(id) 状态为 \(status.rawValue)，不能再计数 / stocktake \(id) is \(status.rawValue), not open"
         case let .notClosed(id, status): "盘点 \(id) 状态为 \(status.rawValue)，需先关闭才能确认 / stocktake \(id) is \(status.rawValue): close it before confirming"
@@ -137,7 +139,9 @@ public struct StocktakeBook: Sendable {
                 SELECT partNumber, binCode, quantity FROM stock_balance
                 WHERE quantity != 0 AND (?1 IS NULL OR binCode = ?1)
             ), counted AS (
-                SELECT partNumber, binCode, SUM(quantity) AS quantity FROM stocktake_scan
+                SELECT partNumber, binCode, SUM(quantity) AS quantity,
+                       MAX(quantity = 0 AND reverses IS NULL) AS emptyFind
+                FROM stocktake_scan
                 WHERE stocktakeID = ?2 GROUP BY partNumber, binCode
             ), keys AS (
                 SELECT partNumber, binCode FROM expected UNION SELECT partNumber, binCode FROM counted
@@ -146,7 +150,9 @@ public struct StocktakeBook: Sendable {
             FROM keys k
             LEFT JOIN expected e ON e.partNumber = k.partNumber AND e.binCode = k.binCode
             LEFT JOIN counted c ON c.partNumber = k.partNumber AND c.binCode = k.binCode
-            WHERE COALESCE(e.quantity, 0) != 0 OR COALESCE(c.quantity, 0) != 0
+            -- A line counted 0 on purpose (keypad 0, then the part) stays, even with 0 expected:
+            -- the clerk looked, and the report must say so.
+            WHERE COALESCE(e.quantity, 0) != 0 OR COALESCE(c.quantity, 0) != 0 OR c.emptyFind = 1
             ORDER BY k.binCode, k.partNumber
             """, arguments: [stocktake.binCode, id])
         var lines: [VarianceLine] = []

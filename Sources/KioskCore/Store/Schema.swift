@@ -499,6 +499,17 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v14-scan-outcome-item-trace") { db in
+            // What each scan came to (the page's colour and sound for scans from any source),
+            // and what a part's GS1 code said about the item moved.
+            try db.alter(table: "scan_log") { t in t.add(column: "outcome", .text) }
+            try db.alter(table: "stock_movement") { t in
+                t.add(column: "lot", .text)
+                t.add(column: "expiry", .text)
+                t.add(column: "serial", .text)
+                t.add(column: "netQuantity", .text)
+            }
+        }
         return migrator
     }
 }

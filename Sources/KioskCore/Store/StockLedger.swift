@@ -63,11 +63,13 @@ public struct StockLedger: Sendable {
         // perf in kioskd-bench). The values are stored exactly as the record would store them.
         try db.cachedStatement(sql: """
             INSERT INTO stock_movement (key, kind, partNumber, quantity, fromBin, toBin, workOrder, reason, reverses,
-              stocktakeID, scanText, deviceID, actor, recordedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              stocktakeID, scanText, lot, expiry, serial, netQuantity, deviceID, actor, recordedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key) DO NOTHING
             """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
                                      movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
-                                     movement.scanText, movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
+                                     movement.scanText, movement.lot, movement.expiry, movement.serial, movement.netQuantity,
+                                     movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
         if db.changesCount == 0, let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"),
                                                                             arguments: [draft.key]) {
             return .alreadyRecorded(existing)
@@ -104,8 +106,10 @@ public struct StockLedger: Sendable {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM bin WHERE code = ?)"), arguments: [code]) ?? false
     }
 
-    /// Clears the part's standing alerts that `after` ends and raises those it crosses into;
-    /// `alerting` says whether any stands (when none does, none is read).
+    /// Clears the part's standing alerts that `after` ends and raises each level that holds
+    /// at `after` and does not stand yet (so a part received exactly to its reorder point is
+    /// at it, and stays alerted as it falls); `alerting` says whether any stands (when none
+    /// does, none is read).
     static func updateAlerts(for part: Part, from before: Int, to after: Int, movement: StockMovement, alerting: Bool = true,
                              in db: Database) throws -> [StockAlert] {
         guard before != after, part.safetyStock > 0 || part.reorderPoint > 0 else { return [] }
@@ -116,7 +120,7 @@ public struct StockLedger: Sendable {
             try alert.update(db)
         }
         var raised: [StockAlert] = []
-        for level in StockAlert.crossings(of: part, from: before, to: after)
+        for level in StockAlert.levels(of: part, onHand: after)
         where !standing.contains(where: { $0.level == level && $0.clearedAt == nil }) {
             var alert = StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: after,
                                    threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
@@ -154,10 +158,26 @@ public struct StockLedger: Sendable {
         }
     }
 
-    /// Alerts still standing (not cleared), oldest first.
+    /// How many of a part a work order holds: issued to it, less what came back (returns),
+    /// with undone issues and returns taken out.
+    static func issuedNotReturned(_ partNumber: String, workOrder: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(CASE WHEN fromBin IS NOT NULL AND toBin IS NULL THEN quantity
+                                     WHEN toBin IS NOT NULL AND fromBin IS NULL THEN -quantity ELSE 0 END), 0)
+            FROM stock_movement
+            WHERE workOrder = ? AND partNumber = ? AND kind IN ('issue', 'return', 'reversal')
+            """), arguments: [workOrder, partNumber]) ?? 0
+    }
+
+    /// Alerts still standing (not cleared), oldest first, with the part's on-hand now (not
+    /// as it was when the alert was raised).
     public func standingAlerts() throws -> [StockAlert] {
         try database.pool.read { db in
-            try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db)
+            try StockAlert.fetchAll(db, sql: """
+                SELECT a.id, a.partNumber, a.level, COALESCE((SELECT SUM(quantity) FROM stock_balance b WHERE b.partNumber = a.partNumber), 0) AS onHand,
+                       a.threshold, a.movementKey, a.raisedAt, a.clearedAt
+                FROM stock_alert a WHERE a.clearedAt IS NULL ORDER BY a.id
+                """)
         }
     }
 

@@ -36,3 +36,12 @@ enum StoredDate {
         }
     }
 }
+
+extension StoredDate {
+    /// The calendar day of `date` on this board's clock (`yyyy-MM-dd`), for comparing with
+    /// printed dates such as a GS1 expiry.
+    static func day(_ date: Date, calendar: Calendar = .current) -> String {
+        let c = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+}

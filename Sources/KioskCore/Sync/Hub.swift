@@ -260,7 +260,7 @@ public struct Hub: HubLedger {
             _ = try StockLedger.record(MovementDraft(key: m.key, kind: m.kind, partNumber: m.partNumber, quantity: m.quantity,
                                                      fromBin: m.fromBin, toBin: m.toBin, workOrder: m.workOrder, reason: m.reason,
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
-                                                     deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
+                                                     trace: m.trace, deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
                                        allowNegativeStock: true, in: db)
         case .stocktake, .stockAlert:
             // Kept as it came, for the store's upstream systems (and passed on to head office).

@@ -124,6 +124,8 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
     case noJobAtBay(String)
     case newVehicle(String)
     case pinLocked(String, until: Date)
+    /// A part movement named a work order that is delivered or cancelled.
+    case workOrderClosed(String, state: JobState)
 
     public var description: String {
         switch self {
@@ -131,7 +133,8 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
             "不能从「\(from.nameZh)」转到「\(to.nameZh)」/ a job cannot go from \(from.nameEn) to \(to.nameEn)"
                 + (from.isOpen ? "；可转到 allowed: \(from.allowedNext.map(\.nameEn).sorted().joined(separator: ", "))" : "：工单已关闭 / the job is closed")
         case .cancelReasonRequired: "取消工单需要原因 / cancelling a job needs a reason"
-        case .unknownWorkOrder(let t): "未知工单 \(t) / unknown work order \(t)"
+        case .unknownWorkOrder(let t): "未知工单 \(t)：请核对工单号，或等待与总部同步 / unknown work order \(t): check the ticket, or wait until it syncs from the hub"
+        case let .workOrderClosed(t, state): "工单 \(t) 已\(state.nameZh)，不能再领料或退料 / work order \(t) is \(state.nameEn): no parts can be issued to or returned from it"
         case .unknownTechnician(let b): "未知技师工号 \(b) / unknown technician badge \(b)"
         case .unknownAppointment(let c): "未知预约 \(c) / unknown appointment \(c)"
         case let .appointmentAlreadyUsed(c, ticket): "预约 \(c) 已开单 \(ticket) / appointment \(c) already opened work order \(ticket)"

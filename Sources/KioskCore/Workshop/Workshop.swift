@@ -293,6 +293,17 @@ public struct Workshop: Sendable {
         return "上工 \(technician.name) → \(job.ticketCode) \(job.plate) / \(badge) clocked on \(job.ticketCode)"
     }
 
+    /// Refuses a work order that does not exist here, or is delivered or cancelled: parts are
+    /// issued to and returned from open jobs only.
+    static func requireOpenOrder(_ ticket: String, in db: Database) throws(WorkshopError) {
+        let state: String?
+        do {
+            state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM work_order WHERE ticketCode = ?"), arguments: [ticket])
+        } catch { throw .unknownWorkOrder(ticket) }
+        guard let state, let job = JobState(rawValue: state) else { throw .unknownWorkOrder(ticket) }
+        guard job.isOpen else { throw .workOrderClosed(ticket, state: job) }
+    }
+
     // MARK: Queries
 
     public func order(_ ticket: String) throws -> WorkOrder? {

@@ -88,12 +88,13 @@ struct Run: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         var indicators: [any ScanIndicator] = [LogIndicator(logger: logger), metrics]
         var hardware: [any Service] = []
-        if let gpio = config.gpio, let bay = config.bay {
+        if let gpio = config.gpio {
             let signals = IndicatorSignals()
             indicators.append(signals)
-            hardware = BayHardware.services(gpio: gpio, bay: bay, database: database, signals: signals, health: health,
+            hardware = BayHardware.services(gpio: gpio, bay: config.bay, database: database, signals: signals, health: health,
                                             logger: Logger(label: "kioskd.gpio"))
         }
+        let desk = ScanDesk(counter: counter, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
         let feed = ChangeFeed()
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
@@ -111,7 +112,7 @@ struct Run: AsyncParsableCommand {
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
                                         ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
-                                     isHub: config.role == .hub, ledger: ledger)
+                                     isHub: config.role == .hub, ledger: ledger, desk: desk)
             let webLogger = Logger(label: "kioskd.web")
             hardware.append(Application(
                 router: makeRouter(env),
@@ -146,8 +147,7 @@ struct Run: AsyncParsableCommand {
             hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
                                            database: database, logger: Logger(label: "kioskd.systemd")))
         }
-        let counterService = CounterService(counter: counter, scans: stream.events, duplicates: DuplicateFilter(windows: windows),
-                                            indicators: indicators, logger: logger)
+        let counterService = CounterService(desk: desk, scans: stream.events)
         // A scanner source or GPIO service that ends must not stop the daemon; the counter ending does.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             (sources.map { $0 as any Service } + hardware).map {

@@ -45,6 +45,11 @@ struct Scan: AsyncParsableCommand {
 enum FeedbackLine {
     static func format(_ f: ScanFeedback) -> String {
         let mark = f.duplicate ? "= 已处理 already done:" : (f.accepted ? "OK" : "REJECTED")
-        return "\(mark) \(f.message)"
+        // The outcomes a plain OK or REJECTED does not tell apart get their label at the end.
+        let tag: String = switch f.outcome {
+        case .accepted, .refused, .storeFault, .duplicate: ""
+        case .acceptedLow, .wrong, .unknownCode: " «\(f.outcome.label)»"
+        }
+        return "\(mark) \(f.message)\(tag)"
     }
 }

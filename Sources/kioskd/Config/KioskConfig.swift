@@ -266,7 +266,10 @@ struct KioskConfig: Sendable, Hashable {
         }
         if let gpio = try reader.table(table, "gpio", at: "") {
             config.gpio = try parseGPIO(gpio, reader: reader)
-            guard config.bay != nil else { throw .missing("bay.id", "the bay whose job the stack light shows (gpio needs a [bay])") }
+            // Without a [bay] the stack light is the counter's: it shows each scan's outcome.
+            guard config.bay != nil || config.gpio?.buttons == nil else {
+                throw .missing("bay.id", "the bay whose job the buttons move (gpio.buttons needs a [bay])")
+            }
         }
         if let value = table["printers"] {
             guard let array = value.array else { throw .wrongType("printers", expected: "array of tables ([[printers]])", got: "\(value.type)") }

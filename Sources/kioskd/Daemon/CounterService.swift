@@ -4,34 +4,16 @@ import Logging
 import Scanner
 import ServiceLifecycle
 
-/// Takes the merged scan stream, filters camera duplicates, hands each scan to the
-/// ``Counter`` (one durable transaction) and only then shows the feedback on every indicator.
+/// Takes the merged scan stream and hands each scan to the ``ScanDesk``: the duplicate
+/// window, the counter's durable transaction, then the feedback on every indicator.
 struct CounterService: Service {
-    let counter: Counter
+    let desk: ScanDesk
     let scans: AsyncStream<ScanEvent>
-    var duplicates: DuplicateFilter
-    let indicators: [any ScanIndicator]
-    let logger: Logger
 
     func run() async throws {
-        var duplicates = duplicates
-        let origin = ContinuousClock.now
         // Finishing the stream on shutdown is not needed: cancellation ends the loop.
         for await scan in scans.cancelOnGracefulShutdown() {
-            guard duplicates.admit(source: scan.source, text: scan.text, at: ContinuousClock.now - origin) else {
-                logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
-                continue
-            }
-            let feedback: ScanFeedback
-            do {
-                feedback = try counter.handle(scan)
-            } catch {
-                // The store itself failed (disk full, read-only, damaged): nothing was saved,
-                // and the clerk must hear a rejection, not silence.
-                logger.error("扫描未保存 scan NOT saved: \(error)", metadata: ["source": "\(scan.source)", "text": "\(scan.text)"])
-                feedback = .storeFailed(scan, error: error)
-            }
-            for indicator in indicators { await indicator.show(feedback) }
+            await desk.submit(scan)
         }
     }
 }

@@ -1,0 +1,46 @@
+/// Drops a code seen again by the same source inside that source's duplicate window.
+///
+/// The window is kept **per code**: a camera sees every symbol in view in every frame, so
+/// with two codes in view each frame alternates between them, and a window that remembered
+/// only the last code would admit each of them again and again. The window slides: a code
+/// that stays in view stays suppressed, and counts again once it has been out of view for
+/// the whole window. Sources without a window (handheld scanners) keep every scan.
+public struct DuplicateFilter: Sendable {
+    /// What the filter decided for one sighting.
+    public enum Verdict: Sendable, Hashable {
+        case admit
+        /// The first repeat inside the window: tell the clerk it was ignored.
+        case duplicate
+        /// A further repeat of a code already reported (a camera frame): drop it silently.
+        case suppressed
+    }
+
+    private var windows: [String: Duration]
+    private var seen: [String: [String: (at: Duration, reported: Bool)]] = [:]
+
+    /// - Parameter windows: the window per source name; sources not named have none.
+    public init(windows: [String: Duration] = [:]) {
+        self.windows = windows
+    }
+
+    /// Whether a scan of `text` from `source` at monotonic time `at` should go on.
+    public mutating func admit(source: String, text: String, at time: Duration) -> Bool {
+        verdict(source: source, text: text, at: time) == .admit
+    }
+
+    /// The verdict for a scan of `text` from `source` at monotonic time `at`.
+    public mutating func verdict(source: String, text: String, at time: Duration) -> Verdict {
+        guard let window = windows[source], window > .zero else { return .admit }
+        var codes = seen[source] ?? [:]
+        defer { seen[source] = codes }
+        // Forget codes out of view for a whole window, so memory stays bounded by what a
+        // source sees within one window.
+        if codes.count > 64 { codes = codes.filter { time - $0.value.at < window } }
+        if let previous = codes[text], time - previous.at < window {
+            codes[text] = (time, true)
+            return previous.reported ? .suppressed : .duplicate
+        }
+        codes[text] = (time, false)
+        return .admit
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+@testable import KioskCore
+
+/// The counter session's rules as a clerk meets them: nothing the clerk did not mean is
+/// carried to the next scan, and each refusal says what kind of refusal it is.
+@Suite("The counter's rules: quantities, work orders, stocktakes, outcomes")
+struct CounterRulesTests {
+    func scan(_ counter: Counter, _ texts: String...) throws -> [ScanFeedback] {
+        try texts.map { try counter.handle(ScanEvent(source: "test", text: $0)) }
+    }
+
+    @Test("a quantity is disarmed by a refused scan and by a mode change: QTY 50, a refused issue, RECEIVE, one part is ×1")
+    func quantityNeverCarriesOver() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "c")
+        let refused = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:50", "6901234567892")
+        #expect(refused.last?.accepted == false && refused.last?.outcome == .refused)
+        #expect(try counter.session().pendingQuantity == nil, "a refused scan disarms the quantity")
+        let received = try scan(counter, "KD:CMD:RECEIVE", "6901234567892")
+        #expect(received.last?.movement?.quantity == 1)
+
+        _ = try scan(counter, "KD:CMD:QTY:20", "KD:CMD:ISSUE")
+        #expect(try counter.session().pendingQuantity == nil, "a mode change disarms the quantity")
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:5", "NO-SUCH-CODE")
+        #expect(try counter.session().pendingQuantity == nil, "an unknown code disarms the quantity")
+    }
+
+    @Test("a receipt after an issue carries no work order; a ticket scanned in receive mode is refused as wrong")
+    func workOrderNeverCarriesOver() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:4", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892")
+        let receipt = try scan(counter, "KD:CMD:RECEIVE", "6901234567892")[1]
+        #expect(receipt.movement?.kind == .receive && receipt.movement?.workOrder == nil)
+        let ticket = try scan(counter, "KD:WO:WO-1")[0]
+        #expect(!ticket.accepted && ticket.outcome == .wrong)
+    }
+
+    @Test("parts go only to open work orders: unknown, delivered and cancelled ones are refused as wrong")
+    func openWorkOrdersOnly() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-OPEN", "WO-GONE")
+        _ = try store.database.stock.record(store.draft(.receive, 10, to: "A-01"))
+        let counter = Counter(database: store.database, deviceID: "c")
+        for ticket in ["WO-NONE", "WO-GONE"] {
+            if ticket == "WO-GONE" { _ = try store.database.workshop.transition(ticket, to: .cancelled, actor: "desk", reason: "customer left") }
+            let f = try scan(counter, "KD:CMD:ISSUE", "KD:WO:\(ticket)", "6901234567892")
+            #expect(f[1].outcome == .wrong, "\(f[1].message)")
+            #expect(f[2].movement == nil)
+        }
+        // A ticket that closes after it was scanned is refused at the part scan.
+        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-OPEN")
+        _ = try store.database.workshop.transition("WO-OPEN", to: .cancelled, actor: "desk", reason: "duplicate order")
+        let late = try scan(counter, "6901234567892")[0]
+        #expect(!late.accepted && late.outcome == .wrong && late.message.contains("WO-OPEN"))
+        #expect(try store.database.stock.movements().count == 1)
+    }
+
+    @Test("a return is checked against what the work order holds (issued less returned)")
+    func returnsAgainstIssued() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:10", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:3", "6901234567892")
+        let tooMany = try scan(counter, "KD:CMD:RETURN", "KD:WO:WO-1", "KD:CMD:QTY:4", "6901234567892")[3]
+        #expect(!tooMany.accepted && tooMany.outcome == .wrong && tooMany.message.contains("×3"))
+        let back = try scan(counter, "KD:CMD:QTY:2", "6901234567892", "6901234567892")
+        #expect(back.map(\.accepted) == [true, true, true])
+        let fourth = try scan(counter, "6901234567892")[0]
+        #expect(!fourth.accepted, "3 issued, 3 returned: nothing left to return")
+        let other = try scan(counter, "KD:BIN:A-02", "4006381333931")[1]
+        #expect(!other.accepted && other.outcome == .wrong, "a part never issued to the order")
+        let notReturnable = try scan(counter, "KD:CMD:RETURN", "6901234567892")[1]
+        #expect(!notReturnable.accepted, "a return needs the work order")
+    }
+
+    @Test("the keypad types a quantity digit by digit; more than 9999 is refused; 0 is for counting only")
+    func keypad() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        let typed = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:KEY:3", "KD:CMD:KEY:7")
+        #expect(try counter.session().pendingQuantity == 37, "\(typed.map(\.message))")
+        #expect(try scan(counter, "6901234567892")[0].movement?.quantity == 37)
+        _ = try scan(counter, "KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9")
+        let overflow = try scan(counter, "KD:CMD:KEY:1")[0]
+        #expect(!overflow.accepted && overflow.outcome == .refused)
+        #expect(try counter.session().pendingQuantity == nil)
+        _ = try scan(counter, "KD:CMD:QTY:5", "KD:CMD:KEY:2")
+        #expect(try counter.session().pendingQuantity == 2, "a digit after QTY starts a new number")
+        let zero = try scan(counter, "KD:CMD:CANCEL", "KD:CMD:RECEIVE", "KD:CMD:KEY:0", "6901234567892")
+        #expect(!zero[3].accepted && zero[3].movement == nil)
+        let gs1Count = try scan(counter, "KD:CMD:QTY:2", "]C101095011015300033002")[1]
+        #expect(!gs1Count.accepted, "a keyed quantity and a count in the code: the clerk must pick one")
+        let huge = try scan(counter, "]C1010950110153000330" + "99999999")
+        #expect(!huge[0].accepted, "\(huge[0].message)")
+        #expect(try store.database.stock.movements().count == 1)
+    }
+
+    @Test("a stocktake records an empty find (0), keeps it in the report, and CONFIRM works after a mode switch")
+    func stocktakeZeroAndConfirm() throws {
+        let store = try TemporaryStore()
+        _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-01"))
+        let counter = Counter(database: store.database, deviceID: "c")
+        let counted = try scan(counter, "KD:CMD:COUNT", "KD:BIN:A-01", "KD:CMD:KEY:0", "6901234567892", "KD:CMD:KEY:0", "4006381333931")
+        #expect(counted.allSatisfy { $0.accepted }, "\(counted.map(\.message))")
+        let closed = try scan(counter, "KD:CMD:CLOSE")[0]
+        #expect(closed.variance.map { "\($0.partNumber):\($0.expected)→\($0.counted)" } == ["08798-9036:0→0", "15400-RTA-003:3→0"])
+        _ = try scan(counter, "KD:CMD:RECEIVE")
+        let confirmed = try scan(counter, "KD:CMD:CONFIRM")[0]
+        #expect(confirmed.accepted, "\(confirmed.message)")
+        #expect(try store.database.stock.balances(bin: "A-01").isEmpty, "counted empty")
+    }
+
+    @Test("a part received exactly to its reorder point is alerted, and the alert shows on-hand now")
+    func reorderPointAlerts() throws {
+        let store = try TemporaryStore()   // 15400-RTA-003: safety 5, reorder point 8
+        let counter = Counter(database: store.database, deviceID: "c")
+        let received = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:8", "6901234567892")[2]
+        #expect(received.outcome == .acceptedLow)
+        #expect(try store.database.stock.standingAlerts().map(\.level) == [.reorderPoint])
+        _ = try scan(counter, "KD:CMD:QTY:4", "6901234567892")
+        #expect(try store.database.stock.standingAlerts().isEmpty, "12 is above the reorder point")
+        try store.openWorkOrders("WO-1")
+        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:9", "6901234567892")
+        let alerts = try store.database.stock.standingAlerts()
+        #expect(Set(alerts.map(\.level)) == [.reorderPoint, .belowSafetyStock])
+        _ = try scan(counter, "6901234567892")
+        #expect(try store.database.stock.standingAlerts().allSatisfy { $0.onHand == 2 }, "on-hand now, not when raised")
+    }
+
+    @Test("each outcome: accepted, low stock, duplicate, unknown code, wrong order, refused")
+    func outcomes() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        let event = ScanEvent(source: "test", text: "4006381333931")
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:BIN:A-02")
+        #expect(try counter.handle(event).outcome == .accepted)
+        #expect(try counter.handle(event).outcome == .duplicate)
+        #expect(try scan(counter, "6901234567892")[0].outcome == .acceptedLow)
+        #expect(try scan(counter, "NOT-A-PART")[0].outcome == .unknownCode)
+        #expect(try scan(counter, "]C10109501101530004")[0].outcome == .unknownCode, "a check-digit error")
+        #expect(try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-404")[1].outcome == .wrong)
+        #expect(try scan(counter, "KD:CMD:TRANSFER", "4006381333931")[1].outcome == .refused)
+    }
+
+    @Test("an expired item is refused at receipt (or received with a warning); lot, expiry and serial stay on the movement")
+    func expiryAndTrace() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        let expired = try scan(counter, "KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
+        #expect(!expired.accepted && expired.outcome == .refused && expired.message.contains("2020-01-31"), "\(expired.message)")
+        let fresh = try scan(counter, "]C1" + "0109501101530003" + "17301231" + "10LOT8\u{1D}21SN-1")[0]
+        #expect(fresh.accepted, "\(fresh.message)")
+        #expect(fresh.movement?.trace == ItemTrace(lot: "LOT8", expiry: "2030-12-31", serial: "SN-1"))
+        #expect(try store.database.stock.movements().first?.lot == "LOT8")
+
+        let warning = Counter(database: store.database, deviceID: "w", options: .init(expiredAtReceipt: .warn))
+        let warned = try scan(warning, "KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
+        #expect(warned.accepted && warned.message.contains("已过期"))
+    }
+
+    @Test("GS1 dates: the century by GS1's sliding window, day 00 as the month's end")
+    func gs1Dates() {
+        let reference = ISO8601DateFormatter().date(from: "2026-12-02T00:00:00Z")!
+        #expect(ItemTrace.calendarDate(gs1: "260531", reference: reference) == "2026-05-31")
+        #expect(ItemTrace.calendarDate(gs1: "780100", reference: reference) == "1978-01-31")
+        #expect(ItemTrace.calendarDate(gs1: "760200", reference: reference) == "2076-02-29")
+    }
+}
+
+@Suite("Duplicate windows per code")
+struct DuplicateFilterTests {
+    @Test("a camera's window drops the same code seen again, per code; handhelds keep every scan")
+    func windows() {
+        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
+        let seen = [
+            ("camera", "A", Duration.zero), ("camera", "A", .milliseconds(500)),
+            ("camera", "A", .milliseconds(2400)), // still in view: the window slides
+            ("camera", "B", .seconds(3)), ("camera", "A", .seconds(6)),
+            ("hid", "A", .zero), ("hid", "A", .milliseconds(10)),
+        ].map { filter.admit(source: $0.0, text: $0.1, at: $0.2) }
+        #expect(seen == [true, false, false, true, true, true, true])
+    }
+
+    @Test("two codes in view, frame after frame: each is admitted once")
+    func twoCodesInView() {
+        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
+        var admitted: [String] = []
+        var verdicts: [DuplicateFilter.Verdict] = []
+        for frame in 0..<60 {
+            for code in ["P1", "P2"] {
+                let verdict = filter.verdict(source: "camera", text: code, at: .milliseconds(frame * 33))
+                if verdict == .admit { admitted.append(code) }
+                verdicts.append(verdict)
+            }
+        }
+        #expect(admitted == ["P1", "P2"])
+        #expect(verdicts.filter { $0 == .duplicate }.count == 2, "each repeat is reported once, then dropped silently")
+    }
+}
+
+@Suite("One path for every scan")
+struct ScanDeskTests {
+    final class Recorder: ScanIndicator, @unchecked Sendable {
+        let lock = NSLock()
+        var outcomes: [ScanOutcome] = []
+        func show(_ feedback: ScanFeedback) async { lock.withLock { outcomes.append(feedback.outcome) } }
+    }
+
+    @Test("the desk applies the source's window per code, then the counter, then every indicator")
+    func desk() async throws {
+        let store = try TemporaryStore()
+        let recorder = Recorder()
+        let desk = ScanDesk(counter: Counter(database: store.database, deviceID: "c"),
+                            duplicates: DuplicateFilter(windows: ["camera": .seconds(60)]), indicators: [recorder], logger: Logger(label: "test"))
+        await desk.submit(ScanEvent(source: "page", text: "KD:CMD:RECEIVE"))
+        await desk.submit(ScanEvent(source: "page", text: "KD:BIN:A-02"))
+        for _ in 0..<3 { await desk.submit(ScanEvent(source: "camera", text: "4006381333931")) }
+        #expect(recorder.outcomes == [.accepted, .accepted, .accepted, .duplicate], "the third sighting is dropped without a signal")
+        #expect(try store.database.stock.movements().count == 1)
+    }
+}
