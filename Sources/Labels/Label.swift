@@ -125,6 +125,11 @@ public enum Labels {
             command(.confirm, "确认盘点 · Confirm count", "过账调整 / post the adjustments"),
         ]
         labels += [1, 2, 5, 10, 20, 50].map { n in command(.quantity(n), "数量 × \(n) · Quantity \(n)", "下一次扫描计 \(n) / next part scan counts \(n)") }
+        // The keypad: 3 then 7 then the part counts 37; a lone 0 in count mode records an empty find.
+        labels += (0...9).map { d in
+            command(.digit(d), "数字 \(d) · Key \(d)", d == 0 ? "数量键；盘点时单按 0 记空 / quantity key; 0 alone counts an empty find"
+                                                       : "数量键：依次扫描数字再扫配件 / quantity key: digits, then the part")
+        }
         return labels
     }
 
