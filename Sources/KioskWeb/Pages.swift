@@ -90,7 +90,7 @@ enum Page {
     .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:2px 8px;font-size:13px}
     .signin{max-width:420px;margin:60px auto;display:flex;flex-direction:column;gap:12px;padding:16px}
     .panel button.alt{font-size:16px;padding:8px 12px;border-radius:8px;border:0;color:#fff;background:#3a4a5c}
-    .pending{display:inline-block;margin:4px 0;padding:4px 14px;border-radius:8px;background:#20466e;color:#fff;font-size:28px;font-weight:bold}
+    .pending[hidden]{display:none}.pending{display:inline-block;margin:4px 0;padding:4px 14px;border-radius:8px;background:#20466e;color:#fff;font-size:28px;font-weight:bold}
     #toast.o-accepted{background:#1d6a3a}#toast.o-accepted-low{background:#a86a00}#toast.o-duplicate{background:#1f4f8f}
     #toast.o-wrong{background:#a86a00}#toast.o-unknown-code{background:#8a2020}#toast.o-refused{background:#8a2020}#toast.o-store-fault{background:#5a0000}
     .log .o-accepted-low,.log .o-wrong{color:#a86a00}.log .o-duplicate{color:#1f4f8f}
@@ -272,7 +272,7 @@ enum Page {
           'refused': {zh: '拒绝', en: 'Refused', tones: [[262, 0.08], [0, 0.08], [262, 0.08], [0, 0.08], [262, 0.08]]},
           'store-fault': {zh: '存储故障', en: 'Store fault', tones: [[196, 1.0]]},
         };
-        let audio = null, lastHeard = null;
+        let audio = null; const heard = new Set();
         function sound(outcome) {
           const o = outcomes[outcome]; if (!o) return;
           try {
@@ -287,7 +287,7 @@ enum Page {
           window.kdLastSound = outcome;
         }
         function announce(id, outcome, message) {
-          if (id && id === lastHeard) return; lastHeard = id;
+          if (id && heard.has(id)) return; if (id) heard.add(id);
           const o = outcomes[outcome], t = document.getElementById('toast');
           KD.toast((o ? KD.t(o.zh, o.en) + ' · ' : '') + message, outcome === 'accepted' || outcome === 'accepted-low');
           t.className = 'o-' + outcome; t.style.background = ''; t.dataset.outcome = outcome;
@@ -304,7 +304,7 @@ enum Page {
           // A scan from any source (scanner, camera, this page) is heard once, when it shows.
           const newest = v.scans[0];
           if (newest && !firstView && newest.outcome) announce(newest.id, newest.outcome, newest.message);
-          if (newest && firstView) lastHeard = newest.id;
+          if (firstView) v.scans.forEach(x => heard.add(x.id));
           firstView = false;
           const sy = v.sync, syncBox = document.getElementById('sync');
           syncBox.className = sy && sy.lastError ? 'bad' : 'muted';

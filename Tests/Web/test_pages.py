@@ -244,3 +244,66 @@ def test_counter_prints_bin_labels_that_scan(daemon):
         assert sorted(codes) == ["KD:BIN:L-01", "KD:BIN:L-02"], codes
     finally:
         counter.quit()
+
+
+def test_counter_outcomes_have_their_own_colour_and_sound(daemon):
+    """Each scan outcome shows in its own colour and plays its own Web Audio pattern, for scans
+    typed on the page and for scans from a scanner source (here the FIFO); the keypad's
+    pending quantity is shown until the part scan uses it."""
+    daemon["kioskd"]("parts", "import", str(_write(daemon["data"] / "low.csv",
+                     "part_number,name_zh,name_en,barcodes,bin,safety_stock\nP9,雨刮片,Wiper blade,4006381333931,A-09,10\n")))
+    counter = browser(1280, 800)
+    try:
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        box = counter.find_element(By.ID, "scan")
+
+        def outcome_of(code):
+            counter.execute_script("window.kdLastSound = null")
+            box.send_keys(code + "\n")
+            WebDriverWait(counter, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+                lambda d: d.execute_script("return window.kdLastSound"), message=f"a sound for {code}")
+            toast = counter.find_element(By.ID, "toast")
+            return counter.execute_script("return window.kdLastSound"), toast.get_attribute("class"), toast.value_of_css_property("background-color")
+
+        box.send_keys("KD:CMD:RECEIVE\n")
+        wait_text(counter, "入库")
+        for key in ("KD:CMD:KEY:3", "KD:CMD:KEY:7"):
+            box.send_keys(key + "\n")
+        WebDriverWait(counter, 10).until(lambda d: "×37" in d.find_element(By.ID, "pending").text, message="the pending quantity ×37")
+        shot(counter, "counter-pending-quantity-1280x800")
+        seen = {}
+        seen["accepted"] = outcome_of("6901234567892")
+        WebDriverWait(counter, 10).until(lambda d: not d.find_element(By.ID, "pending").is_displayed(), message="the quantity used up")
+        seen["accepted-low"] = outcome_of("4006381333931")
+        seen["unknown-code"] = outcome_of("NOT-A-PART")
+        box.send_keys("KD:CMD:ISSUE\n")
+        seen["wrong"] = outcome_of("KD:WO:WO-404")
+        box.send_keys("KD:CMD:TRANSFER\n")
+        seen["refused"] = outcome_of("6901234567892")
+        # The same scan id twice (a page retry): the second is a duplicate.
+        result = counter.execute_async_script(
+            "const done = arguments[arguments.length - 1]; window.kdLastSound = null; const id = '6d1f8c1e-0000-4000-8000-000000000001';"
+            "KD.post('/api/v1/scans', {text: 'KD:CMD:LOOKUP', id}).then(() => KD.post('/api/v1/scans', {text: 'KD:CMD:LOOKUP', id}))"
+            ".then(r => { announce(r.scanID + '-again', r.outcome, r.message); done([r.outcome, document.getElementById('toast').className]); })"
+            ".catch(e => done(['error: ' + e, '']))")
+        assert result == ["duplicate", "o-duplicate"], result
+        for outcome, (sound, css, _) in seen.items():
+            assert sound == outcome and css == "o-" + outcome, (outcome, sound, css)
+        colours = {k: v[2] for k, v in seen.items() if v[2]}
+        assert colours["accepted"] != colours["refused"] != colours["accepted-low"], colours
+        shot(counter, "counter-outcome-refused-1280x800")
+
+        # A scan from a scanner source reaches the page through its live update, with its sound.
+        counter.execute_script("window.kdLastSound = null")
+        with open(daemon["data"] / "scan.fifo", "w") as fifo:
+            fifo.write("FROM-THE-SCANNER\n")
+        WebDriverWait(counter, 15).until(lambda d: d.execute_script("return window.kdLastSound") == "unknown-code",
+                                         message="the FIFO scan's outcome on the page")
+        wait_text(counter, "FROM-THE-SCANNER")
+    finally:
+        counter.quit()
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
