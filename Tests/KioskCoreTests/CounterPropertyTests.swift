@@ -117,8 +117,19 @@ struct CounterPropertyTests {
         let counter = Counter(database: store.database, deviceID: "prop-\(seed)")
         var random = SeededGenerator(state: seed)
         var model = Model()
-        for step in 0..<400 {
-            let (code, part) = Self.alphabet.randomElement(using: &random)!
+        // Episodes as a clerk works: a mode, mostly a bin or two and a ticket, then scans;
+        // any scan can also come at any time.
+        var script: [(code: String, part: String?)] = []
+        let modes = Self.alphabet.filter { $0.code.hasPrefix("KD:CMD:") && !$0.code.contains("QTY") && !$0.code.contains("KEY") }
+        let anyScan = Self.alphabet.filter { !modes.map(\.code).contains($0.code) }
+        while script.count < 600 {
+            let mode = modes.randomElement(using: &random)!
+            script.append(mode)
+            let openers = mode.code == "KD:CMD:TRANSFER" ? ["KD:BIN:A-01", "KD:BIN:A-02"] : ["KD:WO:WO-1", "KD:BIN:A-02"]
+            for opener in openers where Int.random(in: 0..<4, using: &random) > 0 { script.append((opener, nil)) }
+            for _ in 0..<Int.random(in: 2...10, using: &random) { script.append(anyScan.randomElement(using: &random)!) }
+        }
+        for (step, (code, part)) in script.enumerated() {
             let expected = model.expect(code, part: part)
             let feedback = try counter.handle(ScanEvent(source: "prop", text: code))
             let context = "seed \(seed) step \(step) \(code): \(feedback.message)"

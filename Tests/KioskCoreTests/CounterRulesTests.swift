@@ -116,6 +116,41 @@ struct CounterRulesTests {
         #expect(try store.database.stock.balances(bin: "A-01").isEmpty, "counted empty")
     }
 
+    @Test("a delivery into a bin while it is being counted stays on the books (found by a scripted day)")
+    func deliveryDuringCount() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        let t0 = Date()
+        func at(_ seconds: Double, _ code: String) throws -> ScanFeedback {
+            try counter.handle(ScanEvent(source: "test", text: code, time: t0.addingTimeInterval(seconds)))
+        }
+        for (i, code) in ["KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:5", "6901234567892", "KD:BIN:A-02", "KD:CMD:QTY:3", "4006381333931"].enumerated() {
+            _ = try at(Double(i), code)
+        }
+        // Count A-01 (5 filters on the shelf), then a delivery of 5 more lands in A-01.
+        for (i, code) in ["KD:CMD:COUNT", "KD:BIN:A-01", "KD:CMD:KEY:5", "6901234567892",
+                          "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:5", "6901234567892",
+                          "KD:CMD:COUNT", "KD:BIN:A-01"].enumerated() {
+            #expect(try at(10 + Double(i), code).accepted, "\(code)")
+        }
+        let closed = try at(30, "KD:CMD:CLOSE")
+        #expect(closed.variance.map { "\($0.expected)→\($0.counted)" } == ["5→5"], "\(closed.message)")
+        _ = try at(31, "KD:CMD:CONFIRM")
+        #expect(try store.database.stock.balances(bin: "A-01").map(\.quantity) == [10])
+
+        // A whole-store count: a line nobody scanned is expected as it was at opening; what
+        // arrived after stays.
+        let id = try store.database.stocktakes.open(bin: nil, actor: "t", at: t0.addingTimeInterval(40)).id
+        _ = try store.database.stock.record(MovementDraft(kind: .receive, partNumber: "08798-9036", quantity: 2, toBin: "A-02", deviceID: "c",
+                                                          actor: "t", recordedAt: t0.addingTimeInterval(40.5)))
+        try store.database.stocktakes.recordCount(stocktake: id, partNumber: "15400-RTA-003", bin: "A-01", quantity: 10, deviceID: "c", actor: "t",
+                                                  at: t0.addingTimeInterval(41))
+        let lines = try store.database.stocktakes.close(id)
+        #expect(lines.map { "\($0.partNumber) \($0.expected)→\($0.counted)" } == ["15400-RTA-003 10→10", "08798-9036 3→0"])
+        _ = try store.database.stocktakes.confirm(id, deviceID: "c", actor: "t")
+        #expect(try store.database.stock.balances(partNumber: "08798-9036").map(\.quantity) == [2], "the 2 received after opening stay")
+    }
+
     @Test("a part received exactly to its reorder point is alerted, and the alert shows on-hand now")
     func reorderPointAlerts() throws {
         let store = try TemporaryStore()   // 15400-RTA-003: safety 5, reorder point 8

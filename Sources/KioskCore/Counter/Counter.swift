@@ -292,7 +292,9 @@ public struct Counter: Sendable {
                 + differing.map { "\n  \($0.binCode) \($0.partNumber) 应有 expected \($0.expected) 实盘 counted \($0.counted) (\($0.variance > 0 ? "+" : "")\($0.variance))" }.joined()
         case .confirmCount(let id):
             let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
-            session.undoStack.removeAll { if case .countScan(_, let s, _, _, _) = $0 { s == id } else { false } }
+            // A confirmed stocktake is a line UNDO does not reach past: the clerk pressing UNDO
+            // now means the count, and must not reverse an older receipt instead.
+            session.undoStack.removeAll()
             feedback.message = "盘点已确认：过账 \(movements.count) 笔调整 / stocktake confirmed: \(movements.count) adjustments posted"
         }
         feedback.session = session

@@ -28,7 +28,7 @@ public enum ResolvedScan: Sendable, Hashable {
 ///
 /// | mode ↓ / input → | bin | work order | part | VIN | QTY / keypad |
 /// |---|---|---|---|---|---|
-/// | look-up 查询 | sets bin | shows it (kept for look-up only) | shows stock | checks the vehicle in | armed, refused at the part scan |
+/// | look-up 查询 | sets bin | shows it (kept for look-up only) | shows stock (uses up a pending quantity, books nothing) | checks the vehicle in | armed |
 /// | receive 入库 | sets bin | **refused** (a receipt has no work order) | receive ×q into bin (or the part's default bin) | refused | arms q |
 /// | issue 出库 | sets bin | sets it if open (not delivered or cancelled) | issue ×q to the work order, from bin | refused | arms q |
 /// | return 退料 | sets bin | sets it if open | return ×q from the work order (at most what it was issued, net of returns) | refused | arms q |

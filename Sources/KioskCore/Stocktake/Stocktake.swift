@@ -133,11 +133,33 @@ public struct StocktakeBook: Sendable {
     static func close(_ id: UUID, at time: Date, in db: Database) throws -> [VarianceLine] {
         guard var stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
         guard stocktake.status == .open else { throw StocktakeError.notOpen(id, status: stocktake.status) }
-        // Expected: the balances in scope now. Counted: the sum of the count scans.
+        // Expected: what the books said when the shelf was counted, i.e. the balance now less
+        // what moved in or out of that part × bin after its first count scan (after opening,
+        // for a line nobody scanned). A delivery received into a bin while it is being counted
+        // then stays on the books instead of being adjusted away at CONFIRM.
+        // Counted: the sum of the count scans.
         let rows = try Row.fetchAll(db, sql: """
-            WITH expected AS (
-                SELECT partNumber, binCode, quantity FROM stock_balance
-                WHERE quantity != 0 AND (?1 IS NULL OR binCode = ?1)
+            WITH firstScan AS (
+                SELECT partNumber, binCode, MIN(recordedAt) AS at FROM stocktake_scan
+                WHERE stocktakeID = ?2 GROUP BY partNumber, binCode
+            ), deltas AS (
+                SELECT partNumber, toBin AS binCode, quantity AS delta, recordedAt FROM stock_movement
+                WHERE toBin IS NOT NULL AND (?1 IS NULL OR toBin = ?1) AND recordedAt > ?3
+                UNION ALL
+                SELECT partNumber, fromBin, -quantity, recordedAt FROM stock_movement
+                WHERE fromBin IS NOT NULL AND (?1 IS NULL OR fromBin = ?1) AND recordedAt > ?3
+            ), later AS (
+                SELECT d.partNumber, d.binCode, SUM(d.delta) AS delta FROM deltas d
+                LEFT JOIN firstScan f ON f.partNumber = d.partNumber AND f.binCode = d.binCode
+                WHERE d.recordedAt > COALESCE(f.at, ?3)
+                GROUP BY d.partNumber, d.binCode
+            ), balances AS (
+                SELECT partNumber, binCode, quantity FROM stock_balance WHERE (?1 IS NULL OR binCode = ?1)
+                UNION ALL
+                SELECT partNumber, binCode, -delta FROM later
+            ), expected AS (
+                SELECT partNumber, binCode, SUM(quantity) AS quantity FROM balances
+                GROUP BY partNumber, binCode HAVING SUM(quantity) != 0
             ), counted AS (
                 SELECT partNumber, binCode, SUM(quantity) AS quantity,
                        MAX(quantity = 0 AND reverses IS NULL) AS emptyFind
@@ -154,7 +176,7 @@ public struct StocktakeBook: Sendable {
             -- the clerk looked, and the report must say so.
             WHERE COALESCE(e.quantity, 0) != 0 OR COALESCE(c.quantity, 0) != 0 OR c.emptyFind = 1
             ORDER BY k.binCode, k.partNumber
-            """, arguments: [stocktake.binCode, id])
+            """, arguments: [stocktake.binCode, id, stocktake.openedAt])
         var lines: [VarianceLine] = []
         for row in rows {
             let line = VarianceLine(stocktakeID: id, partNumber: row["partNumber"], binCode: row["binCode"],
