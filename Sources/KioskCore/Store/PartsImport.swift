@@ -3,18 +3,41 @@ import GRDB
 
 /// Parts imported from a table (the `parts import` CSV): one row a part.
 ///
-/// Columns (header names, any order): `part_number`, `name_zh`, `name_en` (required),
+/// Columns (header names, any order): `part_number` and `name_zh` (required), `name_en`,
 /// `unit`, `barcodes` (several separated by `|` or `;`), `bin`, `safety_stock`,
-/// `reorder_point` (optional). The whole file is checked first; one bad row rejects the
-/// file and nothing is written.
+/// `reorder_point` (optional). The names people use are accepted too (``aliases``:
+/// `barcode`, `条码`, `库位`, `零件号`, `安全库存` …), in any case, with or without the BOM
+/// that spreadsheet programs put in front. The whole file is checked first; one bad row
+/// rejects the file and nothing is written.
 public struct PartsImport: Sendable {
     public struct Row: Sendable, Hashable {
         public var part: Part
         public var barcodes: [String]
     }
 
-    public static let requiredColumns = ["part_number", "name_zh", "name_en"]
+    public static let requiredColumns = ["part_number", "name_zh"]
     public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point"]
+
+    /// Other header names for each column, as parts lists from DMS exports and spreadsheets
+    /// name them (compared without case, spaces, `_` or `-`).
+    public static let aliases: [String: [String]] = [
+        "part_number": ["partnumber", "partno", "part", "零件号", "零件编号", "配件号", "配件编号", "编号", "物料号", "物料编码"],
+        "name_zh": ["name", "namezh", "名称", "中文名", "中文名称", "配件名称", "零件名称"],
+        "name_en": ["nameen", "englishname", "英文名", "英文名称"],
+        "unit": ["单位", "uom"],
+        "barcodes": ["barcode", "条码", "条形码", "ean", "gtin", "codes"],
+        "bin": ["库位", "货位", "默认库位", "defaultbin", "location"],
+        "safety_stock": ["safetystock", "安全库存", "最低库存"],
+        "reorder_point": ["reorderpoint", "补货点", "再订货点", "订货点"],
+    ]
+
+    /// The column a header name stands for, or `nil` when it is not one of ours.
+    public static func column(for header: String) -> String? {
+        let key = header.replacingOccurrences(of: "\u{FEFF}", with: "").lowercased()
+            .filter { !$0.isWhitespace && $0 != "_" && $0 != "-" }
+        for name in knownColumns where name.replacingOccurrences(of: "_", with: "") == key { return name }
+        return aliases.first { $0.value.contains(key) }?.key
+    }
 
     /// A problem with one cell, named by its line in the file and its column.
     public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
@@ -31,17 +54,22 @@ public struct PartsImport: Sendable {
 
     /// Validates rows read from a file with a header (`line` counts the header as line 1).
     public init(header: [String], records: [[String: String]]) throws(ImportError) {
-        let columns = Set(header.map { $0.trimmingCharacters(in: .whitespaces) })
-        let missing = Self.requiredColumns.filter { !columns.contains($0) }
+        var named: [String: String] = [:]     // our column → the file's header
+        var unknown: [String] = []
+        for original in header {
+            guard let column = Self.column(for: original.trimmingCharacters(in: .whitespaces)) else { unknown.append(original); continue }
+            if named[column] != nil { throw .duplicateColumn(column, original) }
+            named[column] = original
+        }
+        let missing = Self.requiredColumns.filter { named[$0] == nil }
         guard missing.isEmpty else { throw .missingColumns(missing) }
-        let unknown = columns.subtracting(Self.knownColumns).sorted()
-        guard unknown.isEmpty else { throw .unknownColumns(unknown) }
+        guard unknown.isEmpty else { throw .unknownColumns(unknown.sorted()) }
         var problems: [Problem] = []
         var rows: [Row] = []
         var seen: [String: Int] = [:]
         for (index, record) in records.enumerated() {
             let line = index + 2
-            func cell(_ name: String) -> String { (record[name] ?? "").trimmingCharacters(in: .whitespaces) }
+            func cell(_ name: String) -> String { named[name].flatMap { record[$0] }?.trimmingCharacters(in: .whitespaces) ?? "" }
             func count(_ name: String) -> Int {
                 let text = cell(name)
                 if text.isEmpty { return 0 }
@@ -69,7 +97,8 @@ public struct PartsImport: Sendable {
             }
             let unit = cell("unit")
             let bin = cell("bin")
-            let part = Part(partNumber: partNumber, nameZh: cell("name_zh"), nameEn: cell("name_en"),
+            let nameEn = cell("name_en")
+            let part = Part(partNumber: partNumber, nameZh: cell("name_zh"), nameEn: nameEn.isEmpty ? cell("name_zh") : nameEn,
                             unit: unit.isEmpty ? "个" : unit, safetyStock: count("safety_stock"),
                             reorderPoint: count("reorder_point"), defaultBin: bin.isEmpty ? nil : bin)
             rows.append(Row(part: part, barcodes: barcodes))
@@ -83,13 +112,15 @@ public struct PartsImport: Sendable {
 public enum ImportError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingColumns([String])
     case unknownColumns([String])
+    case duplicateColumn(String, String)
     case invalidRows([PartsImport.Problem])
     case unreadable(String)
 
     public var description: String {
         switch self {
         case .missingColumns(let c): "缺少列 missing columns: \(c.joined(separator: ", ")) (required: \(PartsImport.requiredColumns.joined(separator: ", ")))"
-        case .unknownColumns(let c): "未知列 unknown columns: \(c.joined(separator: ", ")) (known: \(PartsImport.knownColumns.sorted().joined(separator: ", ")))"
+        case .unknownColumns(let c): "未知列 unknown columns: \(c.joined(separator: ", ")) (known: \(PartsImport.knownColumns.sorted().joined(separator: ", ")), or names such as 条码, 库位, 零件号)"
+        case let .duplicateColumn(column, header): "列 \(header) 与另一列都表示 \(column) / the column \(header) names \(column) a second time: keep one"
         case .invalidRows(let p): "导入被拒绝，未写入任何数据 / import refused, nothing written:\n" + p.map { "  \($0)" }.joined(separator: "\n")
         case .unreadable(let why): "无法读取 CSV / cannot read the CSV: \(why)"
         }
@@ -97,13 +128,50 @@ public enum ImportError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Catalog {
+    /// What an import would do to one row, for `--dry-run`.
+    public struct ImportPreview: Sendable, Hashable {
+        public var line: Int
+        public var partNumber: String
+        public var isNew: Bool
+        public var newBin: String?
+        /// Barcodes another part owns: the import would be refused.
+        public var conflicts: [(code: String, owner: String)]
+        public static func == (a: Self, b: Self) -> Bool {
+            a.line == b.line && a.partNumber == b.partNumber && a.isNew == b.isNew && a.newBin == b.newBin
+                && a.conflicts.map(\.code) == b.conflicts.map(\.code) && a.conflicts.map(\.owner) == b.conflicts.map(\.owner)
+        }
+        public func hash(into hasher: inout Hasher) { hasher.combine(line) }
+    }
+
+    /// Reads what an import would do, row by row, and writes nothing.
+    public func previewImport(_ parts: PartsImport) throws -> [ImportPreview] {
+        try database.pool.read { db in
+            var binsSeen = Set<String>()
+            return try parts.rows.enumerated().map { index, row in
+                var newBin: String?
+                if let bin = row.part.defaultBin, !binsSeen.contains(bin), try !Bin.exists(db, key: bin) { newBin = bin; binsSeen.insert(bin) }
+                var conflicts: [(String, String)] = []
+                for code in row.barcodes {
+                    let barcode = PartBarcode.normalized(code: code, partNumber: row.part.partNumber)
+                    if let owner = try PartBarcode.fetchOne(db, key: barcode.code), owner.partNumber != row.part.partNumber {
+                        conflicts.append((code, owner.partNumber))
+                    }
+                }
+                return ImportPreview(line: index + 2, partNumber: row.part.partNumber, isNew: try !Part.exists(db, key: row.part.partNumber),
+                                     newBin: newBin, conflicts: conflicts)
+            }
+        }
+    }
+
     /// Writes an import in one transaction: bins named by rows are created, parts
     /// inserted or updated, barcodes replaced. A barcode owned by another part refuses all.
+    /// `progress` is called with the rows done and the total every 1,000 rows and at the end.
     @discardableResult
-    public func importParts(_ parts: PartsImport) throws -> (parts: Int, barcodes: Int, newBins: Int) {
+    public func importParts(_ parts: PartsImport, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (parts: Int, barcodes: Int, newBins: Int) {
         try database.pool.write { db in
             var barcodes = 0, newBins = 0
-            for row in parts.rows {
+            for (index, row) in parts.rows.enumerated() {
+                if let progress, index > 0, index % 1000 == 0 { progress(index, parts.rows.count) }
                 if let bin = row.part.defaultBin, try !Bin.exists(db, key: bin) {
                     try Bin(code: bin).insert(db)
                     newBins += 1
@@ -119,6 +187,7 @@ extension Catalog {
                     barcodes += 1
                 }
             }
+            progress?(parts.rows.count, parts.rows.count)
             return (parts.rows.count, barcodes, newBins)
         }
     }
