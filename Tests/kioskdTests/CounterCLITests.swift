@@ -39,6 +39,8 @@ struct CounterCLITests {
         #expect(stock.lines.contains("15400-RTA-003\tA-01\t6"))
         let movements = try cli.store("movements", "--work-order", "WO2026-0001")
         #expect(movements.lines.count == 3 && movements.lines.contains { $0.contains("\tissue\t15400-RTA-003\t3\tA-01\t") }, "\(movements.stdout)")
+        #expect(movements.lines.contains { $0.contains("\tissue\t15400-RTA-003\t3\tA-01\t") && $0.contains("\tLOT7\t") },
+                "the lot of the GS1 code is kept on the movement: \(movements.stdout)")
         #expect(try cli.store("alerts").stdout.contains("15400-RTA-003"))
         #expect(try cli.store("stock", "check").status == 0)
         let unknownPart = try cli.store("stock", "--part", "NOPE")
@@ -62,12 +64,15 @@ struct CounterCLITests {
     @Test("a CSV with bad rows is refused whole, naming line and column")
     func badImport() throws {
         let cli = try CLI()
-        let csv = "part_number,name_zh,name_en,safety_stock\nP1,甲,A,3\nP2,乙,,x\n"
+        let csv = "part_number,name_zh,name_en,safety_stock\nP1,甲,A,3\nP2,,B,x\n"
         let result = try cli.store("parts", "import", cli.write("bad.csv", csv))
         #expect(result.status != 0)
-        #expect(result.stderr.contains("line 3, 列 column name_en"))
+        #expect(result.stderr.contains("line 3, 列 column name_zh"))
         #expect(result.stderr.contains("line 3, 列 column safety_stock"))
         #expect(try cli.store("parts", "list").stdout.isEmpty, "nothing was written")
+        let dry = try cli.store("parts", "import", "--dry-run", cli.write("ok.csv", "零件号,名称,条码,库位\nP1,甲,6901234567892,A-01\n"))
+        #expect(dry.status == 0 && dry.stdout.contains("第 2 行 line 2: 新增 new P1，新库位 new bin A-01"), "\(dry.stdout)\(dry.stderr)")
+        #expect(try cli.store("parts", "list").stdout.isEmpty, "a dry run writes nothing")
     }
 
     @Test("a stocktake through the CLI: open, count by scanning, close with variance, confirm")

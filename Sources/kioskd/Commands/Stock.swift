@@ -56,10 +56,11 @@ struct Movements: AsyncParsableCommand {
     func run() async throws {
         let (_, database) = try store.openDatabase()
         let formatter = ISO8601DateFormatter()
-        print("seq\ttime\tkind\tpart\tqty\tfrom\tto\twork_order\tactor\tkey")
+        print("seq\ttime\tkind\tpart\tqty\tfrom\tto\twork_order\tactor\tkey\tlot\texpiry\tserial\tnet")
         for m in try database.stock.movements(partNumber: part, bin: bin, workOrder: workOrder, limit: limit) {
             print([String(m.seq ?? 0), formatter.string(from: m.recordedAt), m.kind.rawValue, m.partNumber, String(m.quantity),
-                   m.fromBin ?? "-", m.toBin ?? "-", m.workOrder ?? "-", m.actor, m.key.uuidString].joined(separator: "\t"))
+                   m.fromBin ?? "-", m.toBin ?? "-", m.workOrder ?? "-", m.actor, m.key.uuidString,
+                   m.lot ?? "-", m.expiry ?? "-", m.serial ?? "-", m.netQuantity ?? "-"].joined(separator: "\t"))
         }
     }
 }
