@@ -199,6 +199,29 @@ struct CounterRulesTests {
         #expect(warned.accepted && warned.message.contains("已过期"))
     }
 
+    @Test("GS1 at the counter: its own label without the AIM prefix, ]E0, an uppercase Digital Link; pairing rules and a lost GS refused")
+    func gs1AtTheCounter() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try scan(counter, "KD:CMD:RECEIVE")
+        let ownLabel = try scan(counter, "0106901234567892102026A")[0]
+        #expect(ownLabel.accepted && ownLabel.movement?.lot == "2026A", "\(ownLabel.message)")
+        #expect(try scan(counter, "]E06901234567892")[0].movement?.partNumber == "15400-RTA-003")
+        let link = try scan(counter, "HTTPS://ID.GS1.ORG/01/09501101530003/10/L9")[0]
+        #expect(link.accepted && link.movement?.lot == "L9", "\(link.message)")
+        #expect(try scan(counter, "]Q1KD:CMD:ISSUE")[0].session.mode == .issue, "a command QR with the AIM prefix on")
+        _ = try scan(counter, "KD:CMD:RECEIVE")
+        for refused in ["]C1" + "0109501101530003" + "3712",            // (01) excludes (37)
+                        "]C1" + "0109501101530003" + "3012" + "10ABC",  // a lost GS: 30 swallows the lot
+                        "https://id.gs1.org/01/09501101530003/30/5",    // a count is not a path qualifier
+                        "]C1" + "0109501101530004"] {                   // a check-digit error
+            let f = try scan(counter, refused)[0]
+            #expect(!f.accepted && f.movement == nil && f.outcome == .unknownCode, "\(refused): \(f.message)")
+        }
+        #expect(try scan(counter, "]C1" + "0109501101530004")[0].message.contains("校验位"), "named as a check-digit error")
+        #expect(try store.database.stock.movements().count == 3)
+    }
+
     @Test("GS1 dates: the century by GS1's sliding window, day 00 as the month's end")
     func gs1Dates() {
         let reference = ISO8601DateFormatter().date(from: "2026-12-02T00:00:00Z")!

@@ -29,6 +29,8 @@ public struct GS1ElementString: Sendable, Hashable {
     /// How the input was read.
     public var reading: GS1Reading
 
+    /// Elements put together in code (e.g. for a label); `reading` is `.bracketed`, the form
+    /// ``humanReadable`` prints. The elements are taken as given, not checked.
     public init(elements: [Element]) {
         self.elements = elements
         reading = .bracketed

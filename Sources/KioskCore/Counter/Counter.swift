@@ -313,6 +313,11 @@ public struct Counter: Sendable {
         case .bin(let code):
             return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
         case .gs1(let gs1):
+            // A code read as GS1 only by its digits (no identifier, no brackets) that is also
+            // a registered part code is that part: the store's own catalogue wins.
+            if gs1.reading == .unprefixed, let part = try Catalog.part(forCode: scan.text, in: db) {
+                return .part(part, codeQuantity: nil)
+            }
             guard let gtin = gs1.gtin else {
                 return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")
             }

@@ -97,21 +97,21 @@ public enum ScanClassifier {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .malformed("空的扫描 / empty scan") }
         if text.count > 512 { return .malformed("条码过长 / code too long (\(text.count) characters)") }
-        let upper = text.uppercased()
+        // A scanner with AIM identifiers on sends kioskd's own QR codes as `]Q1KD:…`.
+        let plain = GS1ElementString.withoutSymbologyIdentifier(text)
+        let upper = plain.uppercased()
         if upper.hasPrefix("KD:") {
-            return classifyKioskCode(text, upper: upper)
+            return classifyKioskCode(plain, upper: upper)
         }
-        if GS1ElementString.looksLikeGS1(text) {
-            do {
-                return .gs1(try GS1ElementString.parse(text))
-            } catch {
-                return .malformed(error.description)
-            }
+        switch GS1ElementString.read(text) {
+        case .gs1(let code): return .gs1(code)
+        case .invalid(let error): return .malformed(error.description)
+        case .notGS1: break
         }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        if plain.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return .malformed("条码含控制字符 / code contains control characters")
         }
-        return .code(text)
+        return .code(plain)
     }
 
     private static func classifyKioskCode(_ text: String, upper: String) -> ClassifiedScan {
