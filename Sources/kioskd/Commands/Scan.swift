@@ -29,7 +29,8 @@ struct Scan: AsyncParsableCommand {
     func run() async throws {
         let (config, database) = try store.openDatabase()
         let counter = Counter(database: database, deviceID: config.deviceID,
-                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay))
+                              options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay,
+                                             expiredAtReceipt: config.expiredAtReceipt))
         var refused = false
         for code in codes {
             let event = ScanEvent(id: key.flatMap(UUID.init(uuidString:)) ?? UUID(), source: source, text: code)

@@ -43,6 +43,8 @@ struct KioskConfig: Sendable, Hashable {
     var gpio: GPIOConfig?
     var defaultActor: String = "clerk"
     var allowNegativeStock: Bool = false
+    /// `[counter] expired_at_receipt`: refuse (default) or warn when an item past its GS1 expiry is received.
+    var expiredAtReceipt: Counter.Options.ExpiryPolicy = .refuse
     var logLevel: String = "info"
     var scanners: [ScannerConfig]
     /// Where the config came from, for messages.
@@ -171,7 +173,13 @@ struct KioskConfig: Sendable, Hashable {
             if config.deviceID.isEmpty { throw .invalid("device.id", "must not be empty: name the device, e.g. \"counter-1\"") }
         }
         if let counter = try reader.table(table, "counter", at: "") {
-            try reader.allow(counter, keys: ["default_actor", "allow_negative_stock"], at: "counter")
+            try reader.allow(counter, keys: ["default_actor", "allow_negative_stock", "expired_at_receipt"], at: "counter")
+            if let policy = try reader.string(counter, "expired_at_receipt", at: "counter") {
+                guard let value = Counter.Options.ExpiryPolicy(rawValue: policy) else {
+                    throw .invalid("counter.expired_at_receipt", "\"\(policy)\" is not \"refuse\" or \"warn\"")
+                }
+                config.expiredAtReceipt = value
+            }
             config.defaultActor = try reader.string(counter, "default_actor", at: "counter") ?? config.defaultActor
             config.allowNegativeStock = try reader.bool(counter, "allow_negative_stock", at: "counter") ?? false
         }
