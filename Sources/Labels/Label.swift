@@ -130,6 +130,18 @@ public enum Labels {
             command(.digit(d), "数字 \(d) · Key \(d)", d == 0 ? "数量键；盘点时单按 0 记空 / quantity key; 0 alone counts an empty find"
                                                        : "数量键：依次扫描数字再扫配件 / quantity key: digits, then the part")
         }
+        // What the stack light and buzzer say after each scan. Its code is LOOK-UP, which books
+        // nothing, so that this label scans like everything else kioskd prints.
+        labels.append(Label(kind: .command, widthMM: 100, heightMM: 70, lines: [
+            "信号说明 · Signals",
+            "绿灯 一声 完成 · green, 1 beep: OK",
+            "黄灯 短长 低库存 · amber, short-long: low",
+            "蓝灯 两轻响 重复 · blue, 2 ticks: repeat",
+            "黄闪 两长 不符 · amber blink, 2 long: wrong",
+            "红慢闪 两短 无法识别 · red blink: unknown",
+            "红灯 三短 拒绝 · red, 3 short: refused",
+            "红快闪 长鸣 未保存 · red fast: NOT saved",
+        ], code: .code128(CounterCommand.mode(.lookup).code), caption: "扫描＝查询模式 scan = look-up mode"))
         return labels
     }
 
