@@ -206,6 +206,7 @@ struct CounterRulesTests {
         _ = try scan(counter, "KD:CMD:RECEIVE")
         let ownLabel = try scan(counter, "0106901234567892102026A")[0]
         #expect(ownLabel.accepted && ownLabel.movement?.lot == "2026A", "\(ownLabel.message)")
+        #expect(ownLabel.message.contains("read as GS1 (no symbology identifier): (01)06901234567892(10)2026A"), "which reading won")
         #expect(try scan(counter, "]E06901234567892")[0].movement?.partNumber == "15400-RTA-003")
         let link = try scan(counter, "HTTPS://ID.GS1.ORG/01/09501101530003/10/L9")[0]
         #expect(link.accepted && link.movement?.lot == "L9", "\(link.message)")

@@ -246,6 +246,7 @@ public struct Counter: Sendable {
             let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
             feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
                 + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
+                + (trace.readAs.map { "\n按 GS1 读取（无符号标识）/ read as GS1 (no symbology identifier): \($0)" } ?? "")
                 + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
             let low = StockAlert.levels(of: part, onHand: onHand)
             if !low.isEmpty {

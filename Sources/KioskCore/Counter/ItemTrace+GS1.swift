@@ -5,7 +5,8 @@ extension ItemTrace {
     /// net quantity (310n–369n).
     public init(_ code: GS1ElementString, reference: Date = Date()) {
         self.init(lot: code.batch, expiry: code.expiry.flatMap { Self.calendarDate(gs1: $0, reference: reference) },
-                  serial: code.serial, netQuantity: code.netQuantity.map { "\($0.value) \($0.unit)" })
+                  serial: code.serial, netQuantity: code.netQuantity.map { "\($0.value) \($0.unit)" },
+                  readAs: code.reading == .unprefixed ? code.humanReadable : nil)
     }
 
     /// A GS1 `YYMMDD` date as `yyyy-MM-dd`: the century chosen by GS1's rule (General

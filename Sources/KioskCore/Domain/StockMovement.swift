@@ -39,8 +39,12 @@ public struct ItemTrace: Codable, Sendable, Hashable {
     public var serial: String?
     /// The value with its unit, e.g. `4.5 l`.
     public var netQuantity: String?
+    /// How the code was read when that was a choice (raw digits read as GS1 by the
+    /// dictionary): its bracketed form, said to the clerk; not stored.
+    public var readAs: String?
 
-    public init(lot: String? = nil, expiry: String? = nil, serial: String? = nil, netQuantity: String? = nil) {
+    public init(lot: String? = nil, expiry: String? = nil, serial: String? = nil, netQuantity: String? = nil, readAs: String? = nil) {
+        self.readAs = readAs
         self.lot = lot
         self.expiry = expiry
         self.serial = serial
