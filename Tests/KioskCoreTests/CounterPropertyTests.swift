@@ -7,18 +7,6 @@ import Testing
 /// work order survives a refusal or a mode change, and no bin goes below zero.
 @Suite("The counter session as a property: random scans against a model")
 struct CounterPropertyTests {
-    /// A deterministic generator (SplitMix64), so a failing seed can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The model: what a clerk expects the counter to do, in a few lines.
     struct Model {
         enum Mode { case lookup, receive, issue, `return`, transfer }
@@ -115,7 +103,7 @@ struct CounterPropertyTests {
         try store.openWorkOrders("WO-1", "WO-2", "WO-GONE")
         _ = try store.database.workshop.transition("WO-GONE", to: .cancelled, actor: "desk", reason: "test")
         let counter = Counter(database: store.database, deviceID: "prop-\(seed)")
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix(state: seed)
         var model = Model()
         // Episodes as a clerk works: a mode, mostly a bin or two and a ticket, then scans;
         // any scan can also come at any time.

@@ -8,24 +8,21 @@ import Testing
 /// carried to the next scan, and each refusal says what kind of refusal it is.
 @Suite("The counter's rules: quantities, work orders, stocktakes, outcomes")
 struct CounterRulesTests {
-    func scan(_ counter: Counter, _ texts: String...) throws -> [ScanFeedback] {
-        try texts.map { try counter.handle(ScanEvent(source: "test", text: $0)) }
-    }
 
     @Test("a quantity is disarmed by a refused scan and by a mode change: QTY 50, a refused issue, RECEIVE, one part is ×1")
     func quantityNeverCarriesOver() throws {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-1")
         let counter = Counter(database: store.database, deviceID: "c")
-        let refused = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:50", "6901234567892")
+        let refused = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:50", "6901234567892")
         #expect(refused.last?.accepted == false && refused.last?.outcome == .refused)
         #expect(try counter.session().pendingQuantity == nil, "a refused scan disarms the quantity")
-        let received = try scan(counter, "KD:CMD:RECEIVE", "6901234567892")
+        let received = try counter.scan("KD:CMD:RECEIVE", "6901234567892")
         #expect(received.last?.movement?.quantity == 1)
 
-        _ = try scan(counter, "KD:CMD:QTY:20", "KD:CMD:ISSUE")
+        _ = try counter.scan("KD:CMD:QTY:20", "KD:CMD:ISSUE")
         #expect(try counter.session().pendingQuantity == nil, "a mode change disarms the quantity")
-        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:5", "NO-SUCH-CODE")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:CMD:QTY:5", "NO-SUCH-CODE")
         #expect(try counter.session().pendingQuantity == nil, "an unknown code disarms the quantity")
     }
 
@@ -34,10 +31,10 @@ struct CounterRulesTests {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-1")
         let counter = Counter(database: store.database, deviceID: "c")
-        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:4", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892")
-        let receipt = try scan(counter, "KD:CMD:RECEIVE", "6901234567892")[1]
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:CMD:QTY:4", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892")
+        let receipt = try counter.scan("KD:CMD:RECEIVE", "6901234567892")[1]
         #expect(receipt.movement?.kind == .receive && receipt.movement?.workOrder == nil)
-        let ticket = try scan(counter, "KD:WO:WO-1")[0]
+        let ticket = try counter.scan("KD:WO:WO-1")[0]
         #expect(!ticket.accepted && ticket.outcome == .wrong)
     }
 
@@ -49,14 +46,14 @@ struct CounterRulesTests {
         let counter = Counter(database: store.database, deviceID: "c")
         for ticket in ["WO-NONE", "WO-GONE"] {
             if ticket == "WO-GONE" { _ = try store.database.workshop.transition(ticket, to: .cancelled, actor: "desk", reason: "customer left") }
-            let f = try scan(counter, "KD:CMD:ISSUE", "KD:WO:\(ticket)", "6901234567892")
+            let f = try counter.scan("KD:CMD:ISSUE", "KD:WO:\(ticket)", "6901234567892")
             #expect(f[1].outcome == .wrong, "\(f[1].message)")
             #expect(f[2].movement == nil)
         }
         // A ticket that closes after it was scanned is refused at the part scan.
-        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-OPEN")
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-OPEN")
         _ = try store.database.workshop.transition("WO-OPEN", to: .cancelled, actor: "desk", reason: "duplicate order")
-        let late = try scan(counter, "6901234567892")[0]
+        let late = try counter.scan("6901234567892")[0]
         #expect(!late.accepted && late.outcome == .wrong && late.message.contains("WO-OPEN"))
         #expect(try store.database.stock.movements().count == 1)
     }
@@ -66,16 +63,16 @@ struct CounterRulesTests {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-1")
         let counter = Counter(database: store.database, deviceID: "c")
-        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:10", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:3", "6901234567892")
-        let tooMany = try scan(counter, "KD:CMD:RETURN", "KD:WO:WO-1", "KD:CMD:QTY:4", "6901234567892")[3]
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:CMD:QTY:10", "6901234567892", "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:3", "6901234567892")
+        let tooMany = try counter.scan("KD:CMD:RETURN", "KD:WO:WO-1", "KD:CMD:QTY:4", "6901234567892")[3]
         #expect(!tooMany.accepted && tooMany.outcome == .wrong && tooMany.message.contains("×3"))
-        let back = try scan(counter, "KD:CMD:QTY:2", "6901234567892", "6901234567892")
+        let back = try counter.scan("KD:CMD:QTY:2", "6901234567892", "6901234567892")
         #expect(back.map(\.accepted) == [true, true, true])
-        let fourth = try scan(counter, "6901234567892")[0]
+        let fourth = try counter.scan("6901234567892")[0]
         #expect(!fourth.accepted, "3 issued, 3 returned: nothing left to return")
-        let other = try scan(counter, "KD:BIN:A-02", "4006381333931")[1]
+        let other = try counter.scan("KD:BIN:A-02", "4006381333931")[1]
         #expect(!other.accepted && other.outcome == .wrong, "a part never issued to the order")
-        let notReturnable = try scan(counter, "KD:CMD:RETURN", "6901234567892")[1]
+        let notReturnable = try counter.scan("KD:CMD:RETURN", "6901234567892")[1]
         #expect(!notReturnable.accepted, "a return needs the work order")
     }
 
@@ -83,20 +80,20 @@ struct CounterRulesTests {
     func keypad() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "c")
-        let typed = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:KEY:3", "KD:CMD:KEY:7")
+        let typed = try counter.scan("KD:CMD:RECEIVE", "KD:CMD:KEY:3", "KD:CMD:KEY:7")
         #expect(try counter.session().pendingQuantity == 37, "\(typed.map(\.message))")
-        #expect(try scan(counter, "6901234567892")[0].movement?.quantity == 37)
-        _ = try scan(counter, "KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9")
-        let overflow = try scan(counter, "KD:CMD:KEY:1")[0]
+        #expect(try counter.scan("6901234567892")[0].movement?.quantity == 37)
+        _ = try counter.scan("KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9", "KD:CMD:KEY:9")
+        let overflow = try counter.scan("KD:CMD:KEY:1")[0]
         #expect(!overflow.accepted && overflow.outcome == .refused)
         #expect(try counter.session().pendingQuantity == nil)
-        _ = try scan(counter, "KD:CMD:QTY:5", "KD:CMD:KEY:2")
+        _ = try counter.scan("KD:CMD:QTY:5", "KD:CMD:KEY:2")
         #expect(try counter.session().pendingQuantity == 2, "a digit after QTY starts a new number")
-        let zero = try scan(counter, "KD:CMD:CANCEL", "KD:CMD:RECEIVE", "KD:CMD:KEY:0", "6901234567892")
+        let zero = try counter.scan("KD:CMD:CANCEL", "KD:CMD:RECEIVE", "KD:CMD:KEY:0", "6901234567892")
         #expect(!zero[3].accepted && zero[3].movement == nil)
-        let gs1Count = try scan(counter, "KD:CMD:QTY:2", "]C101095011015300033002")[1]
+        let gs1Count = try counter.scan("KD:CMD:QTY:2", "]C101095011015300033002")[1]
         #expect(!gs1Count.accepted, "a keyed quantity and a count in the code: the clerk must pick one")
-        let huge = try scan(counter, "]C1010950110153000330" + "99999999")
+        let huge = try counter.scan("]C1010950110153000330" + "99999999")
         #expect(!huge[0].accepted, "\(huge[0].message)")
         #expect(try store.database.stock.movements().count == 1)
     }
@@ -106,12 +103,12 @@ struct CounterRulesTests {
         let store = try TemporaryStore()
         _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-01"))
         let counter = Counter(database: store.database, deviceID: "c")
-        let counted = try scan(counter, "KD:CMD:COUNT", "KD:BIN:A-01", "KD:CMD:KEY:0", "6901234567892", "KD:CMD:KEY:0", "4006381333931")
+        let counted = try counter.scan("KD:CMD:COUNT", "KD:BIN:A-01", "KD:CMD:KEY:0", "6901234567892", "KD:CMD:KEY:0", "4006381333931")
         #expect(counted.allSatisfy { $0.accepted }, "\(counted.map(\.message))")
-        let closed = try scan(counter, "KD:CMD:CLOSE")[0]
+        let closed = try counter.scan("KD:CMD:CLOSE")[0]
         #expect(closed.variance.map { "\($0.partNumber):\($0.expected)→\($0.counted)" } == ["08798-9036:0→0", "15400-RTA-003:3→0"])
-        _ = try scan(counter, "KD:CMD:RECEIVE")
-        let confirmed = try scan(counter, "KD:CMD:CONFIRM")[0]
+        _ = try counter.scan("KD:CMD:RECEIVE")
+        let confirmed = try counter.scan("KD:CMD:CONFIRM")[0]
         #expect(confirmed.accepted, "\(confirmed.message)")
         #expect(try store.database.stock.balances(bin: "A-01").isEmpty, "counted empty")
     }
@@ -155,16 +152,16 @@ struct CounterRulesTests {
     func reorderPointAlerts() throws {
         let store = try TemporaryStore()   // 15400-RTA-003: safety 5, reorder point 8
         let counter = Counter(database: store.database, deviceID: "c")
-        let received = try scan(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:8", "6901234567892")[2]
+        let received = try counter.scan("KD:CMD:RECEIVE", "KD:CMD:QTY:8", "6901234567892")[2]
         #expect(received.outcome == .acceptedLow)
         #expect(try store.database.stock.standingAlerts().map(\.level) == [.reorderPoint])
-        _ = try scan(counter, "KD:CMD:QTY:4", "6901234567892")
+        _ = try counter.scan("KD:CMD:QTY:4", "6901234567892")
         #expect(try store.database.stock.standingAlerts().isEmpty, "12 is above the reorder point")
         try store.openWorkOrders("WO-1")
-        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:9", "6901234567892")
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:CMD:QTY:9", "6901234567892")
         let alerts = try store.database.stock.standingAlerts()
         #expect(Set(alerts.map(\.level)) == [.reorderPoint, .belowSafetyStock])
-        _ = try scan(counter, "6901234567892")
+        _ = try counter.scan("6901234567892")
         #expect(try store.database.stock.standingAlerts().allSatisfy { $0.onHand == 2 }, "on-hand now, not when raised")
     }
 
@@ -173,29 +170,29 @@ struct CounterRulesTests {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "c")
         let event = ScanEvent(source: "test", text: "4006381333931")
-        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:BIN:A-02")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-02")
         #expect(try counter.handle(event).outcome == .accepted)
         #expect(try counter.handle(event).outcome == .duplicate)
-        #expect(try scan(counter, "6901234567892")[0].outcome == .acceptedLow)
-        #expect(try scan(counter, "NOT-A-PART")[0].outcome == .unknownCode)
-        #expect(try scan(counter, "]C10109501101530004")[0].outcome == .unknownCode, "a check-digit error")
-        #expect(try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-404")[1].outcome == .wrong)
-        #expect(try scan(counter, "KD:CMD:TRANSFER", "4006381333931")[1].outcome == .refused)
+        #expect(try counter.scan("6901234567892")[0].outcome == .acceptedLow)
+        #expect(try counter.scan("NOT-A-PART")[0].outcome == .unknownCode)
+        #expect(try counter.scan("]C10109501101530004")[0].outcome == .unknownCode, "a check-digit error")
+        #expect(try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-404")[1].outcome == .wrong)
+        #expect(try counter.scan("KD:CMD:TRANSFER", "4006381333931")[1].outcome == .refused)
     }
 
     @Test("an expired item is refused at receipt (or received with a warning); lot, expiry and serial stay on the movement")
     func expiryAndTrace() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "c")
-        let expired = try scan(counter, "KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
+        let expired = try counter.scan("KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
         #expect(!expired.accepted && expired.outcome == .refused && expired.message.contains("2020-01-31"), "\(expired.message)")
-        let fresh = try scan(counter, "]C1" + "0109501101530003" + "17301231" + "10LOT8\u{1D}21SN-1")[0]
+        let fresh = try counter.scan("]C1" + "0109501101530003" + "17301231" + "10LOT8\u{1D}21SN-1")[0]
         #expect(fresh.accepted, "\(fresh.message)")
         #expect(fresh.movement?.trace == ItemTrace(lot: "LOT8", expiry: "2030-12-31", serial: "SN-1"))
         #expect(try store.database.stock.movements().first?.lot == "LOT8")
 
         let warning = Counter(database: store.database, deviceID: "w", options: .init(expiredAtReceipt: .warn))
-        let warned = try scan(warning, "KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
+        let warned = try warning.scan("KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
         #expect(warned.accepted && warned.message.contains("已过期"))
     }
 
@@ -203,23 +200,23 @@ struct CounterRulesTests {
     func gs1AtTheCounter() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "c")
-        _ = try scan(counter, "KD:CMD:RECEIVE")
-        let ownLabel = try scan(counter, "0106901234567892102026A")[0]
+        _ = try counter.scan("KD:CMD:RECEIVE")
+        let ownLabel = try counter.scan("0106901234567892102026A")[0]
         #expect(ownLabel.accepted && ownLabel.movement?.lot == "2026A", "\(ownLabel.message)")
         #expect(ownLabel.message.contains("read as GS1 (no symbology identifier): (01)06901234567892(10)2026A"), "which reading won")
-        #expect(try scan(counter, "]E06901234567892")[0].movement?.partNumber == "15400-RTA-003")
-        let link = try scan(counter, "HTTPS://ID.GS1.ORG/01/09501101530003/10/L9")[0]
+        #expect(try counter.scan("]E06901234567892")[0].movement?.partNumber == "15400-RTA-003")
+        let link = try counter.scan("HTTPS://ID.GS1.ORG/01/09501101530003/10/L9")[0]
         #expect(link.accepted && link.movement?.lot == "L9", "\(link.message)")
-        #expect(try scan(counter, "]Q1KD:CMD:ISSUE")[0].session.mode == .issue, "a command QR with the AIM prefix on")
-        _ = try scan(counter, "KD:CMD:RECEIVE")
+        #expect(try counter.scan("]Q1KD:CMD:ISSUE")[0].session.mode == .issue, "a command QR with the AIM prefix on")
+        _ = try counter.scan("KD:CMD:RECEIVE")
         for refused in ["]C1" + "0109501101530003" + "3712",            // (01) excludes (37)
                         "]C1" + "0109501101530003" + "3012" + "10ABC",  // a lost GS: 30 swallows the lot
                         "https://id.gs1.org/01/09501101530003/30/5",    // a count is not a path qualifier
                         "]C1" + "0109501101530004"] {                   // a check-digit error
-            let f = try scan(counter, refused)[0]
+            let f = try counter.scan(refused)[0]
             #expect(!f.accepted && f.movement == nil && f.outcome == .unknownCode, "\(refused): \(f.message)")
         }
-        #expect(try scan(counter, "]C1" + "0109501101530004")[0].message.contains("校验位"), "named as a check-digit error")
+        #expect(try counter.scan("]C1" + "0109501101530004")[0].message.contains("校验位"), "named as a check-digit error")
         #expect(try store.database.stock.movements().count == 3)
     }
 

@@ -5,23 +5,20 @@ import Testing
 
 @Suite("The parts counter: scans to durable movements")
 struct CounterTests {
-    func scan(_ counter: Counter, _ texts: String...) throws -> [ScanFeedback] {
-        try texts.map { try counter.handle(ScanEvent(source: "test", text: $0)) }
-    }
 
     @Test("a clerk receives by EAN-13, issues by GS1-128 to a work order, and undoes")
     func receiveIssueUndo() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "counter-1")
         try store.openWorkOrders("WO-1")
-        let received = try scan(counter, "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892")
+        let received = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:10", "6901234567892")
         #expect(received.allSatisfy { $0.accepted })
         #expect(received.last?.movement?.quantity == 10)
-        let issued = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "]C101095011015300033002")
+        let issued = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "]C101095011015300033002")
         #expect(issued.last?.movement?.kind == .issue)
         #expect(issued.last?.movement?.quantity == 2, "AI 30 carries the count")
         #expect(issued.last?.movement?.workOrder == "WO-1")
-        let undone = try scan(counter, "KD:CMD:UNDO")
+        let undone = try counter.scan("KD:CMD:UNDO")
         #expect(undone[0].movement?.kind == .reversal)
         #expect(try store.database.stock.balances().first?.quantity == 10)
         #expect(try store.database.stock.checkBalances().isEmpty)
@@ -32,9 +29,9 @@ struct CounterTests {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "counter-1")
         try store.openWorkOrders("WO-1")
-        _ = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01")
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01")
         let before = try counter.session()
-        let feedback = try scan(counter, "6901234567892")[0]
+        let feedback = try counter.scan("6901234567892")[0]
         #expect(!feedback.accepted)
         #expect(feedback.message.contains("not enough stock"))
         #expect(try counter.session() == before)
@@ -42,7 +39,7 @@ struct CounterTests {
         let logged = try store.database.pool.read { try Row.fetchAll($0, sql: "SELECT accepted, message FROM scan_log ORDER BY seq") }
         #expect(logged.count == 4)
         #expect(logged.last?["accepted"] == false)
-        let unknown = try scan(counter, "9999999999", "KD:BIN:NOPE")
+        let unknown = try counter.scan("9999999999", "KD:BIN:NOPE")
         #expect(unknown.allSatisfy { !$0.accepted })
     }
 
@@ -50,7 +47,7 @@ struct CounterTests {
     func duplicateScanID() throws {
         let store = try TemporaryStore()
         let counter = Counter(database: store.database, deviceID: "counter-1")
-        _ = try scan(counter, "KD:CMD:RECEIVE")
+        _ = try counter.scan("KD:CMD:RECEIVE")
         let event = ScanEvent(source: "test", text: "6901234567892")
         let first = try counter.handle(event)
         let again = try counter.handle(event)
@@ -63,10 +60,10 @@ struct CounterTests {
     func sessionSurvivesRestart() throws {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-7")
-        _ = try scan(Counter(database: store.database, deviceID: "counter-1"), "KD:CMD:RECEIVE", "KD:BIN:A-02", "4006381333931",
+        _ = try Counter(database: store.database, deviceID: "counter-1").scan("KD:CMD:RECEIVE", "KD:BIN:A-02", "4006381333931",
                      "KD:CMD:ISSUE", "KD:WO:WO-7", "KD:BIN:A-02", "4006381333931", "KD:CMD:RETURN", "KD:BIN:A-02", "KD:WO:WO-7")
         let reopened = try KioskDatabase.open(at: store.database.path)
-        let feedback = try scan(Counter(database: reopened, deviceID: "counter-1"), "4006381333931")[0]
+        let feedback = try Counter(database: reopened, deviceID: "counter-1").scan("4006381333931")[0]
         #expect(feedback.movement?.kind == .return && feedback.movement?.toBin == "A-02" && feedback.movement?.workOrder == "WO-7")
         #expect(try Counter(database: reopened, deviceID: "counter-2").session().mode == .lookup, "sessions are per device")
     }
@@ -76,11 +73,11 @@ struct CounterTests {
         let store = try TemporaryStore()
         _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-01"))
         let counter = Counter(database: store.database, deviceID: "counter-1")
-        let opened = try scan(counter, "KD:CMD:COUNT", "KD:BIN:A-01", "6901234567892", "6901234567892", "4006381333931", "KD:CMD:UNDO")
+        let opened = try counter.scan("KD:CMD:COUNT", "KD:BIN:A-01", "6901234567892", "6901234567892", "4006381333931", "KD:CMD:UNDO")
         #expect(opened.allSatisfy { $0.accepted }, "\(opened.map(\.message))")
-        let closed = try scan(counter, "KD:CMD:CLOSE")[0]
+        let closed = try counter.scan("KD:CMD:CLOSE")[0]
         #expect(closed.variance.map { "\($0.partNumber):\($0.expected)→\($0.counted)" } == ["15400-RTA-003:3→2"])
-        #expect(try scan(counter, "KD:CMD:CONFIRM")[0].accepted)
+        #expect(try counter.scan("KD:CMD:CONFIRM")[0].accepted)
         #expect(try store.database.stock.balances(bin: "A-01").map(\.quantity) == [2])
         #expect(try store.database.stock.movements().first?.kind == .count)
     }
@@ -89,7 +86,7 @@ struct CounterTests {
     func lookup() throws {
         let store = try TemporaryStore()
         _ = try store.database.stock.record(store.draft(.receive, 3, to: "A-02"))
-        let feedback = try scan(Counter(database: store.database, deviceID: "c"), "15400-RTA-003")[0]
+        let feedback = try Counter(database: store.database, deviceID: "c").scan("15400-RTA-003")[0]
         #expect(feedback.accepted && feedback.movement == nil && feedback.message.contains("A-02:3"))
     }
 }

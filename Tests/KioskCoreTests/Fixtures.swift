@@ -37,3 +37,22 @@ final class TemporaryStore {
                       workOrder: workOrder, reason: reason, deviceID: "counter-test", actor: "tester")
     }
 }
+
+/// A deterministic random generator (SplitMix64), so a failing seed can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension Counter {
+    /// Scans each text in order, as a clerk would, and returns the feedback of each.
+    func scan(_ texts: String...) throws -> [ScanFeedback] {
+        try texts.map { try handle(ScanEvent(source: "test", text: $0)) }
+    }
+}

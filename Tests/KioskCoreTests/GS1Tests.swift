@@ -236,7 +236,7 @@ struct GS1Tests {
 
     @Test("arbitrary bytes never crash the parser", arguments: 0..<200)
     func fuzz(seed: Int) {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SplitMix(state: UInt64(seed))
         let alphabet = Array("0123456789()ABC-/%?=&:\u{1D}]CQ3https.\\E0d1#+")
         let text = String((0..<Int(rng.next() % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
         _ = try? GS1ElementString.parse(text)
@@ -244,18 +244,5 @@ struct GS1Tests {
         _ = GS1ElementString.read(text)
         _ = GS1ElementString.read("https://id.gs1.org/01/09501101530003/" + text)
         _ = ScanClassifier.classify(text)
-    }
-}
-
-/// A tiny deterministic generator for the fuzz cases.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
