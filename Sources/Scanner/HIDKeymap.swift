@@ -72,6 +72,10 @@ public struct HIDScanAssembler: Sendable {
         buffer = ""
         discarding = true
         leftShift = false; rightShift = false; control = false
+        // The keys that follow belong to the scan that lost its start, however long ago its
+        // last key was read (the reader was not scheduled): no pause may end the discarding
+        // before a key has been seen again.
+        lastKeyAt = nil
     }
 
     /// Ends a scan that has had no key for longer than the timeout (call it from a poll

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Drives one scripted clerk's day through the running daemon (see Tests/Days/run).
 
-Usage: drive.py KIOSKD DAYFILE WORKDIR
+Usage: drive.py KIOSKD DAYFILE WORKDIR [--uinput NAME] [--key-ms MS] [--wait SECONDS]
+
+With --uinput (inside the HIL VM, which has /dev/uinput: Tests/HIL/scenarios/counter-day.sh)
+the scans are typed by a keyboard-wedge scanner made with uinput (Tests/HIL/uinput_scanner.py,
+MS per key, GS as Ctrl+]) that kioskd reads as a `kind = "hid"` scanner named NAME, instead of
+being written to the FIFO; the feedback is compared exactly the same way. --wait raises the
+bound on every wait (a kioskd command's start-up under emulation takes seconds).
 
 The day file's format is described at the top of every dayN.txt. In short:
   PARTS <csv row>                  the first PARTS line is the header; imported before the daemon starts
@@ -13,6 +19,7 @@ further " … " fragment appears, in order, later in the whole feedback (lines j
 newlines). If <expected> has no «…» label, the feedback must carry none. `{GS}` in a code
 is the GS1 group separator (0x1D).
 """
+import argparse
 import os
 import select
 import shlex
@@ -85,6 +92,16 @@ class Daemon:
         self.buf = b""
         self.eof = False
 
+    def lost(self):
+        """How many times kioskd has logged a scan lost to dropped keys (HID)."""
+        with open(self.out.name, "rb") as f:
+            return f.read().count("scan lost".encode())
+
+    def ready(self):
+        """Whether the daemon has logged that it is ready."""
+        with open(self.out.name, "rb") as f:
+            return b"kioskd ready" in f.read()
+
     def read_some(self, deadline):
         """Reads what is there, waiting at most until deadline; False on timeout."""
         left = max(0.0, deadline - time.monotonic())
@@ -113,15 +130,37 @@ def run_kioskd(kioskd, config, args, where):
 
 
 def main():
-    global DAY
-    kioskd, dayfile, workdir = sys.argv[1:4]
+    global DAY, WAIT
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kioskd")
+    ap.add_argument("dayfile")
+    ap.add_argument("workdir")
+    ap.add_argument("--uinput", metavar="NAME", help="type the scans with a uinput keyboard-wedge scanner of this name")
+    ap.add_argument("--key-ms", type=float, default=2.0, help="with --uinput: milliseconds per key")
+    ap.add_argument("--wait", type=float, default=WAIT, help="the bound on every wait, seconds (default 10)")
+    opts = ap.parse_args()
+    WAIT = opts.wait
+    kioskd, dayfile, workdir = opts.kioskd, opts.dayfile, opts.workdir
     DAY = os.path.splitext(os.path.basename(dayfile))[0]
     parts, steps, expected_stock = parse(dayfile)
+    scanner = None
+    if opts.uinput:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "HIL"))
+        import uinput_scanner as scanner
+        untypable = [(s[1], s[2], scanner.typable(s[2])) for s in steps if s[0] == "scan" and scanner.typable(s[2])]
+        for n, code, chars in untypable:
+            print(f"{DAY} line {n}: a keyboard wedge cannot type {', '.join(map(repr, chars))} in {code!r}", file=sys.stderr)
+        if untypable:
+            fail(f"{len(untypable)} codes cannot be typed by the uinput scanner")
     fifo = os.path.join(workdir, "scan.fifo")
     config = os.path.join(workdir, "kioskd.toml")
     with open(config, "w") as f:
-        f.write(f'[device]\nid = "days-{DAY}"\ndata_dir = "{workdir}/data"\n[web]\nenabled = false\n'
-                f'[[scanners]]\nkind = "fifo"\npath = "{fifo}"\n')
+        f.write(f'[device]\nid = "days-{DAY}"\ndata_dir = "{workdir}/data"\n[web]\nenabled = false\n')
+        if opts.uinput:
+            # 200 ms between keys ends a scan (default 50): an emulated CPU can pause the typist longer.
+            f.write(f'[[scanners]]\nkind = "hid"\nname = "{opts.uinput}"\ninter_key_timeout_ms = 200\n')
+        else:
+            f.write(f'[[scanners]]\nkind = "fifo"\npath = "{fifo}"\n')
     if parts:
         csv = os.path.join(workdir, "parts.csv")
         with open(csv, "w", encoding="utf-8") as f:
@@ -134,8 +173,21 @@ def main():
 
     daemon = Daemon(kioskd, config, workdir)
     try:
+        if scanner:
+            w, node = scanner.create_scanner(opts.uinput)
+            # Until the daemon is ready and holds the scanner (its start-up under emulation, then
+            # its 0.5 s retry): typing while it still starts its services risks dropped keys.
+            grab_wait = 60.0
+            deadline = time.monotonic() + grab_wait
+            while not (daemon.ready() and scanner.is_grabbed(node)):
+                if daemon.proc.poll() is not None:
+                    fail(f"the daemon exited ({daemon.proc.returncode}) before it grabbed {node}; see {workdir}/daemon.err")
+                if time.monotonic() > deadline:
+                    fail(f"waited {grab_wait:.0f} s for the daemon to grab the uinput scanner {node}")
+                select.select([], [], [], 0.05)  # poll interval of a bounded wait
+            send = lambda code: scanner.type_code(w, code, opts.key_ms / 1000)
         deadline = time.monotonic() + WAIT
-        while True:
+        while not scanner:
             try:
                 if stat.S_ISFIFO(os.stat(fifo).st_mode):
                     w = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
@@ -150,8 +202,11 @@ def main():
             if time.monotonic() > deadline:
                 fail(f"waited {WAIT:.0f} s for the daemon to open its FIFO {fifo}")
             select.select([], [], [], 0.02)  # poll interval of a bounded wait, not a synchronisation
-        os.set_blocking(w, True)
+        if not scanner:
+            os.set_blocking(w, True)
+            send = lambda code: os.write(w, (code + "\n").encode("utf-8"))
 
+        lost_scans = []  # with --uinput: scans kioskd reported lost and that were typed again
         results = []  # [line, code, expected, feedback lines]
         scans = 0
         for step in steps:
@@ -160,11 +215,15 @@ def main():
                 continue
             _, n, code, expected = step
             scans += 1
-            os.write(w, (code + "\n").encode("utf-8"))
+            lost_before = daemon.lost() if scanner else 0
+            send(code)
             results.append([n, code, expected, None])
             deadline = time.monotonic() + WAIT
+            retyped = 0
             while results[-1][3] is None:
                 for l in daemon.lines():
+                    if l.startswith("REJECTED 扫描丢失"):
+                        continue  # kioskd's signal for a scan lost to dropped keys: retyped below
                     if l.startswith(MARKS):
                         if results[-1][3] is not None:
                             fail(f"line {n}: a second feedback line for scan {code!r}: {l}")
@@ -179,9 +238,20 @@ def main():
                     break
                 if daemon.eof or daemon.proc.poll() is not None:
                     fail(f"line {n}: the daemon ended while waiting for the feedback of {code!r}; see {workdir}/daemon.err")
-                if not daemon.read_some(deadline):
+                if scanner and daemon.lost() > lost_before:
+                    # kioskd dropped the scan (the kernel's event buffer overflowed while its
+                    # reader was not scheduled) and told the clerk to scan again: do that.
+                    if retyped == 2:
+                        fail(f"line {n}: the scan {code!r} was lost 3 times (kioskd: scan lost)")
+                    retyped += 1
+                    lost_scans.append(f"line {n} {code!r}")
+                    lost_before = daemon.lost()
+                    send(code)
+                    deadline = time.monotonic() + WAIT
+                if not daemon.read_some(min(deadline, time.monotonic() + 0.2) if scanner else deadline) \
+                        and time.monotonic() >= deadline:
                     fail(f"line {n}: waited {WAIT:.0f} s for the daemon's feedback line to scan {code!r}")
-        os.close(w)
+        os.close(w)  # with --uinput: the scanner is unplugged
     finally:
         if daemon.proc.poll() is None:
             daemon.proc.send_signal(signal.SIGTERM)
@@ -224,6 +294,9 @@ def main():
     if check.returncode != 0:
         stock_ok = False
         print(f"{DAY} stock check exited {check.returncode}: {check.stdout}{check.stderr}")
+    if lost_scans:
+        print(f"{DAY}: {len(lost_scans)} scans lost by kioskd (\"scan lost\": the kernel dropped keys) and typed again: "
+              + ", ".join(lost_scans))
     print(f"{DAY}: {scans} scans, {scans - bad} as expected, final stock "
           + ("as expected" if stock_ok else "NOT as expected") + ", stock check " + ("ok" if check.returncode == 0 else "FAILED"))
     sys.exit(0 if bad == 0 and stock_ok else 1)

@@ -178,6 +178,13 @@ struct CounterRulesTests {
         #expect(try counter.scan("]C10109501101530004")[0].outcome == .unknownCode, "a check-digit error")
         #expect(try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-404")[1].outcome == .wrong)
         #expect(try counter.scan("KD:CMD:TRANSFER", "4006381333931")[1].outcome == .refused)
+
+        // A scan the reader lost (dropped keys): the clerk is told, and the session waits for it.
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-02", "KD:CMD:QTY:3")
+        let lost = try counter.handle(ScanEvent(source: "hid", text: "", readFailure: "扫描丢失，请重新扫描 / scan lost: scan again"))
+        #expect(!lost.accepted && lost.outcome == .unknownCode && lost.message.contains("scan again"))
+        #expect(try counter.session().pendingQuantity == 3, "nothing was read, so nothing is disarmed")
+        #expect(try counter.scan("4006381333931")[0].movement?.quantity == 3)
     }
 
     @Test("an expired item is refused at receipt (or received with a warning); lot, expiry and serial stay on the movement")

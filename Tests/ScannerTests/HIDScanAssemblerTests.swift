@@ -90,4 +90,15 @@ struct DroppedEventsTests {
         for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .zero) }  // "12" ⏎
         #expect(scans == ["12"])
     }
+
+    @Test("the tail of a dropped scan read long after its start is not a scan of its own (found in the rig)")
+    func droppedAfterAStall() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        for code: UInt16 in [37, 32] { scans += assembler.feed(code: code, value: 1, at: .zero) }      // "kd", then the reader stalls
+        assembler.eventsDropped()
+        for code: UInt16 in [18, 23, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(5)) }
+        for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(6)) }
+        #expect(scans == ["12"])
+    }
 }

@@ -120,6 +120,13 @@ public struct Counter: Sendable {
                                     alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
             }
             let session = try loadSession(in: db)
+            if let failure = scan.readFailure {
+                // Nothing was read, so nothing is decided: the session (a pending quantity too)
+                // stays for the scan the clerk makes again.
+                try log(scan, text: scan.text, accepted: false, message: failure, outcome: .unknownCode, in: db)
+                return ScanFeedback(scanID: scan.id, accepted: false, message: failure, movement: nil, alerts: [], variance: [],
+                                    duplicate: false, session: session, outcome: .unknownCode)
+            }
             let resolved = try resolve(scan, in: db)
             let (next, action) = session.handle(resolved)
             var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
@@ -142,13 +149,16 @@ public struct Counter: Sendable {
             // A customer's VIN scanned at the desk is personal data: the log keeps it masked.
             var logged = scan.text
             if case .checkInVehicle(let vin) = action { logged = vin.masked }
-            try db.cachedStatement(sql: """
-                INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [scan.id, scan.source, logged, scan.symbology, scan.time, feedback.accepted, feedback.message, deviceID,
-                                         feedback.outcome.rawValue])
+            try log(scan, text: logged, accepted: feedback.accepted, message: feedback.message, outcome: feedback.outcome, in: db)
             return feedback
         }
+    }
+
+    private func log(_ scan: ScanEvent, text: String, accepted: Bool, message: String, outcome: ScanOutcome, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [scan.id, scan.source, text, scan.symbology, scan.time, accepted, message, deviceID, outcome.rawValue])
     }
 
     private func rejected(_ feedback: ScanFeedback, _ session: CounterSession, _ message: String) -> ScanFeedback {
@@ -252,7 +262,12 @@ public struct Counter: Sendable {
             if !low.isEmpty {
                 feedback.outcome = .acceptedLow
                 if feedback.alerts.isEmpty {
-                    feedback.message += "\n⚠ " + low.map(\.nameZh).joined(separator: "、") + " / " + low.map(\.rawValue).joined(separator: ", ")
+                    // Alerts already standing: say them again, with today's figures.
+                    feedback.message += low.map { level in
+                        "\n⚠ " + StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: onHand,
+                                             threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
+                                             movementKey: scan.id, raisedAt: scan.time).message
+                    }.joined()
                 }
             }
         case .openCount(let bin):

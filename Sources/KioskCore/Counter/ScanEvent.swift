@@ -12,8 +12,12 @@ public struct ScanEvent: Sendable, Hashable {
     /// The symbology when the source knows it (`QR-Code`, `CODE-128`, `EAN-13`…).
     public var symbology: String?
     public var time: Date
+    /// Set when the source knows a scan was lost (a HID reader fell behind and the kernel
+    /// dropped keys): the clerk is told to scan again, and the session is left as it was.
+    public var readFailure: String?
 
-    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date()) {
+    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date(), readFailure: String? = nil) {
+        self.readFailure = readFailure
         self.id = id
         self.source = source
         self.text = text

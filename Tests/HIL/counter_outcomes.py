@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Drives Tests/HIL/scenarios/counter-outcomes.sh (inside the VM): types codes through a uinput
+keyboard-wedge scanner into the running kioskd (a counter: [gpio] without [bay]), one at a
+time, and checks each outcome's lamp and buzzer on the gpio-sim lines recorded by
+sample_lines.py.
+
+    counter_outcomes.py --out DAEMON_STDOUT --edges EDGE_LOG [--store-fail COMMAND]
+
+The scenario's store holds P-OK 6901234567892 (safety stock 0), P-LOW 6920000000012 (safety
+stock 5, so a receipt of one is low), P-AIR 6920000000029 and P-PLUG 6920000000036, and the
+open work order WO-1; the scanner has a duplicate window of several seconds. With
+--store-fail, COMMAND (a shell command) makes the store's file system read-only before the
+store-fault case.
+
+Every wait is bounded and fails saying what it waited for. A window for one scan runs from
+just before its first key to the moment all lines have been still for QUIET seconds.
+"""
+import argparse
+import signal, os, subprocess, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from uinput_scanner import create_scanner, wait_until_grabbed, type_code  # noqa: E402
+from sample_lines import read_edges, summarize, last_edge_time  # noqa: E402
+
+LAMPS = ("red", "amber", "green", "blue")
+MARKS = ("OK ", "REJECTED ", "= 已处理")
+QUIET = 1.0       # s without an edge (longer than any gap inside one signal: slow blink is 0.5 s off)
+FEEDBACK_WAIT = 20.0
+SIGNAL_WAIT = 15.0
+KEY_S = 0.002
+
+# What each outcome must look like (generous: TCG stretches every time).
+#   lamp, blink: None (steady: one rise), "slow" (1 Hz: 2–3 rises in 1.5 s), "fast" (4 Hz)
+#   lit: bounds on the time lit (steady) / span: first rise to last fall (blinking)
+#   chirps: buzzer pulses
+EXPECT = {
+    "accepted":     dict(lamp="green", blink=None,   lit=(0.15, 1.2), chirps=1),
+    "accepted-low": dict(lamp="amber", blink=None,   lit=(0.9, 3.5),  chirps=2),
+    "duplicate":    dict(lamp="blue",  blink=None,   lit=(0.15, 1.2), chirps=2),
+    "wrong":        dict(lamp="amber", blink="fast", rises=(4, 9),  span=(1.0, 3.5), chirps=2),
+    "unknown-code": dict(lamp="red",   blink="slow", rises=(2, 3),  span=(0.9, 3.5), chirps=2),
+    "refused":      dict(lamp="red",   blink=None,   lit=(0.9, 3.5),  chirps=3),
+    "store-fault":  dict(lamp="red",   blink="fast", rises=(12, 26), span=(3.5, 9.0), chirps=1),
+}
+
+
+class Rig:
+    def __init__(self, out, edges):
+        self.out, self.edges = out, edges
+        self.seen = 0  # feedback lines consumed
+        self.failures = []
+        self.figures = []
+
+    def feedback_lines(self):
+        """Feedback entries so far: a marked first line with its continuation lines."""
+        entries = []
+        with open(self.out, encoding="utf-8", errors="replace") as f:
+            for line in f.read().split("\n"):
+                if line.startswith(MARKS):
+                    entries.append(line)
+                elif entries and line:
+                    entries[-1] += "\n" + line
+        return entries
+
+    def wait_feedback(self, what):
+        deadline = time.monotonic() + FEEDBACK_WAIT
+        while True:
+            entries = self.feedback_lines()
+            if len(entries) > self.seen:
+                new = entries[self.seen:]
+                self.seen = len(entries)
+                return new
+            if time.monotonic() > deadline:
+                fail(f"waited {FEEDBACK_WAIT:.0f} s for the daemon's feedback line to {what}")
+            time.sleep(0.02)  # poll interval of a bounded wait
+
+    def wait_signal(self, t0, lamp, what):
+        """Waits until `lamp` rose after t0, then until every line is low and still for QUIET s.
+        Returns the end of the window."""
+        deadline = time.monotonic() + SIGNAL_WAIT
+        while True:
+            edges = read_edges(self.edges)
+            if any(t > t0 and v == 1 for t, v in edges.get(lamp, [])):
+                break
+            if time.monotonic() > deadline:
+                fail(f"waited {SIGNAL_WAIT:.0f} s for the {lamp} lamp to light after {what}")
+            time.sleep(0.02)
+        deadline = time.monotonic() + SIGNAL_WAIT
+        while True:
+            edges = read_edges(self.edges)
+            now = time.monotonic()
+            low = all(s[-1][1] == 0 for s in edges.values() if s)
+            if low and now - last_edge_time(edges) >= QUIET:
+                return now
+            if now > deadline:
+                fail(f"waited {SIGNAL_WAIT:.0f} s for the lamps and buzzer to go quiet after {what}: "
+                     + ", ".join(f"{n}={s[-1][1]}" for n, s in sorted(edges.items()) if s))
+            time.sleep(0.05)
+
+    def scan(self, fd, code, sync_lamp="green"):
+        """Types `code`, waits for its feedback and its signal; returns (feedback, t0, t1)."""
+        t0 = time.monotonic()
+        type_code(fd, code, KEY_S)
+        lines = self.wait_feedback(f"the scan {code!r}")
+        if len(lines) != 1:
+            fail(f"one scan {code!r} gave {len(lines)} feedback lines: {lines}")
+        t1 = self.wait_signal(t0, sync_lamp, f"the scan {code!r} ({lines[0].splitlines()[0]})")
+        return lines[0], t0, t1
+
+    def check(self, outcome, feedback, t0, t1, prefix, label=None):
+        want = EXPECT[outcome]
+        edges = read_edges(self.edges)
+        first = feedback.split("\n", 1)[0]
+        problems = []
+        if not first.startswith(prefix):
+            problems.append(f"feedback {first!r} does not start with {prefix!r}")
+        if label and f"«{label}" not in feedback:
+            problems.append(f"feedback has no «{label}…» label")
+        if not label and "«" in feedback:
+            problems.append("feedback carries a «…» label it should not")
+        lamp = summarize(edges.get(want["lamp"], []), t0, t1)
+        others = {n: summarize(edges.get(n, []), t0, t1) for n in LAMPS if n != want["lamp"]}
+        buzz = summarize(edges.get("buzzer", []), t0, t1)
+        for n, s in others.items():
+            if s["rises"]:
+                problems.append(f"{n} lit too ({s['rises']} rises)")
+        if want["blink"] is None:
+            shape = f"{want['lamp']} steady {lamp['lit']:.2f} s ({lamp['rises']} rise)"
+            lo, hi = want["lit"]
+            if lamp["rises"] != 1:
+                problems.append(f"{want['lamp']} should light once (steady), rose {lamp['rises']} times")
+            if not lo <= lamp["lit"] <= hi:
+                problems.append(f"{want['lamp']} lit {lamp['lit']:.2f} s, expected {lo}–{hi} s")
+        else:
+            shape = (f"{want['lamp']} {want['blink']} blink {lamp['rises']} rises over {lamp['span']:.2f} s "
+                     f"(lit {lamp['lit']:.2f} s)")
+            lo, hi = want["rises"]
+            if not lo <= lamp["rises"] <= hi:
+                problems.append(f"{want['lamp']} rose {lamp['rises']} times, expected {lo}–{hi} ({want['blink']} blink)")
+            lo, hi = want["span"]
+            if not lo <= lamp["span"] <= hi:
+                problems.append(f"{want['lamp']} blinked for {lamp['span']:.2f} s, expected {lo}–{hi} s")
+        pulses_ms = [round(1000 * (b - a)) for a, b in buzz["pulses"]]
+        chirp = f"buzzer {len(buzz['pulses'])} pulse(s) {pulses_ms} ms"
+        if len(buzz["pulses"]) != want["chirps"]:
+            problems.append(f"buzzer sounded {len(buzz['pulses'])} times, expected {want['chirps']}")
+        elif outcome == "store-fault" and not 0.6 <= pulses_ms[0] / 1000 <= 2.5:
+            problems.append(f"the store-fault tone lasted {pulses_ms[0]} ms, expected about 1000 ms")
+        elif outcome == "accepted-low" and not pulses_ms[1] > pulses_ms[0]:
+            problems.append(f"accepted-low should be short then long: {pulses_ms} ms")
+        figures = f"{shape}, {chirp}"
+        print(f"{'ok' if not problems else 'FAIL'} {outcome}: {first[:70]} | {figures}", flush=True)
+        for p in problems:
+            print(f"   - {p}", flush=True)
+        self.figures.append(f"{outcome}: {figures}")
+        if problems:
+            self.failures.append(outcome)
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", flush=True)
+    sys.exit(1)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", required=True)
+    p.add_argument("--edges", required=True)
+    p.add_argument("--name", default="HIL Barcode Scanner")
+    p.add_argument("--store-fail")
+    p.add_argument("--daemon-pid", type=int, help="stop the daemon while a code is typed, so the kernel drops its keys")
+    a = p.parse_args()
+    rig = Rig(a.out, a.edges)
+    rig.seen = len(rig.feedback_lines())
+
+    fd, node = create_scanner(a.name)
+    os.close(wait_until_grabbed(node, 60))  # returns its spying reader, still open
+    print(f"scanner {node} plugged in and grabbed by kioskd", flush=True)
+
+    rig.scan(fd, "KD:CMD:RECEIVE")
+    fb, t0, t1 = rig.scan(fd, "6901234567892", "green")
+    rig.check("accepted", fb, t0, t1, "OK ✓ 入库 P-OK")
+
+    # The same code again inside the window: duplicate ignored, once (blue, two ticks).
+    fb, t0, t1 = rig.scan(fd, "6901234567892", "blue")
+    rig.check("duplicate", fb, t0, t1, "= 已处理")
+    # A third time: silent (no feedback line, no flash). The next scan's feedback must be the
+    # only one, and its window (from before the repeat) must show only its own signal.
+    t0 = time.monotonic()
+    type_code(fd, "6901234567892", KEY_S)
+    type_code(fd, "6920000000012", KEY_S)
+    lines = rig.wait_feedback("the receipt of P-LOW after a silent repeat")
+    if not lines[0].startswith("OK ✓ 入库 P-LOW") or len(lines) != 1:
+        fail(f"the repeat inside the duplicate window was not silent: {lines}")
+    t1 = rig.wait_signal(t0, "amber", "the low-stock receipt")
+    if len(rig.feedback_lines()) != rig.seen:
+        fail(f"a feedback line after the low-stock receipt: {rig.feedback_lines()[rig.seen:]}")
+    rig.check("accepted-low", lines[0], t0, t1, "OK ✓ 入库 P-LOW", "已完成·低库存")
+    print("ok: a further repeat inside the window was silent (no feedback line, no flash)", flush=True)
+
+    fb, t0, t1 = rig.scan(fd, "NOPE-123", "red")
+    rig.check("unknown-code", fb, t0, t1, "REJECTED 未知条码 NOPE-123", "无法识别")
+
+    rig.scan(fd, "KD:CMD:ISSUE")
+    fb, t0, t1 = rig.scan(fd, "KD:WO:WO-404", "amber")
+    rig.check("wrong", fb, t0, t1, "REJECTED 未知工单 WO-404", "不符")
+
+    # Issue more than on hand (P-LOW has 1): refused.
+    rig.scan(fd, "KD:WO:WO-1")
+    rig.scan(fd, "KD:CMD:QTY:5")
+    fb, t0, t1 = rig.scan(fd, "6920000000012", "red")
+    rig.check("refused", fb, t0, t1, "REJECTED 库存不足")
+
+    if a.daemon_pid:
+        # A scan the kernel drops (the reader was not scheduled while a long code was typed):
+        # the clerk is told to scan again (unknown code: red slow blink, two short beeps).
+        rig.scan(fd, "KD:CMD:LOOKUP")   # not RECEIVE: the store-fault step scans that next, inside the window
+        os.kill(a.daemon_pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        try:
+            type_code(fd, "KD:CMD:RECEIVE-WITH-A-LONG-TAIL-OF-SHIFTED-KEYS", 0.001)
+        finally:
+            os.kill(a.daemon_pid, signal.SIGCONT)
+        fb = rig.wait_feedback("the signal of a scan lost to dropped keys")[0]
+        t1 = rig.wait_signal(t0, "red", "the lost scan")
+        rig.check("unknown-code", fb, t0, t1, "REJECTED 扫描丢失", "无法识别")
+        print("ok: a scan lost to dropped keys was signalled (scan again)", flush=True)
+
+    if a.store_fail:
+        rig.scan(fd, "KD:CMD:RECEIVE")
+        subprocess.run(a.store_fail, shell=True, check=True)
+        print(f"store made to fail: {a.store_fail}", flush=True)
+        for attempt, code in enumerate(["6920000000029", "6920000000036", "6901234567892", "6920000000012"], 1):
+            t0 = time.monotonic()
+            type_code(fd, code, KEY_S)
+            fb = rig.wait_feedback(f"the receipt of {code} on a failed store")[0]
+            if fb.startswith("REJECTED 扫描未保存"):
+                t1 = rig.wait_signal(t0, "red", "the store fault")
+                rig.check("store-fault", fb, t0, t1, "REJECTED 扫描未保存")
+                print(f"   (store fault on receipt {attempt} after the file system turned read-only)", flush=True)
+                break
+            print(f"   receipt {attempt} after the fault still saved: {fb.splitlines()[0][:60]}", flush=True)
+            rig.wait_signal(t0, "green", f"receipt {attempt}")
+        else:
+            fail("4 receipts after the file system turned read-only were all saved")
+    else:
+        print("store-fault: skipped (no --store-fail)", flush=True)
+
+    os.close(fd)  # leaves the device plugged until exit; closing the uinput fd unplugs it
+    if rig.failures:
+        print(f"FAIL counter-outcomes: {', '.join(rig.failures)}", flush=True)
+        sys.exit(1)
+    print("PASS counter-outcomes: " + "; ".join(rig.figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()
