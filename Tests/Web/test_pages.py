@@ -289,6 +289,19 @@ def test_counter_outcomes_have_their_own_colour_and_sound(daemon):
         assert result == ["duplicate", "o-duplicate"], result
         for outcome, (sound, css, _) in seen.items():
             assert sound == outcome and css == "o-" + outcome, (outcome, sound, css)
+        # A store fault: the store refuses the write (a trigger added from outside, as a full or
+        # failing disk would refuse it): nothing is saved and the page says so.
+        import sqlite3
+        db = sqlite3.connect(daemon["data"] / "kioskd.sqlite", timeout=10)
+        db.execute("CREATE TRIGGER test_store_fault BEFORE INSERT ON scan_log BEGIN SELECT RAISE(ABORT, 'disk I/O error (test)'); END")
+        db.commit()
+        try:
+            seen["store-fault"] = outcome_of("KD:CMD:RECEIVE")
+            assert "扫描未保存" in counter.find_element(By.ID, "toast").text
+        finally:
+            db.execute("DROP TRIGGER test_store_fault")
+            db.commit()
+            db.close()
         colours = {k: v[2] for k, v in seen.items() if v[2]}
         assert colours["accepted"] != colours["refused"] != colours["accepted-low"], colours
         shot(counter, "counter-outcome-refused-1280x800")
