@@ -135,17 +135,63 @@ struct CounterRulesTests {
         _ = try at(31, "KD:CMD:CONFIRM")
         #expect(try store.database.stock.balances(bin: "A-01").map(\.quantity) == [10])
 
-        // A whole-store count: a line nobody scanned is expected as it was at opening; what
-        // arrived after stays.
+        // A whole-store count: a line nobody scanned is expected as it was when its bin was
+        // counted (the oil was looked for in A-02 and not found); what arrived after stays.
         let id = try store.database.stocktakes.open(bin: nil, actor: "t", at: t0.addingTimeInterval(40)).id
-        _ = try store.database.stock.record(MovementDraft(kind: .receive, partNumber: "08798-9036", quantity: 2, toBin: "A-02", deviceID: "c",
-                                                          actor: "t", recordedAt: t0.addingTimeInterval(40.5)))
         try store.database.stocktakes.recordCount(stocktake: id, partNumber: "15400-RTA-003", bin: "A-01", quantity: 10, deviceID: "c", actor: "t",
                                                   at: t0.addingTimeInterval(41))
+        try store.database.stocktakes.recordCount(stocktake: id, partNumber: "15400-RTA-003", bin: "A-02", quantity: 0, deviceID: "c", actor: "t",
+                                                  at: t0.addingTimeInterval(41))
+        _ = try store.database.stock.record(MovementDraft(kind: .receive, partNumber: "08798-9036", quantity: 2, toBin: "A-02", deviceID: "c",
+                                                          actor: "t", recordedAt: t0.addingTimeInterval(42)))
         let lines = try store.database.stocktakes.close(id)
-        #expect(lines.map { "\($0.partNumber) \($0.expected)→\($0.counted)" } == ["15400-RTA-003 10→10", "08798-9036 3→0"])
+        #expect(lines.map { "\($0.partNumber) \($0.expected)→\($0.counted)" } == ["15400-RTA-003 10→10", "08798-9036 3→0", "15400-RTA-003 0→0"])
         _ = try store.database.stocktakes.confirm(id, deviceID: "c", actor: "t")
-        #expect(try store.database.stock.balances(partNumber: "08798-9036").map(\.quantity) == [2], "the 2 received after opening stay")
+        #expect(try store.database.stock.balances(partNumber: "08798-9036").map(\.quantity) == [2], "the 2 received after the bin was counted stay")
+    }
+
+    @Test("stocktake lines: an issue before the shelf was counted is not taken off twice; an undone scan is no visit; a closed count blocks a second one")
+    func stocktakeTiming() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let t0 = Date()
+        func move(_ kind: MovementKind, _ q: Int, _ part: String, from: String? = nil, to: String? = nil, at s: Double) throws {
+            _ = try store.database.stock.record(MovementDraft(kind: kind, partNumber: part, quantity: q, fromBin: from, toBin: to,
+                                                              workOrder: kind == .issue ? "WO-1" : nil, deviceID: "c", actor: "t",
+                                                              recordedAt: t0.addingTimeInterval(s)))
+        }
+        func count(_ id: UUID, _ part: String, _ q: Int, at s: Double, reverses: UUID? = nil, key: UUID = UUID()) throws {
+            try store.database.pool.write {
+                try StocktakeBook.recordCount(stocktake: id, key: key, partNumber: part, bin: "A-02", quantity: q, reverses: reverses,
+                                              deviceID: "c", actor: "t", at: t0.addingTimeInterval(s), in: $0)
+            }
+        }
+        try move(.receive, 3, "08798-9036", to: "A-02", at: 0)
+        try move(.receive, 2, "15400-RTA-003", to: "A-02", at: 0)
+        // Opened at 1; all 3 oil issued at 2; the clerk counts A-02 at 3, finds the 2 filters, no oil.
+        var id = try store.database.stocktakes.open(bin: nil, actor: "t", at: t0.addingTimeInterval(1)).id
+        try move(.issue, 3, "08798-9036", from: "A-02", at: 2)
+        try count(id, "15400-RTA-003", 2, at: 3)
+        #expect(try store.database.stocktakes.close(id, at: t0.addingTimeInterval(4)).filter { $0.variance != 0 }.isEmpty)
+        _ = try store.database.stocktakes.confirm(id, deviceID: "c", actor: "t", at: t0.addingTimeInterval(5))
+        #expect(try store.database.stock.balances(bin: "A-02").map(\.quantity) == [2], "no oil, not -3 oil")
+
+        // A wrong count undone at 11, 10 filters received at 12, the real count (12) at 13.
+        id = try store.database.stocktakes.open(bin: "A-02", actor: "t", at: t0.addingTimeInterval(10)).id
+        let wrong = UUID()
+        try count(id, "15400-RTA-003", 7, at: 11, key: wrong)
+        try count(id, "15400-RTA-003", -7, at: 11.5, reverses: wrong)
+        try move(.receive, 10, "15400-RTA-003", to: "A-02", at: 12)
+        try count(id, "15400-RTA-003", 12, at: 13)
+        let lines = try store.database.stocktakes.close(id, at: t0.addingTimeInterval(14))
+        #expect(lines.map { "\($0.expected)→\($0.counted)" } == ["12→12"], "the receipt is not booked twice")
+
+        // A closed count waiting for CONFIRM blocks a second count of the same shelves.
+        let counter = Counter(database: store.database, deviceID: "c")
+        let again = try counter.scan("KD:CMD:COUNT", "KD:BIN:A-02")[1]
+        #expect(!again.accepted && again.message.contains("CONFIRM"), "\(again.message)")
+        _ = try store.database.stocktakes.confirm(id, deviceID: "c", actor: "t")
+        #expect(try counter.scan("KD:BIN:A-02")[0].accepted)
     }
 
     @Test("a part received exactly to its reorder point is alerted, and the alert shows on-hand now")

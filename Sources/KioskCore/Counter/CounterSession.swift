@@ -318,7 +318,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
             guard let id = closedStocktakeID ?? stocktakeID else {
                 return (self, .reject(StocktakeError.noClosedStocktake.description))
             }
-            next.stocktakeID = nil
+            if next.stocktakeID == id { next.stocktakeID = nil }
             next.closedStocktakeID = nil
             return (next, .confirmCount(id))
         }

@@ -43,6 +43,7 @@ public enum StocktakeError: Error, Sendable, Hashable, CustomStringConvertible {
     case alreadyOpen(UUID, scope: String)
     case noOpenStocktake
     case noClosedStocktake
+    case awaitingConfirmation(UUID, scope: String)
     case notOpen(UUID, status: Stocktake.Status)
     case notClosed(UUID, status: Stocktake.Status)
     case binOutsideScope(bin: String, scope: String)
@@ -51,6 +52,7 @@ public enum StocktakeError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .notFound(let id): "找不到盘点单 \(id) / no stocktake \(id)"
         case let .alreadyOpen(id, scope): "\(scope) 已有进行中的盘点 \(id)：请先关闭 / a stocktake of \(scope) is already open (\(id)): close it first"
+        case let .awaitingConfirmation(id, scope): "\(scope) 的盘点 \(id.uuidString.prefix(8)) 已关闭待确认：请先扫描确认码过账 / the stocktake of \(scope) (\(id.uuidString.prefix(8))) is closed and waits for CONFIRM: scan CONFIRM first"
         case .noClosedStocktake: "没有待确认的盘点：请先扫描关闭码生成差异 / no closed stocktake to confirm: scan CLOSE first to see the variance"
         case .noOpenStocktake: "没有进行中的盘点：请扫描库位开始盘点 / no open stocktake: scan a bin in count mode to open one"
         case let .notOpen(id, status): "盘点 \(id) 状态为 \(status.rawValue)，不能再计数 / stocktake \(id) is \(status.rawValue), not open"
@@ -102,8 +104,11 @@ public struct StocktakeBook: Sendable {
 
     static func open(bin: String?, actor: String, at time: Date, in db: Database) throws -> Stocktake {
         if let bin, try !Bin.exists(db, key: bin) { throw StockError.unknownBin(bin) }
-        let open = try Stocktake.filter(Column("status") == Stocktake.Status.open.rawValue).fetchAll(db)
-        if let clash = open.first(where: { $0.binCode == nil || bin == nil || $0.binCode == bin }) {
+        let pending = try Stocktake.filter([Stocktake.Status.open.rawValue, Stocktake.Status.closed.rawValue].contains(Column("status"))).fetchAll(db)
+        if let clash = pending.first(where: { $0.binCode == nil || bin == nil || $0.binCode == bin }) {
+            // A closed stocktake not yet confirmed still has its variance to post: a second
+            // count of the same shelves now would post it again.
+            if clash.status == .closed { throw StocktakeError.awaitingConfirmation(clash.id, scope: clash.scopeDescription) }
             throw StocktakeError.alreadyOpen(clash.id, scope: clash.scopeDescription)
         }
         let stocktake = Stocktake(id: UUID(), binCode: bin, status: .open, openedBy: actor, openedAt: time)
@@ -133,26 +138,37 @@ public struct StocktakeBook: Sendable {
     static func close(_ id: UUID, at time: Date, in db: Database) throws -> [VarianceLine] {
         guard var stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
         guard stocktake.status == .open else { throw StocktakeError.notOpen(id, status: stocktake.status) }
-        // Expected: what the books said when the shelf was counted, i.e. the balance now less
-        // what moved in or out of that part × bin after its first count scan (after opening,
-        // for a line nobody scanned). A delivery received into a bin while it is being counted
-        // then stays on the books instead of being adjusted away at CONFIRM.
-        // Counted: the sum of the count scans.
+        // Expected: what the books said when the shelf was counted: the balance now less what
+        // moved in or out of that part × bin after it was counted. A line was counted at its
+        // first standing count scan; a line nobody scanned, when its bin was first counted
+        // (the part was looked for and not there); in a bin nobody visited, now. So a delivery
+        // received into a bin while it is being counted stays on the books, and an issue made
+        // before the shelf was counted is not taken off twice. Undone count scans do not count
+        // as a visit, and a confirmed stocktake's adjustments are not moves on the shelf.
+        // Counted: the sum of the count scans (undos included, as negative scans).
         let rows = try Row.fetchAll(db, sql: """
-            WITH firstScan AS (
-                SELECT partNumber, binCode, MIN(recordedAt) AS at FROM stocktake_scan
-                WHERE stocktakeID = ?2 GROUP BY partNumber, binCode
+            WITH standing AS (
+                SELECT s.partNumber, s.binCode, s.quantity, s.recordedAt FROM stocktake_scan s
+                WHERE s.stocktakeID = ?2 AND s.reverses IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM stocktake_scan r WHERE r.reverses = s.key)
+            ), firstScan AS (
+                SELECT partNumber, binCode, MIN(recordedAt) AS at FROM standing GROUP BY partNumber, binCode
+            ), binCounted AS (
+                SELECT binCode, MIN(recordedAt) AS at FROM standing GROUP BY binCode
             ), deltas AS (
                 SELECT partNumber, toBin AS binCode, quantity AS delta, recordedAt FROM stock_movement
-                WHERE toBin IS NOT NULL AND (?1 IS NULL OR toBin = ?1) AND recordedAt > ?3
+                WHERE toBin IS NOT NULL AND (?1 IS NULL OR toBin = ?1) AND recordedAt > ?3 AND kind != 'count'
                 UNION ALL
                 SELECT partNumber, fromBin, -quantity, recordedAt FROM stock_movement
-                WHERE fromBin IS NOT NULL AND (?1 IS NULL OR fromBin = ?1) AND recordedAt > ?3
+                WHERE fromBin IS NOT NULL AND (?1 IS NULL OR fromBin = ?1) AND recordedAt > ?3 AND kind != 'count'
             ), later AS (
                 SELECT d.partNumber, d.binCode, SUM(d.delta) AS delta FROM deltas d
                 LEFT JOIN firstScan f ON f.partNumber = d.partNumber AND f.binCode = d.binCode
-                WHERE d.recordedAt > COALESCE(f.at, ?3)
+                LEFT JOIN binCounted b ON b.binCode = d.binCode
+                WHERE d.recordedAt > COALESCE(f.at, b.at, '9999-12-31')
                 GROUP BY d.partNumber, d.binCode
+            ), emptyFinds AS (
+                SELECT partNumber, binCode FROM standing WHERE quantity = 0
             ), balances AS (
                 SELECT partNumber, binCode, quantity FROM stock_balance WHERE (?1 IS NULL OR binCode = ?1)
                 UNION ALL
@@ -162,8 +178,8 @@ public struct StocktakeBook: Sendable {
                 GROUP BY partNumber, binCode HAVING SUM(quantity) != 0
             ), counted AS (
                 SELECT partNumber, binCode, SUM(quantity) AS quantity,
-                       MAX(quantity = 0 AND reverses IS NULL) AS emptyFind
-                FROM stocktake_scan
+                       EXISTS (SELECT 1 FROM emptyFinds z WHERE z.partNumber = s.partNumber AND z.binCode = s.binCode) AS emptyFind
+                FROM stocktake_scan s
                 WHERE stocktakeID = ?2 GROUP BY partNumber, binCode
             ), keys AS (
                 SELECT partNumber, binCode FROM expected UNION SELECT partNumber, binCode FROM counted
