@@ -51,6 +51,28 @@ struct PartsImportTests {
         #expect(seen.withLock { $0 } == [1000, 2000, 2500])
     }
 
+    @Test("a sheet with some columns changes only those: names, bins and barcodes of known parts stay (found in review)")
+    func partialSheet() throws {
+        let store = try TemporaryStore()     // 15400-RTA-003: 机油滤清器, A-01, safety 5, reorder 8, two barcodes
+        let safety = try PartsImport(header: ["零件号", "安全库存"], records: [["零件号": "15400-RTA-003", "安全库存": "9"]])
+        #expect(try store.database.catalog.previewImport(safety).first?.changes == ["safety_stock"])
+        try store.database.catalog.importParts(safety)
+        let part = try #require(try store.database.catalog.part("15400-RTA-003"))
+        #expect(part.safetyStock == 9 && part.nameZh == "机油滤清器" && part.nameEn == "Oil filter" && part.defaultBin == "A-01" && part.reorderPoint == 8)
+        #expect(try store.database.catalog.barcodes(of: "15400-RTA-003").count == 2)
+
+        let codes = try PartsImport(header: ["part_number", "name_zh", "barcodes"], records: [
+            ["part_number": "15400-RTA-003", "name_zh": "机油滤清器", "barcodes": "6901234567892"],
+            ["part_number": "P-NEW", "name_zh": "新件", "barcodes": "NEW-1"],
+            ["part_number": "P-NEW2", "name_zh": "新件", "barcodes": "NEW-1"],
+        ])
+        let preview = try store.database.catalog.previewImport(codes)
+        #expect(preview[0].removedBarcodes == ["09501101530003"], "the dry run says which barcodes go")
+        #expect(preview[2].conflicts.map(\.owner) == ["P-NEW"], "a barcode twice in the file")
+        let unnamed = try PartsImport(header: ["零件号", "安全库存"], records: [["零件号": "P-UNKNOWN", "安全库存": "1"]])
+        #expect(throws: ImportError.self, "a new part needs a name") { try store.database.catalog.importParts(unnamed) }
+    }
+
     @Test("bad rows are listed by line and column, and nothing is written")
     func badRows() throws {
         #expect(throws: ImportError.invalidRows([
@@ -62,7 +84,7 @@ struct PartsImportTests {
                 ["part_number": "P2", "name_zh": "", "name_en": "b"],
             ])
         }
-        #expect(throws: ImportError.missingColumns(["name_zh"])) { try PartsImport(header: ["part_number", "name_en"], records: []) }
+        #expect(throws: ImportError.missingColumns(["part_number"])) { try PartsImport(header: ["name_zh", "name_en"], records: []) }
         #expect(throws: ImportError.unknownColumns(["colour"])) { try PartsImport(header: header + ["colour"], records: []) }
     }
 

@@ -8,9 +8,7 @@ public struct Catalog: Sendable {
     /// Inserts or updates one part with its barcodes (replacing the barcodes it had).
     /// A barcode that already belongs to a different part is refused.
     public func save(_ part: Part, barcodes: [String]) throws {
-        var one = PartsImport.empty
-        one.rows = [PartsImport.Row(part: part, barcodes: barcodes)]
-        try importParts(one)
+        try importParts(PartsImport(rows: [PartsImport.Row(part: part, barcodes: barcodes)]))
     }
 
     public func save(_ bin: Bin) throws {

@@ -15,7 +15,9 @@ public struct PartsImport: Sendable {
         public var barcodes: [String]
     }
 
-    public static let requiredColumns = ["part_number", "name_zh"]
+    /// `name_zh` is needed for a new part only: a sheet of safety stocks for known parts needs
+    /// just the part number.
+    public static let requiredColumns = ["part_number"]
     public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point"]
 
     /// Other header names for each column, as parts lists from DMS exports and spreadsheets
@@ -48,9 +50,27 @@ public struct PartsImport: Sendable {
     }
 
     public var rows: [Row]
+    /// The columns the file has: a part already known keeps what the file does not say
+    /// (a sheet of safety stocks leaves names, bins and barcodes as they are).
+    public var columns: Set<String>
 
-    static let empty = PartsImport(rows: [])
-    private init(rows: [Row]) { self.rows = rows }
+    /// Rows that say everything about their parts (every column).
+    init(rows: [Row], columns: Set<String> = knownColumns) {
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// A part already known, with only the file's columns taken from `row`.
+    func merged(_ row: Part, into known: Part) -> Part {
+        var part = known
+        if columns.contains("name_zh") { part.nameZh = row.nameZh }
+        if columns.contains("name_en") { part.nameEn = row.nameEn }
+        if columns.contains("unit") { part.unit = row.unit }
+        if columns.contains("safety_stock") { part.safetyStock = row.safetyStock }
+        if columns.contains("reorder_point") { part.reorderPoint = row.reorderPoint }
+        if columns.contains("bin") { part.defaultBin = row.defaultBin }
+        return part
+    }
 
     /// Validates rows read from a file with a header (`line` counts the header as line 1).
     public init(header: [String], records: [[String: String]]) throws(ImportError) {
@@ -80,7 +100,7 @@ public struct PartsImport: Sendable {
                 return n
             }
             let partNumber = cell("part_number")
-            for name in Self.requiredColumns where cell(name).isEmpty {
+            for name in Self.requiredColumns + (named["name_zh"] == nil ? [] : ["name_zh"]) where cell(name).isEmpty {
                 problems.append(Problem(line: line, column: name, message: "不能为空 / must not be empty"))
             }
             if let earlier = seen[partNumber], !partNumber.isEmpty {
@@ -105,6 +125,7 @@ public struct PartsImport: Sendable {
         }
         guard problems.isEmpty else { throw .invalidRows(problems) }
         self.rows = rows
+        self.columns = Set(named.keys)
     }
 }
 
@@ -134,8 +155,11 @@ extension Catalog {
         public var partNumber: String
         public var isNew: Bool
         public var newBin: String?
-        /// Barcodes another part owns: the import would be refused.
+        /// Barcodes another part owns (or an earlier row of the file): the import would be refused.
         public var conflicts: [(code: String, owner: String)]
+        /// For a known part: the fields the file changes, and the barcodes it removes.
+        public var changes: [String] = []
+        public var removedBarcodes: [String] = []
         public static func == (a: Self, b: Self) -> Bool {
             a.line == b.line && a.partNumber == b.partNumber && a.isNew == b.isNew && a.newBin == b.newBin
                 && a.conflicts.map(\.code) == b.conflicts.map(\.code) && a.conflicts.map(\.owner) == b.conflicts.map(\.owner)
@@ -147,18 +171,37 @@ extension Catalog {
     public func previewImport(_ parts: PartsImport) throws -> [ImportPreview] {
         try database.pool.read { db in
             var binsSeen = Set<String>()
+            var codesInFile: [String: String] = [:]
             return try parts.rows.enumerated().map { index, row in
                 var newBin: String?
-                if let bin = row.part.defaultBin, !binsSeen.contains(bin), try !Bin.exists(db, key: bin) { newBin = bin; binsSeen.insert(bin) }
+                if parts.columns.contains("bin"), let bin = row.part.defaultBin, !binsSeen.contains(bin), try !Bin.exists(db, key: bin) {
+                    newBin = bin; binsSeen.insert(bin)
+                }
                 var conflicts: [(String, String)] = []
                 for code in row.barcodes {
                     let barcode = PartBarcode.normalized(code: code, partNumber: row.part.partNumber)
-                    if let owner = try PartBarcode.fetchOne(db, key: barcode.code), owner.partNumber != row.part.partNumber {
+                    if let earlier = codesInFile[barcode.code], earlier != row.part.partNumber {
+                        conflicts.append((code, earlier))
+                    } else if let owner = try PartBarcode.fetchOne(db, key: barcode.code), owner.partNumber != row.part.partNumber {
                         conflicts.append((code, owner.partNumber))
                     }
+                    codesInFile[barcode.code] = row.part.partNumber
                 }
-                return ImportPreview(line: index + 2, partNumber: row.part.partNumber, isNew: try !Part.exists(db, key: row.part.partNumber),
-                                     newBin: newBin, conflicts: conflicts)
+                let known = try Part.fetchOne(db, key: row.part.partNumber)
+                var preview = ImportPreview(line: index + 2, partNumber: row.part.partNumber, isNew: known == nil, newBin: newBin, conflicts: conflicts)
+                if let known {
+                    let after = parts.merged(row.part, into: known)
+                    let fields: [(String, Bool)] = [("name_zh", after.nameZh != known.nameZh), ("name_en", after.nameEn != known.nameEn),
+                                                    ("unit", after.unit != known.unit), ("safety_stock", after.safetyStock != known.safetyStock),
+                                                    ("reorder_point", after.reorderPoint != known.reorderPoint), ("bin", after.defaultBin != known.defaultBin)]
+                    preview.changes = fields.filter(\.1).map(\.0)
+                    if parts.columns.contains("barcodes") {
+                        let kept = Set(row.barcodes.map { PartBarcode.normalized(code: $0, partNumber: row.part.partNumber).code })
+                        preview.removedBarcodes = try PartBarcode.filter(Column("partNumber") == row.part.partNumber).fetchAll(db)
+                            .map(\.code).filter { !kept.contains($0) }.sorted()
+                    }
+                }
+                return preview
             }
         }
     }
@@ -172,11 +215,21 @@ extension Catalog {
             var barcodes = 0, newBins = 0
             for (index, row) in parts.rows.enumerated() {
                 if let progress, index > 0, index % 1000 == 0 { progress(index, parts.rows.count) }
-                if let bin = row.part.defaultBin, try !Bin.exists(db, key: bin) {
+                if parts.columns.contains("bin"), let bin = row.part.defaultBin, try !Bin.exists(db, key: bin) {
                     try Bin(code: bin).insert(db)
                     newBins += 1
                 }
-                try row.part.upsert(db)
+                if let known = try Part.fetchOne(db, key: row.part.partNumber) {
+                    try parts.merged(row.part, into: known).update(db)
+                } else {
+                    guard parts.columns.contains("name_zh") else {
+                        throw ImportError.invalidRows([PartsImport.Problem(line: index + 2, column: "name_zh",
+                                                               message: "新配件 \(row.part.partNumber) 需要名称 / \(row.part.partNumber) is a new part: it needs name_zh")])
+                    }
+                    try row.part.insert(db)
+                }
+                // Barcodes are replaced only by a file that has a barcode column.
+                guard parts.columns.contains("barcodes") else { continue }
                 try PartBarcode.filter(Column("partNumber") == row.part.partNumber).deleteAll(db)
                 for code in row.barcodes {
                     let barcode = PartBarcode.normalized(code: code, partNumber: row.part.partNumber)

@@ -36,7 +36,8 @@ struct Parts: AsyncParsableCommand {
             if dryRun {
                 let preview = try database.catalog.previewImport(parts)
                 for row in preview {
-                    let what = row.isNew ? "新增 new" : "更新 update"
+                    let what = row.isNew ? "新增 new" : row.changes.isEmpty && row.removedBarcodes.isEmpty ? "不变 unchanged"
+                        : "更新 update (\((row.changes + row.removedBarcodes.map { "−条码 barcode \($0)" }).joined(separator: ", ")))"
                     let bin = row.newBin.map { "，新库位 new bin \($0)" } ?? ""
                     let clash = row.conflicts.map { "；条码 \($0.code) 属于 \($0.owner) / barcode \($0.code) belongs to \($0.owner)" }.joined()
                     print("第 \(row.line) 行 line \(row.line): \(what) \(row.partNumber)\(bin)\(clash)")
@@ -55,6 +56,8 @@ struct Parts: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("导入中 importing: \(done)/\(total) rows, \(String(format: "%.0f", seconds)) s\n".utf8))
                 }
                 print("已导入 imported \(result.parts) parts, \(result.barcodes) barcodes, \(result.newBins) new bins")
+            } catch let error as ImportError {
+                throw Refused(error.description)
             } catch let error as CatalogError {
                 throw Refused("导入被拒绝，未写入任何数据 / import refused, nothing written: \(error.description)")
             }
