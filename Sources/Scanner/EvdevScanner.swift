@@ -100,7 +100,7 @@ public struct EvdevScanner: ScanSource {
                     logger.trace("key", metadata: ["code": "\(event.code)", "value": "\(event.value)"])
                     for scan in assembler.feed(code: event.code, value: event.value, at: now) { emit(scan) }
                 case (0, 3): // EV_SYN / SYN_DROPPED: the kernel's buffer for us overflowed
-                    assembler.eventsDropped()
+                    assembler.eventsDropped(at: now)
                     let lost = "扫描丢失，请重新扫描 / scan lost (the reader fell behind and the kernel dropped keys): scan again"
                     logger.warning("\(lost)", metadata: ["device": "\(path)"])
                     // The clerk hears it too (unknown code: red blinking, two short beeps).

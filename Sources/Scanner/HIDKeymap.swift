@@ -68,14 +68,15 @@ public struct HIDScanAssembler: Sendable {
     /// The kernel dropped events (`SYN_DROPPED`: the reader fell behind and the device's
     /// buffer overflowed). The scan in progress has lost characters: drop it, and drop what
     /// follows up to the next Enter or pause. The clerk must rescan.
-    public mutating func eventsDropped() {
+    public mutating func eventsDropped(at time: Duration) {
         buffer = ""
         discarding = true
         leftShift = false; rightShift = false; control = false
-        // The keys that follow belong to the scan that lost its start, however long ago its
-        // last key was read (the reader was not scheduled): no pause may end the discarding
-        // before a key has been seen again.
-        lastKeyAt = nil
+        // The keys read right after the drop belong to the scan that lost its start, however
+        // long ago its last key was read (the reader was not scheduled): the pause that ends
+        // the discarding is counted from the drop. If the lost events held the Enter too, the
+        // clerk's next scan, after a pause, is read whole.
+        lastKeyAt = time
     }
 
     /// Ends a scan that has had no key for longer than the timeout (call it from a poll

@@ -50,7 +50,7 @@ public func fuzzScanInputs(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for scan in assembler.feed(code: code, value: value, at: time) {
             precondition(!scan.unicodeScalars.contains { $0.value < 0x20 && $0.value != 0x1D }, "control character in scan")
         }
-        if bytes[i] == 0xFF { assembler.eventsDropped() }
+        if bytes[i] == 0xFF { assembler.eventsDropped(at: time) }
         i += 3
     }
     _ = assembler.flush(at: time + .seconds(1))
