@@ -20,6 +20,7 @@ struct CounterPropertyTests {
         var held: [String: Int] = [:]           // "part@order": issued less returned
         let defaultBin = ["15400-RTA-003": "A-01"]  // the engine oil has none
         let openOrders: Set<String> = ["WO-1", "WO-2"]
+        let closedOrders: Set<String> = ["WO-GONE"]    // cancelled: parts come back from it, none go to it
 
         /// The movement the model expects for a scan: (from, to, quantity), or nil when none.
         mutating func expect(_ code: String, part: String?) -> (from: String?, to: String?, quantity: Int)? {
@@ -49,7 +50,9 @@ struct CounterPropertyTests {
                 return nil
             case let c where c.hasPrefix("KD:WO:"):
                 let wo = String(c.dropFirst(6))
-                guard [.issue, .return, .lookup].contains(mode), openOrders.contains(wo) else { return refuse() }
+                let allowed = mode == .issue ? openOrders.contains(wo)
+                    : [.return, .lookup].contains(mode) && openOrders.union(closedOrders).contains(wo)
+                guard allowed else { return refuse() }
                 workOrder = wo
                 return nil
             default:

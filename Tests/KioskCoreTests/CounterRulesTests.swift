@@ -74,6 +74,12 @@ struct CounterRulesTests {
         #expect(!other.accepted && other.outcome == .wrong, "a part never issued to the order")
         let notReturnable = try counter.scan("KD:CMD:RETURN", "6901234567892")[1]
         #expect(!notReturnable.accepted, "a return needs the work order")
+        // Unused parts come back after the car has gone: a delivered or cancelled order takes returns.
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892")
+        _ = try store.database.workshop.transition("WO-1", to: .cancelled, actor: "desk", reason: "customer declined")
+        let afterCancel = try counter.scan("KD:CMD:RETURN", "KD:WO:WO-1", "6901234567892")
+        #expect(afterCancel.allSatisfy { $0.accepted }, "\(afterCancel.map(\.message))")
+        #expect(try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1")[1].outcome == .wrong, "but nothing goes to it")
     }
 
     @Test("the keypad types a quantity digit by digit; more than 9999 is refused; 0 is for counting only")

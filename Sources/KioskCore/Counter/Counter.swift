@@ -234,8 +234,9 @@ public struct Counter: Sendable {
                 }
             }
             if let workOrder {
-                // The order may have been delivered or cancelled since its ticket was scanned.
-                try Workshop.requireOpenOrder(workOrder, in: db)
+                // Issue to open jobs only (one may have closed since its ticket was scanned);
+                // a return may come back from a delivered or cancelled one.
+                if kind == .issue { try Workshop.requireOpenOrder(workOrder, in: db) } else { try Workshop.requireOrder(workOrder, in: db) }
                 if kind == .return {
                     let outstanding = try StockLedger.issuedNotReturned(part.partNumber, workOrder: workOrder, in: db)
                     guard quantity <= outstanding else {
@@ -321,8 +322,10 @@ public struct Counter: Sendable {
         switch ScanClassifier.classify(scan.text) {
         case .command(let c): return .command(c)
         case .workOrder(let wo):
-            do { try Workshop.requireOpenOrder(wo, in: db) } catch { return .wrongOrder(error.description) }
-            return .workOrder(wo)
+            do {
+                let state = try Workshop.requireOrder(wo, in: db)
+                return state.isOpen ? .workOrder(wo) : .closedWorkOrder(wo, reason: WorkshopError.workOrderClosed(wo, state: state).description)
+            } catch { return .wrongOrder(error.description) }
         case .badge(let b): return .badge(b)
         case .appointment(let code): return .appointment(code)
         case .malformed(let reason): return .malformed(reason)

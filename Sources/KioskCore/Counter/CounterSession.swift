@@ -14,8 +14,10 @@ public enum ResolvedScan: Sendable, Hashable {
     case vehicle(VIN)
     case unknown(String)
     case malformed(String)
-    /// A work order that cannot take parts (unknown here, delivered or cancelled).
+    /// A work order unknown here, with the reason.
     case wrongOrder(String)
+    /// A delivered or cancelled work order: parts may come back from it, not go to it.
+    case closedWorkOrder(String, reason: String)
 }
 
 /// The state of one parts counter between scans: the mode, the bin, the work order, a
@@ -31,7 +33,7 @@ public enum ResolvedScan: Sendable, Hashable {
 /// | look-up 查询 | sets bin | shows it (kept for look-up only) | shows stock (uses up a pending quantity, books nothing) | checks the vehicle in | armed |
 /// | receive 入库 | sets bin | **refused** (a receipt has no work order) | receive ×q into bin (or the part's default bin) | refused | arms q |
 /// | issue 出库 | sets bin | sets it if open (not delivered or cancelled) | issue ×q to the work order, from bin | refused | arms q |
-/// | return 退料 | sets bin | sets it if open | return ×q from the work order (at most what it was issued, net of returns) | refused | arms q |
+/// | return 退料 | sets bin | sets it if known here, open or closed | return ×q from the work order (at most what it was issued, net of returns) | refused | arms q |
 /// | transfer 移库 | 1st source, 2nd destination | refused | transfer ×q | refused | arms q |
 /// | count 盘点 | opens or joins the bin's stocktake | refused | counts ×q (keypad 0 records an empty find) | refused | arms q, 0 allowed |
 /// | yard move / yard count | sets the yard bin | refused | refused | moves / counts the car | refused |
@@ -188,6 +190,16 @@ public struct CounterSession: Codable, Sendable, Hashable {
                 return (next, .countVehicle(vin, bin: bin))
             default:
                 return (self, .reject("车架号在查询（接车）、车场移位和车场盘点模式下使用；当前模式：\(mode.nameZh) / a VIN is for look-up (check-in), yard move and yard count modes; the counter is in \(mode.rawValue) mode"))
+            }
+        case .closedWorkOrder(let wo, let reason):
+            switch mode {
+            case .return, .lookup:
+                next.workOrder = wo
+                return (next, .context("工单 \(wo)（已关闭，可退料）/ work order \(wo) (closed: parts can come back from it)"))
+            case .issue:
+                return (self, .reject(reason, .wrong))
+            default:
+                return (self, .reject("\(mode.nameZh)模式不用工单：出库或退料请先扫描模式码 / \(mode.rawValue) mode takes no work order: scan ISSUE or RETURN first", .wrong))
             }
         case .workOrder(let wo):
             switch mode {

@@ -296,12 +296,20 @@ public struct Workshop: Sendable {
     /// Refuses a work order that does not exist here, or is delivered or cancelled: parts are
     /// issued to and returned from open jobs only.
     static func requireOpenOrder(_ ticket: String, in db: Database) throws(WorkshopError) {
+        let job = try requireOrder(ticket, in: db)
+        guard job.isOpen else { throw .workOrderClosed(ticket, state: job) }
+    }
+
+    /// The state of a work order known here; refuses an unknown one. Parts come back from
+    /// delivered and cancelled jobs too (what was not used).
+    @discardableResult
+    static func requireOrder(_ ticket: String, in db: Database) throws(WorkshopError) -> JobState {
         let state: String?
         do {
             state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM work_order WHERE ticketCode = ?"), arguments: [ticket])
         } catch { throw .unknownWorkOrder(ticket) }
         guard let state, let job = JobState(rawValue: state) else { throw .unknownWorkOrder(ticket) }
-        guard job.isOpen else { throw .workOrderClosed(ticket, state: job) }
+        return job
     }
 
     // MARK: Queries
