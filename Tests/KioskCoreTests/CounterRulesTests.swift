@@ -82,6 +82,22 @@ struct CounterRulesTests {
         #expect(try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1")[1].outcome == .wrong, "but nothing goes to it")
     }
 
+    @Test("an UNDO that is refused takes its entry off the list, so the next UNDO reaches the one before (found in review)")
+    func undoPastARefusal() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-02", "KD:CMD:QTY:3", "4006381333931", "KD:CMD:QTY:2", "4006381333931")
+        // Another counter issues all 5: the receipt of 2 can no longer be undone.
+        _ = try Counter(database: store.database, deviceID: "d").scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-02", "KD:CMD:QTY:5", "4006381333931")
+        let refused = try counter.scan("KD:CMD:UNDO")[0]
+        #expect(!refused.accepted && refused.message.contains("UNDO again"), "\(refused.message)")
+        #expect(try counter.session().undoStack.count == 1)
+        _ = try Counter(database: store.database, deviceID: "d").scan("KD:CMD:RETURN", "KD:WO:WO-1", "KD:BIN:A-02", "KD:CMD:QTY:5", "4006381333931")
+        let undone = try counter.scan("KD:CMD:UNDO")[0]
+        #expect(undone.accepted && undone.movement?.quantity == 3, "the receipt of 3, the one before")
+    }
+
     @Test("the keypad types a quantity digit by digit; more than 9999 is refused; 0 is for counting only")
     func keypad() throws {
         let store = try TemporaryStore()

@@ -144,6 +144,12 @@ public struct Counter: Sendable {
                 // quantity disarmed, so that it cannot land on the next scan.
                 feedback = rejected(feedback, session.refused(), refusal.description)
                 feedback.outcome = refusal.outcome
+                if case .undo = action {
+                    // An entry that cannot be undone (its stock has moved on, its stocktake
+                    // closed) leaves the list, so the next UNDO reaches the one before it.
+                    feedback.session.undoStack.removeLast()
+                    feedback.message += "\n已从撤销列表移除；再扫撤销码将撤销更早一笔 / removed from the undo list: UNDO again undoes the one before"
+                }
             }
             if !feedback.accepted { try saveSession(feedback.session, in: db) }
             // A customer's VIN scanned at the desk is personal data: the log keeps it masked.
