@@ -10,7 +10,7 @@ public actor ScanDesk {
     var duplicates: DuplicateFilter
     let indicators: [any ScanIndicator]
     let logger: Logger
-    let origin = ContinuousClock.now
+    let epoch = Date(timeIntervalSinceReferenceDate: 0)
 
     public init(counter: Counter, duplicates: DuplicateFilter = DuplicateFilter(), indicators: [any ScanIndicator], logger: Logger) {
         self.counter = counter
@@ -24,7 +24,10 @@ public actor ScanDesk {
     @discardableResult
     public func submit(_ scan: ScanEvent) async -> ScanFeedback {
         let feedback: ScanFeedback
-        switch duplicates.verdict(source: scan.source, text: scan.text, at: ContinuousClock.now - origin) {
+        // Judged by when the scan was made, not when its turn came: scans queue up while a
+        // commit runs, and a camera's frames must not fall out of the window because the
+        // first of them took long to book.
+        switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSince(epoch))) {
         case .suppressed:
             logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
             return .duplicateIgnored(scan)

@@ -94,6 +94,8 @@ struct Run: AsyncParsableCommand {
             hardware = BayHardware.services(gpio: gpio, bay: config.bay, database: database, signals: signals, health: health,
                                             logger: Logger(label: "kioskd.gpio"))
         }
+        // GS1's dictionary is read once, now, rather than by the first scan.
+        _ = GS1SyntaxDictionary.standard
         let desk = ScanDesk(counter: counter, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
         let feed = ChangeFeed()
         var ledger: (any HubLedger)?
