@@ -272,19 +272,28 @@ enum Page {
           'refused': {zh: '拒绝', en: 'Refused', tones: [[262, 0.08], [0, 0.08], [262, 0.08], [0, 0.08], [262, 0.08]]},
           'store-fault': {zh: '存储故障', en: 'Store fault', tones: [[196, 1.0]]},
         };
-        let audio = null; const heard = new Set();
+        // Browsers start audio only after a gesture on the page (a kiosk's Chromium runs with
+        // --autoplay-policy=no-user-gesture-required): the first key or tap wakes it.
+        let audio = null, audioEnd = 0; const heard = new Set();
+        function wake() {
+          try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); if (audio.state === 'suspended') audio.resume(); } catch (e) {}
+        }
+        ['keydown', 'pointerdown', 'touchstart'].forEach(ev => document.addEventListener(ev, wake, {capture: true}));
         function sound(outcome) {
           const o = outcomes[outcome]; if (!o) return;
           try {
-            audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-            let t = audio.currentTime + 0.01;
+            wake();
+            // Sounds of scans that arrive together play one after the other, not on top.
+            let t = Math.max(audio.currentTime + 0.01, audioEnd + 0.08);
             for (const [hz, seconds] of o.tones) {
               if (hz) { const osc = audio.createOscillator(), gain = audio.createGain(); osc.frequency.value = hz; gain.gain.value = 0.2;
                 osc.connect(gain).connect(audio.destination); osc.start(t); osc.stop(t + seconds); }
               t += seconds;
             }
+            audioEnd = t;
+            // What the page played, for the page test: only a sound that can be heard counts.
+            if (audio.state === 'running') { window.kdLastSound = outcome; (window.kdSounds = window.kdSounds || []).push(outcome); }
           } catch (e) {}
-          window.kdLastSound = outcome;
         }
         function announce(id, outcome, message) {
           if (id && heard.has(id)) return; if (id) heard.add(id);
@@ -301,9 +310,9 @@ enum Page {
           const pending = document.getElementById('pending');
           pending.hidden = s.pendingQuantity == null;
           pending.textContent = s.pendingQuantity == null ? '' : `${KD.t('下一件数量', 'Next scan counts')} ×${s.pendingQuantity}`;
-          // A scan from any source (scanner, camera, this page) is heard once, when it shows.
-          const newest = v.scans[0];
-          if (newest && !firstView && newest.outcome) announce(newest.id, newest.outcome, newest.message);
+          // A scan from any source (scanner, camera, this page) is heard once, when it shows;
+          // several that arrived between two updates are announced oldest first.
+          if (!firstView) v.scans.slice().reverse().forEach(x => { if (x.outcome) announce(x.id, x.outcome, x.message); });
           if (firstView) v.scans.forEach(x => heard.add(x.id));
           firstView = false;
           const sy = v.sync, syncBox = document.getElementById('sync');

@@ -266,6 +266,11 @@ struct CounterRulesTests {
         #expect(fresh.movement?.trace == ItemTrace(lot: "LOT8", expiry: "2030-12-31", serial: "SN-1"))
         #expect(try store.database.stock.movements().first?.lot == "LOT8")
 
+        let again = try counter.scan("]C1" + "0109501101530003" + "17301231" + "10LOT8\u{1D}21SN-1")[0]
+        #expect(!again.accepted && again.message.contains("SN-1"), "the same serialised item twice: \(again.message)")
+        let many = try counter.scan("KD:CMD:QTY:5", "]C1" + "0109501101530003" + "21SN-2")[1]
+        #expect(!many.accepted && many.movement == nil, "a serial names one item")
+
         let warning = Counter(database: store.database, deviceID: "w", options: .init(expiredAtReceipt: .warn))
         let warned = try warning.scan("KD:CMD:RECEIVE", "]C1" + "0109501101530003" + "17200131" + "10LOT7")[1]
         #expect(warned.accepted && warned.message.contains("已过期"))

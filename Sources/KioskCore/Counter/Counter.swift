@@ -232,6 +232,9 @@ public struct Counter: Sendable {
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
         case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):
+            if kind == .receive, let serial = trace.serial, try StockLedger.serialInStock(part.partNumber, serial: serial, in: db) > 0 {
+                throw StockError.serialInStock(part: part.partNumber, serial: serial)
+            }
             var expiredWarning = ""
             if kind == .receive, let expiry = trace.expiry, expiry < StoredDate.day(scan.time) {
                 switch options.expiredAtReceipt {

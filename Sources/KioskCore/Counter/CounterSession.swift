@@ -221,6 +221,9 @@ public struct CounterSession: Codable, Sendable, Hashable {
             if quantity > Self.maximumQuantity {
                 return (self, .reject("单次数量 ×\(quantity) 超过上限 \(Self.maximumQuantity)：请分次扫描或改用库存调整 / ×\(quantity) is more than one scan may carry (\(Self.maximumQuantity)): split it, or use an adjustment"))
             }
+            if trace.serial != nil, quantity != 1 {
+                return (self, .reject("带序列号的配件一件一扫，不能带数量 ×\(quantity) / a part with a serial number is one item: scan each, without a quantity (×\(quantity))"))
+            }
             if quantity == 0, mode != .count {
                 return (self, .reject("数量 0 只用于盘点（记录空库位）/ a quantity of 0 is only for counting (an empty find)"))
             }

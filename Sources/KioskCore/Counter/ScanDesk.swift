@@ -4,7 +4,9 @@ import Logging
 /// The one path every scan takes, whatever its source (a HID, serial or camera scanner, the
 /// FIFO, the counter page): the source's duplicate window per code, the counter's single
 /// transaction, then every indicator (log, stack light and buzzer, page, metrics), in that
-/// order and one scan at a time.
+/// order. Decisions and commits happen one scan at a time; while one scan's indicators are
+/// being told, a scan from another source (the page) may already be decided, so two
+/// signals can come close together, each for its own scan.
 public actor ScanDesk {
     let counter: Counter
     var duplicates: DuplicateFilter

@@ -12,6 +12,8 @@ public enum StockError: Error, Sendable, Hashable, CustomStringConvertible {
     case insufficientStock(partNumber: String, bin: String, onHand: Int, requested: Int)
     case nothingToUndo
     case alreadyReversed(String)
+    /// A receipt of a serialised item (GS1 AI 21) that is already in stock.
+    case serialInStock(part: String, serial: String)
     /// A receipt of an item past its expiry date (GS1 AI 17).
     case expired(part: String, expiry: String)
     /// A return of more than the work order was issued (net of what came back already).
@@ -39,6 +41,8 @@ public enum StockError: Error, Sendable, Hashable, CustomStringConvertible {
             "没有可撤销的操作 / nothing to undo"
         case .alreadyReversed(let k):
             "该操作已撤销 (\(k)) / that movement was already undone"
+        case let .serialInStock(part, serial):
+            "序列号 \(serial) 的 \(part) 已在库，不能再次入库：请核对是否重复扫描 / \(part) with serial \(serial) is already in stock: the same item cannot be received twice"
         case let .expired(part, expiry):
             "已过期，拒收：\(part) 有效期至 \(expiry)；请退回供应商 / expired, not received: \(part) expired on \(expiry); return it to the supplier"
         case let .returnExceedsIssued(part, wo, returning, outstanding):

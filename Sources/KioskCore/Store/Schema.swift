@@ -509,6 +509,8 @@ enum Schema {
                 t.add(column: "serial", .text)
                 t.add(column: "netQuantity", .text)
             }
+            // Serial numbers are few: a partial index costs nothing for movements without one.
+            try db.execute(sql: "CREATE INDEX stock_movement_serial ON stock_movement (partNumber, serial) WHERE serial IS NOT NULL")
         }
         return migrator
     }

@@ -158,6 +158,15 @@ public struct StockLedger: Sendable {
         }
     }
 
+    /// How many items with this serial number are in stock (0 or 1 when serials are unique).
+    static func serialInStock(_ partNumber: String, serial: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(CASE WHEN toBin IS NOT NULL THEN quantity ELSE 0 END)
+                          - SUM(CASE WHEN fromBin IS NOT NULL THEN quantity ELSE 0 END), 0)
+            FROM stock_movement WHERE partNumber = ? AND serial = ?
+            """), arguments: [partNumber, serial]) ?? 0
+    }
+
     /// How many of a part a work order holds: issued to it, less what came back (returns),
     /// with undone issues and returns taken out.
     static func issuedNotReturned(_ partNumber: String, workOrder: String, in db: Database) throws -> Int {
