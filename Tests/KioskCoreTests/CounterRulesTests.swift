@@ -118,6 +118,13 @@ struct CounterRulesTests {
         let huge = try counter.scan("]C1010950110153000330" + "99999999")
         #expect(!huge[0].accepted, "\(huge[0].message)")
         #expect(try store.database.stock.movements().count == 1)
+
+        // A store's own cap, lower than 9999.
+        let capped = Counter(database: store.database, deviceID: "cap", options: .init(maximumQuantityPerScan: 100))
+        #expect(try capped.scan("KD:CMD:RECEIVE", "KD:CMD:QTY:200", "6901234567892")[2].accepted == false)
+        let keyed = try capped.scan("KD:CMD:KEY:1", "KD:CMD:KEY:0", "KD:CMD:KEY:1")
+        #expect(keyed.map(\.accepted) == [true, true, false], "101 is above the cap of 100")
+        #expect(try capped.scan("KD:CMD:QTY:100", "6901234567892")[1].movement?.quantity == 100)
     }
 
     @Test("a stocktake records an empty find (0), keeps it in the report, and CONFIRM works after a mode switch")

@@ -19,6 +19,7 @@ struct ConfigAndDaemonTests {
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"gpiochip0\"\n", "missing gpio.lamps"),
         ("[gpio]\nchip = \"gpiochip0\"\n[gpio.lamps]\nred = 0\n[gpio.buttons]\nadvance = 4\n", "missing bay.id"),
         ("[counter]\nexpired_at_receipt = \"maybe\"\n", "counter.expired_at_receipt"),
+        ("[counter]\nmax_quantity_per_scan = 0\n", "counter.max_quantity_per_scan"),
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\nred = -1\n", "gpio.lamps.red: line offset -1"),
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\nred = 0\n[gpio.patterns.repairing]\ngreen = \"disco\"\n", "gpio.patterns.repairing.green"),
         ("[bay]\nid = \"B1\"\n[gpio]\nchip = \"c\"\n[gpio.lamps]\npurple = 0\n", "unknown key gpio.lamps.purple"),

@@ -73,10 +73,13 @@ public struct Counter: Sendable {
         public var refuseWrites: String?
         /// What a receipt of an item past its GS1 expiry date (AI 17) does.
         public var expiredAtReceipt: ExpiryPolicy = .refuse
+        /// The largest quantity one scan may carry, keyed or in a GS1 count (1…9999).
+        public var maximumQuantityPerScan: Int = CounterSession.maximumQuantity
         public enum ExpiryPolicy: String, Sendable, Hashable { case refuse, warn }
         public init(allowNegativeStock: Bool = false, defaultActor: String = "clerk", bay: String? = nil, refuseWrites: String? = nil,
-                    expiredAtReceipt: ExpiryPolicy = .refuse) {
+                    expiredAtReceipt: ExpiryPolicy = .refuse, maximumQuantityPerScan: Int = CounterSession.maximumQuantity) {
             self.expiredAtReceipt = expiredAtReceipt
+            self.maximumQuantityPerScan = maximumQuantityPerScan
             self.allowNegativeStock = allowNegativeStock
             self.defaultActor = defaultActor
             self.bay = bay
@@ -128,7 +131,7 @@ public struct Counter: Sendable {
                                     duplicate: false, session: session, outcome: .unknownCode)
             }
             let resolved = try resolve(scan, in: db)
-            let (next, action) = session.handle(resolved)
+            let (next, action) = session.handle(resolved, maximumQuantity: options.maximumQuantityPerScan)
             var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
                                         variance: [], duplicate: false, session: next)
             do {

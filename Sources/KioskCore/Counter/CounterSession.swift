@@ -70,7 +70,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
     public var undoStack: [UndoEntry] = []
 
     public static let undoDepth = 20
-    /// The largest quantity one scan can carry (`KD:CMD:QTY`, the keypad, a GS1 count).
+    /// The largest quantity one scan can carry (`KD:CMD:QTY`, the keypad, a GS1 count); a
+    /// store may set a lower one (`[counter] max_quantity_per_scan`).
     public static let maximumQuantity = 9999
 
     public init(mode: CounterMode = .lookup) { self.mode = mode }
@@ -158,13 +159,13 @@ public struct CounterSession: Codable, Sendable, Hashable {
 
     /// Decides what a scan does and returns the next session. A refused scan leaves the
     /// session as it was, except that a pending quantity is disarmed.
-    public func handle(_ scan: ResolvedScan) -> (CounterSession, Action) {
-        let (next, action) = decide(scan)
+    public func handle(_ scan: ResolvedScan, maximumQuantity: Int = CounterSession.maximumQuantity) -> (CounterSession, Action) {
+        let (next, action) = decide(scan, maximumQuantity: min(maximumQuantity, Self.maximumQuantity))
         if case .reject = action { return (refused(), action) }
         return (next, action)
     }
 
-    private func decide(_ scan: ResolvedScan) -> (CounterSession, Action) {
+    private func decide(_ scan: ResolvedScan, maximumQuantity: Int) -> (CounterSession, Action) {
         var next = self
         switch scan {
         case .malformed(let reason):
@@ -212,14 +213,14 @@ public struct CounterSession: Codable, Sendable, Hashable {
         case .bin(let code):
             return next.scannedBin(code)
         case .command(let command):
-            return next.command(command)
+            return next.command(command, maximumQuantity: maximumQuantity)
         case let .part(part, codeQuantity, trace):
             if pendingQuantity != nil, let codeQuantity {
                 return (self, .reject("条码自带数量 ×\(codeQuantity)，又输入了数量 ×\(pendingQuantity!)：请只用一个 / the code carries a count ×\(codeQuantity) and ×\(pendingQuantity!) was keyed: use one"))
             }
             let quantity = pendingQuantity ?? codeQuantity ?? 1
-            if quantity > Self.maximumQuantity {
-                return (self, .reject("单次数量 ×\(quantity) 超过上限 \(Self.maximumQuantity)：请分次扫描或改用库存调整 / ×\(quantity) is more than one scan may carry (\(Self.maximumQuantity)): split it, or use an adjustment"))
+            if quantity > maximumQuantity {
+                return (self, .reject("单次数量 ×\(quantity) 超过上限 \(maximumQuantity)：请分次扫描或改用库存调整 / ×\(quantity) is more than one scan may carry (\(maximumQuantity)): split it, or use an adjustment"))
             }
             if trace.serial != nil, quantity != 1 {
                 return (self, .reject("带序列号的配件一件一扫，不能带数量 ×\(quantity) / a part with a serial number is one item: scan each, without a quantity (×\(quantity))"))
@@ -288,7 +289,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
         }
     }
 
-    private func command(_ command: CounterCommand) -> (CounterSession, Action) {
+    private func command(_ command: CounterCommand, maximumQuantity: Int) -> (CounterSession, Action) {
         var next = self
         switch command {
         case .mode(let mode):
@@ -308,8 +309,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
                 return (self, .reject("车场模式不用数量 / yard modes take no quantity"))
             }
             let typed = quantityTyped ? (pendingQuantity ?? 0) * 10 + d : d
-            guard typed <= Self.maximumQuantity else {
-                return (self, .reject("数量最多 \(Self.maximumQuantity)，已清除，请重新输入 / a quantity is at most \(Self.maximumQuantity): cleared, key it again"))
+            guard typed <= maximumQuantity else {
+                return (self, .reject("数量最多 \(maximumQuantity)，已清除，请重新输入 / a quantity is at most \(maximumQuantity): cleared, key it again"))
             }
             next.pendingQuantity = typed
             next.quantityTyped = true

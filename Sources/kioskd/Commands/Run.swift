@@ -79,7 +79,8 @@ struct Run: AsyncParsableCommand {
         }
         let counter = Counter(database: database, deviceID: config.deviceID,
                               options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay,
-                                             refuseWrites: refuseWrites, expiredAtReceipt: config.expiredAtReceipt))
+                                             refuseWrites: refuseWrites, expiredAtReceipt: config.expiredAtReceipt,
+                                             maximumQuantityPerScan: config.maximumQuantityPerScan))
         let health = HealthBoard()
         if let refuseWrites { health.set("store", .degraded(refuseWrites)) } else { health.set("store", .ok("quick_check ok")) }
         // One Prometheus registry for kioskd's own metrics and whatever libraries report

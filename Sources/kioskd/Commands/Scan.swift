@@ -30,7 +30,7 @@ struct Scan: AsyncParsableCommand {
         let (config, database) = try store.openDatabase()
         let counter = Counter(database: database, deviceID: config.deviceID,
                               options: .init(allowNegativeStock: config.allowNegativeStock, defaultActor: config.defaultActor, bay: config.bay,
-                                             expiredAtReceipt: config.expiredAtReceipt))
+                                             expiredAtReceipt: config.expiredAtReceipt, maximumQuantityPerScan: config.maximumQuantityPerScan))
         var refused = false
         for code in codes {
             let event = ScanEvent(id: key.flatMap(UUID.init(uuidString:)) ?? UUID(), source: source, text: code)

@@ -45,6 +45,8 @@ struct KioskConfig: Sendable, Hashable {
     var allowNegativeStock: Bool = false
     /// `[counter] expired_at_receipt`: refuse (default) or warn when an item past its GS1 expiry is received.
     var expiredAtReceipt: Counter.Options.ExpiryPolicy = .refuse
+    /// `[counter] max_quantity_per_scan`: the largest quantity one scan may carry.
+    var maximumQuantityPerScan = CounterSession.maximumQuantity
     var logLevel: String = "info"
     var scanners: [ScannerConfig]
     /// Where the config came from, for messages.
@@ -173,7 +175,13 @@ struct KioskConfig: Sendable, Hashable {
             if config.deviceID.isEmpty { throw .invalid("device.id", "must not be empty: name the device, e.g. \"counter-1\"") }
         }
         if let counter = try reader.table(table, "counter", at: "") {
-            try reader.allow(counter, keys: ["default_actor", "allow_negative_stock", "expired_at_receipt"], at: "counter")
+            try reader.allow(counter, keys: ["default_actor", "allow_negative_stock", "expired_at_receipt", "max_quantity_per_scan"], at: "counter")
+            if let maximum = try reader.int(counter, "max_quantity_per_scan", at: "counter") {
+                guard (1...CounterSession.maximumQuantity).contains(maximum) else {
+                    throw .invalid("counter.max_quantity_per_scan", "\(maximum) is outside 1…\(CounterSession.maximumQuantity)")
+                }
+                config.maximumQuantityPerScan = maximum
+            }
             if let policy = try reader.string(counter, "expired_at_receipt", at: "counter") {
                 guard let value = Counter.Options.ExpiryPolicy(rawValue: policy) else {
                     throw .invalid("counter.expired_at_receipt", "\"\(policy)\" is not \"refuse\" or \"warn\"")
