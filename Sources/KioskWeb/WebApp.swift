@@ -392,7 +392,7 @@ func refusing<T>(_ body: () throws -> T) throws -> T {
         switch error {
         case .unknownWorkOrder, .unknownTechnician, .unknownAppointment: throw HTTPError(.notFound, message: error.description)
         case .invalidField: throw HTTPError(.badRequest, message: error.description)
-        case .pinLocked: throw HTTPError(.tooManyRequests, message: error.description)
+        case .pinLocked, .pinAttemptsInProgress: throw HTTPError(.tooManyRequests, message: error.description)
         default: throw HTTPError(.conflict, message: error.description)
         }
     }

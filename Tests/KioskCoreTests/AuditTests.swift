@@ -85,4 +85,34 @@ struct PINLockoutTests {
         #expect(try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(PINLockout.lockDuration + 1)))
         #expect(try store.database.audit.entries().map(\.action).contains(.pinLocked))
     }
+
+    @Test("guesses sent side by side cannot race the lock: at most five are checked before it (issue 20, found from outside)")
+    func concurrentGuesses() async throws {
+        let store = try TemporaryStore()
+        let workshop = store.database.workshop
+        try workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try workshop.setPIN(badge: "T1", pin: "2468")
+        // 40 wrong guesses, 8 at a time, as an attacker on the network sends them.
+        let checked = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for round in 0..<5 {
+                for i in 0..<8 {
+                    group.addTask {
+                        do { _ = try workshop.verifyPIN(badge: "T1", pin: String(format: "%04d", round * 8 + i + 1)); return true }
+                        catch let error as WorkshopError {
+                            switch error {
+                            case .pinLocked, .pinAttemptsInProgress: return false
+                            default: throw error
+                            }
+                        }
+                    }
+                }
+            }
+            var checked = 0
+            for try await wasChecked in group where wasChecked { checked += 1 }
+            return checked
+        }
+        #expect(checked <= PINLockout.maxFailures, "\(checked) guesses were checked; the lock allows \(PINLockout.maxFailures)")
+        #expect(throws: WorkshopError.self, "locked: the right PIN too") { try workshop.verifyPIN(badge: "T1", pin: "2468") }
+        #expect(try store.database.audit.entries().filter { $0.action == .pinLocked }.count == 1, "one lock, audited once")
+    }
 }

@@ -124,6 +124,8 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
     case noJobAtBay(String)
     case newVehicle(String)
     case pinLocked(String, until: Date)
+    /// As many PIN attempts for this badge are being checked as it may fail: wait for them.
+    case pinAttemptsInProgress(String)
     /// A part movement named a work order that is delivered or cancelled.
     case workOrderClosed(String, state: JobState)
 
@@ -142,6 +144,8 @@ public enum WorkshopError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidField(field, why): "\(field) 无效 / invalid \(field): \(why)"
         case .notClockedOn(let b): "技师 \(b) 未上工 / technician \(b) is not clocked on"
         case .noJobAtBay(let bay): "工位 \(bay) 没有进行中的工单 / no open job at bay \(bay)"
+        case .pinAttemptsInProgress(let badge):
+            "工号 \(badge) 正在验证的密码尝试过多，请稍后再试 / badge \(badge) has as many PIN attempts being checked as it may fail: try again in a moment"
         case let .pinLocked(badge, until):
             "工号 \(badge) 密码错误次数过多，已锁定至 \(ISO8601DateFormatter().string(from: until)) / badge \(badge) is locked after too many wrong PINs until \(ISO8601DateFormatter().string(from: until)): scan the badge at the bay, or ask the manager"
         case .newVehicle(let vin): "新车辆 \(vin)：首次来店，请在服务台登记手机号和车牌 / new vehicle \(vin): first visit, open the work order at the desk with the customer's phone and plate"

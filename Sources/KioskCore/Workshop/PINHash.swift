@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import GRDB
 
 /// A technician's PIN as stored: PBKDF2-HMAC-SHA256 with a random salt and enough rounds
 /// that a stolen database does not give the PINs away quickly.
@@ -63,27 +64,38 @@ extension Workshop {
         guard let technician = try database.pool.read({ try Technician.fetchOne($0, key: badge) }) else {
             throw WorkshopError.unknownTechnician(badge)
         }
-        if let until = try database.pool.read({ try Date.fetchOne($0, sql: "SELECT lockedUntil FROM pin_attempt WHERE badge = ?", arguments: [badge]) }),
-           until > time {
-            throw WorkshopError.pinLocked(badge, until: until)
-        }
         guard let stored = technician.pinHash else { return false }
+        // Check the lock and count this attempt in one write transaction, before the slow
+        // hash: an attempt counts as a failure until it is proved right. Guesses sent side by
+        // side then cannot all pass the check before any of them is counted; a badge has at
+        // most `maxFailures` attempts in flight or failed before the lock.
+        try database.pool.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT failures, lockedUntil FROM pin_attempt WHERE badge = ?", arguments: [badge])
+            if let until: Date = row?["lockedUntil"], until > time { throw WorkshopError.pinLocked(badge, until: until) }
+            let failures: Int = row?["failures"] ?? 0
+            guard failures < PINLockout.maxFailures else { throw WorkshopError.pinAttemptsInProgress(badge) }
+            try db.execute(sql: """
+                INSERT INTO pin_attempt (badge, failures, lockedUntil) VALUES (?, 1, NULL)
+                ON CONFLICT (badge) DO UPDATE SET failures = failures + 1, lockedUntil = NULL
+                """, arguments: [badge])
+        }
         let right = PINHash.verify(pin, against: stored)
         try database.pool.write { db in
             if right {
                 try db.execute(sql: "DELETE FROM pin_attempt WHERE badge = ?", arguments: [badge])
                 return
             }
-            let failures = (try Int.fetchOne(db, sql: "SELECT failures FROM pin_attempt WHERE badge = ?", arguments: [badge]) ?? 0) + 1
-            let locked = failures >= PINLockout.maxFailures
-            let until = locked ? time.addingTimeInterval(PINLockout.lockDuration) : nil
+            // This attempt was counted before the hash. Lock once the count reaches the limit,
+            // unless an attempt checked alongside this one has locked the badge already.
+            let row = try Row.fetchOne(db, sql: "SELECT failures, lockedUntil FROM pin_attempt WHERE badge = ?", arguments: [badge])
+            if let until: Date = row?["lockedUntil"], until > time { return }
+            let failures: Int = row?["failures"] ?? 1
+            guard failures >= PINLockout.maxFailures else { return }
             try db.execute(sql: """
-                INSERT INTO pin_attempt (badge, failures, lockedUntil) VALUES (?, ?, ?)
-                ON CONFLICT (badge) DO UPDATE SET failures = excluded.failures, lockedUntil = excluded.lockedUntil
-                """, arguments: [badge, locked ? 0 : failures, until])
-            if locked {
-                try AuditLog.record(.pinLocked, actor: badge, detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(PINLockout.lockDuration / 60)) min", at: time, in: db)
-            }
+                INSERT INTO pin_attempt (badge, failures, lockedUntil) VALUES (?, 0, ?)
+                ON CONFLICT (badge) DO UPDATE SET failures = 0, lockedUntil = excluded.lockedUntil
+                """, arguments: [badge, time.addingTimeInterval(PINLockout.lockDuration)])
+            try AuditLog.record(.pinLocked, actor: badge, detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(PINLockout.lockDuration / 60)) min", at: time, in: db)
         }
         return right
     }
