@@ -12,7 +12,6 @@ public actor ScanDesk {
     var duplicates: DuplicateFilter
     let indicators: [any ScanIndicator]
     let logger: Logger
-    let epoch = Date(timeIntervalSinceReferenceDate: 0)
 
     public init(counter: Counter, duplicates: DuplicateFilter = DuplicateFilter(), indicators: [any ScanIndicator], logger: Logger) {
         self.counter = counter
@@ -29,7 +28,7 @@ public actor ScanDesk {
         // Judged by when the scan was made, not when its turn came: scans queue up while a
         // commit runs, and a camera's frames must not fall out of the window because the
         // first of them took long to book.
-        switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSince(epoch))) {
+        switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSinceReferenceDate)) {
         case .suppressed:
             logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
             return .duplicateIgnored(scan)
