@@ -96,6 +96,7 @@ public enum AccessPolicy {
         api(.get, "/api/v1/audit", .management),
         api(.get, "/api/v1/staff", .management),
         api(.post, "/api/v1/staff/{badge}/role", .admin),
+        api(.post, "/api/v1/staff/{badge}/unlock", .management),
     ]
 
     /// Handing a job over to the customer or cancelling it is the service desk's call.
@@ -132,6 +133,7 @@ struct GuardedRouter {
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             do {
+                try GuardedRouter.checkJSONBody(request, rule: rule)
                 if case .device = rule.access {
                     let header = request.headers[.authorization] ?? ""
                     guard header.hasPrefix("Bearer "), let device = try hub.device(token: String(header.dropFirst(7))) else {
@@ -162,11 +164,32 @@ struct GuardedRouter {
 
     /// A browser sends `Origin` with every cross-site request that changes something; one that
     /// names another host is refused before anything happens (SameSite=Strict covers the rest).
+    /// `Origin: null` (a sandboxed frame, a file, a redirect from elsewhere) is refused too.
     static func checkSameOrigin(_ request: Request, rule: RouteRule) throws {
-        guard rule.changesState, let origin = request.headers[.origin], origin != "null" else { return }
+        guard rule.changesState, let origin = request.headers[.origin] else { return }
+        guard origin != "null" else { throw AccessRefusal.crossOrigin(origin) }
         let host = request.head.authority ?? ""
         let originHost = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
         guard !host.isEmpty, originHost == host else { throw AccessRefusal.crossOrigin(origin) }
+    }
+}
+
+extension GuardedRouter {
+    /// A change that carries a body must say it is JSON: a form another site posts
+    /// (`text/plain`, `application/x-www-form-urlencoded`) never reaches a handler.
+    static func checkJSONBody(_ request: Request, rule: RouteRule) throws {
+        guard rule.changesState else { return }
+        let declared = request.headers[.contentType].map {
+            ($0.split(separator: ";").first.map(String.init) ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        let length = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        switch declared {
+        case "application/json": return
+        case nil where length == 0: return      // nothing sent, or nothing said about it (a form always says)
+        default:
+            let type = declared ?? "none"
+            throw HTTPError(.unsupportedMediaType, message: "请求须为 JSON（Content-Type: application/json）/ send the body as JSON with Content-Type: application/json (got \(type))")
+        }
     }
 }
 

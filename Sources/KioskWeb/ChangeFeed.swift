@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import GRDB
 import KioskCore
 import Logging
@@ -99,17 +100,48 @@ public final class RateLimiter: Sendable {
 
     /// Takes one token for `key`; `false` when the client is over its limit.
     public func allow(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
+        take(key, now: now) == nil
+    }
+
+    /// Takes one token for `key`: `nil` when allowed, otherwise the seconds until the next
+    /// token (for `Retry-After`).
+    public func take(_ key: String, now: ContinuousClock.Instant = .now) -> TimeInterval? {
         buckets.withLock { b in
             var entry = b[key] ?? (capacity, now)
             let elapsed = now - entry.at
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             entry.tokens = min(capacity, entry.tokens + seconds * refillPerSecond)
             entry.at = now
-            guard entry.tokens >= 1 else { b[key] = entry; return false }
+            guard entry.tokens >= 1 else {
+                b[key] = entry
+                return (1 - entry.tokens) / refillPerSecond
+            }
             entry.tokens -= 1
             b[key] = entry
             if b.count > 10_000 { b = b.filter { $0.value.tokens < capacity } }
-            return true
+            return nil
+        }
+    }
+}
+
+/// The limits on PIN attempts (sign-in and clocking on or off at a touch page): a token bucket
+/// per client address, and one for the whole device. Together with the per-badge lockout they
+/// keep guessing slow: one address gets 10 attempts a minute, every address together 60.
+public struct PINAttemptLimiter: Sendable {
+    public let perAddress: RateLimiter
+    public let overall: RateLimiter
+
+    public init(perAddress: RateLimiter = RateLimiter(capacity: 10, perMinute: 10), overall: RateLimiter = RateLimiter(capacity: 60, perMinute: 60)) {
+        self.perAddress = perAddress
+        self.overall = overall
+    }
+
+    /// Takes an attempt for `address`; refuses with 429 and `Retry-After` when over a limit.
+    func admit(_ address: String) throws {
+        if let wait = perAddress.take(address) ?? overall.take("*") {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(seconds)],
+                            message: "尝试过于频繁，请 \(seconds) 秒后再试 / too many PIN attempts: try again in \(seconds) s")
         }
     }
 }

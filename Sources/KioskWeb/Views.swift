@@ -96,10 +96,11 @@ public struct StockRow: Codable, Sendable, ResponseEncodable {
     public var onHand: Int
 }
 
+/// `/healthz`: the status for anyone; the components and faults for a signed-in person only.
 public struct HealthView: Codable, Sendable, ResponseEncodable {
     public var status: String
-    public var components: [String: String]
-    public var faults: [String: String]
+    public var components: [String: String]?
+    public var faults: [String: String]?
 }
 
 public struct TransitionRequest: Codable, Sendable {
@@ -204,6 +205,10 @@ public struct StaffView: Codable, Sendable, ResponseEncodable {
         public var badge: String
         public var name: String
         public var role: StaffRole
+        /// When the person's PIN lock ends; absent when not locked.
+        public var lockedUntil: Date?
+        /// PIN lockouts in a row since the last right PIN.
+        public var lockouts: Int
     }
     public var staff: [Person]
 }

@@ -44,6 +44,8 @@ public struct WebEnvironment: Sendable {
     public var health: HealthBoard
     public var feed: ChangeFeed
     public var trackLimiter: RateLimiter
+    /// Sign-in and clock attempts, per client address and for the whole device.
+    public var pinLimiter: PINAttemptLimiter
     /// The bay this device stands at, for `/bay` without a name.
     public var bay: String?
     /// What `/metrics` serves.
@@ -60,7 +62,9 @@ public struct WebEnvironment: Sendable {
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
                 metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil,
-                isHub: Bool = false, ledger: (any HubLedger)? = nil, desk: ScanDesk? = nil) {
+                isHub: Bool = false, ledger: (any HubLedger)? = nil, desk: ScanDesk? = nil,
+                pinLimiter: PINAttemptLimiter = PINAttemptLimiter()) {
+        self.pinLimiter = pinLimiter
         self.desk = desk ?? ScanDesk(counter: counter, indicators: [metrics], logger: Logger(label: "kioskd.counter"))
         self.isHub = isHub
         self.ledger = ledger ?? database.hub
@@ -102,10 +106,13 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         response.headers[.cacheControl] = "no-store"
         return response
     }
-    routes.on(.get, "/healthz") { _, _ -> Response in
-        let snapshot = env.health.snapshot
-        let view = HealthView(status: env.health.faults.isEmpty ? "ok" : "degraded",
-                              components: snapshot.mapValues(\.description), faults: env.health.faults)
+    routes.on(.get, "/healthz") { request, _ -> Response in
+        let status = env.health.faults.isEmpty ? "ok" : "degraded"
+        // Anyone may ask whether the device is well; what is wrong (paths, addresses, hosts,
+        // error text) only a signed-in person sees.
+        let signedIn = try request.cookies[sessionCookie].map { try env.database.access.session(token: $0.value) } ?? nil
+        let view = signedIn == nil ? HealthView(status: status, components: nil, faults: nil)
+            : HealthView(status: status, components: env.health.snapshot.mapValues(\.description), faults: env.health.faults)
         var response = try JSONEncoder.sorted.encodeResponse(view, status: .ok)
         response.headers[.cacheControl] = "no-store"
         return response
@@ -175,8 +182,15 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.on(.post, "/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: ClockRequest.self, context: context)
-        // A page cannot tell a scanned badge from a typed one: it must prove who it is.
-        let verified = try refusing { try workshop.verifyPIN(badge: body.badge, pin: body.pin ?? "") }
+        try env.pinLimiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
+        // A page cannot tell a scanned badge from a typed one: it must prove who it is. An
+        // unknown badge gets the same answer as a wrong PIN (badges cannot be listed this way).
+        let verified: Bool
+        do {
+            verified = try refusing { try workshop.verifyPIN(badge: body.badge, pin: body.pin ?? "") }
+        } catch let error as HTTPError where error.status == .notFound {
+            verified = false
+        }
         guard verified else {
             throw HTTPError(.forbidden, message: "工号或密码错误（或未设置密码：请在工位扫描工牌）/ wrong badge or PIN (no PIN set? scan the badge at the bay scanner)")
         }
@@ -204,7 +218,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.on(.get, "/api/v1/counter") { _, _ -> CounterView in try counterView(env) }
     routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
-        let feedback = await env.desk.submit(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text))
+        let feedback = await env.desk.submit(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text, actor: context.staff?.badge))
         env.feed.bump()
         return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate, scanID: feedback.scanID,
                           outcome: feedback.outcome.rawValue)
@@ -289,6 +303,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     // MARK: Signing in (badge + PIN) and out
     routes.on(.post, "/api/v1/session") { request, context -> Response in
         let body = try await request.decode(as: SignInRequest.self, context: context)
+        try env.pinLimiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
         let signedIn: (token: String, session: StaffSession)
         do {
             signedIn = try refusing { try env.database.access.signIn(badge: body.badge, pin: body.pin) }
@@ -331,7 +346,16 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         return AuditView(intact: verification.isIntact, verification: verification.description, entries: Array(entries))
     }
     routes.on(.get, "/api/v1/staff") { _, _ -> StaffView in
-        StaffView(staff: try env.database.access.staff().map { StaffView.Person(badge: $0.badge, name: $0.name, role: $0.role) })
+        let locks = try workshop.pinLocks()
+        return StaffView(staff: try env.database.access.staff().map {
+            StaffView.Person(badge: $0.badge, name: $0.name, role: $0.role, lockedUntil: locks[$0.badge]?.lockedUntil,
+                             lockouts: locks[$0.badge]?.lockouts ?? 0)
+        })
+    }
+    routes.on(.post, "/api/v1/staff/{badge}/unlock") { _, context -> HTTPResponse.Status in
+        let badge = try context.parameters.require("badge")
+        try refusing { try workshop.unlockPIN(badge: badge, actor: context.actor) }
+        return .noContent
     }
     routes.on(.post, "/api/v1/staff/{badge}/role") { request, context -> HTTPResponse.Status in
         let badge = try context.parameters.require("badge")

@@ -65,7 +65,7 @@ struct AuditTests {
 
 @Suite("PIN lockout")
 struct PINLockoutTests {
-    @Test("five wrong PINs lock the badge for 15 minutes, even the right PIN; the lock is audited and survives a reopen")
+    @Test("five wrong PINs lock the badge (5 minutes the first time), even the right PIN; the lock is audited and survives a reopen")
     func lockout() throws {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
@@ -80,10 +80,48 @@ struct PINLockoutTests {
             _ = try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(60))
             Issue.record("a locked badge was let in")
         } catch let WorkshopError.pinLocked(badge, until) {
-            #expect(badge == "T1" && abs(until.timeIntervalSince(start) - PINLockout.lockDuration) < 0.01)
+            #expect(badge == "T1" && abs(until.timeIntervalSince(start) - PINLockout.lockDuration(lockout: 1)) < 0.01)
         }
-        #expect(try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(PINLockout.lockDuration + 1)))
+        #expect(try reopened.verifyPIN(badge: "T1", pin: "2468", at: start.addingTimeInterval(PINLockout.lockDuration(lockout: 1) + 1)))
         #expect(try store.database.audit.entries().map(\.action).contains(.pinLocked))
+    }
+
+    @Test("each lock in a row lasts three times the one before (5, 15, 45 min … at most 4 h); the manager sees it and can lift it; a right PIN resets the row")
+    func lockoutBacksOff() throws {
+        let store = try TemporaryStore()
+        let workshop = store.database.workshop
+        try workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try workshop.setPIN(badge: "T1", pin: "2468")
+        var time = Date()
+        func lock() throws -> Date {
+            for i in 1...PINLockout.maxFailures { #expect(try workshop.verifyPIN(badge: "T1", pin: "000\(i)", at: time) == false) }
+            return try #require(try workshop.pinLocks(at: time)["T1"]?.lockedUntil)
+        }
+        #expect(abs(try lock().timeIntervalSince(time) - 5 * 60) < 0.01)
+        time = time.addingTimeInterval(5 * 60 + 1)
+        #expect(abs(try lock().timeIntervalSince(time) - 15 * 60) < 0.01)
+        try workshop.unlockPIN(badge: "T1", actor: "MG", at: time)
+        #expect(try workshop.pinLocks(at: time)["T1"] == PINLockState(lockedUntil: nil, failures: 0, lockouts: 2), "lifting keeps the row")
+        #expect(abs(try lock().timeIntervalSince(time) - 45 * 60) < 0.01)
+        #expect(PINLockout.lockDuration(lockout: 9) == 4 * 3600)
+        try workshop.unlockPIN(badge: "T1", actor: "MG", at: time)
+        #expect(try workshop.verifyPIN(badge: "T1", pin: "2468", at: time))
+        #expect(try workshop.pinLocks(at: time)["T1"] == nil, "a right PIN resets the row")
+        let audit = try store.database.audit.entries()
+        #expect(audit.filter { $0.action == .pinLocked }.map(\.detail).last?.contains("lockout 3 in a row") == true)
+        #expect(audit.contains { $0.action == .pinUnlocked && $0.actor == "MG" })
+    }
+
+    @Test("an unknown badge costs the same hash as a known one: the answer's time does not tell which badges exist")
+    func unknownBadgeTakesAsLong() throws {
+        let store = try TemporaryStore()
+        let workshop = store.database.workshop
+        try workshop.save(Technician(badge: "T1", name: "王师傅"))
+        try workshop.setPIN(badge: "T1", pin: "2468")
+        #expect(throws: WorkshopError.unknownTechnician("NOBODY")) { try workshop.verifyPIN(badge: "NOBODY", pin: "1234") }
+        // The decoy is a full-strength hash of the same format: the same work as a real one.
+        #expect(PINHash.decoy.hasPrefix("pbkdf2-sha256$\(PINHash.rounds)$"))
+        #expect(!PINHash.verify("1234", against: PINHash.decoy))
     }
 
     @Test("guesses sent side by side cannot race the lock: at most five are checked before it (issue 20, found from outside)")

@@ -114,7 +114,7 @@ struct AccessTests {
         }
     }
 
-    @Test("a role given by the admin applies at once, is audited, and the last admin stays")
+    @Test("a role given by the admin applies at once (the person's sessions end: they sign in again with it), is audited, and the last admin stays")
     func roleChanges() async throws {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
@@ -123,13 +123,58 @@ struct AccessTests {
             let changed = try await client.execute(uri: "/api/v1/staff/T1/role", method: .post, headers: admin.json,
                                                    body: try body(RoleRequest(role: "clerk")))
             #expect(changed.status == .noContent)
-            #expect(try await client.execute(uri: "/api/v1/counter", method: .get, headers: t1.read).status == .ok, "the same session, the new role")
-            #expect(try f.database.audit.entries().last.map { $0.action == .roleChanged && $0.actor == "AD" && $0.detail.contains("technician → clerk") } == true)
+            #expect(try await client.execute(uri: "/api/v1/counter", method: .get, headers: t1.read).status == .unauthorized,
+                    "a role change ends the person's sessions")
+            #expect(try f.database.audit.entries().contains { $0.action == .roleChanged && $0.actor == "AD" && $0.detail.contains("technician → clerk") })
+            #expect(try f.database.audit.entries().last?.action == .sessionsEnded)
+            let again = try await signIn(client, as: .technician)
+            #expect(try await client.execute(uri: "/api/v1/counter", method: .get, headers: again.read).status == .ok, "signed in again: the new role")
             let bad = try await client.execute(uri: "/api/v1/staff/T1/role", method: .post, headers: admin.json, body: try body(RoleRequest(role: "boss")))
             #expect(bad.status == .badRequest)
             let last = try await client.execute(uri: "/api/v1/staff/AD/role", method: .post, headers: admin.json, body: try body(RoleRequest(role: "clerk")))
             #expect(last.status == .conflict)
             #expect(try f.database.access.staff().first { $0.badge == "AD" }?.role == .admin)
+        }
+    }
+
+    @Test("a new PIN ends the person's sessions; the manager sees PIN locks and lifts them")
+    func pinChangeAndUnlock() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            let t1 = try await signIn(client, as: .technician), manager = try await signIn(client, as: .manager)
+            try f.database.workshop.setPIN(badge: "T1", pin: "8642")
+            #expect(try await client.execute(uri: "/api/v1/session", method: .get, headers: t1.read).status == .unauthorized)
+            for _ in 1...PINLockout.maxFailures {
+                _ = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                             body: try body(SignInRequest(badge: "T1", pin: "0000")))
+            }
+            let staff = try json(try await client.execute(uri: "/api/v1/staff", method: .get, headers: manager.read))
+            let t1Row = (staff["staff"] as? [[String: Any]])?.first { $0["badge"] as? String == "T1" }
+            #expect(t1Row?["lockouts"] as? Int == 1 && t1Row?["lockedUntil"] is String)
+            let noCSRF = try await client.execute(uri: "/api/v1/staff/T1/unlock", method: .post, headers: manager.read).status
+            #expect(noCSRF == .forbidden,
+                    "a change needs the CSRF token: \(noCSRF)")
+            #expect(try await client.execute(uri: "/api/v1/staff/T1/unlock", method: .post, headers: manager.json).status == .noContent)
+            let signedIn = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                                    body: try body(SignInRequest(badge: "T1", pin: "8642")))
+            #expect(signedIn.status == .created)
+        }
+    }
+
+    @Test("a change sent as a form or plain text is refused before it is read (415); so is Origin: null")
+    func contentTypeAndNullOrigin() async throws {
+        let f = try WebFixture()
+        try await f.app().test(.live) { client in
+            let text = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "text/plain"],
+                                                body: try body(SignInRequest(badge: "T1", pin: "2468")))
+            #expect(text.status == .unsupportedMediaType)
+            let admin = try await signIn(client, as: .admin)
+            var headers = admin.json
+            headers[.origin] = "null"
+            let nullOrigin = try await client.execute(uri: "/api/v1/staff/T1/role", method: .post, headers: headers,
+                                                      body: try body(RoleRequest(role: "clerk")))
+            #expect(nullOrigin.status == .forbidden)
+            #expect(try f.database.access.staff().first { $0.badge == "T1" }?.role == .technician)
         }
     }
 

@@ -139,7 +139,8 @@ struct WebTests {
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
                                              body: try body(ClockRequest(badge: "T1", pin: "2468", on: true))).status == .noContent)
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/clock", method: .post, headers: t1.json,
-                                             body: try body(ClockRequest(badge: "T9", pin: "2468", on: true))).status == .notFound)
+                                             body: try body(ClockRequest(badge: "T9", pin: "2468", on: true))).status == .forbidden,
+                    "an unknown badge is answered like a wrong PIN")
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: t1.json,
                                              body: try body(PartsRequestBody(parts: [RequestedPart(partNumber: "P1", quantity: 2)]))).status == .created)
             #expect(try await client.execute(uri: "/api/v1/jobs/WO-1/parts-requests", method: .post, headers: t1.json,
@@ -186,12 +187,15 @@ struct WebTests {
         }
     }
 
-    @Test("health names faults; the OpenAPI document describes every API route")
+    @Test("health says ok or degraded to anyone and names faults to staff only; the OpenAPI document describes every API route")
     func healthAndOpenAPI() async throws {
         let f = try WebFixture()
         f.health.set("gpio:gpiochip0", .degraded("GPIO chip gpiochip0 not found"))
         try await f.app().test(.live) { client in
-            let health = try json(try await client.execute(uri: "/healthz", method: .get))
+            let anyone = try json(try await client.execute(uri: "/healthz", method: .get))
+            #expect(anyone.keys.sorted() == ["status"] && anyone["status"] as? String == "degraded")
+            let staff = try await signIn(client, as: .clerk)
+            let health = try json(try await client.execute(uri: "/healthz", method: .get, headers: staff.read))
             #expect(health["status"] as? String == "degraded")
             #expect((health["faults"] as? [String: String])?["gpio:gpiochip0"] == "GPIO chip gpiochip0 not found")
             let doc = try json(try await client.execute(uri: "/api/v1/openapi.json", method: .get))

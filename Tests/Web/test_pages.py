@@ -40,12 +40,12 @@ dpi = 203
 label_printer = "office"
 ticket_printer = "office"
 """)
-    def k(*args):
-        return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True).stdout
+    def k(*args, stdin=None):
+        return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True, input=stdin).stdout
     (data / "parts.csv").write_text("part_number,name_zh,name_en,barcodes,bin,safety_stock\nP1,刹车片,Brake pad,6901234567892,A-01,2\n")
     k("parts", "import", str(data / "parts.csv"))
-    k("technicians", "add", "T1", "王师傅", "--pin", "2468")
-    k("staff", "add", "C1", "李配件", "--pin", "1357", "--role", "clerk")
+    k("technicians", "add", "T1", "王师傅", "--with-pin", stdin="2468\n")
+    k("staff", "add", "C1", "李配件", "--with-pin", "--role", "clerk", stdin="1357\n")
     opened = k("jobs", "open", "--ticket", "WO-1", "--plate", "粤B12345", "--vin", "LSVAU2180N2183294", "--phone", "13800138000",
                "--bay", "BAY-1", "--service", "OIL:机油保养:1", "--promised", "2026-11-25T18:00:00+08:00")
     token = opened.split()[-1]

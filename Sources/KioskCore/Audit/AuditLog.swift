@@ -22,6 +22,8 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case deviceEnrolmentIssued = "hub.enrolment_issued"
         case deviceEnrolled = "hub.device_enrolled"
         case deviceRevoked = "hub.device_revoked"
+        case pinUnlocked = "technician.pin_unlocked"
+        case sessionsEnded = "staff.sessions_ended"
     }
 
     public var seq: Int64

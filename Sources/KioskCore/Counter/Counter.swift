@@ -155,9 +155,23 @@ public struct Counter: Sendable {
                 }
             }
             if !feedback.accepted { try saveSession(feedback.session, in: db) }
-            // A customer's VIN scanned at the desk is personal data: the log keeps it masked.
+            // A customer's VIN is personal data: the log (and the counter page that shows it)
+            // keeps it masked, whatever the scan came to. The store's own new cars, moved or
+            // counted on the yard, are stock and keep their VIN.
             var logged = scan.text
-            if case .checkInVehicle(let vin) = action { logged = vin.masked }
+            switch (resolved, action) {
+            case (_, .moveVehicle), (_, .countVehicle): break
+            case (.vehicle(let vin), _):
+                logged = vin.masked
+                feedback.message = feedback.message.replacingOccurrences(of: vin.text, with: vin.masked)
+            case (.malformed, _) where Self.looksLikeVIN(scan.text):
+                // A misread VIN is still most of one.
+                let text = scan.text.trimmingCharacters(in: .whitespaces)
+                logged = String(text.prefix(3)) + String(repeating: "*", count: text.count - 7) + String(text.suffix(4))
+                feedback.message = feedback.message.replacingOccurrences(of: text, with: logged)
+                    .replacingOccurrences(of: text.uppercased(), with: logged)
+            default: break
+            }
             try log(scan, text: logged, accepted: feedback.accepted, message: feedback.message, outcome: feedback.outcome, in: db)
             return feedback
         }
@@ -181,7 +195,7 @@ public struct Counter: Sendable {
         return f
     }
 
-    private func actor(_ session: CounterSession) -> String { session.badge ?? options.defaultActor }
+    private func actor(_ session: CounterSession, _ scan: ScanEvent) -> String { scan.actor ?? session.badge ?? options.defaultActor }
 
     private func apply(_ action: CounterSession.Action, scan: ScanEvent, session: CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
         var feedback = feedback
@@ -198,11 +212,11 @@ public struct Counter: Sendable {
             }
             feedback.message = try Workshop.toggleClock(badge: badge, bay: bay, at: scan.time, in: db)
         case .checkIn(let code):
-            let order = try Workshop.checkIn(appointment: code, actor: actor(session), bay: options.bay, at: scan.time, in: db)
+            let order = try Workshop.checkIn(appointment: code, actor: actor(session, scan), bay: options.bay, at: scan.time, in: db)
             feedback.message = "✓ 已接车 \(order.ticketCode) \(order.plate) / checked in \(order.ticketCode)"
         case .checkInVehicle(let vin):
             let result = try Workshop.checkIn(vin: vin, phone: nil, plate: nil, services: [], bay: options.bay,
-                                              actor: actor(session), at: scan.time, in: db)
+                                              actor: actor(session, scan), at: scan.time, in: db)
             let order = result.order
             let about = "\(vin.manufacturer)\(vin.modelYear(reference: scan.time).map { " \($0)" } ?? "")"
             feedback.message = (result.opened
@@ -214,7 +228,7 @@ public struct Counter: Sendable {
             session.workOrder = order.ticketCode
         case let .moveVehicle(vin, bin):
             let outcome = try Yard.record(VehicleStep(key: scan.id, vin: vin, action: .move(to: bin), deviceID: deviceID,
-                                                      actor: actor(session), at: scan.time), in: db)
+                                                      actor: actor(session, scan), at: scan.time), in: db)
             feedback.message = "✓ 移位 \(vin.text) \(outcome.vehicle.model) \(outcome.movement.fromBin ?? "-")→\(bin) / moved \(vin.text) to \(bin)"
         case let .countVehicle(vin, bin):
             try Yard.count(vin, in: bin, at: scan.time, in: db)
@@ -222,7 +236,7 @@ public struct Counter: Sendable {
             feedback.message = "✓ 车场盘点 \(vin.text) 在 \(bin)，已盘 \(counted) 台 / counted \(vin.text) in \(bin), \(counted) cars so far"
         case .openYardCount:
             let joined = try Yard.openStocktakeID(in: db) != nil
-            if !joined { _ = try Yard.openStocktake(actor: actor(session), at: scan.time, in: db) }
+            if !joined { _ = try Yard.openStocktake(actor: actor(session, scan), at: scan.time, in: db) }
             feedback.message = (joined ? "继续车场盘点" : "车场盘点已开始") + "：扫描车位，再扫该车位每台车的车架号 / yard count \(joined ? "joined" : "opened"): scan a yard bin, then every VIN in it"
         case .closeYardCount:
             let variance = try Yard.closeStocktake(at: scan.time, in: db)
@@ -258,7 +272,7 @@ public struct Counter: Sendable {
             }
             let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                       fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
-                                      trace: trace, deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
+                                      trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
             let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
             if case .recorded(let movement, let alerts) = outcome {
                 feedback.movement = movement
@@ -285,13 +299,13 @@ public struct Counter: Sendable {
             }
         case .openCount(let bin):
             let stocktake = try StocktakeBook.openStocktake(covering: bin, in: db)
-                ?? StocktakeBook.open(bin: bin, actor: actor(session), at: scan.time, in: db)
+                ?? StocktakeBook.open(bin: bin, actor: actor(session, scan), at: scan.time, in: db)
             session.stocktakeID = stocktake.id
             feedback.message = "盘点 \(stocktake.scopeDescription)：请扫描库位 \(bin) 中的配件 / counting \(bin): scan every part in it"
         case let .count(part, quantity, bin):
             guard let id = session.stocktakeID else { throw StocktakeError.noOpenStocktake }
             try StocktakeBook.recordCount(stocktake: id, key: scan.id, partNumber: part.partNumber, bin: bin, quantity: quantity,
-                                          reverses: nil, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+                                          reverses: nil, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
             session.pushUndo(.countScan(scan.id, stocktake: id, partNumber: part.partNumber, bin: bin, quantity: quantity))
             let counted = try Int.fetchOne(db, sql: "SELECT SUM(quantity) FROM stocktake_scan WHERE stocktakeID = ? AND partNumber = ? AND binCode = ?",
                                            arguments: [id, part.partNumber, bin]) ?? 0
@@ -303,14 +317,14 @@ public struct Counter: Sendable {
                 let draft = MovementDraft(key: scan.id, kind: .reversal, partNumber: original.partNumber, quantity: original.quantity,
                                           fromBin: original.toBin, toBin: original.fromBin, workOrder: original.workOrder,
                                           reason: "撤销 undo \(original.kind.rawValue) #\(original.seq ?? 0)", reverses: original.key,
-                                          scanText: scan.text, deviceID: deviceID, actor: actor(session), recordedAt: scan.time)
+                                          scanText: scan.text, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
                 let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
                 feedback.movement = outcome.movement
                 if case .recorded(_, let alerts) = outcome { feedback.alerts = alerts }
                 feedback.message = "↶ 已撤销 \(original.kind.nameZh) \(original.partNumber) ×\(original.quantity) / undone: \(original.kind.rawValue) \(original.partNumber) ×\(original.quantity)"
             case let .countScan(key, stocktake, partNumber, bin, quantity):
                 try StocktakeBook.recordCount(stocktake: stocktake, key: scan.id, partNumber: partNumber, bin: bin, quantity: -quantity,
-                                              reverses: key, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+                                              reverses: key, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
                 feedback.message = "↶ 已撤销盘点 \(partNumber) ×\(quantity) / undone count of \(partNumber) ×\(quantity)"
             }
         case .closeCount(let id):
@@ -320,7 +334,7 @@ public struct Counter: Sendable {
             feedback.message = "盘点已关闭：\(lines.count) 行，差异 \(differing.count) 行；扫描确认码过账 / stocktake closed: \(lines.count) lines, \(differing.count) differ; scan CONFIRM to post adjustments"
                 + differing.map { "\n  \($0.binCode) \($0.partNumber) 应有 expected \($0.expected) 实盘 counted \($0.counted) (\($0.variance > 0 ? "+" : "")\($0.variance))" }.joined()
         case .confirmCount(let id):
-            let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(session), at: scan.time, in: db)
+            let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
             // A confirmed stocktake is a line UNDO does not reach past: the clerk pressing UNDO
             // now means the count, and must not reverse an older receipt instead.
             session.undoStack.removeAll()
@@ -338,7 +352,11 @@ public struct Counter: Sendable {
                 let state = try Workshop.requireOrder(wo, in: db)
                 return state.isOpen ? .workOrder(wo) : .closedWorkOrder(wo, reason: WorkshopError.workOrderClosed(wo, state: state).description)
             } catch { return .wrongOrder(error.description) }
-        case .badge(let b): return .badge(b)
+        case .badge(let b):
+            if let signedIn = scan.actor {
+                return .malformed("已在页面上以 \(signedIn) 登录，工牌码在此无效 / signed in on this page as \(signedIn): a badge code typed or sent here cannot make \(b) the actor (scan the badge with the counter's scanner)")
+            }
+            return .badge(b)
         case .appointment(let code): return .appointment(code)
         case .malformed(let reason): return .malformed(reason)
         case .bin(let code):

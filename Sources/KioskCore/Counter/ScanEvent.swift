@@ -15,9 +15,14 @@ public struct ScanEvent: Sendable, Hashable {
     /// Set when the source knows a scan was lost (a HID reader fell behind and the kernel
     /// dropped keys): the clerk is told to scan again, and the session is left as it was.
     public var readFailure: String?
+    /// The signed-in person who sent the scan from a page: the actor of what it moves. Such a
+    /// scan cannot name someone else by a badge code (that is the scanner's, with the badge).
+    public var actor: String?
 
-    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date(), readFailure: String? = nil) {
+    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date(), readFailure: String? = nil,
+                actor: String? = nil) {
         self.readFailure = readFailure
+        self.actor = actor
         self.id = id
         self.source = source
         self.text = text

@@ -139,6 +139,7 @@ public struct StaffAccess: Sendable {
             }
             try db.execute(sql: "UPDATE technician SET role = ? WHERE badge = ?", arguments: [role.rawValue, badge])
             try AuditLog.record(.roleChanged, actor: actor, detail: "badge \(badge): \(old) → \(role.rawValue)", at: time, in: db)
+            try Self.endSessions(of: badge, because: "role changed", actor: actor, at: time, in: db)
         }
     }
 
@@ -149,6 +150,15 @@ public struct StaffAccess: Sendable {
                 (badge: $0["badge"], name: $0["name"], role: StaffRole(rawValue: $0["role"]) ?? .technician)
             }
         }
+    }
+
+    /// Ends every session of a badge (its PIN or role changed, or the person left): the next
+    /// request with such a cookie must sign in again. Audited when a session was open.
+    static func endSessions(of badge: String, because reason: String, actor: String, at time: Date, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM staff_session WHERE badge = ?", arguments: [badge])
+        let ended = db.changesCount
+        guard ended > 0 else { return }
+        try AuditLog.record(.sessionsEnded, actor: actor, detail: "badge \(badge): \(ended) session(s) ended, \(reason)", at: time, in: db)
     }
 
     static func randomToken() -> String {

@@ -512,6 +512,18 @@ enum Schema {
             // Serial numbers are few: a partial index costs nothing for movements without one.
             try db.execute(sql: "CREATE INDEX stock_movement_serial ON stock_movement (partNumber, serial) WHERE serial IS NOT NULL")
         }
+        migrator.registerMigration("v15-security") { db in
+            // Lockouts in a row per badge: each lock lasts longer than the one before (back-off),
+            // and the manager's staff view shows them.
+            try db.alter(table: "pin_attempt") { t in t.add(column: "lockouts", .integer).notNull().defaults(to: 0) }
+            // What the hub lets each enrolled device do and see (counter, bay, desk, lobby, store),
+            // and the key it shares with the device for PIN verifiers and sealed personal data.
+            try db.alter(table: "hub_enrolment") { t in t.add(column: "role", .text).notNull().defaults(to: "desk") }
+            try db.alter(table: "hub_device") { t in
+                t.add(column: "role", .text).notNull().defaults(to: "desk")
+                t.add(column: "deviceKey", .blob)
+            }
+        }
         return migrator
     }
 }

@@ -36,6 +36,14 @@ public enum PINHash {
         return zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
+    /// A hash of no PIN anyone has, checked for unknown badges so that they take as long as
+    /// known ones.
+    static let decoy: String = {
+        let salt = Data(repeating: 0x5A, count: 16)
+        let key = (try? derive("00000000", salt: [UInt8](salt), rounds: rounds)) ?? Data(count: 32)
+        return "pbkdf2-sha256$\(rounds)$\(salt.base64EncodedString())$\(key.base64EncodedString())"
+    }()
+
     static func derive(_ pin: String, salt: [UInt8], rounds: Int) throws -> Data {
         let key = try KDF.Insecure.PBKDF2.deriveKey(from: Array(pin.utf8), salt: salt, using: .sha256, outputByteCount: 32, rounds: rounds)
         return key.withUnsafeBytes { Data($0) }
@@ -51,20 +59,27 @@ extension Workshop {
             technician.pinHash = hash
             try technician.update(db)
             try AuditLog.record(.pinSet, actor: actor, detail: "badge \(badge)", at: Date(), in: db)
+            try StaffAccess.endSessions(of: badge, because: "PIN changed", actor: actor, at: Date(), in: db)
         }
     }
 
     /// Checks a badge number and PIN typed at a touch page. A technician without a PIN set
     /// cannot identify by PIN (only by scanning the badge).
     ///
-    /// After ``PINLockout/maxFailures`` wrong PINs in a row the badge is locked for
-    /// ``PINLockout/lockDuration`` (kept in the store, so a restart does not unlock it); the
-    /// lock is written to the audit log. A right PIN resets the count.
+    /// After ``PINLockout/maxFailures`` wrong PINs in a row the badge is locked, each lock in a
+    /// row longer than the one before (``PINLockout/lockDuration(lockout:)``); the lock is kept in
+    /// the store (a restart does not unlock it) and written to the audit log with its number in
+    /// the row. A right PIN resets the count; a manager can lift a lock (``unlockPIN(badge:actor:at:)``).
+    ///
+    /// An unknown badge, or one without a PIN, costs the same hash as a known one before it is
+    /// refused: the time of the answer does not tell which badges exist.
     public func verifyPIN(badge: String, pin: String, at time: Date = Date()) throws -> Bool {
-        guard let technician = try database.pool.read({ try Technician.fetchOne($0, key: badge) }) else {
-            throw WorkshopError.unknownTechnician(badge)
+        let technician = try database.pool.read { try Technician.fetchOne($0, key: badge) }
+        guard let stored = technician?.pinHash else {
+            _ = PINHash.verify(pin, against: PINHash.decoy)
+            if technician == nil { throw WorkshopError.unknownTechnician(badge) }
+            return false
         }
-        guard let stored = technician.pinHash else { return false }
         // Check the lock and count this attempt in one write transaction, before the slow
         // hash: an attempt counts as a failure until it is proved right. Guesses sent side by
         // side then cannot all pass the check before any of them is counted; a badge has at
@@ -87,22 +102,65 @@ extension Workshop {
             }
             // This attempt was counted before the hash. Lock once the count reaches the limit,
             // unless an attempt checked alongside this one has locked the badge already.
-            let row = try Row.fetchOne(db, sql: "SELECT failures, lockedUntil FROM pin_attempt WHERE badge = ?", arguments: [badge])
+            let row = try Row.fetchOne(db, sql: "SELECT failures, lockedUntil, lockouts FROM pin_attempt WHERE badge = ?", arguments: [badge])
             if let until: Date = row?["lockedUntil"], until > time { return }
             let failures: Int = row?["failures"] ?? 1
             guard failures >= PINLockout.maxFailures else { return }
+            let lockout = (row?["lockouts"] as Int? ?? 0) + 1
+            let duration = PINLockout.lockDuration(lockout: lockout)
             try db.execute(sql: """
-                INSERT INTO pin_attempt (badge, failures, lockedUntil) VALUES (?, 0, ?)
-                ON CONFLICT (badge) DO UPDATE SET failures = 0, lockedUntil = excluded.lockedUntil
-                """, arguments: [badge, time.addingTimeInterval(PINLockout.lockDuration)])
-            try AuditLog.record(.pinLocked, actor: badge, detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(PINLockout.lockDuration / 60)) min", at: time, in: db)
+                INSERT INTO pin_attempt (badge, failures, lockedUntil, lockouts) VALUES (?, 0, ?, ?)
+                ON CONFLICT (badge) DO UPDATE SET failures = 0, lockedUntil = excluded.lockedUntil, lockouts = excluded.lockouts
+                """, arguments: [badge, time.addingTimeInterval(duration), lockout])
+            try AuditLog.record(.pinLocked, actor: badge,
+                                detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(duration / 60)) min (lockout \(lockout) in a row)",
+                                at: time, in: db)
         }
         return right
     }
+
+    /// Lifts a badge's PIN lock (a manager, after checking with the person). The count of
+    /// lockouts in a row stays, so the next lock still lasts longer; audited.
+    public func unlockPIN(badge: String, actor: String, at time: Date = Date()) throws {
+        try database.pool.write { db in
+            guard try Technician.exists(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }
+            try db.execute(sql: "UPDATE pin_attempt SET failures = 0, lockedUntil = NULL WHERE badge = ?", arguments: [badge])
+            try AuditLog.record(.pinUnlocked, actor: actor, detail: "badge \(badge)", at: time, in: db)
+        }
+    }
+
+    /// Every badge with a PIN lock now or wrong PINs counted: when the lock ends and how many
+    /// lockouts it has had in a row (the manager's staff view).
+    public func pinLocks(at time: Date = Date()) throws -> [String: PINLockState] {
+        try database.pool.read { db in
+            var locks: [String: PINLockState] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT badge, failures, lockedUntil, lockouts FROM pin_attempt") {
+                let until: Date? = row["lockedUntil"]
+                locks[row["badge"]] = PINLockState(lockedUntil: until.flatMap { $0 > time ? $0 : nil }, failures: row["failures"], lockouts: row["lockouts"])
+            }
+            return locks
+        }
+    }
+}
+
+/// A badge's PIN lock as the manager sees it.
+public struct PINLockState: Sendable, Hashable, Codable {
+    /// When the lock ends; `nil` when not locked now.
+    public var lockedUntil: Date?
+    /// Wrong PINs since the last lock or right PIN.
+    public var failures: Int
+    /// Locks in a row since the last right PIN.
+    public var lockouts: Int
 }
 
 /// How many wrong PINs lock a badge, and for how long.
 public enum PINLockout {
     public static let maxFailures = 5
-    public static let lockDuration: TimeInterval = 15 * 60
+    /// The first lock in a row lasts 5 minutes, each further one three times as long, at most
+    /// 4 hours: guessing slows down fast, while a badge someone locks by mistake is soon free.
+    public static func lockDuration(lockout: Int) -> TimeInterval {
+        var minutes = 5.0
+        for _ in 1..<max(1, lockout) { minutes *= 3 }
+        return min(minutes, 4 * 60) * 60
+    }
 }

@@ -212,17 +212,20 @@ struct Technicians: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Staff (技师 and everyone else with a badge): badges, PINs and roles.",
         discussion: "Roles: clerk 配件员, technician 技师, service_advisor 服务顾问, manager 经理, admin 管理员. Role changes go to the audit log.",
-        subcommands: [Add.self, SetPIN.self, Role.self, List.self], aliases: ["staff"])
+        subcommands: [Add.self, SetPIN.self, Unlock.self, Role.self, List.self], aliases: ["staff"])
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a person; the badge carries KD:TECH:<badge>.")
         @OptionGroup var store: StoreOptions
         @Argument var badge: String
         @Argument var name: String
-        @Option(help: "A PIN (4–8 digits) for the touch pages.") var pin: String?
+        @Flag(help: "Ask for a PIN (4–8 digits) for the touch pages: typed at a prompt, or one line on stdin.") var withPin = false
+        @Option(help: .hidden) var pin: String?
         @Option(help: "Their role (default technician): clerk, technician, service_advisor, manager, admin.") var role: String?
         func run() async throws {
+            if pin != nil { throw Refused(PINInput.notOnCommandLine) }
+            let typed = withPin ? try PINInput.read() : nil
             let (_, db) = try store.openDatabase()
-            let hash = try refusing { try pin.map(PINHash.make) }
+            let hash = try refusing { try typed.map(PINHash.make) }
             let parsed = try role.map { text in
                 guard let r = StaffRole(argument: text) else { throw Refused(AccessError.unknownRole(text).description) }
                 return r
@@ -264,12 +267,44 @@ struct Technicians: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set-pin", abstract: "Set a technician's PIN (4–8 digits).")
         @OptionGroup var store: StoreOptions
         @Argument var badge: String
-        @Argument var pin: String
+        @Argument(help: .hidden) var pin: String?
+        func run() async throws {
+            if pin != nil { throw Refused(PINInput.notOnCommandLine) }
+            let typed = try PINInput.read()
+            let (_, db) = try store.openDatabase()
+            try refusing { try db.workshop.setPIN(badge: badge, pin: typed, actor: cliActor) }
+            print("已设置密码 PIN set for \(badge) (their open sessions are ended)")
+        }
+    }
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift a badge's PIN lock after checking with the person (audited; the next lock still lasts longer).")
+        @OptionGroup var store: StoreOptions
+        @Argument var badge: String
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            try refusing { try db.workshop.setPIN(badge: badge, pin: pin) }
-            print("已设置密码 PIN set for \(badge)")
+            try refusing { try db.workshop.unlockPIN(badge: badge, actor: cliActor) }
+            print("已解锁 unlocked \(badge)")
         }
+    }
+}
+
+/// Reads a PIN without it reaching the command line (where `ps` and the shell history show
+/// it): at a terminal, typed twice without echo; otherwise one line on stdin.
+enum PINInput {
+    static let notOnCommandLine = "密码不能写在命令行上（ps 和历史记录可见）/ a PIN is not taken on the command line (ps and shell history show it): run the command and type it at the prompt, or pipe it in: printf '%s\\n' \"$PIN\" | kioskd technicians set-pin BADGE"
+
+    static func read() throws -> String {
+        if isatty(STDIN_FILENO) == 1 {
+            guard let first = getpass("PIN (4–8 digits): ").map({ String(cString: $0) }),
+                  let second = getpass("PIN again: ").map({ String(cString: $0) }) else { throw Refused("no PIN typed") }
+            guard first == second else { throw Refused("两次输入的密码不一致 / the two PINs differ: nothing changed") }
+            return first
+        }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw Refused("没有读到密码 / no PIN on stdin: pipe one line with the PIN (4–8 digits)")
+        }
+        return line.trimmingCharacters(in: .whitespaces)
     }
 }
 

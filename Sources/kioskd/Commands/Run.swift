@@ -28,6 +28,8 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "kioskd")
+        let files = OpenFileLimit.raiseToHard()
+        logger.debug("open files: \(files)")
         // Only the power-cut rig sets this, to show what synchronous = NORMAL loses.
         let unsafe = ProcessInfo.processInfo.environment["KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL"] == "1"
         let database: KioskDatabase
@@ -110,7 +112,7 @@ struct Run: AsyncParsableCommand {
         }
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
             let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
-                                     secureCookies: config.secureCookies,
+                                     secureCookies: config.secureCookies || config.webTLS != nil,
                                      printing: config.printers.isEmpty ? nil : PrintingSetup(
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
@@ -120,8 +122,8 @@ struct Run: AsyncParsableCommand {
             hardware.append(Application(
                 router: makeRouter(env),
                 server: try config.webTLS.map {
-                    do { return try HTTPSServer.builder(certificateChain: $0.certificate, privateKey: $0.key) } catch { throw Refused("\(error)") }
-                } ?? .http1(),
+                    do { return try HTTPSServer.builder(certificateChain: $0.certificate, privateKey: $0.key, limits: config.connectionLimits) } catch { throw Refused("\(error)") }
+                } ?? .http1(configuration: config.connectionLimits.http1Configuration()),
                 configuration: .init(address: .hostname(host, port: port), serverName: "kioskd"),
                 onServerRunning: { channel in
                     webLogger.info("web listening on \(channel.localAddress?.description ?? listen)",
@@ -190,4 +192,26 @@ struct CheckConfig: AsyncParsableCommand {
         for p in problems { print("problem: \(p)") }
         if problems.isEmpty { print("配置可用 config OK") } else { throw ExitCode(6) }
     }
+}
+
+/// The open-file limit: raised from the soft to the hard limit at start, so that scanners,
+/// the store, printers and every lobby screen's connection have room (systemd's soft
+/// default is 1024; the unit sets LimitNOFILE).
+enum OpenFileLimit {
+    @discardableResult
+    static func raiseToHard() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+        }
+        return UInt64(limit.rlim_cur)
+    }
+
+    #if canImport(Glibc)
+    static let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    static let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+    #endif
 }

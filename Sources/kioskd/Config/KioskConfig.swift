@@ -2,6 +2,7 @@ import Foundation
 import Labels
 import Indicators
 import KioskCore
+import KioskWeb
 import Scanner
 import TOMLKit
 
@@ -88,6 +89,9 @@ struct KioskConfig: Sendable, Hashable {
         var key: String
     }
     var webTLS: WebTLS?
+    /// `[web] idle_timeout_seconds` (1…300, default 10) and `max_connections_per_address`
+    /// (1…10000, default 64; raise it behind a reverse proxy).
+    var connectionLimits = ConnectionLimits()
     var sync: SyncConfig?
     var syncTokenFile: String { sync?.tokenFile ?? (dataDirectory as NSString).appendingPathComponent("sync-token") }
 
@@ -223,7 +227,16 @@ struct KioskConfig: Sendable, Hashable {
             config.backup = try reader.bool(backup, "enabled", at: "backup") == false ? nil : b
         }
         if let web = try reader.table(table, "web", at: "") {
-            try reader.allow(web, keys: ["listen", "enabled", "secure_cookies", "tls_certificate", "tls_key"], at: "web")
+            try reader.allow(web, keys: ["listen", "enabled", "secure_cookies", "tls_certificate", "tls_key", "idle_timeout_seconds",
+                                         "max_connections_per_address"], at: "web")
+            if let seconds = try reader.int(web, "idle_timeout_seconds", at: "web") {
+                guard (1...300).contains(seconds) else { throw .invalid("web.idle_timeout_seconds", "\(seconds) is outside 1…300") }
+                config.connectionLimits.idleTimeout = .seconds(seconds)
+            }
+            if let cap = try reader.int(web, "max_connections_per_address", at: "web") {
+                guard (1...10_000).contains(cap) else { throw .invalid("web.max_connections_per_address", "\(cap) is outside 1…10000") }
+                config.connectionLimits.perAddress = cap
+            }
             config.secureCookies = try reader.bool(web, "secure_cookies", at: "web") ?? false
             switch (try reader.string(web, "tls_certificate", at: "web"), try reader.string(web, "tls_key", at: "web")) {
             case let (certificate?, key?): config.webTLS = WebTLS(certificate: certificate, key: key)

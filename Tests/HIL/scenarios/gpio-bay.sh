@@ -53,12 +53,18 @@ start() { $KIOSKD run --config $data/kioskd.toml > $data/daemon.out 2>> $data/da
 printf 'part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n' > $data/parts.csv
 K parts import $data/parts.csv > /dev/null
 K jobs open --ticket WO-1 --plate 粤B12345 --vin LSVAU2180N2183294 --phone 13800138000 --bay BAY-1 > /dev/null
+# /healthz names faults only to signed-in staff: the scenario signs in once (the session is
+# kept in the store across the restarts below).
+printf '1122\n' | K staff add MG 经理 --with-pin --role manager > /dev/null
+signed_in() { curl -s -o /dev/null -w '%{http_code}' -c $data/cookies -H 'content-type: application/json' \
+  -d '{"badge":"MG","pin":"1122"}' 127.0.0.1:8080/api/v1/session | grep -q 201; }
 
 start
 wait_for "blue steady (checked in)" lamps_are 0001
 echo "ok: checked in shows blue steady"
 # The buttons are a service of their own: press only once their lines are held.
-wait_for "buttons requested" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'buttons acknowledge, advance, help, parts on bay1-io'"
+wait_for "signed in for /healthz" signed_in
+wait_for "buttons requested" sh -c "curl -s -b $data/cookies 127.0.0.1:8080/healthz | grep -q 'buttons acknowledge, advance, help, parts on bay1-io'"
 
 # A press on the advance button: diagnosing (amber).
 pull 8 pull-up; sleep 0.2; pull 8 pull-down
@@ -146,7 +152,7 @@ holder=$!
 sleep 0.5
 start
 wait_for "busy fault logged" grep -q 'is held by' $data/daemon.err
-wait_for "busy fault in /healthz" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'held by'"
+wait_for "busy fault in /healthz" sh -c "curl -s -b $data/cookies 127.0.0.1:8080/healthz | grep -q 'held by'"
 echo "KD:CMD:RECEIVE" > $data/scan.fifo; echo "KD:BIN:A-01" > $data/scan.fifo; echo "P1" > $data/scan.fifo
 wait_for "scan committed while GPIO is faulty" sh -c "$KIOSKD stock --config $data/kioskd.toml | grep -q 'P1	A-01	1'"
 kill $holder; wait $holder 2>/dev/null || true
@@ -159,7 +165,7 @@ grep 'is held by' $data/daemon.err | head -1
 sed -i 's/chip = "bay1-io"/chip = "no-such-chip"/' $data/kioskd.toml
 start
 wait_for "missing chip logged" grep -q 'GPIO chip no-such-chip not found' $data/daemon.err
-wait_for "missing chip in /healthz" sh -c "curl -s 127.0.0.1:8080/healthz | grep -q 'no-such-chip not found'"
+wait_for "missing chip in /healthz" sh -c "curl -s -b $data/cookies 127.0.0.1:8080/healthz | grep -q 'no-such-chip not found'"
 echo "P1" > $data/scan.fifo
 wait_for "scan committed without a chip" sh -c "$KIOSKD stock --config $data/kioskd.toml | grep -q 'P1	A-01	2'"
 kill -TERM $daemon; wait $daemon || true
