@@ -281,6 +281,8 @@ extension EnrolResponse: ResponseEncodable {}
 public struct SyncStatusView: Codable, Sendable, ResponseEncodable {
     public struct Device: Codable, Sendable {
         public var deviceID: String
+        /// counter, bay, desk, lobby or store: what the hub lets it send and see.
+        public var role: String
         public var enrolledAt: Date
         public var revoked: Bool
         public var events: Int

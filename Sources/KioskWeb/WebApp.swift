@@ -264,7 +264,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub (set [device] role = \"hub\")") }
         let body = try await request.decode(as: EnrolRequest.self, context: context)
         do {
-            return EnrolResponse(deviceID: body.deviceID, token: try env.database.hub.enrol(deviceID: body.deviceID, code: body.code))
+            return try env.database.hub.enrol(deviceID: body.deviceID, code: body.code)
         } catch let error as HubError {
             throw HTTPError(.forbidden, message: error.description)
         }
@@ -286,18 +286,22 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
             throw HTTPError(.serviceUnavailable, message: "门店账本暂不可用 / the hub's ledger is unavailable, the device will send again: \(error)")
         }
     }
-    routes.on(.get, "/api/v1/sync/pull") { request, _ -> PullResponse in
+    routes.on(.get, "/api/v1/sync/pull") { request, context -> PullResponse in
         guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
         let query = request.uri.queryParameters
         guard let after = query.get("after").map({ Int64($0) }) ?? 0, after >= 0,
               let limit = query.get("limit").map({ Int($0) }) ?? 1000, (1...5000).contains(limit) else {
             throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
         }
-        return try env.database.hub.changes(after: after, limit: limit)
+        do {
+            return try env.database.hub.changes(after: after, limit: limit, for: context.device ?? "")
+        } catch let error as HubError {
+            throw HTTPError(.forbidden, message: error.description)
+        }
     }
     routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
         SyncStatusView(outbox: try env.database.outbox.status(),
-                       devices: try env.database.hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, enrolledAt: $0.enrolledAt, revoked: $0.revoked, events: $0.events) })
+                       devices: try env.database.hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, role: $0.role.rawValue, enrolledAt: $0.enrolledAt, revoked: $0.revoked, events: $0.events) })
     }
 
     // MARK: Signing in (badge + PIN) and out

@@ -113,13 +113,18 @@ public actor PostgresLedger: HubLedger {
     /// Stores, decides and applies a batch: when this returns, the ledger holds every event of
     /// it once, and the hub's store has applied them.
     public func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse {
+        try await accept(push, from: deviceID, at: time, own: false)
+    }
+
+    /// `own`: the hub's own changes (``takeOwnChanges(deviceID:batchSize:)``), which no device role limits.
+    func accept(_ push: PushRequest, from deviceID: String, at time: Date, own: Bool) async throws -> PushResponse {
         guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
         await enter()
         defer { leave() }
         // An unreachable server must not hold the device's request until its own timeout.
         let deadline = self.deadline
         return try await withThrowingTaskGroup(of: PushResponse.self) { group in
-            group.addTask { try await self.acceptInOrder(push, from: deviceID, at: time) }
+            group.addTask { try await self.acceptInOrder(push, from: deviceID, at: time, own: own) }
             group.addTask {
                 try await Task.sleep(for: deadline)
                 throw LedgerError.unavailable(after: deadline)
@@ -130,7 +135,7 @@ public actor PostgresLedger: HubLedger {
     }
 
     /// ``accept(_:from:at:)`` once the push's turn has come.
-    private func acceptInOrder(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse {
+    private func acceptInOrder(_ push: PushRequest, from deviceID: String, at time: Date, own: Bool) async throws -> PushResponse {
         // The store first takes what the ledger holds already (a crash after a commit).
         try await catchUp()
         let events = push.events.sorted { $0.seq < $1.seq }
@@ -141,7 +146,7 @@ public actor PostgresLedger: HubLedger {
             let ids = events.map(\.id)
             let rows = try await connection.query("SELECT event_id, outcome FROM ledger_event WHERE event_id = ANY(\(ids))", logger: logger)
             for try await (id, outcome) in rows.decode((UUID, String).self) { known[id] = outcome }
-            let decisions = try store.hub.trial(events, from: deviceID, skipping: Set(known.keys))
+            let decisions = try store.hub.trial(events, from: deviceID, skipping: Set(known.keys), own: own)
             var stored = 0
             var rejected: [RejectedEvent] = []
             var batch = LedgerBatch()
@@ -153,7 +158,10 @@ public actor PostgresLedger: HubLedger {
                 }
                 guard let decision = decisions[event.id] else { continue }
                 known[event.id] = decision.outcome      // the same id twice in one batch is kept once
-                let body = try store.personalData.seal(String(decoding: try Self.eventEncoder.encode(event), as: UTF8.self))
+                // Sealed whole with the store's own key; what the device sealed for the way is
+                // opened first, so that a store rebuilt from the ledger can read it.
+                let kept = try store.hub.openingSealedFields(event, from: deviceID, own: own)
+                let body = try store.personalData.seal(String(decoding: try Self.eventEncoder.encode(kept), as: UTF8.self))
                 batch.add(event, outcome: decision.outcome, body: body)
                 if decision.applied {
                     if let m = event.movement, event.kind == .stockMovement { batch.add(m) }
@@ -179,7 +187,7 @@ public actor PostgresLedger: HubLedger {
         while true {
             let events = try store.outbox.pending(limit: batchSize)
             guard !events.isEmpty else { return sent }
-            let response = try await accept(PushRequest(deviceID: deviceID, events: events), from: deviceID, at: Date())
+            let response = try await accept(PushRequest(deviceID: deviceID, events: events), from: deviceID, at: Date(), own: true)
             try store.outbox.acknowledge(response)
             sent += events.count
         }

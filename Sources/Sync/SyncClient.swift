@@ -96,22 +96,37 @@ public struct SyncClient: Sendable {
         return d
     }()
 
-    /// Presents an enrolment code; stores the token the hub gives in the token file (0600).
-    public func enrol(code: String) async throws {
+    /// Presents an enrolment code; stores the token the hub gives, and the key it shares with
+    /// this device, in the token file (0600: the token on the first line, the key on the second).
+    /// Returns the role the hub gave the device.
+    @discardableResult
+    public func enrol(code: String) async throws -> DeviceRole? {
         let answer: EnrolResponse = try await post("/api/v1/sync/enrol", EnrolRequest(deviceID: settings.deviceID, code: code), token: nil)
         let directory = (settings.tokenFile as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        guard FileManager.default.createFile(atPath: settings.tokenFile, contents: Data(answer.token.utf8), attributes: [.posixPermissions: 0o600]) else {
+        let text = answer.token + "\n" + (answer.deviceKey.map { $0 + "\n" } ?? "")
+        guard FileManager.default.createFile(atPath: settings.tokenFile, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw SyncError.badAnswer("cannot write the token to \(settings.tokenFile)")
         }
+        return answer.role
+    }
+
+    private func tokenFileLines() throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: settings.tokenFile), let text = String(data: data, encoding: .utf8) else {
+            throw SyncError.notEnrolled(tokenFile: settings.tokenFile)
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     public func token() throws -> String {
-        guard let data = FileManager.default.contents(atPath: settings.tokenFile),
-              let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
-            throw SyncError.notEnrolled(tokenFile: settings.tokenFile)
-        }
+        guard let token = try tokenFileLines().first else { throw SyncError.notEnrolled(tokenFile: settings.tokenFile) }
         return token
+    }
+
+    /// The key this device shares with its hub, `nil` when it enrolled before keys existed.
+    public func deviceKey() throws -> DeviceKey? {
+        let lines = try tokenFileLines()
+        return lines.count > 1 ? DeviceKey(base64: lines[1]) : nil
     }
 
     /// Sends one batch and returns the hub's answer; bytes sent are reported for measuring.
@@ -183,10 +198,12 @@ public struct SyncService: Service {
     /// Takes every change the hub has after this device's cursor; returns how many.
     @discardableResult
     public static func pull(_ client: SyncClient, database: KioskDatabase) async throws -> Int {
+        try adoptKey(client, database: database)
         var applied = 0
         while true {
-            let page = try await client.pull(after: try database.outbox.pullCursor())
-            if !page.changes.isEmpty { try database.outbox.apply(page) }
+            let cursor = try database.outbox.pullCursor()
+            let page = try await client.pull(after: cursor)
+            if !page.changes.isEmpty || page.cursor > cursor { try database.outbox.apply(page) }
             applied += page.changes.count
             if !page.more { return applied }
         }
@@ -200,6 +217,7 @@ public struct SyncService: Service {
 
     /// ``drain(_:database:logger:)``, also counting the request bytes sent.
     public static func drainMeasured(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> (events: Int, bytes: Int) {
+        try adoptKey(client, database: database)
         var sent = 0, bytes = 0
         while true {
             let events = try database.outbox.pending(limit: client.settings.batchSize)
@@ -217,6 +235,12 @@ public struct SyncService: Service {
                 throw error
             }
         }
+    }
+
+    /// The store keeps the key from the token file (sealed), for what it seals, opens and
+    /// checks without the file at hand (PIN verifiers); a new key starts the pull over.
+    static func adoptKey(_ client: SyncClient, database: KioskDatabase) throws {
+        if let key = try client.deviceKey() { try database.outbox.setDeviceKey(key) }
     }
 
     public func run() async throws {

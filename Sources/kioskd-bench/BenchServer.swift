@@ -114,7 +114,7 @@ func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (p
     for _ in 0..<10_000 {
         _ = try device.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: "counter", actor: "C1"))
     }
-    let code = try hub.hub.enrolmentCode(for: "counter", actor: "bench")
+    let code = try hub.hub.enrolmentCode(for: "counter", role: .counter, actor: "bench")
     var ledger: PostgresLedger?
     if let client {
         ledger = PostgresLedger(client: client, store: hub, storeID: "bench", logger: Logger(label: "bench.ledger"))

@@ -55,6 +55,12 @@ func ledgerHubApp(_ hub: KioskDatabase, _ ledger: PostgresLedger) -> some Applic
     return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
 }
 
+/// Enrols a device with the hub directly (as the HTTP route would), so that the ledger's
+/// `accept` knows its role.
+func enrolDirect(_ hub: KioskDatabase, _ device: String, as role: DeviceRole = .store) throws {
+    _ = try hub.hub.enrol(deviceID: device, code: try hub.hub.enrolmentCode(for: device, role: role, actor: "t"))
+}
+
 func ledgerStock(_ db: KioskDatabase) throws -> [LedgerStock] {
     try db.stock.balances().filter { $0.quantity != 0 }.map { LedgerStock(partNumber: $0.partNumber, bin: $0.binCode, quantity: $0.quantity) }
         .sorted { ($0.partNumber, $0.bin) < ($1.partNumber, $1.bin) }
@@ -68,7 +74,7 @@ struct LedgerTests {
         defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
         try await withLedgerDatabase { client in
             let ledger = try await ledger(client, hub: hub)
-            let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+            let code = try hub.hub.enrolmentCode(for: "counter", role: .store, actor: "t")
             try device.outbox.enable()
             try receive(device, 30, device: "counter")
             _ = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "desk")
@@ -127,6 +133,7 @@ struct LedgerTests {
         defer { for d in [hubDir, deviceDir, freshDir] { try? FileManager.default.removeItem(at: d) } }
         try await withLedgerDatabase { client in
             let first = try await ledger(client, hub: hub)
+            try enrolDirect(hub, "counter")
             try device.outbox.enable()
             try receive(device, 12, device: "counter")
             _ = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-2", plate: "粤B22222", vin: "LSVAU2180N2183294", customerPhone: "13900139000"), actor: "desk")
@@ -151,6 +158,7 @@ struct LedgerTests {
         try await withLedgerDatabase { client in
             let a = try await ledger(client, hub: storeA, store: "guangzhou")
             let b = try await ledger(client, hub: storeB, store: "shenzhen")
+            try enrolDirect(storeA, "counter")
             try device.outbox.enable()
             try receive(device, 4, device: "counter")
             _ = try await a.accept(PushRequest(deviceID: "counter", events: try device.outbox.pending()), from: "counter", at: Date())
@@ -177,6 +185,7 @@ struct LedgerTests {
             #expect(try await ledger.jobState("WO-H") == .diagnosing)
             #expect(try await ledger.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 2)])
             // A device's push, applied to the hub's store by the ledger, does not come back through the hub's outbox.
+            try enrolDirect(hub, "counter")
             try device.outbox.enable()
             try receive(device, 3, device: "counter")
             _ = try await ledger.accept(PushRequest(deviceID: "counter", events: try device.outbox.pending()), from: "counter", at: Date())
@@ -196,7 +205,7 @@ struct LedgerTests {
         let nowhere = try LedgerLocation(url: "postgres://kioskd@127.0.0.1:9/kioskd")
         let client = PostgresClient(configuration: try nowhere.configuration(), backgroundLogger: Logger(label: "test.ledger"))
         let ledger = PostgresLedger(client: client, store: hub, storeID: "store-1", logger: Logger(label: "test.ledger"), deadline: .seconds(2))
-        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        let code = try hub.hub.enrolmentCode(for: "counter", role: .store, actor: "t")
         try device.outbox.enable()
         try receive(device, 3, device: "counter")
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -220,6 +229,7 @@ struct LedgerTests {
         defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
         try await withLedgerDatabase { client in
             let ledger = try await ledger(client, hub: hub)
+            try enrolDirect(hub, "counter", as: .counter)
             try device.outbox.enable()
             try stocktakeAndAlerts(device)
             let events = try device.outbox.pending(limit: 100)

@@ -27,7 +27,10 @@ func twoBaysInConflict(_ name: String) throws
         _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
         try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
     }
-    let codes = [try hub.hub.enrolmentCode(for: "bay-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", actor: "t")]
+    // The hub checks each move's actor against its own staff list.
+    try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
+    try hub.workshop.save(Technician(badge: "T2", name: "李师傅"))
+    let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", role: .bay, actor: "t")]
     try outboxFromNow(bay1)
     try outboxFromNow(bay2)
     try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")
@@ -113,7 +116,7 @@ struct PushTests {
     func enrolment() async throws {
         let (hub, hubDir) = try syncStore("hub"), (device, deviceDir) = try syncStore("dev")
         defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
-        let code = try hub.hub.enrolmentCode(for: "counter-1", actor: "test")
+        let code = try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "test")
         try await hubApp(hub).test(.live) { client in
             let settings = SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1", tokenFile: deviceDir.appendingPathComponent("sync-token").path)
             let sync = try SyncClient(settings: settings)
@@ -142,7 +145,8 @@ struct PushTests {
     func exactlyOnce() async throws {
         let (hub, hubDir) = try syncStore("hub"), (device, deviceDir) = try syncStore("dev")
         defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
-        let code = try hub.hub.enrolmentCode(for: "desk", actor: "test")
+        // A store hub under head office: one device that sends stock and jobs alike.
+        let code = try hub.hub.enrolmentCode(for: "desk", role: .store, actor: "test")
         try device.outbox.enable()
         try receive(device, 5, device: "desk")
         _ = try device.stock.record(MovementDraft(kind: .issue, partNumber: "P1", quantity: 2, fromBin: "A-01", workOrder: "WO-1", deviceID: "desk", actor: "C1"))
@@ -180,7 +184,7 @@ struct PushTests {
         defer { for d in [hubDir, deskDir, bayDir] { try? FileManager.default.removeItem(at: d) } }
         try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
         try hub.catalog.save(Part(partNumber: "P2", nameZh: "机油", nameEn: "Oil", defaultBin: "A-01"), barcodes: ["4006381333931"])
-        let codes = [try hub.hub.enrolmentCode(for: "desk", actor: "t"), try hub.hub.enrolmentCode(for: "bay-1", actor: "t")]
+        let codes = [try hub.hub.enrolmentCode(for: "desk", role: .desk, actor: "t"), try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t")]
         try desk.outbox.enable()
         _ = try desk.workshop.open(WorkOrderDraft(ticketCode: "WO-3", plate: "粤B33333", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "desk")
         try await hubApp(hub).test(.live) { client in
@@ -192,13 +196,17 @@ struct PushTests {
             try bay.outbox.enable()
             try await SyncService.drain(sync("desk", deskDir), database: desk)
             #expect(try await SyncService.pull(sync("bay-1", bayDir), database: bay) > 0)
-            #expect(try bay.workshop.currentJob(atBay: "BAY-1").map { [$0.ticketCode, $0.customerPhone, $0.state.rawValue] } == ["WO-3", "13800138000", "checkedIn"])
+            #expect(try bay.workshop.currentJob(atBay: "BAY-1").map { [$0.ticketCode, $0.customerPhone, $0.vin, $0.state.rawValue] } == ["WO-3", "", "", "checkedIn"],
+                    "a bay gets the job, not the customer's phone or VIN")
+            #expect(try bay.workshop.order("WO-3")?.publicToken.hasPrefix("withheld-") == true, "nor the phone-page link")
             #expect(try bay.catalog.barcodes(of: "P2").map(\.code) == ["04006381333931"])
             #expect(try bay.workshop.verifyPIN(badge: "T1", pin: "0000") == false, "the technician is known (no PIN set)")
             #expect(try bay.outbox.status().queueDepth == 0, "what was pulled is not pushed back")
             // The desk already has the bin and part: pulling updates them in place.
             #expect(try await SyncService.pull(sync("desk", deskDir), database: desk) > 0)
             #expect(try desk.catalog.part("P2")?.nameZh == "机油")
+            #expect(try desk.workshop.order("WO-3").map { [$0.customerPhone, $0.vin] } == ["13800138000", "LSVAU2180N2183294"],
+                    "the desk opens the sealed phone and VIN with its own key")
             // The job moves at the hub (another bay); the barcode is withdrawn.
             try hub.workshop.transition("WO-3", to: .diagnosing, actor: "T9")
             try deleteBarcode(hub, "04006381333931")
@@ -215,7 +223,7 @@ struct PushTests {
         try device.outbox.enable()
         try hub.outbox.enable()
         try receive(device, 4, device: "counter")
-        let codes = [try hub.hub.enrolmentCode(for: "counter", actor: "t"), try office.hub.enrolmentCode(for: "store-guangzhou", actor: "t")]
+        let codes = [try hub.hub.enrolmentCode(for: "counter", role: .counter, actor: "t"), try office.hub.enrolmentCode(for: "store-guangzhou", role: .store, actor: "t")]
         try await hubApp(hub).test(.live) { storeHub in
             try await hubApp(office).test(.live) { headOffice in
                 let up = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(storeHub.port!)", deviceID: "counter", tokenFile: deviceDir.appendingPathComponent("t").path))
@@ -273,7 +281,7 @@ struct HTTPSUpstreamTests {
         let (hub, hubDir) = try syncStore("tls-hub"), (device, deviceDir) = try syncStore("tls-counter")
         defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
         let pem = try makeStoreCertificates(in: hubDir.appendingPathComponent("tls"))
-        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        let code = try hub.hub.enrolmentCode(for: "counter", role: .counter, actor: "t")
         let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
         let app = Application(router: makeRouter(env), server: try HTTPSServer.builder(certificateChain: pem.certificate, privateKey: pem.key),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -319,7 +327,7 @@ struct FactTests {
     func factsReachTheHub() async throws {
         let (hub, hubDir) = try syncStore("facts-hub"), (device, deviceDir) = try syncStore("facts-counter")
         defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
-        let code = try hub.hub.enrolmentCode(for: "counter", actor: "t")
+        let code = try hub.hub.enrolmentCode(for: "counter", role: .counter, actor: "t")
         try device.outbox.enable()
         try stocktakeAndAlerts(device)
         let events = try device.outbox.pending(limit: 100)

@@ -35,36 +35,58 @@ public struct Hub: HubLedger {
     /// How long an enrolment code stays valid.
     public static let enrolmentLifetime: TimeInterval = 24 * 3600
 
-    /// A new one-time enrolment code for a device (written to the audit log; only its hash is kept).
-    public func enrolmentCode(for deviceID: String, actor: String, at time: Date = Date()) throws -> String {
+    /// A new one-time enrolment code for a device with `role` (written to the audit log; only
+    /// its hash is kept). The role decides what the device may send and what it gets.
+    public func enrolmentCode(for deviceID: String, role: DeviceRole, actor: String, at time: Date = Date()) throws -> String {
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var generator = SystemRandomNumberGenerator()
         let code = String((0..<10).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
         try database.pool.write { db in
-            try db.execute(sql: "INSERT INTO hub_enrolment (codeHash, deviceID, expiresAt) VALUES (?, ?, ?)",
-                           arguments: [Self.hash(code), deviceID, time.addingTimeInterval(Self.enrolmentLifetime)])
-            try AuditLog.record(.deviceEnrolmentIssued, actor: actor, detail: "device \(deviceID)", at: time, in: db)
+            try db.execute(sql: "INSERT INTO hub_enrolment (codeHash, deviceID, expiresAt, role) VALUES (?, ?, ?, ?)",
+                           arguments: [Self.hash(code), deviceID, time.addingTimeInterval(Self.enrolmentLifetime), role.rawValue])
+            try AuditLog.record(.deviceEnrolmentIssued, actor: actor, detail: "device \(deviceID) as \(role.rawValue)", at: time, in: db)
         }
         return code
     }
 
-    /// A device presents its code: it gets a token (a new one replaces the old), the code is spent.
-    public func enrol(deviceID: String, code: String, at time: Date = Date()) throws -> String {
+    /// A device presents its code: it gets a token and a key it shares with the hub (new ones
+    /// replace the old), and its role; the code is spent.
+    public func enrol(deviceID: String, code: String, at time: Date = Date()) throws -> EnrolResponse {
         let token = StaffAccess.randomToken()
-        try database.pool.write { db in
+        let key = DeviceKey.random()
+        let role: DeviceRole = try database.pool.write { db in
             let hash = Self.hash(code.uppercased().filter { !$0.isWhitespace && $0 != "-" })
-            guard let row = try Row.fetchOne(db, sql: "SELECT deviceID, expiresAt, usedAt FROM hub_enrolment WHERE codeHash = ?", arguments: [hash]),
-                  row["deviceID"] as String == deviceID, (row["usedAt"] as Date?) == nil, (row["expiresAt"] as Date) > time else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT deviceID, expiresAt, usedAt, role FROM hub_enrolment WHERE codeHash = ?", arguments: [hash]),
+                  row["deviceID"] as String == deviceID, (row["usedAt"] as Date?) == nil, (row["expiresAt"] as Date) > time,
+                  let role = DeviceRole(rawValue: row["role"]) else {
                 throw HubError.badEnrolmentCode(deviceID)
             }
             try db.execute(sql: "UPDATE hub_enrolment SET usedAt = ? WHERE codeHash = ?", arguments: [time, hash])
             try db.execute(sql: """
-                INSERT INTO hub_device (deviceID, tokenHash, enrolledAt) VALUES (?, ?, ?)
-                ON CONFLICT (deviceID) DO UPDATE SET tokenHash = excluded.tokenHash, enrolledAt = excluded.enrolledAt, revokedAt = NULL
-                """, arguments: [deviceID, Self.hash(token), time])
-            try AuditLog.record(.deviceEnrolled, actor: deviceID, detail: "token issued", at: time, in: db)
+                INSERT INTO hub_device (deviceID, tokenHash, enrolledAt, role, deviceKey) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (deviceID) DO UPDATE SET tokenHash = excluded.tokenHash, enrolledAt = excluded.enrolledAt, revokedAt = NULL,
+                  role = excluded.role, deviceKey = excluded.deviceKey
+                """, arguments: [deviceID, Self.hash(token), time, role.rawValue, try database.personalData.seal(key.base64)])
+            try AuditLog.record(.deviceEnrolled, actor: deviceID, detail: "token and key issued, role \(role.rawValue)", at: time, in: db)
+            return role
         }
-        return token
+        return EnrolResponse(deviceID: deviceID, token: token, role: role, deviceKey: key.base64)
+    }
+
+    /// The event with the customer's data a device sealed for the way opened (with that
+    /// device's key), for a ledger that seals the whole event with the store's own key and must
+    /// be readable after this store's device keys are gone (a store rebuilt from the ledger).
+    public func openingSealedFields(_ event: SyncEvent, from deviceID: String, own: Bool = false) throws -> SyncEvent {
+        guard let order = event.order, order.sealed != nil else { return event }
+        guard let key = try own ? database.outbox.deviceKey() : grant(deviceID)?.key else { throw DeviceKeyError.noKey(deviceID) }
+        var copy = event
+        copy.order = try order.openingCustomer(with: key)
+        return copy
+    }
+
+    /// What an enrolled device may do and the key it shares with the hub; `nil` when unknown.
+    public func grant(_ deviceID: String) throws -> DeviceGrant? {
+        try database.pool.read { db in try DeviceGrant.fetch(deviceID, key: database.personalData, in: db) }
     }
 
     /// The device a bearer token belongs to; `nil` for an unknown or revoked one.
@@ -85,13 +107,14 @@ public struct Hub: HubLedger {
         }
     }
 
-    public func devices() throws -> [(deviceID: String, enrolledAt: Date, revoked: Bool, events: Int)] {
+    public func devices() throws -> [(deviceID: String, role: DeviceRole, enrolledAt: Date, revoked: Bool, events: Int)] {
         try database.pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.deviceID, d.enrolledAt, d.revokedAt IS NOT NULL AS revoked,
+                SELECT d.deviceID, d.role, d.enrolledAt, d.revokedAt IS NOT NULL AS revoked,
                   (SELECT COUNT(*) FROM hub_event e WHERE e.deviceID = d.deviceID) AS events
                 FROM hub_device d ORDER BY d.deviceID
-                """).map { (deviceID: $0["deviceID"], enrolledAt: $0["enrolledAt"], revoked: $0["revoked"], events: $0["events"]) }
+                """).map { (deviceID: $0["deviceID"], role: DeviceRole(rawValue: $0["role"]) ?? .counter, enrolledAt: $0["enrolledAt"],
+                            revoked: $0["revoked"], events: $0["events"]) }
         }
     }
 
@@ -120,12 +143,13 @@ public struct Hub: HubLedger {
     /// How this store would decide each event of a batch, applied in order, without keeping
     /// any of it (the transaction is rolled back): for a ledger kept elsewhere, which stores the
     /// outcomes and then has them applied here by ``project(_:)``. Events in `known` are skipped.
-    public func trial(_ events: [SyncEvent], from deviceID: String, skipping known: Set<UUID>) throws -> [UUID: Decision] {
+    /// `own`: the hub's own changes (its outbox), which no device role limits.
+    public func trial(_ events: [SyncEvent], from deviceID: String, skipping known: Set<UUID>, own: Bool = false) throws -> [UUID: Decision] {
         var decisions: [UUID: Decision] = [:]
         try database.pool.writeWithoutTransaction { db in
             try db.inTransaction {
                 for event in events.sorted(by: { $0.seq < $1.seq }) where !known.contains(event.id) {
-                    decisions[event.id] = try decide(event, from: deviceID, in: db)
+                    decisions[event.id] = try decide(event, from: deviceID, own: own, in: db)
                 }
                 return .rollback
             }
@@ -188,7 +212,17 @@ public struct Hub: HubLedger {
         public var applied: Bool { outcome == "applied" }
     }
 
-    private func decide(_ event: SyncEvent, from deviceID: String, in db: Database) throws -> Decision {
+    private func decide(_ event: SyncEvent, from deviceID: String, own: Bool = false, in db: Database) throws -> Decision {
+        // The device is the token's: what it may send is its role's, checked before anything applies.
+        if !own {
+            guard let grant = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db) else {
+                return Decision(outcome: "not applied: \(HubError.unknownDevice(deviceID).description)")
+            }
+            if let refusal = try grant.refusal(of: event, in: db) {
+                if let r = try rejection(of: event, reason: refusal, in: db) { return Decision(outcome: "rejected: \(refusal)", rejection: r) }
+                return Decision(outcome: "not applied: refused: \(refusal)")
+            }
+        }
         do {
             try db.inSavepoint {
                 try apply(event, from: deviceID, in: db)
@@ -218,31 +252,70 @@ public struct Hub: HubLedger {
         return try rejection(of: event, reason: String(outcome.dropFirst("rejected: ".count)), in: db)
     }
 
-    /// The changes after `cursor`, oldest first: the catalog, technicians, work orders and
-    /// appointments as they are now, deletions as tombstones.
-    public func changes(after cursor: Int64, limit: Int = 1000) throws -> PullResponse {
-        try database.pool.read { db in
+    /// The changes after `cursor` for one device, oldest first: the catalog, technicians, work
+    /// orders and appointments as they are now, deletions as tombstones, each as far as the
+    /// device's role needs it (``DeviceRole``). Staff rows never carry the hub's PIN hash: a
+    /// device that signs people in gets a verifier keyed for it; customers' phone numbers and
+    /// VINs travel sealed for the device, to the roles that need them.
+    public func changes(after cursor: Int64, limit: Int = 1000, for deviceID: String) throws -> PullResponse {
+        guard let grant = try grant(deviceID) else { throw HubError.unknownDevice(deviceID) }
+        return try changes(after: cursor, limit: limit, for: grant)
+    }
+
+    public func changes(after cursor: Int64, limit: Int = 1000, for grant: DeviceGrant) throws -> PullResponse {
+        let role = grant.role
+        return try database.pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, entity, key, deleted FROM hub_change WHERE seq > ? ORDER BY seq LIMIT ?",
                                         arguments: [cursor, limit + 1])
             var changes: [PulledChange] = []
+            var last = cursor
             for row in rows.prefix(limit) {
+                last = row["seq"]       // a row the role does not see still moves the cursor on
                 guard let entity = PulledChange.Entity(rawValue: row["entity"]) else { continue }
                 let key: String = row["key"]
                 var change = PulledChange(seq: row["seq"], entity: entity, key: key, deleted: row["deleted"])
                 if !change.deleted {
                     switch entity {
+                    case .bin, .part, .barcode, .technician:
+                        guard role.seesStaffAndCatalogue else { continue }
+                    case .appointment:
+                        guard role.seesAppointments, grant.key != nil else { continue }
+                    case .order:
+                        break
+                    }
+                    switch entity {
                     case .bin: change.bin = try Bin.fetchOne(db, key: key)
                     case .part: change.part = try Part.fetchOne(db, key: key)
                     case .barcode: change.barcode = try PartBarcode.fetchOne(db, key: key)
-                    case .technician: change.technician = try Technician.fetchOne(db, key: key)
-                    case .appointment: change.appointment = try Appointment.fetchOne(db, key: key)
+                    case .technician:
+                        guard var person = try Technician.fetchOne(db, key: key) else { break }
+                        if let hash = person.pinHash, let key = grant.key, role.signInRoles.contains(person.role) {
+                            change.pinVerifier = PINHash.deviceVerifier(from: hash, key: key)
+                        }
+                        person.pinHash = nil
+                        change.technician = person
+                    case .appointment:
+                        guard var appointment = try Appointment.fetchOne(db, key: key), let deviceKey = grant.key else { break }
+                        change.sealedCustomer = try deviceKey.seal(SealedCustomerFields(vin: appointment.vin, phone: appointment.customerPhone))
+                        (appointment.vin, appointment.customerPhone) = ("", "")
+                        change.appointment = appointment
                     case .order:
-                        change.order = try WorkOrder.fetchOne(db, key: key).map { PulledOrder(opened: OpenedOrder($0), state: $0.state, stateSince: $0.stateSince) }
+                        guard let order = try WorkOrder.fetchOne(db, key: key) else { break }
+                        var opened = OpenedOrder(order)
+                        if role.seesCustomers, let deviceKey = grant.key {
+                            opened = try opened.sealingCustomer(with: deviceKey)
+                        } else {
+                            (opened.vin, opened.customerPhone) = ("", "")
+                        }
+                        if !role.seesPhoneLinks {
+                            opened.publicToken = grant.key.map { $0.withheldLink(order.ticketCode) } ?? "withheld-\(UUID().uuidString)"
+                        }
+                        change.order = PulledOrder(opened: opened, state: order.state, stateSince: order.stateSince)
                     }
                 }
                 changes.append(change)
             }
-            return PullResponse(changes: changes, cursor: changes.last?.seq ?? cursor, more: rows.count > limit)
+            return PullResponse(changes: changes, cursor: last, more: rows.count > limit)
         }
     }
 
@@ -269,7 +342,11 @@ public struct Hub: HubLedger {
             try db.execute(sql: "INSERT INTO hub_fact (eventID, deviceID, kind, at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                            arguments: [event.id, deviceID, event.kind.rawValue, at, String(decoding: try JSONEncoder().encode(event), as: UTF8.self)])
         case .jobOpened:
-            guard let o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
+            guard var o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
+            if o.sealed != nil {
+                guard let key = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db)?.key else { throw DeviceKeyError.noKey(deviceID) }
+                o = try o.openingCustomer(with: key)
+            }
             try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)
         case .jobTransition:
             guard let t = event.transition, try !JobTransition.exists(db, key: t.id) else { return }

@@ -55,9 +55,34 @@ public struct Outbox: Sendable {
         Int64(try KioskMeta.value("sync_acked_seq", in: db) ?? "0") ?? 0
     }
 
+    /// The key this device shares with its hub (from enrolment), `nil` before it has one.
+    public func deviceKey() throws -> DeviceKey? {
+        try database.pool.read { try deviceKey(in: $0) }
+    }
+
+    func deviceKey(in db: Database) throws -> DeviceKey? {
+        guard let text = try KioskMeta.value("sync_device_key", in: db), let sealed = Data(base64Encoded: text) else { return nil }
+        return DeviceKey(base64: try database.personalData.open(sealed))
+    }
+
+    /// Keeps the key the hub gave at enrolment, sealed with the store's personal-data key. A
+    /// new key (the device enrolled again) starts the pull over, so that PIN verifiers and
+    /// sealed data come again for the new key. Returns whether the key changed.
+    @discardableResult
+    public func setDeviceKey(_ key: DeviceKey) throws -> Bool {
+        try database.pool.write { db in
+            if let old = try deviceKey(in: db), old.base64 == key.base64 { return false }
+            try KioskMeta.set("sync_device_key", try database.personalData.seal(key.base64).base64EncodedString(), in: db)
+            try KioskMeta.set("sync_pull_cursor", "0", in: db)
+            return true
+        }
+    }
+
     /// The next events to send, oldest first, with their payloads read from the store.
+    /// Customers' phone numbers and VINs travel sealed with the key shared with the hub.
     public func pending(limit: Int = 500) throws -> [SyncEvent] {
         try database.pool.read { db in
+            let transport = try deviceKey(in: db)
             let acked = try ackedSeq(in: db)
             let rows = try Row.fetchAll(db, sql: "SELECT seq, eventID, kind, ref, hlc FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
                                         arguments: [acked, limit])
@@ -72,6 +97,7 @@ public struct Outbox: Sendable {
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .jobOpened:
                     event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
+                    if let transport, var order = event.order { event.order = try order.sealingCustomer(with: transport) }
                 case .stocktake, .stockAlert:
                     let ref: String = row["ref"]
                     if ref == "hub_fact" {
@@ -127,6 +153,7 @@ public struct Outbox: Sendable {
     /// of this device still waiting for the hub keeps its state until they are through.
     public func apply(_ page: PullResponse) throws {
         try database.pool.write { db in
+            let transport = try deviceKey(in: db)
             try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
             try KioskMeta.set("sync_applying", "1", in: db)
             defer { try? KioskMeta.remove("sync_applying", in: db) }
@@ -140,13 +167,30 @@ public struct Outbox: Sendable {
                 case .barcode:
                     if change.deleted { _ = try PartBarcode.deleteOne(db, key: change.key) } else { try change.barcode?.upsert(db) }
                 case .technician:
-                    if change.deleted { _ = try Technician.deleteOne(db, key: change.key) } else { try change.technician?.upsert(db) }
+                    if change.deleted { _ = try Technician.deleteOne(db, key: change.key) }
+                    else if var person = change.technician {
+                        // Only a verifier made for this device checks PINs here, never a hub's hash.
+                        person.pinHash = change.pinVerifier.flatMap { $0.hasPrefix(PINHash.deviceVerifierPrefix + "$") ? $0 : nil }
+                        try person.upsert(db)
+                    }
                 case .appointment:
                     if change.deleted { _ = try Appointment.deleteOne(db, key: change.key) }
-                    else if let a = change.appointment { try a.upsert(db); try a.sealCustomer(db) }
+                    else if var a = change.appointment {
+                        if let sealed = change.sealedCustomer {
+                            guard let transport else { throw DeviceKeyError.noKey("this device") }
+                            let fields = try transport.open(sealed, as: SealedCustomerFields.self)
+                            (a.vin, a.customerPhone) = (fields.vin, fields.phone)
+                        }
+                        try a.upsert(db)
+                        try a.sealCustomer(db)
+                    }
                 case .order:
                     guard let pulled = change.order else { continue }
-                    let o = pulled.opened
+                    var o = pulled.opened
+                    if o.sealed != nil {
+                        guard let transport else { throw DeviceKeyError.noKey("this device") }
+                        o = try o.openingCustomer(with: transport)
+                    }
                     if var local = try WorkOrder.fetchOne(db, key: o.ticketCode) {
                         let waiting = try Int.fetchOne(db, sql: """
                             SELECT COUNT(*) FROM sync_outbox JOIN job_transition ON job_transition.id = sync_outbox.eventID

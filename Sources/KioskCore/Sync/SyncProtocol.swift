@@ -47,6 +47,29 @@ public struct OpenedOrder: Codable, Sendable, Hashable {
     public var promisedAt: Date?
     public var bay: String?
     public var openedAt: Date
+    /// The phone number and VIN sealed with the key the device shares with its hub (then
+    /// `vin` and `customerPhone` are empty): nothing on the way, nor the hub's PostgreSQL
+    /// ledger, holds them in plain.
+    public var sealed: String?
+
+    /// The same order with the customer's phone and VIN sealed for the way.
+    public func sealingCustomer(with key: DeviceKey) throws -> OpenedOrder {
+        guard sealed == nil else { return self }
+        var copy = self
+        copy.sealed = try key.seal(SealedCustomerFields(vin: vin, phone: customerPhone))
+        copy.vin = ""
+        copy.customerPhone = ""
+        return copy
+    }
+
+    /// The same order with its sealed phone and VIN opened.
+    public func openingCustomer(with key: DeviceKey) throws -> OpenedOrder {
+        guard let sealed else { return self }
+        let fields = try key.open(sealed, as: SealedCustomerFields.self)
+        var copy = self
+        (copy.vin, copy.customerPhone, copy.sealed) = (fields.vin, fields.phone, nil)
+        return copy
+    }
 
     /// The opening facts of a stored work order (its phone and VIN opened).
     public init(_ order: WorkOrder) {
@@ -154,9 +177,16 @@ public struct EnrolRequest: Codable, Sendable {
 public struct EnrolResponse: Codable, Sendable {
     public var deviceID: String
     public var token: String
-    public init(deviceID: String, token: String) {
+    /// What the hub lets this device do and see.
+    public var role: DeviceRole?
+    /// The key the device shares with the hub (base64, 32 bytes): PIN verifiers and sealed
+    /// customer data. Kept beside the token.
+    public var deviceKey: String?
+    public init(deviceID: String, token: String, role: DeviceRole? = nil, deviceKey: String? = nil) {
         self.deviceID = deviceID
         self.token = token
+        self.role = role
+        self.deviceKey = deviceKey
     }
 }
 
@@ -180,9 +210,15 @@ public struct PulledChange: Codable, Sendable, Hashable {
     public var bin: Bin?
     public var part: Part?
     public var barcode: PartBarcode?
+    /// A technician's row comes without the hub's PIN hash; this is the verifier the hub made
+    /// for the pulling device (``PINHash/deviceVerifier(from:key:)``), for the roles that sign
+    /// in there.
     public var technician: Technician?
+    public var pinVerifier: String?
     public var order: PulledOrder?
     public var appointment: Appointment?
+    /// An appointment's phone and VIN, sealed for the pulling device (blank in `appointment`).
+    public var sealedCustomer: String?
 }
 
 public struct PullResponse: Codable, Sendable {

@@ -27,13 +27,34 @@ public enum PINHash {
         return "pbkdf2-sha256$\(rounds)$\(Data(salt).base64EncodedString())$\(key.base64EncodedString())"
     }
 
-    /// Whether `pin` matches the stored hash (compared in constant time).
-    public static func verify(_ pin: String, against stored: String) -> Bool {
+    /// Whether `pin` matches the stored hash (compared in constant time). A device checks a
+    /// verifier the hub made for it (`kd-device-v1$…`) with the key it shares with the hub.
+    public static func verify(_ pin: String, against stored: String, deviceKey: DeviceKey? = nil) -> Bool {
         let parts = stored.split(separator: "$")
+        if parts.count == 4, parts[0] == deviceVerifierPrefix {
+            guard let deviceKey, let rounds = Int(parts[1]), let salt = Data(base64Encoded: String(parts[2])),
+                  let expected = Data(base64Encoded: String(parts[3])),
+                  let derived = try? derive(pin, salt: [UInt8](salt), rounds: rounds) else { return false }
+            let actual = Data(HMAC<SHA256>.authenticationCode(for: derived, using: deviceKey.verifier))
+            return actual.count == expected.count && zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        }
         guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]),
               let salt = Data(base64Encoded: String(parts[2])), let expected = Data(base64Encoded: String(parts[3])),
               let actual = try? derive(pin, salt: [UInt8](salt), rounds: rounds), actual.count == expected.count else { return false }
         return zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    static let deviceVerifierPrefix = "kd-device-v1"
+
+    /// What a device gets instead of the hub's hash: the same salt and rounds, and an HMAC of
+    /// the PBKDF2 result keyed for that device. It checks PINs on that device only; it is not
+    /// the hub's hash, and another device's verifier of the same PIN differs.
+    public static func deviceVerifier(from stored: String, key: DeviceKey) -> String? {
+        let parts = stored.split(separator: "$")
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", Int(parts[1]) != nil,
+              let hash = Data(base64Encoded: String(parts[3])) else { return nil }
+        let mac = Data(HMAC<SHA256>.authenticationCode(for: hash, using: key.verifier))
+        return "\(deviceVerifierPrefix)$\(parts[1])$\(parts[2])$\(mac.base64EncodedString())"
     }
 
     /// A hash of no PIN anyone has, checked for unknown badges so that they take as long as
@@ -94,7 +115,8 @@ extension Workshop {
                 ON CONFLICT (badge) DO UPDATE SET failures = failures + 1, lockedUntil = NULL
                 """, arguments: [badge])
         }
-        let right = PINHash.verify(pin, against: stored)
+        let deviceKey = stored.hasPrefix(PINHash.deviceVerifierPrefix) ? try database.outbox.deviceKey() : nil
+        let right = PINHash.verify(pin, against: stored, deviceKey: deviceKey)
         try database.pool.write { db in
             if right {
                 try db.execute(sql: "DELETE FROM pin_attempt WHERE badge = ?", arguments: [badge])

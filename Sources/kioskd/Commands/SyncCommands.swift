@@ -13,10 +13,15 @@ struct HubCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a one-time code (24 h) for a device to enrol with: kioskd sync enrol --code CODE on the device.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The device's id ([device] id in its config).") var device: String
+        @Option(help: "What the device is for, which decides what it may send and what it gets: counter (parts counter), bay (a service bay), desk (the service desk: customers' data), lobby (lobby kiosk and phone page), store (a store hub under head office).")
+        var role: String
         func run() async throws {
+            guard let parsed = DeviceRole(argument: role) else {
+                throw Refused("未知设备角色 \(role) / unknown device role \"\(role)\": use \(DeviceRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             let (_, db) = try store.openDatabase()
-            let code = try db.hub.enrolmentCode(for: device, actor: cliActor)
-            print("注册码 enrolment code for \(device): \(code)  (24 h, once)")
+            let code = try db.hub.enrolmentCode(for: device, role: parsed, actor: cliActor)
+            print("注册码 enrolment code for \(device) (\(parsed.rawValue) \(parsed.nameZh)): \(code)  (24 h, once)")
         }
     }
     struct Devices: AsyncParsableCommand {
@@ -25,7 +30,7 @@ struct HubCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, db) = try store.openDatabase()
             for d in try db.hub.devices() {
-                print([d.deviceID, ISO8601DateFormatter().string(from: d.enrolledAt), d.revoked ? "revoked 已吊销" : "active", "events=\(d.events)"].joined(separator: "\t"))
+                print([d.deviceID, d.role.rawValue, ISO8601DateFormatter().string(from: d.enrolledAt), d.revoked ? "revoked 已吊销" : "active", "events=\(d.events)"].joined(separator: "\t"))
             }
         }
     }
@@ -59,9 +64,12 @@ struct SyncCommand: AsyncParsableCommand {
         @Option(help: "The one-time code.") var code: String
         func run() async throws {
             let (_, db, settings) = try SyncCommand.settings(store)
-            do { try await SyncClient(settings: settings).enrol(code: code) } catch { throw Refused("\(error)") }
+            let client = try SyncClient(settings: settings)
+            let role: DeviceRole?
+            do { role = try await client.enrol(code: code) } catch { throw Refused("\(error)") }
             try db.outbox.enable()
-            print("已注册 enrolled \(settings.deviceID) with \(settings.upstream); token in \(settings.tokenFile)")
+            if let key = try client.deviceKey() { try db.outbox.setDeviceKey(key) }
+            print("已注册 enrolled \(settings.deviceID)\(role.map { " as \($0.rawValue) \($0.nameZh)" } ?? "") with \(settings.upstream); token in \(settings.tokenFile)")
         }
     }
     struct Status: AsyncParsableCommand {

@@ -253,12 +253,17 @@ struct KioskConfig: Sendable, Hashable {
             if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
         }
         if let sync = try reader.table(table, "sync", at: "") {
-            try reader.allow(sync, keys: ["upstream", "token_file", "batch", "ca_file"], at: "sync")
+            try reader.allow(sync, keys: ["upstream", "token_file", "batch", "ca_file", "allow_insecure_upstream"], at: "sync")
             guard let upstream = try reader.string(sync, "upstream", at: "sync") else {
-                throw .missing("sync.upstream", "the hub's URL, e.g. \"http://hub.local:8080\" or \"https://…\"")
+                throw .missing("sync.upstream", "the hub's URL, e.g. \"https://hub.local:8443\"")
             }
             guard let url = URL(string: upstream), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw .invalid("sync.upstream", "\"\(upstream)\" is not an http:// or https:// URL")
+            }
+            // The token, PIN verifiers and sealed customer data ride on this connection: plain
+            // http only when the store says so (a cable between two boards, a test rig).
+            if url.scheme == "http", try reader.bool(sync, "allow_insecure_upstream", at: "sync") != true {
+                throw .invalid("sync.upstream", "\"\(upstream)\" is plain http: anyone on the network can read and change what syncs. Use https:// (the hub serves it with [web] tls_certificate and tls_key; ca_file trusts the store's own CA), or set allow_insecure_upstream = true in [sync] if the network between the boards is your own")
             }
             var s = SyncConfig(upstream: upstream)
             s.tokenFile = try reader.string(sync, "token_file", at: "sync")

@@ -1,0 +1,180 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// What an enrolled device is for, as the hub decided when it made the enrolment code. The
+/// device cannot choose it: the hub sends and accepts only what the role needs.
+public enum DeviceRole: String, Codable, Sendable, Hashable, CaseIterable {
+    /// 配件柜台: stock movements, stocktakes and alerts; the catalogue and open jobs (no
+    /// customer data); sign-in for clerks, managers and admins.
+    case counter
+    /// 工位: job moves (not delivery or cancelling); the catalogue and open jobs (no customer
+    /// data); sign-in for technicians, service advisors, managers and admins.
+    case bay
+    /// 服务台 (the service desk): opens work orders and moves them, delivery and cancelling
+    /// included; customers' phone numbers and VINs, sealed for this device.
+    case desk
+    /// 客休区 (the lobby kiosk): opens a work order when an appointment's code is scanned;
+    /// stages and plates, appointments sealed for it; no staff, no phone-page links (the hub
+    /// serves the phone page).
+    case lobby
+    /// A store's hub under a head office: passes on everything its store recorded.
+    case store
+
+    public var nameZh: String {
+        switch self {
+        case .counter: "配件柜台"
+        case .bay: "工位"
+        case .desk: "服务台"
+        case .lobby: "客休区"
+        case .store: "门店主机"
+        }
+    }
+
+    /// The event kinds this device may send.
+    public func mayPush(_ kind: SyncEvent.Kind) -> Bool {
+        switch (self, kind) {
+        case (.store, _): true
+        case (.counter, .stockMovement), (.counter, .stocktake), (.counter, .stockAlert): true
+        case (.bay, .jobTransition): true
+        case (.desk, .jobOpened), (.desk, .jobTransition): true
+        case (.lobby, .jobOpened): true
+        default: false
+        }
+    }
+
+    /// Whether it may hand a job over or cancel it (the service desk's call).
+    public var mayCloseJobs: Bool { self == .desk || self == .store }
+
+    /// Whose PINs it may check offline (it gets a verifier for these roles only).
+    public var signInRoles: Set<StaffRole> {
+        switch self {
+        case .counter: [.clerk, .manager, .admin]
+        case .bay: [.technician, .serviceAdvisor, .manager, .admin]
+        case .desk: [.serviceAdvisor, .manager, .admin]
+        case .lobby, .store: []
+        }
+    }
+
+    /// Whether it gets customers' phone numbers and VINs of work orders (sealed for it).
+    public var seesCustomers: Bool { self == .desk || self == .store }
+    /// Whether it gets appointments (with the customer's data sealed for it): it checks them in.
+    public var seesAppointments: Bool { self == .desk || self == .lobby || self == .store }
+    /// Whether it gets the phone-page links of work orders (it prints the customer's ticket).
+    public var seesPhoneLinks: Bool { self == .desk || self == .store }
+    /// Whether it gets the staff list (names and roles) and the catalogue.
+    public var seesStaffAndCatalogue: Bool { self != .lobby }
+
+    /// Reads `counter`, `bay`, `desk`, `lobby`, `store`.
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// The secret a hub and one device share from enrolment: the device's PIN verifiers are keyed
+/// with it (useless on another device or at the hub), and customers' data travels sealed with
+/// it (unreadable to a proxy or a log on the way, and to the hub's PostgreSQL ledger).
+public struct DeviceKey: Sendable {
+    /// The 32 random bytes, as the hub gives them at enrolment (base64).
+    public let secret: SymmetricKey
+    let verifier: SymmetricKey
+    let transport: SymmetricKey
+
+    public init(secret: SymmetricKey) {
+        self.secret = secret
+        verifier = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Data("kioskd device PIN verifier v1".utf8), outputByteCount: 32)
+        transport = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Data("kioskd device transport v1".utf8), outputByteCount: 32)
+    }
+
+    public init?(base64 text: String) {
+        guard let data = Data(base64Encoded: text), data.count == 32 else { return nil }
+        self.init(secret: SymmetricKey(data: data))
+    }
+
+    public static func random() -> DeviceKey { DeviceKey(secret: SymmetricKey(size: .bits256)) }
+
+    public var base64: String { secret.withUnsafeBytes { Data($0) }.base64EncodedString() }
+
+    /// Seals a value for the way between hub and device (AES-256-GCM, combined form, base64).
+    public func seal<T: Encodable>(_ value: T) throws -> String {
+        try AES.GCM.seal(try JSONEncoder().encode(value), using: transport).combined!.base64EncodedString()
+    }
+
+    /// Opens what ``seal(_:)`` sealed; throws when it was sealed with another key or altered.
+    public func open<T: Decodable>(_ text: String, as type: T.Type) throws -> T {
+        guard let data = Data(base64Encoded: text) else { throw DeviceKeyError.notSealed }
+        let plain = try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: transport)
+        return try JSONDecoder().decode(T.self, from: plain)
+    }
+
+    /// A stand-in for a phone-page link the device must not have: unique per work order (the
+    /// column is unique), and no link.
+    func withheldLink(_ ticketCode: String) -> String {
+        "withheld-" + HMAC<SHA256>.authenticationCode(for: Data(ticketCode.utf8), using: transport).prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Why a sealed value could not be opened.
+public enum DeviceKeyError: Error, Sendable, CustomStringConvertible {
+    case notSealed
+    case noKey(String)
+    public var description: String {
+        switch self {
+        case .notSealed: "not a sealed value"
+        case .noKey(let device):
+            "设备 \(device) 没有共享密钥 / device \(device) has no shared key (enrolled before kioskd kept one): enrol it again (kioskd hub enrol \(device) --role …)"
+        }
+    }
+}
+
+/// A customer's phone number and VIN as they travel sealed.
+struct SealedCustomerFields: Codable {
+    var vin: String
+    var phone: String
+}
+
+/// An enrolled device as the hub knows it: its role and the key it shares with the hub.
+public struct DeviceGrant: Sendable {
+    public var deviceID: String
+    public var role: DeviceRole
+    /// `nil` for a device enrolled before keys existed: it gets no PIN verifiers and no
+    /// customer data until it enrols again.
+    public var key: DeviceKey?
+
+    /// The grant of an enrolled device, `nil` when unknown.
+    static func fetch(_ deviceID: String, key personal: PersonalDataKey, in db: Database) throws -> DeviceGrant? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, deviceKey FROM hub_device WHERE deviceID = ?"),
+                                         arguments: [deviceID]) else { return nil }
+        let sealed: Data? = row["deviceKey"]
+        let key = try sealed.map { try personal.open($0) }.flatMap { DeviceKey(base64: $0) }
+        return DeviceGrant(deviceID: deviceID, role: DeviceRole(rawValue: row["role"]) ?? .counter, key: key)
+    }
+
+    /// Why the hub refuses this event from this device, `nil` when it may be applied. The
+    /// device is the token's, never the body's: a movement names its own device, a job move
+    /// is made by a person whose role may make it, and delivering or cancelling is the
+    /// service desk's.
+    func refusal(of event: SyncEvent, in db: Database) throws -> String? {
+        guard role.mayPush(event.kind) else {
+            return "设备 \(deviceID)（\(role.nameZh)）不能发送 \(event.kind.rawValue) / device \(deviceID) (\(role.rawValue)) may not send \(event.kind.rawValue)"
+        }
+        if let m = event.movement, m.deviceID != deviceID, role != .store {
+            return "移动记录属于设备 \(m.deviceID)，不是 \(deviceID) / the movement names device \(m.deviceID), not \(deviceID) that sent it"
+        }
+        guard let t = event.transition, t.fromState != nil, role != .store else { return nil }
+        let actorRole = try String.fetchOne(db, sql: "SELECT role FROM technician WHERE badge = ?", arguments: [t.actor]).flatMap(StaffRole.init(rawValue:))
+        if t.toState == .delivered || t.toState == .cancelled {
+            guard role.mayCloseJobs else {
+                return "交车或取消只能在服务台 / delivering or cancelling a job is done at the service desk, not on \(role.rawValue) \(deviceID)"
+            }
+            guard let actorRole, [.serviceAdvisor, .manager, .admin].contains(actorRole) else {
+                return "\(t.actor) 无权交车或取消 / \(t.actor) may not deliver or cancel a job (it needs a service advisor, manager or admin)"
+            }
+            return nil
+        }
+        // A bay's own buttons move its job as "bay:<name>"; anyone else is a person with a badge.
+        if t.actor.hasPrefix("bay:"), role == .bay { return nil }
+        guard let actorRole, [.technician, .serviceAdvisor, .manager, .admin].contains(actorRole) else {
+            return "\(t.actor) 不是可以移动工单的员工 / \(t.actor) is not staff who may move jobs"
+        }
+        return nil
+    }
+}
