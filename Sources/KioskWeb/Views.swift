@@ -285,6 +285,8 @@ public struct SyncStatusView: Codable, Sendable, ResponseEncodable {
         public var role: String
         public var enrolledAt: Date
         public var revoked: Bool
+        /// Set when the device's audit log was cut short or rewritten after the hub saw it.
+        public var auditAlarm: String?
         public var events: Int
     }
     /// This kioskd's own outbox (toward its upstream).

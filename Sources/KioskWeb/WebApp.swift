@@ -301,7 +301,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
     routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
         SyncStatusView(outbox: try env.database.outbox.status(),
-                       devices: try env.database.hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, role: $0.role.rawValue, enrolledAt: $0.enrolledAt, revoked: $0.revoked, events: $0.events) })
+                       devices: try env.database.hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, role: $0.role.rawValue, enrolledAt: $0.enrolledAt, revoked: $0.revoked, auditAlarm: $0.auditAlarm, events: $0.events) })
     }
 
     // MARK: Signing in (badge + PIN) and out

@@ -138,6 +138,7 @@ public actor PostgresLedger: HubLedger {
     private func acceptInOrder(_ push: PushRequest, from deviceID: String, at time: Date, own: Bool) async throws -> PushResponse {
         // The store first takes what the ledger holds already (a crash after a commit).
         try await catchUp()
+        if let head = push.auditHead, !own { try store.hub.noteAuditHead(head, of: deviceID, at: time) }
         let events = push.events.sorted { $0.seq < $1.seq }
         let store = self.store, storeID = self.storeID, logger = self.logger
         let response = try await client.withTransaction(logger: logger) { connection -> PushResponse in

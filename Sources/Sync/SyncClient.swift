@@ -130,8 +130,8 @@ public struct SyncClient: Sendable {
     }
 
     /// Sends one batch and returns the hub's answer; bytes sent are reported for measuring.
-    public func push(_ events: [SyncEvent]) async throws -> (response: PushResponse, bytes: Int) {
-        let body = try Self.encoder.encode(PushRequest(deviceID: settings.deviceID, events: events))
+    public func push(_ events: [SyncEvent], auditHead: AuditHead? = nil) async throws -> (response: PushResponse, bytes: Int) {
+        let body = try Self.encoder.encode(PushRequest(deviceID: settings.deviceID, events: events, auditHead: auditHead))
         let response: PushResponse = try await post("/api/v1/sync/push", body: body, token: try token())
         return (response, body.count)
     }
@@ -223,7 +223,7 @@ public struct SyncService: Service {
             let events = try database.outbox.pending(limit: client.settings.batchSize)
             guard !events.isEmpty else { return (sent, bytes) }
             do {
-                let (response, size) = try await client.push(events)
+                let (response, size) = try await client.push(events, auditHead: try database.outbox.auditHead())
                 bytes += size
                 try database.outbox.acknowledge(response)
                 for r in response.rejected {

@@ -100,3 +100,21 @@ struct DeviceRoleTests {
         #expect(throws: (any Error).self) { try order.openingCustomer(with: counterKey) }
     }
 }
+
+@Suite("Sync: the hub keeps each device's audit head")
+struct AuditHeadTests {
+    @Test("a device whose audit log later ends before what it reported (entries deleted) raises an alarm at the hub, audited")
+    func cutShortIsSeen() throws {
+        let (hub, folders) = try hubWithDevices()
+        defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
+        try hub.hub.noteAuditHead(AuditHead(seq: 40, hash: "aa"), of: "counter-1")
+        try hub.hub.noteAuditHead(AuditHead(seq: 42, hash: "bb"), of: "counter-1")
+        #expect(try hub.hub.auditAlarm(of: "counter-1") == nil, "a log that grows is fine")
+        try hub.hub.noteAuditHead(AuditHead(seq: 39, hash: "cc"), of: "counter-1")
+        #expect(try hub.hub.auditAlarm(of: "counter-1")?.contains("entry 39") == true)
+        #expect(try hub.audit.entries().last?.action == .deviceAuditCut)
+        try hub.hub.noteAuditHead(AuditHead(seq: 7, hash: "dd"), of: "bay-1")
+        try hub.hub.noteAuditHead(AuditHead(seq: 7, hash: "ee"), of: "bay-1")
+        #expect(try hub.hub.auditAlarm(of: "bay-1")?.contains("bay-1") == true, "the same entry with another hash: rewritten")
+    }
+}

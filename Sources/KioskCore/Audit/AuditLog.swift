@@ -24,6 +24,7 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case deviceRevoked = "hub.device_revoked"
         case pinUnlocked = "technician.pin_unlocked"
         case sessionsEnded = "staff.sessions_ended"
+        case deviceAuditCut = "hub.device_audit_cut"
     }
 
     public var seq: Int64

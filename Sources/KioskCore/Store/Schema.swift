@@ -522,6 +522,11 @@ enum Schema {
             try db.alter(table: "hub_device") { t in
                 t.add(column: "role", .text).notNull().defaults(to: "desk")
                 t.add(column: "deviceKey", .blob)
+                // The newest audit log entry each device reported with its pushes: a device
+                // whose log later ends before it (entries deleted) is seen at the hub.
+                t.add(column: "auditSeq", .integer)
+                t.add(column: "auditHash", .text)
+                t.add(column: "auditAlarm", .text)
             }
         }
         return migrator

@@ -84,6 +84,32 @@ public struct Hub: HubLedger {
         return copy
     }
 
+    /// Keeps the newest audit entry a device reports. A head older than one reported before,
+    /// or the same entry with another hash, means entries were deleted or rewritten on the
+    /// device: the hub keeps the alarm (shown with the device), audits it, and keeps the
+    /// highest head it saw.
+    public func noteAuditHead(_ head: AuditHead, of deviceID: String, at time: Date = Date()) throws {
+        try database.pool.write { db in try noteAuditHead(head, of: deviceID, at: time, in: db) }
+    }
+
+    func noteAuditHead(_ head: AuditHead, of deviceID: String, at time: Date, in db: Database) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT auditSeq, auditHash FROM hub_device WHERE deviceID = ?", arguments: [deviceID]) else { return }
+        let seen: Int64? = row["auditSeq"]
+        let seenHash: String? = row["auditHash"]
+        if let seen, head.seq < seen || (head.seq == seen && head.hash != seenHash) {
+            let alarm = "审计日志被截短或改写 / the audit log of \(deviceID) now ends at entry \(head.seq) (\(head.hash.prefix(12))…); the hub saw entry \(seen) (\(seenHash?.prefix(12) ?? "")…) before"
+            try db.execute(sql: "UPDATE hub_device SET auditAlarm = ? WHERE deviceID = ?", arguments: [alarm, deviceID])
+            try AuditLog.record(.deviceAuditCut, actor: deviceID, detail: alarm, at: time, in: db)
+            return
+        }
+        try db.execute(sql: "UPDATE hub_device SET auditSeq = ?, auditHash = ? WHERE deviceID = ?", arguments: [head.seq, head.hash, deviceID])
+    }
+
+    /// A device's audit alarm (its log was cut short after the hub saw it), `nil` when none.
+    public func auditAlarm(of deviceID: String) throws -> String? {
+        try database.pool.read { try String.fetchOne($0, sql: "SELECT auditAlarm FROM hub_device WHERE deviceID = ?", arguments: [deviceID]) }
+    }
+
     /// What an enrolled device may do and the key it shares with the hub; `nil` when unknown.
     public func grant(_ deviceID: String) throws -> DeviceGrant? {
         try database.pool.read { db in try DeviceGrant.fetch(deviceID, key: database.personalData, in: db) }
@@ -107,14 +133,14 @@ public struct Hub: HubLedger {
         }
     }
 
-    public func devices() throws -> [(deviceID: String, role: DeviceRole, enrolledAt: Date, revoked: Bool, events: Int)] {
+    public func devices() throws -> [(deviceID: String, role: DeviceRole, enrolledAt: Date, revoked: Bool, events: Int, auditAlarm: String?)] {
         try database.pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.deviceID, d.role, d.enrolledAt, d.revokedAt IS NOT NULL AS revoked,
+                SELECT d.deviceID, d.role, d.enrolledAt, d.revokedAt IS NOT NULL AS revoked, d.auditAlarm,
                   (SELECT COUNT(*) FROM hub_event e WHERE e.deviceID = d.deviceID) AS events
                 FROM hub_device d ORDER BY d.deviceID
                 """).map { (deviceID: $0["deviceID"], role: DeviceRole(rawValue: $0["role"]) ?? .counter, enrolledAt: $0["enrolledAt"],
-                            revoked: $0["revoked"], events: $0["events"]) }
+                            revoked: $0["revoked"], events: $0["events"], auditAlarm: $0["auditAlarm"]) }
         }
     }
 
@@ -123,6 +149,7 @@ public struct Hub: HubLedger {
     public func accept(_ push: PushRequest, from deviceID: String, at time: Date = Date()) throws -> PushResponse {
         guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
         return try database.pool.write { db in
+            if let head = push.auditHead { try noteAuditHead(head, of: deviceID, at: time, in: db) }
             var stored = 0
             var rejected: [RejectedEvent] = []
             for event in push.events.sorted(by: { $0.seq < $1.seq }) {

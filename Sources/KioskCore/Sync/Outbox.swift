@@ -143,6 +143,13 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// The newest entry of this store's audit log, sent with each push.
+    public func auditHead() throws -> AuditHead? {
+        try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
+        }
+    }
+
     /// Where the last pull from the hub ended.
     public func pullCursor() throws -> Int64 {
         try database.pool.read { Int64(try KioskMeta.value("sync_pull_cursor", in: $0) ?? "0") ?? 0 }

@@ -137,9 +137,23 @@ public struct AlertFact: Codable, Sendable, Hashable {
 public struct PushRequest: Codable, Sendable {
     public var deviceID: String
     public var events: [SyncEvent]
-    public init(deviceID: String, events: [SyncEvent]) {
+    /// The newest entry of the device's audit log: the hub keeps the highest it has seen, so
+    /// that entries deleted on the device afterwards show at the hub.
+    public var auditHead: AuditHead?
+    public init(deviceID: String, events: [SyncEvent], auditHead: AuditHead? = nil) {
         self.deviceID = deviceID
         self.events = events
+        self.auditHead = auditHead
+    }
+}
+
+/// The newest entry of an audit log: its number and its chained hash.
+public struct AuditHead: Codable, Sendable, Hashable {
+    public var seq: Int64
+    public var hash: String
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
     }
 }
 

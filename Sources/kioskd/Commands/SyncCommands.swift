@@ -30,7 +30,8 @@ struct HubCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, db) = try store.openDatabase()
             for d in try db.hub.devices() {
-                print([d.deviceID, d.role.rawValue, ISO8601DateFormatter().string(from: d.enrolledAt), d.revoked ? "revoked 已吊销" : "active", "events=\(d.events)"].joined(separator: "\t"))
+                let fields = [d.deviceID, d.role.rawValue, ISO8601DateFormatter().string(from: d.enrolledAt), d.revoked ? "revoked 已吊销" : "active", "events=\(d.events)"]
+                print((fields + (d.auditAlarm.map { ["ALARM: \($0)"] } ?? [])).joined(separator: "\t"))
             }
         }
     }
