@@ -169,15 +169,17 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let ticket = try context.parameters.require("ticket")
         let body = try await request.decode(as: TransitionRequest.self, context: context)
         try requireClosingRights(to: body.to, context)
+        let proofKey = try request.cookies[sessionCookie].flatMap { try env.database.access.proofKey(token: $0.value) }
         return JobSummary(try refusing {
             try workshop.transition(ticket, to: body.to, actor: context.actor, reason: body.reason,
-                                    parts: body.parts ?? [], id: body.id ?? UUID())
+                                    parts: body.parts ?? [], id: body.id ?? UUID(), proofKey: proofKey)
         })
     }
-    routes.on(.post, "/api/v1/jobs/{ticket}/advance") { _, context -> JobSummary in
+    routes.on(.post, "/api/v1/jobs/{ticket}/advance") { request, context -> JobSummary in
         let ticket = try context.parameters.require("ticket")
         if let next = try workshop.order(ticket)?.state.advance { try requireClosingRights(to: next, context) }
-        return JobSummary(try refusing { try workshop.advance(ticket, actor: context.actor) })
+        let proofKey = try request.cookies[sessionCookie].flatMap { try env.database.access.proofKey(token: $0.value) }
+        return JobSummary(try refusing { try workshop.advance(ticket, actor: context.actor, proofKey: proofKey) })
     }
     routes.on(.post, "/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")

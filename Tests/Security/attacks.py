@@ -18,9 +18,11 @@ Standard library only; needs openssl for the https attack.
 """
 
 import argparse
+import base64
 import concurrent.futures
 import datetime
 import hashlib
+import hmac
 import http.client
 import itertools
 import json
@@ -60,7 +62,7 @@ PHONE = "13800138000"
 VIN = "LSVAU2180N2183294"
 PART_BARCODE = "6901234567892"
 # WO-1 is the customer's job the attacks look for; the push attacks each move a job of their own.
-ORDERS = ["WO-1", "WO-3A", "WO-3B", "WO-3C", "WO-3E", "WO-3K"]
+ORDERS = ["WO-1", "WO-3A", "WO-3B", "WO-3C", "WO-3E", "WO-3G", "WO-3K"]
 
 # Which badges a device of each role may get PIN verifiers for (finding 4).
 VERIFIERS_ALLOWED = {
@@ -385,12 +387,23 @@ def event(seq, kind, **payload):
             "hlc": (int(time.time() * 1000) << 16) + next(_hlc) % 65536, **payload}
 
 
-def transition(seq, ticket, from_state, to_state, actor, bay="BAY-1"):
+def transition(seq, ticket, from_state, to_state, actor, bay="BAY-1", pin_key=None):
+    """A job move as a device sends it. `pin_key`: what PBKDF2 makes of the actor's PIN (the
+    page holds it while they are signed in); the move then carries their proof."""
     move = {"id": str(uuid.uuid4()).upper(), "ticketCode": ticket, "fromState": from_state, "toState": to_state,
             "actor": actor, "bay": bay, "at": iso(now_utc())}
     if to_state == "cancelled":
         move["reason"] = "客户取消 / the customer called it off"   # a cancellation needs a reason
+    if pin_key is not None:
+        message = f"kioskd job move v1|{move['id']}|{ticket}|{from_state or ''}|{to_state}|{actor}".encode()
+        move["proof"] = base64.b64encode(hmac.new(pin_key, message, hashlib.sha256).digest()).decode()
     return event(seq, "job.transition", transition=move)
+
+
+def pin_key(hub, badge):
+    """What PBKDF2 makes of `badge`'s PIN: the hub's stored hash (pbkdf2-sha256$rounds$salt$hash)."""
+    stored = hub.query("SELECT pinHash FROM technician WHERE badge = ?", badge)[0][0]
+    return base64.b64decode(stored.split("$")[3])
 
 
 def movement(seq, device_id, actor, quantity=3):
@@ -639,11 +652,24 @@ def test_3e_lobby_pushes(suite):
     return figures
 
 
-def test_3f_desk_move_applied_control(suite):
-    """Control: a desk device's checkedIn → diagnosing by T1 is applied."""
+def test_3g_move_without_pin_proof(suite):
+    """A desk device (or one holding its token) pushes moves in T1's and SA's names that they
+    never made with their PIN there: no proof, and a proof made with a guessed key."""
     hub = suite.main()
     device = hub.device("desk")
-    answer, figures = push_and_report(hub, device, [transition(1, "WO-3K", "checkedIn", "diagnosing", "T1")])
+    forged = transition(2, "WO-3G", "checkedIn", "diagnosing", "T1", pin_key=os.urandom(32))
+    _, figures = push_and_report(hub, device, [transition(1, "WO-3G", "checkedIn", "cancelled", "SA"), forged])
+    state = hub.order_state("WO-3G")
+    check(state == "checkedIn", f"the hub moved WO-3G to {state} without its actor's PIN: {figures}")
+    return f"WO-3G still {state}; {figures}"
+
+
+def test_3f_desk_move_applied_control(suite):
+    """Control: a desk device's checkedIn → diagnosing by T1, who signed in there (the move
+    carries T1's PIN proof), is applied."""
+    hub = suite.main()
+    device = hub.device("desk")
+    answer, figures = push_and_report(hub, device, [transition(1, "WO-3K", "checkedIn", "diagnosing", "T1", pin_key=pin_key(hub, "T1"))])
     state = hub.order_state("WO-3K")
     need(answer.status == 200 and state == "diagnosing", f"the desk's legitimate move was not applied (WO-3K {state}): {figures}")
     return f"WO-3K {state}; {figures}"

@@ -56,10 +56,27 @@ struct DeviceRoleTests {
         #expect(outcomes.allSatisfy { $0.hasPrefix("rejected: ") || $0.hasPrefix("not applied: refused: ") }, "\(outcomes)")
 
         _ = try push("counter-1") { _ = try $0.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 2, toBin: "A-01", deviceID: "counter-1", actor: "C1")) }
-        let moved = try push("desk-1") { _ = try $0.workshop.transition("WO-1", to: .diagnosing, actor: "T1") }
-        #expect(moved.rejected.isEmpty && moved.stored == 1)
-        #expect(try hub.workshop.order("WO-1")?.state == .diagnosing)
+        let unproven = try push("desk-1") { _ = try $0.workshop.transition("WO-1", to: .diagnosing, actor: "T1") }
+        #expect(unproven.rejected.first?.reason.contains("no proof") == true, "T1 named, but never signed in there")
+        #expect(try hub.workshop.order("WO-1")?.state == .checkedIn)
         #expect(try hub.stock.movements().map(\.deviceID) == ["counter-1"])
+    }
+
+    @Test("a bay pulls T1's verifier, T1 signs in there with the PIN, and the move made in that session is accepted by the hub on its proof")
+    func signedInMoveIsProven() throws {
+        let (hub, folders) = try hubWithDevices()
+        let (bay, dir) = try deviceStore("roles-bay-signed-in")
+        defer { for d in folders + [dir] { try? FileManager.default.removeItem(at: d) } }
+        try bay.outbox.setDeviceKey(try #require(try hub.hub.grant("bay-1")?.key))
+        try bay.outbox.apply(try hub.hub.changes(after: 0, for: "bay-1"))
+        #expect(try bay.pool.read { try String.fetchOne($0, sql: "SELECT pinHash FROM technician WHERE badge = 'T1'") }?.hasPrefix("kd-device-v1$") == true)
+        #expect(throws: AccessError.wrongBadgeOrPIN) { try bay.access.signIn(badge: "T1", pin: "1111") }
+        #expect(throws: AccessError.wrongBadgeOrPIN, "a clerk does not sign in at a bay") { try bay.access.signIn(badge: "C1", pin: "2468") }
+        let session = try bay.access.signIn(badge: "T1", pin: "2468")
+        try bay.workshop.transition("WO-1", to: .diagnosing, actor: "T1", proofKey: try bay.access.proofKey(token: session.token))
+        let answer = try hub.hub.accept(PushRequest(deviceID: "bay-1", events: try bay.outbox.pending()), from: "bay-1")
+        #expect(answer.rejected.isEmpty && answer.stored == 1)
+        #expect(try hub.workshop.order("WO-1")?.state == .diagnosing)
     }
 
     @Test("pull: no PIN hash ever; verifiers only for the roles that sign in at the device, valid there only; phone and VIN only to the desk, sealed")

@@ -27,14 +27,20 @@ func twoBaysInConflict(_ name: String) throws
         _ = try db.workshop.open(WorkOrderDraft(ticketCode: "WO-7", plate: "粤B77777", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
         try db.workshop.transition("WO-7", to: .diagnosing, actor: "desk")
     }
-    // The hub checks each move's actor against its own staff list.
+    // The hub checks each move's actor against its own staff list, and the proof of their PIN
+    // the move carries: T1 and T2 sign in at their bays (here with the hub's own hash rows).
     try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
     try hub.workshop.save(Technician(badge: "T2", name: "李师傅"))
+    try hub.workshop.setPIN(badge: "T1", pin: "1111")
+    try hub.workshop.setPIN(badge: "T2", pin: "2222")
+    for bay in [bay1, bay2] { for badge in ["T1", "T2"] { try bay.workshop.save(try #require(try hub.pool.read { try Technician.fetchOne($0, key: badge) })) } }
     let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", role: .bay, actor: "t")]
     try outboxFromNow(bay1)
     try outboxFromNow(bay2)
-    try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1")
-    try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2")
+    let t1 = try bay1.access.proofKey(token: try bay1.access.signIn(badge: "T1", pin: "1111").token)
+    let t2 = try bay2.access.proofKey(token: try bay2.access.signIn(badge: "T2", pin: "2222").token)
+    try bay1.workshop.transition("WO-7", to: .repairing, actor: "T1", proofKey: t1)
+    try bay2.workshop.transition("WO-7", to: .waitingApproval, actor: "T2", proofKey: t2)
     return (hub, bay1, bay2, dir1, dir2, codes, [hubDir, dir1, dir2])
 }
 

@@ -78,13 +78,13 @@ public struct StaffAccess: Sendable {
     /// Checks the badge and PIN (with the PIN lockout) and opens a session. Returns the cookie
     /// value and the session. Written to the audit log.
     public func signIn(badge: String, pin: String, at time: Date = Date()) throws -> (token: String, session: StaffSession) {
-        let verified: Bool
+        let proven: Data?
         do {
-            verified = try database.workshop.verifyPIN(badge: badge, pin: pin, at: time)
+            proven = try database.workshop.provePIN(badge: badge, pin: pin, at: time)
         } catch WorkshopError.unknownTechnician {
             throw AccessError.wrongBadgeOrPIN
         }
-        guard verified else { throw AccessError.wrongBadgeOrPIN }
+        guard let proven else { throw AccessError.wrongBadgeOrPIN }
         let token = Self.randomToken()
         let csrf = Self.randomToken()
         let expires = time.addingTimeInterval(Self.sessionLifetime)
@@ -93,8 +93,8 @@ public struct StaffAccess: Sendable {
                   let role = StaffRole(rawValue: row["role"]) else { throw AccessError.wrongBadgeOrPIN }
             try db.execute(sql: "DELETE FROM staff_session WHERE expiresAt <= ?", arguments: [time])
             try db.execute(sql: """
-                INSERT INTO staff_session (tokenHash, badge, csrfToken, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [Self.hash(token), badge, csrf, time, expires])
+                INSERT INTO staff_session (tokenHash, badge, csrfToken, createdAt, expiresAt, pinKey) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [Self.hash(token), badge, csrf, time, expires, try database.personalData.seal(proven.base64EncodedString())])
             try AuditLog.record(.signedIn, actor: badge, detail: "role \(role.rawValue)", at: time, in: db)
             return StaffSession(badge: badge, name: row["name"], role: role, csrfToken: csrf, expiresAt: expires)
         }
@@ -114,6 +114,16 @@ public struct StaffAccess: Sendable {
             guard expires > time, let role = StaffRole(rawValue: row["role"]) else { return nil }
             return StaffSession(badge: row["badge"], name: row["name"], role: role, csrfToken: row["csrfToken"], expiresAt: expires)
         }
+    }
+
+    /// The PIN key of a live session (sealed in the store while it lasts), for the
+    /// ``PINProof`` of the person's job moves; `nil` for an unknown or expired session.
+    public func proofKey(token: String, at time: Date = Date()) throws -> Data? {
+        guard !token.isEmpty, token.count <= 128 else { return nil }
+        let sealed = try database.pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT pinKey FROM staff_session WHERE tokenHash = ? AND expiresAt > ?", arguments: [Self.hash(token), time])
+        }
+        return try sealed.map { try database.personalData.open($0) }.flatMap { Data(base64Encoded: $0) }
     }
 
     /// Ends a session (the page's sign-out).

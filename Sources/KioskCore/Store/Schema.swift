@@ -528,6 +528,11 @@ enum Schema {
                 t.add(column: "auditHash", .text)
                 t.add(column: "auditAlarm", .text)
             }
+            // A job move made at a page carries a proof by the person's PIN (an HMAC keyed with
+            // what PBKDF2 makes of it, which the hub can check and a board does not keep); the
+            // session keeps that key, sealed, while it lasts.
+            try db.alter(table: "job_transition") { t in t.add(column: "proof", .text) }
+            try db.alter(table: "staff_session") { t in t.add(column: "pinKey", .blob) }
         }
         return migrator
     }

@@ -160,20 +160,26 @@ public struct DeviceGrant: Sendable {
             return "移动记录属于设备 \(m.deviceID)，不是 \(deviceID) / the movement names device \(m.deviceID), not \(deviceID) that sent it"
         }
         guard let t = event.transition, t.fromState != nil, role != .store else { return nil }
-        let actorRole = try String.fetchOne(db, sql: "SELECT role FROM technician WHERE badge = ?", arguments: [t.actor]).flatMap(StaffRole.init(rawValue:))
-        if t.toState == .delivered || t.toState == .cancelled {
+        let actor = try Row.fetchOne(db, sql: "SELECT role, pinHash FROM technician WHERE badge = ?", arguments: [t.actor])
+        let actorRole = (actor?["role"] as String?).flatMap(StaffRole.init(rawValue:))
+        let closing = t.toState == .delivered || t.toState == .cancelled
+        if closing {
             guard role.mayCloseJobs else {
                 return "交车或取消只能在服务台 / delivering or cancelling a job is done at the service desk, not on \(role.rawValue) \(deviceID)"
             }
             guard let actorRole, [.serviceAdvisor, .manager, .admin].contains(actorRole) else {
                 return "\(t.actor) 无权交车或取消 / \(t.actor) may not deliver or cancel a job (it needs a service advisor, manager or admin)"
             }
-            return nil
+        } else {
+            // A bay's own buttons move its job as "bay:<name>"; anyone else is a person with a badge.
+            if t.actor.hasPrefix("bay:"), role == .bay { return nil }
+            guard let actorRole, [.technician, .serviceAdvisor, .manager, .admin].contains(actorRole) else {
+                return "\(t.actor) 不是可以移动工单的员工 / \(t.actor) is not staff who may move jobs"
+            }
         }
-        // A bay's own buttons move its job as "bay:<name>"; anyone else is a person with a badge.
-        if t.actor.hasPrefix("bay:"), role == .bay { return nil }
-        guard let actorRole, [.technician, .serviceAdvisor, .manager, .admin].contains(actorRole) else {
-            return "\(t.actor) 不是可以移动工单的员工 / \(t.actor) is not staff who may move jobs"
+        // The person signed in on that device with their PIN: the move carries their proof.
+        guard let stored: String = actor?["pinHash"], PINProof.verify(t, stored: stored) else {
+            return "\(t.actor) 未在 \(deviceID) 上用密码登录做此操作 / the move names \(t.actor), but carries no proof that they signed in on \(deviceID) with their PIN"
         }
         return nil
     }

@@ -30,18 +30,24 @@ public enum PINHash {
     /// Whether `pin` matches the stored hash (compared in constant time). A device checks a
     /// verifier the hub made for it (`kd-device-v1$…`) with the key it shares with the hub.
     public static func verify(_ pin: String, against stored: String, deviceKey: DeviceKey? = nil) -> Bool {
+        provenKey(pin, against: stored, deviceKey: deviceKey) != nil
+    }
+
+    /// What PBKDF2 makes of a right `pin` (the key of ``PINProof``), `nil` for a wrong one. On
+    /// the hub it equals the stored hash; a device holds only a keyed verifier of it.
+    static func provenKey(_ pin: String, against stored: String, deviceKey: DeviceKey? = nil) -> Data? {
         let parts = stored.split(separator: "$")
         if parts.count == 4, parts[0] == deviceVerifierPrefix {
             guard let deviceKey, let rounds = Int(parts[1]), let salt = Data(base64Encoded: String(parts[2])),
                   let expected = Data(base64Encoded: String(parts[3])),
-                  let derived = try? derive(pin, salt: [UInt8](salt), rounds: rounds) else { return false }
+                  let derived = try? derive(pin, salt: [UInt8](salt), rounds: rounds) else { return nil }
             let actual = Data(HMAC<SHA256>.authenticationCode(for: derived, using: deviceKey.verifier))
-            return actual.count == expected.count && zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+            return actual.count == expected.count && zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? derived : nil
         }
         guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]),
               let salt = Data(base64Encoded: String(parts[2])), let expected = Data(base64Encoded: String(parts[3])),
-              let actual = try? derive(pin, salt: [UInt8](salt), rounds: rounds), actual.count == expected.count else { return false }
-        return zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+              let actual = try? derive(pin, salt: [UInt8](salt), rounds: rounds), actual.count == expected.count else { return nil }
+        return zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0 ? actual : nil
     }
 
     static let deviceVerifierPrefix = "kd-device-v1"
@@ -95,11 +101,22 @@ extension Workshop {
     /// An unknown badge, or one without a PIN, costs the same hash as a known one before it is
     /// refused: the time of the answer does not tell which badges exist.
     public func verifyPIN(badge: String, pin: String, at time: Date = Date()) throws -> Bool {
+        try provePIN(badge: badge, pin: pin, at: time) != nil
+    }
+
+    /// The key of a person's ``PINProof`` from their PIN (checked as ``verifyPIN(badge:pin:at:)``
+    /// does, lockout included); `nil` for a wrong PIN.
+    public func pinKey(badge: String, pin: String, at time: Date = Date()) throws -> Data? {
+        try provePIN(badge: badge, pin: pin, at: time)
+    }
+
+    /// ``verifyPIN(badge:pin:at:)``, giving the key of the person's ``PINProof`` when right.
+    func provePIN(badge: String, pin: String, at time: Date = Date()) throws -> Data? {
         let technician = try database.pool.read { try Technician.fetchOne($0, key: badge) }
         guard let stored = technician?.pinHash else {
             _ = PINHash.verify(pin, against: PINHash.decoy)
             if technician == nil { throw WorkshopError.unknownTechnician(badge) }
-            return false
+            return nil
         }
         // Check the lock and count this attempt in one write transaction, before the slow
         // hash: an attempt counts as a failure until it is proved right. Guesses sent side by
@@ -116,7 +133,8 @@ extension Workshop {
                 """, arguments: [badge])
         }
         let deviceKey = stored.hasPrefix(PINHash.deviceVerifierPrefix) ? try database.outbox.deviceKey() : nil
-        let right = PINHash.verify(pin, against: stored, deviceKey: deviceKey)
+        let proven = PINHash.provenKey(pin, against: stored, deviceKey: deviceKey)
+        let right = proven != nil
         try database.pool.write { db in
             if right {
                 try db.execute(sql: "DELETE FROM pin_attempt WHERE badge = ?", arguments: [badge])
@@ -138,7 +156,7 @@ extension Workshop {
                                 detail: "\(PINLockout.maxFailures) wrong PINs: locked for \(Int(duration / 60)) min (lockout \(lockout) in a row)",
                                 at: time, in: db)
         }
-        return right
+        return proven
     }
 
     /// Lifts a badge's PIN lock (a manager, after checking with the person). The count of
@@ -184,5 +202,29 @@ public enum PINLockout {
         var minutes = 5.0
         for _ in 1..<max(1, lockout) { minutes *= 3 }
         return min(minutes, 4 * 60) * 60
+    }
+}
+
+/// A person's proof that they made a job move: HMAC-SHA256 of the move, keyed with what PBKDF2
+/// makes of their PIN. The page's session holds that key (from the sign-in); the hub holds it
+/// as the person's stored hash and checks the proof, so a board that was stolen, or pushes in
+/// someone else's name, cannot make one for a person who did not sign in there.
+public enum PINProof {
+    static func message(_ t: JobTransition) -> Data {
+        Data("kioskd job move v1|\(t.id.uuidString)|\(t.ticketCode)|\(t.fromState?.rawValue ?? "")|\(t.toState.rawValue)|\(t.actor)".utf8)
+    }
+
+    /// The proof of `transition` with a person's PIN key.
+    static func sign(_ transition: JobTransition, key: Data) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: message(transition), using: SymmetricKey(data: key))).base64EncodedString()
+    }
+
+    /// Whether `transition` carries a proof made with the PIN behind `stored` (the hub's hash).
+    static func verify(_ transition: JobTransition, stored: String) -> Bool {
+        let parts = stored.split(separator: "$")
+        guard let proof = transition.proof.flatMap({ Data(base64Encoded: $0) }), parts.count == 4, parts[0] == "pbkdf2-sha256",
+              let key = Data(base64Encoded: String(parts[3])) else { return false }
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: message(transition), using: SymmetricKey(data: key)))
+        return proof.count == expected.count && zip(proof, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -91,6 +91,9 @@ public struct JobTransition: Codable, Sendable, Hashable, FetchableRecord, Persi
     public var bay: String?
     public var at: Date
     public var reason: String?
+    /// The actor's proof that they made this move (``PINProof``): set for moves made by a
+    /// signed-in person, checked by the hub.
+    public var proof: String? = nil
 }
 
 /// A technician (技师) with the badge number (工号) printed on the badge.

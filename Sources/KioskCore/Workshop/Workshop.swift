@@ -80,30 +80,34 @@ public struct Workshop: Sendable {
     /// Moves a job to `state`. The transition `id` makes it idempotent: applying the same id
     /// again changes nothing and returns the order as it is.
     @discardableResult
+    /// `proofKey`: the signed-in actor's PIN key (``StaffAccess/proofKey(token:)``); the move
+    /// then carries their ``PINProof`` for the hub.
     public func transition(_ ticket: String, to state: JobState, actor: String, bay: String? = nil, reason: String? = nil,
-                           parts: [RequestedPart] = [], id: UUID = UUID(), at time: Date = Date()) throws -> WorkOrder {
+                           parts: [RequestedPart] = [], id: UUID = UUID(), at time: Date = Date(), proofKey: Data? = nil) throws -> WorkOrder {
         try database.pool.write {
-            try Self.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts, id: id, at: time, in: $0)
+            try Self.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts, id: id, at: time, proofKey: proofKey, in: $0)
         }
     }
 
     /// The bay's "next" button: the next state on the main path.
     @discardableResult
-    public func advance(_ ticket: String, actor: String, bay: String? = nil, id: UUID = UUID(), at time: Date = Date()) throws -> WorkOrder {
+    public func advance(_ ticket: String, actor: String, bay: String? = nil, id: UUID = UUID(), at time: Date = Date(),
+                        proofKey: Data? = nil) throws -> WorkOrder {
         try database.pool.write { db in
             guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
             guard let next = order.state.advance else { throw WorkshopError.illegalTransition(from: order.state, to: .delivered) }
-            return try Self.transition(ticket, to: next, actor: actor, bay: bay, reason: nil, parts: [], id: id, at: time, in: db)
+            return try Self.transition(ticket, to: next, actor: actor, bay: bay, reason: nil, parts: [], id: id, at: time, proofKey: proofKey, in: db)
         }
     }
 
     static func transition(_ ticket: String, to state: JobState, actor: String, bay: String?, reason: String?,
-                           parts: [RequestedPart], id: UUID, at time: Date, in db: Database) throws -> WorkOrder {
+                           parts: [RequestedPart], id: UUID, at time: Date, proofKey: Data? = nil, in db: Database) throws -> WorkOrder {
         guard var order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
         if try JobTransition.exists(db, key: id) { return order }
         try order.state.check(to: state, reason: reason)
-        let transition = JobTransition(id: id, ticketCode: ticket, fromState: order.state, toState: state, actor: actor,
+        var transition = JobTransition(id: id, ticketCode: ticket, fromState: order.state, toState: state, actor: actor,
                                        bay: bay ?? order.bay, at: time, reason: reason)
+        if let proofKey { transition.proof = PINProof.sign(transition, key: proofKey) }
         try transition.insert(db)
         order.state = state
         order.stateSince = time

@@ -111,11 +111,14 @@ struct Jobs: AsyncParsableCommand {
         @Argument var state: JobState
         @Option var reason: String?
         @Option var actor = "technician"
+        @Flag(help: "Read the actor's PIN (prompt or stdin): the move carries their proof, which the hub needs from a bay or desk.")
+        var withPin = false
         @Option var bay: String?
         @Option(name: .customLong("part"), help: "PART:QTY the job waits for (with waitingParts), repeatable.") var parts: [PartArgument] = []
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            let o = try refusing { try db.workshop.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts.map(\.part)) }
+            let key = try withPin ? PINInput.proofKey(actor, db) : nil
+            let o = try refusing { try db.workshop.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts.map(\.part), proofKey: key) }
             print(describe(o))
         }
     }
@@ -125,9 +128,12 @@ struct Jobs: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
         @Argument var ticket: String
         @Option var actor = "technician"
+        @Flag(help: "Read the actor's PIN (prompt or stdin): the move carries their proof, which the hub needs from a bay or desk.")
+        var withPin = false
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            print(describe(try refusing { try db.workshop.advance(ticket, actor: actor) }))
+            let key = try withPin ? PINInput.proofKey(actor, db) : nil
+            print(describe(try refusing { try db.workshop.advance(ticket, actor: actor, proofKey: key) }))
         }
     }
 
@@ -293,6 +299,15 @@ struct Technicians: AsyncParsableCommand {
 /// it): at a terminal, typed twice without echo; otherwise one line on stdin.
 enum PINInput {
     static let notOnCommandLine = "密码不能写在命令行上（ps 和历史记录可见）/ a PIN is not taken on the command line (ps and shell history show it): run the command and type it at the prompt, or pipe it in: printf '%s\\n' \"$PIN\" | kioskd technicians set-pin BADGE"
+
+    /// The actor's PIN key from their PIN read here (with the PIN lockout), for the proof of a move.
+    static func proofKey(_ badge: String, _ db: KioskDatabase) throws -> Data {
+        let pin = try read()
+        guard let key = try refusing({ try db.workshop.pinKey(badge: badge, pin: pin) }) else {
+            throw Refused(AccessError.wrongBadgeOrPIN.description)
+        }
+        return key
+    }
 
     static func read() throws -> String {
         if isatty(STDIN_FILENO) == 1 {
