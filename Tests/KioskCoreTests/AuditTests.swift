@@ -63,6 +63,125 @@ struct AuditTests {
     }
 }
 
+@Suite("The audit log's anchor: a key outside the store vouches for its head (issue 20)")
+struct AuditAnchorTests {
+    /// A store with `count` entries.
+    func store(entries count: Int) throws -> TemporaryStore {
+        let store = try TemporaryStore()
+        for i in 1...count { try store.database.audit.record(.stockAdjusted, actor: "clerk", detail: "entry \(i)") }
+        return store
+    }
+
+    /// Runs SQL as someone with the file but not the key would: triggers dropped first.
+    func tamper(_ store: TemporaryStore, _ sql: String) throws {
+        try store.database.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete")
+            try db.execute(sql: sql)
+        }
+    }
+
+    func anchorText(_ store: TemporaryStore) throws -> String? {
+        try store.database.pool.read { try KioskMeta.value(AuditLog.anchorName, in: $0) }
+    }
+
+    @Test("a normal log verifies against its anchor; head() names the newest entry; an empty log is whole")
+    func normal() throws {
+        let empty = try TemporaryStore()
+        #expect(try empty.database.audit.verify().isIntact)
+        #expect(try empty.database.audit.head() == nil)
+
+        let store = try store(entries: 6)
+        let last = try #require(try store.database.audit.entries().last)
+        let head = try store.database.audit.head()
+        #expect(head == AuditHead(seq: 6, hash: last.hash))
+        let result = try store.database.audit.verify()
+        #expect(result.isIntact, "\(result)")
+        #expect(result.anchoredHead == head && result.entries == 6)
+        #expect(result.description.contains("anchored at #6"))
+        // The anchor moves in the entry's own transaction: a rolled-back entry leaves it where it was.
+        struct Rollback: Error {}
+        #expect(throws: Rollback.self) {
+            try store.database.pool.write { db in
+                try AuditLog.record(.configChanged, actor: "t", detail: "rolled back", at: Date(), in: db)
+                throw Rollback()
+            }
+        }
+        #expect(try store.database.audit.verify().anchoredHead == head)
+        let reopened = try KioskDatabase.open(at: store.database.path)
+        #expect(try reopened.audit.entries().count == 6, "a store anchored already is not anchored again when opened")
+    }
+
+    @Test("deleting the newest three entries with raw SQL is reported as a log cut short, and stays reported after a reopen")
+    func cutShort() throws {
+        let store = try store(entries: 10)
+        try tamper(store, "DELETE FROM audit_log WHERE seq > 7")
+        let result = try store.database.audit.verify()
+        #expect(!result.isIntact)
+        #expect(result.firstBreak?.seq == 8)
+        #expect(result.description.contains("#8…#10 are missing: the log was cut short"), "\(result)")
+        let reopened = try KioskDatabase.open(at: store.database.path)
+        #expect(try reopened.audit.verify().firstBreak?.seq == 8)
+
+        let emptied = try self.store(entries: 2)
+        try tamper(emptied, "DELETE FROM audit_log")
+        #expect(try emptied.database.audit.verify().description.contains("#1…#2 are missing"))
+    }
+
+    @Test("an anchor that does not verify is reported: made with another key, moved to an older head, or unreadable")
+    func forged() throws {
+        let other = PersonalDataKey.random()
+        let forges: [(Int64, String, String) -> String] = [
+            { seq, hash, _ in "\(seq) \(hash) \(other.auditAnchorTag(seq: seq, hash: hash))" },   // made with another key
+            { seq, hash, tag in "\(seq) \(hash) \(tag)" },                                       // the newest tag moved to an older head
+            { _, _, _ in "garbage" },
+        ]
+        for forge in forges {
+            let store = try store(entries: 10)
+            let tag = try #require(try anchorText(store)?.split(separator: " ").last.map(String.init))
+            let seven = try #require(try store.database.audit.entries().first { $0.seq == 7 })
+            try tamper(store, "DELETE FROM audit_log WHERE seq > 7")
+            try store.database.pool.write { try KioskMeta.set(AuditLog.anchorName, forge(7, seven.hash, tag), in: $0) }
+            let result = try store.database.audit.verify()
+            #expect(!result.isIntact && result.anchoredHead == nil)
+            #expect(result.description.contains("does not verify: forged, or made with another personal-data key"), "\(result)")
+        }
+    }
+
+    @Test("an entry added with raw SQL (a valid chain, but no key) comes after the anchor and is reported")
+    func appendedWithoutKey() throws {
+        let store = try store(entries: 3)
+        let last = try #require(try store.database.audit.entries().last)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let hash = AuditEntry.hash(seq: 4, at: at, actor: "nobody", action: .configChanged, detail: "x", previousHash: last.hash)
+        try store.database.pool.write { db in
+            try AuditEntry(seq: 4, at: at, actor: "nobody", action: .configChanged, detail: "x", previousHash: last.hash, hash: hash).insert(db)
+        }
+        let result = try store.database.audit.verify()
+        #expect(result.firstBreak?.seq == 4 && result.description.contains("come after the anchor"), "\(result)")
+    }
+
+    @Test("a store from before anchoring is anchored when opened, with an entry saying so; an anchor removed later leaves a second one, which is reported")
+    func upgradeAndRemovedAnchor() throws {
+        let store = try store(entries: 3)
+        // What a store written by an older kioskd looks like: entries, no anchor.
+        try store.database.pool.write { try KioskMeta.remove(AuditLog.anchorName, in: $0) }
+        #expect(try store.database.audit.verify().description.contains("the anchor is missing"))
+
+        let upgraded = try KioskDatabase.open(at: store.database.path)
+        let entries = try upgraded.audit.entries()
+        #expect(entries.map(\.action) == [.stockAdjusted, .stockAdjusted, .stockAdjusted, .auditAnchored])
+        #expect(entries.last?.detail.contains("the 3 entries before had no anchor") == true)
+        let result = try upgraded.audit.verify()
+        #expect(result.isIntact && result.anchoredHead?.seq == 4, "\(result)")
+
+        // Someone removes the anchor (to hide a cut); the next open anchors again, and that shows.
+        try upgraded.pool.write { try KioskMeta.remove(AuditLog.anchorName, in: $0) }
+        let again = try KioskDatabase.open(at: store.database.path)
+        let verdict = try again.audit.verify()
+        #expect(verdict.firstBreak?.seq == 5 && verdict.description.contains("anchored again"), "\(verdict)")
+    }
+}
+
 @Suite("PIN lockout")
 struct PINLockoutTests {
     @Test("five wrong PINs lock the badge (5 minutes the first time), even the right PIN; the lock is audited and survives a reopen")

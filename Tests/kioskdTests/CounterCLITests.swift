@@ -101,6 +101,22 @@ struct CounterCLITests {
         #expect(verified.status == 8 && verified.stdout.contains("tampered with at entry #1"), "\(verified.stdout)")
     }
 
+    @Test("audit verify exits 8 when the newest entries were deleted behind kioskd's back (the anchor no longer matches); audit head names the newest entry")
+    func auditCutShort() throws {
+        let cli = try CLI()
+        for _ in 0..<3 { #expect(try cli.store("backup", "now").status == 0) }     // each backup is audited
+        let head = try cli.store("audit", "head")
+        #expect(head.status == 0 && head.stdout.hasPrefix("#3\t"), "\(head.stdout)")
+        #expect(try cli.store("audit", "verify").status == 0)
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [cli.dataDir + "/kioskd.sqlite", "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 3"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let verified = try cli.store("audit", "verify")
+        #expect(verified.status == 8 && verified.stdout.contains("#3 is missing: the log was cut short"), "\(verified.stdout)")
+    }
+
     @Test("scan-image prints every symbol of a PNG made by qrencode")
     func scanImage() throws {
         let cli = try CLI()

@@ -8,13 +8,17 @@ import GRDB
 /// systemd credential. A copy of the database alone (a stolen board's SD card, a backup)
 /// shows sealed blobs and keyed hashes, not phone numbers.
 ///
-/// One 32-byte secret gives two keys through HKDF-SHA256:
+/// One 32-byte secret gives three keys through HKDF-SHA256, each with its own info string:
 /// - a sealing key: AES-256-GCM with a random nonce for every value;
 /// - a look-up key: HMAC-SHA256 of the normalised value, so a phone number or VIN can be found
-///   by an equality match on its hash without decrypting every row.
+///   by an equality match on its hash without decrypting every row;
+/// - the audit key: HMAC-SHA256 of the audit log's head (``AuditLog``), so that a log cut
+///   short is found by someone who can edit the database but does not hold the key.
 public struct PersonalDataKey: Sendable {
     let sealing: SymmetricKey
     let lookup: SymmetricKey
+    /// Anchors the audit log's head ("kioskd audit anchor v1").
+    let auditKey: SymmetricKey
     /// A keyed fingerprint of the key, kept in the store to tell the right key from a wrong one.
     let check: String
 
@@ -27,6 +31,7 @@ public struct PersonalDataKey: Sendable {
         guard master.bitCount == Self.fileSize * 8 else { throw .malformedKey(bytes: master.bitCount / 8) }
         sealing = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd personal data sealing v1".utf8), outputByteCount: 32)
         lookup = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd personal data lookup v1".utf8), outputByteCount: 32)
+        auditKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd audit anchor v1".utf8), outputByteCount: 32)
         let fingerprint = HMAC<SHA256>.authenticationCode(for: Data("kioskd key check".utf8), using: lookup)
         check = Data(fingerprint).base64EncodedString()
     }
@@ -105,9 +110,15 @@ public enum PersonalDataError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension PersonalDataKey {
-    /// Makes the key usable from SQL on a connection: `kd_seal(text)`, `kd_open(blob)` and
-    /// `kd_lookup(kind, text)`. The key stays in this process; the functions are not in the
-    /// file, so another program opening the store sees only blobs and hashes.
+    /// The audit anchor's tag of a head: HMAC-SHA256 under the audit key, hex.
+    func auditAnchorTag(seq: Int64, hash: String) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("\(seq)\u{1F}\(hash)".utf8), using: auditKey)).hex
+    }
+
+    /// Makes the key usable from SQL on a connection: `kd_seal(text)`, `kd_open(blob)`,
+    /// `kd_lookup(kind, text)` and `kd_audit_anchor(seq, hash)`. The key stays in this process;
+    /// the functions are not in the file, so another program opening the store sees only blobs
+    /// and hashes, and cannot anchor an audit log it has edited.
     func install(on db: Database) {
         let key = self
         db.add(function: DatabaseFunction("kd_seal", argumentCount: 1, pure: false) { values in
@@ -121,6 +132,10 @@ extension PersonalDataKey {
         db.add(function: DatabaseFunction("kd_lookup", argumentCount: 2, pure: true) { values in
             guard let kind = String.fromDatabaseValue(values[0]), let text = String.fromDatabaseValue(values[1]) else { return nil }
             return key.lookupHash(kind, text)
+        })
+        db.add(function: DatabaseFunction("kd_audit_anchor", argumentCount: 2, pure: true) { values in
+            guard let seq = Int64.fromDatabaseValue(values[0]), let hash = String.fromDatabaseValue(values[1]) else { return nil }
+            return key.auditAnchorTag(seq: seq, hash: hash)
         })
     }
 }

@@ -92,6 +92,14 @@ public struct KioskDatabase: Sendable {
         try pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO kiosk_meta (name, value) VALUES ('personal_key_check', ?)", arguments: [personalKey.check])
         }
+        // An audit log with entries and no anchor (a store from before anchoring) is anchored
+        // now, with an entry that says so; IMMEDIATE, so two processes opening at once anchor once.
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try AuditLog.anchorIfMissing(in: db)
+                return .commit
+            }
+        }
         if sealedNow && storedCheck == nil {
             // The migration has just sealed plaintext rows of an older store: rewrite the file
             // and empty the WAL so no page with the old plaintext stays on the disk.
