@@ -74,6 +74,178 @@ struct BackupTests {
     }
 }
 
+@Suite("Restore does not trust the backup folder (issue 20)")
+struct BackupTrustTests {
+    /// A store with a full backup and an increment holding a stock movement and a new bin.
+    func chain() throws -> (TemporaryStore, Backups) {
+        let store = try TemporaryStore()
+        let backups = Backups(database: store.database, directory: store.directory.appendingPathComponent("backups"))
+        _ = try store.database.stock.record(store.draft(.receive, 10, to: "A-01"))
+        try backups.full()
+        try store.database.catalog.save(Bin(code: "B-09", label: "新货架"))
+        _ = try store.database.stock.record(store.draft(.adjust, 1, from: "A-01", reason: "破损"))
+        try backups.incremental()
+        return (store, backups)
+    }
+
+    func target(_ store: TemporaryStore) -> String { store.directory.appendingPathComponent("restored-\(UUID().uuidString).sqlite").path }
+
+    /// Rewrites an increment's file and fixes its record up to match: a new SHA-256, and
+    /// (`resign`) a new signature made with the store's own key, as only someone holding the
+    /// key could.
+    func rewriteIncrement(_ backups: Backups, resign: Bool, _ edit: (String) -> String) throws -> String {
+        var records = try backups.list()
+        let index = try #require(records.lastIndex { $0.kind == .incremental })
+        let url = backups.directory.appendingPathComponent(records[index].file)
+        try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
+        records[index].sha256 = try Backups.sha256(of: url)
+        if resign { records[index].mac = backups.sign(records[index], after: records[index - 1]) }
+        try backups.save(records)
+        return records[index].file
+    }
+
+    @Test("every record is signed and carries the audit head; the chain restores; the restored log verifies up to that head")
+    func happyPath() throws {
+        let (store, backups) = try chain()
+        let records = try backups.list()
+        #expect(backups.trust(records) == [.signed, .signed])
+        #expect(records.allSatisfy { $0.mac != nil && $0.keyCheck == store.database.personalData.check && $0.hasPlainFileName })
+        #expect(records.last?.auditHead == (try store.database.audit.head()))
+        #expect(try backups.verify().allSatisfy { $0.1 == nil })
+        let path = target(store)
+        #expect(try backups.restore(to: path) == records.map(\.file))
+        let restored = try KioskDatabase.open(at: path)
+        #expect(try restored.catalog.bins().map(\.code).contains("B-09"))
+        let verdict = try restored.audit.verify()
+        #expect(verdict.isIntact && verdict.anchoredHead == records.last?.auditHead, "\(verdict)")
+    }
+
+    @Test("an increment altered, with its SHA-256 fixed up in the manifest, is refused: the signature covers the hash")
+    func alteredFileWithFixedHash() throws {
+        let (store, backups) = try chain()
+        let file = try rewriteIncrement(backups, resign: false) { $0.replacingOccurrences(of: "新货架", with: "被改动") }
+        let path = target(store)
+        #expect(throws: BackupError.altered(file)) { try backups.restore(to: path) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try backups.verify().contains { $0.0.file == file && $0.1?.contains("does not match its signature") == true })
+        #expect(BackupError.altered(file).description.contains("--up-to"))
+    }
+
+    @Test("a record whose file is \"../evil\" is refused, even signed with the store's key, and prune deletes nothing outside the folder")
+    func pathInFileName() throws {
+        let (store, backups) = try chain()
+        let evil = store.directory.appendingPathComponent("evil.sqlite")
+        try FileManager.default.copyItem(at: backups.directory.appendingPathComponent(try backups.list()[0].file), to: evil)
+        for name in ["../evil.sqlite", "/tmp/full-20261201-000000-000.sqlite", "full-20261201-000000-000.sqlite/../../evil.sqlite", "full-2026.sqlite"] {
+            var records = try backups.list()
+            records[0].file = name
+            records[0].base = name
+            records[1].base = name
+            records[0].mac = backups.sign(records[0], after: nil)
+            records[1].mac = backups.sign(records[1], after: records[0])
+            try backups.save(records)
+            #expect(throws: BackupError.unsafeFileName(name)) { try backups.restore(to: target(store)) }
+        }
+        #expect(BackupError.unsafeFileName("../evil.sqlite").description.contains("not a name kioskd writes"))
+        var records = try backups.list()
+        records[0].file = "../evil.sqlite"
+        let newer = [try backups.full(at: Date(timeIntervalSinceNow: 1)), try backups.full(at: Date(timeIntervalSinceNow: 2))]
+        try backups.save(records + newer)
+        _ = try backups.prune(keepFull: 1)
+        #expect(FileManager.default.fileExists(atPath: evil.path), "prune never deletes a file outside the backup folder")
+    }
+
+    @Test("an increment naming a table or column with a quote and a semicolon is refused before it reaches SQL, even when signed; nothing is left at the target")
+    func injectedNames() throws {
+        for injected in [#"{"m":"reset","t":"bin; DROP TABLE part; --"}"#,
+                         #"{"m":"reset","t":"bin\"; --"}"#,
+                         #"{"m":"row","r":{"code\") VALUES ('x'); DROP TABLE part; --":{"s":"x"}},"t":"bin"}"#,
+                         #"{"m":"reset","t":"stock_movement"}"#] {
+            let (store, backups) = try chain()
+            let file = try rewriteIncrement(backups, resign: true) { injected + "\n" + $0 }
+            let path = target(store)
+            do {
+                try backups.restore(to: path)
+                Issue.record("restored an increment with \(injected)")
+            } catch let BackupError.damaged(name, reason) {
+                #expect(name == file)
+                #expect(reason.contains("does not have") || reason.contains("does not fit"), "\(reason)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test("a manifest without signatures is refused with what to do; --trust-unsigned restores it; the next backup is a full one, signed")
+    func unsigned() throws {
+        let (store, backups) = try chain()
+        let full = try backups.list()[0].file
+        try backups.save(try backups.list().map { var r = $0; r.mac = nil; r.keyCheck = nil; return r })
+        #expect(throws: BackupError.unsigned(full)) { try backups.restore(to: target(store)) }
+        #expect(BackupError.unsigned(full).description.contains("--trust-unsigned"))
+        #expect(try backups.verify().allSatisfy { $0.1?.contains("not signed") == true })
+        #expect(try backups.restore(to: target(store), trustUnsigned: true).count == 2)
+
+        let next = try backups.incremental()
+        #expect(next.kind == .full, "an increment never builds on a record that is not signed")
+        #expect(backups.trust(try backups.list()) == [.unsigned, .unsigned, .signed])
+        #expect(try backups.restore(to: target(store)) == [next.file])
+        #expect(throws: BackupError.unsigned(full)) { try backups.restore(to: target(store), upTo: full) }
+        #expect(throws: BackupError.noSuchBackup("full-nope.sqlite")) { try backups.restore(to: target(store), upTo: "full-nope.sqlite") }
+    }
+
+    @Test("backups made by a store with another personal-data key are refused as such: put that key back")
+    func otherKey() throws {
+        let (store, backups) = try chain()
+        let newBoard = try KioskDatabase.open(at: store.directory.appendingPathComponent("new-board/kioskd.sqlite").path)
+        let there = Backups(database: newBoard, directory: backups.directory)
+        let full = try backups.list()[0].file
+        #expect(throws: BackupError.otherKey(full)) { try there.restore(to: target(store)) }
+        #expect(BackupError.otherKey(full).description.contains("put back the key file"))
+        // The same board with the store's key file put back restores.
+        let keyed = try KioskDatabase.open(at: store.directory.appendingPathComponent("keyed/kioskd.sqlite").path, key: .key(store.database.personalData))
+        #expect(try Backups(database: keyed, directory: backups.directory).restore(to: target(store)).count == 2)
+    }
+
+    @Test("removing an increment from the middle of a chain breaks the next one's signature")
+    func removedIncrement() throws {
+        let (store, backups) = try chain()
+        try store.database.catalog.save(Bin(code: "B-10"))
+        let last = try backups.incremental()
+        var records = try backups.list()
+        records.remove(at: 1)
+        try backups.save(records)
+        #expect(throws: BackupError.altered(last.file)) { try backups.restore(to: target(store)) }
+    }
+
+    @Test("after a schema migration the next backup is a full one, so that no chain spans two schemas")
+    func schemaChange() throws {
+        let (store, backups) = try chain()
+        #expect(try backups.incremental().kind == .incremental)
+        try store.database.pool.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-test')") }
+        let before = try #require(try backups.list()[0].schemaMigrations)
+        let next = try backups.incremental()
+        #expect(next.kind == .full && next.schemaMigrations == before + 1)
+        #expect(try backups.restore(to: target(store)) == [next.file])
+    }
+
+    @Test("prune counts only signed full backups: unsigned records added to the manifest cannot push the real ones out")
+    func pruneIgnoresUnsigned() throws {
+        let (store, backups) = try chain()
+        let real = try backups.list()
+        let fakes = (1...3).map { i in
+            var fake = real[0]
+            fake.file = "full-2099010\(i)-000000-000.sqlite"
+            fake.base = fake.file
+            fake.mac = nil
+            return fake
+        }
+        try backups.save(real + fakes)
+        #expect(try backups.prune(keepFull: 1).isEmpty)
+        for record in real { #expect(FileManager.default.fileExists(atPath: backups.directory.appendingPathComponent(record.file).path)) }
+        _ = store
+    }
+}
+
 @Suite("The backup schedule")
 struct BackupScheduleTests {
     let utc = TimeZone(identifier: "UTC")!

@@ -105,6 +105,7 @@ struct CounterCLITests {
     func auditCutShort() throws {
         let cli = try CLI()
         for _ in 0..<3 { #expect(try cli.store("backup", "now").status == 0) }     // each backup is audited
+        #expect(try cli.store("backup", "list").lines.allSatisfy { $0.hasSuffix("\tsigned") })
         let head = try cli.store("audit", "head")
         #expect(head.status == 0 && head.stdout.hasPrefix("#3\t"), "\(head.stdout)")
         #expect(try cli.store("audit", "verify").status == 0)

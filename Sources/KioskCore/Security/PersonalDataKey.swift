@@ -8,17 +8,21 @@ import GRDB
 /// systemd credential. A copy of the database alone (a stolen board's SD card, a backup)
 /// shows sealed blobs and keyed hashes, not phone numbers.
 ///
-/// One 32-byte secret gives three keys through HKDF-SHA256, each with its own info string:
+/// One 32-byte secret gives four keys through HKDF-SHA256, each with its own info string:
 /// - a sealing key: AES-256-GCM with a random nonce for every value;
 /// - a look-up key: HMAC-SHA256 of the normalised value, so a phone number or VIN can be found
 ///   by an equality match on its hash without decrypting every row;
 /// - the audit key: HMAC-SHA256 of the audit log's head (``AuditLog``), so that a log cut
-///   short is found by someone who can edit the database but does not hold the key.
+///   short is found by someone who can edit the database but does not hold the key;
+/// - the backup key: HMAC-SHA256 of each record of a backup folder's manifest (``Backups``),
+///   so that a restore uses only backups this store made.
 public struct PersonalDataKey: Sendable {
     let sealing: SymmetricKey
     let lookup: SymmetricKey
     /// Anchors the audit log's head ("kioskd audit anchor v1").
     let auditKey: SymmetricKey
+    /// Signs backup manifest records ("kioskd backup manifest v1").
+    let backupKey: SymmetricKey
     /// A keyed fingerprint of the key, kept in the store to tell the right key from a wrong one.
     let check: String
 
@@ -32,6 +36,7 @@ public struct PersonalDataKey: Sendable {
         sealing = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd personal data sealing v1".utf8), outputByteCount: 32)
         lookup = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd personal data lookup v1".utf8), outputByteCount: 32)
         auditKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd audit anchor v1".utf8), outputByteCount: 32)
+        backupKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("kioskd backup manifest v1".utf8), outputByteCount: 32)
         let fingerprint = HMAC<SHA256>.authenticationCode(for: Data("kioskd key check".utf8), using: lookup)
         check = Data(fingerprint).base64EncodedString()
     }

@@ -21,7 +21,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     static func describe(_ r: BackupRecord) -> String {
         [r.kind.rawValue, r.file, ISO8601DateFormatter().string(from: r.createdAt),
-         "movements \(r.rowCounts["stock_movement"] ?? 0)", "base \(r.base)"].joined(separator: "\t")
+         "movements \(r.rowCounts["stock_movement"] ?? 0)", "base \(r.base)", "audit #\(r.auditHead?.seq ?? 0)"].joined(separator: "\t")
     }
 
     struct Now: AsyncParsableCommand {
@@ -41,12 +41,22 @@ struct BackupCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The backups in the folder, oldest first.")
         @OptionGroup var folder: Folder
         func run() async throws {
-            for record in try folder.open().1.list() { print(BackupCommand.describe(record)) }
+            let backups = try folder.open().1
+            let records = try backups.list()
+            for (record, trust) in zip(records, backups.trust(records)) {
+                let signature = switch trust {
+                case .signed: "signed"
+                case .unsigned: "UNSIGNED 未签名"
+                case .otherKey: "OTHER KEY 其他密钥"
+                case .altered: "ALTERED 已被改动"
+                }
+                print(BackupCommand.describe(record) + "\t" + signature)
+            }
         }
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check every backup file's hash, and each full backup's integrity (exit 9 on damage).")
+        static let configuration = CommandConfiguration(abstract: "Check every record's signature and file name, every backup file's hash, and each full backup's integrity (exit 9 on a problem).")
         @OptionGroup var folder: Folder
         func run() async throws {
             var damaged = false
@@ -64,11 +74,14 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var folder: Folder
         @Argument(help: "Where to write the restored database (must not exist).") var target: String
         @Option(help: "Restore up to this backup file instead of the newest.") var upTo: String?
+        @Flag(help: "Restore backups that are not signed (made before kioskd signed its backups). Only if nobody else can have written to the backup folder.")
+        var trustUnsigned = false
         func run() async throws {
             let (_, backups) = try folder.open()
             let started = Date()
-            let files = try backupRefusing { try backups.restore(to: target, upTo: upTo) }
-            try backups.database.audit.record(.backupRestored, actor: "kioskd backup", detail: "into \(target) from \(files.joined(separator: ", "))")
+            let files = try backupRefusing { try backups.restore(to: target, upTo: upTo, trustUnsigned: trustUnsigned) }
+            try backups.database.audit.record(.backupRestored, actor: "kioskd backup",
+                                              detail: "into \(target) from \(files.joined(separator: ", "))\(trustUnsigned ? " (--trust-unsigned)" : "")")
             print("已恢复 restored \(target) from \(files.joined(separator: " + "))\t\(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         }
     }
