@@ -22,15 +22,35 @@ public struct LabelSettings: Sendable, Hashable {
 
 /// Turns print jobs into what their printer takes, and delivers them. A job that cannot be
 /// delivered stays in the queue with the reason; the spooler tries it again later.
+///
+/// A failure is the printer's or the job's own (``cause(of:)``). A printer that cannot print
+/// holds its jobs, all of them, until it can. A job that cannot be printed does not hold up
+/// the jobs behind it on its printer: it waits for its next try, and ``retry`` bounds how long
+/// it is tried before it is given up (``PrintJob/State-swift.enum/failed``).
 public struct PrintSpooler: Sendable {
     public let database: KioskDatabase
     public let printers: [PrinterConfig]
     public let settings: LabelSettings
+    /// How long a job that fails for its own reason is retried.
+    public let retry: PrintRetryPolicy
 
-    public init(database: KioskDatabase, printers: [PrinterConfig], settings: LabelSettings) {
+    public init(database: KioskDatabase, printers: [PrinterConfig], settings: LabelSettings, retry: PrintRetryPolicy = .standard) {
         self.database = database
         self.printers = printers
         self.settings = settings
+        self.retry = retry
+    }
+
+    /// Whose failure an error is. The printer's: it is off, out of paper, paused or open, not
+    /// in the config, the font to draw labels with is missing, or the store cannot be read;
+    /// every other job on it would fail the same way. Anything else is the job's own: what it
+    /// names is gone, its label cannot be made, or the printer refused it.
+    public static func cause(of error: any Error) -> PrintFailureCause {
+        switch error {
+        case PrinterError.rejected: .job
+        case is PrinterError, is FontError, is DatabaseError: .printer
+        default: .job
+        }
     }
 
     public func printer(named name: String) throws(PrinterError) -> PrinterConfig {
@@ -95,10 +115,30 @@ public struct PrintSpooler: Sendable {
     }
 
     /// Renders and sends one job; records the outcome in the queue. Throws what stopped it.
-    /// Returns `false` when another process is sending it right now.
+    /// Returns `false` when another process is sending it right now, or it waits for its next
+    /// try after a failure of its own.
     @discardableResult
     public func attempt(_ job: PrintJob, at time: Date = Date()) throws -> Bool {
-        guard let id = job.id, try database.printQueue.claim(id, at: time) else { return false }
+        switch try send(job, at: time) {
+        case .printed: return true
+        case .notNow: return false
+        case .failed(let error, _, _): throw error
+        }
+    }
+
+    /// What one attempt at a job came to.
+    public enum Attempt: Sendable {
+        case printed
+        /// Another process is sending it, or it waits for its next try.
+        case notNow
+        /// It failed; `job` is the job as stored now (given up when its state is `failed`).
+        case failed(any Error, cause: PrintFailureCause, job: PrintJob?)
+    }
+
+    /// Renders and sends one job and records the outcome in the queue, as ``attempt(_:at:)``
+    /// does, returning the outcome instead of throwing it.
+    public func send(_ job: PrintJob, at time: Date = Date()) throws -> Attempt {
+        guard let id = job.id, try database.printQueue.claim(id, at: time) else { return .notNow }
         do {
             let printer = try printer(named: job.printer)
             let files = try documents(for: try labels(for: job), format: printer.format, dpi: printer.dpi, copies: job.copies)
@@ -107,31 +147,55 @@ public struct PrintSpooler: Sendable {
                 try link.send(file, name: files.count == 1 ? "job-\(id)-\(job.kind.rawValue)" : "job-\(id)-\(job.kind.rawValue)-\(index + 1)")
             }
             try database.printQueue.markPrinted(id, at: time)
-            return true
+            return .printed
         } catch {
-            try database.printQueue.markFailed(id, error: "\(error)", at: time)
-            throw error
+            let cause = Self.cause(of: error)
+            let stored = try database.printQueue.recordFailure(id, error: "\(error)", cause: cause, at: time, policy: retry)
+            return .failed(error, cause: cause, job: stored)
         }
     }
 
-    /// Tries every waiting job once, oldest first; a printer that failed is not tried again in
-    /// the same round. Returns how many were printed and the reasons of the others.
-    public func drain(at time: Date = Date()) throws -> (printed: Int, failures: [String: String]) {
-        var printed = 0
-        var failures: [String: String] = [:]
-        for job in try database.printQueue.waiting() where failures[job.printer] == nil {
-            do {
-                if try attempt(job, at: time) { printed += 1 }
-            } catch {
-                failures[job.printer] = "\(error)"
+    /// Tries every waiting job once, oldest first. A printer that failed is not tried again in
+    /// the same round; a job that failed for its own reason does not stop the jobs behind it,
+    /// and one waiting for its next try is passed over.
+    public func drain(at time: Date = Date()) throws -> PrintRound {
+        var round = PrintRound()
+        for job in try database.printQueue.waiting() where round.failures[job.printer] == nil {
+            if let held = job.claimedUntil, held >= time { continue }
+            switch try send(job, at: time) {
+            case .printed:
+                round.printed += 1
+            case .notNow:
+                break
+            case let .failed(error, cause, stored):
+                if cause == .printer {
+                    round.failures[job.printer] = "\(error)"
+                } else if let stored, stored.state == .failed {
+                    round.gaveUp.append(stored)
+                } else {
+                    round.jobFailures[job.id ?? 0] = "\(error)"
+                }
             }
         }
-        return (printed, failures)
+        return round
     }
 }
 
+/// What one round of ``PrintSpooler/drain(at:)`` did.
+public struct PrintRound: Sendable {
+    /// Jobs delivered.
+    public var printed = 0
+    /// Printers that could not print, by name, and why: their jobs wait.
+    public var failures: [String: String] = [:]
+    /// Jobs that failed for their own reason and wait for their next try, by id, and why.
+    public var jobFailures: [Int64: String] = [:]
+    /// Jobs given up in this round (state `failed`, the reason in `lastError`).
+    public var gaveUp: [PrintJob] = []
+}
+
 /// The daemon's printing: sends queued jobs as they come and retries waiting ones with a
-/// growing pause (2 s doubling to a minute), reporting each printer's state to health.
+/// growing pause (2 s doubling to a minute), reporting each printer's state to health. A job
+/// that fails for its own reason is logged as a warning, and as an error when it is given up.
 public struct PrintService: Service {
     let spooler: PrintSpooler
     let health: HealthBoard
@@ -151,8 +215,16 @@ public struct PrintService: Service {
         for printer in spooler.printers { health.set("printer:\(printer.name)", .ok("ready at \(printer.address)")) }
         while !Task.isCancelledOrShuttingDown {
             do {
-                let (printed, failures) = try spooler.drain()
-                if printed > 0 { logger.info("printed \(printed) job(s)") }
+                let round = try spooler.drain()
+                let failures = round.failures
+                if round.printed > 0 { logger.info("printed \(round.printed) job(s)") }
+                for (id, failure) in round.jobFailures.sorted(by: { $0.key < $1.key }) {
+                    logger.warning("print job #\(id) failed, tried again later: \(failure)")
+                }
+                for job in round.gaveUp {
+                    logger.error("打印任务已放弃 print job #\(job.id ?? 0) given up: \(job.lastError ?? "")",
+                                 metadata: ["printer": "\(job.printer)", "kind": "\(job.kind.rawValue)", "attempts": "\(job.attempts)"])
+                }
                 for printer in spooler.printers {
                     let waiting = try spooler.database.printQueue.waiting(printer: printer.name).count
                     if let failure = failures[printer.name] {

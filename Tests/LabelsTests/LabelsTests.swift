@@ -238,6 +238,70 @@ struct PrintingTests {
         #expect(try store.database.printQueue.job(job.id!)?.attempts == 2)
     }
 
+    @Test("a job that can never print does not block the job behind it; it is retried after pauses and given up at its 10th attempt, marked failed with its reason (issue 20)")
+    func hopelessJobIsGivenUp() throws {
+        let store = try LabelStore()
+        let printer = try TestPrinter()
+        let spooler = store.spooler([PrinterConfig(name: "labels", format: .zpl, connection: .tcp(host: "127.0.0.1", port: printer.port))])
+        let queue = store.database.printQueue
+        let start = Date()
+        // A label for a bin that no longer exists: it can never be made, on any printer.
+        let hopeless = try queue.enqueue(PrintJob(printer: "labels", kind: .bins, subjects: ["Z-99"], requestedBy: "t", at: start))
+        let behind = try queue.enqueue(PrintJob(printer: "labels", kind: .bins, subjects: ["A-01"], requestedBy: "t", at: start))
+        var round = try spooler.drain(at: start)
+        #expect(round.printed == 1 && round.failures.isEmpty, "the printer is not blamed for the job: \(round.failures)")
+        #expect(round.jobFailures[hopeless.id!]?.contains("Z-99") == true)
+        #expect(try queue.job(behind.id!)?.state == .printed)
+        #expect(printer.jobs(count: 1).count == 1)
+
+        // It waits its pause before the next try, and is tried again after it.
+        let policy = PrintRetryPolicy.standard
+        #expect(try spooler.drain(at: start.addingTimeInterval(1)).jobFailures.isEmpty)
+        #expect(try queue.job(hopeless.id!)?.attempts == 1)
+        var time = start
+        for attempt in 2...policy.maxAttempts {
+            time = time.addingTimeInterval(policy.pause(afterAttempts: attempt - 1) + 1)
+            round = try spooler.drain(at: time)
+            let job = try #require(try queue.job(hopeless.id!))
+            #expect(job.attempts == attempt)
+            #expect(job.state == (attempt < policy.maxAttempts ? .waiting : .failed), "attempt \(attempt)")
+        }
+        #expect(time.timeIntervalSince(start) < policy.maxAge, "ten attempts come before the hour")
+        #expect(round.gaveUp.map(\.id) == [hopeless.id])
+        let failed = try #require(try queue.job(hopeless.id!))
+        #expect(failed.lastError?.hasPrefix(PrintJob.gaveUpMarker) == true)
+        #expect(failed.lastError?.contains("10 attempts") == true && failed.lastError?.contains("Z-99") == true, "\(failed.lastError ?? "")")
+        #expect(try queue.waiting().isEmpty)
+        try queue.cancel(hopeless.id!)
+        #expect(try queue.job(hopeless.id!)?.state == .failed, "a cancel does not hide that it was given up")
+
+        // An old job that fails for its own reason is given up at once (the hour).
+        let old = try queue.enqueue(PrintJob(printer: "labels", kind: .ticket, subjects: ["WO-GONE"], requestedBy: "t", at: time))
+        let next = try queue.enqueue(PrintJob(printer: "labels", kind: .bins, subjects: ["A-02"], requestedBy: "t", at: time))
+        round = try spooler.drain(at: time.addingTimeInterval(policy.maxAge + 1))
+        #expect(round.gaveUp.map(\.id) == [old.id] && round.printed == 1)
+        #expect(try queue.job(old.id!)?.attempts == 1 && queue.job(next.id!)?.state == .printed)
+    }
+
+    @Test("a printer that always fails keeps its jobs, never gives them up, and prints them when it can again")
+    func printerFailuresNeverGiveUp() throws {
+        let store = try LabelStore()
+        let printer = try TestPrinter()
+        let spooler = store.spooler([PrinterConfig(name: "labels", format: .zpl, connection: .tcp(host: "127.0.0.1", port: printer.port))])
+        let start = Date()
+        let jobs = try ["A-01", "A-02"].map { try store.database.printQueue.enqueue(PrintJob(printer: "labels", kind: .bins, subjects: [$0], requestedBy: "t", at: start)) }
+        printer.state = .paperOut
+        for minute in stride(from: 0, through: 120, by: 5) {
+            let round = try spooler.drain(at: start.addingTimeInterval(Double(minute) * 60))
+            #expect(round.printed == 0 && round.failures["labels"] != nil && round.gaveUp.isEmpty)
+        }
+        #expect(try store.database.printQueue.job(jobs[0].id!).map { $0.attempts == 25 && $0.state == .waiting } == true)
+        #expect(try store.database.printQueue.job(jobs[1].id!)?.attempts == 0, "the printer is not tried again in the same round")
+        printer.state = .ready
+        #expect(try spooler.drain(at: start.addingTimeInterval(3 * 3600)).printed == 2)
+        #expect(printer.jobs(count: 2).count == 2)
+    }
+
     @Test("with a ticket printer set, every new work order queues its ticket in the same transaction")
     func ticketOnCheckIn() throws {
         let store = try LabelStore()

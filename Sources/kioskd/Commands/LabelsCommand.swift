@@ -150,7 +150,12 @@ struct PrintQueueCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, db) = try store.openDatabase()
             for job in try db.printQueue.recent() {
-                let state = job.printedAt != nil ? "printed 已打印" : job.cancelledAt != nil ? "cancelled 已取消" : "waiting 等待中"
+                let state = switch job.state {
+                case .printed: "printed 已打印"
+                case .cancelled: "cancelled 已取消"
+                case .failed: "failed 已放弃"
+                case .waiting: "waiting 等待中"
+                }
                 print(["#\(job.id ?? 0)", job.printer, job.kind.rawValue, job.subjects.joined(separator: ","), state,
                        "attempts=\(job.attempts)", job.lastError ?? ""].joined(separator: "\t"))
             }
@@ -164,6 +169,8 @@ struct PrintQueueCommand: AsyncParsableCommand {
             let round = try PrintSpooler(database: db, printers: config.printers, settings: config.labels.settings).drain()
             print("已打印 printed \(round.printed)")
             for (printer, failure) in round.failures.sorted(by: { $0.key < $1.key }) { print("✗ \(printer): \(failure)") }
+            for (id, failure) in round.jobFailures.sorted(by: { $0.key < $1.key }) { print("✗ #\(id): \(failure)") }
+            for job in round.gaveUp { print("✗ #\(job.id ?? 0) 已放弃 given up: \(job.lastError ?? "")") }
             let waiting = try db.printQueue.waiting().count
             if waiting > 0 { print("等待中 still waiting: \(waiting)"); throw ExitCode(9) }
         }
