@@ -109,7 +109,7 @@ enum OpenAPIDocument {
       },
       "components": {"schemas": {
         "PrintRequest": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["bins", "parts", "commands", "badges", "ticket"]}, "subjects": {"type": "array", "items": {"type": "string"}}, "from": {"type": "string"}, "to": {"type": "string"}, "copies": {"type": "integer", "minimum": 1, "maximum": 100}, "printer": {"type": "string"}, "id": {"type": "string", "format": "uuid"}}},
-        "PrintJob": {"type": "object", "properties": {"id": {"type": "integer"}, "printer": {"type": "string"}, "kind": {"type": "string"}, "subjects": {"type": "array", "items": {"type": "string"}}, "state": {"type": "string", "enum": ["waiting", "printed", "cancelled"]}, "attempts": {"type": "integer"}, "lastError": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
+        "PrintJob": {"type": "object", "properties": {"id": {"type": "integer"}, "printer": {"type": "string"}, "kind": {"type": "string"}, "subjects": {"type": "array", "items": {"type": "string"}}, "state": {"type": "string", "enum": ["waiting", "printed", "cancelled", "failed"]}, "attempts": {"type": "integer"}, "lastError": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}},
         "Instant": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$", "description": "ISO 8601, UTC, whole seconds"},
         "UUID": {"type": "string", "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"},
         "Text": {"type": ["string", "null"]},

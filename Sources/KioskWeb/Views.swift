@@ -263,7 +263,7 @@ public struct PrintJobView: Codable, Sendable, ResponseEncodable {
         printer = job.printer
         kind = job.kind
         subjects = job.subjects
-        state = job.printedAt != nil ? "printed" : job.cancelledAt != nil ? "cancelled" : "waiting"
+        state = job.state.rawValue
         attempts = job.attempts
         lastError = job.lastError
         createdAt = job.createdAt

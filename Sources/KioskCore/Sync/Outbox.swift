@@ -144,11 +144,7 @@ public struct Outbox: Sendable {
     }
 
     /// The newest entry of this store's audit log, sent with each push.
-    public func auditHead() throws -> AuditHead? {
-        try database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
-        }
-    }
+    public func auditHead() throws -> AuditHead? { try database.audit.head() }
 
     /// Where the last pull from the hub ended.
     public func pullCursor() throws -> Int64 {
