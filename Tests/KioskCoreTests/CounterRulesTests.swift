@@ -9,6 +9,17 @@ import Testing
 @Suite("The counter's rules: quantities, work orders, stocktakes, outcomes")
 struct CounterRulesTests {
 
+    @Test("a saved session whatever its typed quantity (huge, negative) takes one more digit without crashing: refused and cleared (found by fuzzing)")
+    func savedQuantityNeverOverflows() throws {
+        for pending in [Int.max, 922_337_203_685_477_580, -5, Int.min] {
+            let json = #"{"mode":"count","pendingQuantity":\#(pending),"quantityTyped":true}"#
+            let session = try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+            let (next, action) = session.handle(.command(.digit(7)))
+            guard case .reject = action else { Issue.record("\(pending): \(action)"); continue }
+            #expect(next.pendingQuantity == nil || next.pendingQuantity == pending, "\(pending): the keyed quantity is not taken")
+        }
+    }
+
     @Test("a quantity is disarmed by a refused scan and by a mode change: QTY 50, a refused issue, RECEIVE, one part is ×1")
     func quantityNeverCarriesOver() throws {
         let store = try TemporaryStore()

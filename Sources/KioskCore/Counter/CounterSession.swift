@@ -308,8 +308,12 @@ public struct CounterSession: Codable, Sendable, Hashable {
             guard mode != .yardMove, mode != .yardCount else {
                 return (self, .reject("车场模式不用数量 / yard modes take no quantity"))
             }
-            let typed = quantityTyped ? (pendingQuantity ?? 0) * 10 + d : d
-            guard typed <= maximumQuantity else {
+            // A saved session is read back from the store: whatever it holds, a digit never
+            // overflows (found by fuzzing: a huge typed quantity, then one more digit).
+            let shifted = (pendingQuantity ?? 0).multipliedReportingOverflow(by: 10)
+            let appended = shifted.partialValue.addingReportingOverflow(d)
+            let typed = !quantityTyped ? d : (shifted.overflow || appended.overflow ? Int.max : appended.partialValue)
+            guard (0...maximumQuantity).contains(typed) else {
                 return (self, .reject("数量最多 \(maximumQuantity)，已清除，请重新输入 / a quantity is at most \(maximumQuantity): cleared, key it again"))
             }
             next.pendingQuantity = typed
