@@ -26,7 +26,7 @@ public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
 
     public var requestDecoder: JSONDecoder {
         let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
+        d.dateDecodingStrategy = WireDate.decoding
         return d
     }
 
@@ -487,7 +487,7 @@ func stockRows(matching query: String, env: WebEnvironment) throws -> [StockRow]
 extension JSONEncoder {
     static var sorted: JSONEncoder {
         let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
+        e.dateEncodingStrategy = WireDate.encoding
         e.outputFormatting = [.sortedKeys]
         return e
     }

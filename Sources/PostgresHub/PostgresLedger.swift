@@ -306,7 +306,7 @@ public actor PostgresLedger: HubLedger {
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = WireDate.encoding
         return encoder
     }()
     /// The event inside `ledger_event.body`: dates as seconds, exactly as they came.

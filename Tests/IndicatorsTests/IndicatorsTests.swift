@@ -119,9 +119,18 @@ struct IndicatorServiceTests {
 
     /// Waits for a condition on another thread; generous, because a loaded machine (the whole
     /// suite in parallel) can hold a thread up for seconds. Returns at once when it holds.
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    /// Waits for `condition`, at most two minutes (the suite shares two cores with ~200 tests
+    /// running in parallel, so a wake-up can come late), and fails with `what` if it never holds.
+    func waitUntil(_ what: String = "the condition", sourceLocation: SourceLocation = #_sourceLocation,
+                   _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("waited 120 s for \(what)", sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     @Test("the lamps follow the job state, a scan flashes and chirps, and shutdown leaves the safe state")
@@ -135,14 +144,14 @@ struct IndicatorServiceTests {
             backend: gpio, signals: signals, health: health, logger: logger, stateRefresh: .milliseconds(20)
         ) { state.withLock { $0 } }
         let task = Task { try await service.run() }
-        try await waitUntil { gpio.value(offset: 2) == true }
+        try await waitUntil("the repairing lamp to light") { gpio.value(offset: 2) == true }
         #expect(gpio.value(offset: 0) == false && gpio.value(offset: 3) == false)
         #expect(health.snapshot["gpio:gpiochip0"]?.isOK == true)
         state.withLock { $0 = .waitingParts }
-        try await waitUntil { gpio.value(offset: 2) == false && gpio.history(offset: 0).filter(\.high).count >= 2 }
+        try await waitUntil("the next state's lamps") { gpio.value(offset: 2) == false && gpio.history(offset: 0).filter(\.high).count >= 2 }
         #expect(gpio.history(offset: 0).filter(\.high).count >= 2, "red blinks for waiting parts")
         signals.send(.outcome(.accepted))
-        try await waitUntil { gpio.history(offset: 4).contains { $0.high } }
+        try await waitUntil("the buzzer to chirp") { gpio.history(offset: 4).contains { $0.high } }
         task.cancel()
         try await task.value
         #expect(gpio.value(offset: 0) == true, "safe state: red on")
@@ -157,14 +166,14 @@ struct IndicatorServiceTests {
         let service = StackLightService(config: StackLightConfig(chip: "gpiochip0", lamps: lamps), backend: gpio, signals: IndicatorSignals(),
                                         health: health, logger: logger, retryInterval: .milliseconds(50)) { .repairing }
         let task = Task { try await service.run() }
-        try await waitUntil { health.faults["gpio:gpiochip0"] != nil }
+        try await waitUntil("the busy line's fault") { health.faults["gpio:gpiochip0"] != nil }
         #expect(health.faults["gpio:gpiochip0"]?.contains("held by \"other-program\"") == true)
         task.cancel()
         try await task.value
         let missing = StackLightService(config: StackLightConfig(chip: "gpiochip9", lamps: lamps), backend: gpio, signals: IndicatorSignals(),
                                         health: health, logger: logger) { nil }
         let t2 = Task { try await missing.run() }
-        try await waitUntil { health.faults["gpio:gpiochip9"] != nil }
+        try await waitUntil("the missing chip's fault") { health.faults["gpio:gpiochip9"] != nil }
         #expect(health.faults["gpio:gpiochip9"]?.contains("GPIO chip gpiochip9 not found") == true)
         t2.cancel()
         try await t2.value
@@ -175,17 +184,17 @@ struct IndicatorServiceTests {
         let gpio = SimulatedGPIO()
         let presses = Mutex<[ButtonPress]>([])
         let health = HealthBoard()
-        let service = ButtonService(config: ButtonConfig(chip: "gpiochip0", buttons: ["advance": .offset(8), "help": .offset(9)], debounce: .milliseconds(20)),
+        let service = ButtonService(config: ButtonConfig(chip: "gpiochip0", buttons: ["advance": .offset(8), "help": .offset(9)], debounce: .milliseconds(20),
+                                                          longPress: .seconds(600)),
                                     backend: gpio, health: health, logger: logger) { press in presses.withLock { $0.append(press) } }
         let task = Task { try await service.run() }
-        try await waitUntil { health.snapshot["buttons:gpiochip0"]?.isOK == true }
-        try #require(health.snapshot["buttons:gpiochip0"]?.isOK == true, "the button lines were never requested")
+        try await waitUntil("the button lines to be requested") { health.snapshot["buttons:gpiochip0"]?.isOK == true }
         gpio.drive(offset: 8, active: true)
         gpio.drive(offset: 8, active: false)
         gpio.drive(offset: 8, active: true)
         try await Task.sleep(for: .milliseconds(100))
         gpio.drive(offset: 8, active: false)
-        try await waitUntil { !presses.withLock { $0 }.isEmpty }
+        try await waitUntil("the press") { !presses.withLock { $0 }.isEmpty }
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         try await task.value

@@ -62,6 +62,48 @@ struct DeviceRoleTests {
         #expect(try hub.stock.movements().map(\.deviceID) == ["counter-1"])
     }
 
+    @Test("forged pushes change nothing: a receipt of Int.max, a movement event carrying nothing or a job move, a movement under another id")
+    func forgedPushesAreRefused() throws {
+        let (hub, folders) = try hubWithDevices()
+        let (counter, dir) = try deviceStore("roles-forger")
+        defer { for d in folders + [dir] { try? FileManager.default.removeItem(at: d) } }
+        _ = try counter.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 5, toBin: "A-01", deviceID: "counter-1", actor: "C1"))
+        _ = try counter.stock.record(MovementDraft(kind: .receive, partNumber: "P1", quantity: 1, toBin: "A-01", deviceID: "counter-1", actor: "C1"))
+        _ = try counter.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
+        let real = try counter.outbox.pending()
+        try #require(real.count == 3)
+        #expect(try hub.hub.accept(PushRequest(deviceID: "counter-1", events: [real[0]]), from: "counter-1").stored == 1)
+        #expect(try hub.pool.read { try StockLedger.onHand(of: "P1", in: $0) } == 5)
+
+        func forged(_ seq: Int64, _ change: (inout SyncEvent) -> Void) -> SyncEvent {
+            var event = real[1]
+            event.seq = seq
+            event.id = UUID()
+            event.movement?.key = event.id
+            change(&event)
+            return event
+        }
+        let events = [
+            forged(10) { $0.movement?.quantity = Int.max },                       // would overflow the balance
+            forged(11) { $0.movement?.quantity = MovementDraft.maximumQuantity + 1 },
+            forged(12) { $0.movement = nil },                                       // "applied", carrying nothing
+            forged(13) { $0.movement = nil; $0.transition = real[2].transition },  // a job move through the counter's stock kind
+            forged(14) { $0.movement?.key = UUID() },                               // a movement under another id
+        ]
+        let answer = try hub.hub.accept(PushRequest(deviceID: "counter-1", events: events), from: "counter-1")
+        #expect(answer.stored == 5 && answer.ackedSeq == 14, "each is kept once with its refusal, and acknowledged")
+        let outcomes = try hub.pool.read { try String.fetchAll($0, sql: "SELECT outcome FROM hub_event WHERE deviceSeq >= 10 ORDER BY deviceSeq") }
+        #expect(outcomes.count == 5 && outcomes.allSatisfy { $0.hasPrefix("not applied: ") }, "\(outcomes)")
+        #expect(outcomes[0].contains("invalid quantity \(Int.max)") && outcomes[1].contains("from 1 to 1000000"), "\(outcomes)")
+        #expect(outcomes[2].contains("carries nothing") && outcomes[3].contains("carries job.transition"), "\(outcomes)")
+        #expect(outcomes[4].contains("under its own key"), "\(outcomes)")
+        #expect(try hub.pool.read { try StockLedger.onHand(of: "P1", in: $0) } == 5 && hub.workshop.order("WO-1")?.state == .checkedIn)
+        #expect(try hub.stock.checkBalances().isEmpty)
+        // The real movement still applies after them.
+        #expect(try hub.hub.accept(PushRequest(deviceID: "counter-1", events: [real[1]]), from: "counter-1").stored == 1)
+        #expect(try hub.pool.read { try StockLedger.onHand(of: "P1", in: $0) } == 6)
+    }
+
     @Test("a bay pulls T1's verifier, T1 signs in there with the PIN, and the move made in that session is accepted by the hub on its proof")
     func signedInMoveIsProven() throws {
         let (hub, folders) = try hubWithDevices()

@@ -180,6 +180,12 @@ struct PushTests {
         #expect(try onHand(hub) == 4 && onHand(device) == 4)
         #expect(try hub.workshop.order("WO-1").map { [$0.state.rawValue, $0.customerPhone, $0.vin] } == ["repairing", "13800138000", "LSVAU2180N2183294"])
         #expect(try hub.workshop.transitions(of: "WO-1").map(\.id) == device.workshop.transitions(of: "WO-1").map(\.id))
+        // Times cross to the hub as the device stored them, to the millisecond (not whole seconds).
+        let times = { (db: KioskDatabase) in try db.pool.read { try String.fetchAll($0, sql: "SELECT recordedAt FROM stock_movement ORDER BY key") } }
+        #expect(try times(hub) == times(device))
+        #expect(try times(hub).contains { !$0.hasSuffix(".000") }, "the test's movements have milliseconds")
+        let moved = { (db: KioskDatabase) in try db.pool.read { try String.fetchAll($0, sql: "SELECT at FROM job_transition ORDER BY id") } }
+        #expect(try moved(hub) == moved(device))
     }
 
     @Test("a bay pulls the catalog, technicians and the desk's work orders from the hub, resumes from its cursor, and removes what the hub deleted")

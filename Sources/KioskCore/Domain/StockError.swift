@@ -26,7 +26,7 @@ public enum StockError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownBin(let b):
             "未知库位 \(b)：请先登记该库位 / unknown bin \(b): register the bin first"
         case .invalidQuantity(let q):
-            "数量无效 \(q)：数量必须为正整数 / invalid quantity \(q): use a whole number above zero"
+            "数量无效 \(q)：数量必须为 1 至 \(MovementDraft.maximumQuantity) 的整数 / invalid quantity \(q): use a whole number from 1 to \(MovementDraft.maximumQuantity)"
         case .binsDoNotFit(let kind):
             "\(kind.nameZh)的库位不完整 / the bins given do not fit a \(kind.rawValue) movement"
         case .transferToSameBin(let b):

@@ -117,10 +117,14 @@ public struct MovementDraft: Sendable, Hashable {
         self.recordedAt = recordedAt
     }
 
-    /// Checks the shape of the draft (not the stock): the bins its kind needs, a positive
-    /// quantity, a work order for an issue, a reason for an adjustment.
+    /// The most one movement may move (a million pieces): more is a typing error or a forged
+    /// push, and a bound keeps every balance sum far from overflowing.
+    public static let maximumQuantity = 1_000_000
+
+    /// Checks the shape of the draft (not the stock): the bins its kind needs, a quantity in
+    /// 1…``maximumQuantity``, a work order for an issue, a reason for an adjustment.
     public func validate() throws(StockError) {
-        guard quantity > 0 else { throw .invalidQuantity(quantity) }
+        guard quantity > 0, quantity <= Self.maximumQuantity else { throw .invalidQuantity(quantity) }
         switch kind {
         case .receive, .return:
             guard toBin != nil, fromBin == nil else { throw .binsDoNotFit(kind) }

@@ -45,3 +45,35 @@ extension StoredDate {
         return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
     }
 }
+
+/// Dates on the wire (sync pushes and pulls, the API, the ledger): ISO 8601 in UTC with
+/// milliseconds (`2026-12-02T21:03:21.456Z`), the precision the store keeps, so a movement's
+/// time at the hub is the time the device recorded. Whole-second dates are read too.
+public enum WireDate {
+    /// `date` as the wire writes it, rounded to the millisecond as the store is.
+    public static func text(_ date: Date) -> String {
+        var text = StoredDate.text(date)
+        text.replaceSubrange(text.index(text.startIndex, offsetBy: 10)...text.index(text.startIndex, offsetBy: 10), with: "T")
+        return text + "Z"
+    }
+
+    /// A wire date, with or without fractional seconds; nil when it is not ISO 8601.
+    public static func date(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    public static let encoding = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
+        var container = encoder.singleValueContainer()
+        try container.encode(text(date))
+    }
+
+    public static let decoding = JSONDecoder.DateDecodingStrategy.custom { decoder in
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let date = date(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an ISO 8601 date such as 2026-12-02T09:30:00Z")
+        }
+        return date
+    }
+}

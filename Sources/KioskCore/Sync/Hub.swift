@@ -240,6 +240,7 @@ public struct Hub: HubLedger {
     }
 
     private func decide(_ event: SyncEvent, from deviceID: String, own: Bool = false, in db: Database) throws -> Decision {
+        if let problem = event.shapeProblem { return Decision(outcome: "not applied: refused: \(problem)") }
         // The device is the token's: what it may send is its role's, checked before anything applies.
         if !own {
             guard let grant = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db) else {

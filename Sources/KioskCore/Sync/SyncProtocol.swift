@@ -119,6 +119,25 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     public var order: OpenedOrder?
     public var stocktake: StocktakeFact?
     public var alert: AlertFact?
+
+    /// What is wrong with the event's shape, or nil: an event carries exactly the payload its
+    /// kind names (a `stock.movement` with no movement, or with a job move beside it, is
+    /// refused, never stored as applied), and a movement or a move has the event's id.
+    public var shapeProblem: String? {
+        let carried = [movement != nil ? Kind.stockMovement : nil, transition != nil ? .jobTransition : nil,
+                       order != nil ? .jobOpened : nil, stocktake != nil ? .stocktake : nil, alert != nil ? .stockAlert : nil].compactMap { $0 }
+        guard carried == [kind] else {
+            let named = carried.isEmpty ? "nothing" : carried.map(\.rawValue).joined(separator: " + ")
+            return "事件 \(id) 的内容与类型不符 / event \(id) is a \(kind.rawValue) but carries \(named)"
+        }
+        if let m = movement, m.key != id {
+            return "事件 \(id) 的库存移动键不符 / event \(id) carries movement \(m.key): a movement travels under its own key"
+        }
+        if let t = transition, t.id != id {
+            return "事件 \(id) 的工单状态变更编号不符 / event \(id) carries job move \(t.id): a move travels under its own id"
+        }
+        return nil
+    }
 }
 
 /// A stocktake as it was closed or confirmed, with its variance lines.

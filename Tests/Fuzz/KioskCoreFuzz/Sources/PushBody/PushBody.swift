@@ -1,14 +1,14 @@
 // libFuzzer target for the body of POST /api/v1/sync/push: the fuzz bytes are the body, read
-// with the hub's JSONDecoder (KioskRequestContext.requestDecoder: ISO 8601 dates). Whatever
+// with the hub's JSONDecoder (KioskRequestContext.requestDecoder: ISO 8601 dates, WireDate). Whatever
 // arrives, reading it never crashes; for every body that reads as a PushRequest:
 // - it survives the way back and forth: the device's encoder (SyncClient.encoder) and the hub's
-//   sorted one, read again by the hub, give the same push (but for fractions of a second in
-//   dates, which the hub reads and no encoder writes);
+//   sorted one, read again by the hub, give the same push (but for dates finer than the
+//   millisecond the wire and the store keep);
 // - each event survives the plain JSONEncoder/JSONDecoder the hub stores it with (hub_fact
 //   bodies read back by the outbox, the PostgreSQL ledger's event bodies);
 // - the hub's checks that need no database hold: the movement draft the hub records
-//   (Hub.apply) is the pushed movement field for field, its shape check (validate) never
-//   traps, and what passes it moves stock as its kind says; a job move's legality check; a
+//   (Hub.apply) is the pushed movement field for field, the event's shape check and the
+//   draft's (validate) never trap, and what passes it moves stock as its kind says; a job move's legality check; a
 //   work order's customer data sealed for the way opens to itself, and sealed text that was
 //   not sealed with the key is refused, never a crash; the hybrid clock splits and joins.
 
@@ -18,19 +18,19 @@ import KioskCore
 /// KioskRequestContext.requestDecoder (KioskWeb).
 let hubDecoder: JSONDecoder = {
     let d = JSONDecoder()
-    d.dateDecodingStrategy = .iso8601
+    d.dateDecodingStrategy = WireDate.decoding
     return d
 }()
 /// SyncClient.encoder (Sync): how a device writes the push.
 let deviceEncoder: JSONEncoder = {
     let e = JSONEncoder()
-    e.dateEncodingStrategy = .iso8601
+    e.dateEncodingStrategy = WireDate.encoding
     return e
 }()
 /// JSONEncoder.sorted (KioskWeb): the hub's answers and pages.
 let sortedEncoder: JSONEncoder = {
     let e = JSONEncoder()
-    e.dateEncodingStrategy = .iso8601
+    e.dateEncodingStrategy = WireDate.encoding
     e.outputFormatting = [.sortedKeys]
     return e
 }()
@@ -53,8 +53,8 @@ func fuzzPushBody(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     if verbose { print("a push of \(push.events.count) events: \(push.events.map(\.kind.rawValue))") }
     let text = String(decoding: body, as: UTF8.self)
-    // The hub reads dates with a fraction of a second (and any UTC offset), and every encoder
-    // on the way writes whole seconds: the first trip may drop fractions, nothing else (the
+    // The hub reads dates with any fraction of a second (and any UTC offset), and every encoder
+    // on the way writes milliseconds in UTC: the first trip may round, nothing else (the
     // pushes read again write the same text), and the second trip changes nothing.
     let written = encode(push, sortedEncoder, text)
     let back = decode(written, text)
@@ -91,6 +91,11 @@ func checkEvent(_ event: SyncEvent, in text: String) {
     // Some role other than a store may send each kind; a store may send all.
     check(DeviceRole.store.mayPush(event.kind) && DeviceRole.allCases.contains { $0 != .store && $0.mayPush(event.kind) },
           "kind \(event.kind)")
+    // An event whose shape passes carries its kind's payload and nothing else.
+    if event.shapeProblem == nil {
+        check((event.movement != nil) == (event.kind == .stockMovement) && (event.transition != nil) == (event.kind == .jobTransition)
+              && (event.order != nil) == (event.kind == .jobOpened), "shape of \(event.kind): \(text)")
+    }
 
     if let m = event.movement {
         // Hub.apply records this draft: nothing of the pushed movement may get lost on the way.
@@ -105,7 +110,7 @@ func checkEvent(_ event: SyncEvent, in text: String) {
             // What passes the shape check moves stock as its kind says.
             let q = m.quantity
             let deltas = m.deltas.map(\.delta)
-            check(q > 0 && deltas.allSatisfy { abs($0) == q }, "deltas \(deltas) of ×\(q): \(text)")
+            check(q > 0 && q <= MovementDraft.maximumQuantity && deltas.allSatisfy { abs($0) == q }, "deltas \(deltas) of ×\(q): \(text)")
             let net = deltas.reduce(0, +)
             switch m.kind {
             case .receive, .return: check(net == q && m.toBin != nil && m.fromBin == nil, "\(m.kind): \(text)")
