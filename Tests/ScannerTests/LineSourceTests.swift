@@ -12,10 +12,23 @@ final class Collected: Sendable {
     var all: [ScanEvent] { events.withLock { $0 } }
     var sink: ScanSink { { event in self.events.withLock { $0.append(event) } } }
 
-    /// Waits (polling, bounded) until `count` events arrived.
-    func wait(for count: Int, timeout: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while all.count < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+    /// Waits (polling, bounded) until `count` events arrived; fails saying so if they never do.
+    func wait(for count: Int, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await waitUntil("\(count) scan events (\(all.count) came)", timeout: timeout, sourceLocation: sourceLocation) { all.count >= count }
+    }
+}
+
+/// Waits for `condition`, polling every 10 ms, at most `timeout` (the tests share two cores
+/// with the rest of the suite), and fails with `what` if it never holds.
+func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(60),
+               sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("waited \(timeout) for \(what())", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }
 
@@ -30,7 +43,7 @@ struct LineSourceTests {
         let collected = Collected()
         let source = LineScanner(input: .fifo(path: path), sink: collected.sink, logger: logger)
         let task = Task { try await source.run() }
-        while access(path, F_OK) != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("the FIFO at \(path)") { access(path, F_OK) == 0 }
         for batch in ["KD:CMD:RECEIVE\r\n6901234567892\n", "KD:BIN:A-01\n"] {
             let fd = open(path, O_WRONLY)
             _ = batch.withCString { write(fd, $0, strlen($0)) }
@@ -54,8 +67,8 @@ struct LineSourceTests {
         let collected = Collected()
         let source = SerialScanner(path: slave, baud: 115200, sink: collected.sink, logger: logger)
         let task = Task { try await source.run() }
-        while !source.status.description.hasPrefix("connected") { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50)) // the source flushes input once after set-up
+        try await waitUntil("the source to connect (\(source.status))") { source.status.description.hasPrefix("connected") }
+        // "connected" is said after the raw set-up and its one flush of the input: what is written now is read.
         _ = "]C1010950110153000310AB123\r".withCString { write(master, $0, strlen($0)) }
         _ = "KD:WO:WO-1\r\n".withCString { write(master, $0, strlen($0)) }
         try await collected.wait(for: 2)
@@ -69,7 +82,7 @@ struct LineSourceTests {
         let collected = Collected()
         let source = EvdevScanner(device: .path("/dev/input/by-id/usb-missing-scanner-event-kbd"), sink: collected.sink, logger: logger)
         let task = Task { try await source.run() }
-        while source.status == .starting { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("the source to leave starting") { source.status != .starting }
         #expect(source.status.description.contains("usb-missing-scanner"))
         task.cancel()
         try await task.value
@@ -81,7 +94,7 @@ struct LineSourceTests {
         let collected = Collected()
         let source = CameraScanner(settings: CameraSettings(device: "/dev/video-not-here"), sink: collected.sink, logger: logger)
         let task = Task { try await source.run() }
-        while source.status == .starting { try await Task.sleep(for: .milliseconds(10)) }
+        try await waitUntil("the source to leave starting") { source.status != .starting }
         #expect(source.status.description.contains("cannot open /dev/video-not-here"))
         task.cancel()
         try await task.value

@@ -1,10 +1,11 @@
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("A damaged store")
 struct DamagedStoreTests {
     @Test("the daemon refuses to write to a store that fails quick_check, and says how to restore it")
-    func refusesWrites() throws {
+    func refusesWrites() async throws {
         let cli = try CLI()
         _ = try cli.store("parts", "import", cli.write("parts.csv", "part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n"))
         let db = cli.dataDir + "/kioskd.sqlite"
@@ -32,11 +33,26 @@ struct DamagedStoreTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // What the daemon prints, as it prints it: the test waits for its answer to the scan.
+        let printed = Mutex(Data())
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            printed.withLock { $0.append(chunk) }
+        }
         input.fileHandleForWriting.write(Data("KD:CMD:RECEIVE\nP1\n".utf8))
-        Thread.sleep(forTimeInterval: 3)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !String(decoding: printed.withLock { $0 }, as: UTF8.self).contains("kioskd backup restore") {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                Issue.record("waited 60 s for the daemon to answer the scan with the damaged store's refusal")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         process.terminate()
         process.waitUntilExit()
-        let result = (stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        out.fileHandleForReading.readabilityHandler = nil
+        let rest = out.fileHandleForReading.readDataToEndOfFile()
+        let result = (stdout: String(decoding: printed.withLock { $0 } + rest, as: UTF8.self),
                       stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         #expect(result.stdout.contains("REJECTED 数据库已损坏"), "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("kioskd backup restore"))
