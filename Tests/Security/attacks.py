@@ -381,9 +381,11 @@ class Device:
 _hlc = itertools.count(1)
 
 
-def event(seq, kind, **payload):
-    """A SyncEvent as a device sends it (Sources/KioskCore/Sync/SyncProtocol.swift)."""
-    return {"seq": seq, "id": str(uuid.uuid4()).upper(), "kind": kind,
+def event(seq, kind, event_id=None, **payload):
+    """A SyncEvent as a device sends it (Sources/KioskCore/Sync/SyncProtocol.swift): a movement
+    or a job move travels under its own key (the hub refuses any other shape before it looks
+    at who sent it, so an attack with another shape would be refused for the wrong reason)."""
+    return {"seq": seq, "id": event_id or str(uuid.uuid4()).upper(), "kind": kind,
             "hlc": (int(time.time() * 1000) << 16) + next(_hlc) % 65536, **payload}
 
 
@@ -397,7 +399,7 @@ def transition(seq, ticket, from_state, to_state, actor, bay="BAY-1", pin_key=No
     if pin_key is not None:
         message = f"kioskd job move v1|{move['id']}|{ticket}|{from_state or ''}|{to_state}|{actor}".encode()
         move["proof"] = base64.b64encode(hmac.new(pin_key, message, hashlib.sha256).digest()).decode()
-    return event(seq, "job.transition", transition=move)
+    return event(seq, "job.transition", event_id=move["id"], transition=move)
 
 
 def pin_key(hub, badge):
@@ -407,8 +409,9 @@ def pin_key(hub, badge):
 
 
 def movement(seq, device_id, actor, quantity=3):
-    return event(seq, "stock.movement", movement={
-        "key": str(uuid.uuid4()).upper(), "kind": "receive", "partNumber": "P1", "quantity": quantity, "toBin": "A-01",
+    key = str(uuid.uuid4()).upper()
+    return event(seq, "stock.movement", event_id=key, movement={
+        "key": key, "kind": "receive", "partNumber": "P1", "quantity": quantity, "toBin": "A-01",
         "deviceID": device_id, "actor": actor, "recordedAt": iso(now_utc())})
 
 
