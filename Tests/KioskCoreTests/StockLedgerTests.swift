@@ -156,6 +156,28 @@ struct StoredDateTests {
     }
 }
 
+@Suite("Dates on the wire")
+struct WireDateTests {
+    @Test("a date from 1970 to 9999 crosses the wire and comes back to the millisecond")
+    func roundTrip() {
+        var generator = SystemRandomNumberGenerator()
+        var dates = [WireDate.range.lowerBound, Date(timeIntervalSince1970: 253_402_300_799), Date(timeIntervalSince1970: 1_796_000_000.123)]
+        for _ in 0..<5_000 { dates.append(Date(timeIntervalSince1970: (Double.random(in: 0..<253_402_300_799, using: &generator) * 1000).rounded() / 1000)) }
+        for date in dates {
+            let back = WireDate.date(WireDate.text(date))
+            #expect(back.map { abs($0.timeIntervalSince(date)) < 0.0005 } == true, "\(WireDate.text(date)) came back as \(String(describing: back))")
+        }
+        #expect(WireDate.date("2026-12-02T09:30:00Z") == Date(timeIntervalSince1970: 1_796_203_800))
+    }
+
+    @Test("a date the store would not give back as sent is refused: before 1970 (the calendars part before 1583), after 9999, or not ISO 8601")
+    func refused() {
+        for text in ["1013-01-02T03:04:05Z", "1969-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "+10000-01-01T00:00:00Z", "2026-13-01T00:00:00Z", "yesterday", ""] {
+            #expect(WireDate.date(text) == nil, "\(text)")
+        }
+    }
+}
+
 @Suite("The movement table's rebuild (migration v12)")
 struct MovementRowidMigrationTests {
     @Test("movements recorded before the rebuild keep their sequence; the next one follows; none can be deleted")

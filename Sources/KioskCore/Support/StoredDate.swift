@@ -57,10 +57,20 @@ public enum WireDate {
         return text + "Z"
     }
 
-    /// A wire date, with or without fractional seconds; nil when it is not ISO 8601.
+    /// The dates the wire carries: from 1970 to the end of 9999. Earlier dates are no time a
+    /// board recorded, and before 1583 the parser's calendar (Julian before the Gregorian
+    /// reform) and the store's (proleptic Gregorian) name different days, so such a date would
+    /// not come back as it went (found by the push-body fuzz target: 1013-01-02 came back as
+    /// 1013-01-08).
+    public static let range = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_402_300_799.999)
+
+    /// A wire date, with or without fractional seconds; nil when it is not ISO 8601 or falls
+    /// outside ``range``.
     public static func date(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        guard let parsed, range.contains(parsed) else { return nil }
+        return parsed
     }
 
     public static let encoding = JSONEncoder.DateEncodingStrategy.custom { date, encoder in
@@ -72,7 +82,7 @@ public enum WireDate {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let date = date(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an ISO 8601 date such as 2026-12-02T09:30:00Z")
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(text) is not an ISO 8601 date from 1970 to 9999 such as 2026-12-02T09:30:00Z")
         }
         return date
     }
