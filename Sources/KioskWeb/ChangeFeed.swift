@@ -79,9 +79,11 @@ public struct ChangeWatcher: Service {
                        (SELECT COUNT(*) FROM job_transition), (SELECT COUNT(*) FROM job_clock WHERE offAt IS NULL),
                        (SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL), (SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL),
                        (SELECT COUNT(*) FROM stocktake_scan), (SELECT COUNT(*) FROM workshop_event),
-                       (SELECT MAX(seq) FROM hub_change), (SELECT MAX(id) FROM print_job), (SELECT MAX(lastAttemptAt) FROM print_job)
+                       (SELECT MAX(seq) FROM hub_change), (SELECT MAX(id) FROM print_job), (SELECT MAX(lastAttemptAt) FROM print_job),
+                       (SELECT MAX(rowid) FROM bay_press), (SELECT MAX(rowid) FROM vehicle_movement),
+                       (SELECT MAX(rowid) FROM yard_alert), (SELECT COUNT(*) FROM yard_alert WHERE clearedAt IS NULL)
                 """))!
-            return (0..<11).map { row[$0] as DatabaseValue }
+            return (0..<row.count).map { row[$0] as DatabaseValue }
         }
     }
 }

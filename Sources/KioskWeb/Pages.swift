@@ -149,7 +149,7 @@ enum Page {
             </div><div id="toast"></div>
             """, script: #"""
             const bay = document.querySelector('.bay').dataset.bay;
-            let view = null;
+            let view = null, pressSeen = undefined;
             setInterval(() => document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {hour:'2-digit', minute:'2-digit'}), 1000);
             function name(s) { const n = view.stateNames[s]; return KD.t(n[0], n[1]); }
             async function act(fn, okMsg) { try { await fn(); KD.toast(okMsg, true); await refresh(); } catch (e) { KD.toast(e.message, false); } }
@@ -172,6 +172,10 @@ enum Page {
             }
             async function refresh() {
               try { view = await KD.get('/api/v1/bays/' + encodeURIComponent(bay)); } catch (e) { return KD.toast(e.message, false); }
+              // A press of the bay's buttons since the page loaded: what it came to, a refusal in red.
+              const press = view.lastPress;
+              if (pressSeen !== undefined && press && press.id !== pressSeen) KD.toast(press.message, press.accepted);
+              pressSeen = press ? press.id : null;
               // Only the job and its buttons are redrawn: what a technician is typing stays.
               const job = view.job, el = document.getElementById('job'), buttons = document.getElementById('buttons');
               document.getElementById('tools').style.display = job ? 'flex' : 'none';

@@ -39,9 +39,19 @@ public struct BayView: Codable, Sendable, ResponseEncodable {
         public var technicians: [String]
         public var promisedAt: Date?
     }
+    /// A press of the bay's buttons and what it came to.
+    public struct Press: Codable, Sendable {
+        public var id: UUID
+        public var button: String
+        public var accepted: Bool
+        public var message: String
+        public var at: Date
+    }
     public var bay: String
     public var job: Job?
     public var stateNames: [String: [String]]
+    /// The last press of the bay's buttons in the last ten minutes.
+    public var lastPress: Press?
 }
 
 /// The counter page: what it shows at a glance.

@@ -430,7 +430,12 @@ func refusing<T>(_ body: () throws -> T) throws -> T {
 
 func bayView(_ bay: String, env: WebEnvironment) throws -> BayView {
     let names = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, [$0.nameZh, $0.nameEn]) })
-    guard let order = try env.database.workshop.currentJob(atBay: bay) else { return BayView(bay: bay, job: nil, stateNames: names) }
+    let lastPress = try env.database.workshop.lastPress(atBay: bay, since: Date().addingTimeInterval(-600)).map {
+        BayView.Press(id: $0.id, button: $0.button, accepted: $0.accepted, message: $0.message, at: $0.at)
+    }
+    guard let order = try env.database.workshop.currentJob(atBay: bay) else {
+        return BayView(bay: bay, job: nil, stateNames: names, lastPress: lastPress)
+    }
     let technicians = try env.database.pool.read { db in
         try String.fetchAll(db, sql: """
             SELECT technician.badge || ' ' || technician.name FROM job_clock JOIN technician USING (badge)
@@ -441,7 +446,7 @@ func bayView(_ bay: String, env: WebEnvironment) throws -> BayView {
                           stateEn: order.state.nameEn, stateSince: order.stateSince,
                           allowedNext: JobState.allCases.filter { order.state.allowedNext.contains($0) },
                           next: order.state.advance, services: order.services, technicians: technicians, promisedAt: order.promisedAt)
-    return BayView(bay: bay, job: job, stateNames: names)
+    return BayView(bay: bay, job: job, stateNames: names, lastPress: lastPress)
 }
 
 func counterView(_ env: WebEnvironment) throws -> CounterView {

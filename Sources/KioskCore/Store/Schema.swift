@@ -534,6 +534,21 @@ enum Schema {
             try db.alter(table: "job_transition") { t in t.add(column: "proof", .text) }
             try db.alter(table: "staff_session") { t in t.add(column: "pinKey", .blob) }
         }
+        migrator.registerMigration("v16-bay-press") { db in
+            // Each press of a bay's button and what it came to (a move, a call, or why it did
+            // nothing): the bay page shows the last one, as the counter shows its last scan.
+            try db.create(table: "bay_press") { t in
+                t.primaryKey("id", .blob)
+                t.column("bay", .text).notNull()
+                t.column("button", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("ticketCode", .text)
+                t.column("effect", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("at", .datetime).notNull()
+            }
+            try db.create(index: "bay_press_bay_at", on: "bay_press", columns: ["bay", "at"])
+        }
         return migrator
     }
 }

@@ -179,13 +179,16 @@ public struct Workshop: Sendable {
 
     /// Raises a parts request for a job without changing its state.
     public func requestParts(_ ticket: String, bay: String?, parts: [RequestedPart], at time: Date = Date()) throws -> PartsRequest {
-        try database.pool.write { db in
-            guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
-            let request = PartsRequest(id: UUID(), ticketCode: ticket, bay: bay ?? order.bay, parts: parts, raisedAt: time, clearedAt: nil)
-            try request.insert(db)
-            try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
-            return request
-        }
+        try database.pool.write { db in try Self.requestParts(ticket, bay: bay, parts: parts, at: time, in: db) }
+    }
+
+    @discardableResult
+    static func requestParts(_ ticket: String, bay: String?, parts: [RequestedPart], at time: Date, in db: Database) throws -> PartsRequest {
+        guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
+        let request = PartsRequest(id: UUID(), ticketCode: ticket, bay: bay ?? order.bay, parts: parts, raisedAt: time, clearedAt: nil)
+        try request.insert(db)
+        try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
+        return request
     }
 
     /// Clears the open parts requests of a work order whose parts have all been issued to it

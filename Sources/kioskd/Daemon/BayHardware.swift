@@ -31,39 +31,28 @@ enum BayHardware {
         return services
     }
 
+    /// Applies a press through the core's rules (``Workshop/press(_:kind:bay:at:)``) and shows
+    /// what it came to: green for a move or a call, the help flash for help, red and the
+    /// rejected chirp for a refusal or a press that could not be committed (with the reason in
+    /// the log; the bay page shows the recorded press).
     static func handle(_ press: ButtonPress, bay: String, workshop: Workshop, signals: IndicatorSignals, logger: Logger) {
-        let job = try? workshop.currentJob(atBay: bay)
-        switch (press.button, press.kind) {
-        case ("advance", .short):
-            guard let job else {
+        let kind: BayPressKind = press.kind == .long ? .long : .short
+        do {
+            let recorded = try workshop.press(press.button, kind: kind, bay: bay)
+            guard recorded.accepted else {
                 signals.send(.outcome(.refused))
-                logger.warning("\(WorkshopError.noJobAtBay(bay).description)")
+                logger.warning("按钮 button \(press.button): \(recorded.message)", metadata: ["bay": "\(bay)"])
                 return
             }
-            do {
-                let moved = try workshop.advance(job.ticketCode, actor: "bay:\(bay)", bay: bay)
-                signals.send(.outcome(.accepted))
-                logger.info("按钮 button: \(job.ticketCode) \(job.state.rawValue) → \(moved.state.rawValue)", metadata: ["bay": "\(bay)"])
-            } catch {
-                signals.send(.outcome(.refused))
-                logger.warning("\(error)", metadata: ["bay": "\(bay)"])
+            switch recorded.effect {
+            case .acknowledged: signals.send(.acknowledge)
+            case .helpCalled: signals.send(.callForHelp)
+            case .moved, .partsCalled, .refused: signals.send(.outcome(.accepted))
             }
-        case ("parts", _):
-            guard let job else {
-                signals.send(.outcome(.refused))
-                return
-            }
-            // The counter sees the bay waiting for parts; issuing parts to the job clears it.
-            _ = try? workshop.requestParts(job.ticketCode, bay: bay, parts: [])
-            signals.send(.outcome(.accepted))
-            logger.info("工位呼叫配件 bay \(bay) calls for parts", metadata: ["ticket": "\(job.ticketCode)"])
-        case ("acknowledge", _):
-            signals.send(.acknowledge)
-            logger.info("工位确认 bay \(bay) acknowledged")
-        default:
-            signals.send(.callForHelp)
-            if let job { try? workshop.callForHelp(job.ticketCode) }
-            logger.warning("工位呼叫 bay \(bay) calls for help", metadata: ["ticket": "\(job?.ticketCode ?? "-")"])
+            logger.info("按钮 button \(press.button): \(recorded.message)", metadata: ["bay": "\(bay)"])
+        } catch {
+            signals.send(.outcome(.refused))
+            logger.error("按钮 button \(press.button) 未能记录 / could not be recorded: \(error)", metadata: ["bay": "\(bay)"])
         }
     }
 }
