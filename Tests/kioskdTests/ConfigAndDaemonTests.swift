@@ -74,7 +74,7 @@ struct ConfigAndDaemonTests {
         _ = try cli.store("parts", "import", cli.write("parts.csv", "part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--data-dir", cli.dataDir]
+        process.arguments = ["run", "--data-dir", cli.dataDir, "--listen", "127.0.0.1:0"]
         process.currentDirectoryURL = cli.directory
         let input = Pipe(), out = Pipe(), err = Pipe()
         process.standardInput = input

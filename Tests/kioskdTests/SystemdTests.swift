@@ -38,7 +38,7 @@ struct SystemdTests {
         let socket = try NotifySocket(directory: cli.directory)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--data-dir", cli.dataDir]
+        process.arguments = ["run", "--data-dir", cli.dataDir, "--listen", "127.0.0.1:0"]
         process.currentDirectoryURL = cli.directory
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = socket.path

@@ -20,8 +20,18 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Option(name: .long, help: "Overrides [web] listen: the web server's HOST:PORT (port 0: any free port, named in the log).")
+    var listen: String?
+
+    func validate() throws {
+        if let listen, KioskConfig.hostAndPort(listen) == nil {
+            throw ValidationError("--listen \(listen): give HOST:PORT, such as 127.0.0.1:8080 or 0.0.0.0:8080")
+        }
+    }
+
     func run() async throws {
-        let config = try store.loadConfig()
+        var config = try store.loadConfig()
+        if let listen { config.webListen = listen }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
@@ -110,6 +120,9 @@ struct Run: AsyncParsableCommand {
             ledger = service.hubLedger
             hardware.append(service)
         }
+        // "kioskd ready" (and systemd's READY=1) wait for the web server to listen.
+        let ready = StartupGate()
+        var essential: [any Service] = []
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
             let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
                                      secureCookies: config.secureCookies || config.webTLS != nil,
@@ -119,7 +132,7 @@ struct Run: AsyncParsableCommand {
                                         ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
                                      isHub: config.role == .hub, ledger: ledger, desk: desk)
             let webLogger = Logger(label: "kioskd.web")
-            hardware.append(Application(
+            essential.append(WebServer(application: Application(
                 router: makeRouter(env),
                 server: try config.webTLS.map {
                     do { return try HTTPSServer.builder(certificateChain: $0.certificate, privateKey: $0.key, limits: config.connectionLimits) } catch { throw Refused("\(error)") }
@@ -128,9 +141,13 @@ struct Run: AsyncParsableCommand {
                 onServerRunning: { channel in
                     webLogger.info("web listening on \(channel.localAddress?.description ?? listen)",
                                    metadata: ["port": "\(channel.localAddress?.port ?? port)"])
+                    health.set("web", .ok("listening on \(channel.localAddress?.description ?? listen)"))
+                    ready.open()
                 },
-                logger: webLogger))
+                logger: webLogger), listen: listen))
             hardware.append(ChangeWatcher(database: database, feed: feed))
+        } else {
+            ready.open()
         }
         hardware.append(ScannerHealth(sources: sources, health: health))
         if let backup = config.backup, refuseWrites == nil {
@@ -149,21 +166,30 @@ struct Run: AsyncParsableCommand {
                                         logger: Logger(label: "kioskd.sync")))
         }
         if let notifier = SystemdNotifier() {
-            hardware.append(SystemdService(notifier: notifier, watchdogInterval: SystemdNotifier.watchdogInterval(),
+            hardware.append(SystemdService(notifier: notifier, ready: ready, watchdogInterval: SystemdNotifier.watchdogInterval(),
                                            database: database, logger: Logger(label: "kioskd.systemd")))
         }
+        hardware.append(ReadyAnnouncement(gate: ready, deviceID: config.deviceID, logger: logger))
         let counterService = CounterService(desk: desk, scans: stream.events)
-        // A scanner source or GPIO service that ends must not stop the daemon; the counter ending does.
+        // A scanner source or GPIO service that ends must not stop the daemon (each reports in
+        // /healthz); the counter ending does, and so does the web server failing (it is how
+        // the store sees and runs the board).
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             (sources.map { $0 as any Service } + hardware).map {
                 .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
             }
+            + essential.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) }
             + [.init(service: counterService)]
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: groupConfig)
-        logger.info("kioskd ready", metadata: ["device": "\(config.deviceID)"])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let failure as StartupFailure {
+            logger.critical("\(failure.description)")
+            logger.info("kioskd stopped")
+            throw Refused(failure.description)
+        }
         logger.info("kioskd stopped")
     }
 }

@@ -47,11 +47,13 @@ struct SystemdNotifier: Sendable {
     }
 }
 
-/// Tells systemd the daemon is ready, pings its watchdog only while the daemon is really
+/// Tells systemd the daemon is ready (once the start-up gate opens), pings its watchdog only while the daemon is really
 /// healthy (the store's writer answers), and says when it is stopping. A wedged writer
 /// withholds the ping, so systemd restarts kioskd (`Restart=on-failure`).
 struct SystemdService: Service {
     let notifier: SystemdNotifier
+    /// READY=1 waits for it: systemd hears "ready" only once the daemon serves.
+    let ready: StartupGate
     let watchdogInterval: Duration?
     let database: KioskDatabase
     let logger: Logger
@@ -59,6 +61,7 @@ struct SystemdService: Service {
     var writerTimeout: Duration = .seconds(5)
 
     func run() async throws {
+        guard await cancelWhenGracefulShutdown({ await ready.wait() }) else { return }
         if let problem = await storeProblem() { logger.error("not ready: \(problem)") }
         notifier.send("READY=1\nSTATUS=kioskd ready")
         logger.info("systemd notified: ready", metadata: ["watchdog": "\(watchdogInterval.map { "\($0)" } ?? "off")"])
