@@ -68,6 +68,33 @@ final class RunningDaemon {
     deinit { if process.isRunning { process.terminate() } }
 }
 
+/// A page's live-update stream (`/api/v1/events`), opened and left open.
+final class EventStreamClient {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0, "connect to 127.0.0.1:\(port)")
+        let request = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        // The answer's head: the stream is open.
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        try #require(poll(&p, 1, 30_000) == 1, "waited 30 s for the event stream to answer")
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        try #require(n > 0 && String(decoding: buffer.prefix(n), as: UTF8.self).contains("200"), "the event stream answers 200")
+    }
+
+    func close() { Glibc.close(fd) }
+}
+
 @Suite("Start-up that fails loudly")
 struct StartupTests {
     @Test("with the web port taken the daemon stops with the reason and never says it is ready, to the log or to systemd")
@@ -100,7 +127,7 @@ struct StartupTests {
         #expect(!messages.contains { $0.contains("READY=1") }, "\(messages)")
     }
 
-    @Test("--listen HOST:0 takes a free port; \"kioskd ready\" comes only once the pages answer there")
+    @Test("--listen HOST:0 takes a free port; \"kioskd ready\" comes only once the pages answer there; SIGTERM stops it with a page's event stream open")
     func readyAfterListening() async throws {
         let cli = try CLI()
         let daemon = try RunningDaemon(cli, arguments: ["--listen", "127.0.0.1:0"])
@@ -112,8 +139,12 @@ struct StartupTests {
         let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: body, as: UTF8.self).contains("\"ok\""), "\(String(decoding: body, as: UTF8.self))")
+        // A page's event stream left open (a kiosk browser) does not hold the daemon on SIGTERM.
+        let stream = try EventStreamClient(port: Int(port)!)
+        defer { stream.close() }
         daemon.process.terminate()
         #expect(try await daemon.exitStatus() == 0)
+        #expect(daemon.stderr.contains("kioskd stopped"))
     }
 
     @Test("--listen that is no HOST:PORT is refused before anything starts", arguments: ["8080", "127.0.0.1:", ":8080", "127.0.0.1:70000"])

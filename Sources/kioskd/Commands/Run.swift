@@ -174,11 +174,12 @@ struct Run: AsyncParsableCommand {
         // A scanner source or GPIO service that ends must not stop the daemon (each reports in
         // /healthz); the counter ending does, and so does the web server failing (it is how
         // the store sees and runs the board).
+        // The group stops its services in reverse order: the web server after the change
+        // watcher, whose end closes the pages' event streams (open ones would hold the server).
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            (sources.map { $0 as any Service } + hardware).map {
-                .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
-            }
+            sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
             + essential.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) }
+            + hardware.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
             + [.init(service: counterService)]
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
