@@ -46,13 +46,18 @@ struct BayButtonRuleTests {
 
 @Suite("A bay's buttons in the store")
 struct BayButtonStoreTests {
+    /// WO-1, checked in at BAY-1.
+    func openJob(in workshop: Workshop) throws {
+        _ = try workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000",
+                                             bay: "BAY-1"), actor: "desk")
+    }
+
     @Test("each press is one transaction: a move, a parts call and a help call are recorded with the press; refusals change nothing but their record")
     func presses() throws {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
         #expect(try workshop.press("advance", kind: .short, bay: "BAY-1").message.contains("no open job at bay BAY-1"))
-        _ = try workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000",
-                                             bay: "BAY-1"), actor: "desk")
+        try openJob(in: workshop)
         let moved = try workshop.press("advance", kind: .short, bay: "BAY-1")
         #expect(moved.effect == .moved && moved.ticketCode == "WO-1" && moved.message.contains("diagnosing"))
         #expect(try workshop.order("WO-1")?.state == .diagnosing)
@@ -75,8 +80,7 @@ struct BayButtonStoreTests {
     func pressAfterPageMove() throws {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
-        _ = try workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000",
-                                             bay: "BAY-1"), actor: "desk")
+        try openJob(in: workshop)
         try workshop.transition("WO-1", to: .diagnosing, actor: "T1")   // the page, before the press is applied
         #expect(try workshop.press("advance", kind: .short, bay: "BAY-1").message.contains("diagnosing → repairing"))
         #expect(try workshop.transitions(of: "WO-1").map(\.toState) == [.checkedIn, .diagnosing, .repairing])
@@ -86,8 +90,7 @@ struct BayButtonStoreTests {
     func failedCommit() throws {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
-        _ = try workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000",
-                                             bay: "BAY-1"), actor: "desk")
+        try openJob(in: workshop)
         // The store refuses the press's record (as a full disk or a damaged store would refuse the commit).
         try store.database.pool.write { try $0.execute(sql: "CREATE TRIGGER no_press BEFORE INSERT ON bay_press BEGIN SELECT RAISE(ABORT, 'disk full'); END") }
         #expect(throws: DatabaseError.self) { try workshop.press("advance", kind: .short, bay: "BAY-1") }
