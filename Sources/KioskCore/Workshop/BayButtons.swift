@@ -87,6 +87,13 @@ public struct BayPress: Codable, Sendable, Hashable, FetchableRecord, Persistabl
     /// What the bay shows: the move made, the call raised, or the refusal's reason.
     public var message: String
     public var at: Date
+
+    static func record(_ button: String, kind: BayPressKind, bay: String, ticketCode: String?, effect: Effect, message: String,
+                       at time: Date, in db: Database) throws -> BayPress {
+        let press = BayPress(id: UUID(), bay: bay, button: button, kind: kind, ticketCode: ticketCode, effect: effect, message: message, at: time)
+        try press.insert(db)
+        return press
+    }
 }
 
 extension Workshop {
@@ -102,11 +109,8 @@ extension Workshop {
             return try apply(button, kind: kind, bay: bay, at: time)
         } catch let error as WorkshopError {
             return try database.pool.write { db in
-                let press = BayPress(id: UUID(), bay: bay, button: button, kind: kind,
-                                     ticketCode: try Self.currentJob(atBay: bay, in: db)?.ticketCode,
-                                     effect: .refused, message: error.description, at: time)
-                try press.insert(db)
-                return press
+                try BayPress.record(button, kind: kind, bay: bay, ticketCode: try Self.currentJob(atBay: bay, in: db)?.ticketCode,
+                                    effect: .refused, message: error.description, at: time, in: db)
             }
         }
     }
@@ -132,10 +136,7 @@ extension Workshop {
             case .refuse(let refusal):
                 (effect, message) = (.refused, refusal.description)
             }
-            let press = BayPress(id: UUID(), bay: bay, button: button, kind: kind, ticketCode: job?.ticketCode,
-                                 effect: effect, message: message, at: time)
-            try press.insert(db)
-            return press
+            return try BayPress.record(button, kind: kind, bay: bay, ticketCode: job?.ticketCode, effect: effect, message: message, at: time, in: db)
         }
     }
 

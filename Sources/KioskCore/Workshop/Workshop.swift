@@ -350,11 +350,6 @@ public struct Workshop: Sendable {
             """), arguments: [bay])
     }
 
-    /// A technician at a bay called for help (a long press): recorded for the counter and upstream.
-    public func callForHelp(_ ticket: String, at time: Date = Date()) throws {
-        try database.pool.write { try WorkshopEvent(id: UUID(), kind: .callForHelp, ticketCode: ticket, at: time).insert($0) }
-    }
-
     public func transitions(of ticket: String) throws -> [JobTransition] {
         try database.pool.read { try JobTransition.filter(Column("ticketCode") == ticket).order(Column("at")).fetchAll($0) }
     }
