@@ -95,6 +95,7 @@ enum Page {
     #toast.o-wrong{background:#a86a00}#toast.o-unknown-code{background:#8a2020}#toast.o-refused{background:#8a2020}#toast.o-store-fault{background:#5a0000}
     .log .o-accepted-low,.log .o-wrong{color:#a86a00}.log .o-duplicate{color:#1f4f8f}
     #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
+    body:has(.bay) #toast{top:170px;bottom:auto}
     """#
 
     static let common = #"""
