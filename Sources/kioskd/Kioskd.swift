@@ -83,8 +83,14 @@ func fail(_ message: String, code: Int32 = 1) -> ExitCode {
     return ExitCode(code)
 }
 
-/// Who runs a command, for the audit log: the login behind sudo, the user, or "cli".
-var cliActor: String {
-    let environment = ProcessInfo.processInfo.environment
-    return "cli:" + (environment["SUDO_USER"] ?? environment["USER"] ?? "unknown")
+/// Who runs a command, for the audit log: `cli:<login>`, the login behind sudo, else the
+/// account the process runs as (from the password database, so that a shell or unit without
+/// `$USER` still names it), else its uid.
+var cliActor: String { "cli:" + cliLogin(environment: ProcessInfo.processInfo.environment, uid: geteuid()) }
+
+func cliLogin(environment: [String: String], uid: uid_t) -> String {
+    if let sudo = environment["SUDO_USER"], !sudo.isEmpty { return sudo }
+    if let entry = getpwuid(uid), let name = entry.pointee.pw_name, !String(cString: name).isEmpty { return String(cString: name) }
+    if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return user }
+    return "uid\(uid)"
 }

@@ -189,7 +189,7 @@ struct PINLockoutTests {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
         try workshop.save(Technician(badge: "T1", name: "王师傅"))
-        try workshop.setPIN(badge: "T1", pin: "2468")
+        try workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         let start = Date()
         #expect(try workshop.verifyPIN(badge: "T1", pin: "0000", at: start) == false)
         #expect(try workshop.verifyPIN(badge: "T1", pin: "2468", at: start), "a right PIN resets the count")
@@ -210,7 +210,7 @@ struct PINLockoutTests {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
         try workshop.save(Technician(badge: "T1", name: "王师傅"))
-        try workshop.setPIN(badge: "T1", pin: "2468")
+        try workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         var time = Date()
         func lock() throws -> Date {
             for i in 1...PINLockout.maxFailures { #expect(try workshop.verifyPIN(badge: "T1", pin: "000\(i)", at: time) == false) }
@@ -236,7 +236,7 @@ struct PINLockoutTests {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
         try workshop.save(Technician(badge: "T1", name: "王师傅"))
-        try workshop.setPIN(badge: "T1", pin: "2468")
+        try workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         #expect(throws: WorkshopError.unknownTechnician("NOBODY")) { try workshop.verifyPIN(badge: "NOBODY", pin: "1234") }
         // The decoy is a full-strength hash of the same format: the same work as a real one.
         #expect(PINHash.decoy.hasPrefix("pbkdf2-sha256$\(PINHash.rounds)$"))
@@ -248,7 +248,7 @@ struct PINLockoutTests {
         let store = try TemporaryStore()
         let workshop = store.database.workshop
         try workshop.save(Technician(badge: "T1", name: "王师傅"))
-        try workshop.setPIN(badge: "T1", pin: "2468")
+        try workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         // 40 wrong guesses, 8 at a time, as an attacker on the network sends them.
         let checked = try await withThrowingTaskGroup(of: Bool.self) { group in
             for round in 0..<5 {

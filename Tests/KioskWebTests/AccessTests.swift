@@ -142,7 +142,7 @@ struct AccessTests {
         let f = try WebFixture()
         try await f.app().test(.live) { client in
             let t1 = try await signIn(client, as: .technician), manager = try await signIn(client, as: .manager)
-            try f.database.workshop.setPIN(badge: "T1", pin: "8642")
+            try f.database.workshop.setPIN(badge: "T1", pin: "8642", actor: "admin-test")
             #expect(try await client.execute(uri: "/api/v1/session", method: .get, headers: t1.read).status == .unauthorized)
             for _ in 1...PINLockout.maxFailures {
                 _ = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],

@@ -18,10 +18,10 @@ final class WebFixture: Sendable {
         try database.catalog.save(Bin(code: "A-01"))
         try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 1, defaultBin: "A-01"), barcodes: ["6901234567892"])
         try database.workshop.save(Technician(badge: "T1", name: "王师傅"))
-        try database.workshop.setPIN(badge: "T1", pin: "2468")
+        try database.workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         for person in Self.staff where person.badge != "T1" {
             try database.workshop.save(Technician(badge: person.badge, name: person.name))
-            try database.workshop.setPIN(badge: person.badge, pin: person.pin)
+            try database.workshop.setPIN(badge: person.badge, pin: person.pin, actor: "admin-test")
             try database.access.setRole(badge: person.badge, to: person.role, actor: "test")
         }
         order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294",

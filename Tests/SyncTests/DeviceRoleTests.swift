@@ -8,7 +8,7 @@ private func hubWithDevices() throws -> (hub: KioskDatabase, folders: [URL]) {
     let (hub, dir) = try syncStore("roles-hub")
     for (badge, role) in [("T1", StaffRole.technician), ("SA", .serviceAdvisor), ("C1", .clerk), ("MG", .manager)] {
         try hub.workshop.save(Technician(badge: badge, name: badge))
-        try hub.workshop.setPIN(badge: badge, pin: "2468")
+        try hub.workshop.setPIN(badge: badge, pin: "2468", actor: "admin-test")
         if role != .technician { try hub.access.setRole(badge: badge, to: role, actor: "t") }
     }
     _ = try hub.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "SA")

@@ -31,8 +31,8 @@ func twoBaysInConflict(_ name: String) throws
     // the move carries: T1 and T2 sign in at their bays (here with the hub's own hash rows).
     try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
     try hub.workshop.save(Technician(badge: "T2", name: "李师傅"))
-    try hub.workshop.setPIN(badge: "T1", pin: "1111")
-    try hub.workshop.setPIN(badge: "T2", pin: "2222")
+    try hub.workshop.setPIN(badge: "T1", pin: "1111", actor: "admin-test")
+    try hub.workshop.setPIN(badge: "T2", pin: "2222", actor: "admin-test")
     for bay in [bay1, bay2] { for badge in ["T1", "T2"] { try bay.workshop.save(try #require(try hub.pool.read { try Technician.fetchOne($0, key: badge) })) } }
     let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", role: .bay, actor: "t")]
     try outboxFromNow(bay1)

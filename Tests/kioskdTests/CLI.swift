@@ -25,10 +25,11 @@ final class CLI {
 
     /// Runs `kioskd ARGS`; store commands get `--data-dir` so no system config is touched.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil, executable: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.executableURL = URL(fileURLWithPath: executable ?? Self.binary)
+        process.arguments = executable == nil ? arguments : Array(arguments.dropFirst())
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out

@@ -79,7 +79,7 @@ public enum PINHash {
 
 extension Workshop {
     /// Sets (or replaces) a technician's PIN.
-    public func setPIN(badge: String, pin: String, actor: String = "admin") throws {
+    public func setPIN(badge: String, pin: String, actor: String) throws {
         let hash = try PINHash.make(pin)
         try database.pool.write { db in
             guard var technician = try Technician.fetchOne(db, key: badge) else { throw WorkshopError.unknownTechnician(badge) }

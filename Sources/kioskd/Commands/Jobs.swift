@@ -68,13 +68,13 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "Promised time (ISO 8601).") var promised: String?
         @Option var bay: String?
         @Option(help: "The ticket code (default: WO<date>-<n>).") var ticket: String?
-        @Option var actor = "advisor"
+        @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
 
         func run() async throws {
             let (_, db) = try store.openDatabase()
             let order = try refusing {
                 try db.workshop.open(WorkOrderDraft(ticketCode: ticket, plate: plate, vin: vin, customerPhone: phone,
-                                                    services: services.map(\.item), promisedAt: try promised.map(parseDate), bay: bay), actor: actor)
+                                                    services: services.map(\.item), promisedAt: try promised.map(parseDate), bay: bay), actor: actor ?? cliActor)
             }
             print("已开单 opened \(order.ticketCode)\tphone page token \(order.publicToken)")
         }
@@ -110,15 +110,15 @@ struct Jobs: AsyncParsableCommand {
         @Argument var ticket: String
         @Argument var state: JobState
         @Option var reason: String?
-        @Option var actor = "technician"
+        @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
         @Flag(help: "Read the actor's PIN (prompt or stdin): the move carries their proof, which the hub needs from a bay or desk.")
         var withPin = false
         @Option var bay: String?
         @Option(name: .customLong("part"), help: "PART:QTY the job waits for (with waitingParts), repeatable.") var parts: [PartArgument] = []
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            let key = try withPin ? PINInput.proofKey(actor, db) : nil
-            let o = try refusing { try db.workshop.transition(ticket, to: state, actor: actor, bay: bay, reason: reason, parts: parts.map(\.part), proofKey: key) }
+            let key = try withPin ? PINInput.proofKey(actor ?? cliActor, db) : nil
+            let o = try refusing { try db.workshop.transition(ticket, to: state, actor: actor ?? cliActor, bay: bay, reason: reason, parts: parts.map(\.part), proofKey: key) }
             print(describe(o))
         }
     }
@@ -127,13 +127,13 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Advance a job along the main path (the bay's button).")
         @OptionGroup var store: StoreOptions
         @Argument var ticket: String
-        @Option var actor = "technician"
+        @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
         @Flag(help: "Read the actor's PIN (prompt or stdin): the move carries their proof, which the hub needs from a bay or desk.")
         var withPin = false
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            let key = try withPin ? PINInput.proofKey(actor, db) : nil
-            print(describe(try refusing { try db.workshop.advance(ticket, actor: actor, proofKey: key) }))
+            let key = try withPin ? PINInput.proofKey(actor ?? cliActor, db) : nil
+            print(describe(try refusing { try db.workshop.advance(ticket, actor: actor ?? cliActor, proofKey: key) }))
         }
     }
 
@@ -231,12 +231,14 @@ struct Technicians: AsyncParsableCommand {
             if pin != nil { throw Refused(PINInput.notOnCommandLine) }
             let typed = withPin ? try PINInput.read() : nil
             let (_, db) = try store.openDatabase()
-            let hash = try refusing { try typed.map(PINHash.make) }
             let parsed = try role.map { text in
                 guard let r = StaffRole(argument: text) else { throw Refused(AccessError.unknownRole(text).description) }
                 return r
             }
-            try db.workshop.save(Technician(badge: badge, name: name, pinHash: hash))
+            if let typed { _ = try refusing { try PINHash.make(typed) } }   // a bad PIN changes nothing
+            try db.workshop.save(Technician(badge: badge, name: name, pinHash: nil))
+            // Through setPIN, so that the new PIN is audited under the CLI's user and ends the badge's sessions.
+            if let typed { try refusing { try db.workshop.setPIN(badge: badge, pin: typed, actor: cliActor) } }
             if let parsed { try db.access.setRole(badge: badge, to: parsed, actor: cliActor) }
             print("已登记 registered \(badge) \(name)\(parsed.map { " (\($0.rawValue))" } ?? "")")
         }
@@ -347,7 +349,7 @@ struct Appointments: AsyncParsableCommand {
         @Argument var code: String
         func run() async throws {
             let (_, db) = try store.openDatabase()
-            let o = try refusing { try db.workshop.checkIn(appointment: code, actor: "lobby") }
+            let o = try refusing { try db.workshop.checkIn(appointment: code, actor: cliActor) }
             print("已接车 checked in \(o.ticketCode)")
         }
     }

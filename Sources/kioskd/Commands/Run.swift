@@ -31,7 +31,10 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         var config = try store.loadConfig()
-        if let listen { config.webListen = listen }
+        if let listen {
+            config.webListen = listen
+            config.resolveTrackURL()
+        }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
@@ -55,6 +58,7 @@ struct Run: AsyncParsableCommand {
         if unsafe { logger.critical("KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=1: commits are not power-safe; acknowledged scans can be lost (test rig only)") }
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
+        for warning in config.warnings() { logger.warning("\(warning)") }
 
         let stream = ScanStream()
         var windows: [String: Duration] = [:]
@@ -215,9 +219,13 @@ struct CheckConfig: AsyncParsableCommand {
             print("\(s.keyPath): \(s.kind.rawValue) \(s.kind == .fifo ? loaded.fifoPath(of: s) : s.path ?? s.deviceName ?? "")")
         }
         for p in loaded.printers { print("printer \(p.name): \(p.format.rawValue) \(p.address) \(p.dpi) dpi") }
+        print("labels.track_url = \(loaded.labels.settings.trackURL)\(loaded.labels.trackURLGiven ? "" : " (derived)")")
         let problems = loaded.deviceProblems()
         for p in problems { print("problem: \(p)") }
-        if problems.isEmpty { print("配置可用 config OK") } else { throw ExitCode(6) }
+        let warnings = loaded.warnings()
+        for w in warnings { print("warning: \(w)") }
+        guard problems.isEmpty else { throw ExitCode(6) }
+        print(warnings.isEmpty ? "配置可用 config OK" : "配置可用但有 \(warnings.count) 条警告 config OK with \(warnings.count) warning\(warnings.count == 1 ? "" : "s"): read them above")
     }
 }
 

@@ -50,13 +50,13 @@ struct Vehicles: AsyncParsableCommand {
         @Option(help: "The plate (needed the first time a vehicle comes).") var plate: String?
         @Option(name: .customLong("service"), help: "CODE:NAME[:STANDARD_HOURS], repeatable.") var services: [ServiceArgument] = []
         @Option var bay: String?
-        @Option var actor = "advisor"
+        @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
 
         func run() async throws {
             let (_, db) = try store.openDatabase()
             let vin = try parseVIN(vin)
             let result = try yardRefusing {
-                try db.workshop.checkIn(vin: vin, phone: phone, plate: plate, services: services.map(\.item), bay: bay, actor: actor)
+                try db.workshop.checkIn(vin: vin, phone: phone, plate: plate, services: services.map(\.item), bay: bay, actor: actor ?? cliActor)
             }
             print(result.opened ? "已接车 opened \(result.order.ticketCode)\tphone page token \(result.order.publicToken)"
                                 : "已有进行中的工单 open work order \(result.order.ticketCode)\t\(result.order.state.rawValue)")
@@ -90,14 +90,14 @@ struct YardCommand: AsyncParsableCommand {
     struct Common: ParsableArguments {
         @OptionGroup var store: StoreOptions
         @Argument var vin: String
-        @Option var actor = "sales"
+        @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
     }
 
     static func step(_ common: Common, _ action: VehicleStep.Action) throws {
         let (config, db) = try common.store.openDatabase()
         let vin = try parseVIN(common.vin)
         let outcome = try yardRefusing {
-            try db.yard.record(VehicleStep(vin: vin, action: action, deviceID: config.deviceID, actor: common.actor))
+            try db.yard.record(VehicleStep(vin: vin, action: action, deviceID: config.deviceID, actor: common.actor ?? cliActor))
         }
         let v = outcome.vehicle
         print("✓ \(outcome.movement.kind.nameZh) \(v.vin)\t\(v.model)\t\(v.colour)\t\(v.status.rawValue)\t\(v.bin ?? "-")\t#\(outcome.movement.seq ?? 0)")
@@ -225,10 +225,10 @@ struct YardCommand: AsyncParsableCommand {
 
         struct Open: AsyncParsableCommand {
             @OptionGroup var store: StoreOptions
-            @Option var actor = "sales"
+            @Option(help: "Who does it, for the audit log and the job's history (default: cli:<your login>).") var actor: String?
             func run() async throws {
                 let (_, db) = try store.openDatabase()
-                let id = try yardRefusing { try db.yard.openStocktake(actor: actor) }
+                let id = try yardRefusing { try db.yard.openStocktake(actor: actor ?? cliActor) }
                 print("车场盘点已开始 yard stocktake opened \(id.uuidString)")
             }
         }

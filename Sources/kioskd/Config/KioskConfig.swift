@@ -103,6 +103,8 @@ struct KioskConfig: Sendable, Hashable {
         var ticketPrinter: String?
         var printTicketOnCheckIn = false
         var settings = LabelSettings()
+        /// `track_url` was set in the file; otherwise ``KioskConfig/resolveTrackURL(addresses:)`` derives it.
+        var trackURLGiven = false
     }
     var labels = LabelsConfig()
 
@@ -142,6 +144,7 @@ struct KioskConfig: Sendable, Hashable {
                 ScannerConfig(kind: .fifo, keyPath: "scanners[1]"),
             ],
             origin: "embedded default")
+        .resolvingTrackURL()
     }
 
     /// Loads `path`, or the system file if it exists, or the embedded default.
@@ -326,6 +329,7 @@ struct KioskConfig: Sendable, Hashable {
                     throw .invalid("labels.track_url", "\"\(url)\" must start with http:// or https:// (the customer's phone opens it)")
                 }
                 config.labels.settings.trackURL = url
+                config.labels.trackURLGiven = true
             }
             config.labels.settings.font = try reader.string(labels, "font", at: "labels")
             for (key, name) in [("label_printer", config.labels.labelPrinter), ("ticket_printer", config.labels.ticketPrinter)] {
@@ -376,6 +380,7 @@ struct KioskConfig: Sendable, Hashable {
                 config.scanners.append(s)
             }
         }
+        config.resolveTrackURL()
         return config
     }
 
