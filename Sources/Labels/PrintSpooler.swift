@@ -95,22 +95,28 @@ public struct PrintSpooler: Sendable {
     }
 
     /// The files of a job in a format: one for ZPL, ESC/POS and PDF, one PNG per A4 sheet.
-    public func documents(for labels: [Label], format: PrintFormat, dpi: Int, copies: Int = 1) throws -> [Data] {
+    /// `progress` hears of each label rendered (a sheet of 500 bin labels takes a while).
+    public func documents(for labels: [Label], format: PrintFormat, dpi: Int, copies: Int = 1, progress: ProgressHandler? = nil) throws -> [Data] {
         let text = try TextRenderer(font: settings.font)
+        let phase = "生成标签 rendering labels"
+        let rendered = try labels.enumerated().map { index, label in
+            if index % 10 == 0 { progress?(WorkProgress(phase: phase, done: index, total: labels.count, unit: "labels")) }
+            return try label.render(dpi: dpi, text: text)
+        }
+        progress?(WorkProgress(phase: phase, done: labels.count, total: labels.count, unit: "labels"))
         switch format {
         case .zpl:
-            return [try labels.reduce(into: Data()) { $0 += try $1.render(dpi: dpi, text: text).zpl(copies: copies) }]
+            return [rendered.reduce(into: Data()) { $0 += $1.zpl(copies: copies) }]
         case .escpos:
-            return [try labels.reduce(into: Data()) { data, label in
-                let image = try label.render(dpi: dpi, text: text).escpos()
+            return [rendered.reduce(into: Data()) { data, bitmap in
+                let image = bitmap.escpos()
                 for _ in 0..<copies { data += image }
             }]
         case .pdf:
-            let bitmaps = try labels.flatMap { label in Array(repeating: try label.render(dpi: dpi, text: text), count: copies) }
+            let bitmaps = rendered.flatMap { Array(repeating: $0, count: copies) }
             return [try PDFDocument.make(pages: Sheet.a4(bitmaps, dpi: dpi))]
         case .png:
-            let bitmaps = try labels.map { try $0.render(dpi: dpi, text: text) }
-            return try Sheet.a4(bitmaps, dpi: dpi).map { try $0.png() }
+            return try Sheet.a4(rendered, dpi: dpi).map { try $0.png() }
         }
     }
 

@@ -220,11 +220,11 @@ struct BayScanTests {
         let store = try TemporaryStore()
         try store.database.workshop.save(Technician(badge: "T1", name: "王"))
         #expect(try !store.database.workshop.verifyPIN(badge: "T1", pin: "1234"), "no PIN set")
-        try store.database.workshop.setPIN(badge: "T1", pin: "1234")
+        try store.database.workshop.setPIN(badge: "T1", pin: "1234", actor: "admin-test")
         let stored = try #require(try store.database.pool.read { try Technician.fetchOne($0, key: "T1") }?.pinHash)
         #expect(stored.hasPrefix("pbkdf2-sha256$210000$") && !stored.contains("1234"))
         #expect(try store.database.workshop.verifyPIN(badge: "T1", pin: "1234"))
         #expect(try !store.database.workshop.verifyPIN(badge: "T1", pin: "1235"))
-        #expect(throws: WorkshopError.invalidField("PIN", "use 4 to 8 digits")) { try store.database.workshop.setPIN(badge: "T1", pin: "12a") }
+        #expect(throws: WorkshopError.invalidField("PIN", "use 4 to 8 digits")) { try store.database.workshop.setPIN(badge: "T1", pin: "12a", actor: "admin-test") }
     }
 }

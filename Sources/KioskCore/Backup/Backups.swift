@@ -210,14 +210,16 @@ public struct Backups: Sendable {
 
     /// Takes a full backup (SQLite online backup: the daemon keeps running).
     @discardableResult
-    public func full(at time: Date = Date()) throws -> BackupRecord {
+    public func full(at time: Date = Date(), progress: ProgressHandler? = nil) throws -> BackupRecord {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = "full-\(Self.stamp(time)).sqlite"
         let url = directory.appendingPathComponent(name)
         let partial = url.appendingPathExtension("partial")
         try? FileManager.default.removeItem(at: partial)
         let copy = try DatabaseQueue(path: partial.path)
-        try database.pool.backup(to: copy)
+        try database.pool.backup(to: copy, pagesPerStep: 1024) { step in
+            progress?(WorkProgress(phase: "全量备份 full backup", done: step.completedPageCount, total: step.totalPageCount, unit: "pages"))
+        }
         // One self-contained file: no -wal or -shm next to it when it is read later.
         try copy.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
         let (marks, counts, hash, head, migrations) = try copy.read { db in
@@ -235,15 +237,17 @@ public struct Backups: Sendable {
     /// none, when the last is not signed by this store (see ``trust(_:)``: an increment never
     /// builds on a record it cannot trust), or when the store's schema has changed since.
     @discardableResult
-    public func incremental(at time: Date = Date()) throws -> BackupRecord {
+    public func incremental(at time: Date = Date(), progress: ProgressHandler? = nil) throws -> BackupRecord {
         let records = try list()
         let migrations = try database.pool.read { try Self.schemaMigrations($0) }
-        guard let last = records.last, trust(records).last == .signed, last.schemaMigrations == migrations else { return try full(at: time) }
+        guard let last = records.last, trust(records).last == .signed, last.schemaMigrations == migrations else { return try full(at: time, progress: progress) }
         let name = "incr-\(Self.stamp(time)).jsonl"
         let url = directory.appendingPathComponent(name)
         var lines: [String] = []
         let (marks, counts, hash, head, nowMigrations) = try database.pool.read { db -> ([String: Int64], [String: Int], String, AuditHead?, Int) in
-            for table in try Self.tables(db) {
+            let tables = try Self.tables(db)
+            for (index, table) in tables.enumerated() {
+                progress?(WorkProgress(phase: "增量备份 incremental backup", done: index, total: tables.count, unit: "tables"))
                 if let column = Self.appendOnly[table] {
                     let from = last.marks[table] ?? 0
                     for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) WHERE \(column) > ? ORDER BY \(column)", arguments: [from]) {
@@ -260,19 +264,23 @@ public struct Backups: Sendable {
         }
         // A migration run by another process between the two reads: the increment may hold
         // what the last backup's schema lacks, so take a full copy instead.
-        guard nowMigrations == migrations else { return try full(at: time) }
+        guard nowMigrations == migrations else { return try full(at: time, progress: progress) }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url, options: .atomic)
         let record = signedRecord(kind: .incremental, file: name, at: time, base: last.base, marks: marks, sha256: try Self.sha256(of: url),
                                   rowCounts: counts, contentHash: hash, auditHead: head, schemaMigrations: nowMigrations, after: last)
         try save(records + [record])
+        progress?(WorkProgress(phase: "增量备份 incremental backup", done: 1, total: 1, unit: "files"))
         return record
     }
 
     /// Checks every record's signature and file name, every file against its recorded hash,
     /// and each full backup with `integrity_check`.
-    public func verify() throws -> [(BackupRecord, String?)] {
+    public func verify(progress: ProgressHandler? = nil) throws -> [(BackupRecord, String?)] {
         let records = try list()
-        return try zip(records, trust(records)).map { record, trust in
+        defer { progress?(WorkProgress(phase: "校验 verifying", done: records.count, total: records.count, unit: "files")) }
+        return try zip(records.indices, zip(records, trust(records))).map { index, pair in
+            let (record, trust) = pair
+            progress?(WorkProgress(phase: "校验 verifying", done: index, total: records.count, unit: "files"))
             guard record.hasPlainFileName else { return (record, "not a file name kioskd writes: the manifest was altered") }
             switch trust {
             case .signed: break
@@ -304,7 +312,7 @@ public struct Backups: Sendable {
     /// whose SHA-256 matches, and every increment line must name a table and columns of the
     /// store. Nothing is left at `path` when the restore is refused.
     @discardableResult
-    public func restore(to path: String, upTo chosen: String? = nil, trustUnsigned: Bool = false) throws -> [String] {
+    public func restore(to path: String, upTo chosen: String? = nil, trustUnsigned: Bool = false, progress: ProgressHandler? = nil) throws -> [String] {
         guard !FileManager.default.fileExists(atPath: path) else { throw BackupError.targetExists(path) }
         var records = try list()
         if let chosen {
@@ -332,7 +340,7 @@ public struct Backups: Sendable {
         }
         try FileManager.default.copyItem(at: directory.appendingPathComponent(chain[0].file), to: URL(fileURLWithPath: path))
         do {
-            try apply(chain, to: path)
+            try apply(chain, to: path, progress: progress)
         } catch {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw error
@@ -341,7 +349,7 @@ public struct Backups: Sendable {
     }
 
     /// Applies a chain's increments to the copy of its full backup at `path`.
-    private func apply(_ chain: [BackupRecord], to path: String) throws {
+    private func apply(_ chain: [BackupRecord], to path: String, progress: ProgressHandler?) throws {
         // Foreign keys off while tables are replaced: no cascade may touch rows restored earlier.
         var config = Configuration()
         config.foreignKeysEnabled = false
@@ -357,12 +365,16 @@ public struct Backups: Sendable {
             for table in try Self.tables(db) { schema[table] = Set(try db.columns(in: table).map(\.name)) }
             return (triggers, schema)
         }
-        for record in chain.dropFirst() {
+        let phase = "恢复 restoring"
+        for (index, record) in chain.enumerated() {
+            progress?(WorkProgress(phase: phase, done: index, total: chain.count, unit: "files"))
+            guard index > 0 else { continue }
             let text = try String(contentsOf: directory.appendingPathComponent(record.file), encoding: .utf8)
             try queue.write { db in
                 for line in text.split(separator: "\n") { try Self.apply(line, from: record.file, schema: schema, in: db) }
             }
         }
+        progress?(WorkProgress(phase: phase, done: chain.count, total: chain.count, unit: "files"))
         try queue.write { db in for (_, sql) in triggers { try db.execute(sql: sql) } }
         let problems = try queue.read { try Row.fetchAll($0, sql: "PRAGMA foreign_key_check") }
         guard problems.isEmpty else {
@@ -394,16 +406,17 @@ public struct Backups: Sendable {
     /// A restore drill: takes an increment, restores the whole chain into a scratch folder,
     /// runs `integrity_check`, and compares row counts and a content hash with the store at
     /// the moment of the increment.
-    public func drill(scratch: URL) throws -> DrillReport {
+    public func drill(scratch: URL, progress: ProgressHandler? = nil) throws -> DrillReport {
         let started = Date()
-        let record = try incremental()
+        let record = try incremental(progress: progress)
         let backupSeconds = Date().timeIntervalSince(started)
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let path = scratch.appendingPathComponent("restored-\(UUID().uuidString).sqlite").path
         let restoreStarted = Date()
-        let files = try restore(to: path)
+        let files = try restore(to: path, progress: progress)
         let restoreSeconds = Date().timeIntervalSince(restoreStarted)
         let queue = try DatabaseQueue(path: path)
+        progress?(WorkProgress(phase: "检查恢复的库 checking the restored store", done: 0, total: nil, unit: "files"))
         let (integrity, counts, hash) = try queue.read { db in
             (try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; "), try Self.rowCounts(db), try Self.contentHash(db))
         }

@@ -70,8 +70,8 @@ public struct StocktakeBook: Sendable {
         try database.pool.write { try Self.open(bin: bin, actor: actor, at: time, in: $0) }
     }
 
-    public func close(_ id: UUID, at time: Date = Date()) throws -> [VarianceLine] {
-        try database.pool.write { try Self.close(id, at: time, in: $0) }
+    public func close(_ id: UUID, at time: Date = Date(), progress: ProgressHandler? = nil) throws -> [VarianceLine] {
+        try database.pool.write { try Self.close(id, at: time, in: $0, progress: progress) }
     }
 
     public func confirm(_ id: UUID, deviceID: String, actor: String, at time: Date = Date()) throws -> [StockMovement] {
@@ -135,7 +135,7 @@ public struct StocktakeBook: Sendable {
             """, arguments: [key, id, partNumber, bin, quantity, reverses, deviceID, actor, time])
     }
 
-    static func close(_ id: UUID, at time: Date, in db: Database) throws -> [VarianceLine] {
+    static func close(_ id: UUID, at time: Date, in db: Database, progress: ProgressHandler? = nil) throws -> [VarianceLine] {
         guard var stocktake = try Stocktake.fetchOne(db, key: id) else { throw StocktakeError.notFound(id) }
         guard stocktake.status == .open else { throw StocktakeError.notOpen(id, status: stocktake.status) }
         // Expected: what the books said when the shelf was counted: the balance now less what
@@ -146,6 +146,7 @@ public struct StocktakeBook: Sendable {
         // before the shelf was counted is not taken off twice. Undone count scans do not count
         // as a visit, and a confirmed stocktake's adjustments are not moves on the shelf.
         // Counted: the sum of the count scans (undos included, as negative scans).
+        progress?(WorkProgress(phase: "核对账面 comparing with the books", done: 0, total: nil, unit: "lines"))
         let rows = try Row.fetchAll(db, sql: """
             WITH standing AS (
                 SELECT s.partNumber, s.binCode, s.quantity, s.recordedAt FROM stocktake_scan s
@@ -194,12 +195,14 @@ public struct StocktakeBook: Sendable {
             ORDER BY k.binCode, k.partNumber
             """, arguments: [stocktake.binCode, id, stocktake.openedAt])
         var lines: [VarianceLine] = []
-        for row in rows {
+        for (index, row) in rows.enumerated() {
+            if index % 500 == 0 { progress?(WorkProgress(phase: "写入差异 writing the variance", done: index, total: rows.count, unit: "lines")) }
             let line = VarianceLine(stocktakeID: id, partNumber: row["partNumber"], binCode: row["binCode"],
                                     expected: row["expected"], counted: row["counted"])
             try line.insert(db)
             lines.append(line)
         }
+        progress?(WorkProgress(phase: "写入差异 writing the variance", done: rows.count, total: rows.count, unit: "lines"))
         stocktake.status = .closed
         stocktake.closedAt = time
         try stocktake.update(db)

@@ -210,11 +210,11 @@ extension Catalog {
     /// inserted or updated, barcodes replaced. A barcode owned by another part refuses all.
     /// `progress` is called with the rows done and the total every 1,000 rows and at the end.
     @discardableResult
-    public func importParts(_ parts: PartsImport, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> (parts: Int, barcodes: Int, newBins: Int) {
+    public func importParts(_ parts: PartsImport, progress: ProgressHandler? = nil) throws -> (parts: Int, barcodes: Int, newBins: Int) {
         try database.pool.write { db in
             var barcodes = 0, newBins = 0
             for (index, row) in parts.rows.enumerated() {
-                if let progress, index > 0, index % 1000 == 0 { progress(index, parts.rows.count) }
+                if let progress, index % 1000 == 0 { progress(WorkProgress(phase: "导入 importing", done: index, total: parts.rows.count, unit: "rows")) }
                 if parts.columns.contains("bin"), let bin = row.part.defaultBin, try !Bin.exists(db, key: bin) {
                     try Bin(code: bin).insert(db)
                     newBins += 1
@@ -240,8 +240,38 @@ extension Catalog {
                     barcodes += 1
                 }
             }
-            progress?(parts.rows.count, parts.rows.count)
+            progress?(WorkProgress(phase: "导入 importing", done: parts.rows.count, total: parts.rows.count, unit: "rows"))
             return (parts.rows.count, barcodes, newBins)
         }
+    }
+}
+
+extension Catalog {
+    /// The catalogue as a CSV file `parts import` reads back unchanged: a header with the
+    /// import's columns, one row per part (barcodes joined with `|`), fields quoted as
+    /// RFC 4180 says. `progress` hears of every 1,000 parts.
+    public func exportParts(progress: ProgressHandler? = nil) throws -> String {
+        try database.pool.read { db in
+            var barcodes: [String: [String]] = [:]
+            for barcode in try PartBarcode.order(Column("partNumber"), Column("code")).fetchAll(db) {
+                barcodes[barcode.partNumber, default: []].append(barcode.code)
+            }
+            let parts = try Part.order(Column("partNumber")).fetchAll(db)
+            var out = "part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point\r\n"
+            for (index, part) in parts.enumerated() {
+                if index % 1000 == 0 { progress?(WorkProgress(phase: "导出 exporting", done: index, total: parts.count, unit: "parts")) }
+                let fields = [part.partNumber, part.nameZh, part.nameEn, part.unit, (barcodes[part.partNumber] ?? []).joined(separator: "|"),
+                              part.defaultBin ?? "", String(part.safetyStock), String(part.reorderPoint)]
+                out += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
+            }
+            progress?(WorkProgress(phase: "导出 exporting", done: parts.count, total: parts.count, unit: "parts"))
+            return out
+        }
+    }
+
+    /// A CSV field, quoted when it holds a comma, a quote or a line break.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

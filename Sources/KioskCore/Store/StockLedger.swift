@@ -203,29 +203,32 @@ public struct StockLedger: Sendable {
 
     /// Recomputes every balance from the movements and lists where the cache disagrees.
     /// With `repair`, rewrites the cache from the movements in the same transaction.
-    public func checkBalances(repair: Bool = false) throws -> [Drift] {
+    /// The movements are read once, in order, so that `progress` can say how far the check
+    /// has come on a store with years of movements.
+    public func checkBalances(repair: Bool = false, actor: String = "kioskd stock check --repair", progress: ProgressHandler? = nil) throws -> [Drift] {
         try database.pool.write { db in
-            let sql = """
-                WITH deltas AS (
-                    SELECT partNumber, toBin AS binCode, quantity AS delta FROM stock_movement WHERE toBin IS NOT NULL
-                    UNION ALL
-                    SELECT partNumber, fromBin, -quantity FROM stock_movement WHERE fromBin IS NOT NULL
-                ), derived AS (
-                    SELECT partNumber, binCode, SUM(delta) AS quantity FROM deltas GROUP BY partNumber, binCode
-                ), keys AS (
-                    SELECT partNumber, binCode FROM derived UNION SELECT partNumber, binCode FROM stock_balance
-                )
-                SELECT k.partNumber, k.binCode,
-                       COALESCE(b.quantity, 0) AS cached, COALESCE(d.quantity, 0) AS fromMovements
-                FROM keys k
-                LEFT JOIN derived d ON d.partNumber = k.partNumber AND d.binCode = k.binCode
-                LEFT JOIN stock_balance b ON b.partNumber = k.partNumber AND b.binCode = k.binCode
-                WHERE COALESCE(b.quantity, 0) != COALESCE(d.quantity, 0)
-                ORDER BY k.partNumber, k.binCode
-                """
-            let drifts = try Row.fetchAll(db, sql: sql).map {
-                Drift(partNumber: $0["partNumber"], binCode: $0["binCode"], cached: $0["cached"], fromMovements: $0["fromMovements"])
+            let phase = "核对库存 checking balances"
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock_movement") ?? 0
+            struct Key: Hashable { var part: String; var bin: String }
+            var derived: [Key: Int] = [:]
+            let movements = try Row.fetchCursor(db, sql: "SELECT partNumber, fromBin, toBin, quantity FROM stock_movement")
+            var done = 0
+            while let row = try movements.next() {
+                if done % 5000 == 0 { progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements")) }
+                let part: String = row[0], quantity: Int = row[3]
+                if let from: String = row[1] { derived[Key(part: part, bin: from), default: 0] -= quantity }
+                if let to: String = row[2] { derived[Key(part: part, bin: to), default: 0] += quantity }
+                done += 1
             }
+            progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements"))
+            var cached: [Key: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT partNumber, binCode, quantity FROM stock_balance") {
+                cached[Key(part: row[0], bin: row[1])] = row[2]
+            }
+            let drifts = Set(derived.keys).union(cached.keys)
+                .filter { (derived[$0] ?? 0) != (cached[$0] ?? 0) }
+                .sorted { ($0.part, $0.bin) < ($1.part, $1.bin) }
+                .map { Drift(partNumber: $0.part, binCode: $0.bin, cached: cached[$0] ?? 0, fromMovements: derived[$0] ?? 0) }
             if repair {
                 for drift in drifts {
                     try db.execute(sql: """
@@ -234,7 +237,7 @@ public struct StockLedger: Sendable {
                         """, arguments: [drift.partNumber, drift.binCode, drift.fromMovements])
                 }
                 if !drifts.isEmpty {
-                    try AuditLog.record(.balancesRepaired, actor: "kioskd stock check --repair",
+                    try AuditLog.record(.balancesRepaired, actor: actor,
                                         detail: drifts.map { "\($0.partNumber)@\($0.binCode) \($0.cached)→\($0.fromMovements)" }.joined(separator: "; "),
                                         at: Date(), in: db)
                 }

@@ -31,8 +31,10 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, backups) = try folder.open()
             let started = Date()
-            let record = try full ? backups.full() : backups.incremental()
-            try backups.database.audit.record(.backupTaken, actor: "kioskd backup", detail: "\(record.kind.rawValue) \(record.file)")
+            let progress = TerminalProgress()
+            let record = try full ? backups.full(progress: progress.handler) : backups.incremental(progress: progress.handler)
+            progress.finish("已备份 backed up \(record.file)")
+            try backups.database.audit.record(.backupTaken, actor: cliActor, detail: "\(record.kind.rawValue) \(record.file)")
             print("已备份 backed up\t\(BackupCommand.describe(record))\t\(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         }
     }
@@ -60,7 +62,10 @@ struct BackupCommand: AsyncParsableCommand {
         @OptionGroup var folder: Folder
         func run() async throws {
             var damaged = false
-            for (record, problem) in try folder.open().1.verify() {
+            let progress = TerminalProgress()
+            let results = try folder.open().1.verify(progress: progress.handler)
+            progress.finish("已校验 verified \(results.count) backups: \(results.filter { $0.1 != nil }.count) damaged")
+            for (record, problem) in results {
                 print("\(problem == nil ? "ok" : "DAMAGED")\t\(record.file)\(problem.map { "\t\($0)" } ?? "")")
                 damaged = damaged || problem != nil
             }
@@ -79,8 +84,16 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, backups) = try folder.open()
             let started = Date()
-            let files = try backupRefusing { try backups.restore(to: target, upTo: upTo, trustUnsigned: trustUnsigned) }
-            try backups.database.audit.record(.backupRestored, actor: "kioskd backup",
+            let progress = TerminalProgress()
+            let files: [String]
+            do {
+                files = try backupRefusing { try backups.restore(to: target, upTo: upTo, trustUnsigned: trustUnsigned, progress: progress.handler) }
+            } catch {
+                progress.abandon()
+                throw error
+            }
+            progress.finish("已恢复 restored \(files.count) backup files into \(target)")
+            try backups.database.audit.record(.backupRestored, actor: cliActor,
                                               detail: "into \(target) from \(files.joined(separator: ", "))\(trustUnsigned ? " (--trust-unsigned)" : "")")
             print("已恢复 restored \(target) from \(files.joined(separator: " + "))\t\(String(format: "%.2f", Date().timeIntervalSince(started))) s")
         }
@@ -95,9 +108,17 @@ struct BackupCommand: AsyncParsableCommand {
             let (_, backups) = try folder.open()
             let dir = scratch.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-drill-\(UUID().uuidString)")
-            let report = try backupRefusing { try backups.drill(scratch: dir) }
+            let progress = TerminalProgress()
+            let report: DrillReport
+            do {
+                report = try backupRefusing { try backups.drill(scratch: dir, progress: progress.handler) }
+            } catch {
+                progress.abandon()
+                throw error
+            }
+            progress.finish("恢复演练完成 restore drill done")
             try? FileManager.default.removeItem(at: dir)
-            try backups.database.audit.record(.backupRestored, actor: "kioskd backup drill",
+            try backups.database.audit.record(.backupRestored, actor: cliActor,
                                               detail: "drill \(report.isGood ? "passed" : "FAILED"): \(report.restoredFrom.joined(separator: ", "))")
             print("restored from\t\(report.restoredFrom.joined(separator: " + "))")
             print("integrity_check\t\(report.integrity)")

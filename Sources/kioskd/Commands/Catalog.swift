@@ -6,7 +6,7 @@ import SwiftCSV
 struct Parts: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The parts catalog (配件).",
-        subcommands: [Import.self, List.self])
+        subcommands: [Import.self, Export.self, List.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,19 +48,41 @@ struct Parts: AsyncParsableCommand {
                 if refused { throw ExitCode(1) }
                 return
             }
+            let progress = TerminalProgress()
             do {
-                let started = Date()
-                let result = try database.catalog.importParts(parts) { done, total in
-                    guard total >= 5000 else { return }
-                    let seconds = Date().timeIntervalSince(started)
-                    FileHandle.standardError.write(Data("导入中 importing: \(done)/\(total) rows, \(String(format: "%.0f", seconds)) s\n".utf8))
-                }
+                let result = try database.catalog.importParts(parts, progress: progress.handler)
+                progress.finish("已导入 imported \(TerminalProgress.grouped(result.parts)) rows from \(file)")
                 print("已导入 imported \(result.parts) parts, \(result.barcodes) barcodes, \(result.newBins) new bins")
             } catch let error as ImportError {
+                progress.abandon()
                 throw Refused(error.description)
             } catch let error as CatalogError {
+                progress.abandon()
                 throw Refused("导入被拒绝，未写入任何数据 / import refused, nothing written: \(error.description)")
             }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export the parts catalogue as CSV (the columns `parts import` reads, so the file imports back unchanged).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The CSV file to write (- for standard output).") var file: String
+
+        func run() async throws {
+            let (_, database) = try store.openDatabase()
+            let progress = TerminalProgress()
+            let csv = try database.catalog.exportParts(progress: progress.handler)
+            let rows = csv.split(separator: "\r\n").count - 1
+            if file == "-" {
+                FileHandle.standardOutput.write(Data(csv.utf8))
+            } else {
+                do { try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                    progress.abandon()
+                    throw Refused("无法写入 cannot write \(file): \(error.localizedDescription)")
+                }
+            }
+            progress.finish("已导出 exported \(TerminalProgress.grouped(rows)) parts to \(file == "-" ? "standard output" : file)")
         }
     }
 

@@ -39,9 +39,13 @@ func printNow(_ kind: PrintJob.Kind, _ subjects: [String], options: PrintOptions
     // Render once before queueing: a label that cannot be made (unknown bin, code too long)
     // is refused now, with nothing queued.
     let job = PrintJob(printer: printer.name, kind: kind, subjects: subjects, copies: options.copies, requestedBy: cliActor)
+    let progress = TerminalProgress()
     do {
-        _ = try spooler.documents(for: try spooler.labels(for: job), format: printer.format, dpi: printer.dpi)
+        let labels = try spooler.labels(for: job)
+        _ = try spooler.documents(for: labels, format: printer.format, dpi: printer.dpi, progress: progress.handler)
+        progress.finish("已生成 rendered \(TerminalProgress.grouped(labels.count)) labels")
     } catch {
+        progress.abandon()
         throw Refused("\(error)")
     }
     let queued = try db.printQueue.enqueue(job)
@@ -120,10 +124,15 @@ struct Preview: AsyncParsableCommand {
         let (config, db) = try store.openDatabase()
         let spooler = PrintSpooler(database: db, printers: config.printers, settings: config.labels.settings)
         let files: [Data]
+        let progress = TerminalProgress()
         do {
-            files = try spooler.documents(for: try spooler.labels(for: PrintJob(printer: "preview", kind: kind, subjects: subjects, requestedBy: cliActor)),
-                                          format: format, dpi: dpi)
-        } catch { throw Refused("\(error)") }
+            let labels = try spooler.labels(for: PrintJob(printer: "preview", kind: kind, subjects: subjects, requestedBy: cliActor))
+            files = try spooler.documents(for: labels, format: format, dpi: dpi, progress: progress.handler)
+            progress.finish("已生成 rendered \(TerminalProgress.grouped(labels.count)) labels on \(files.count) files")
+        } catch {
+            progress.abandon()
+            throw Refused("\(error)")
+        }
         let base = (out as NSString).deletingPathExtension
         for (index, file) in files.enumerated() {
             let path = files.count == 1 ? out : "\(base)-\(index + 1).png"

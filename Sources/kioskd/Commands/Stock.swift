@@ -33,7 +33,9 @@ struct StockCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, database) = try store.openDatabase()
-            let drifts = try database.stock.checkBalances(repair: repair)
+            let progress = TerminalProgress()
+            let drifts = try database.stock.checkBalances(repair: repair, actor: cliActor, progress: progress.handler)
+            progress.finish("已核对 checked the balances against the movements: \(drifts.count) drifted")
             if drifts.isEmpty {
                 print("库存一致 balances match the movements")
                 return
@@ -97,7 +99,7 @@ struct StocktakeCommand: AsyncParsableCommand {
         func run() async throws {
             let (config, database) = try store.openDatabase()
             do {
-                let s = try database.stocktakes.open(bin: bin, actor: actor ?? config.defaultActor)
+                let s = try database.stocktakes.open(bin: bin, actor: actor ?? cliActor)
                 print("已开始盘点 opened \(s.id.uuidString) \(s.scopeDescription)")
             } catch let e as any ScanRefusal { throw Refused(e.description) }
         }
@@ -111,7 +113,15 @@ struct StocktakeCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, database) = try store.openDatabase()
             let uuid = try stocktakeID(id)
-            do { printReport(try database.stocktakes.close(uuid)) } catch let e as any ScanRefusal { throw Refused(e.description) }
+            let progress = TerminalProgress()
+            do {
+                let lines = try database.stocktakes.close(uuid, progress: progress.handler)
+                progress.finish("盘点已关闭 stocktake closed: \(TerminalProgress.grouped(lines.count)) lines")
+                printReport(lines)
+            } catch let e as any ScanRefusal {
+                progress.abandon()
+                throw Refused(e.description)
+            }
         }
     }
 
@@ -125,7 +135,7 @@ struct StocktakeCommand: AsyncParsableCommand {
             let (config, database) = try store.openDatabase()
             let uuid = try stocktakeID(id)
             do {
-                let movements = try database.stocktakes.confirm(uuid, deviceID: config.deviceID, actor: actor ?? config.defaultActor)
+                let movements = try database.stocktakes.confirm(uuid, deviceID: config.deviceID, actor: actor ?? cliActor)
                 print("已确认 confirmed: \(movements.count) adjustments posted")
             } catch let e as any ScanRefusal { throw Refused(e.description) }
         }
