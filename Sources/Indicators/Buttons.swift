@@ -56,7 +56,7 @@ public struct ButtonService: Service {
         let names = config.buttons.keys.sorted()
         let config = config, backend = backend, health = health, logger = logger, retry = retryInterval
         let component = "buttons:\(config.chip)"
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     await runOnDedicatedThread(name: "buttons") { flag in

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import KioskCore
 import Prometheus
@@ -5,49 +6,81 @@ import Prometheus
 /// kioskd's Prometheus metrics: scans and movements as they are acknowledged, and the state
 /// of the shop floor (faults, alerts, parts requests) read at each scrape. It is a
 /// ``ScanIndicator``, so it counts exactly what the clerk was told.
+///
+/// The names follow Prometheus' conventions (`promtool check metrics` passes them): counters
+/// end in `_total`, sizes in `_bytes`, durations in `_seconds`. `config/kioskd-alerts.yml`
+/// holds alert rules on them.
 public final class KioskMetrics: Sendable, ScanIndicator {
     public let registry: PrometheusCollectorRegistry
+    /// The folder of the store, whose file system's free space is reported.
+    let storeDirectory: String?
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), storeDirectory: String? = nil) {
         self.registry = registry
+        self.storeDirectory = storeDirectory
         // Present from the first scrape, at zero.
         for result in ["accepted", "rejected", "duplicate"] { _ = scans(result) }
     }
 
+    private func counter(_ name: String, _ help: String, labels: [(String, String)]) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "total", helpText: help), labels: labels)
+    }
+
+    private func gauge(_ name: String, unit: String = "", _ help: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: unit, helpText: help), labels: labels)
+    }
+
     private func scans(_ result: String) -> Prometheus.Counter {
-        registry.makeCounter(name: "kioskd_scans_total", labels: [("result", result)], help: "Scans handled, by result")
+        counter("kioskd_scans", "Scans handled, by result", labels: [("result", result)])
     }
 
     public func show(_ feedback: ScanFeedback) async {
         scans(feedback.duplicate ? "duplicate" : feedback.accepted ? "accepted" : "rejected").increment()
         if let movement = feedback.movement, !feedback.duplicate {
-            registry.makeCounter(name: "kioskd_movements_total", labels: [("kind", movement.kind.rawValue)],
-                                 help: "Stock movements recorded, by kind").increment()
+            counter("kioskd_movements", "Stock movements recorded, by kind", labels: [("kind", movement.kind.rawValue)]).increment()
         }
     }
 
     /// Reads the gauges from the store and the health board.
     func refreshGauges(health: HealthBoard, in db: Database) {
+        let snapshot = health.snapshot
         let faults = health.faults
-        registry.makeGauge(name: "kioskd_faults", help: "Components reporting a fault (GPIO, scanners, …)").set(to: Double(faults.count))
-        registry.makeGauge(name: "kioskd_gpio_faults", help: "GPIO chips or lines reporting a fault")
+        gauge("kioskd_faults", "Components reporting a fault (GPIO, scanners, printers, sync, …)").set(to: Double(faults.count))
+        gauge("kioskd_gpio_faults", "GPIO chips or lines reporting a fault")
             .set(to: Double(faults.keys.filter { $0.hasPrefix("gpio:") || $0.hasPrefix("buttons:") }.count))
+        // One series per component (scanner:…, printer:…, gpio:…, sync, store, backup, web):
+        // 1 while it works, 0 while it reports a fault (a scanner unplugged, a printer out of paper).
+        for (component, status) in snapshot {
+            let kind = component.split(separator: ":").first.map(String.init) ?? component
+            gauge("kioskd_component_up", "1 while a component works, 0 while it reports a fault",
+                  labels: [("component", component), ("kind", kind)]).set(to: status.isOK ? 1 : 0)
+        }
         let count: (String) -> Double = { sql in (try? Double.fetchOne(db, sql: sql)) ?? 0 }
-        registry.makeGauge(name: "kioskd_stock_alerts_open", help: "Parts below safety stock or reorder point")
+        gauge("kioskd_stock_alerts_open", "Parts below safety stock or reorder point")
             .set(to: count("SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL"))
-        registry.makeGauge(name: "kioskd_yard_alerts_open", help: "Car models below safety stock")
+        gauge("kioskd_yard_alerts_open", "Car models below safety stock")
             .set(to: count("SELECT COUNT(*) FROM yard_alert WHERE clearedAt IS NULL"))
-        registry.makeGauge(name: "kioskd_parts_requests_open", help: "Bays waiting for parts")
+        gauge("kioskd_parts_requests_open", "Bays waiting for parts")
             .set(to: count("SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL"))
-        registry.makeGauge(name: "kioskd_jobs_open", help: "Work orders not delivered or cancelled")
+        gauge("kioskd_jobs_open", "Work orders not delivered or cancelled")
             .set(to: count("SELECT COUNT(*) FROM work_order WHERE state NOT IN ('delivered', 'cancelled')"))
         // Sync toward the hub: what waits, and how old the oldest waiting change is.
         let acked = count("SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM kiosk_meta WHERE name = 'sync_acked_seq'")
-        registry.makeGauge(name: "kioskd_sync_queue", help: "Changes recorded but not yet acknowledged by the hub")
+        gauge("kioskd_sync_queue", "Changes recorded but not yet acknowledged by the hub")
             .set(to: count("SELECT COUNT(*) FROM sync_outbox WHERE seq > \(Int(acked))"))
-        registry.makeGauge(name: "kioskd_sync_lag_seconds", help: "Age of the oldest change the hub has not acknowledged")
+        gauge("kioskd_sync_lag", unit: "seconds", "Age of the oldest change the hub has not acknowledged")
             .set(to: count("SELECT COALESCE((julianday('now') - julianday(MIN(createdAt))) * 86400, 0) FROM sync_outbox WHERE seq > \(Int(acked))"))
-        registry.makeGauge(name: "kioskd_print_jobs_waiting", help: "Labels and tickets waiting for their printer")
+        gauge("kioskd_print_jobs_waiting", "Labels and tickets waiting for their printer")
             .set(to: count("SELECT COUNT(*) FROM print_job WHERE printedAt IS NULL AND cancelledAt IS NULL"))
+        if let storeDirectory {
+            var stats = statvfs()
+            if statvfs(storeDirectory, &stats) == 0 {
+                let block = Double(stats.f_frsize)
+                gauge("kioskd_store_filesystem_size", unit: "bytes", "Size of the file system that holds the store")
+                    .set(to: Double(stats.f_blocks) * block)
+                gauge("kioskd_store_filesystem_avail", unit: "bytes", "Space left for kioskd on the file system that holds the store")
+                    .set(to: Double(stats.f_bavail) * block)
+            }
+        }
     }
 }

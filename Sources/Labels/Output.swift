@@ -62,13 +62,18 @@ extension LabelBitmap {
         image.format = UInt32(PNG_FORMAT_GRAY)
         var size: Int = 0
         var ok = pixels.withUnsafeBufferPointer { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, Int32(width), nil) }
-        guard ok != 0 else { throw .pngFailed(String(cString: &image.message.0)) }
+        guard ok != 0 else { throw .pngFailed(Self.message(of: image)) }
         var data = Data(count: size)
         ok = data.withUnsafeMutableBytes { out in
             pixels.withUnsafeBufferPointer { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, Int32(width), nil) }
         }
-        guard ok != 0 else { throw .pngFailed(String(cString: &image.message.0)) }
+        guard ok != 0 else { throw .pngFailed(Self.message(of: image)) }
         return data.prefix(size)
+    }
+
+    /// libpng's message, from the fixed C array in its image struct.
+    private static func message(of image: png_image) -> String {
+        withUnsafeBytes(of: image.message) { bytes in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// The label as ZPL: the whole label one `^GFA` graphic field (so Chinese text prints on

@@ -59,7 +59,7 @@ public struct CameraScanner: ScanSource {
 
     public func run() async throws {
         let me = self
-        try? await cancelWhenGracefulShutdown { await runOnDedicatedThread(name: name) { flag in me.loop(flag) } }
+        await cancelWhenGracefulShutdown { await runOnDedicatedThread(name: name) { flag in me.loop(flag) } }
     }
 
     private func loop(_ flag: StopFlag) {

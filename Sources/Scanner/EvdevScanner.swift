@@ -42,7 +42,7 @@ public struct EvdevScanner: ScanSource {
 
     public func run() async throws {
         let me = self
-        try? await cancelWhenGracefulShutdown { await runOnDedicatedThread(name: name) { flag in me.loop(flag) } }
+        await cancelWhenGracefulShutdown { await runOnDedicatedThread(name: name) { flag in me.loop(flag) } }
     }
 
     private func loop(_ flag: StopFlag) {

@@ -68,7 +68,7 @@ public struct LineScanner: ScanSource {
 
     public func run() async throws {
         let (name, input, sink, logger, cell) = (name, input, sink, logger, cell)
-        try? await cancelWhenGracefulShutdown { await Self.loop(name: name, input: input, sink: sink, logger: logger, cell: cell) }
+        await cancelWhenGracefulShutdown { await Self.loop(name: name, input: input, sink: sink, logger: logger, cell: cell) }
     }
 
     private static func loop(name: String, input: Input, sink: @escaping ScanSink, logger: Logger, cell: StatusCell) async {

@@ -192,7 +192,7 @@ func benchFootprint(scratch: URL) async throws {
     process.arguments = ["run", "--config", config]
     // The daemon logs every scan: to a file, never to a pipe nobody drains.
     let logPath = data.appendingPathComponent("kioskd.err").path
-    FileManager.default.createFile(atPath: logPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
     process.standardError = FileHandle(forWritingAtPath: logPath)
     process.standardOutput = FileHandle.nullDevice
     let start = ContinuousClock.now

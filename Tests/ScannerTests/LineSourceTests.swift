@@ -63,7 +63,7 @@ struct LineSourceTests {
         let master = kioskd_open_pty(&name, UInt32(name.count))
         try #require(master >= 0)
         defer { close(master) }
-        let slave = String(cString: name)
+        let slave = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let collected = Collected()
         let source = SerialScanner(path: slave, baud: 115200, sink: collected.sink, logger: logger)
         let task = Task { try await source.run() }

@@ -54,13 +54,13 @@ struct ZBarDecoderTests {
     func netpbm() throws {
         let png = try GrayImage.load(path: try generate("qrencode", ["-s", "6", "KD:CMD:COUNT"]))
         let pgm = directory.appendingPathComponent("frame.pgm").path
-        FileManager.default.createFile(atPath: pgm, contents: Data(png.pgm))
+        _ = FileManager.default.createFile(atPath: pgm, contents: Data(png.pgm))
         #expect(try GrayImage.load(path: pgm) == png)
         let plain = "P2\n# a comment\n\(png.width) \(png.height)\n255\n" + png.pixels.map(String.init).joined(separator: " ")
         let plainPath = directory.appendingPathComponent("plain.pgm").path
-        FileManager.default.createFile(atPath: plainPath, contents: Data(plain.utf8))
+        _ = FileManager.default.createFile(atPath: plainPath, contents: Data(plain.utf8))
         let ppmPath = directory.appendingPathComponent("colour.ppm").path
-        FileManager.default.createFile(atPath: ppmPath, contents: Data(Array("P6\n\(png.width) \(png.height)\n255\n".utf8) + png.pixels.flatMap { [$0, $0, $0] }))
+        _ = FileManager.default.createFile(atPath: ppmPath, contents: Data(Array("P6\n\(png.width) \(png.height)\n255\n".utf8) + png.pixels.flatMap { [$0, $0, $0] }))
         let decoder = ZBarDecoder(symbologies: [.qr])
         for path in [pgm, plainPath, ppmPath] {
             #expect(decoder.decode(try GrayImage.load(path: path)).map(\.text) == ["KD:CMD:COUNT"], "\(path)")
@@ -113,7 +113,7 @@ struct ZBarDecoderTests {
     @Test("files that are not images get a clear error", arguments: ["P5\n10 10\n255\nshort", "GIF89a", "P5\n-1 3\n255\n"])
     func badFiles(contents: String) throws {
         let path = directory.appendingPathComponent("bad-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
         #expect(throws: ImageFileError.self) { try GrayImage.load(path: path) }
         #expect(throws: ImageFileError.cannotRead(path: "/nonexistent.png", reason: "No such file or directory")) {
             try GrayImage.load(path: "/nonexistent.png")

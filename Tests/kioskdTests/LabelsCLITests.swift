@@ -43,7 +43,7 @@ struct LabelsCLITests {
             """)
         let K = { (args: [String]) throws -> CLI.Result in try cli.run(args + ["--config", config]) }
         #expect(try K(["check-config"]).status == 0)
-        for code in ["A-01", "A-02", "A-03"] { try K(["bins", "add", code]) }
+        for code in ["A-01", "A-02", "A-03"] { _ = try K(["bins", "add", code]) }
 
         let queued = try K(["labels", "bins", "--from", "A-01", "--to", "A-02"])
         #expect(queued.status == 9, "\(queued.stdout) \(queued.stderr)")

@@ -122,7 +122,7 @@ public struct StockLedger: Sendable {
         var raised: [StockAlert] = []
         for level in StockAlert.levels(of: part, onHand: after)
         where !standing.contains(where: { $0.level == level && $0.clearedAt == nil }) {
-            var alert = StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: after,
+            let alert = StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: after,
                                    threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
                                    movementKey: movement.key, raisedAt: movement.recordedAt, clearedAt: nil)
             try alert.insert(db)

@@ -97,7 +97,7 @@ public struct Outbox: Sendable {
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .jobOpened:
                     event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
-                    if let transport, var order = event.order { event.order = try order.sealingCustomer(with: transport) }
+                    if let transport, let order = event.order { event.order = try order.sealingCustomer(with: transport) }
                 case .stocktake, .stockAlert:
                     let ref: String = row["ref"]
                     if ref == "hub_fact" {

@@ -35,9 +35,10 @@ struct Run: AsyncParsableCommand {
             config.webListen = listen
             config.resolveTrackURL()
         }
+        let logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+            handler.logLevel = logLevel
             return handler
         }
         let logger = Logger(label: "kioskd")
@@ -101,8 +102,8 @@ struct Run: AsyncParsableCommand {
         if let refuseWrites { health.set("store", .degraded(refuseWrites)) } else { health.set("store", .ok("quick_check ok")) }
         // One Prometheus registry for kioskd's own metrics and whatever libraries report
         // through swift-metrics (Hummingbird's request metrics).
-        let metrics = KioskMetrics()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        let metrics = KioskMetrics(storeDirectory: config.dataDirectory)
+        MetricsSystem.bootstrap(DescribedMetricsFactory(registry: metrics.registry))
         var indicators: [any ScanIndicator] = [LogIndicator(logger: logger), metrics]
         var hardware: [any Service] = []
         if let gpio = config.gpio {

@@ -97,7 +97,7 @@ struct StocktakeCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (config, database) = try store.openDatabase()
+            let (_, database) = try store.openDatabase()
             do {
                 let s = try database.stocktakes.open(bin: bin, actor: actor ?? cliActor)
                 print("已开始盘点 opened \(s.id.uuidString) \(s.scopeDescription)")
