@@ -16,7 +16,7 @@ struct Kioskd: AsyncParsableCommand {
             Run.self, Scan.self, ScanImage.self, Parts.self, Bins.self, StockCommand.self,
             Movements.self, StocktakeCommand.self, Alerts.self, Jobs.self, Technicians.self, Appointments.self, Vehicles.self,
             YardCommand.self, AuditCommand.self, BackupCommand.self, LabelsCommand.self, TicketCommand.self, PrintQueueCommand.self, HubCommand.self, SyncCommand.self,
-            CheckConfig.self,
+            CheckConfig.self, Demo.self,
         ]
     )
 

@@ -23,6 +23,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Overrides [web] listen: the web server's HOST:PORT (port 0: any free port, named in the log).")
     var listen: String?
 
+    @Flag(name: .long, help: "Run on the demo store instead (the same as `kioskd demo`): a small 4S store in its own folder.")
+    var demo = false
+
     func validate() throws {
         if let listen, KioskConfig.hostAndPort(listen) == nil {
             throw ValidationError("--listen \(listen): give HOST:PORT, such as 127.0.0.1:8080 or 0.0.0.0:8080")
@@ -30,6 +33,12 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if demo {
+            guard store.config == nil else { throw ValidationError("--demo uses the demo store's own config: leave out --config") }
+            var demoCommand = try Demo.parse((listen.map { ["--listen", $0] } ?? []) + (store.dataDir.map { ["--data-dir", $0] } ?? []))
+            try await demoCommand.run()
+            return
+        }
         var config = try store.loadConfig()
         if let listen {
             config.webListen = listen
