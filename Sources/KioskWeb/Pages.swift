@@ -86,8 +86,10 @@ enum Page {
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
     .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}
+    .details dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;text-align:left;font-size:17px;margin:20px 0 12px}.details dt{color:#9aa7b2}.details dd{margin:0}
+    .call{display:block;margin:16px auto 0;padding:14px;min-height:48px;box-sizing:border-box;border-radius:8px;background:#1d6fa5;color:#fff;text-decoration:none;font-size:18px}
     .who{position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:9;font-size:14px;color:#9ab;display:flex;gap:6px;align-items:center}
-    .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:2px 8px;font-size:13px}
+    .who button{background:#334;color:#fff;border:1px solid #667;border-radius:6px;padding:4px 12px;font-size:15px;min-height:36px;min-width:52px}
     .signin{max-width:420px;margin:60px auto;display:flex;flex-direction:column;gap:12px;padding:16px}
     .panel button.alt{font-size:16px;padding:8px 12px;border-radius:8px;border:0;color:#fff;background:#3a4a5c}
     .pending[hidden]{display:none}.pending{display:inline-block;margin:4px 0;padding:4px 14px;border-radius:8px;background:#20466e;color:#fff;font-size:28px;font-weight:bold}
@@ -219,7 +221,8 @@ enum Page {
     static func track(_ token: String) -> String {
         shell(title: "维修进度", bodyClass: "", body: """
             <div class="track" data-token="\(escape(token))"><h1 data-zh="我的车辆维修进度" data-en="My vehicle">我的车辆维修进度</h1>
-            <div id="plate" class="plate"></div><div class="steps" id="steps"></div><div id="promised" class="muted" style="font-size:18px"></div></div>
+            <div id="plate" class="plate"></div><div class="steps" id="steps"></div><div id="promised" class="muted" style="font-size:18px"></div>
+            <div id="details" class="details"></div></div>
             """, script: #"""
             const token = document.querySelector('.track').dataset.token;
             const order = ['enteredWorkshop', 'repairing', 'nearlyDone', 'readyForPickup'];
@@ -237,6 +240,11 @@ enum Page {
                 const at = order.indexOf(v.stage);
                 document.getElementById('steps').innerHTML = order.map((s, i) => `<div class="${i <= at ? 'on' : ''}" data-stage="${s}">${KD.t(names[s][0], names[s][1])}</div>`).join('');
                 document.getElementById('promised').textContent = KD.t('预计交车 ', 'Promised ') + KD.time(v.promisedAt);
+                const phone = v.storePhone ? `<a id="call" class="call" href="tel:${encodeURIComponent(v.storePhone.replace(/[^0-9+]/g, ''))}">${KD.t('拨打服务台', 'Call the service desk')} ${KD.esc(v.storePhone)}</a>` : '';
+                document.getElementById('details').innerHTML = `<dl>
+                  <dt>${KD.t('当前', 'Now')}</dt><dd id="now">${KD.esc(KD.t(v.nowZh, v.nowEn))}</dd>
+                  <dt>${KD.t('服务项目', 'Services booked')}</dt><dd id="services">${v.services.length ? v.services.map(KD.esc).join('<br>') : '—'}</dd>
+                  </dl>${v.storeName ? `<div class="muted">${KD.esc(v.storeName)}</div>` : ''}${phone}`;
               } catch (e) { document.getElementById('steps').innerHTML = `<p>${KD.esc(e.message)}</p>`; }
             }
             KD.live(refresh);

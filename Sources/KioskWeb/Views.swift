@@ -19,6 +19,48 @@ public struct LobbyEntry: Codable, Sendable, Hashable, ResponseEncodable {
     }
 }
 
+/// The phone page's view of one vehicle: what a customer asks at the counter, and nothing
+/// that names them (a masked plate, the services booked, the step being done now, the time
+/// promised, and the store's own phone number, never a person's).
+public struct TrackView: Codable, Sendable, Hashable, ResponseEncodable {
+    public var maskedPlate: String
+    public var stage: CustomerStage
+    public var stageZh: String
+    public var stageEn: String
+    public var promisedAt: Date?
+    /// The services booked, by name.
+    public var services: [String]
+    /// What is being done now: the job's state in the shop's words.
+    public var nowZh: String
+    public var nowEn: String
+    public var storeName: String?
+    /// The store's service desk (`[labels] store_phone`), for a `tel:` link.
+    public var storePhone: String?
+
+    init(_ order: WorkOrder, stage: CustomerStage, store: StoreContact) {
+        maskedPlate = order.maskedPlate
+        self.stage = stage
+        stageZh = stage.nameZh
+        stageEn = stage.nameEn
+        promisedAt = order.promisedAt
+        services = order.services.map(\.name)
+        nowZh = order.state.nameZh
+        nowEn = order.state.nameEn
+        storeName = store.name
+        storePhone = store.phone
+    }
+}
+
+/// The store as the phone page names it.
+public struct StoreContact: Sendable, Hashable {
+    public var name: String?
+    public var phone: String?
+    public init(name: String? = nil, phone: String? = nil) {
+        self.name = name
+        self.phone = phone
+    }
+}
+
 public struct LobbyView: Codable, Sendable, ResponseEncodable {
     public var vehicles: [LobbyEntry]
     public var stages: [CustomerStage]

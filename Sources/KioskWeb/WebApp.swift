@@ -58,6 +58,8 @@ public struct WebEnvironment: Sendable {
     public var isHub: Bool
     /// Where the hub keeps what devices push: its own store unless a PostgreSQL ledger is set.
     public var ledger: any HubLedger
+    /// The store's name and service-desk phone number, for the customer's phone page.
+    public var store = StoreContact()
 
     public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
@@ -148,7 +150,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
-    routes.on(.get, "/api/v1/track/{token}") { _, context -> LobbyEntry in
+    routes.on(.get, "/api/v1/track/{token}") { _, context -> TrackView in
         let client = context.remoteAddress?.ipAddress ?? "unknown"
         guard env.trackLimiter.allow(client) else {
             throw HTTPError(.tooManyRequests, message: "查询过于频繁，请稍后再试 / too many look-ups: try again in a minute")
@@ -157,7 +159,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         guard let order = try workshop.order(publicToken: token), let stage = order.state.customerStage else {
             throw HTTPError(.notFound, message: "找不到该车辆，或已交车 / no vehicle for this link, or it was already delivered")
         }
-        return LobbyEntry(order, stage: stage)
+        return TrackView(order, stage: stage, store: env.store)
     }
 
     // MARK: Bays

@@ -39,6 +39,8 @@ dpi = 203
 [labels]
 label_printer = "office"
 ticket_printer = "office"
+store_name = "测试 4S 店"
+store_phone = "0755-8888 6666"
 """)
     def k(*args, stdin=None):
         return subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True, input=stdin).stdout
@@ -323,3 +325,67 @@ def test_counter_outcomes_have_their_own_colour_and_sound(daemon):
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+# Every control of a page, where a finger lands on it: the element at its centre must be the
+# control (nothing drawn over it, not even a message), inside the screen, at least 9 mm
+# (34 CSS px at 96 px per inch) each way, and clear of the message box.
+REACH = """
+const toast = document.getElementById('toast');
+const t = toast && getComputedStyle(toast).display !== 'none' ? toast.getBoundingClientRect() : null;
+return [...document.querySelectorAll(arguments[0])].filter(e => e.offsetParent !== null).map(e => {
+  const r = e.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  const underMessage = !!t && !(r.right <= t.left || r.left >= t.right || r.bottom <= t.top || r.top >= t.bottom);
+  return {control: e.id || e.getAttribute('placeholder') || e.textContent.trim(), width: Math.round(r.width), height: Math.round(r.height),
+          reachable: !!hit && (hit === e || e.contains(hit)), onScreen: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth,
+          underMessage, hit: hit ? (hit.id || hit.tagName) : null};
+});
+"""
+MIN_TOUCH = 34
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1024, 600)])
+def test_bay_controls_reachable_while_a_message_shows(daemon, size):
+    width, height = size
+    bay = browser(width, height)
+    try:
+        sign_in(bay, daemon["base"] + "/bay/BAY-1", "T1", "2468")
+        wait_text(bay, "粤B12345")
+        WebDriverWait(bay, 10).until(lambda d: d.find_element(By.ID, "tools").is_displayed())
+        # A message: clocking on with no badge typed is refused with a reason.
+        click(bay, By.XPATH, "//button[contains(., '上工')]")
+        WebDriverWait(bay, 10).until(lambda d: d.find_element(By.ID, "toast").is_displayed() and "工号" in d.find_element(By.ID, "toast").text)
+        shot(bay, f"bay-{width}x{height}-message")
+        controls = bay.execute_script(REACH, ".bay button, .bay input, #who button, #lang")
+        assert len(controls) >= 8, controls
+        bad = [c for c in controls if not c["reachable"] or not c["onScreen"] or c["underMessage"]
+               or c["width"] < MIN_TOUCH or c["height"] < MIN_TOUCH]
+        assert not bad, f"at {width}×{height}, controls a technician cannot reach or hit: {bad}"
+        assert fits(bay) == [True, True]
+    finally:
+        bay.quit()
+
+
+def test_phone_page_says_what_a_customer_asks(daemon):
+    phone = browser(390, 844)
+    try:
+        phone.get(daemon["base"] + "/track/" + daemon["token"])
+        wait_text(phone, "服务项目")
+        body = text_of(phone)
+        assert "机油保养" in body, body                       # the services booked
+        assert "当前" in body and re.search(r"当前\n?(已接车|诊断|维修中|质检|待交车)", body), body   # what is being done now
+        call = phone.find_element(By.ID, "call")
+        assert call.get_attribute("href") == "tel:0755-88886666".replace("-", "") or call.get_attribute("href").startswith("tel:075588886666"), call.get_attribute("href")
+        assert "0755-8888 6666" in call.text and "测试 4S 店" in body
+        # Never a person: no customer phone, VIN or full plate.
+        assert "13800138000" not in body and "LSVAU2180N2183294" not in body and "粤B12345" not in body
+        controls = phone.execute_script(REACH, "#call, #lang")
+        assert all(c["reachable"] and c["height"] >= MIN_TOUCH for c in controls), controls
+        shot(phone, "phone-390x844-details")
+        click(phone, By.ID, "lang")
+        wait_text(phone, "Services booked")
+        assert "Call the service desk" in text_of(phone)
+        shot(phone, "phone-390x844-details-english")
+    finally:
+        phone.quit()

@@ -86,6 +86,7 @@ enum DemoStore {
             listen = "\(listen)"
             [labels]
             store_name = "演示 4S 店 Demo Motors"
+            store_phone = "0755-8888 6666"
             [backup]
             enabled = false
             [[scanners]]

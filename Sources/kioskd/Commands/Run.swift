@@ -138,13 +138,14 @@ struct Run: AsyncParsableCommand {
         let ready = StartupGate()
         var essential: [any Service] = []
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
-            let env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
+            var env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
                                      secureCookies: config.secureCookies || config.webTLS != nil,
                                      printing: config.printers.isEmpty ? nil : PrintingSetup(
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
                                         ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
                                      isHub: config.role == .hub, ledger: ledger, desk: desk)
+            env.store = StoreContact(name: config.labels.settings.storeName, phone: config.labels.storePhone)
             let webLogger = Logger(label: "kioskd.web")
             essential.append(WebServer(application: Application(
                 router: makeRouter(env),

@@ -103,6 +103,8 @@ struct KioskConfig: Sendable, Hashable {
         var ticketPrinter: String?
         var printTicketOnCheckIn = false
         var settings = LabelSettings()
+        /// `store_phone`: the service desk's number, shown on the customer's phone page as a `tel:` link.
+        var storePhone: String?
         /// `track_url` was set in the file; otherwise ``KioskConfig/resolveTrackURL(addresses:)`` derives it.
         var trackURLGiven = false
     }
@@ -319,11 +321,18 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         if let labels = try reader.table(table, "labels", at: "") {
-            try reader.allow(labels, keys: ["label_printer", "ticket_printer", "print_ticket_on_check_in", "store_name", "track_url", "font"], at: "labels")
+            try reader.allow(labels, keys: ["label_printer", "ticket_printer", "print_ticket_on_check_in", "store_name", "store_phone", "track_url", "font"], at: "labels")
             config.labels.labelPrinter = try reader.string(labels, "label_printer", at: "labels")
             config.labels.ticketPrinter = try reader.string(labels, "ticket_printer", at: "labels")
             config.labels.printTicketOnCheckIn = try reader.bool(labels, "print_ticket_on_check_in", at: "labels") ?? false
             if let name = try reader.string(labels, "store_name", at: "labels") { config.labels.settings.storeName = name }
+            if let phone = try reader.string(labels, "store_phone", at: "labels") {
+                let digits = phone.filter(\.isNumber).count
+                guard (3...20).contains(digits), phone.allSatisfy({ $0.isNumber || " +-()".contains($0) }) else {
+                    throw .invalid("labels.store_phone", "\"\(phone)\" is not a phone number: digits, spaces, + - ( ) only, e.g. \"0755-8888 6666\"")
+                }
+                config.labels.storePhone = phone
+            }
             if let url = try reader.string(labels, "track_url", at: "labels") {
                 guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw .invalid("labels.track_url", "\"\(url)\" must start with http:// or https:// (the customer's phone opens it)")
