@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Imported directly (NIOCore, NIOHTTP1, HTTPTypes), not only through the packages above.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
     ],
     targets: [
         // libzbar 0.23 (Debian's libzbar-dev), wrapped as a system library: never copied.
@@ -71,6 +74,8 @@ let package = Package(
             dependencies: [
                 "KioskCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,10 +130,15 @@ let package = Package(
             name: "KioskWeb",
             dependencies: [
                 "KioskCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,6 +155,9 @@ let package = Package(
                 "Labels",
                 "Sync",
                 "PostgresHub",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,15 +174,27 @@ let package = Package(
             "KioskCore", "CSQLite", "CZBar", "Scanner", "Labels", "KioskWeb", "Sync", "Indicators", "PostgresHub",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "KioskCoreTests", dependencies: ["KioskCore"]),
-        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices"]),
-        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore"]),
-        .testTarget(name: "KioskWebTests", dependencies: ["KioskWeb", "KioskCore", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        // Each test target lists every module it imports.
+        .testTarget(name: "KioskCoreTests", dependencies: [
+            "KioskCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "KioskWebTests", dependencies: [
+            "KioskWeb", "KioskCore", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskCore", "KioskWeb", "PostgresHub", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "SyncTests", dependencies: [
+            "Sync", "KioskCore", "KioskWeb", "PostgresHub", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "kioskdTests", dependencies: ["kioskd", "KioskCore"]),
     ]
 )
