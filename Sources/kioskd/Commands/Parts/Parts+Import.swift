@@ -3,11 +3,7 @@ import Foundation
 import KioskCore
 import SwiftCSV
 
-struct Parts: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "The parts catalog (配件).",
-        subcommands: [Import.self, Export.self, List.self])
-
+extension Parts {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import parts from a CSV file (UTF-8, with a header row).",
@@ -60,77 +56,6 @@ struct Parts: AsyncParsableCommand {
                 progress.abandon()
                 throw Refused("导入被拒绝，未写入任何数据 / import refused, nothing written: \(error.description)")
             }
-        }
-    }
-
-    struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Export the parts catalogue as CSV (the columns `parts import` reads, so the file imports back unchanged).")
-        @OptionGroup var store: StoreOptions
-        @Argument(help: "The CSV file to write (- for standard output).") var file: String
-
-        func run() async throws {
-            let (_, database) = try store.openDatabase()
-            let progress = TerminalProgress()
-            let csv = try database.catalog.exportParts(progress: progress.handler)
-            let rows = csv.split(separator: "\r\n").count - 1
-            if file == "-" {
-                FileHandle.standardOutput.write(Data(csv.utf8))
-            } else {
-                do { try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
-                    progress.abandon()
-                    throw Refused("无法写入 cannot write \(file): \(error.localizedDescription)")
-                }
-            }
-            progress.finish("已导出 exported \(TerminalProgress.grouped(rows)) parts to \(file == "-" ? "standard output" : file)")
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List parts with their barcodes and thresholds.")
-        @OptionGroup var store: StoreOptions
-
-        func run() async throws {
-            let (_, database) = try store.openDatabase()
-            for part in try database.catalog.parts() {
-                let codes = try database.catalog.barcodes(of: part.partNumber).map(\.code).joined(separator: "|")
-                print([part.partNumber, part.nameZh, part.nameEn, part.unit, "safety=\(part.safetyStock)",
-                       "reorder=\(part.reorderPoint)", "bin=\(part.defaultBin ?? "-")", codes].joined(separator: "\t"))
-            }
-        }
-    }
-}
-
-struct Bins: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Bins (库位): add and list. Bin labels carry KD:BIN:<code>.",
-        subcommands: [Add.self, List.self])
-
-    struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register bins.")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "A description for people.") var label = ""
-        @Argument(help: "Bin codes, e.g. A-01-03.") var codes: [String]
-
-        func validate() throws {
-            for code in codes where code.isEmpty || code.uppercased().hasPrefix("KD:") || code.contains(where: \.isWhitespace) {
-                throw ValidationError("bin code \"\(code)\" must be non-empty, without spaces, and not start with KD:")
-            }
-        }
-
-        func run() async throws {
-            let (_, database) = try store.openDatabase()
-            for code in codes { try database.catalog.save(Bin(code: code, label: label)) }
-            print("已登记 registered \(codes.count) bins")
-        }
-    }
-
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List bins and the text of their labels.")
-        @OptionGroup var store: StoreOptions
-        func run() async throws {
-            let (_, database) = try store.openDatabase()
-            for bin in try database.catalog.bins() { print("\(bin.code)\t\(bin.labelBarcode)\t\(bin.label)") }
         }
     }
 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+import SwiftCSV
+
+extension Parts {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export the parts catalogue as CSV (the columns `parts import` reads, so the file imports back unchanged).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The CSV file to write (- for standard output).") var file: String
+
+        func run() async throws {
+            let (_, database) = try store.openDatabase()
+            let progress = TerminalProgress()
+            let csv = try database.catalog.exportParts(progress: progress.handler)
+            let rows = csv.split(separator: "\r\n").count - 1
+            if file == "-" {
+                FileHandle.standardOutput.write(Data(csv.utf8))
+            } else {
+                do { try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                    progress.abandon()
+                    throw Refused("无法写入 cannot write \(file): \(error.localizedDescription)")
+                }
+            }
+            progress.finish("已导出 exported \(TerminalProgress.grouped(rows)) parts to \(file == "-" ? "standard output" : file)")
+        }
+    }
+}

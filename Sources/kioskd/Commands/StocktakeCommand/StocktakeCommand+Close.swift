@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+
+extension StocktakeCommand {
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a stocktake and print its variance report.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The stocktake id.") var id: String
+
+        func run() async throws {
+            let (_, database) = try store.openDatabase()
+            let uuid = try stocktakeID(id)
+            let progress = TerminalProgress()
+            do {
+                let lines = try database.stocktakes.close(uuid, progress: progress.handler)
+                progress.finish("盘点已关闭 stocktake closed: \(TerminalProgress.grouped(lines.count)) lines")
+                printReport(lines)
+            } catch let e as any ScanRefusal {
+                progress.abandon()
+                throw Refused(e.description)
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Foundation
+import KioskCore
+import Sync
+
+extension SyncCommand {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Events waiting, lag, last success, last error.")
+        @OptionGroup var store: StoreOptions
+        func run() async throws {
+            let (_, db) = try store.openDatabase()
+            let s = try db.outbox.status()
+            print("queue\t\(s.queueDepth)\nlag_s\t\(String(format: "%.1f", s.lagSeconds))")
+            print("last_success\t\(s.lastSuccess.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
+            print("last_error\t\(s.lastError ?? "-")\nlast_rejection\t\(s.lastRejection ?? "-")")
+        }
+    }
+}

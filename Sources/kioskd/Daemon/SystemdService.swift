@@ -1,0 +1,58 @@
+import Foundation
+import KioskCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Tells systemd the daemon is ready (once the start-up gate opens), pings its watchdog only while the daemon is really
+/// healthy (the store's writer answers), and says when it is stopping. A wedged writer
+/// withholds the ping, so systemd restarts kioskd (`Restart=on-failure`).
+struct SystemdService: Service {
+    let notifier: SystemdNotifier
+    /// READY=1 waits for it: systemd hears "ready" only once the daemon serves.
+    let ready: StartupGate
+    let watchdogInterval: Duration?
+    let database: KioskDatabase
+    let logger: Logger
+    /// How long the writer may take to answer before the daemon counts as wedged.
+    var writerTimeout: Duration = .seconds(5)
+
+    func run() async throws {
+        guard await cancelWhenGracefulShutdown({ await ready.wait() }) else { return }
+        if let problem = await storeProblem() { logger.error("not ready: \(problem)") }
+        notifier.send("READY=1\nSTATUS=kioskd ready")
+        logger.info("systemd notified: ready", metadata: ["watchdog": "\(watchdogInterval.map { "\($0)" } ?? "off")"])
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            let interval = watchdogInterval ?? .seconds(3600)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isCancelled, !Task.isShuttingDownGracefully, watchdogInterval != nil else { continue }
+            if let problem = await storeProblem() {
+                logger.error("看门狗未喂 watchdog withheld: \(problem)")
+                notifier.send("STATUS=unhealthy: \(problem)")
+            } else {
+                notifier.send("WATCHDOG=1")
+            }
+        }
+        notifier.send("STOPPING=1\nSTATUS=kioskd stopping")
+    }
+
+    /// `nil` when the writer runs a statement within ``writerTimeout``; otherwise why not.
+    func storeProblem() async -> String? {
+        let outcome = Mutex<String??>(nil)   // nil: still waiting; .some(nil): fine
+        let database = database
+        Task.detached {
+            do {
+                try database.pool.write { try $0.execute(sql: "SELECT 1") }
+                outcome.withLock { $0 = .some(nil) }
+            } catch {
+                outcome.withLock { $0 = .some("store write failed: \(error)") }
+            }
+        }
+        let deadline = ContinuousClock.now + writerTimeout
+        while ContinuousClock.now < deadline {
+            if let done = outcome.withLock({ $0 }) { return done }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return "the store's writer did not answer within \(writerTimeout)"
+    }
+}
