@@ -61,4 +61,52 @@ struct SystemdTests {
         #expect(stopping)
         #expect(process.terminationStatus == 0)
     }
+
+    @Test("a writer held by another process withholds the watchdog ping with the reason, and pings come back once it is free")
+    func wedgedWriter() throws {
+        let cli = try CLI()
+        _ = try cli.store("parts", "import", cli.write("p.csv", "part_number,name_zh\nP1,配件\n"))
+        let socket = try NotifySocket(directory: cli.directory)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "--data-dir", cli.dataDir, "--listen", "127.0.0.1:0"]
+        process.currentDirectoryURL = cli.directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = socket.path
+        environment["WATCHDOG_USEC"] = "400000"   // pings every 200 ms
+        process.environment = environment
+        process.standardInput = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(socket.receive(within: 20)?.contains("READY=1") == true)
+        #expect(socket.receive(within: 5) == "WATCHDOG=1")
+        // Another process takes the store's write lock and keeps it.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        holder.arguments = [cli.dataDir + "/kioskd.sqlite"]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO kiosk_meta (name, value) VALUES ('held', '1');\n".utf8))
+        var unhealthy: String?
+        let deadline = Date().addingTimeInterval(30)
+        while unhealthy == nil, Date() < deadline, let message = socket.receive(within: 10) {
+            if message.contains("STATUS=unhealthy") { unhealthy = message }
+        }
+        #expect(unhealthy != nil, "waited 30 s for the watchdog to be withheld while the writer is held")
+        // The lock is let go: the pings come back.
+        input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        var pinged = false
+        let again = Date().addingTimeInterval(30)
+        while !pinged, Date() < again, let message = socket.receive(within: 10) { pinged = message == "WATCHDOG=1" }
+        #expect(pinged, "waited 30 s for a watchdog ping after the writer was free again")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
 }

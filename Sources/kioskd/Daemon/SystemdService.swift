@@ -37,22 +37,37 @@ struct SystemdService: Service {
     }
 
     /// `nil` when the writer runs a statement within ``writerTimeout``; otherwise why not.
+    ///
+    /// The write runs through GRDB's async API (on the writer's own queue, never holding a
+    /// thread of the concurrency pool) and races a timer; whichever ends first answers. A
+    /// writer that never answers leaves only its own task waiting, not the watchdog.
     func storeProblem() async -> String? {
-        let outcome = Mutex<String??>(nil)   // nil: still waiting; .some(nil): fine
-        let database = database
-        Task.detached {
-            do {
-                try database.pool.write { try $0.execute(sql: "SELECT 1") }
-                outcome.withLock { $0 = .some(nil) }
-            } catch {
-                outcome.withLock { $0 = .some("store write failed: \(error)") }
+        let database = database, timeout = writerTimeout
+        let answer = FirstAnswer()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let timer = Task.detached {
+                try? await Task.sleep(for: timeout)
+                if answer.claim() { continuation.resume(returning: "the store's writer did not answer within \(timeout)") }
+            }
+            Task.detached {
+                let result: String?
+                do {
+                    try await database.pool.write { try $0.execute(sql: "SELECT 1") }
+                    result = nil
+                } catch {
+                    result = "store write failed: \(error)"
+                }
+                if answer.claim() {
+                    timer.cancel()
+                    continuation.resume(returning: result)
+                }
             }
         }
-        let deadline = ContinuousClock.now + writerTimeout
-        while ContinuousClock.now < deadline {
-            if let done = outcome.withLock({ $0 }) { return done }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return "the store's writer did not answer within \(writerTimeout)"
     }
+}
+
+/// The first of several racing tasks to claim it gets to answer; the others do nothing.
+final class FirstAnswer: Sendable {
+    private let claimed = Mutex(false)
+    func claim() -> Bool { claimed.withLock { done in defer { done = true }; return !done } }
 }
