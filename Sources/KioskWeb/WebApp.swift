@@ -172,16 +172,14 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let body = try await request.decode(as: TransitionRequest.self, context: context)
         try requireClosingRights(to: body.to, context)
         let proofKey = try request.cookies[sessionCookie].flatMap { try env.database.access.proofKey(token: $0.value) }
-        return JobSummary(try refusing {
-            try workshop.transition(ticket, to: body.to, actor: context.actor, reason: body.reason,
-                                    parts: body.parts ?? [], id: body.id ?? UUID(), proofKey: proofKey)
-        })
+        return JobSummary(try workshop.transition(ticket, to: body.to, actor: context.actor, reason: body.reason,
+                                                  parts: body.parts ?? [], id: body.id ?? UUID(), proofKey: proofKey))
     }
     routes.on(.post, "/api/v1/jobs/{ticket}/advance") { request, context -> JobSummary in
         let ticket = try context.parameters.require("ticket")
         if let next = try workshop.order(ticket)?.state.advance { try requireClosingRights(to: next, context) }
         let proofKey = try request.cookies[sessionCookie].flatMap { try env.database.access.proofKey(token: $0.value) }
-        return JobSummary(try refusing { try workshop.advance(ticket, actor: context.actor, proofKey: proofKey) })
+        return JobSummary(try workshop.advance(ticket, actor: context.actor, proofKey: proofKey))
     }
     routes.on(.post, "/api/v1/jobs/{ticket}/clock") { request, context -> HTTPResponse.Status in
         let ticket = try context.parameters.require("ticket")
@@ -191,20 +189,18 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         // unknown badge gets the same answer as a wrong PIN (badges cannot be listed this way).
         let verified: Bool
         do {
-            verified = try refusing { try workshop.verifyPIN(badge: body.badge, pin: body.pin ?? "") }
-        } catch let error as HTTPError where error.status == .notFound {
+            verified = try workshop.verifyPIN(badge: body.badge, pin: body.pin ?? "")
+        } catch WorkshopError.unknownTechnician {
             verified = false
         }
         guard verified else {
             throw HTTPError(.forbidden, message: "工号或密码错误（或未设置密码：请在工位扫描工牌）/ wrong badge or PIN (no PIN set? scan the badge at the bay scanner)")
         }
-        try refusing {
-            if body.on {
-                let bay = try workshop.order(ticket)?.bay
-                _ = try workshop.clockOn(badge: body.badge, ticket: ticket, bay: bay)
-            } else {
-                try workshop.clockOff(badge: body.badge)
-            }
+        if body.on {
+            let bay = try workshop.order(ticket)?.bay
+            _ = try workshop.clockOn(badge: body.badge, ticket: ticket, bay: bay)
+        } else {
+            try workshop.clockOff(badge: body.badge)
         }
         return .noContent
     }
@@ -214,7 +210,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         guard !body.parts.isEmpty, body.parts.allSatisfy({ (1...99_999).contains($0.quantity) && !$0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
             throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity of 1…99999")
         }
-        _ = try refusing { try workshop.requestParts(ticket, bay: nil, parts: body.parts) }
+        _ = try workshop.requestParts(ticket, bay: nil, parts: body.parts)
         return .created
     }
 
@@ -243,11 +239,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
         guard (1...100).contains(body.copies ?? 1) else { throw HTTPError(.badRequest, message: "份数 1…100 / copies must be 1…100") }
         var subjects = (body.subjects ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        do {
-            if body.kind == .bins, let from = body.from, let to = body.to { subjects = try env.database.printQueue.bins(from: from, to: to) }
-        } catch let error as PrintRequestError {
-            throw HTTPError(.badRequest, message: error.description)
-        }
+        if body.kind == .bins, let from = body.from, let to = body.to { subjects = try env.database.printQueue.bins(from: from, to: to) }
         if [.bins, .parts, .ticket].contains(body.kind), subjects.isEmpty {
             throw HTTPError(.badRequest, message: "请指定要打印的库位、配件或工单 / name the bins (or from/to), parts or tickets to print")
         }
@@ -267,11 +259,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.on(.post, "/api/v1/sync/enrol") { request, context -> EnrolResponse in
         guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub (set [device] role = \"hub\")") }
         let body = try await request.decode(as: EnrolRequest.self, context: context)
-        do {
-            return try env.database.hub.enrol(deviceID: body.deviceID, code: body.code)
-        } catch let error as HubError {
-            throw HTTPError(.forbidden, message: error.description)
-        }
+        return try env.database.hub.enrol(deviceID: body.deviceID, code: body.code)
     }
     routes.on(.post, "/api/v1/sync/push") { request, context -> PushResponse in
         guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
@@ -281,8 +269,6 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
             let response = try await env.ledger.accept(body, from: context.device ?? "", at: Date())
             if response.stored > 0 { env.feed.bump() }
             return response
-        } catch let error as HubError {
-            throw HTTPError(.forbidden, message: error.description)
         } catch let error as HTTPResponseError {
             throw error
         } catch {
@@ -297,11 +283,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
               let limit = query.get("limit").map({ Int($0) }) ?? 1000, (1...5000).contains(limit) else {
             throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
         }
-        do {
-            return try env.database.hub.changes(after: after, limit: limit, for: context.device ?? "")
-        } catch let error as HubError {
-            throw HTTPError(.forbidden, message: error.description)
-        }
+        return try env.database.hub.changes(after: after, limit: limit, for: context.device ?? "")
     }
     routes.on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
         SyncStatusView(outbox: try env.database.outbox.status(),
@@ -313,11 +295,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let body = try await request.decode(as: SignInRequest.self, context: context)
         try env.pinLimiter.admit(context.remoteAddress?.ipAddress ?? "unknown")
         let signedIn: (token: String, session: StaffSession)
-        do {
-            signedIn = try refusing { try env.database.access.signIn(badge: body.badge, pin: body.pin) }
-        } catch let error as AccessError {
-            throw HTTPError(.unauthorized, message: error.description)
-        }
+        signedIn = try env.database.access.signIn(badge: body.badge, pin: body.pin)
         var response = try JSONEncoder.sorted.encodeResponse(signedIn.session, status: .created)
         response.setCookie(Cookie(name: sessionCookie, value: signedIn.token, maxAge: Int(StaffAccess.sessionLifetime), path: "/",
                                   secure: env.secureCookies, httpOnly: true, sameSite: .strict))
@@ -362,7 +340,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
     routes.on(.post, "/api/v1/staff/{badge}/unlock") { _, context -> HTTPResponse.Status in
         let badge = try context.parameters.require("badge")
-        try refusing { try workshop.unlockPIN(badge: badge, actor: context.actor) }
+        try workshop.unlockPIN(badge: badge, actor: context.actor)
         return .noContent
     }
     routes.on(.post, "/api/v1/staff/{badge}/role") { request, context -> HTTPResponse.Status in
@@ -371,11 +349,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         guard let role = StaffRole(argument: body.role) else {
             throw HTTPError(.badRequest, message: AccessError.unknownRole(body.role).description)
         }
-        do {
-            try refusing { try env.database.access.setRole(badge: badge, to: role, actor: context.actor) }
-        } catch let error as AccessError {
-            throw HTTPError(.conflict, message: error.description)
-        }
+        try env.database.access.setRole(badge: badge, to: role, actor: context.actor)
         return .noContent
     }
     // A method a path does not have: 405 with the methods it has (Hummingbird would say 404).
@@ -413,20 +387,6 @@ func requireClosingRights(to state: JobState, _ context: KioskRequestContext) th
     guard state == .delivered || state == .cancelled else { return }
     guard AccessPolicy.closingJob.allows(context.staff?.role) else {
         throw HTTPError(.forbidden, message: "交车或取消工单需由服务顾问操作 / delivering or cancelling a job needs a service advisor, manager or admin")
-    }
-}
-
-/// Workshop refusals become 409 Conflict with the message staff see; unknown jobs 404.
-func refusing<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as WorkshopError {
-        switch error {
-        case .unknownWorkOrder, .unknownTechnician, .unknownAppointment: throw HTTPError(.notFound, message: error.description)
-        case .invalidField: throw HTTPError(.badRequest, message: error.description)
-        case .pinLocked, .pinAttemptsInProgress: throw HTTPError(.tooManyRequests, message: error.description)
-        default: throw HTTPError(.conflict, message: error.description)
-        }
     }
 }
 

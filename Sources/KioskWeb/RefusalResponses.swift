@@ -1,0 +1,53 @@
+import Hummingbird
+import KioskCore
+
+/// The core's refusals answer HTTP requests by themselves (Hummingbird's `HTTPResponseError`):
+/// each says which status it is, and its body is the one Hummingbird's `HTTPError` gives
+/// (`{"error":{"message":…}}`), so the pages show every refusal the same way. Routes no longer
+/// catch and translate them one by one.
+protocol RefusalResponse: HTTPResponseError, CustomStringConvertible {}
+
+extension RefusalResponse {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try HTTPError(status, message: description).response(from: request, context: context)
+    }
+}
+
+/// Unknown jobs, badges and appointments are 404; a bad field 400; a PIN locked or being
+/// tried 429; every other workshop refusal (an illegal move, a closed order…) 409 Conflict.
+extension WorkshopError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unknownWorkOrder, .unknownTechnician, .unknownAppointment: .notFound
+        case .invalidField: .badRequest
+        case .pinLocked, .pinAttemptsInProgress: .tooManyRequests
+        default: .conflict
+        }
+    }
+}
+
+/// A wrong badge or PIN is 401, a role that does not exist 400, taking away the last admin 409.
+extension AccessError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .wrongBadgeOrPIN: .unauthorized
+        case .unknownRole: .badRequest
+        case .lastAdmin: .conflict
+        }
+    }
+}
+
+/// A device the hub does not know, or a token used for another device: 403.
+extension HubError: RefusalResponse {
+    public var status: HTTPResponse.Status { .forbidden }
+}
+
+/// Nothing to print is a bad request; a print job that does not exist 404.
+extension PrintRequestError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .nothingToPrint: .badRequest
+        case .unknownJob: .notFound
+        }
+    }
+}
