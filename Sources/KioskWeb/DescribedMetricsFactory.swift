@@ -28,7 +28,9 @@ public struct DescribedMetricsFactory: MetricsFactory {
     /// Labels come as the library names them (`hb.requests`, `http.server.request.duration`).
     static func describe(_ label: String) -> (name: String, help: String) {
         let name = String(label.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
-        return known[name] ?? ("kioskd_lib_" + name, "Reported by a library through swift-metrics as \(label)")
+        // One help text for every unknown label: two labels that clean up to the same name must
+        // not register it with different help (swift-prometheus stops the process on that).
+        return known[name] ?? ("kioskd_lib_" + name, "Reported by a library through swift-metrics")
     }
 
     static func descriptor(_ label: String, unit: String) -> MetricNameDescriptor {

@@ -89,7 +89,8 @@ func fail(_ message: String, code: Int32 = 1) -> ExitCode {
 var cliActor: String { "cli:" + cliLogin(environment: ProcessInfo.processInfo.environment, uid: geteuid()) }
 
 func cliLogin(environment: [String: String], uid: uid_t) -> String {
-    if let sudo = environment["SUDO_USER"], !sudo.isEmpty { return sudo }
+    // sudo sets SUDO_USER for a command it runs as root; anyone else could set it to anything.
+    if uid == 0, let sudo = environment["SUDO_USER"], !sudo.isEmpty { return sudo }
     if let entry = getpwuid(uid), let name = entry.pointee.pw_name, !String(cString: name).isEmpty { return String(cString: name) }
     if let user = environment["USER"] ?? environment["LOGNAME"], !user.isEmpty { return user }
     return "uid\(uid)"

@@ -32,6 +32,8 @@ struct ConfigAndDaemonTests {
         ("[labels]\nlabel_printer = \"nope\"\n", "labels.label_printer: no [[printers]] is named \"nope\""),
         ("[labels]\nprint_ticket_on_check_in = true\n", "missing labels.ticket_printer"),
         ("[labels]\ntrack_url = \"shop.cn/track\"\n", "labels.track_url"),
+        ("[labels]\nstore_phone = \"０７５５-８８８８\"\n", "labels.store_phone"),
+        ("[labels]\nstore_phone = \"call us\"\n", "labels.store_phone"),
         ("[security]\npersonal_data_key = \"key.bin\"\n", "security.personal_data_key: \"key.bin\" must be an absolute path"),
         ("[hub]\nledger = \"postgres://k@db/k\"\n", "only a hub has a ledger"),
         ("[device]\nrole = \"hub\"\n[hub]\nledger = \"mysql://k@db/k\"\n", "hub.ledger: \"mysql://k@db/k\" is not a postgres:// URL"),

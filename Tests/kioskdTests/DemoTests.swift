@@ -76,6 +76,9 @@ struct DemoTests {
         #expect(first.status == 0 && again.status == 0)
         #expect(first.stdout == again.stdout, "the same tour, tickets and PINs")
         #expect(try cli.run(["parts", "list", "--data-dir", other]).lines.count == 10, "filled once")
+        // The demo store never runs as a real store: `kioskd run` on it is refused.
+        let run = try cli.run(["run", "--data-dir", other, "--listen", "127.0.0.1:0"])
+        #expect(run.status != 0 && run.stderr.contains("is the demo store"), "\(run.stderr)")
     }
 
     @Test("kioskd run --demo serves the demo store's pages")

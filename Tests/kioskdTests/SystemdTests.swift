@@ -62,8 +62,8 @@ struct SystemdTests {
         #expect(process.terminationStatus == 0)
     }
 
-    @Test("a writer held by another process withholds the watchdog ping with the reason, and pings come back once it is free")
-    func wedgedWriter() throws {
+    @Test("a write lock held by another process (a long import) does not withhold the watchdog: the daemon's own writer still answers")
+    func lockHeldElsewhere() throws {
         let cli = try CLI()
         _ = try cli.store("parts", "import", cli.write("p.csv", "part_number,name_zh\nP1,配件\n"))
         let socket = try NotifySocket(directory: cli.directory)
@@ -82,7 +82,8 @@ struct SystemdTests {
         defer { if process.isRunning { process.terminate() } }
         #expect(socket.receive(within: 20)?.contains("READY=1") == true)
         #expect(socket.receive(within: 5) == "WATCHDOG=1")
-        // Another process takes the store's write lock and keeps it.
+        // Another process takes the store's write lock and keeps it for 8 s (longer than the
+        // 5 s the writer check waits): systemd must not restart a daemon that is not wedged.
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         holder.arguments = [cli.dataDir + "/kioskd.sqlite"]
@@ -91,20 +92,17 @@ struct SystemdTests {
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
         input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO kiosk_meta (name, value) VALUES ('held', '1');\n".utf8))
-        var unhealthy: String?
-        let deadline = Date().addingTimeInterval(30)
-        while unhealthy == nil, Date() < deadline, let message = socket.receive(within: 10) {
+        var pings = 0, unhealthy: String?
+        let until = Date().addingTimeInterval(8)
+        while Date() < until, let message = socket.receive(within: 2) {
+            if message == "WATCHDOG=1" { pings += 1 }
             if message.contains("STATUS=unhealthy") { unhealthy = message }
         }
-        #expect(unhealthy != nil, "waited 30 s for the watchdog to be withheld while the writer is held")
-        // The lock is let go: the pings come back.
         input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
         try input.fileHandleForWriting.close()
         holder.waitUntilExit()
-        var pinged = false
-        let again = Date().addingTimeInterval(30)
-        while !pinged, Date() < again, let message = socket.receive(within: 10) { pinged = message == "WATCHDOG=1" }
-        #expect(pinged, "waited 30 s for a watchdog ping after the writer was free again")
+        #expect(unhealthy == nil, "the watchdog was withheld while another process held the lock: \(unhealthy ?? "")")
+        #expect(pings >= 20, "pings every 200 ms for 8 s while the lock is held elsewhere; got \(pings)")
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -250,7 +250,7 @@ extension Catalog {
     /// The catalogue as a CSV file `parts import` reads back unchanged: a header with the
     /// import's columns, one row per part (barcodes joined with `|`), fields quoted as
     /// RFC 4180 says. `progress` hears of every 1,000 parts.
-    public func exportParts(progress: ProgressHandler? = nil) throws -> String {
+    public func exportParts(progress: ProgressHandler? = nil) throws -> (csv: String, parts: Int) {
         try database.pool.read { db in
             var barcodes: [String: [String]] = [:]
             for barcode in try PartBarcode.order(Column("partNumber"), Column("code")).fetchAll(db) {
@@ -265,13 +265,14 @@ extension Catalog {
                 out += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
             }
             progress?(WorkProgress(phase: "导出 exporting", done: parts.count, total: parts.count, unit: "parts"))
-            return out
+            return (out, parts.count)
         }
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break.
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        // By scalar: "\r\n" is one Character in Swift, equal to neither "\r" nor "\n".
+        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -205,45 +205,49 @@ public struct StockLedger: Sendable {
     /// With `repair`, rewrites the cache from the movements in the same transaction.
     /// The movements are read once, in order, so that `progress` can say how far the check
     /// has come on a store with years of movements.
+    /// Without `repair` it only reads (a snapshot), so the counter keeps scanning meanwhile.
     public func checkBalances(repair: Bool = false, actor: String = "kioskd stock check --repair", progress: ProgressHandler? = nil) throws -> [Drift] {
-        try database.pool.write { db in
-            let phase = "核对库存 checking balances"
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock_movement") ?? 0
-            struct Key: Hashable { var part: String; var bin: String }
-            var derived: [Key: Int] = [:]
-            let movements = try Row.fetchCursor(db, sql: "SELECT partNumber, fromBin, toBin, quantity FROM stock_movement")
-            var done = 0
-            while let row = try movements.next() {
-                if done % 5000 == 0 { progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements")) }
-                let part: String = row[0], quantity: Int = row[3]
-                if let from: String = row[1] { derived[Key(part: part, bin: from), default: 0] -= quantity }
-                if let to: String = row[2] { derived[Key(part: part, bin: to), default: 0] += quantity }
-                done += 1
-            }
-            progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements"))
-            var cached: [Key: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT partNumber, binCode, quantity FROM stock_balance") {
-                cached[Key(part: row[0], bin: row[1])] = row[2]
-            }
-            let drifts = Set(derived.keys).union(cached.keys)
-                .filter { (derived[$0] ?? 0) != (cached[$0] ?? 0) }
-                .sorted { ($0.part, $0.bin) < ($1.part, $1.bin) }
-                .map { Drift(partNumber: $0.part, binCode: $0.bin, cached: cached[$0] ?? 0, fromMovements: derived[$0] ?? 0) }
-            if repair {
-                for drift in drifts {
-                    try db.execute(sql: """
-                        INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
-                        ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = excluded.quantity
-                        """, arguments: [drift.partNumber, drift.binCode, drift.fromMovements])
-                }
-                if !drifts.isEmpty {
-                    try AuditLog.record(.balancesRepaired, actor: actor,
-                                        detail: drifts.map { "\($0.partNumber)@\($0.binCode) \($0.cached)→\($0.fromMovements)" }.joined(separator: "; "),
-                                        at: Date(), in: db)
-                }
-            }
-            return drifts
+        guard repair else { return try database.pool.read { try Self.checkBalances(repair: false, actor: actor, progress: progress, in: $0) } }
+        return try database.pool.write { try Self.checkBalances(repair: true, actor: actor, progress: progress, in: $0) }
+    }
+
+    static func checkBalances(repair: Bool, actor: String, progress: ProgressHandler?, in db: Database) throws -> [Drift] {
+        let phase = "核对库存 checking balances"
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM stock_movement") ?? 0
+        struct Key: Hashable { var part: String; var bin: String }
+        var derived: [Key: Int] = [:]
+        let movements = try Row.fetchCursor(db, sql: "SELECT partNumber, fromBin, toBin, quantity FROM stock_movement")
+        var done = 0
+        while let row = try movements.next() {
+            if done % 5000 == 0 { progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements")) }
+            let part: String = row[0], quantity: Int = row[3]
+            if let from: String = row[1] { derived[Key(part: part, bin: from), default: 0] -= quantity }
+            if let to: String = row[2] { derived[Key(part: part, bin: to), default: 0] += quantity }
+            done += 1
         }
+        progress?(WorkProgress(phase: phase, done: done, total: total, unit: "movements"))
+        var cached: [Key: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT partNumber, binCode, quantity FROM stock_balance") {
+            cached[Key(part: row[0], bin: row[1])] = row[2]
+        }
+        let drifts = Set(derived.keys).union(cached.keys)
+            .filter { (derived[$0] ?? 0) != (cached[$0] ?? 0) }
+            .sorted { ($0.part, $0.bin) < ($1.part, $1.bin) }
+            .map { Drift(partNumber: $0.part, binCode: $0.bin, cached: cached[$0] ?? 0, fromMovements: derived[$0] ?? 0) }
+        if repair {
+            for drift in drifts {
+                try db.execute(sql: """
+                    INSERT INTO stock_balance (partNumber, binCode, quantity) VALUES (?, ?, ?)
+                    ON CONFLICT (partNumber, binCode) DO UPDATE SET quantity = excluded.quantity
+                    """, arguments: [drift.partNumber, drift.binCode, drift.fromMovements])
+            }
+            if !drifts.isEmpty {
+                try AuditLog.record(.balancesRepaired, actor: actor,
+                                    detail: drifts.map { "\($0.partNumber)@\($0.binCode) \($0.cached)→\($0.fromMovements)" }.joined(separator: "; "),
+                                    at: Date(), in: db)
+            }
+        }
+        return drifts
     }
 }
 

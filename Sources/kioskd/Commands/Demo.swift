@@ -37,7 +37,7 @@ struct Demo: AsyncParsableCommand {
         let tour = try DemoStore.open(at: directory, listen: listen)
         print(tour.text)
         guard !noRun else { return }
-        var daemon = try Run.parse(["--config", tour.configFile])
+        let daemon = try Run.parse(["--config", tour.configFile, "--demo-store"])
         try await daemon.run()
     }
 }
@@ -81,9 +81,9 @@ enum DemoStore {
             # The demo store's own config, written by `kioskd demo`: nothing here reaches a real store or hub.
             [device]
             id = "demo"
-            data_dir = "\(directory)"
+            data_dir = "\(tomlEscaped(directory))"
             [web]
-            listen = "\(listen)"
+            listen = "\(tomlEscaped(listen))"
             [labels]
             store_name = "演示 4S 店 Demo Motors"
             store_phone = "0755-8888 6666"
@@ -96,8 +96,16 @@ enum DemoStore {
             """
         try Data((config + "\n").utf8).write(to: URL(fileURLWithPath: configFile), options: .atomic)
         let database = try KioskDatabase.open(at: path, key: .file(KioskDatabase.defaultKeyPath(forStore: path), create: true))
-        if isNew { try fill(database) }
-        let tourText = try database.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'demo_tour'") } ?? ""
+        if isNew {
+            // The mark first: a fill cut short (Ctrl-C) leaves a demo store, never an unmarked one.
+            try database.pool.write { db in
+                try db.execute(sql: "INSERT OR REPLACE INTO kiosk_meta (name, value) VALUES (?, ?)", arguments: [mark, ISO8601DateFormatter().string(from: Date())])
+            }
+            try fill(database)
+        }
+        guard let tourText = try database.pool.read({ db in try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = 'demo_tour'") }) else {
+            throw Refused("演示门店未填完 the demo store in \(directory) was not filled completely (stopped part-way): delete the folder and run `kioskd demo` again")
+        }
         let url = "http://\(listen.hasPrefix("0.0.0.0:") ? "127.0.0.1:" + listen.dropFirst(8) : listen)"
         let text = tourText
             .replacingOccurrences(of: "{url}", with: url)
@@ -242,10 +250,19 @@ enum DemoStore {
             Ready for delivery: \(ready.ticketCode) (粤B·H5520).  Stop with Ctrl-C; run `kioskd demo` again to come back to this store.
             """
         try database.pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO kiosk_meta (name, value) VALUES (?, ?)", arguments: [mark, ISO8601DateFormatter().string(from: now)])
             try db.execute(sql: "INSERT OR REPLACE INTO kiosk_meta (name, value) VALUES ('demo_tour', ?)", arguments: [tour])
         }
     }
+}
+
+/// A TOML basic string's content: backslashes and quotes escaped.
+func tomlEscaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+}
+
+/// Whether the store at `path` is a demo store (`kioskd demo` marked it).
+func isDemoStore(_ database: KioskDatabase) throws -> Bool {
+    try database.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = ?", arguments: [DemoStore.mark]) } != nil
 }
 
 /// The EAN-13 / GTIN check digit (GS1 General Specifications 7.9.1).

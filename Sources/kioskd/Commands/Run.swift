@@ -26,6 +26,11 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Run on the demo store instead (the same as `kioskd demo`): a small 4S store in its own folder.")
     var demo = false
 
+    /// Set by `kioskd demo` only: without it, a store marked as the demo store is refused, so
+    /// that fake stock and staff never run as a real store.
+    @Flag(name: .long, help: .hidden)
+    var demoStore = false
+
     func validate() throws {
         if let listen, KioskConfig.hostAndPort(listen) == nil {
             throw ValidationError("--listen \(listen): give HOST:PORT, such as 127.0.0.1:8080 or 0.0.0.0:8080")
@@ -35,7 +40,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         if demo {
             guard store.config == nil else { throw ValidationError("--demo uses the demo store's own config: leave out --config") }
-            var demoCommand = try Demo.parse((listen.map { ["--listen", $0] } ?? []) + (store.dataDir.map { ["--data-dir", $0] } ?? []))
+            let demoCommand = try Demo.parse((listen.map { ["--listen", $0] } ?? []) + (store.dataDir.map { ["--data-dir", $0] } ?? []))
             try await demoCommand.run()
             return
         }
@@ -65,10 +70,14 @@ struct Run: AsyncParsableCommand {
             throw Refused("无法打开数据库 cannot open the store \(config.databasePath): \(error). If the file is damaged, "
                           + "restore it: `kioskd backup restore NEW.sqlite`, then move NEW.sqlite to \(config.databasePath)")
         }
+        if try isDemoStore(database), !demoStore {
+            throw Refused("\(config.databasePath) 是演示门店 is the demo store made by `kioskd demo` (fake stock, staff and PINs): run `kioskd demo --data-dir \(config.dataDirectory)` to look at it, or point [device] data_dir at the real store")
+        }
         if unsafe { logger.critical("KIOSKD_UNSAFE_SYNCHRONOUS_NORMAL=1: commits are not power-safe; acknowledged scans can be lost (test rig only)") }
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
         for warning in config.warnings() { logger.warning("\(warning)") }
+        logger.info("job tickets' QR codes open \(config.labels.settings.trackURL)\(config.labels.trackURLGiven ? "" : " (derived: set [labels] track_url to fix it)")")
 
         let stream = ScanStream()
         var windows: [String: Duration] = [:]

@@ -1,8 +1,8 @@
 import Foundation
 import KioskCore
 
-/// The board's IPv4 addresses on the store network (interfaces that are up, not loopback),
-/// in interface order: what a customer's phone could reach.
+/// The board's IPv4 addresses on the store network (interfaces that are up with a link, not
+/// loopback), in interface order: what a customer's phone could reach.
 enum NetworkAddresses {
     static func current() -> [String] {
         var first: UnsafeMutablePointer<ifaddrs>?
@@ -14,7 +14,7 @@ enum NetworkAddresses {
             defer { cursor = entry.pointee.ifa_next }
             let flags = Int32(entry.pointee.ifa_flags)
             guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
-                  flags & Int32(IFF_UP) != 0, flags & Int32(IFF_LOOPBACK) == 0 else { continue }
+                  flags & Int32(IFF_UP) != 0, flags & Int32(IFF_RUNNING) != 0, flags & Int32(IFF_LOOPBACK) == 0 else { continue }
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
             addresses.append(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))

@@ -327,8 +327,9 @@ struct KioskConfig: Sendable, Hashable {
             config.labels.printTicketOnCheckIn = try reader.bool(labels, "print_ticket_on_check_in", at: "labels") ?? false
             if let name = try reader.string(labels, "store_name", at: "labels") { config.labels.settings.storeName = name }
             if let phone = try reader.string(labels, "store_phone", at: "labels") {
-                let digits = phone.filter(\.isNumber).count
-                guard (3...20).contains(digits), phone.allSatisfy({ $0.isNumber || " +-()".contains($0) }) else {
+                // ASCII digits only: a full-width ０７５５ (an IME's) would leave the tel: link empty.
+                let digits = phone.filter { $0.isASCII && $0.isNumber }.count
+                guard (3...20).contains(digits), phone.allSatisfy({ ($0.isASCII && $0.isNumber) || " +-()".contains($0) }) else {
                     throw .invalid("labels.store_phone", "\"\(phone)\" is not a phone number: digits, spaces, + - ( ) only, e.g. \"0755-8888 6666\"")
                 }
                 config.labels.storePhone = phone

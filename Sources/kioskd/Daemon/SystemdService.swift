@@ -38,9 +38,13 @@ struct SystemdService: Service {
 
     /// `nil` when the writer runs a statement within ``writerTimeout``; otherwise why not.
     ///
-    /// The write runs through GRDB's async API (on the writer's own queue, never holding a
-    /// thread of the concurrency pool) and races a timer; whichever ends first answers. A
-    /// writer that never answers leaves only its own task waiting, not the watchdog.
+    /// It asks the daemon's own writer connection, without a transaction, through GRDB's
+    /// async API (on the writer's queue, never holding a thread of the concurrency pool), and
+    /// races a timer; whichever ends first answers. A writer stuck in its own transaction (a
+    /// stalled disk) does not answer; a write lock held by another process (a long
+    /// `kioskd parts import`) is not the daemon being wedged, and a restart would not help, so
+    /// it does not withhold the ping. A writer that never answers leaves only its own task
+    /// waiting, not the watchdog.
     func storeProblem() async -> String? {
         let database = database, timeout = writerTimeout
         let answer = FirstAnswer()
@@ -52,7 +56,7 @@ struct SystemdService: Service {
             Task.detached {
                 let result: String?
                 do {
-                    try await database.pool.write { try $0.execute(sql: "SELECT 1") }
+                    try await database.pool.writeWithoutTransaction { try $0.execute(sql: "SELECT 1") }
                     result = nil
                 } catch {
                     result = "store write failed: \(error)"

@@ -13,8 +13,7 @@ extension Parts {
         func run() async throws {
             let (_, database) = try store.openDatabase()
             let progress = TerminalProgress()
-            let csv = try database.catalog.exportParts(progress: progress.handler)
-            let rows = csv.split(separator: "\r\n").count - 1
+            let (csv, rows) = try database.catalog.exportParts(progress: progress.handler)
             if file == "-" {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             } else {
