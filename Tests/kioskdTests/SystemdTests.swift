@@ -32,22 +32,28 @@ final class NotifySocket {
 
 @Suite("Running under systemd (Type=notify, watchdog)")
 struct SystemdTests {
-    @Test("the daemon says READY once up, pings the watchdog while its store answers, and says STOPPING on SIGTERM")
-    func notify() throws {
-        let cli = try CLI()
-        let socket = try NotifySocket(directory: cli.directory)
+    /// The daemon as systemd starts it: the notification socket and a 400 ms watchdog (pings every 200 ms).
+    func startUnderSystemd(_ cli: CLI, socket: NotifySocket) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = ["run", "--data-dir", cli.dataDir, "--listen", "127.0.0.1:0"]
         process.currentDirectoryURL = cli.directory
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = socket.path
-        environment["WATCHDOG_USEC"] = "400000"   // pings every 200 ms
+        environment["WATCHDOG_USEC"] = "400000"
         process.environment = environment
         process.standardInput = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    @Test("the daemon says READY once up, pings the watchdog while its store answers, and says STOPPING on SIGTERM")
+    func notify() throws {
+        let cli = try CLI()
+        let socket = try NotifySocket(directory: cli.directory)
+        let process = try startUnderSystemd(cli, socket: socket)
         defer { if process.isRunning { process.terminate() } }
         let ready = socket.receive(within: 20)
         #expect(ready?.contains("READY=1") == true, "\(ready ?? "nothing")")
@@ -67,18 +73,7 @@ struct SystemdTests {
         let cli = try CLI()
         _ = try cli.store("parts", "import", cli.write("p.csv", "part_number,name_zh\nP1,配件\n"))
         let socket = try NotifySocket(directory: cli.directory)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--data-dir", cli.dataDir, "--listen", "127.0.0.1:0"]
-        process.currentDirectoryURL = cli.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = socket.path
-        environment["WATCHDOG_USEC"] = "400000"   // pings every 200 ms
-        process.environment = environment
-        process.standardInput = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startUnderSystemd(cli, socket: socket)
         defer { if process.isRunning { process.terminate() } }
         #expect(socket.receive(within: 20)?.contains("READY=1") == true)
         #expect(socket.receive(within: 5) == "WATCHDOG=1")
