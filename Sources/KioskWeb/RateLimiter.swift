@@ -29,8 +29,7 @@ public final class RateLimiter: Sendable {
         buckets.withLock { b in
             var entry = b[key] ?? (capacity, now)
             let elapsed = now - entry.at
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            entry.tokens = min(capacity, entry.tokens + seconds * refillPerSecond)
+            entry.tokens = min(capacity, entry.tokens + elapsed.inSeconds * refillPerSecond)
             entry.at = now
             guard entry.tokens >= 1 else {
                 b[key] = entry

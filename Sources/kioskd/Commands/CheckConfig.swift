@@ -21,7 +21,7 @@ struct CheckConfig: AsyncParsableCommand {
             print("\(s.keyPath): \(s.kind.rawValue) \(s.kind == .fifo ? loaded.fifoPath(of: s) : s.path ?? s.deviceName ?? "")")
         }
         for p in loaded.printers { print("printer \(p.name): \(p.format.rawValue) \(p.address) \(p.dpi) dpi") }
-        print("labels.track_url = \(loaded.labels.settings.trackURL)\(loaded.labels.trackURLGiven ? "" : " (derived)")")
+        print("labels.track_url = \(loaded.labelSettings().trackURL)\(loaded.labels.trackURL == nil ? " (derived)" : "")")
         let problems = loaded.deviceProblems()
         for p in problems { print("problem: \(p)") }
         let warnings = loaded.warnings()

@@ -18,7 +18,7 @@ func printNow(_ kind: PrintJob.Kind, _ subjects: [String], options: PrintOptions
     guard let printerName = options.printer ?? (ticket ? config.labels.ticketPrinter : config.labels.labelPrinter) ?? config.printers.first?.name else {
         throw Refused(PrinterError.unknownPrinter(ticket ? "[labels] ticket_printer" : "[labels] label_printer", known: []).description)
     }
-    let spooler = PrintSpooler(database: db, printers: config.printers, settings: config.labels.settings)
+    let spooler = PrintSpooler(database: db, printers: config.printers, settings: config.labelSettings())
     let printer: PrinterConfig
     do { printer = try spooler.printer(named: printerName) } catch { throw Refused(error.description) }
     // Render once before queueing: a label that cannot be made (unknown bin, code too long)
@@ -27,10 +27,9 @@ func printNow(_ kind: PrintJob.Kind, _ subjects: [String], options: PrintOptions
     let progress = TerminalProgress()
     do {
         let labels = try spooler.labels(for: job)
-        _ = try spooler.documents(for: labels, format: printer.format, dpi: printer.dpi, progress: progress.handler)
+        _ = try progress.run { try spooler.documents(for: labels, format: printer.format, dpi: printer.dpi, progress: $0) }
         progress.finish("已生成 rendered \(TerminalProgress.grouped(labels.count)) labels")
     } catch {
-        progress.abandon()
         throw Refused("\(error)")
     }
     let queued = try db.printQueue.enqueue(job)

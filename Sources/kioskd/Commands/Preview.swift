@@ -19,15 +19,14 @@ struct Preview: AsyncParsableCommand {
         }
         let format: PrintFormat = out.lowercased().hasSuffix(".png") ? .png : .pdf
         let (config, db) = try store.openDatabase()
-        let spooler = PrintSpooler(database: db, printers: config.printers, settings: config.labels.settings)
+        let spooler = PrintSpooler(database: db, printers: config.printers, settings: config.labelSettings())
         let files: [Data]
         let progress = TerminalProgress()
         do {
             let labels = try spooler.labels(for: PrintJob(printer: "preview", kind: kind, subjects: subjects, requestedBy: cliActor))
-            files = try spooler.documents(for: labels, format: format, dpi: dpi, progress: progress.handler)
+            files = try progress.run { try spooler.documents(for: labels, format: format, dpi: dpi, progress: $0) }
             progress.finish("已生成 rendered \(TerminalProgress.grouped(labels.count)) labels on \(files.count) files")
         } catch {
-            progress.abandon()
             throw Refused("\(error)")
         }
         let base = (out as NSString).deletingPathExtension

@@ -45,10 +45,7 @@ struct Run: AsyncParsableCommand {
             return
         }
         var config = try store.loadConfig()
-        if let listen {
-            config.webListen = listen
-            config.resolveTrackURL()
-        }
+        if let listen { config.webListen = listen }
         let logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -77,7 +74,8 @@ struct Run: AsyncParsableCommand {
         logger.info("store open", metadata: ["path": "\(config.databasePath)", "config": "\(config.origin)", "device": "\(config.deviceID)"])
         for problem in config.deviceProblems() { logger.warning("\(problem)") }
         for warning in config.warnings() { logger.warning("\(warning)") }
-        logger.info("job tickets' QR codes open \(config.labels.settings.trackURL)\(config.labels.trackURLGiven ? "" : " (derived: set [labels] track_url to fix it)")")
+        let labelSettings = config.labelSettings()
+        logger.info("job tickets' QR codes open \(labelSettings.trackURL)\(config.labels.trackURL == nil ? " (derived: set [labels] track_url to fix it)" : "")")
 
         let stream = ScanStream()
         var windows: [String: Duration] = [:]
@@ -180,7 +178,7 @@ struct Run: AsyncParsableCommand {
         }
         if !config.printers.isEmpty, refuseWrites == nil {
             try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
-            hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: config.labels.settings),
+            hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: labelSettings),
                                          health: health, logger: Logger(label: "kioskd.print")))
         }
         if let sync = config.sync, refuseWrites == nil {

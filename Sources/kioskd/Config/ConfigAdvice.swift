@@ -1,5 +1,6 @@
 import Foundation
 import KioskCore
+import Labels
 
 /// The board's IPv4 addresses on the store network (interfaces that are up with a link, not
 /// loopback), in interface order: what a customer's phone could reach.
@@ -34,7 +35,7 @@ extension KioskConfig {
     /// phone page when this device syncs to one (the hub holds every device's jobs), else this
     /// board's own web server at the address phones on the store network reach. Only when the
     /// web server listens on loopback alone does it stay `http://127.0.0.1:…`, with a warning
-    /// (see ``warnings(addresses:)``).
+    /// (see ``warnings()``).
     func derivedTrackURL(addresses: [String]) -> String {
         if role == .device, let upstream = sync?.upstream {
             return upstream.hasSuffix("/") ? upstream + "track/" : upstream + "/track/"
@@ -49,16 +50,13 @@ extension KioskConfig {
         return "\(scheme)://\(bracketed)\(shownPort)/track/"
     }
 
-    /// Sets the ticket's track URL from ``derivedTrackURL(addresses:)`` unless the file gave one.
-    mutating func resolveTrackURL(addresses: [String] = NetworkAddresses.current()) {
-        guard !labels.trackURLGiven else { return }
-        labels.settings.trackURL = derivedTrackURL(addresses: addresses)
-    }
-
-    func resolvingTrackURL(addresses: [String] = NetworkAddresses.current()) -> KioskConfig {
-        var copy = self
-        copy.resolveTrackURL(addresses: addresses)
-        return copy
+    /// What labels and tickets are printed with: the file's `[labels]`, and the track URL it
+    /// gives or else ``derivedTrackURL(addresses:)``, worked out here where it is used (not
+    /// at every command's start).
+    func labelSettings(addresses: @autoclosure () -> [String] = NetworkAddresses.current()) -> LabelSettings {
+        var settings = labels.settings
+        settings.trackURL = labels.trackURL ?? derivedTrackURL(addresses: addresses())
+        return settings
     }
 
     /// Settings that load but make no sense together, or that leave something a store needs
@@ -66,8 +64,9 @@ extension KioskConfig {
     /// refuses the config for them.
     func warnings() -> [String] {
         var warnings: [String] = []
-        if let host = URL(string: labels.settings.trackURL)?.host, NetworkAddresses.isLoopback(host) {
-            warnings.append("labels.track_url: 工单二维码指向本机 the job tickets' QR codes point at \(labels.settings.trackURL), which no customer's phone can open. "
+        let trackURL = labelSettings().trackURL
+        if let host = URL(string: trackURL)?.host, NetworkAddresses.isLoopback(host) {
+            warnings.append("labels.track_url: 工单二维码指向本机 the job tickets' QR codes point at \(trackURL), which no customer's phone can open. "
                             + "Set [labels] track_url to the address phones reach (the hub's, or this board's), or let the pages listen on the store network: [web] listen = \"0.0.0.0:8080\"")
         }
         if let bay, gpio == nil {

@@ -105,8 +105,9 @@ struct KioskConfig: Sendable, Hashable {
         var settings = LabelSettings()
         /// `store_phone`: the service desk's number, shown on the customer's phone page as a `tel:` link.
         var storePhone: String?
-        /// `track_url` was set in the file; otherwise ``KioskConfig/resolveTrackURL(addresses:)`` derives it.
-        var trackURLGiven = false
+        /// `track_url` as the file gives it; without it ``KioskConfig/labelSettings(addresses:)``
+        /// derives one where it is used.
+        var trackURL: String?
     }
     var labels = LabelsConfig()
 
@@ -146,7 +147,6 @@ struct KioskConfig: Sendable, Hashable {
                 ScannerConfig(kind: .fifo, keyPath: "scanners[1]"),
             ],
             origin: "embedded default")
-        .resolvingTrackURL()
     }
 
     /// Loads `path`, or the system file if it exists, or the embedded default.
@@ -338,8 +338,7 @@ struct KioskConfig: Sendable, Hashable {
                 guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     throw .invalid("labels.track_url", "\"\(url)\" must start with http:// or https:// (the customer's phone opens it)")
                 }
-                config.labels.settings.trackURL = url
-                config.labels.trackURLGiven = true
+                config.labels.trackURL = url
             }
             config.labels.settings.font = try reader.string(labels, "font", at: "labels")
             for (key, name) in [("label_printer", config.labels.labelPrinter), ("ticket_printer", config.labels.ticketPrinter)] {
@@ -390,7 +389,6 @@ struct KioskConfig: Sendable, Hashable {
                 config.scanners.append(s)
             }
         }
-        config.resolveTrackURL()
         return config
     }
 

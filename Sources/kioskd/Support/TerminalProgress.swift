@@ -17,9 +17,8 @@ final class TerminalProgress: Sendable {
     private struct State {
         var phase = ""
         var phaseStarted = ContinuousClock.now
+        /// When the line was last drawn; `nil` while nothing was drawn.
         var lastDrawn: ContinuousClock.Instant?
-        var last: WorkProgress?
-        var drew = false
     }
     private let state = Mutex(State())
 
@@ -46,33 +45,37 @@ final class TerminalProgress: Sendable {
                 state.phase = progress.phase
                 state.phaseStarted = now
             }
-            state.last = progress
             guard mode == .live else { return nil }
             let finished = progress.total.map { progress.done >= $0 } ?? false
             if let drawn = state.lastDrawn, now - drawn < .milliseconds(100), !finished { return nil }
             state.lastDrawn = now
-            state.drew = true
             return Self.describe(progress, elapsed: now - state.phaseStarted)
         }
         if let line { output.write(Data("\r\u{1B}[K\(line)".utf8)) }
+    }
+
+    /// Runs `work` with this progress's handler. When it throws, the progress line is
+    /// cleared first, so that the error shows on a line of its own.
+    func run<T>(_ work: (@escaping ProgressHandler) throws -> T) throws -> T {
+        do { return try work(handler) } catch {
+            output.write(Data(clearLine.utf8))
+            throw error
+        }
     }
 
     /// Ends the progress line and writes `summary` (with the time taken) on its own line,
     /// on a terminal and in a pipe alike.
     func finish(_ summary: String) {
         let elapsed = ContinuousClock.now - started
-        let clear = state.withLock { $0.drew ? "\r\u{1B}[K" : "" }
-        output.write(Data("\(clear)\(summary) (\(Self.seconds(elapsed)))\n".utf8))
+        output.write(Data("\(clearLine)\(summary) (\(String(format: "%.1f s", elapsed.inSeconds)))\n".utf8))
     }
 
-    /// Clears the progress line before an error is shown.
-    func abandon() {
-        if state.withLock({ $0.drew }) { output.write(Data("\r\u{1B}[K".utf8)) }
-    }
+    /// What erases the drawn line; nothing when none was drawn.
+    private var clearLine: String { state.withLock { $0.lastDrawn == nil ? "" : "\r\u{1B}[K" } }
 
     /// `导入 importing 12,000/50,000 rows (24%) · 2,100 rows/s · 18 s left`
     static func describe(_ p: WorkProgress, elapsed: Duration) -> String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         guard let total = p.total else { return "\(p.phase) … \(seconds < 1 ? "" : String(format: "%.0f s", seconds))" }
         var line = "\(p.phase) \(grouped(p.done))/\(grouped(total)) \(p.unit)"
         if total > 0 { line += " (\(p.done * 100 / total)%)" }
@@ -84,18 +87,8 @@ final class TerminalProgress: Sendable {
         return line
     }
 
+    /// `50,000`: thousands grouped as the English half of the line writes them.
     static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (index, ch) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(ch)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
-    static func seconds(_ d: Duration) -> String {
-        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-        return String(format: "%.1f s", s)
+        n.formatted(.number.locale(Locale(identifier: "en_US")).grouping(.automatic))
     }
 }

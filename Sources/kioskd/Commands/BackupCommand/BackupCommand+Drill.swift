@@ -13,13 +13,7 @@ extension BackupCommand {
             let dir = scratch.map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-drill-\(UUID().uuidString)")
             let progress = TerminalProgress()
-            let report: DrillReport
-            do {
-                report = try backupRefusing { try backups.drill(scratch: dir, progress: progress.handler) }
-            } catch {
-                progress.abandon()
-                throw error
-            }
+            let report = try progress.run { handler in try backupRefusing { try backups.drill(scratch: dir, progress: handler) } }
             progress.finish("恢复演练完成 restore drill done")
             try? FileManager.default.removeItem(at: dir)
             try backups.database.audit.record(.backupRestored, actor: cliActor,

@@ -11,7 +11,7 @@ extension BackupCommand {
             let (_, backups) = try folder.open()
             let started = Date()
             let progress = TerminalProgress()
-            let record = try full ? backups.full(progress: progress.handler) : backups.incremental(progress: progress.handler)
+            let record = try progress.run { try full ? backups.full(progress: $0) : backups.incremental(progress: $0) }
             progress.finish("已备份 backed up \(record.file)")
             try backups.database.audit.record(.backupTaken, actor: cliActor, detail: "\(record.kind.rawValue) \(record.file)")
             print("已备份 backed up\t\(BackupCommand.describe(record))\t\(String(format: "%.2f", Date().timeIntervalSince(started))) s")

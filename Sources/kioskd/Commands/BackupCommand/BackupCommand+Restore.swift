@@ -15,12 +15,8 @@ extension BackupCommand {
             let (_, backups) = try folder.open()
             let started = Date()
             let progress = TerminalProgress()
-            let files: [String]
-            do {
-                files = try backupRefusing { try backups.restore(to: target, upTo: upTo, trustUnsigned: trustUnsigned, progress: progress.handler) }
-            } catch {
-                progress.abandon()
-                throw error
+            let files = try progress.run { handler in
+                try backupRefusing { try backups.restore(to: target, upTo: upTo, trustUnsigned: trustUnsigned, progress: handler) }
             }
             progress.finish("已恢复 restored \(files.count) backup files into \(target)")
             try backups.database.audit.record(.backupRestored, actor: cliActor,

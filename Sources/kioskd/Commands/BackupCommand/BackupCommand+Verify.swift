@@ -9,7 +9,7 @@ extension BackupCommand {
         func run() async throws {
             var damaged = false
             let progress = TerminalProgress()
-            let results = try folder.open().1.verify(progress: progress.handler)
+            let results = try progress.run { try folder.open().1.verify(progress: $0) }
             progress.finish("已校验 verified \(results.count) backups: \(results.filter { $0.1 != nil }.count) damaged")
             for (record, problem) in results {
                 print("\(problem == nil ? "ok" : "DAMAGED")\t\(record.file)\(problem.map { "\t\($0)" } ?? "")")

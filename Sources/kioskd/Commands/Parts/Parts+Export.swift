@@ -17,8 +17,7 @@ extension Parts {
             if file == "-" {
                 FileHandle.standardOutput.write(Data(csv.utf8))
             } else {
-                do { try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
-                    progress.abandon()
+                do { try progress.run { _ in try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } } catch {
                     throw Refused("无法写入 cannot write \(file): \(error.localizedDescription)")
                 }
             }

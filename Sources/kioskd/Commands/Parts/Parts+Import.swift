@@ -46,14 +46,12 @@ extension Parts {
             }
             let progress = TerminalProgress()
             do {
-                let result = try database.catalog.importParts(parts, progress: progress.handler)
+                let result = try progress.run { try database.catalog.importParts(parts, progress: $0) }
                 progress.finish("已导入 imported \(TerminalProgress.grouped(result.parts)) rows from \(file)")
                 print("已导入 imported \(result.parts) parts, \(result.barcodes) barcodes, \(result.newBins) new bins")
             } catch let error as ImportError {
-                progress.abandon()
                 throw Refused(error.description)
             } catch let error as CatalogError {
-                progress.abandon()
                 throw Refused("导入被拒绝，未写入任何数据 / import refused, nothing written: \(error.description)")
             }
         }

@@ -9,7 +9,7 @@ extension PrintQueueCommand {
         @OptionGroup var store: StoreOptions
         func run() async throws {
             let (config, db) = try store.openDatabase()
-            let round = try PrintSpooler(database: db, printers: config.printers, settings: config.labels.settings).drain()
+            let round = try PrintSpooler(database: db, printers: config.printers, settings: config.labelSettings()).drain()
             print("已打印 printed \(round.printed)")
             for (printer, failure) in round.failures.sorted(by: { $0.key < $1.key }) { print("✗ \(printer): \(failure)") }
             for (id, failure) in round.jobFailures.sorted(by: { $0.key < $1.key }) { print("✗ #\(id): \(failure)") }

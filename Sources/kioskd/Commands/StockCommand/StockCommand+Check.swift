@@ -12,7 +12,7 @@ extension StockCommand {
         func run() async throws {
             let (_, database) = try store.openDatabase()
             let progress = TerminalProgress()
-            let drifts = try database.stock.checkBalances(repair: repair, actor: cliActor, progress: progress.handler)
+            let drifts = try progress.run { try database.stock.checkBalances(repair: repair, actor: cliActor, progress: $0) }
             progress.finish("已核对 checked the balances against the movements: \(drifts.count) drifted")
             if drifts.isEmpty {
                 print("库存一致 balances match the movements")

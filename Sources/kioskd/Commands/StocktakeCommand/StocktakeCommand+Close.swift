@@ -13,11 +13,10 @@ extension StocktakeCommand {
             let uuid = try stocktakeID(id)
             let progress = TerminalProgress()
             do {
-                let lines = try database.stocktakes.close(uuid, progress: progress.handler)
+                let lines = try progress.run { try database.stocktakes.close(uuid, progress: $0) }
                 progress.finish("盘点已关闭 stocktake closed: \(TerminalProgress.grouped(lines.count)) lines")
                 printReport(lines)
             } catch let e as any ScanRefusal {
-                progress.abandon()
                 throw Refused(e.description)
             }
         }
