@@ -277,8 +277,7 @@ public struct Backups: Sendable {
     /// and each full backup with `integrity_check`.
     public func verify(progress: ProgressHandler? = nil) throws -> [(BackupRecord, String?)] {
         let records = try list()
-        defer { progress?(WorkProgress(phase: "校验 verifying", done: records.count, total: records.count, unit: "files")) }
-        return try zip(records.indices, zip(records, trust(records))).map { index, pair in
+        let results = try zip(records.indices, zip(records, trust(records))).map { index, pair -> (BackupRecord, String?) in
             let (record, trust) = pair
             progress?(WorkProgress(phase: "校验 verifying", done: index, total: records.count, unit: "files"))
             guard record.hasPlainFileName else { return (record, "not a file name kioskd writes: the manifest was altered") }
@@ -301,6 +300,8 @@ public struct Backups: Sendable {
             }
             return (record, nil)
         }
+        progress?(WorkProgress(phase: "校验 verifying", done: records.count, total: records.count, unit: "files"))
+        return results
     }
 
     /// Restores the newest backup chain (its full backup and the increments after it) into

@@ -70,10 +70,9 @@ enum DemoStore {
                 try db.tableExists("kiosk_meta") ? try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = ?", arguments: [mark]) : nil
             }
             try queue.close()
-            guard let marked else {
+            guard marked != nil else {
                 throw Refused("\(path) 不是演示门店 is not a demo store: kioskd demo never touches a real store. Choose an empty folder with --data-dir.")
             }
-            _ = marked
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configFile = (directory as NSString).appendingPathComponent("kioskd-demo.toml")
@@ -119,7 +118,7 @@ enum DemoStore {
     struct DemoPart {
         var number: String, nameZh: String, nameEn: String, unit: String, gtinBody: String, bin: String
         var safety: Int, reorder: Int, onHand: Int
-        var barcode: String { gtinBody + String(EAN.checkDigit(gtinBody)) }
+        var barcode: String { gtinBody + String(GS1CheckDigit.compute(for: gtinBody)) }
     }
 
     static let parts: [DemoPart] = [
@@ -263,13 +262,4 @@ func tomlEscaped(_ text: String) -> String {
 /// Whether the store at `path` is a demo store (`kioskd demo` marked it).
 func isDemoStore(_ database: KioskDatabase) throws -> Bool {
     try database.pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM kiosk_meta WHERE name = ?", arguments: [DemoStore.mark]) } != nil
-}
-
-/// The EAN-13 / GTIN check digit (GS1 General Specifications 7.9.1).
-enum EAN {
-    static func checkDigit(_ body: String) -> Int {
-        let digits = body.compactMap(\.wholeNumberValue)
-        let sum = digits.reversed().enumerated().reduce(0) { $0 + $1.element * ($1.offset % 2 == 0 ? 3 : 1) }
-        return (10 - sum % 10) % 10
-    }
 }
