@@ -72,14 +72,28 @@ public enum IndicatorSignal: Sendable, Hashable {
 /// A queue of signals for the indicator service; safe to use from any task or thread. A
 /// signal wakes the service at once.
 public final class IndicatorSignals: Sendable, ScanIndicator {
-    private let queue = Mutex<[IndicatorSignal]>([])
-    let doorbell = Doorbell()
+    private let queue = Mutex<(signals: [IndicatorSignal], waker: AsyncStream<Void>.Continuation?)>(([], nil))
     public init() {}
     public func send(_ signal: IndicatorSignal) {
-        queue.withLock { $0.append(signal) }
-        doorbell.ring()
+        let waker = queue.withLock { q in
+            q.signals.append(signal)
+            return q.waker
+        }
+        waker?.yield()
     }
-    func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.removeAll() }; return q } }
+    func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.signals.removeAll() }; return q.signals } }
+
+    /// A wake-up for each send (several sends before the reader looks are one wake-up): the
+    /// stack light's one reader. A new call replaces the previous reader's stream.
+    func wakes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let previous = queue.withLock { q in
+            defer { q.waker = continuation }
+            return q.waker
+        }
+        previous?.finish()
+        return stream
+    }
 
     /// Scan feedback: each outcome's own flash and chirp.
     public func show(_ feedback: ScanFeedback) async {
@@ -118,66 +132,16 @@ public struct IndicatorFrame: Sendable, Hashable {
     }
 }
 
-/// Wakes one waiting task early. A ring while nobody waits is kept for the next wait.
-final class Doorbell: Sendable {
-    private let state = Mutex<(rung: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    func ring() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard let waiter = s.waiter else {
-                s.rung = true
-                return nil
-            }
-            s.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
-    }
-
-    /// Returns once rung (at once if rung since the last wait), after `timeout`, or on cancellation.
-    func wait(upTo timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForRing() }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForRing() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                // Checked under the lock that onCancel takes too: a cancellation either sees
-                // the waiter stored or is seen here.
-                let now = state.withLock { s -> Bool in
-                    if s.rung || Task.isCancelled {
-                        if !Task.isCancelled { s.rung = false }
-                        return true
-                    }
-                    s.waiter = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume()
-        }
-    }
-}
-
 /// Drives a bay's stack light and buzzer: the pattern of the bay's current job state, read
-/// from the store (so a restart, or a change made by another process, shows at once), with
-/// scan and help signals over it. A missing chip or a busy line is reported by name in the
-/// health board and retried; on shutdown the lines go to the safe state and are released.
+/// from the store at start and again whenever the store's change stream says the workshop
+/// changed (a commit of this daemon, or of another process), with scan and help signals over
+/// it. A missing chip or a busy line is reported by name in the health board and retried; on
+/// shutdown the lines go to the safe state and are released.
 ///
 /// The loop sleeps until the next thing that changes a line (a blink edge, the end of a
-/// flash or chirp, the next look at the job state) or until a signal arrives, so a steady
-/// lamp costs four wake-ups a second, not fifty.
-public struct StackLightService: Service {
+/// flash or chirp, a retry of the chip) or until a signal or a workshop change arrives: a
+/// steady lamp costs no wake-up at all. Time comes from `clock`, so tests can drive it.
+public struct StackLightService<C: Clock>: Service where C.Duration == Duration {
     public let config: StackLightConfig
     let backend: any GPIOBackend
     let signals: IndicatorSignals
@@ -185,11 +149,13 @@ public struct StackLightService: Service {
     let logger: Logger
     /// The state to show; `nil` for a bay without a job.
     let currentState: @Sendable () async -> JobState?
-    let stateRefresh: Duration
+    /// What wakes a look at the state: the workshop's changes (`nil`: the state never changes).
+    let stateChanges: StoreChanges?
     let retryInterval: Duration
+    let clock: C
 
     public init(config: StackLightConfig, backend: any GPIOBackend, signals: IndicatorSignals, health: HealthBoard, logger: Logger,
-                stateRefresh: Duration = .milliseconds(250), retryInterval: Duration = .seconds(2),
+                clock: C, stateChanges: StoreChanges? = nil, retryInterval: Duration = .seconds(2),
                 currentState: @escaping @Sendable () async -> JobState?) {
         self.config = config
         self.backend = backend
@@ -197,8 +163,9 @@ public struct StackLightService: Service {
         self.health = health
         self.logger = logger
         self.currentState = currentState
-        self.stateRefresh = stateRefresh
+        self.stateChanges = stateChanges
         self.retryInterval = retryInterval
+        self.clock = clock
     }
 
     var component: String { "gpio:\(config.chip)" }
@@ -208,21 +175,51 @@ public struct StackLightService: Service {
         Lamp.allCases.compactMap { lamp in config.lamps[lamp].map { (lamp, $0) } } + (config.buzzer.map { [(nil, $0)] } ?? [])
     }
 
+    /// Why the loop woke.
+    enum Wake: Sendable { case signal, stateChanged, due }
+
     public func run() async throws {
-        let clock = ContinuousClock()
+        let (wakes, wake) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
+        // Subscribed before the first read of the state, so no change falls in between.
+        let signalWakes = signals.wakes()
+        let changes = stateChanges?.subscribe(to: [.workshop])
+        await withDiscardingTaskGroup { group in
+            group.addTask { for await _ in signalWakes { wake.yield(.signal) } }
+            if let changes { group.addTask { for await _ in changes { wake.yield(.stateChanged) } } }
+            await withGracefulShutdownHandler {
+                await withTaskCancellationHandler {
+                    await drive(wakes: wakes, wake: wake)
+                } onCancel: { wake.finish() }
+            } onGracefulShutdown: { wake.finish() }
+            group.cancelAll()
+        }
+    }
+
+    /// The loop: lines from the state, the signals and the time, until `wakes` ends.
+    private func drive(wakes: AsyncStream<Wake>, wake: AsyncStream<Wake>.Continuation) async {
         var outputs: (any OutputLines)?
         var written: [Int: Bool] = [:]
-        var lastAttempt: ContinuousClock.Instant?
+        var lastAttempt: C.Instant?
         var state: JobState? = await currentState()
         var stateSince = clock.now
-        var lastRefresh = clock.now
-        var flash: (lamp: Lamp, pattern: LampPattern, at: ContinuousClock.Instant, length: Duration)?
-        var chirp: (chirp: Chirp, at: ContinuousClock.Instant)?
+        var flash: (lamp: Lamp, pattern: LampPattern, at: C.Instant, length: Duration)?
+        var chirp: (chirp: Chirp, at: C.Instant)?
+        var timer: Task<Void, Never>?
+        var reason: Wake? = .due
+        var iterator = wakes.makeAsyncIterator()
         let lines = order
+        defer { timer?.cancel() }
 
-        while !Task.isCancelledOrShuttingDown {
+        while let woke = reason {
+            if woke == .stateChanged {
+                let fresh = await currentState()
+                if fresh != state {
+                    state = fresh
+                    stateSince = clock.now
+                }
+            }
             let now = clock.now
-            if outputs == nil, lastAttempt.map({ now - $0 >= retryInterval }) ?? true {
+            if outputs == nil, lastAttempt.map({ $0.duration(to: now) >= retryInterval }) ?? true {
                 lastAttempt = now
                 do {
                     outputs = try backend.requestOutputs(chip: config.chip, lines: lines.map(\.line), consumer: config.consumer)
@@ -234,22 +231,14 @@ public struct StackLightService: Service {
                     logger.warning("\(error.description)", metadata: ["retry_in": "\(retryInterval)"])
                 }
             }
-            if now - lastRefresh >= stateRefresh {
-                lastRefresh = now
-                let fresh = await currentState()
-                if fresh != state {
-                    state = fresh
-                    stateSince = now
-                }
-            }
             for signal in signals.drain() {
                 flash = signal.flash.map { ($0.0, $0.1, now, $0.2) }
                 chirp = signal.chirp.map { ($0, now) }
             }
-            let frame = IndicatorFrame.compute(
-                patterns: config.mapping.patterns(for: state), patternAge: now - stateSince,
-                flash: flash.map { ($0.lamp, $0.pattern, now - $0.at, $0.length) },
-                chirp: chirp.map { ($0.chirp, now - $0.at) })
+            let patterns = config.mapping.patterns(for: state)
+            let flashNow = flash.map { ($0.lamp, $0.pattern, $0.at.duration(to: now), $0.length) }
+            let chirpNow = chirp.map { ($0.chirp, $0.at.duration(to: now)) }
+            let frame = IndicatorFrame.compute(patterns: patterns, patternAge: stateSince.duration(to: now), flash: flashNow, chirp: chirpNow)
             if let out = outputs {
                 do {
                     for (index, entry) in lines.enumerated() {
@@ -266,14 +255,20 @@ public struct StackLightService: Service {
                     outputs = nil
                 }
             }
-            let next = IndicatorFrame.nextChange(
-                patterns: config.mapping.patterns(for: state), patternAge: now - stateSince,
-                flash: flash.map { ($0.lamp, $0.pattern, now - $0.at, $0.length) },
-                chirp: chirp.map { ($0.chirp, now - $0.at) })
-            var wait = stateRefresh - (now - lastRefresh)
-            if let next { wait = min(wait, next) }
-            if outputs == nil, let lastAttempt { wait = min(wait, retryInterval - (now - lastAttempt)) }
-            await signals.doorbell.wait(upTo: max(wait, .milliseconds(1)))
+            var wait = IndicatorFrame.nextChange(patterns: patterns, patternAge: stateSince.duration(to: now), flash: flashNow, chirp: chirpNow)
+            if outputs == nil, let lastAttempt {
+                let retry = retryInterval - lastAttempt.duration(to: now)
+                wait = min(wait ?? retry, retry)
+            }
+            timer?.cancel()
+            timer = wait.map { wait in
+                let deadline = now.advanced(by: max(wait, .milliseconds(1)))
+                return Task { [clock] in
+                    guard (try? await clock.sleep(until: deadline, tolerance: nil)) != nil else { return }
+                    wake.yield(.due)
+                }
+            }
+            reason = await iterator.next()
         }
         // Safe state: configured lamps on, everything else (buzzer included) off.
         if let out = outputs {
@@ -285,6 +280,16 @@ public struct StackLightService: Service {
             usleep(UInt32(config.safeHold.components.seconds * 1_000_000 + config.safeHold.components.attoseconds / 1_000_000_000_000))
             out.release()
         }
+    }
+}
+
+extension StackLightService where C == ContinuousClock {
+    /// A stack light on the system's monotonic clock.
+    public init(config: StackLightConfig, backend: any GPIOBackend, signals: IndicatorSignals, health: HealthBoard, logger: Logger,
+                stateChanges: StoreChanges? = nil, retryInterval: Duration = .seconds(2),
+                currentState: @escaping @Sendable () async -> JobState?) {
+        self.init(config: config, backend: backend, signals: signals, health: health, logger: logger, clock: ContinuousClock(),
+                  stateChanges: stateChanges, retryInterval: retryInterval, currentState: currentState)
     }
 }
 

@@ -124,7 +124,7 @@ enum Page {
       },
       toast(msg, ok) { const t = document.getElementById('toast'); if (!t) return; t.textContent = msg; t.style.display = 'block';
         t.style.background = ok ? '#1d6a3a' : '#8a2020'; clearTimeout(KD._t); KD._t = setTimeout(() => t.style.display = 'none', 4000); },
-      live(refresh) { KD.render = refresh; refresh(); KD.label(); const es = new EventSource('/api/v1/events'); es.addEventListener('change', () => refresh()); }
+      live(refresh, areas) { KD.render = refresh; refresh(); KD.label(); const es = new EventSource('/api/v1/events?areas=' + areas); es.addEventListener('change', () => refresh()); }
     };
     """#
 
@@ -198,7 +198,7 @@ enum Page {
               buttons.innerHTML = `${job.next ? `<button id="advance" class="big" onclick="move('${job.next}')">▶ ${KD.esc(name(job.next))}</button>` : ''}
                 ${others.map(s => `<button class="big ${s === 'cancelled' ? 'warn' : 'alt'}" data-state="${s}" onclick="move('${s}')">${KD.esc(name(s))}</button>`).join('')}`;
             }
-            KD.live(refresh);
+            KD.live(refresh, 'workshop,staff');
             """#)
     }
 
@@ -215,7 +215,7 @@ enum Page {
             <td><span class="pill stage stage-${x.stage}">${KD.esc(KD.t(x.stageZh, x.stageEn))}</span></td><td>${KD.time(x.promisedAt)}</td></tr>`).join('')
             || `<tr><td colspan="3" class="muted">${KD.t('暂无车辆', 'No vehicles in the workshop')}</td></tr>`;
         }
-        KD.live(refresh);
+        KD.live(refresh, 'workshop');
         """#)
 
     static func track(_ token: String) -> String {
@@ -247,7 +247,7 @@ enum Page {
                   </dl>${v.storeName ? `<div class="muted">${KD.esc(v.storeName)}</div>` : ''}${phone}`;
               } catch (e) { document.getElementById('steps').innerHTML = `<p>${KD.esc(e.message)}</p>`; }
             }
-            KD.live(refresh);
+            KD.live(refresh, 'workshop');
             """#)
     }
 
@@ -371,6 +371,6 @@ enum Page {
           const v = await KD.get('/api/v1/stock?q=' + encodeURIComponent(q));
           document.getElementById('stock').innerHTML = v.rows.map(r => `<div>${KD.esc(r.partNumber)} ${KD.esc(KD.t(r.nameZh, r.nameEn))}: <b>${r.onHand}</b> ${Object.entries(r.bins).map(([b, n]) => KD.esc(b) + ':' + n).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
         });
-        KD.live(refresh);
+        KD.live(refresh, 'scans,stock,alerts,workshop,yard,stocktake,printing,sync');
         """#)
 }

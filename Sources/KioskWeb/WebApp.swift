@@ -42,7 +42,6 @@ public struct WebEnvironment: Sendable {
     /// the page's scans go through it like a scanner's.
     public var desk: ScanDesk
     public var health: HealthBoard
-    public var feed: ChangeFeed
     public var trackLimiter: RateLimiter
     /// Sign-in and clock attempts, per client address and for the whole device.
     public var pinLimiter: PINAttemptLimiter
@@ -61,7 +60,7 @@ public struct WebEnvironment: Sendable {
     /// The store's name and service-desk phone number, for the customer's phone page.
     public var store = StoreContact()
 
-    public init(database: KioskDatabase, counter: Counter, health: HealthBoard, feed: ChangeFeed,
+    public init(database: KioskDatabase, counter: Counter, health: HealthBoard,
                 trackLimiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), bay: String? = nil,
                 metrics: KioskMetrics = KioskMetrics(), secureCookies: Bool = false, printing: PrintingSetup? = nil,
                 isHub: Bool = false, ledger: (any HubLedger)? = nil, desk: ScanDesk? = nil,
@@ -76,7 +75,6 @@ public struct WebEnvironment: Sendable {
         self.database = database
         self.counter = counter
         self.health = health
-        self.feed = feed
         self.trackLimiter = trackLimiter
         self.bay = bay
     }
@@ -124,15 +122,27 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     }
 
     // MARK: Live updates
-    routes.on(.get, "/api/v1/events") { _, _ -> Response in
-        let versions = env.feed.subscribe()
+    routes.on(.get, "/api/v1/events") { request, _ -> Response in
+        // `?areas=workshop,stock`: only changes to what the page shows (every area without it).
+        var areas = Set(StoreArea.allCases)
+        if let asked = request.uri.queryParameters.get("areas"), !asked.isEmpty {
+            let names = asked.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let unknown = names.filter { StoreArea(rawValue: $0) == nil }
+            guard unknown.isEmpty else {
+                throw HTTPError(.badRequest, message: "未知区域 \(unknown.joined(separator: ",")) / unknown areas \(unknown.joined(separator: ",")): use \(StoreArea.allCases.map(\.rawValue).joined(separator: ","))")
+            }
+            areas = Set(names.compactMap(StoreArea.init(rawValue:)))
+        }
+        let changes = env.database.changes.subscribe(to: areas)
+        let shown = areas
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                for await version in versions {
-                    try await writer.write(ByteBuffer(string: "event: change\ndata: \(version)\n\n"))
+                for await change in changes {
+                    let named = change.areas.intersection(shown).map(\.rawValue).sorted().joined(separator: ",")
+                    try await writer.write(ByteBuffer(string: "event: change\nid: \(change.sequence)\ndata: \(named)\n\n"))
                 }
                 try await writer.finish(nil)
             })
@@ -140,10 +150,10 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
 
     // MARK: Lobby and phone (public: no personal data)
     // The board is read by every lobby screen and phone every few seconds: it is built once
-    // per change of the store (the change feed's version), and at most a second old.
+    // per change of the workshop (the change stream's version), and at most a second old.
     let lobbyCache = LobbyCache()
     routes.on(.get, "/api/v1/lobby") { _, _ -> Response in
-        let version = env.feed.version
+        let version = env.database.changes.version(of: [.workshop])
         let body = try lobbyCache.body(version: version) {
             let vehicles = try workshop.openOrders().compactMap { o in o.state.customerStage.map { LobbyEntry(o, stage: $0) } }
             return ByteBuffer(bytes: try JSONEncoder.sorted.encode(LobbyView(vehicles: vehicles, stages: CustomerStage.allCases)))
@@ -219,7 +229,6 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.on(.post, "/api/v1/scans") { request, context -> ScanResult in
         let body = try await request.decode(as: ScanRequest.self, context: context)
         let feedback = await env.desk.submit(ScanEvent(id: body.id ?? UUID(), source: "counter-page:\(context.actor)", text: body.text, actor: context.staff?.badge))
-        env.feed.bump()
         return ScanResult(accepted: feedback.accepted, message: feedback.message, duplicate: feedback.duplicate, scanID: feedback.scanID,
                           outcome: feedback.outcome.rawValue)
     }
@@ -248,7 +257,6 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         }
         let job = try env.database.printQueue.enqueue(PrintJob(key: body.id ?? UUID(), printer: printer, kind: body.kind, subjects: subjects,
                                                                copies: body.copies ?? 1, requestedBy: context.actor))
-        env.feed.bump()
         return try JSONEncoder.sorted.encodeResponse(PrintJobView(job), status: .accepted)
     }
     routes.on(.get, "/api/v1/print-jobs") { _, _ -> PrintJobsView in
@@ -266,9 +274,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
         let body = try await request.decode(as: PushRequest.self, context: context)
         guard body.events.count <= 5000 else { throw HTTPError(.contentTooLarge, message: "一次最多 5000 条 / at most 5000 events per push") }
         do {
-            let response = try await env.ledger.accept(body, from: context.device ?? "", at: Date())
-            if response.stored > 0 { env.feed.bump() }
-            return response
+            return try await env.ledger.accept(body, from: context.device ?? "", at: Date())
         } catch let error as HTTPResponseError {
             throw error
         } catch {

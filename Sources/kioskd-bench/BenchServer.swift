@@ -53,8 +53,7 @@ func benchLobby(scratch: URL) async throws -> [Verdict] {
         _ = try database.workshop.open(WorkOrderDraft(ticketCode: "WO-\(i)", plate: "粤B\(10000 + i)", vin: "LSVAU2180N2183294",
                                                       customerPhone: "13800138000", bay: "BAY-\(i % 6)"), actor: "desk")
     }
-    let feed = ChangeFeed()
-    let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "bench"), health: HealthBoard(), feed: feed)
+    let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "bench"), health: HealthBoard())
     let (port, task) = try await startServer(env)
     defer { task.cancel() }
     var lobby: [(Double, Double)] = [], hello: [(Double, Double)] = []
@@ -120,7 +119,7 @@ func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (p
         ledger = PostgresLedger(client: client, store: hub, storeID: "bench", logger: Logger(label: "bench.ledger"))
         try await ledger?.migrate()
     }
-    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(),
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(),
                              isHub: true, ledger: ledger)
     let (port, task) = try await startServer(env)
     defer { task.cancel() }

@@ -139,15 +139,17 @@ struct IndicatorServiceTests {
         let state = Mutex<JobState?>(.repairing)
         let signals = IndicatorSignals()
         let health = HealthBoard()
+        let changes = StoreChanges()
         let service = StackLightService(
             config: StackLightConfig(chip: "gpiochip0", lamps: lamps, buzzer: .offset(4), safeLamps: [.red]),
-            backend: gpio, signals: signals, health: health, logger: logger, stateRefresh: .milliseconds(20)
+            backend: gpio, signals: signals, health: health, logger: logger, stateChanges: changes
         ) { state.withLock { $0 } }
         let task = Task { try await service.run() }
         try await waitUntil("the repairing lamp to light") { gpio.value(offset: 2) == true }
         #expect(gpio.value(offset: 0) == false && gpio.value(offset: 3) == false)
         #expect(health.snapshot["gpio:gpiochip0"]?.isOK == true)
         state.withLock { $0 = .waitingParts }
+        changes.publish([.workshop])
         try await waitUntil("the next state's lamps") { gpio.value(offset: 2) == false && gpio.history(offset: 0).filter(\.high).count >= 2 }
         #expect(gpio.history(offset: 0).filter(\.high).count >= 2, "red blinks for waiting parts")
         signals.send(.outcome(.accepted))

@@ -10,7 +10,6 @@ final class WebFixture: Sendable {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-web-\(UUID().uuidString)")
     let database: KioskDatabase
     let health = HealthBoard()
-    let feed = ChangeFeed()
     let order: WorkOrder
 
     init() throws {
@@ -42,7 +41,7 @@ final class WebFixture: Sendable {
 
     func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), printing: PrintingSetup? = nil) -> some ApplicationProtocol {
         let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "counter-1"),
-                                 health: health, feed: feed, trackLimiter: limiter, bay: "BAY-1", printing: printing)
+                                 health: health, trackLimiter: limiter, bay: "BAY-1", printing: printing)
         return Application(router: makeRouter(env))
     }
 }
@@ -247,17 +246,4 @@ struct WebTests {
         }
     }
 
-    @Test("the change watcher sees a change made through the store and wakes listeners")
-    func changeFeed() async throws {
-        let f = try WebFixture()
-        let watcher = ChangeWatcher(database: f.database, feed: f.feed, interval: .milliseconds(20))
-        let task = Task { try await watcher.run() }
-        var versions = f.feed.subscribe().makeAsyncIterator()
-        #expect(await versions.next() == 0)
-        try await Task.sleep(for: .milliseconds(100))
-        try f.database.workshop.advance("WO-1", actor: "t")
-        #expect(await versions.next() == 1)
-        task.cancel()
-        try await task.value
-    }
 }

@@ -50,7 +50,7 @@ func ledger(_ client: PostgresClient, hub: KioskDatabase, store: String = "store
 }
 
 func ledgerHubApp(_ hub: KioskDatabase, _ ledger: PostgresLedger) -> some ApplicationProtocol {
-    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(),
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(),
                              isHub: true, ledger: ledger)
     return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
 }

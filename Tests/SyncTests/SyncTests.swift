@@ -57,7 +57,7 @@ func syncBothBays(port: Int, bay1: KioskDatabase, dir1: URL, bay2: KioskDatabase
 }
 
 func hubApp(_ hub: KioskDatabase) -> some ApplicationProtocol {
-    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+    let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), isHub: true)
     return Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
 }
 
@@ -294,7 +294,7 @@ struct HTTPSUpstreamTests {
         defer { for d in [hubDir, deviceDir] { try? FileManager.default.removeItem(at: d) } }
         let pem = try makeStoreCertificates(in: hubDir.appendingPathComponent("tls"))
         let code = try hub.hub.enrolmentCode(for: "counter", role: .counter, actor: "t")
-        let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), feed: ChangeFeed(), isHub: true)
+        let env = WebEnvironment(database: hub, counter: Counter(database: hub, deviceID: "hub"), health: HealthBoard(), isHub: true)
         let app = Application(router: makeRouter(env), server: try HTTPSServer.builder(certificateChain: pem.certificate, privateKey: pem.key),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in

@@ -389,3 +389,53 @@ def test_phone_page_says_what_a_customer_asks(daemon):
         shot(phone, "phone-390x844-details-english")
     finally:
         phone.quit()
+
+
+def vin_with_check_digit(vin17):
+    """The VIN with its ninth character set to the ISO 3779 check digit."""
+    values = {**{str(d): d for d in range(10)}, **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))),
+              "P": 7, "R": 9, **dict(zip("STUVWXYZ", range(2, 10)))}
+    weights = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+    total = sum(values[c] * w for c, w in zip(vin17, weights)) % 11
+    return vin17[:8] + ("X" if total == 10 else str(total)) + vin17[9:]
+
+
+def test_a_change_made_from_the_cli_reaches_every_page(daemon):
+    """Nothing polls the store: a commit by another process (a `kioskd` command) reaches the
+    bay, counter, lobby and phone pages through the change stream, without a reload."""
+    k = daemon["kioskd"]
+    bay, counter, lobby, phone = browser(800, 480), browser(1280, 800), browser(1920, 1080), browser(390, 844)
+    try:
+        sign_in(bay, daemon["base"] + "/bay/BAY-3", "T1", "2468")
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        lobby.get(daemon["base"] + "/lobby")
+        wait_text(lobby, "粤B·***45")
+        assert "粤D·***77" not in text_of(lobby)
+
+        # The bay and the lobby: a job opened at BAY-3 from the service desk's command line.
+        opened = k("jobs", "open", "--ticket", "WO-3", "--plate", "粤D56677", "--vin", vin_with_check_digit("LSVAB2180N2100001"),
+                   "--phone", "13700000000", "--bay", "BAY-3")
+        wait_text(bay, "粤D56677")
+        wait_text(lobby, "粤D·***77")
+
+        # The phone: the job moved on from the command line.
+        phone.get(daemon["base"] + "/track/" + opened.split()[-1])
+        wait_text(phone, "粤D·***77")
+        k("jobs", "next", "WO-3")
+        k("jobs", "next", "WO-3")                          # diagnosing → repairing
+        WebDriverWait(phone, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-stage="repairing"]').get_attribute("class") == "on")
+        WebDriverWait(bay, 15, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.ID, "state").text == "维修中")
+
+        # The counter: a scan typed at the command line, and a yard alert (the yard was
+        # left out of the old fingerprint, so a yard change never refreshed this page).
+        k("scan", "6901234567892")
+        wait_text(counter, "6901234567892")
+        k("bins", "add", "Y-09")
+        k("yard", "receive", vin_with_check_digit("LFV2A21K6A3043299"), "--model", "Lavida", "--colour", "黑", "--bin", "Y-09")
+        k("yard", "safety-stock", "Lavida", "3")
+        wait_text(counter, "车型 Lavida 可售 1 台")
+        shot(counter, "counter-1280x800-after-cli")
+    finally:
+        for d in (bay, counter, lobby, phone):
+            d.quit()

@@ -18,6 +18,8 @@ public struct KioskDatabase: Sendable {
     /// The key that seals customers' personal data: the same key seals what this store keeps
     /// elsewhere (the hub's PostgreSQL ledger).
     public let personalData: PersonalDataKey
+    /// Every commit, published once it is on the disk (see ``StoreChanges``).
+    public let changes: StoreChanges
 
     /// How commits reach the disk.
     public enum Durability: Sendable, Hashable {
@@ -86,7 +88,9 @@ public struct KioskDatabase: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
         }
-        let database = KioskDatabase(pool: pool, path: path, personalData: personalKey)
+        let changes = StoreChanges()
+        pool.add(transactionObserver: StoreChangeObserver(changes: changes), extent: .databaseLifetime)
+        let database = KioskDatabase(pool: pool, path: path, personalData: personalKey, changes: changes)
         let sealedNow = try pool.read { try !$0.tableExists("kiosk_meta") }
         try Schema.migrator.migrate(pool)
         try pool.write { db in
@@ -132,6 +136,28 @@ public struct KioskDatabase: Sendable {
             return lines == ["ok"] ? nil : lines.prefix(5).joined(separator: "; ")
         } catch {
             return "\(error)"
+        }
+    }
+
+    /// `PRAGMA data_version` of the writer connection: it moves when another connection (a
+    /// `kioskd` command, a restore, another process) has committed, never for this writer's
+    /// own commits, which ``StoreChanges`` already has.
+    public func othersCommitVersion() async throws -> Int {
+        try await pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA data_version") ?? 0 }
+    }
+
+    /// Publishes other processes' commits on ``changes`` (every area, since what they wrote is
+    /// not known here), looking every `interval` until the task is cancelled. A look is one
+    /// pragma on the writer: nothing is read from the tables while nothing happens. `since` is
+    /// the version already seen (``othersCommitVersion()``), by default the one at the start.
+    public func watchOtherProcesses(every interval: Duration = .seconds(1), since version: Int? = nil) async {
+        var last = version
+        if last == nil { last = try? await othersCommitVersion() }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            guard let now = try? await othersCommitVersion() else { continue }
+            if let last, now != last { changes.publish(Set(StoreArea.allCases), fromElsewhere: true) }
+            last = now
         }
     }
 

@@ -343,6 +343,17 @@ public struct Workshop: Sendable {
         try database.pool.read { try Self.currentJob(atBay: bay, in: $0) }
     }
 
+    /// The state of the bay's current job, `nil` without one: read through GRDB's async
+    /// API, on a reader of its own (the stack light asks at every workshop change).
+    public func currentJobState(atBay bay: String) async throws -> JobState? {
+        try await database.pool.read { db in
+            try String.fetchOne(db.cachedStatement(sql: """
+                SELECT state FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
+                ORDER BY stateSince DESC LIMIT 1
+                """), arguments: [bay]).flatMap(JobState.init(rawValue:))
+        }
+    }
+
     static func currentJob(atBay bay: String, in db: Database) throws -> WorkOrder? {
         try WorkOrder.fetchOne(db.cachedStatement(sql: """
             SELECT *, \(SealedCustomer.openSQL) FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')

@@ -131,7 +131,6 @@ struct Run: AsyncParsableCommand {
         // GS1's dictionary is read once, now, rather than by the first scan.
         _ = GS1SyntaxDictionary.standard
         let desk = ScanDesk(counter: counter, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
-        let feed = ChangeFeed()
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
             let location: LedgerLocation
@@ -145,7 +144,7 @@ struct Run: AsyncParsableCommand {
         let ready = StartupGate()
         var essential: [any Service] = []
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
-            var env = WebEnvironment(database: database, counter: counter, health: health, feed: feed, bay: config.bay, metrics: metrics,
+            var env = WebEnvironment(database: database, counter: counter, health: health, bay: config.bay, metrics: metrics,
                                      secureCookies: config.secureCookies || config.webTLS != nil,
                                      printing: config.printers.isEmpty ? nil : PrintingSetup(
                                         printers: config.printers.map(\.name),
@@ -167,10 +166,10 @@ struct Run: AsyncParsableCommand {
                     ready.open()
                 },
                 logger: webLogger), listen: listen))
-            hardware.append(ChangeWatcher(database: database, feed: feed))
         } else {
             ready.open()
         }
+        hardware.append(StoreChangeService(database: database))
         hardware.append(ScannerHealth(sources: sources, health: health))
         if let backup = config.backup, refuseWrites == nil {
             hardware.append(BackupService(backups: Backups(database: database, directory: URL(fileURLWithPath: config.backupDirectory)),

@@ -19,8 +19,9 @@ enum BayHardware {
             return [StackLightService(config: gpio.stackLight, backend: backend, signals: signals, health: health, logger: logger) { nil }]
         }
         var services: [any Service] = [
-            StackLightService(config: gpio.stackLight, backend: backend, signals: signals, health: health, logger: logger) {
-                try? workshop.currentJob(atBay: bay)?.state
+            StackLightService(config: gpio.stackLight, backend: backend, signals: signals, health: health, logger: logger,
+                              stateChanges: database.changes) {
+                try? await workshop.currentJobState(atBay: bay)
             },
         ]
         if let buttons = gpio.buttons {

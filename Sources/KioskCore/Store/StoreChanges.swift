@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// A part of the store that pages, lamps and metrics show, named by the shop area it belongs to.
+public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Parts, bins, barcodes, movements and balances.
+    case stock
+    /// Stock alerts (safety stock, reorder point).
+    case alerts
+    /// The counter's scans and session.
+    case scans
+    /// Work orders, job transitions, clocks, bay presses, parts requests, appointments.
+    case workshop
+    /// Vehicles on the yard, their movements, counts and alerts.
+    case yard
+    /// Stocktakes and their counts.
+    case stocktake
+    /// The print queue.
+    case printing
+    /// The outbox and the hub's devices and events.
+    case sync
+    /// Technicians, staff sessions and PIN attempts.
+    case staff
+    /// The audit log and the store's own metadata.
+    case records
+
+    /// The area a table belongs to. A table this list does not know counts as `records`.
+    public static func of(table: String) -> StoreArea {
+        switch table {
+        case "part", "bin", "barcode", "stock_movement", "stock_balance": .stock
+        case "stock_alert": .alerts
+        case "scan_log", "counter_session": .scans
+        case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment": .workshop
+        case "vehicle", "vehicle_movement", "yard_alert", "yard_count", "yard_stocktake", "model_safety_stock": .yard
+        case "stocktake", "stocktake_line", "stocktake_scan": .stocktake
+        case "print_job": .printing
+        case "sync_outbox", "hub_change", "hub_device", "hub_enrolment", "hub_event", "hub_fact": .sync
+        case "technician", "staff_session", "pin_attempt": .staff
+        default: .records
+        }
+    }
+}
+
+/// One committed change of the store: the areas it touched.
+public struct StoreChange: Sendable, Hashable {
+    /// Counts every change published by this store object, from 1.
+    public var sequence: Int
+    /// The areas the commit wrote to. A commit made by another process (a `kioskd` command,
+    /// a restore) cannot be told apart: it names every area.
+    public var areas: Set<StoreArea>
+    /// Made by another process, seen through `PRAGMA data_version`.
+    public var fromElsewhere: Bool
+
+    public init(sequence: Int, areas: Set<StoreArea>, fromElsewhere: Bool) {
+        self.sequence = sequence
+        self.areas = areas
+        self.fromElsewhere = fromElsewhere
+    }
+}
+
+/// The store's change stream: every commit of this process's writer is published once, after
+/// it has committed, with the areas it wrote (from GRDB's transaction observer, so nothing
+/// has to remember to announce its change); commits made by other processes are published by
+/// ``StoreChangeWatcher``. Lamps, pages and metrics subscribe instead of polling the store.
+public final class StoreChanges: Sendable {
+    private struct State {
+        var sequence = 0
+        /// The sequence of the last change that touched each area.
+        var lastChange: [StoreArea: Int] = [:]
+        var listeners: [UUID: (areas: Set<StoreArea>, continuation: AsyncStream<StoreChange>.Continuation)] = [:]
+        var finished = false
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The sequence of the last change published (0 before any).
+    public var sequence: Int { state.withLock { $0.sequence } }
+
+    /// The sequence of the last change that touched any of `areas` (0 before any): a cache
+    /// keyed by it is fresh until one of those areas changes.
+    public func version(of areas: Set<StoreArea>) -> Int {
+        state.withLock { s in areas.map { s.lastChange[$0] ?? 0 }.max() ?? 0 }
+    }
+
+    /// Publishes a change to every subscriber. Called by the store's observer after a commit,
+    /// and by the watcher for other processes' commits.
+    public func publish(_ areas: Set<StoreArea>, fromElsewhere: Bool = false) {
+        guard !areas.isEmpty else { return }
+        let (change, listeners) = state.withLock { s -> (StoreChange, [AsyncStream<StoreChange>.Continuation]) in
+            s.sequence += 1
+            for area in areas { s.lastChange[area] = s.sequence }
+            return (StoreChange(sequence: s.sequence, areas: areas, fromElsewhere: fromElsewhere),
+                    s.listeners.values.filter { !$0.areas.isDisjoint(with: areas) }.map(\.continuation))
+        }
+        for listener in listeners { listener.yield(change) }
+    }
+
+    /// The changes that touch any of `areas`, from now on, until the subscriber stops or the
+    /// stream is finished (shutdown). Nothing is dropped: a slow subscriber gets them all.
+    public func subscribe(to areas: Set<StoreArea> = Set(StoreArea.allCases)) -> AsyncStream<StoreChange> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: .unbounded)
+        let finished = state.withLock { s -> Bool in
+            if !s.finished { s.listeners[id] = (areas, continuation) }
+            return s.finished
+        }
+        if finished { continuation.finish() }
+        continuation.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.listeners.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Ends every subscription (the daemon is stopping); later subscriptions end at once.
+    public func finishAll() {
+        let listeners = state.withLock { s -> [AsyncStream<StoreChange>.Continuation] in
+            s.finished = true
+            defer { s.listeners = [:] }
+            return s.listeners.values.map(\.continuation)
+        }
+        for listener in listeners { listener.finish() }
+    }
+}
+
+/// Collects the tables a transaction of the writer touches and publishes their areas once it
+/// has committed (nothing for a rollback).
+final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
+    // Only touched on the writer's queue, one transaction at a time.
+    private var pending: Set<StoreArea> = []
+    private let changes: StoreChanges
+
+    init(changes: StoreChanges) { self.changes = changes }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        pending.insert(StoreArea.of(table: event.tableName))
+    }
+
+    func databaseDidChange() {
+        // A change GRDB could not tell row by row (Database.notifyChanges): assume every area.
+        pending.formUnion(StoreArea.allCases)
+    }
+
+    func databaseDidCommit(_ db: Database) {
+        guard !pending.isEmpty else { return }
+        let areas = pending
+        pending = []
+        changes.publish(areas)
+    }
+
+    func databaseDidRollback(_ db: Database) {
+        pending = []
+    }
+}
