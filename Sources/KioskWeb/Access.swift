@@ -123,20 +123,22 @@ let sessionCookie = "kd_session"
 /// and a change needs the session's CSRF token and a same-origin request.
 struct GuardedRouter {
     let router: Router<KioskRequestContext>
-    let access: StaffAccess
-    let hub: Hub
+    let database: KioskDatabase
+    var access: StaffAccess { database.access }
+    var hub: Hub { database.hub }
 
     func on<Output: ResponseGenerator>(_ method: HTTPRequest.Method, _ path: String,
                                        use handler: @Sendable @escaping (Request, KioskRequestContext) async throws -> Output) {
         let rule = AccessPolicy.rule(method, path)
-        let access = self.access, hub = self.hub
+        let access = self.access, hub = self.hub, database = self.database
         router.on(RouterPath(path), method: method) { request, context -> Response in
             var context = context
             do {
                 try GuardedRouter.checkJSONBody(request, rule: rule)
                 if case .device = rule.access {
                     let header = request.headers[.authorization] ?? ""
-                    guard header.hasPrefix("Bearer "), let device = try hub.device(token: String(header.dropFirst(7))) else {
+                    let token = String(header.dropFirst(7))
+                    guard header.hasPrefix("Bearer "), let device = try await database.perform(.read, { try hub.device(token: token) }) else {
                         throw HTTPError(.unauthorized, message: "未注册或已吊销的设备 / unknown or revoked device token: enrol with kioskd sync enrol")
                     }
                     context.device = device
@@ -144,7 +146,8 @@ struct GuardedRouter {
                 }
                 try GuardedRouter.checkSameOrigin(request, rule: rule)
                 if case .staff = rule.access {
-                    guard let token = request.cookies[sessionCookie]?.value, let session = try access.session(token: token) else {
+                    guard let token = request.cookies[sessionCookie]?.value,
+                          let session = try await database.perform(.read, { try access.session(token: token) }) else {
                         throw AccessRefusal.notSignedIn
                     }
                     guard rule.access.allows(session.role) else { throw AccessRefusal.roleNotAllowed(session.role, rule) }

@@ -1,7 +1,7 @@
 import Foundation
-import GRDB
 import KioskCore
 import Prometheus
+import Synchronization
 
 /// kioskd's Prometheus metrics: scans and movements as they are acknowledged, and the state
 /// of the shop floor (faults, alerts, parts requests) read at each scrape. It is a
@@ -14,6 +14,8 @@ public final class KioskMetrics: Sendable, ScanIndicator {
     public let registry: PrometheusCollectorRegistry
     /// The folder of the store, whose file system's free space is reported.
     let storeDirectory: String?
+    /// The shop floor's figures as last read, by the change stream's version of their areas.
+    private let figures = Mutex<(version: Int, figures: ShopFloorFigures)?>(nil)
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), storeDirectory: String? = nil) {
         self.registry = registry
@@ -41,8 +43,22 @@ public final class KioskMetrics: Sendable, ScanIndicator {
         }
     }
 
-    /// Reads the gauges from the store and the health board.
-    func refreshGauges(health: HealthBoard, in db: Database) {
+    /// Sets the gauges from the health board and the shop floor's figures. The figures are
+    /// read from the store again only when one of their areas changed since the last scrape.
+    func refresh(health: HealthBoard, from database: KioskDatabase, now: Date = Date()) async throws {
+        let version = database.changes.version(of: ShopFloorFigures.areas)
+        let kept = figures.withLock { $0?.version == version ? $0?.figures : nil }
+        let floor: ShopFloorFigures
+        if let kept {
+            floor = kept
+        } else {
+            floor = try await database.shopFloorFigures()
+            figures.withLock { $0 = (version, floor) }
+        }
+        refreshGauges(health: health, floor: floor, now: now)
+    }
+
+    func refreshGauges(health: HealthBoard, floor: ShopFloorFigures, now: Date) {
         let snapshot = health.snapshot
         let faults = health.faults
         gauge("kioskd_faults", "Components reporting a fault (GPIO, scanners, printers, sync, …)").set(to: Double(faults.count))
@@ -55,23 +71,15 @@ public final class KioskMetrics: Sendable, ScanIndicator {
             gauge("kioskd_component_up", "1 while a component works, 0 while it reports a fault",
                   labels: [("component", component), ("kind", kind)]).set(to: status.isOK ? 1 : 0)
         }
-        let count: (String) -> Double = { sql in (try? Double.fetchOne(db, sql: sql)) ?? 0 }
-        gauge("kioskd_stock_alerts_open", "Parts below safety stock or reorder point")
-            .set(to: count("SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL"))
-        gauge("kioskd_yard_alerts_open", "Car models below safety stock")
-            .set(to: count("SELECT COUNT(*) FROM yard_alert WHERE clearedAt IS NULL"))
-        gauge("kioskd_parts_requests_open", "Bays waiting for parts")
-            .set(to: count("SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL"))
-        gauge("kioskd_jobs_open", "Work orders not delivered or cancelled")
-            .set(to: count("SELECT COUNT(*) FROM work_order WHERE state NOT IN ('delivered', 'cancelled')"))
+        gauge("kioskd_stock_alerts_open", "Parts below safety stock or reorder point").set(to: Double(floor.stockAlertsOpen))
+        gauge("kioskd_yard_alerts_open", "Car models below safety stock").set(to: Double(floor.yardAlertsOpen))
+        gauge("kioskd_parts_requests_open", "Bays waiting for parts").set(to: Double(floor.partsRequestsOpen))
+        gauge("kioskd_jobs_open", "Work orders not delivered or cancelled").set(to: Double(floor.jobsOpen))
         // Sync toward the hub: what waits, and how old the oldest waiting change is.
-        let acked = count("SELECT COALESCE(MAX(CAST(value AS INTEGER)), 0) FROM kiosk_meta WHERE name = 'sync_acked_seq'")
-        gauge("kioskd_sync_queue", "Changes recorded but not yet acknowledged by the hub")
-            .set(to: count("SELECT COUNT(*) FROM sync_outbox WHERE seq > \(Int(acked))"))
+        gauge("kioskd_sync_queue", "Changes recorded but not yet acknowledged by the hub").set(to: Double(floor.syncQueue))
         gauge("kioskd_sync_lag", unit: "seconds", "Age of the oldest change the hub has not acknowledged")
-            .set(to: count("SELECT COALESCE((julianday('now') - julianday(MIN(createdAt))) * 86400, 0) FROM sync_outbox WHERE seq > \(Int(acked))"))
-        gauge("kioskd_print_jobs_waiting", "Labels and tickets waiting for their printer")
-            .set(to: count("SELECT COUNT(*) FROM print_job WHERE printedAt IS NULL AND cancelledAt IS NULL"))
+            .set(to: floor.oldestUnsynced.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        gauge("kioskd_print_jobs_waiting", "Labels and tickets waiting for their printer").set(to: Double(floor.printJobsWaiting))
         if let storeDirectory {
             var stats = statvfs()
             if statvfs(storeDirectory, &stats) == 0 {

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import GRDB
 import KioskCore
 import Logging
 import ServiceLifecycle

@@ -66,70 +66,6 @@ public struct LobbyView: Codable, Sendable, ResponseEncodable {
     public var stages: [CustomerStage]
 }
 
-/// The bay page's view of its job.
-public struct BayView: Codable, Sendable, ResponseEncodable {
-    public struct Job: Codable, Sendable {
-        public var ticketCode: String
-        public var plate: String
-        public var state: JobState
-        public var stateZh: String
-        public var stateEn: String
-        public var stateSince: Date
-        public var allowedNext: [JobState]
-        public var next: JobState?
-        public var services: [ServiceItem]
-        public var technicians: [String]
-        public var promisedAt: Date?
-    }
-    /// A press of the bay's buttons and what it came to.
-    public struct Press: Codable, Sendable {
-        public var id: UUID
-        public var button: String
-        public var accepted: Bool
-        public var message: String
-        public var at: Date
-    }
-    public var bay: String
-    public var job: Job?
-    public var stateNames: [String: [String]]
-    /// The last press of the bay's buttons in the last ten minutes.
-    public var lastPress: Press?
-}
-
-/// The counter page: what it shows at a glance.
-public struct CounterView: Codable, Sendable, ResponseEncodable {
-    public struct Scan: Codable, Sendable {
-        public var id: UUID
-        public var text: String
-        public var accepted: Bool
-        public var message: String
-        public var at: Date
-        /// ``ScanOutcome`` raw value; `nil` for scans logged before outcomes were kept.
-        public var outcome: String?
-    }
-    public struct Request: Codable, Sendable {
-        public var ticketCode: String
-        public var bay: String?
-        public var parts: [RequestedPart]
-        public var raisedAt: Date
-    }
-    public struct Count: Codable, Sendable {
-        public var id: UUID
-        public var scope: String
-        public var status: String
-        public var scanned: Int
-    }
-    public var session: CounterSession
-    public var scans: [Scan]
-    public var alerts: [String]
-    /// New-car models below their safety stock (整车安全库存).
-    public var yardAlerts: [String]
-    public var partsRequests: [Request]
-    public var stocktakes: [Count]
-    /// Sync toward the hub, when this device syncs.
-    public var sync: SyncStatus?
-}
-
 public struct ScanResult: Codable, Sendable, ResponseEncodable {
     public var accepted: Bool
     public var message: String
@@ -138,14 +74,6 @@ public struct ScanResult: Codable, Sendable, ResponseEncodable {
     /// What the scan came to (`accepted`, `accepted-low`, `duplicate`, `wrong`,
     /// `unknown-code`, `refused`, `store-fault`): the page's colour and sound.
     public var outcome: String
-}
-
-public struct StockRow: Codable, Sendable, ResponseEncodable {
-    public var partNumber: String
-    public var nameZh: String
-    public var nameEn: String
-    public var bins: [String: Int]
-    public var onHand: Int
 }
 
 /// `/healthz`: the status for anyone; the components and faults for a signed-in person only.
@@ -207,6 +135,9 @@ public struct StockView: Codable, Sendable, ResponseEncodable {
 }
 
 extension StaffSession: ResponseEncodable {}
+extension BayView: ResponseEncodable {}
+extension CounterView: ResponseEncodable {}
+extension StockRow: ResponseEncodable {}
 
 public struct SignInRequest: Codable, Sendable {
     public var badge: String

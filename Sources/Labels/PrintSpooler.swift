@@ -221,7 +221,8 @@ public struct PrintService: Service {
         for printer in spooler.printers { health.set("printer:\(printer.name)", .ok("ready at \(printer.address)")) }
         while !Task.isCancelledOrShuttingDown {
             do {
-                let round = try spooler.drain()
+                let spooler = self.spooler
+                let round = try await spooler.database.perform(.long) { try spooler.drain() }
                 let failures = round.failures
                 if round.printed > 0 { logger.info("printed \(round.printed) job(s)") }
                 for (id, failure) in round.jobFailures.sorted(by: { $0.key < $1.key }) {
@@ -232,7 +233,8 @@ public struct PrintService: Service {
                                  metadata: ["printer": "\(job.printer)", "kind": "\(job.kind.rawValue)", "attempts": "\(job.attempts)"])
                 }
                 for printer in spooler.printers {
-                    let waiting = try spooler.database.printQueue.waiting(printer: printer.name).count
+                    let queue = spooler.database.printQueue, name = printer.name
+                    let waiting = try await spooler.database.perform(.read) { try queue.waiting(printer: name).count }
                     if let failure = failures[printer.name] {
                         health.set("printer:\(printer.name)", .degraded("\(failure) (\(waiting) job(s) waiting)"))
                         logger.warning("\(failure)", metadata: ["printer": "\(printer.name)", "waiting": "\(waiting)"])

@@ -76,8 +76,11 @@ public actor PostgresLedger: HubLedger {
     let logger: Logger
     /// How long a push may wait for PostgreSQL before the hub refuses it (the device sends again).
     let deadline: Duration
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Pushes in order of arrival, one at a time: each is a job on this stream, run by one
+    /// consumer task (started with the first push) that ends with the ledger.
+    private let pushes: AsyncStream<@Sendable () async -> Void>.Continuation
+    private let pushQueue: AsyncStream<@Sendable () async -> Void>
+    private var consumer: Task<Void, Never>?
 
     /// The ledger schema this kioskd writes.
     public static let schemaVersion = 1
@@ -86,6 +89,7 @@ public actor PostgresLedger: HubLedger {
     /// `storeID`, whose working copy is `store`.
     public init(client: PostgresClient, store: KioskDatabase, storeID: String, logger: Logger, deadline: Duration = .seconds(8)) {
         self.deadline = deadline
+        (pushQueue, pushes) = AsyncStream.makeStream()
         self.client = client
         self.store = store
         self.storeID = storeID
@@ -119,26 +123,41 @@ public actor PostgresLedger: HubLedger {
     /// `own`: the hub's own changes (``takeOwnChanges(deviceID:batchSize:)``), which no device role limits.
     func accept(_ push: PushRequest, from deviceID: String, at time: Date, own: Bool) async throws -> PushResponse {
         guard push.deviceID == deviceID else { throw HubError.wrongDevice(token: deviceID, claimed: push.deviceID) }
-        await enter()
-        defer { leave() }
+        if consumer == nil {
+            let queue = pushQueue
+            consumer = Task { for await push in queue { await push() } }
+        }
         // An unreachable server must not hold the device's request until its own timeout.
         let deadline = self.deadline
-        return try await withThrowingTaskGroup(of: PushResponse.self) { group in
-            group.addTask { try await self.acceptInOrder(push, from: deviceID, at: time, own: own) }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                throw LedgerError.unavailable(after: deadline)
+        return try await withCheckedThrowingContinuation { (answer: CheckedContinuation<PushResponse, Error>) in
+            pushes.yield {
+                do {
+                    answer.resume(returning: try await withThrowingTaskGroup(of: PushResponse.self) { group in
+                        group.addTask { try await self.acceptInOrder(push, from: deviceID, at: time, own: own) }
+                        group.addTask {
+                            try await Task.sleep(for: deadline)
+                            throw LedgerError.unavailable(after: deadline)
+                        }
+                        defer { group.cancelAll() }
+                        return try await group.next()!
+                    })
+                } catch {
+                    answer.resume(throwing: error)
+                }
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
         }
+    }
+
+    deinit {
+        pushes.finish()
     }
 
     /// ``accept(_:from:at:)`` once the push's turn has come.
     private func acceptInOrder(_ push: PushRequest, from deviceID: String, at time: Date, own: Bool) async throws -> PushResponse {
         // The store first takes what the ledger holds already (a crash after a commit).
         try await catchUp()
-        if let head = push.auditHead, !own { try store.hub.noteAuditHead(head, of: deviceID, at: time) }
+        let hub = store.hub
+        if let head = push.auditHead, !own { try await store.perform(.write) { try hub.noteAuditHead(head, of: deviceID, at: time) } }
         let events = push.events.sorted { $0.seq < $1.seq }
         let store = self.store, storeID = self.storeID, logger = self.logger
         let response = try await client.withTransaction(logger: logger) { connection -> PushResponse in
@@ -147,14 +166,15 @@ public actor PostgresLedger: HubLedger {
             let ids = events.map(\.id)
             let rows = try await connection.query("SELECT event_id, outcome FROM ledger_event WHERE event_id = ANY(\(ids))", logger: logger)
             for try await (id, outcome) in rows.decode((UUID, String).self) { known[id] = outcome }
-            let decisions = try store.hub.trial(events, from: deviceID, skipping: Set(known.keys), own: own)
+            let skipping = Set(known.keys)
+            let decisions = try await store.perform(.write) { try hub.trial(events, from: deviceID, skipping: skipping, own: own) }
             var stored = 0
             var rejected: [RejectedEvent] = []
             var batch = LedgerBatch()
             for event in events {
                 if let outcome = known[event.id] {
                     // Delivered again: kept already. A refusal is repeated with the hub's state now.
-                    if let r = try store.hub.repeatedRejection(of: event, outcome: outcome) { rejected.append(r) }
+                    if let r = try await store.perform(.read, { try hub.repeatedRejection(of: event, outcome: outcome) }) { rejected.append(r) }
                     continue
                 }
                 guard let decision = decisions[event.id] else { continue }
@@ -186,10 +206,11 @@ public actor PostgresLedger: HubLedger {
     public func takeOwnChanges(deviceID: String, batchSize: Int = 500) async throws -> Int {
         var sent = 0
         while true {
-            let events = try store.outbox.pending(limit: batchSize)
+            let outbox = store.outbox
+            let events = try await store.perform(.read) { try outbox.pending(limit: batchSize) }
             guard !events.isEmpty else { return sent }
             let response = try await accept(PushRequest(deviceID: deviceID, events: events), from: deviceID, at: Date(), own: true)
-            try store.outbox.acknowledge(response)
+            try await store.perform(.write) { try outbox.acknowledge(response) }
             sent += events.count
         }
     }
@@ -200,7 +221,8 @@ public actor PostgresLedger: HubLedger {
     public func catchUp() async throws -> Int {
         var applied = 0
         while true {
-            let cursor = try store.hub.ledgerCursor()
+            let hub = store.hub
+            let cursor = try await store.perform(.read) { try hub.ledgerCursor() }
             let rows = try await client.query("""
                 SELECT sequence, device_id, outcome, received_at, body FROM ledger_event
                 WHERE store_id = \(storeID) AND sequence > \(cursor) ORDER BY sequence LIMIT 1000
@@ -211,7 +233,8 @@ public actor PostgresLedger: HubLedger {
                 entries.append(LedgerEntry(sequence: sequence, deviceID: device, event: event, outcome: outcome, receivedAt: receivedAt))
             }
             guard !entries.isEmpty else { return applied }
-            for (entry, reason) in try store.hub.project(entries) {
+            let projected = entries
+            for (entry, reason) in try await store.perform(.write, { try hub.project(projected) }) {
                 logger.error("the ledger applied an event the hub's store could not", metadata: [
                     "event": "\(entry.event.id)", "sequence": "\(entry.sequence)", "reason": "\(reason)"])
             }
@@ -250,15 +273,6 @@ public actor PostgresLedger: HubLedger {
     }
 
     // MARK: Private
-
-    private func enter() async {
-        if !busy { busy = true; return }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    private func leave() {
-        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
-    }
 
     /// Keeps a job's state and transitions, or a fact (stocktake, alert), beside the event.
     private static func keepJobOrFact(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {

@@ -34,7 +34,8 @@ public struct PostgresLedgerService: Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
             // Changes made on the hub itself wait in its outbox (history included) until the ledger takes them.
-            try store.outbox.enable()
+            let outbox = store.outbox
+            try await store.perform(.write) { try outbox.enable() }
             var failures = 0
             var ready = false
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -48,7 +49,7 @@ public struct PostgresLedgerService: Service {
                     let sent = try await ledger.takeOwnChanges(deviceID: hubID)
                     if failures > 0 || sent > 0 { logger.debug("hub changes in the ledger", metadata: ["sent": "\(sent)"]) }
                     failures = 0
-                    health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID), hub queue \(try store.outbox.status().queueDepth)"))
+                    health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID), hub queue \(try await store.perform(.read) { try outbox.status().queueDepth })"))
                     try? await Task.sleep(for: .milliseconds(250))
                 } catch {
                     failures += 1

@@ -198,12 +198,13 @@ public struct SyncService: Service {
     /// Takes every change the hub has after this device's cursor; returns how many.
     @discardableResult
     public static func pull(_ client: SyncClient, database: KioskDatabase) async throws -> Int {
-        try adoptKey(client, database: database)
+        try await adoptKey(client, database: database)
+        let outbox = database.outbox
         var applied = 0
         while true {
-            let cursor = try database.outbox.pullCursor()
+            let cursor = try await database.perform(.read) { try outbox.pullCursor() }
             let page = try await client.pull(after: cursor)
-            if !page.changes.isEmpty || page.cursor > cursor { try database.outbox.apply(page) }
+            if !page.changes.isEmpty || page.cursor > cursor { try await database.perform(.write) { try outbox.apply(page) } }
             applied += page.changes.count
             if !page.more { return applied }
         }
@@ -217,21 +218,23 @@ public struct SyncService: Service {
 
     /// ``drain(_:database:logger:)``, also counting the request bytes sent.
     public static func drainMeasured(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> (events: Int, bytes: Int) {
-        try adoptKey(client, database: database)
+        try await adoptKey(client, database: database)
+        let outbox = database.outbox, batch = client.settings.batchSize
         var sent = 0, bytes = 0
         while true {
-            let events = try database.outbox.pending(limit: client.settings.batchSize)
+            let (events, auditHead) = try await database.perform(.read) { (try outbox.pending(limit: batch), try outbox.auditHead()) }
             guard !events.isEmpty else { return (sent, bytes) }
             do {
-                let (response, size) = try await client.push(events, auditHead: try database.outbox.auditHead())
+                let (response, size) = try await client.push(events, auditHead: auditHead)
                 bytes += size
-                try database.outbox.acknowledge(response)
+                try await database.perform(.write) { try outbox.acknowledge(response) }
                 for r in response.rejected {
                     logger?.warning("hub refused a job move; taking its state", metadata: ["ticket": "\(r.ticketCode)", "hubState": "\(r.hubState.rawValue)", "reason": "\(r.reason)"])
                 }
                 sent += events.count
             } catch {
-                try database.outbox.recordFailure("\(error)")
+                let text = "\(error)"
+                try await database.perform(.write) { try outbox.recordFailure(text) }
                 throw error
             }
         }
@@ -239,8 +242,11 @@ public struct SyncService: Service {
 
     /// The store keeps the key from the token file (sealed), for what it seals, opens and
     /// checks without the file at hand (PIN verifiers); a new key starts the pull over.
-    static func adoptKey(_ client: SyncClient, database: KioskDatabase) throws {
-        if let key = try client.deviceKey() { try database.outbox.setDeviceKey(key) }
+    static func adoptKey(_ client: SyncClient, database: KioskDatabase) async throws {
+        if let key = try client.deviceKey() {
+            let outbox = database.outbox
+            _ = try await database.perform(.write) { try outbox.setDeviceKey(key) }
+        }
     }
 
     public func run() async throws {
@@ -259,19 +265,22 @@ public struct SyncService: Service {
                 }
                 if ContinuousClock.now - lastPrune > .seconds(3600) {
                     // Acknowledged events older than a week leave the outbox (the hub has them).
-                    let pruned = try database.outbox.prune()
+                    let outbox = database.outbox
+                    let pruned = try await database.perform(.write) { try outbox.prune() }
                     if pruned > 0 { logger.info("outbox pruned", metadata: ["events": "\(pruned)"]) }
                     lastPrune = .now
                 }
                 if failures > 0 { logger.info("sync resumed", metadata: ["sent": "\(sent)"]) }
                 failures = 0
-                let status = try database.outbox.status()
+                let outbox = database.outbox
+                let status = try await database.perform(.read) { try outbox.status() }
                 health.set("sync", .ok("upstream \(client.settings.upstream), queue \(status.queueDepth)"))
             } catch {
                 failures += 1
                 let backoff = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
                 pause = .milliseconds(Int(backoff * Double.random(in: 0.5...1.0) * 1000))
-                let waiting = (try? database.outbox.status().queueDepth) ?? -1
+                let outbox = database.outbox
+                let waiting = (try? await database.perform(.read) { try outbox.status().queueDepth }) ?? -1
                 health.set("sync", .degraded("\(error) (\(waiting) events waiting)"))
                 if failures == 1 || failures % 10 == 0 { logger.warning("\(error)", metadata: ["waiting": "\(waiting)", "retryIn": "\(pause)"]) }
             }

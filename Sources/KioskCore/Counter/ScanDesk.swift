@@ -4,7 +4,8 @@ import Logging
 /// The one path every scan takes, whatever its source (a HID, serial or camera scanner, the
 /// FIFO, the counter page): the source's duplicate window per code, the counter's single
 /// transaction, then every indicator (log, stack light and buzzer, page, metrics), in that
-/// order. Decisions and commits happen one scan at a time; while one scan's indicators are
+/// order. Decisions and commits happen one scan at a time, in the order the scans reach the
+/// store's writer; while one scan's indicators are
 /// being told, a scan from another source (the page) may already be decided, so two
 /// signals can come close together, each for its own scan.
 public actor ScanDesk {
@@ -36,7 +37,10 @@ public actor ScanDesk {
             feedback = .duplicateIgnored(scan)
         case .admit:
             do {
-                feedback = try counter.handle(scan)
+                // On the store's writer thread (never a cooperative one): scans commit in the
+                // order they reach it, one at a time.
+                let counter = self.counter
+                feedback = try await counter.database.perform(.write) { try counter.handle(scan) }
             } catch {
                 // The store itself failed (disk full, read-only, damaged): nothing was saved,
                 // and the clerk must hear a rejection, not silence.

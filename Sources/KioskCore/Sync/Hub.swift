@@ -144,6 +144,12 @@ public struct Hub: HubLedger {
         }
     }
 
+    /// ``HubLedger``: ``accept(_:from:at:)`` on the store's writer thread, off the cooperative pool.
+    public func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse {
+        let hub = self
+        return try await database.perform(.write) { try hub.accept(push, from: deviceID, at: time) }
+    }
+
     /// Stores and applies a batch in one transaction: when this returns, every event of the
     /// batch is durably at the hub, each once.
     public func accept(_ push: PushRequest, from deviceID: String, at time: Date = Date()) throws -> PushResponse {

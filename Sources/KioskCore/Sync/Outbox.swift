@@ -47,7 +47,11 @@ public struct Outbox: Sendable {
     }
 
     public var isEnabled: Bool {
-        (try? database.pool.read { try KioskMeta.value("sync_outbox", in: $0) }) != nil
+        (try? database.pool.read { try isEnabled(in: $0) }) ?? false
+    }
+
+    func isEnabled(in db: Database) throws -> Bool {
+        try KioskMeta.value("sync_outbox", in: db) != nil
     }
 
     /// The sequence the hub has acknowledged up to.
@@ -230,14 +234,16 @@ public struct Outbox: Sendable {
     }
 
     public func status(at time: Date = Date()) throws -> SyncStatus {
-        try database.pool.read { db in
-            let acked = try ackedSeq(in: db)
-            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
-            let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
-            return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
-                              lastSuccess: try KioskMeta.value("sync_last_success", in: db).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
-                              lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db))
-        }
+        try database.pool.read { try status(at: time, in: $0) }
+    }
+
+    func status(at time: Date, in db: Database) throws -> SyncStatus {
+        let acked = try ackedSeq(in: db)
+        let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
+        let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
+        return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
+                          lastSuccess: try KioskMeta.value("sync_last_success", in: db).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
+                          lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db))
     }
 }
 

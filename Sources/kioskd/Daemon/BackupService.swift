@@ -21,7 +21,8 @@ struct BackupService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             guard !Task.isCancelled, !Task.isShuttingDownGracefully else { break }
             do {
-                let record = try backups.scheduledRun(schedule)
+                let backups = self.backups, schedule = self.schedule
+                let record = try await backups.database.perform(.long) { try backups.scheduledRun(schedule) }
                 logger.info("backup taken", metadata: ["kind": "\(record.kind.rawValue)", "file": "\(record.file)"])
             } catch {
                 health.set("backup", .degraded("备份失败 backup failed: \(error)"))

@@ -26,7 +26,7 @@ enum BayHardware {
         ]
         if let buttons = gpio.buttons {
             services.append(ButtonService(config: buttons, backend: backend, health: health, logger: logger) { press in
-                handle(press, bay: bay, workshop: workshop, signals: signals, logger: logger)
+                await handle(press, bay: bay, workshop: workshop, database: database, signals: signals, logger: logger)
             })
         }
         return services
@@ -36,10 +36,11 @@ enum BayHardware {
     /// what it came to: green for a move or a call, the help flash for help, red and the
     /// rejected chirp for a refusal or a press that could not be committed (with the reason in
     /// the log; the bay page shows the recorded press).
-    static func handle(_ press: ButtonPress, bay: String, workshop: Workshop, signals: IndicatorSignals, logger: Logger) {
+    static func handle(_ press: ButtonPress, bay: String, workshop: Workshop, database: KioskDatabase, signals: IndicatorSignals,
+                       logger: Logger) async {
         let kind: BayPressKind = press.kind == .long ? .long : .short
         do {
-            let recorded = try workshop.press(press.button, kind: kind, bay: bay)
+            let recorded = try await database.perform(.write) { try workshop.press(press.button, kind: kind, bay: bay) }
             guard recorded.accepted else {
                 signals.send(.outcome(.refused))
                 logger.warning("按钮 button \(press.button): \(recorded.message)", metadata: ["bay": "\(bay)"])

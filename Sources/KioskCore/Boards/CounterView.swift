@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+
+/// The counter page: what it shows at a glance.
+public struct CounterView: Codable, Sendable {
+    public struct Scan: Codable, Sendable {
+        public var id: UUID
+        public var text: String
+        public var accepted: Bool
+        public var message: String
+        public var at: Date
+        /// ``ScanOutcome`` raw value; `nil` for scans logged before outcomes were kept.
+        public var outcome: String?
+    }
+    public struct Request: Codable, Sendable {
+        public var ticketCode: String
+        public var bay: String?
+        public var parts: [RequestedPart]
+        public var raisedAt: Date
+    }
+    public struct Count: Codable, Sendable {
+        public var id: UUID
+        public var scope: String
+        public var status: String
+        public var scanned: Int
+    }
+    public var session: CounterSession
+    public var scans: [Scan]
+    public var alerts: [String]
+    /// New-car models below their safety stock (整车安全库存).
+    public var yardAlerts: [String]
+    public var partsRequests: [Request]
+    public var stocktakes: [Count]
+    /// Sync toward the hub, when this device syncs.
+    public var sync: SyncStatus?
+}
+
+extension Counter {
+    /// The counter page's view, read in one snapshot through GRDB's async API.
+    public func view(now: Date = Date()) async throws -> CounterView {
+        let outbox = database.outbox
+        return try await database.pool.read { db in
+            let sync = try outbox.isEnabled(in: db) ? try outbox.status(at: now, in: db) : nil
+            let scans = try Row.fetchAll(db, sql: "SELECT scanID, text, accepted, message, scannedAt, outcome FROM scan_log WHERE deviceID = ? ORDER BY seq DESC LIMIT 30",
+                                         arguments: [deviceID]).map {
+                CounterView.Scan(id: $0["scanID"], text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"],
+                                 outcome: $0["outcome"])
+            }
+            let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
+            let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
+                CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt)
+            }
+            let counts = try Stocktake.filter(Column("status") != Stocktake.Status.confirmed.rawValue).fetchAll(db).map { s in
+                CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
+                                  scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
+            }
+            let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
+            return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
+                               partsRequests: requests, stocktakes: counts, sync: sync)
+        }
+    }
+}

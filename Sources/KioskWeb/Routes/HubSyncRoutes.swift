@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import KioskCore
+
+extension GuardedRouter {
+    /// The hub's side of sync: enrolment, pushes from devices, pulls, and the sync status.
+    func addHubSyncRoutes(_ env: WebEnvironment) {
+        let hub = env.database.hub
+        let outbox = env.database.outbox
+        on(.post, "/api/v1/sync/enrol") { request, context -> EnrolResponse in
+            guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub (set [device] role = \"hub\")") }
+            let body = try await request.decode(as: EnrolRequest.self, context: context)
+            return try await env.writing { try hub.enrol(deviceID: body.deviceID, code: body.code) }
+        }
+        on(.post, "/api/v1/sync/push") { request, context -> PushResponse in
+            guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
+            let body = try await request.decode(as: PushRequest.self, context: context)
+            guard body.events.count <= 5000 else { throw HTTPError(.contentTooLarge, message: "一次最多 5000 条 / at most 5000 events per push") }
+            do {
+                return try await env.ledger.accept(body, from: context.device ?? "", at: Date())
+            } catch let error as HTTPResponseError {
+                throw error
+            } catch {
+                // The ledger (PostgreSQL) is down: nothing was kept; the device sends the batch again.
+                throw HTTPError(.serviceUnavailable, message: "门店账本暂不可用 / the hub's ledger is unavailable, the device will send again: \(error)")
+            }
+        }
+        on(.get, "/api/v1/sync/pull") { request, context -> PullResponse in
+            guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
+            let query = request.uri.queryParameters
+            guard let after = query.get("after").map({ Int64($0) }) ?? 0, after >= 0,
+                  let limit = query.get("limit").map({ Int($0) }) ?? 1000, (1...5000).contains(limit) else {
+                throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
+            }
+            let device = context.device ?? ""
+            return try await env.reading { try hub.changes(after: after, limit: limit, for: device) }
+        }
+        on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
+            try await env.reading {
+                SyncStatusView(outbox: try outbox.status(),
+                               devices: try hub.devices().map { SyncStatusView.Device(deviceID: $0.deviceID, role: $0.role.rawValue, enrolledAt: $0.enrolledAt, revoked: $0.revoked, auditAlarm: $0.auditAlarm, events: $0.events) })
+            }
+        }
+    }
+}
