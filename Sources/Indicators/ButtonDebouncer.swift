@@ -1,7 +1,7 @@
 /// Turns the raw edges of a push button into presses. A level counts only once it has been
 /// stable for the debounce time, so a bouncing contact (several fast edges) is one press;
 /// a press held past the long-press time is a long press, reported as soon as it is
-/// reached. Pure: time comes with every call; call ``tick(at:)`` often (every few ms).
+/// reached. Pure: time comes with every call; call ``tick(at:)`` every few ms while ``needsTicks``.
 public struct ButtonDebouncer: Sendable {
     public enum Press: Sendable, Hashable { case short, long }
 
@@ -17,6 +17,12 @@ public struct ButtonDebouncer: Sendable {
     public init(debounce: Duration = .milliseconds(30), longPress: Duration = .milliseconds(1500)) {
         self.debounce = debounce
         self.longPress = longPress
+    }
+
+    /// Whether ``tick(at:)`` can still report something without a new edge: a level not yet
+    /// settled, or a press held toward its long press. A button at rest needs no ticks.
+    public var needsTicks: Bool {
+        rawPressed != stablePressed || (stablePressed && pressedAt != nil && !longReported)
     }
 
     /// Feeds an edge: `pressed` is the logical level after it (active level already applied).

@@ -75,7 +75,10 @@ public struct ButtonService: Service {
                             var debouncers = names.map { _ in ButtonDebouncer(debounce: config.debounce, longPress: config.longPress) }
                             while !flag.isStopped {
                                 let edges: [LineEdge]
-                                do { edges = try inputs.waitForEdges(timeout: .milliseconds(10)) } catch {
+                                // Ticks only while a button is between edges or held toward its long
+                                // press; a button at rest waits for its next edge or the stop.
+                                let ticking = debouncers.contains { $0.needsTicks }
+                                do { edges = try inputs.waitForEdges(timeout: ticking ? .milliseconds(10) : nil, stop: flag) } catch {
                                     health.set(component, .degraded("\(error)"))
                                     logger.error("\(error)")
                                     break

@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 
 /// A GPIO line on a chip, by offset or by the name the board gives it.
 public enum LineRef: Sendable, Hashable, CustomStringConvertible {
@@ -63,8 +64,9 @@ public struct LineEdge: Sendable, Hashable {
 
 /// Input lines held for edge events.
 public protocol InputLines: AnyObject, Sendable {
-    /// Waits up to `timeout` for edges; an empty array on timeout.
-    func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge]
+    /// Waits for edges, up to `timeout` (`nil`: no limit) or until `stop` is set; an empty
+    /// array on timeout or stop.
+    func waitForEdges(timeout: Duration?, stop: StopFlag) throws(GPIOFault) -> [LineEdge]
     func release()
 }
 

@@ -1,5 +1,6 @@
 import CGPIOD
 import Foundation
+import KioskCore
 
 /// GPIO through libgpiod 1.6 (the v1 API) and the kernel's GPIO character device.
 public struct LibgpiodBackend: GPIOBackend {
@@ -94,17 +95,18 @@ final class LibgpiodOutputs: HeldLines, OutputLines, @unchecked Sendable {
 }
 
 final class LibgpiodInputs: HeldLines, InputLines, @unchecked Sendable {
-    func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge] {
+    func waitForEdges(timeout: Duration?, stop: StopFlag) throws(GPIOFault) -> [LineEdge] {
+        // The lines' event descriptors, then the stop flag's.
         var fds = lines.map { pollfd(fd: gpiod_line_event_get_fd($0), events: Int16(POLLIN), revents: 0) }
-        let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let ready = poll(&fds, nfds_t(fds.count), ms)
+            + [pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&fds, nfds_t(fds.count), timeout?.pollMilliseconds ?? -1)
         if ready < 0 {
             if errno == EINTR { return [] }
             throw .ioFailed(chip: chip.name, reason: String(cString: strerror(errno)))
         }
         var edges: [LineEdge] = []
         var events = [gpiod_line_event](repeating: gpiod_line_event(), count: 16)
-        for (index, fd) in fds.enumerated() where fd.revents & Int16(POLLIN) != 0 {
+        for (index, fd) in fds.dropLast().enumerated() where fd.revents & Int16(POLLIN) != 0 {
             // Every queued event, each with the kernel's CLOCK_MONOTONIC timestamp: a press
             // and its release read together still last as long as the button was held.
             let count = gpiod_line_event_read_multiple(lines[index], &events, UInt32(events.count))

@@ -37,8 +37,14 @@ public final class SimulatedGPIO: GPIOBackend, Sendable {
 
     /// Presses (`true`) or releases an input line, as a pull on gpio-sim would.
     public func drive(chip: String = "gpiochip0", offset: UInt32, active: Bool) {
+        drive(chip: chip, [(offset, active, monotonicNow())])
+    }
+
+    /// Edges with their own times (as the kernel stamps them), delivered together: a press
+    /// of a given length without waiting for it. Times are on ``monotonicNow()``'s clock.
+    public func drive(chip: String = "gpiochip0", _ edges: [(offset: UInt32, active: Bool, at: Duration)]) {
         let targets = state.withLock { Array($0.inputs.values) }
-        for inputs in targets where inputs.chip == chip { inputs.push(offset: offset, active: active) }
+        for inputs in targets where inputs.chip == chip { inputs.push(edges) }
     }
 
     public func requestOutputs(chip: String, lines: [LineRef], consumer: String) throws(GPIOFault) -> any OutputLines {
@@ -101,23 +107,23 @@ final class SimulatedInputs: InputLines, Sendable {
     let chip: String
     let offsets: [UInt32]
     private let pending = Mutex<[LineEdge]>([])
+    /// Readable while edges wait, like a line's event descriptor.
+    private let ready = WakePipe()
     init(backend: SimulatedGPIO, chip: String, offsets: [UInt32]) {
         self.backend = backend
         self.chip = chip
         self.offsets = offsets
     }
-    func push(offset: UInt32, active: Bool) {
-        guard let index = offsets.firstIndex(of: offset) else { return }
-        pending.withLock { $0.append(LineEdge(index: index, active: active, at: monotonicNow())) }
+    func push(_ edges: [(offset: UInt32, active: Bool, at: Duration)]) {
+        let known = edges.compactMap { edge in offsets.firstIndex(of: edge.offset).map { LineEdge(index: $0, active: edge.active, at: edge.at) } }
+        pending.withLock { $0.append(contentsOf: known) }
+        ready.signal()
     }
-    func waitForEdges(timeout: Duration) throws(GPIOFault) -> [LineEdge] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let edges = pending.withLock { p -> [LineEdge] in defer { p.removeAll() }; return p }
-            if !edges.isEmpty { return edges }
-            Thread.sleep(forTimeInterval: 0.002)
-        }
-        return []
+    func waitForEdges(timeout: Duration?, stop: StopFlag) throws(GPIOFault) -> [LineEdge] {
+        var fds = [pollfd(fd: ready.fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, 2, timeout?.pollMilliseconds ?? -1)
+        ready.drain()
+        return pending.withLock { p -> [LineEdge] in defer { p.removeAll() }; return p }
     }
     func release() { backend.release(chip: chip, offsets: offsets, inputs: self) }
 }

@@ -49,6 +49,7 @@ public struct CameraScanner: ScanSource {
     private let cell = StatusCell()
 
     public var status: ScanSourceStatus { cell.current }
+    public func statusUpdates() -> AsyncStream<ScanSourceStatus> { cell.updates() }
 
     public init(settings: CameraSettings, sink: @escaping ScanSink, logger: Logger) {
         self.settings = settings

@@ -26,6 +26,7 @@ public struct EvdevScanner: ScanSource {
     private let cell = StatusCell()
 
     public var status: ScanSourceStatus { cell.current }
+    public func statusUpdates() -> AsyncStream<ScanSourceStatus> { cell.updates() }
 
     public init(device: Device, interKeyTimeout: Duration = .milliseconds(50), retryInterval: TimeInterval = 0.5,
                 sink: @escaping ScanSink, logger: Logger) {
@@ -49,20 +50,20 @@ public struct EvdevScanner: ScanSource {
         while !flag.isStopped {
             guard let path = resolvePath() else {
                 cell.set(.waiting("no input device named \(device)"), logger: logger)
-                Thread.sleep(forTimeInterval: retryInterval)
+                flag.sleep(for: .seconds(retryInterval))
                 continue
             }
             let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
                 cell.set(.waiting("cannot open \(path): \(String(cString: strerror(errno)))"), logger: logger)
-                Thread.sleep(forTimeInterval: retryInterval)
+                flag.sleep(for: .seconds(retryInterval))
                 continue
             }
             guard Self.grab(fd) else {
                 let reason = String(cString: strerror(errno))
                 close(fd)
                 cell.set(.waiting("cannot grab \(path) (another program holds it?): \(reason)"), logger: logger)
-                Thread.sleep(forTimeInterval: retryInterval)
+                flag.sleep(for: .seconds(retryInterval))
                 continue
             }
             cell.set(.connected(path), logger: logger)
@@ -77,7 +78,9 @@ public struct EvdevScanner: ScanSource {
         let size = MemoryLayout<input_event>.stride
         var events = [input_event](repeating: input_event(), count: 64)
         while !flag.isStopped {
-            let revents = pollReadable(fd, milliseconds: 20)
+            // Only a scan half typed needs a look at the clock (its keys may have stopped);
+            // otherwise the thread sleeps until a key or the stop.
+            let revents = pollReadable(fd, until: flag, timeout: assembler.isTyping ? .milliseconds(20) : nil)
             if revents == 0 {
                 if let scan = assembler.flush(at: monotonicNow()) { emit(scan) }
                 continue

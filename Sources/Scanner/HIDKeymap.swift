@@ -79,6 +79,9 @@ public struct HIDScanAssembler: Sendable {
         lastKeyAt = time
     }
 
+    /// Keys of a scan have come and its Enter has not: ``flush(at:)`` may have something to end.
+    public var isTyping: Bool { !buffer.isEmpty || discarding }
+
     /// Ends a scan that has had no key for longer than the timeout (call it from a poll
     /// timeout); `nil` when there is nothing pending or the pause is still short.
     public mutating func flush(at time: Duration) -> String? {

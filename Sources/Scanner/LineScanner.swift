@@ -28,7 +28,7 @@ func readLines(fd: Int32, flag: StopFlag, onLine: (String) -> Void) -> LineReadE
     var splitter = LineSplitter()
     var buffer = [UInt8](repeating: 0, count: 4096)
     while !flag.isStopped {
-        guard pollReadable(fd, milliseconds: 100) != 0 else { continue }
+        guard pollReadable(fd, until: flag, timeout: nil) != 0 else { continue }
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR || errno == EAGAIN { continue }
@@ -55,6 +55,7 @@ public struct LineScanner: ScanSource {
     private let cell = StatusCell()
 
     public var status: ScanSourceStatus { cell.current }
+    public func statusUpdates() -> AsyncStream<ScanSourceStatus> { cell.updates() }
 
     public init(input: Input, sink: @escaping ScanSink, logger: Logger) {
         self.input = input
@@ -85,14 +86,14 @@ public struct LineScanner: ScanSource {
                 while !flag.isStopped {
                     if access(path, F_OK) != 0, mkfifo(path, 0o660) != 0, errno != EEXIST {
                         cell.set(.waiting("cannot create FIFO \(path): \(String(cString: strerror(errno)))"), logger: logger)
-                        Thread.sleep(forTimeInterval: 1)
+                        flag.sleep(for: .seconds(1))
                         continue
                     }
                     // Non-blocking open succeeds without a writer; reads then see EOF until one comes.
                     let fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
                     guard fd >= 0 else {
                         cell.set(.waiting("cannot open \(path): \(String(cString: strerror(errno)))"), logger: logger)
-                        Thread.sleep(forTimeInterval: 1)
+                        flag.sleep(for: .seconds(1))
                         continue
                     }
                     cell.set(.connected(path), logger: logger)

@@ -30,18 +30,38 @@ public protocol ScanSource: Service {
     /// The name scans from this source carry (`ScanEvent.source`).
     var name: String { get }
     var status: ScanSourceStatus { get }
+    /// The status now, then each change, until the subscriber stops.
+    func statusUpdates() -> AsyncStream<ScanSourceStatus>
 }
 
 /// Shared, thread-safe status cell for sources whose loop runs on its own thread.
 final class StatusCell: Sendable {
-    private let value = Mutex<ScanSourceStatus>(.starting)
-    var current: ScanSourceStatus { value.withLock { $0 } }
+    private struct State {
+        var status = ScanSourceStatus.starting
+        var listeners: [UUID: AsyncStream<ScanSourceStatus>.Continuation] = [:]
+    }
+    private let value = Mutex(State())
+    var current: ScanSourceStatus { value.withLock { $0.status } }
     func set(_ status: ScanSourceStatus, logger: Logger) {
-        let changed = value.withLock { old -> Bool in
-            defer { old = status }
-            return old != status
+        let listeners = value.withLock { state -> [AsyncStream<ScanSourceStatus>.Continuation]? in
+            guard state.status != status else { return nil }
+            state.status = status
+            return Array(state.listeners.values)
         }
-        if changed { logger.info("scanner status", metadata: ["status": "\(status)"]) }
+        guard let listeners else { return }
+        logger.info("scanner status", metadata: ["status": "\(status)"])
+        for listener in listeners { listener.yield(status) }
+    }
+    func updates() -> AsyncStream<ScanSourceStatus> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream<ScanSourceStatus>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let now = value.withLock { state -> ScanSourceStatus in
+            state.listeners[id] = continuation
+            return state.status
+        }
+        continuation.yield(now)
+        continuation.onTermination = { [weak self] _ in self?.value.withLock { _ = $0.listeners.removeValue(forKey: id) } }
+        return stream
     }
 }
 

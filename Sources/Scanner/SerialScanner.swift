@@ -15,6 +15,7 @@ public struct SerialScanner: ScanSource {
     private let cell = StatusCell()
 
     public var status: ScanSourceStatus { cell.current }
+    public func statusUpdates() -> AsyncStream<ScanSourceStatus> { cell.updates() }
 
     public static let supportedBaudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400]
 
@@ -36,7 +37,7 @@ public struct SerialScanner: ScanSource {
             let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else {
                 cell.set(.waiting("cannot open \(path): \(String(cString: strerror(errno)))"), logger: logger)
-                Thread.sleep(forTimeInterval: 1)
+                flag.sleep(for: .seconds(1))
                 continue
             }
             if let problem = configure(fd) {
@@ -50,7 +51,7 @@ public struct SerialScanner: ScanSource {
             }
             close(fd)
             if case .failed(let e) = end { cell.set(.waiting("\(path): \(String(cString: strerror(e)))"), logger: logger) }
-            if case .endOfFile = end { Thread.sleep(forTimeInterval: 0.2) }
+            if case .endOfFile = end { flag.sleep(for: .milliseconds(200)) }
         }
         cell.set(.stopped, logger: logger)
     }

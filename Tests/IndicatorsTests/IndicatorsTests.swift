@@ -191,13 +191,10 @@ struct IndicatorServiceTests {
                                     backend: gpio, health: health, logger: logger) { press in presses.withLock { $0.append(press) } }
         let task = Task { try await service.run() }
         try await waitUntil("the button lines to be requested") { health.snapshot["buttons:gpiochip0"]?.isOK == true }
-        gpio.drive(offset: 8, active: true)
-        gpio.drive(offset: 8, active: false)
-        gpio.drive(offset: 8, active: true)
-        try await Task.sleep(for: .milliseconds(100))
-        gpio.drive(offset: 8, active: false)
+        // A bouncing press held for 100 ms, stamped as the kernel stamps edges (just past).
+        let t = monotonicNow() - .milliseconds(300)
+        gpio.drive([(8, true, t), (8, false, t + .milliseconds(2)), (8, true, t + .milliseconds(4)), (8, false, t + .milliseconds(104))])
         try await waitUntil("the press") { !presses.withLock { $0 }.isEmpty }
-        try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         try await task.value
         #expect(presses.withLock { $0 } == [ButtonPress(button: "advance", kind: .short)])

@@ -79,7 +79,7 @@ struct StoreChangesTests {
         let store = try TemporaryStore()
         let all = store.database.changes.subscribe()
         let seen = try await store.database.othersCommitVersion()
-        let watcher = Task { await store.database.watchOtherProcesses(every: .milliseconds(50), since: seen) }
+        let watcher = Task { await store.database.watchOtherProcesses(since: seen) }
         defer { watcher.cancel() }
         // Another connection to the same file, as a `kioskd` command would open.
         let other = try DatabaseQueue(path: store.database.path)
@@ -92,6 +92,9 @@ struct StoreChangesTests {
         let own = try await next(all, "this writer's commit")
         #expect(!own.fromElsewhere && own.areas.contains(.stock) && own.areas != Set(StoreArea.allCases))
         #expect(try await store.database.othersCommitVersion() == version, "the watcher's pragma does not move for this writer's own commit")
+        // A later commit elsewhere wakes the watch by itself (inotify on the store's folder).
+        try await other.write { try $0.execute(sql: "INSERT INTO bin (code) VALUES ('B-09')") }
+        #expect(try await next(all, "a second commit of the other connection").fromElsewhere)
         try other.close()
     }
 }

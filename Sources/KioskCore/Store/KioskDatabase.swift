@@ -147,17 +147,62 @@ public struct KioskDatabase: Sendable {
     }
 
     /// Publishes other processes' commits on ``changes`` (every area, since what they wrote is
-    /// not known here), looking every `interval` until the task is cancelled. A look is one
-    /// pragma on the writer: nothing is read from the tables while nothing happens. `since` is
-    /// the version already seen (``othersCommitVersion()``), by default the one at the start.
-    public func watchOtherProcesses(every interval: Duration = .seconds(1), since version: Int? = nil) async {
+    /// not known here) until the task is cancelled. The store's folder is watched with
+    /// inotify: a write to the store or its WAL by anyone wakes one look at the writer's
+    /// `PRAGMA data_version`, and nothing at all happens while nobody writes. Where inotify
+    /// cannot watch the folder, it looks every `fallback` instead. `since` is the version
+    /// already seen (``othersCommitVersion()``), by default the one at the start.
+    public func watchOtherProcesses(fallback: Duration = .seconds(1), since version: Int? = nil) async {
+        let (writes, written) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let file = (path as NSString).lastPathComponent
         var last = version
         if last == nil { last = try? await othersCommitVersion() }
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
-            guard let now = try? await othersCommitVersion() else { continue }
-            if let last, now != last { changes.publish(Set(StoreArea.allCases), fromElsewhere: true) }
-            last = now
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await runOnDedicatedThread(name: "store-watch") { flag in
+                    Self.watchFolder(directory, for: [file, file + "-wal"], stop: flag, fallback: fallback) { written.yield() }
+                }
+                written.finish()
+            }
+            for await _ in writes {
+                guard let now = try? await othersCommitVersion() else { continue }
+                if let last, now != last { changes.publish(Set(StoreArea.allCases), fromElsewhere: true) }
+                last = now
+            }
+        }
+    }
+
+    /// Calls `written` after each write to one of `names` in `directory` (inotify), or every
+    /// `fallback` where the folder cannot be watched, until `stop` is set.
+    private static func watchFolder(_ directory: String, for names: Set<String>, stop: StopFlag, fallback: Duration,
+                                    written: () -> Void) {
+        let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+        defer { if fd >= 0 { close(fd) } }
+        guard fd >= 0, inotify_add_watch(fd, directory, UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)) >= 0 else {
+            while !stop.isStopped {
+                stop.sleep(for: fallback)
+                written()
+            }
+            return
+        }
+        // One look now: a commit made before the watch was in place is not missed.
+        written()
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while !stop.isStopped {
+            guard pollReadable(fd, until: stop, timeout: nil) != 0 else { continue }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { continue }
+            var offset = 0, seen = false
+            buffer.withUnsafeBytes { raw in
+                while offset + MemoryLayout<inotify_event>.size <= count {
+                    let length = Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+                    let nameBytes = raw[(offset + 16)..<min(count, offset + 16 + length)].prefix { $0 != 0 }
+                    if names.contains(String(decoding: nameBytes, as: UTF8.self)) { seen = true }
+                    offset += 16 + length
+                }
+            }
+            if seen { written() }
         }
     }
 

@@ -1,16 +1,76 @@
 import Foundation
 import Synchronization
 
-/// Set once to ask a blocking loop on its own thread to return.
+/// Set once to ask a blocking loop on its own thread to return. Its descriptor becomes
+/// readable when it is set, so a loop waiting in `poll(2)` wakes at once instead of looking
+/// at the flag every so often: an idle device loop costs no wake-up at all.
 public final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
+    private let wake = WakePipe()
+    /// Readable once stopped: add it to the descriptors a loop polls.
+    public var fd: Int32 { wake.fd }
+
     public init() {}
+
     public var isStopped: Bool { flag.load(ordering: .acquiring) }
-    public func stop() { flag.store(true, ordering: .releasing) }
+
+    public func stop() {
+        flag.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
     /// Waits `duration` on a dedicated thread, returning early once stopped (a retry pause).
     public func sleep(for duration: Duration) {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let until = ContinuousClock.now + duration
-        while !isStopped, ContinuousClock.now < until { Thread.sleep(forTimeInterval: 0.05) }
+        while !isStopped, case let left = until - ContinuousClock.now, left > .zero {
+            _ = poll(&pfd, 1, left.pollMilliseconds)
+        }
+    }
+}
+
+/// A descriptor to poll that another thread makes readable: a pipe whose write end takes a
+/// byte per signal (never blocking: a full pipe is readable already).
+public final class WakePipe: Sendable {
+    /// The end to poll.
+    public let fd: Int32
+    private let writeEnd: Int32
+
+    public init() {
+        var ends: [Int32] = [-1, -1]
+        if pipe(&ends) == 0 {
+            for end in ends {
+                _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            }
+        }
+        fd = ends[0]
+        writeEnd = ends[1]
+    }
+
+    deinit {
+        close(fd)
+        close(writeEnd)
+    }
+
+    /// Makes ``fd`` readable.
+    public func signal() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Reads what signals are waiting, so that ``fd`` waits again.
+    public func drain() {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while read(fd, &bytes, bytes.count) > 0 {}
+    }
+}
+
+extension Duration {
+    /// This duration as poll(2)'s timeout: whole milliseconds, rounded up, at least 1.
+    public var pollMilliseconds: Int32 {
+        let ms = components.seconds * 1000 + (components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(clamping: max(1, ms))
     }
 }
 
@@ -41,13 +101,13 @@ public func monotonicNow() -> Duration {
     return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
 }
 
-/// Waits until `fd` is readable or `milliseconds` pass, retrying EINTR.
-/// Returns the `revents`, 0 on timeout.
-public func pollReadable(_ fd: Int32, milliseconds: Int32) -> Int16 {
-    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+/// Waits until `fd` is readable, `stop` is set, or `timeout` passes (`nil`: no time limit),
+/// retrying EINTR. Returns the `revents` of `fd`, 0 on timeout or stop.
+public func pollReadable(_ fd: Int32, until stop: StopFlag, timeout: Duration?) -> Int16 {
+    var pfds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0)]
     while true {
-        let r = poll(&pfd, 1, milliseconds)
+        let r = poll(&pfds, 2, timeout?.pollMilliseconds ?? -1)
         if r < 0, errno == EINTR { continue }
-        return r <= 0 ? 0 : pfd.revents
+        return r <= 0 ? 0 : pfds[0].revents
     }
 }

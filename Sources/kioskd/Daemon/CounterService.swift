@@ -33,23 +33,29 @@ struct LogIndicator: ScanIndicator {
     }
 }
 
-/// Copies each scanner source's status into the health board, once a second.
+/// Copies each scanner source's status into the health board as it changes.
 struct ScannerHealth: Service {
     let sources: [any ScanSource]
     let health: HealthBoard
 
     func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            for source in sources {
-                let status: HealthBoard.Status = switch source.status {
-                case .connected(let d): .ok("connected \(d)")
-                case .starting: .ok("starting")
-                case .stopped: .ok("stopped")
-                case .waiting(let why): .degraded(why)
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for source in sources {
+                    let updates = source.statusUpdates(), name = source.name
+                    group.addTask {
+                        for await status in updates {
+                            let board: HealthBoard.Status = switch status {
+                            case .connected(let d): .ok("connected \(d)")
+                            case .starting: .ok("starting")
+                            case .stopped: .ok("stopped")
+                            case .waiting(let why): .degraded(why)
+                            }
+                            health.set("scanner:\(name)", board)
+                        }
+                    }
                 }
-                health.set("scanner:\(source.name)", status)
             }
-            try? await Task.sleep(for: .seconds(1))
         }
     }
 }
