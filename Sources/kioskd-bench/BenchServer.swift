@@ -136,9 +136,11 @@ func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (p
     return (Double(events) / seconds, bytes / max(events, 1), seconds)
 }
 
-/// Section 5: from a scan handed to the counter to the green lamp's line going high, on the
-/// simulated GPIO backend in process (the QEMU rig's HID scenario watches the real lines).
-func benchLamp(scratch: URL) async throws {
+/// Section 5: from a scan handed to the scan desk (the path every scanner's scan takes: the
+/// duplicate window, the counter's commit on the store's writer thread, the indicators) to
+/// the green lamp's line going high, on the simulated GPIO backend in process (the QEMU rig's
+/// bench watches the real lines). Beside it, the durable commit alone, in the same run.
+func benchLamp(scratch: URL) async throws -> [Verdict] {
     let database = try KioskDatabase.open(at: scratch.appendingPathComponent("lamp.sqlite").path)
     try database.catalog.save(Bin(code: "A-01"))
     try database.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01"), barcodes: [])
@@ -149,34 +151,47 @@ func benchLamp(scratch: URL) async throws {
     let signals = IndicatorSignals()
     var logger = Logger(label: "bench")
     logger.logLevel = .error
+    let desk = ScanDesk(counter: counter, indicators: [signals], logger: logger)
     let lamps: [Lamp: LineRef] = [.red: .offset(0), .amber: .offset(1), .green: .offset(2), .blue: .offset(3)]
     let service = StackLightService(config: StackLightConfig(chip: "gpiochip0", lamps: lamps), backend: gpio, signals: signals,
                                     health: HealthBoard(), logger: logger) { nil }
     let task = Task { try await service.run() }
     defer { task.cancel() }
-    try await Task.sleep(for: .milliseconds(300))
-    var samples = Samples()
+    while gpio.value(offset: 2) != false { await Task.yield() }     // the lines are requested and dark
+    var samples = Samples(), commits = Samples()
     for _ in 0..<200 {
+        // The commit alone (the same receipt, straight to the counter), then the whole path.
+        try commits.time { _ = try counter.handle(ScanEvent(source: "bench-direct", text: "P1")) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let feedback = try counter.handle(ScanEvent(source: "bench", text: "P1"))
-        await signals.show(feedback)
+        let feedback = await desk.submit(ScanEvent(source: "bench", text: "P1"))
+        precondition(feedback.accepted)
         while gpio.value(offset: 2) != true { await Task.yield() }
         samples.values.append(DispatchTime.now().uptimeNanoseconds - start)
-        while gpio.value(offset: 2) == true { try await Task.sleep(for: .milliseconds(5)) }   // the 300 ms flash ends
+        signals.send(.acknowledge)          // ends the flash: the next scan starts from a dark lamp
+        while gpio.value(offset: 2) == true { await Task.yield() }
     }
-    print("Scan to lamp: scan → durable movement → green line high, simulated GPIO in process, 200 scans")
-    print(String(format: "| p50 | %.0f µs |\n| p99 | %.0f µs |", samples.percentile(0.5), samples.percentile(0.99)))
+    print("Scan to lamp: scan desk → durable movement → green line high, simulated GPIO in process, 200 scans")
+    print("| path | p50 µs | p99 µs |")
+    print("|---|---|---|")
+    print(String(format: "| Counter.handle alone (the commit) | %.0f | %.0f |", commits.percentile(0.5), commits.percentile(0.99)))
+    print(String(format: "| scan desk to green line high | %.0f | %.0f |", samples.percentile(0.5), samples.percentile(0.99)))
+    return [Verdict(name: "scan to lamp in process, p50 µs", ratio: samples.percentile(0.5), target: 500, atMost: true)]
 }
 
 /// Section 6: the daemon's footprint: start-up to ready, resident memory idle and under
-/// load, and the stripped binary's size. Needs the release kioskd next to this binary.
-func benchFootprint(scratch: URL) async throws {
+/// load, wake-ups while idle, and the stripped binary's size. The daemon is a bay board (a
+/// job repairing at its bay: a steady green lamp on the simulated GPIO, buttons, a FIFO
+/// scanner, the web server). Needs the release kioskd next to this binary.
+func benchFootprint(scratch: URL, idleSeconds: Int) async throws -> [Verdict] {
     let kioskd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path
-    guard FileManager.default.isExecutableFile(atPath: kioskd) else { print("footprint: no kioskd next to kioskd-bench (swift build -c release)"); return }
+    guard FileManager.default.isExecutableFile(atPath: kioskd) else { print("footprint: no kioskd next to kioskd-bench (swift build -c release)"); return [] }
     let data = scratch.appendingPathComponent("footprint")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
     let config = data.appendingPathComponent("kioskd.toml").path
-    try "[device]\nid = \"fp\"\ndata_dir = \"\(data.path)\"\n[web]\nlisten = \"127.0.0.1:0\"\n[backup]\nenabled = false\n[[scanners]]\nkind = \"fifo\"\npath = \"\(data.path)/scan.fifo\"\n"
+    try ("[device]\nid = \"fp\"\ndata_dir = \"\(data.path)\"\n[bay]\nid = \"BAY-1\"\n[web]\nlisten = \"127.0.0.1:0\"\n[backup]\nenabled = false\n"
+         + "[[scanners]]\nkind = \"fifo\"\npath = \"\(data.path)/scan.fifo\"\n"
+         + "[gpio]\nchip = \"gpiochip0\"\nbackend = \"simulated\"\nbuzzer = 4\n[gpio.lamps]\nred = 0\namber = 1\ngreen = 2\nblue = 3\n"
+         + "[gpio.buttons]\nadvance = 8\nhelp = 9\n")
         .write(toFile: config, atomically: true, encoding: .utf8)
     let csv = data.appendingPathComponent("parts.csv").path
     try "part_number,name_zh,name_en,bin\nP1,刹车片,Brake pad,A-01\n".write(toFile: csv, atomically: true, encoding: .utf8)
@@ -186,6 +201,16 @@ func benchFootprint(scratch: URL) async throws {
     importer.standardOutput = FileHandle.nullDevice
     try importer.run()
     importer.waitUntilExit()
+    // A job repairing at the bay: the lamp shows steady green.
+    for arguments in [["jobs", "open", "--ticket", "WO-1", "--plate", "粤B12345", "--vin", "LSVAU2180N2183294", "--phone", "13800138000", "--bay", "BAY-1"],
+                      ["jobs", "next", "WO-1"], ["jobs", "next", "WO-1"]] {
+        let command = Process()
+        command.executableURL = URL(fileURLWithPath: kioskd)
+        command.arguments = arguments + ["--config", config]
+        command.standardOutput = FileHandle.nullDevice
+        try command.run()
+        command.waitUntilExit()
+    }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: kioskd)
     process.arguments = ["run", "--config", config]
@@ -209,6 +234,23 @@ func benchFootprint(scratch: URL) async throws {
     }
     try await Task.sleep(for: .seconds(1))
     let idle = rss()
+    // Wake-ups while idle: each thread's count of times it was put on a CPU
+    // (/proc/<pid>/task/*/schedstat, third field), summed, over idleSeconds.
+    func runs() -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task")) ?? []
+        return tasks.reduce(0) { total, task in
+            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(task)/schedstat", encoding: .utf8)) ?? ""
+            return total + (stat.split(separator: " ").dropFirst(2).first.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
+        }
+    }
+    let before = runs()
+    try await Task.sleep(for: .seconds(idleSeconds))
+    let wakeups = Double(runs() - before) / Double(idleSeconds)
+    let rollup = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/smaps_rollup", encoding: .utf8)) ?? ""
+    func rollupKB(_ key: String) -> Int {
+        rollup.split(separator: "\n").first { $0.hasPrefix(key + ":") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+    }
+    let anonymous = rollupKB("Anonymous"), fileBacked = rollupKB("Rss") - rollupKB("Anonymous")
     // Load: 2,000 scans through the FIFO while wrk reads the lobby.
     let feeder = Task.detached {
         guard let fifo = FileHandle(forWritingAtPath: data.appendingPathComponent("scan.fifo").path) else { return }
@@ -229,11 +271,15 @@ func benchFootprint(scratch: URL) async throws {
     try strip.run()
     strip.waitUntilExit()
     let size = (try FileManager.default.attributesOfItem(atPath: stripped)[.size] as? Int) ?? 0
-    print("Footprint of \(kioskd)")
-    print("| start-up to web ready | RSS idle | RSS under load (2,000 scans + wrk on the lobby) | stripped binary |")
-    print("|---|---|---|---|")
-    print(String(format: "| %.0f ms | %.1f MB | %.1f MB | %.1f MB |", Double(ready.components.attoseconds) / 1e15 + Double(ready.components.seconds) * 1000,
-                 Double(idle) / 1024, Double(loaded) / 1024, Double(size) / 1_048_576))
+    print("Footprint of \(kioskd), a bay board with a steady lamp")
+    print("| start-up to web ready | RSS idle (anonymous + file-backed) | RSS under load (2,000 scans + wrk on the lobby) | wake-ups idle | stripped binary |")
+    print("|---|---|---|---|---|")
+    print(String(format: "| %.0f ms | %.1f MB (%.1f + %.1f) | %.1f MB | %.1f/s over %d s | %.1f MB |",
+                 Double(ready.components.attoseconds) / 1e15 + Double(ready.components.seconds) * 1000,
+                 Double(idle) / 1024, Double(anonymous) / 1024, Double(fileBacked) / 1024, Double(loaded) / 1024, wakeups, idleSeconds,
+                 Double(size) / 1_048_576))
+    return [Verdict(name: "idle wake-ups per second (bay, steady lamp)", ratio: wakeups, target: 5, atMost: true),
+            Verdict(name: "RSS idle, MB", ratio: Double(idle) / 1024, target: 40, atMost: true)]
 }
 
 /// A benchmark whose run went wrong (not a slow figure: a wrong result).
