@@ -72,27 +72,21 @@ public enum IndicatorSignal: Sendable, Hashable {
 /// A queue of signals for the indicator service; safe to use from any task or thread. A
 /// signal wakes the service at once.
 public final class IndicatorSignals: Sendable, ScanIndicator {
-    private let queue = Mutex<(signals: [IndicatorSignal], waker: AsyncStream<Void>.Continuation?)>(([], nil))
+    private let queue = Mutex<(signals: [IndicatorSignal], waker: (@Sendable () -> Void)?)>(([], nil))
     public init() {}
     public func send(_ signal: IndicatorSignal) {
         let waker = queue.withLock { q in
             q.signals.append(signal)
             return q.waker
         }
-        waker?.yield()
+        waker?()
     }
     func drain() -> [IndicatorSignal] { queue.withLock { q in defer { q.signals.removeAll() }; return q.signals } }
 
-    /// A wake-up for each send (several sends before the reader looks are one wake-up): the
-    /// stack light's one reader. A new call replaces the previous reader's stream.
-    func wakes() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let previous = queue.withLock { q in
-            defer { q.waker = continuation }
-            return q.waker
-        }
-        previous?.finish()
-        return stream
+    /// Calls `wake` at each send, from the sender's task, until replaced: the stack light's
+    /// loop, woken with no task in between.
+    func onSend(_ wake: (@Sendable () -> Void)?) {
+        queue.withLock { $0.waker = wake }
     }
 
     /// Scan feedback: each outcome's own flash and chirp.
@@ -181,10 +175,10 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
     public func run() async throws {
         let (wakes, wake) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
         // Subscribed before the first read of the state, so no change falls in between.
-        let signalWakes = signals.wakes()
+        signals.onSend { wake.yield(.signal) }
+        defer { signals.onSend(nil) }
         let changes = stateChanges?.subscribe(to: [.workshop])
         await withDiscardingTaskGroup { group in
-            group.addTask { for await _ in signalWakes { wake.yield(.signal) } }
             if let changes { group.addTask { for await _ in changes { wake.yield(.stateChanged) } } }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {

@@ -112,69 +112,84 @@ public struct Counter: Sendable {
     /// Handles one scan. Never throws for a bad scan: a rejection is feedback; only a
     /// failure of the store itself (disk full, corruption) throws.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
-        if let refusal = options.refuseWrites {
-            return ScanFeedback(scanID: scan.id, accepted: false, message: refusal, movement: nil, alerts: [], variance: [],
-                                duplicate: false, session: CounterSession(), outcome: .storeFault)
+        if let refusal = refusal(of: scan) { return refusal }
+        return try database.pool.write { db in try handle(scan, in: db) }
+    }
+
+    /// ``handle(_:)`` through GRDB's async API: the transaction runs on the store's writer
+    /// queue while the calling task is suspended, so a commit's fsync never holds one of Swift's
+    /// cooperative threads, with no thread hop beyond the writer's own. The scan desk's path.
+    public func record(_ scan: ScanEvent) async throws -> ScanFeedback {
+        if let refusal = refusal(of: scan) { return refusal }
+        return try await database.write { db in try self.handle(scan, in: db) }
+    }
+
+    private func refusal(of scan: ScanEvent) -> ScanFeedback? {
+        options.refuseWrites.map {
+            ScanFeedback(scanID: scan.id, accepted: false, message: $0, movement: nil, alerts: [], variance: [],
+                         duplicate: false, session: CounterSession(), outcome: .storeFault)
         }
-        return try database.pool.write { db in
-            if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
-                let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
-                return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
-                                    alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
-            }
-            let session = try loadSession(in: db)
-            if let failure = scan.readFailure {
-                // Nothing was read, so nothing is decided: the session (a pending quantity too)
-                // stays for the scan the clerk makes again.
-                try log(scan, text: scan.text, accepted: false, message: failure, outcome: .unknownCode, in: db)
-                return ScanFeedback(scanID: scan.id, accepted: false, message: failure, movement: nil, alerts: [], variance: [],
-                                    duplicate: false, session: session, outcome: .unknownCode)
-            }
-            let resolved = try resolve(scan, in: db)
-            let (next, action) = session.handle(resolved, maximumQuantity: options.maximumQuantityPerScan)
-            var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
-                                        variance: [], duplicate: false, session: next)
-            do {
-                // A savepoint, so that a refused action leaves no partial change behind while
-                // the scan log still records the refusal in the same commit.
-                try db.inSavepoint {
-                    feedback = try apply(action, scan: scan, session: next, feedback: feedback, in: db)
-                    try saveSession(feedback.session, in: db)
-                    return .commit
-                }
-            } catch let refusal as any ScanRefusal {
-                // Nothing of the action stays; the session is kept as it was, with a pending
-                // quantity disarmed, so that it cannot land on the next scan.
-                feedback = rejected(feedback, session.refused(), refusal.description)
-                feedback.outcome = refusal.outcome
-                if case .undo = action {
-                    // An entry that cannot be undone (its stock has moved on, its stocktake
-                    // closed) leaves the list, so the next UNDO reaches the one before it.
-                    feedback.session.undoStack.removeLast()
-                    feedback.message += "\n已从撤销列表移除；再扫撤销码将撤销更早一笔 / removed from the undo list: UNDO again undoes the one before"
-                }
-            }
-            if !feedback.accepted { try saveSession(feedback.session, in: db) }
-            // A customer's VIN is personal data: the log (and the counter page that shows it)
-            // keeps it masked, whatever the scan came to. The store's own new cars, moved or
-            // counted on the yard, are stock and keep their VIN.
-            var logged = scan.text
-            switch (resolved, action) {
-            case (_, .moveVehicle), (_, .countVehicle): break
-            case (.vehicle(let vin), _):
-                logged = vin.masked
-                feedback.message = feedback.message.replacingOccurrences(of: vin.text, with: vin.masked)
-            case (.malformed, _) where Self.looksLikeVIN(scan.text):
-                // A misread VIN is still most of one.
-                let text = scan.text.trimmingCharacters(in: .whitespaces)
-                logged = String(text.prefix(3)) + String(repeating: "*", count: text.count - 7) + String(text.suffix(4))
-                feedback.message = feedback.message.replacingOccurrences(of: text, with: logged)
-                    .replacingOccurrences(of: text.uppercased(), with: logged)
-            default: break
-            }
-            try log(scan, text: logged, accepted: feedback.accepted, message: feedback.message, outcome: feedback.outcome, in: db)
-            return feedback
+    }
+
+    /// One scan inside the caller's write transaction.
+    func handle(_ scan: ScanEvent, in db: Database) throws -> ScanFeedback {
+        if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
+            let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
+            return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
+                                alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
         }
+        let session = try loadSession(in: db)
+        if let failure = scan.readFailure {
+            // Nothing was read, so nothing is decided: the session (a pending quantity too)
+            // stays for the scan the clerk makes again.
+            try log(scan, text: scan.text, accepted: false, message: failure, outcome: .unknownCode, in: db)
+            return ScanFeedback(scanID: scan.id, accepted: false, message: failure, movement: nil, alerts: [], variance: [],
+                                duplicate: false, session: session, outcome: .unknownCode)
+        }
+        let resolved = try resolve(scan, in: db)
+        let (next, action) = session.handle(resolved, maximumQuantity: options.maximumQuantityPerScan)
+        var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
+                                    variance: [], duplicate: false, session: next)
+        do {
+            // A savepoint, so that a refused action leaves no partial change behind while
+            // the scan log still records the refusal in the same commit.
+            try db.inSavepoint {
+                feedback = try apply(action, scan: scan, session: next, feedback: feedback, in: db)
+                try saveSession(feedback.session, in: db)
+                return .commit
+            }
+        } catch let refusal as any ScanRefusal {
+            // Nothing of the action stays; the session is kept as it was, with a pending
+            // quantity disarmed, so that it cannot land on the next scan.
+            feedback = rejected(feedback, session.refused(), refusal.description)
+            feedback.outcome = refusal.outcome
+            if case .undo = action {
+                // An entry that cannot be undone (its stock has moved on, its stocktake
+                // closed) leaves the list, so the next UNDO reaches the one before it.
+                feedback.session.undoStack.removeLast()
+                feedback.message += "\n已从撤销列表移除；再扫撤销码将撤销更早一笔 / removed from the undo list: UNDO again undoes the one before"
+            }
+        }
+        if !feedback.accepted { try saveSession(feedback.session, in: db) }
+        // A customer's VIN is personal data: the log (and the counter page that shows it)
+        // keeps it masked, whatever the scan came to. The store's own new cars, moved or
+        // counted on the yard, are stock and keep their VIN.
+        var logged = scan.text
+        switch (resolved, action) {
+        case (_, .moveVehicle), (_, .countVehicle): break
+        case (.vehicle(let vin), _):
+            logged = vin.masked
+            feedback.message = feedback.message.replacingOccurrences(of: vin.text, with: vin.masked)
+        case (.malformed, _) where Self.looksLikeVIN(scan.text):
+            // A misread VIN is still most of one.
+            let text = scan.text.trimmingCharacters(in: .whitespaces)
+            logged = String(text.prefix(3)) + String(repeating: "*", count: text.count - 7) + String(text.suffix(4))
+            feedback.message = feedback.message.replacingOccurrences(of: text, with: logged)
+                .replacingOccurrences(of: text.uppercased(), with: logged)
+        default: break
+        }
+        try log(scan, text: logged, accepted: feedback.accepted, message: feedback.message, outcome: feedback.outcome, in: db)
+        return feedback
     }
 
     private func log(_ scan: ScanEvent, text: String, accepted: Bool, message: String, outcome: ScanOutcome, in db: Database) throws {

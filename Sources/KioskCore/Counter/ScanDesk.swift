@@ -37,10 +37,9 @@ public actor ScanDesk {
             feedback = .duplicateIgnored(scan)
         case .admit:
             do {
-                // On the store's writer thread (never a cooperative one): scans commit in the
+                // On the store's writer queue (never a cooperative thread): scans commit in the
                 // order they reach it, one at a time.
-                let counter = self.counter
-                feedback = try await counter.database.perform(.write) { try counter.handle(scan) }
+                feedback = try await counter.record(scan)
             } catch {
                 // The store itself failed (disk full, read-only, damaged): nothing was saved,
                 // and the clerk must hear a rejection, not silence.

@@ -165,10 +165,23 @@ public struct KioskDatabase: Sendable {
                 }
                 written.finish()
             }
+            // One look per write; a look that finds nothing new is repeated shortly after, up
+            // to three times: the WAL's frames are written (and wake the watch) before the
+            // commit is made visible in the shared index, which inotify does not see. Writes
+            // coming meanwhile add no looks (the stream keeps one pending wake-up).
+            func look() async -> Bool {
+                guard let now = try? await othersCommitVersion() else { return false }
+                defer { last = now }
+                guard let last, now != last else { return false }
+                changes.publish(Set(StoreArea.allCases), fromElsewhere: true)
+                return true
+            }
             for await _ in writes {
-                guard let now = try? await othersCommitVersion() else { continue }
-                if let last, now != last { changes.publish(Set(StoreArea.allCases), fromElsewhere: true) }
-                last = now
+                if await look() { continue }
+                for pause in [Duration.milliseconds(20), .milliseconds(250), .seconds(1)] {
+                    guard (try? await Task.sleep(for: pause)) != nil else { return }
+                    if await look() { break }
+                }
             }
         }
     }

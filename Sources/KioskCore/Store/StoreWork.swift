@@ -1,4 +1,5 @@
 import Dispatch
+import GRDB
 import Synchronization
 
 /// Whether store work only reads or may commit: it picks the thread it runs on.
@@ -29,7 +30,15 @@ extension KioskDatabase {
         }
     }
 
-    /// Store work that may commit, handed to the writer thread and not yet done (in this process).
+    /// A write transaction through GRDB's async API (on the writer's own queue, the calling
+    /// task suspended meanwhile), counted in ``writesInFlight`` while it waits and runs.
+    public func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        StoreThreads.writesInFlight.add(1, ordering: .relaxed)
+        defer { StoreThreads.writesInFlight.subtract(1, ordering: .relaxed) }
+        return try await pool.write(updates)
+    }
+
+    /// Store work that may commit, handed to the writer and not yet done (in this process).
     public static var writesInFlight: Int { StoreThreads.writesInFlight.load(ordering: .relaxed) }
 }
 
