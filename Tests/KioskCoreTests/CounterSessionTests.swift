@@ -89,3 +89,26 @@ struct CounterSessionTests {
 }
 
 import Foundation
+
+@Suite("The saved counter session")
+struct SavedSessionTests {
+    @Test("undo entries are saved compactly, and sessions saved in the older nested form still load")
+    func undoEntriesRoundTrip() throws {
+        var session = CounterSession(mode: .receive)
+        let movement = UUID(), scan = UUID(), stocktake = UUID()
+        session.undoStack = [.movement(movement), .countScan(scan, stocktake: stocktake, partNumber: "P1", bin: "A-01", quantity: 3)]
+        let saved = try JSONEncoder().encode(session)
+        #expect(String(decoding: saved, as: UTF8.self).contains("\"m:\(movement.uuidString)\""))
+        #expect(try JSONDecoder().decode(CounterSession.self, from: saved) == session)
+
+        // As Swift's synthesized enum coding wrote them before.
+        var older = try JSONSerialization.jsonObject(with: saved) as! [String: Any]
+        older["undoStack"] = [["movement": ["_0": movement.uuidString]],
+                              ["countScan": ["_0": scan.uuidString, "stocktake": stocktake.uuidString, "partNumber": "P1", "bin": "A-01", "quantity": 3]]]
+        let loaded = try JSONDecoder().decode(CounterSession.self, from: try JSONSerialization.data(withJSONObject: older))
+        #expect(loaded == session)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(CounterSession.UndoEntry.self, from: Data("\"x:nothing\"".utf8))
+        }
+    }
+}

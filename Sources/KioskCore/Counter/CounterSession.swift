@@ -47,6 +47,48 @@ public struct CounterSession: Codable, Sendable, Hashable {
     public enum UndoEntry: Codable, Sendable, Hashable {
         case movement(UUID)
         case countScan(UUID, stocktake: UUID, partNumber: String, bin: String, quantity: Int)
+
+        // The session is saved with every scan and holds up to 20 entries: a movement is
+        // kept as one string ("m:<uuid>"), which costs a fraction of the nested containers of
+        // Swift's synthesized enum coding. Sessions saved in that older form still decode.
+        private enum Cases: String, CodingKey { case movement, countScan }
+        private enum CountKeys: String, CodingKey { case _0, stocktake, partNumber, bin, quantity }
+        private enum MovementKeys: String, CodingKey { case _0 }
+
+        public init(from decoder: any Decoder) throws {
+            if let text = try? decoder.singleValueContainer().decode(String.self) {
+                guard text.hasPrefix("m:"), let id = UUID(uuidString: String(text.dropFirst(2))) else {
+                    throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an undo entry: \(text)"))
+                }
+                self = .movement(id)
+                return
+            }
+            let c = try decoder.container(keyedBy: Cases.self)
+            if c.contains(.movement) {
+                self = .movement(try c.nestedContainer(keyedBy: MovementKeys.self, forKey: .movement).decode(UUID.self, forKey: ._0))
+            } else {
+                let n = try c.nestedContainer(keyedBy: CountKeys.self, forKey: .countScan)
+                self = .countScan(try n.decode(UUID.self, forKey: ._0), stocktake: try n.decode(UUID.self, forKey: .stocktake),
+                                  partNumber: try n.decode(String.self, forKey: .partNumber), bin: try n.decode(String.self, forKey: .bin),
+                                  quantity: try n.decode(Int.self, forKey: .quantity))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .movement(let id):
+                var c = encoder.singleValueContainer()
+                try c.encode("m:" + id.uuidString)
+            case let .countScan(id, stocktake, partNumber, bin, quantity):
+                var c = encoder.container(keyedBy: Cases.self)
+                var n = c.nestedContainer(keyedBy: CountKeys.self, forKey: .countScan)
+                try n.encode(id, forKey: ._0)
+                try n.encode(stocktake, forKey: .stocktake)
+                try n.encode(partNumber, forKey: .partNumber)
+                try n.encode(bin, forKey: .bin)
+                try n.encode(quantity, forKey: .quantity)
+            }
+        }
     }
 
     public var mode: CounterMode = .lookup

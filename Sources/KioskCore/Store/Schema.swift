@@ -438,21 +438,9 @@ enum Schema {
             // largest so far plus one) because a movement is never deleted, which a trigger
             // now enforces. Rebuilt the SQLite way: new table, copy, drop, rename, then the
             // table's indexes and triggers as they were.
-            let objects = try String.fetchAll(db, sql: """
-                SELECT sql FROM sqlite_master WHERE tbl_name = 'stock_movement' AND type IN ('index', 'trigger') AND sql IS NOT NULL
-                """)
-            guard let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stock_movement'"),
-                  table.contains("AUTOINCREMENT") else { return }
-            let rebuilt = table
-                .replacingOccurrences(of: "PRIMARY KEY AUTOINCREMENT", with: "PRIMARY KEY")
-                .replacingOccurrences(of: "CREATE TABLE \"stock_movement\"", with: "CREATE TABLE \"stock_movement_rebuilt\"")
-            try db.execute(sql: rebuilt)
-            try db.execute(sql: "INSERT INTO stock_movement_rebuilt SELECT * FROM stock_movement")
-            try db.execute(sql: "DROP TABLE stock_movement")
-            try db.execute(sql: "ALTER TABLE stock_movement_rebuilt RENAME TO stock_movement")
-            for sql in objects { try db.execute(sql: sql) }
+            try rebuildWithoutAutoincrement("stock_movement", in: db)
             try db.execute(sql: """
-                CREATE TRIGGER stock_movement_kept BEFORE DELETE ON stock_movement
+                CREATE TRIGGER IF NOT EXISTS stock_movement_kept BEFORE DELETE ON stock_movement
                 BEGIN SELECT RAISE(ABORT, '库存移动不可删除，请做冲销 / a stock movement is never deleted: record a reversal'); END
                 """)
         }
@@ -549,6 +537,35 @@ enum Schema {
             }
             try db.create(index: "bay_press_bay_at", on: "bay_press", columns: ["bay", "at"])
         }
+        migrator.registerMigration("v17-scan-log-rowid") { db in
+            // As v12 did for movements: a scan no longer rewrites the sqlite_sequence page at
+            // each commit. Scans are never deleted (the trigger), so the sequence keeps its
+            // rule, which incremental backups rely on.
+            try rebuildWithoutAutoincrement("scan_log", in: db)
+            try db.execute(sql: """
+                CREATE TRIGGER IF NOT EXISTS scan_log_kept BEFORE DELETE ON scan_log
+                BEGIN SELECT RAISE(ABORT, '扫描记录不可删除 / a scan''s record is never deleted'); END
+                """)
+        }
         return migrator
+    }
+
+    /// Rebuilds `table` with its `INTEGER PRIMARY KEY AUTOINCREMENT` as a plain rowid key, the
+    /// SQLite way (new table, copy, drop, rename), then its indexes and triggers as they were.
+    /// Nothing happens to a table without AUTOINCREMENT.
+    static func rebuildWithoutAutoincrement(_ table: String, in db: Database) throws {
+        let objects = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL
+            """, arguments: [table])
+        guard let create = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]),
+              create.contains("AUTOINCREMENT") else { return }
+        let rebuilt = create
+            .replacingOccurrences(of: "PRIMARY KEY AUTOINCREMENT", with: "PRIMARY KEY")
+            .replacingOccurrences(of: "CREATE TABLE \"\(table)\"", with: "CREATE TABLE \"\(table)_rebuilt\"")
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO \(table)_rebuilt SELECT * FROM \(table)")
+        try db.execute(sql: "DROP TABLE \(table)")
+        try db.execute(sql: "ALTER TABLE \(table)_rebuilt RENAME TO \(table)")
+        for sql in objects { try db.execute(sql: sql) }
     }
 }
