@@ -122,7 +122,7 @@ public final class StoreChanges: Sendable {
     }
 }
 
-/// Collects the tables a transaction of the writer touches and publishes their areas once it
+/// Collects the tables a transaction of the writer writes to and publishes their areas once it
 /// has committed (nothing for a rollback).
 final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     // Only touched on the writer's queue, one transaction at a time.
@@ -131,11 +131,15 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
 
     init(changes: StoreChanges) { self.changes = changes }
 
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { true }
-
-    func databaseDidChange(with event: DatabaseEvent) {
-        pending.insert(StoreArea.of(table: event.tableName))
+    /// GRDB asks before each statement that writes which tables it writes: noted here, and no
+    /// row-by-row notification is asked for (it would cost every row of every commit). A
+    /// statement that ends up changing no row still counts: at worst a page looks again.
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        pending.insert(StoreArea.of(table: eventKind.tableName))
+        return false
     }
+
+    func databaseDidChange(with event: DatabaseEvent) {}
 
     func databaseDidChange() {
         // A change GRDB could not tell row by row (Database.notifyChanges): assume every area.

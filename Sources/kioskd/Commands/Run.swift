@@ -124,7 +124,8 @@ struct Run: AsyncParsableCommand {
         var hardware: [any Service] = []
         if let gpio = config.gpio {
             let signals = IndicatorSignals()
-            indicators.append(signals)
+            // The lamp and buzzer first: the clerk sees and hears the scan before it is logged.
+            indicators.insert(signals, at: 0)
             hardware = BayHardware.services(gpio: gpio, bay: config.bay, database: database, signals: signals, health: health,
                                             logger: Logger(label: "kioskd.gpio"))
         }
