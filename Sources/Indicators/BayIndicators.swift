@@ -287,7 +287,3 @@ extension StackLightService where C == ContinuousClock {
     }
 }
 
-extension Task where Success == Never, Failure == Never {
-    /// True once the task is cancelled or graceful shutdown has begun.
-    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
-}

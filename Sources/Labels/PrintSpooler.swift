@@ -202,11 +202,13 @@ public struct PrintRound: Sendable {
 /// The daemon's printing: sends queued jobs as they come and retries waiting ones with a
 /// growing pause (2 s doubling to a minute), reporting each printer's state to health. A job
 /// that fails for its own reason is logged as a warning, and as an error when it is given up.
+/// It wakes for the print queue's changes (the store's change stream) and, while jobs wait,
+/// for their next try: with nothing queued it does not wake at all.
 public struct PrintService: Service {
     let spooler: PrintSpooler
     let health: HealthBoard
     let logger: Logger
-    /// How often to look for new jobs while all is well.
+    /// How soon to look again while jobs wait and all is well (a job's own retry time).
     let poll: Duration
 
     public init(spooler: PrintSpooler, health: HealthBoard, logger: Logger, poll: Duration = .seconds(1)) {
@@ -217,9 +219,29 @@ public struct PrintService: Service {
     }
 
     public func run() async throws {
-        var pause = poll
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let queueChanges = spooler.database.changes.subscribe(to: [.printing])
         for printer in spooler.printers { health.set("printer:\(printer.name)", .ok("ready at \(printer.address)")) }
-        while !Task.isCancelledOrShuttingDown {
+        await withDiscardingTaskGroup { group in
+            group.addTask { for await _ in queueChanges { wake.yield() } }
+            await withGracefulShutdownHandler {
+                await withTaskCancellationHandler {
+                    await serve(wakes: wakes, wake: wake)
+                } onCancel: { wake.finish() }
+            } onGracefulShutdown: { wake.finish() }
+            group.cancelAll()
+        }
+    }
+
+    /// One round per wake-up: drain what is due, report each printer, then wait for the next
+    /// change of the queue or, while jobs wait, their next try.
+    private func serve(wakes: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation) async {
+        var pause = poll
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        var iterator = wakes.makeAsyncIterator()
+        repeat {
+            var next: Duration?
             do {
                 let spooler = self.spooler
                 let round = try await spooler.database.perform(.long) { try spooler.drain() }
@@ -232,9 +254,11 @@ public struct PrintService: Service {
                     logger.error("打印任务已放弃 print job #\(job.id ?? 0) given up: \(job.lastError ?? "")",
                                  metadata: ["printer": "\(job.printer)", "kind": "\(job.kind.rawValue)", "attempts": "\(job.attempts)"])
                 }
+                var waitingJobs = 0
                 for printer in spooler.printers {
                     let queue = spooler.database.printQueue, name = printer.name
                     let waiting = try await spooler.database.perform(.read) { try queue.waiting(printer: name).count }
+                    waitingJobs += waiting
                     if let failure = failures[printer.name] {
                         health.set("printer:\(printer.name)", .degraded("\(failure) (\(waiting) job(s) waiting)"))
                         logger.warning("\(failure)", metadata: ["printer": "\(printer.name)", "waiting": "\(waiting)"])
@@ -243,15 +267,19 @@ public struct PrintService: Service {
                     }
                 }
                 pause = failures.isEmpty ? poll : min(pause * 2 == .zero ? .seconds(2) : max(pause * 2, .seconds(2)), .seconds(60))
+                next = failures.isEmpty && waitingJobs == 0 ? nil : pause
             } catch {
                 logger.error("print queue: \(error)")
-                pause = .seconds(5)
+                next = .seconds(5)
             }
-            try? await Task.sleep(for: pause)
-        }
+            timer?.cancel()
+            timer = next.map { pause in
+                Task {
+                    guard (try? await Task.sleep(for: pause)) != nil else { return }
+                    wake.yield()
+                }
+            }
+        } while await iterator.next() != nil
     }
 }
 
-extension Task where Success == Never, Failure == Never {
-    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
-}
