@@ -37,9 +37,9 @@ extension Workshop {
     public func bayView(_ bay: String, now: Date = Date()) async throws -> BayView {
         try await database.pool.read { db in
             let names = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, [$0.nameZh, $0.nameEn]) })
-            let lastPress = try BayPress.filter(Column("bay") == bay && Column("at") >= now.addingTimeInterval(-600))
-                .order(Column("at").desc).fetchOne(db)
-                .map { BayView.Press(id: $0.id, button: $0.button, accepted: $0.accepted, message: $0.message, at: $0.at) }
+            let lastPress = try Self.lastPress(atBay: bay, since: now.addingTimeInterval(-600), in: db).map {
+                BayView.Press(id: $0.id, button: $0.button, accepted: $0.accepted, message: $0.message, at: $0.at)
+            }
             guard let order = try Self.currentJob(atBay: bay, in: db) else {
                 return BayView(bay: bay, job: nil, stateNames: names, lastPress: lastPress)
             }

@@ -22,16 +22,15 @@ public struct ShopFloorFigures: Sendable, Hashable {
 extension KioskDatabase {
     /// The shop floor's figures, read in one snapshot through GRDB's async API.
     public func shopFloorFigures() async throws -> ShopFloorFigures {
-        try await pool.read { db in
+        let outbox = self.outbox
+        return try await pool.read { db in
             let count: (String) throws -> Int = { try Int.fetchOne(db, sql: $0) ?? 0 }
             var figures = ShopFloorFigures()
             figures.stockAlertsOpen = try count("SELECT COUNT(*) FROM stock_alert WHERE clearedAt IS NULL")
             figures.yardAlertsOpen = try count("SELECT COUNT(*) FROM yard_alert WHERE clearedAt IS NULL")
             figures.partsRequestsOpen = try count("SELECT COUNT(*) FROM parts_request WHERE clearedAt IS NULL")
             figures.jobsOpen = try count("SELECT COUNT(*) FROM work_order WHERE state NOT IN ('delivered', 'cancelled')")
-            let acked = Int64(try KioskMeta.value("sync_acked_seq", in: db) ?? "0") ?? 0
-            figures.syncQueue = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
-            figures.oldestUnsynced = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
+            (figures.syncQueue, figures.oldestUnsynced) = try outbox.unsynced(in: db)
             figures.printJobsWaiting = try count("SELECT COUNT(*) FROM print_job WHERE printedAt IS NULL AND cancelledAt IS NULL")
             return figures
         }

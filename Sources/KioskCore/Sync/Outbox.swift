@@ -54,6 +54,13 @@ public struct Outbox: Sendable {
         try KioskMeta.value("sync_outbox", in: db) != nil
     }
 
+    /// The changes the hub has not acknowledged yet: how many, and when the oldest was recorded.
+    func unsynced(in db: Database) throws -> (count: Int, oldest: Date?) {
+        let acked = try ackedSeq(in: db)
+        let row = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
+        return (row?[0] ?? 0, row?[1])
+    }
+
     /// The sequence the hub has acknowledged up to.
     public func ackedSeq(in db: Database) throws -> Int64 {
         Int64(try KioskMeta.value("sync_acked_seq", in: db) ?? "0") ?? 0
@@ -238,9 +245,7 @@ public struct Outbox: Sendable {
     }
 
     func status(at time: Date, in db: Database) throws -> SyncStatus {
-        let acked = try ackedSeq(in: db)
-        let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sync_outbox WHERE seq > ?", arguments: [acked]) ?? 0
-        let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM sync_outbox WHERE seq > ?", arguments: [acked])
+        let (depth, oldest) = try unsynced(in: db)
         return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
                           lastSuccess: try KioskMeta.value("sync_last_success", in: db).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
                           lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db))

@@ -140,10 +140,13 @@ extension Workshop {
         }
     }
 
-    /// The bay's last press since `time`, for the bay page.
+    /// The bay's last press since `time`.
     public func lastPress(atBay bay: String, since time: Date) throws -> BayPress? {
-        try database.pool.read { db in
-            try BayPress.filter(Column("bay") == bay && Column("at") >= time).order(Column("at").desc).fetchOne(db)
-        }
+        try database.pool.read { try Self.lastPress(atBay: bay, since: time, in: $0) }
+    }
+
+    /// The bay's last press since `time`, inside a caller's read (the bay page's view).
+    static func lastPress(atBay bay: String, since time: Date, in db: Database) throws -> BayPress? {
+        try BayPress.filter(Column("bay") == bay && Column("at") >= time).order(Column("at").desc).fetchOne(db)
     }
 }

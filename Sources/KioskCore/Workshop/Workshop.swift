@@ -338,28 +338,28 @@ public struct Workshop: Sendable {
         }
     }
 
+    /// The state of the bay's current job, `nil` without one: read through GRDB's async
+    /// API, on a reader of its own (the stack light asks at every workshop change). Only the
+    /// state is read: the customer's sealed fields stay sealed.
+    public func currentJobState(atBay bay: String) async throws -> JobState? {
+        try await database.pool.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM work_order WHERE \(Self.currentJobAtBay)"), arguments: [bay])
+                .flatMap(JobState.init(rawValue:))
+        }
+    }
+
     /// The job a bay shows: of the open jobs at the bay, the one whose state changed last.
     public func currentJob(atBay bay: String) throws -> WorkOrder? {
         try database.pool.read { try Self.currentJob(atBay: bay, in: $0) }
     }
 
-    /// The state of the bay's current job, `nil` without one: read through GRDB's async
-    /// API, on a reader of its own (the stack light asks at every workshop change).
-    public func currentJobState(atBay bay: String) async throws -> JobState? {
-        try await database.pool.read { db in
-            try String.fetchOne(db.cachedStatement(sql: """
-                SELECT state FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
-                ORDER BY stateSince DESC LIMIT 1
-                """), arguments: [bay]).flatMap(JobState.init(rawValue:))
-        }
+    static func currentJob(atBay bay: String, in db: Database) throws -> WorkOrder? {
+        try WorkOrder.fetchOne(db.cachedStatement(sql: "SELECT *, \(SealedCustomer.openSQL) FROM work_order WHERE \(currentJobAtBay)"),
+                               arguments: [bay])
     }
 
-    static func currentJob(atBay bay: String, in db: Database) throws -> WorkOrder? {
-        try WorkOrder.fetchOne(db.cachedStatement(sql: """
-            SELECT *, \(SealedCustomer.openSQL) FROM work_order WHERE bay = ? AND state NOT IN ('delivered', 'cancelled')
-            ORDER BY stateSince DESC LIMIT 1
-            """), arguments: [bay])
-    }
+    /// Which of a bay's jobs it shows (the bay is the one argument).
+    private static let currentJobAtBay = "bay = ? AND state NOT IN ('delivered', 'cancelled') ORDER BY stateSince DESC LIMIT 1"
 
     public func transitions(of ticket: String) throws -> [JobTransition] {
         try database.pool.read { try JobTransition.filter(Column("ticketCode") == ticket).order(Column("at")).fetchAll($0) }
