@@ -58,6 +58,18 @@ struct StoreChangesTests {
         #expect(!change.areas.contains(.stock), "the receipt before it was not delivered to this subscriber")
     }
 
+    @Test("a page's subscriber that does not read holds only the newest change, however many commits come")
+    func unreadPageHoldsOneChange() async throws {
+        let store = try TemporaryStore()
+        let page = store.database.changes.subscribe(to: [.stock], newestOnly: true)
+        for code in (1...100).map({ "N-\($0)" }) { try store.database.catalog.save(Bin(code: code)) }
+        let held = try await next(page, "the newest of 100 commits")
+        #expect(held.sequence == store.database.changes.sequence, "only the last change is kept")
+        store.database.changes.finishAll()
+        var rest = page.makeAsyncIterator()
+        #expect(await rest.next() == nil, "nothing else was buffered")
+    }
+
     @Test("a rolled-back transaction publishes nothing")
     func rollbackIsSilent() async throws {
         let store = try TemporaryStore()

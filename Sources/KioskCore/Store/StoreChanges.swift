@@ -98,10 +98,12 @@ public final class StoreChanges: Sendable {
     }
 
     /// The changes that touch any of `areas`, from now on, until the subscriber stops or the
-    /// stream is finished (shutdown). Nothing is dropped: a slow subscriber gets them all.
-    public func subscribe(to areas: Set<StoreArea> = Set(StoreArea.allCases)) -> AsyncStream<StoreChange> {
+    /// stream is finished (shutdown). Nothing is dropped: a slow subscriber gets them all,
+    /// unless `newestOnly` (a client that only needs to know that something changed, such as a
+    /// page's event stream: a client that never reads then holds one change, not every one).
+    public func subscribe(to areas: Set<StoreArea> = Set(StoreArea.allCases), newestOnly: Bool = false) -> AsyncStream<StoreChange> {
         let id = UUID()
-        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<StoreChange>.makeStream(bufferingPolicy: newestOnly ? .bufferingNewest(1) : .unbounded)
         let finished = state.withLock { s -> Bool in
             if !s.finished { s.listeners[id] = (areas, continuation) }
             return s.finished

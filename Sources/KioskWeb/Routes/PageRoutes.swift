@@ -49,7 +49,9 @@ extension GuardedRouter {
                 }
                 areas = Set(names.compactMap(StoreArea.init(rawValue:)))
             }
-            let changes = env.database.changes.subscribe(to: areas)
+            // Pages refetch what they show on any change: a client that stops reading (or never
+            // reads) holds the newest change only, however many commits come meanwhile.
+            let changes = env.database.changes.subscribe(to: areas, newestOnly: true)
             let shown = areas
             return Response(
                 status: .ok,
