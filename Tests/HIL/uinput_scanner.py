@@ -125,12 +125,22 @@ def main():
     p.add_argument("--settle", type=float, default=30)
     p.add_argument("--key-ms", type=float, default=2.0)
     p.add_argument("--check-grabbed", action="store_true")
+    p.add_argument("--wait-log", metavar="PATH:TEXT:COUNT",
+                   help="after the grab, also wait until the file PATH holds TEXT COUNT times "
+                        "(the reader's own word that it is reading) before typing")
     p.add_argument("codes", nargs="*")
     a = p.parse_args()
     fd, node = create_scanner(a.name)
     print(f"created {node} ({a.name})", flush=True)
     spy = wait_until_grabbed(node, a.settle)
     print(f"{node} is grabbed by another reader", flush=True)
+    if a.wait_log:
+        path, text, count = a.wait_log.rsplit(":", 2)
+        deadline = time.time() + a.settle
+        while open(path, errors="replace").read().count(text) < int(count):
+            if time.time() > deadline:
+                sys.exit(f"{path} did not say {text!r} {count} times within {a.settle} s")
+            time.sleep(0.05)
     if not a.check_grabbed:
         os.close(spy)
         spy = None

@@ -39,6 +39,13 @@ daemon=$!
 
 fail() { echo "FAIL: $*"; echo "--- daemon stderr"; cat $data/daemon.err; echo "--- daemon stdout"; cat $data/daemon.out; exit 1; }
 
+# Plug the scanner in only once the daemon is up, and type only once it has logged the scanner
+# connected: under software emulation its start-up can keep the reader thread off the CPU long
+# enough for the kernel's 64-event buffer to overflow at 2 ms a key (kioskd then says "scan lost,
+# scan again", which counter-outcomes.sh tests on purpose).
+for i in $(seq 1 300); do grep -q 'kioskd ready' $data/daemon.err && break; kill -0 $daemon || fail "the daemon exited"; sleep 0.1; done
+grep -q 'kioskd ready' $data/daemon.err || fail "the daemon did not say 'kioskd ready' within 30 s"
+
 # Plug in, type at 2 ms per key (shifted characters included), and check nothing leaks to a
 # second reader; meanwhile watch the feedback lines.
 rm -f $data/green.ready $data/buzz.ready
@@ -47,10 +54,10 @@ g=$!
 /usr/bin/python3 $HERE/sample_line.py $sim/sim_gpio4/value 25 $data/buzz.ready > $data/buzz &
 b=$!
 for i in $(seq 1 300); do [ -f $data/green.ready ] && [ -f $data/buzz.ready ] && break; sleep 0.1; done
-/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 2 --check-grabbed KD:CMD:RECEIVE KD:BIN:A-01 6901234567892 \
+/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 2 --check-grabbed --wait-log "$data/daemon.err:status=connected:1" KD:CMD:RECEIVE KD:BIN:A-01 6901234567892 \
   || fail "scanner session 1 (exit $?)"
 # Unplugged now (the device was destroyed). Plug it back in and scan again.
-/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 1 KD:CMD:QTY:4 6901234567892 || fail "scanner session 2"
+/usr/bin/python3 $HERE/uinput_scanner.py --key-ms 1 --wait-log "$data/daemon.err:status=connected:2" KD:CMD:QTY:4 6901234567892 || fail "scanner session 2"
 
 on_hand=""
 for i in $(seq 1 100); do
