@@ -17,9 +17,9 @@ func startServer(_ env: WebEnvironment) async throws -> (port: Int, task: Task<V
     let ports = AsyncStream<Int>.makeStream()
     var logger = Logger(label: "bench")
     logger.logLevel = .error
-    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                          onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-    let task = Task { try await app.runService() }
+    let app = WebApplication(responder: router.buildResponder(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                             onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+    let task = Task { try await app.run() }
     var iterator = ports.stream.makeAsyncIterator()
     return (await iterator.next() ?? 0, task)
 }

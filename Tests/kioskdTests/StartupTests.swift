@@ -139,6 +139,16 @@ struct StartupTests {
         let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: body, as: UTF8.self).contains("\"ok\""), "\(String(decoding: body, as: UTF8.self))")
+        // The headers an origin server owes (RFC 9110 §6.6.1), now that no timer keeps the date.
+        let headers = (response as? HTTPURLResponse)?.allHeaderFields ?? [:]
+        let date = try #require(headers["Date"] as? String, "\(headers)")
+        let parser = DateFormatter()
+        parser.locale = Locale(identifier: "en_US_POSIX")
+        parser.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        parser.timeZone = TimeZone(identifier: "GMT")
+        let sent = try #require(parser.date(from: date), "the Date header is an IMF-fixdate: \(date)")
+        #expect(abs(sent.timeIntervalSinceNow) < 60, "\(date)")
+        #expect(headers["Server"] as? String == "kioskd")
         // A page's event stream left open (a kiosk browser) does not hold the daemon on SIGTERM.
         let stream = try EventStreamClient(port: Int(port)!)
         defer { stream.close() }

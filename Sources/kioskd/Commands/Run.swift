@@ -154,8 +154,8 @@ struct Run: AsyncParsableCommand {
                                      isHub: config.role == .hub, ledger: ledger, desk: desk)
             env.store = StoreContact(name: config.labels.settings.storeName, phone: config.labels.storePhone)
             let webLogger = Logger(label: "kioskd.web")
-            essential.append(WebServer(application: Application(
-                router: makeRouter(env),
+            essential.append(WebServer(application: WebApplication(
+                responder: makeRouter(env).buildResponder(),
                 server: try config.webTLS.map {
                     do { return try HTTPSServer.builder(certificateChain: $0.certificate, privateKey: $0.key, limits: config.connectionLimits) } catch { throw Refused("\(error)") }
                 } ?? .http1(configuration: config.connectionLimits.http1Configuration()),

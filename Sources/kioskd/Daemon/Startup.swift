@@ -52,7 +52,7 @@ struct StartupFailure: Error, CustomStringConvertible {
 /// turns a failure to listen (the port taken, an address not on this board) into a
 /// ``StartupFailure`` that says what to change.
 struct WebServer: Service {
-    /// Hummingbird's `Application`.
+    /// The pages and API (`WebApplication`).
     let application: any Service
     let listen: String
 
