@@ -112,3 +112,44 @@ struct SavedSessionTests {
         }
     }
 }
+
+extension SavedSessionTests {
+    static let awkwardTexts = ["A-01", "库位\"甲\"", "back\\slash", "tab\there", "line\nend\r", "\u{1}\u{1F}bell\u{7}", "😀 émoji", "", "]C1\u{1D}10ABC"]
+
+    @Test("the stored JSON decodes back to the session and says what JSONEncoder says, whatever the texts hold")
+    func storedJSONMatchesTheEncoder() throws {
+        for text in Self.awkwardTexts {
+            var session = CounterSession(mode: .transfer)
+            session.bin = text
+            session.targetBin = text + "2"
+            session.workOrder = text
+            session.pendingQuantity = 12
+            session.quantityTyped = true
+            session.badge = text
+            session.stocktakeID = UUID()
+            session.closedStocktakeID = UUID()
+            session.undoStack = [.movement(UUID()), .countScan(UUID(), stocktake: UUID(), partNumber: text, bin: text, quantity: 0)]
+            let stored = session.storedJSON
+            #expect(try JSONDecoder().decode(CounterSession.self, from: Data(stored.utf8)) == session, "\(stored)")
+            let ours = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as! NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: JSONEncoder().encode(session)) as! NSDictionary
+            #expect(ours == theirs, "\(stored)")
+        }
+        for mode in CounterMode.allCases {
+            let session = CounterSession(mode: mode)
+            #expect(try JSONDecoder().decode(CounterSession.self, from: Data(session.storedJSON.utf8)) == session)
+        }
+    }
+
+    @Test("a scan's text is trimmed of exactly what Foundation's whitespacesAndNewlines trims")
+    func trimmingMatchesFoundation() {
+        for value in UInt32(0)...0x1_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = "\(scalar)X\(scalar)"
+            #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines), "U+\(String(value, radix: 16))")
+        }
+        for text in [" \t KD:BIN:A-01\r\n", "\u{3000}6901234567892\u{A0}", "   ", "", "\u{1D}10ABC\u{1D}"] {
+            #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+}

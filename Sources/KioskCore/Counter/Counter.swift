@@ -196,7 +196,7 @@ public struct Counter: Sendable {
         try db.cachedStatement(sql: """
             INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [scan.id, scan.source, text, scan.symbology, scan.time, accepted, message, deviceID, outcome.rawValue])
+            """).execute(arguments: [scan.id, scan.source, text, scan.symbology, StoredDate.text(scan.time), accepted, message, deviceID, outcome.rawValue])
     }
 
     private func rejected(_ feedback: ScanFeedback, _ session: CounterSession, _ message: String) -> ScanFeedback {
@@ -420,7 +420,7 @@ public struct Counter: Sendable {
     }
 
     private func saveSession(_ session: CounterSession, in db: Database) throws {
-        let json = String(decoding: try JSONEncoder().encode(session), as: UTF8.self)
+        let json = session.storedJSON
         try db.cachedStatement(sql: """
             INSERT INTO counter_session (deviceID, state) VALUES (?, ?)
             ON CONFLICT (deviceID) DO UPDATE SET state = excluded.state

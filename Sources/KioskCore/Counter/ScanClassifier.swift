@@ -94,7 +94,7 @@ public enum ClassifiedScan: Sendable, Hashable {
 /// Classifies scanned text by its form. Pure: no I/O, no catalog.
 public enum ScanClassifier {
     public static func classify(_ raw: String) -> ClassifiedScan {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = raw.trimmingWhitespace()
         guard !text.isEmpty else { return .malformed("空的扫描 / empty scan") }
         if text.count > 512 { return .malformed("条码过长 / code too long (\(text.count) characters)") }
         // A scanner with AIM identifiers on sends kioskd's own QR codes as `]Q1KD:…`.
