@@ -164,7 +164,35 @@ struct WorkshopStoreTests {
         #expect(abs(t1.standardHours - 2.0 / 3) < 1e-9 && abs(t2.standardHours - 1.0 / 3) < 1e-9)
         #expect(abs((t1.efficiency ?? 0) - 2.0 / 3) < 1e-9)
         #expect(report.bays == [.init(bay: "BAY-1", busySeconds: 1200 + 3600 + 600, windowSeconds: 7200)])
-        #expect(report.techniciansCSV.hasPrefix("badge,repairing_hours,standard_hours,efficiency\nT1,1.00,0.67,0.67\n"))
+        #expect(report.techniciansCSV.hasPrefix("badge,repairing_hours,standard_hours,efficiency\r\nT1,1.00,0.67,0.67\r\n"))
+    }
+
+    @Test("the report's CSV quotes a bay or badge that holds a comma, a quote or a line break (RFC 4180)")
+    func reportCSVQuoting() throws {
+        let store = try TemporaryStore()
+        let ws = store.database.workshop
+        let bay = "东区,2号 \"快修\""
+        try ws.save(Technician(badge: "T,1", name: "王"))
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let ticket = try ws.open(WorkOrderDraft(plate: "粤B12345", vin: vin, customerPhone: "13800138000",
+                                                services: [ServiceItem(code: "OIL", name: "保养", standardHours: 1.0)], bay: bay),
+                                 actor: "advisor", at: t0).ticketCode
+        try ws.transition(ticket, to: .diagnosing, actor: "T,1", at: t0 + 300)
+        try ws.transition(ticket, to: .repairing, actor: "T,1", at: t0 + 600)
+        try ws.clockOn(badge: "T,1", ticket: ticket, bay: bay, at: t0 + 600)
+        try ws.clockOff(badge: "T,1", at: t0 + 4200)
+        let report = WorkshopReport(try ws.history(from: t0, to: t0 + 7200), now: t0 + 7200)
+        #expect(report.baysCSV.contains("\r\n\"东区,2号 \"\"快修\"\"\",1."), "\(report.baysCSV)")
+        #expect(report.techniciansCSV.contains("\r\n\"T,1\",1.00,"), "\(report.techniciansCSV)")
+        // Every record has as many fields as the header once quoted fields are read as one.
+        for csv in [report.baysCSV, report.techniciansCSV, report.stateTimeCSV] {
+            let records = csv.split(separator: "\r\n").map { line in
+                line.split(separator: "\"", omittingEmptySubsequences: false).enumerated()
+                    .map { $0.offset % 2 == 0 ? $0.element.filter { $0 == "," }.count : 0 }.reduce(0, +)
+            }
+            #expect(Set(records).count == 1, "\(csv)")
+        }
+        #expect(CSVText.record(["a\r\nb", "plain", "say \"hi\""]) == "\"a\r\nb\",plain,\"say \"\"hi\"\"\"\r\n")
     }
 
     @Test("after the clock jumps back, state times follow the order of the transitions and never go negative")

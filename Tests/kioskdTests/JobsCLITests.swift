@@ -20,8 +20,9 @@ struct JobsCLITests {
         let shown = try cli.store("jobs", "show", "WO-1")
         #expect(shown.lines.count == 5, "\(shown.stdout)")
         let csv = try cli.store("jobs", "report", "--csv", "technicians")
-        #expect(csv.lines.first == "badge,repairing_hours,standard_hours,efficiency")
-        #expect(csv.lines.contains { $0.hasPrefix("T1,") })
+        let records = csv.stdout.components(separatedBy: "\r\n")  // RFC 4180 line ends
+        #expect(records.first == "badge,repairing_hours,standard_hours,efficiency", "\(csv.stdout)")
+        #expect(records.contains { $0.hasPrefix("T1,") })
         let bad = try cli.store("jobs", "open", "--plate", "粤B12345", "--vin", "IOQ", "--phone", "138")
         #expect(bad.status != 0 && bad.stderr.contains("VIN"))
     }

@@ -262,17 +262,11 @@ extension Catalog {
                 if index % 1000 == 0 { progress?(WorkProgress(phase: "导出 exporting", done: index, total: parts.count, unit: "parts")) }
                 let fields = [part.partNumber, part.nameZh, part.nameEn, part.unit, (barcodes[part.partNumber] ?? []).joined(separator: "|"),
                               part.defaultBin ?? "", String(part.safetyStock), String(part.reorderPoint)]
-                out += fields.map(Self.csvField).joined(separator: ",") + "\r\n"
+                out += CSVText.record(fields)
             }
             progress?(WorkProgress(phase: "导出 exporting", done: parts.count, total: parts.count, unit: "parts"))
             return (out, parts.count)
         }
     }
 
-    /// A CSV field, quoted when it holds a comma, a quote or a line break.
-    static func csvField(_ text: String) -> String {
-        // By scalar: "\r\n" is one Character in Swift, equal to neither "\r" nor "\n".
-        guard text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }

@@ -101,28 +101,28 @@ public struct WorkshopReport: Sendable, Hashable {
         return end > start ? DateInterval(start: start, end: end) : nil
     }
 
-    /// The technician report as CSV (UTF-8, header first).
+    /// The technician report as CSV (RFC 4180: UTF-8, header first, CRLF, fields quoted where
+    /// they hold a comma, a quote or a line break).
     public var techniciansCSV: String {
-        var lines = ["badge,repairing_hours,standard_hours,efficiency"]
-        for t in technicians {
-            lines.append("\(t.badge),\(String(format: "%.2f", t.repairingHours)),\(String(format: "%.2f", t.standardHours)),\(t.efficiency.map { String(format: "%.2f", $0) } ?? "")")
-        }
-        return lines.joined(separator: "\n") + "\n"
+        CSVText.record(["badge", "repairing_hours", "standard_hours", "efficiency"]) + technicians.map {
+            CSVText.record([$0.badge, Self.hours($0.repairingHours), Self.hours($0.standardHours), $0.efficiency.map(Self.hours) ?? ""])
+        }.joined()
     }
 
     /// Time per state per job as CSV (hours).
     public var stateTimeCSV: String {
-        var lines = ["ticket," + JobState.allCases.filter(\.isOpen).map(\.rawValue).joined(separator: ",")]
-        for ticket in stateTime.keys.sorted() {
-            lines.append(ticket + "," + JobState.allCases.filter(\.isOpen).map { String(format: "%.2f", (stateTime[ticket]?[$0] ?? 0) / 3600) }.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        let states = JobState.allCases.filter(\.isOpen)
+        return CSVText.record(["ticket"] + states.map(\.rawValue)) + stateTime.keys.sorted().map { ticket in
+            CSVText.record([ticket] + states.map { Self.hours((stateTime[ticket]?[$0] ?? 0) / 3600) })
+        }.joined()
     }
 
     /// Bay utilisation as CSV.
     public var baysCSV: String {
-        (["bay,busy_hours,window_hours,utilisation"] + bays.map {
-            "\($0.bay),\(String(format: "%.2f", $0.busySeconds / 3600)),\(String(format: "%.2f", $0.windowSeconds / 3600)),\(String(format: "%.2f", $0.utilisation))"
-        }).joined(separator: "\n") + "\n"
+        CSVText.record(["bay", "busy_hours", "window_hours", "utilisation"]) + bays.map {
+            CSVText.record([$0.bay, Self.hours($0.busySeconds / 3600), Self.hours($0.windowSeconds / 3600), Self.hours($0.utilisation)])
+        }.joined()
     }
+
+    private static func hours(_ value: Double) -> String { String(format: "%.2f", value) }
 }
