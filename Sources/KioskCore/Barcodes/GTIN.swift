@@ -7,10 +7,12 @@ public struct GTIN: Sendable, Hashable {
 
     /// Reads a GTIN; `nil` unless the text is 8, 12, 13 or 14 digits with a valid check digit.
     public init?(_ text: String) {
-        guard [8, 12, 13, 14].contains(text.count), text.allSatisfy(\.isASCIIDigit),
-              GS1CheckDigit.isValid(text) else { return nil }
-        gtin14 = String(repeating: "0", count: 14 - text.count) + text
-        kind = switch text.count {
+        // By byte: every scan of a part asks this, and Character's Unicode checks cost more
+        // than the rest of the test. Only ASCII digits pass, so bytes and characters agree.
+        let length = text.utf8.count
+        guard [8, 12, 13, 14].contains(length), GS1CheckDigit.isValid(text) else { return nil }
+        gtin14 = String(repeating: "0", count: 14 - length) + text
+        kind = switch length {
         case 8: "ean8"
         case 12: "upca"
         case 13: "ean13"
@@ -22,20 +24,31 @@ public struct GTIN: Sendable, Hashable {
 /// The GS1 mod-10 check digit used by GTINs, SSCCs and GLNs.
 public enum GS1CheckDigit {
     /// The check digit for the digits given (without the check digit).
+    /// Every character must be an ASCII digit.
     public static func compute<S: StringProtocol>(for body: S) -> Int {
+        let bytes = Array(body.utf8)
+        precondition(bytes.allSatisfy(isDigit), "GS1 check digits are computed over digits only")
+        return compute(bytes[...])
+    }
+
+    /// Whether the last digit of `digits` is the check digit of the others; `false` when
+    /// anything but ASCII digits is there.
+    public static func isValid<S: StringProtocol>(_ digits: S) -> Bool {
+        let bytes = Array(digits.utf8)
+        guard bytes.count >= 2, bytes.allSatisfy(isDigit) else { return false }
+        return compute(bytes.dropLast()) == Int(bytes[bytes.count - 1] - 48)
+    }
+
+    private static func compute(_ digits: ArraySlice<UInt8>) -> Int {
         var sum = 0
-        for (i, ch) in body.reversed().enumerated() {
-            let d = Int(ch.asciiValue! - 48)
+        for (i, byte) in digits.reversed().enumerated() {
+            let d = Int(byte - 48)
             sum += i % 2 == 0 ? d * 3 : d
         }
         return (10 - sum % 10) % 10
     }
 
-    /// Whether the last digit of `digits` is the check digit of the others.
-    public static func isValid<S: StringProtocol>(_ digits: S) -> Bool {
-        guard digits.count >= 2, digits.allSatisfy(\.isASCIIDigit) else { return false }
-        return compute(for: digits.dropLast()) == Int(digits.last!.asciiValue! - 48)
-    }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
 }
 
 extension Character {

@@ -34,9 +34,12 @@ public struct Catalog: Sendable {
     /// Finds the part a plain code names: a registered barcode (GTINs compared as GTIN-14),
     /// then a part number.
     static func part(forCode code: String, in db: Database) throws -> Part? {
+        // Two look-ups by key, the barcode first. (One query with `barcode.code = ? OR
+        // part.partNumber = ?` read the whole part table for every scan.)
         let key = GTIN(code)?.gtin14 ?? code
-        let sql = "SELECT part.* FROM part LEFT JOIN barcode ON barcode.partNumber = part.partNumber AND barcode.code = ?1 WHERE barcode.code = ?1 OR part.partNumber = ?2 ORDER BY barcode.code IS NULL LIMIT 1"
-        return try Part.fetchOne(db.cachedStatement(sql: sql), arguments: [key, code])
+        let byBarcode = "SELECT part.* FROM barcode JOIN part ON part.partNumber = barcode.partNumber WHERE barcode.code = ?"
+        if let part = try Part.fetchOne(db.cachedStatement(sql: byBarcode), arguments: [key]) { return part }
+        return try Part.fetchOne(db.cachedStatement(sql: "SELECT * FROM part WHERE partNumber = ?"), arguments: [code])
     }
 }
 
