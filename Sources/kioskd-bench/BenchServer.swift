@@ -235,17 +235,26 @@ func benchFootprint(scratch: URL, idleSeconds: Int) async throws -> [Verdict] {
     try await Task.sleep(for: .seconds(1))
     let idle = rss()
     // Wake-ups while idle: each thread's count of times it was put on a CPU
-    // (/proc/<pid>/task/*/schedstat, third field), summed, over idleSeconds.
-    func runs() -> Int {
+    // (/proc/<pid>/task/*/schedstat, third field), summed, over idleSeconds. Read once a second
+    // so that a thread that ends meanwhile (a dispatch worker let go) keeps what it counted.
+    func runs() -> [String: Int] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task")) ?? []
-        return tasks.reduce(0) { total, task in
+        var counts: [String: Int] = [:]
+        for task in tasks {
             let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(task)/schedstat", encoding: .utf8)) ?? ""
-            return total + (stat.split(separator: " ").dropFirst(2).first.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0)
+            if let runs = stat.split(separator: " ").dropFirst(2).first.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                counts[task] = runs
+            }
         }
+        return counts
     }
     let before = runs()
-    try await Task.sleep(for: .seconds(idleSeconds))
-    let wakeups = Double(runs() - before) / Double(idleSeconds)
+    var latest = before
+    for _ in 0..<idleSeconds {
+        try await Task.sleep(for: .seconds(1))
+        latest.merge(runs()) { max($0, $1) }
+    }
+    let wakeups = Double(latest.reduce(0) { $0 + $1.value - (before[$1.key] ?? 0) }) / Double(idleSeconds)
     let rollup = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/smaps_rollup", encoding: .utf8)) ?? ""
     func rollupKB(_ key: String) -> Int {
         rollup.split(separator: "\n").first { $0.hasPrefix(key + ":") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
