@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CompressNIO
 import Foundation
 import KioskCore
 import Logging
@@ -54,11 +55,16 @@ public struct SyncClient: Sendable {
     let http: HTTPClient
     public var timeout: TimeAmount = .seconds(15)
 
-    /// A client for `settings`: the shared HTTP client, or one that trusts `settings.caFile`.
+    /// A client for `settings`: one that trusts the system's roots, or `settings.caFile`.
     public init(settings: SyncSettings) throws {
         self.settings = settings
-        self.http = try settings.caFile.map(Self.client(trusting:)) ?? .shared
+        self.http = try settings.caFile.map(Self.client(trusting:)) ?? Self.systemRoots
     }
+
+    /// Like `HTTPClient.shared`, but leaving gzip answers to ``send(_:_:body:token:sent:)``,
+    /// which unpacks them up to its own limit (the shared client refuses any answer that
+    /// unpacks to more than 25 times its size, which a page of similar changes can).
+    static let systemRoots = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration())
 
     public init(settings: SyncSettings, http: HTTPClient) {
         self.settings = settings
@@ -132,8 +138,11 @@ public struct SyncClient: Sendable {
     /// Sends one batch and returns the hub's answer; bytes sent are reported for measuring.
     public func push(_ events: [SyncEvent], auditHead: AuditHead? = nil) async throws -> (response: PushResponse, bytes: Int) {
         let body = try Self.encoder.encode(PushRequest(deviceID: settings.deviceID, events: events, auditHead: auditHead))
-        let response: PushResponse = try await post("/api/v1/sync/push", body: body, token: try token())
-        return (response, body.count)
+        let onTheWire = Mutex(body.count)
+        let response: PushResponse = try await send(.POST, "/api/v1/sync/push", body: body, token: try token()) { sent in
+            onTheWire.withLock { $0 = sent }
+        }
+        return (response, onTheWire.withLock { $0 })
     }
 
     /// One page of the hub's changes after `cursor`.
@@ -149,21 +158,58 @@ public struct SyncClient: Sendable {
         try await send(.POST, path, body: body, token: token)
     }
 
-    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> Answer {
+    /// The hubs (by upstream URL) that said they take gzip request bodies (`Accept-Encoding:
+    /// gzip` in an answer, RFC 7694), for the life of the process. Until one says so, pushes go
+    /// as plain JSON, which every hub reads.
+    static let gzipHubs = Mutex<Set<String>>([])
+
+    /// Bodies smaller than this go plain: gzip's header and dictionary would not pay.
+    static let compressAbove = 1024
+
+    /// What the request's body is on the wire: gzip when the hub takes it and it pays.
+    func wireBody(_ body: Data) throws -> (bytes: ByteBuffer, gzip: Bool) {
+        var plain = ByteBuffer(bytes: body)
+        guard body.count > Self.compressAbove, Self.gzipHubs.withLock({ $0.contains(settings.upstream) }) else { return (plain, false) }
+        return (try plain.compress(with: .gzip()), true)
+    }
+
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?,
+                                         sent: ((Int) -> Void)? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: settings.upstream + path)
         request.method = method
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var compressed = false
         if let body {
+            let wire = try wireBody(body)
+            compressed = wire.gzip
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            if wire.gzip { request.headers.add(name: "Content-Encoding", value: "gzip") }
+            request.body = .bytes(wire.bytes)
+            sent?(wire.bytes.readableBytes)
         }
         let response: HTTPClientResponse
-        let bytes: ByteBuffer
+        var bytes: ByteBuffer
         do {
             response = try await http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 16 << 20)
         } catch {
             throw SyncError.unreachable(settings.upstream, reason: "\(error)")
+        }
+        if response.headers[canonicalForm: "Accept-Encoding"].contains(where: { $0.lowercased().hasPrefix("gzip") }) {
+            Self.gzipHubs.withLock { _ = $0.insert(settings.upstream) }
+        } else if compressed, response.status == .unsupportedMediaType {
+            // The hub no longer takes gzip (replaced by an older one): send this one plain.
+            Self.gzipHubs.withLock { _ = $0.remove(settings.upstream) }
+            return try await send(method, path, body: body, token: token, sent: sent)
+        }
+        // Unpacked here unless the HTTP client did it already (the shared one does).
+        if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip", bytes.readableBytesView.starts(with: [0x1F, 0x8B]) {
+            do {
+                bytes = try bytes.decompress(with: .gzip(), maxSize: 64 << 20)
+            } catch {
+                throw SyncError.badAnswer("the hub's gzip answer is corrupt or larger than 64 MiB: \(error)")
+            }
         }
         guard response.status == .ok || response.status == .created else {
             let message = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any])

@@ -7,17 +7,19 @@ extension GuardedRouter {
     func addHubSyncRoutes(_ env: WebEnvironment) {
         let hub = env.database.hub
         let outbox = env.database.outbox
-        on(.post, "/api/v1/sync/enrol") { request, context -> EnrolResponse in
+        on(.post, "/api/v1/sync/enrol") { request, context -> Response in
             guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub (set [device] role = \"hub\")") }
-            let body = try await request.decode(as: EnrolRequest.self, context: context)
-            return try await env.writing { try hub.enrol(deviceID: body.deviceID, code: body.code) }
+            let body = try await SyncBodies.decode(EnrolRequest.self, from: request, context: context)
+            let answer = try await env.writing { try hub.enrol(deviceID: body.deviceID, code: body.code) }
+            return try SyncBodies.answer(answer, to: request, context: context)
         }
-        on(.post, "/api/v1/sync/push") { request, context -> PushResponse in
+        on(.post, "/api/v1/sync/push") { request, context -> Response in
             guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
-            let body = try await request.decode(as: PushRequest.self, context: context)
+            let body = try await SyncBodies.decode(PushRequest.self, from: request, context: context)
             guard body.events.count <= 5000 else { throw HTTPError(.contentTooLarge, message: "一次最多 5000 条 / at most 5000 events per push") }
             do {
-                return try await env.ledger.accept(body, from: context.device ?? "", at: Date())
+                let answer = try await env.ledger.accept(body, from: context.device ?? "", at: Date())
+                return try SyncBodies.answer(answer, to: request, context: context)
             } catch let error as HTTPResponseError {
                 throw error
             } catch {
@@ -25,7 +27,7 @@ extension GuardedRouter {
                 throw HTTPError(.serviceUnavailable, message: "门店账本暂不可用 / the hub's ledger is unavailable, the device will send again: \(error)")
             }
         }
-        on(.get, "/api/v1/sync/pull") { request, context -> PullResponse in
+        on(.get, "/api/v1/sync/pull") { request, context -> Response in
             guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
             let query = request.uri.queryParameters
             guard let after = query.get("after").map({ Int64($0) }) ?? 0, after >= 0,
@@ -33,7 +35,8 @@ extension GuardedRouter {
                 throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
             }
             let device = context.device ?? ""
-            return try await env.reading { try hub.changes(after: after, limit: limit, for: device) }
+            let changes = try await env.reading { try hub.changes(after: after, limit: limit, for: device) }
+            return try SyncBodies.answer(changes, to: request, context: context)
         }
         on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
             try await env.reading {
