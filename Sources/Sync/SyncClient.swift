@@ -39,13 +39,17 @@ public struct SyncSettings: Sendable, Hashable {
     public var batchSize: Int
     /// PEM certificates to trust for an https upstream (the store's own CA); `nil`: the system's roots.
     public var caFile: String?
+    /// Gzip the bodies when the hub takes it (learned from its answers); `false`: plain JSON
+    /// both ways (for a proxy that cannot pass compressed bodies, or to compare).
+    public var compress: Bool
 
-    public init(upstream: String, deviceID: String, tokenFile: String, batchSize: Int = 500, caFile: String? = nil) {
+    public init(upstream: String, deviceID: String, tokenFile: String, batchSize: Int = 500, caFile: String? = nil, compress: Bool = true) {
         self.upstream = upstream.hasSuffix("/") ? String(upstream.dropLast()) : upstream
         self.deviceID = deviceID
         self.tokenFile = tokenFile
         self.batchSize = batchSize
         self.caFile = caFile
+        self.compress = compress
     }
 }
 
@@ -169,7 +173,7 @@ public struct SyncClient: Sendable {
     /// What the request's body is on the wire: gzip when the hub takes it and it pays.
     func wireBody(_ body: Data) throws -> (bytes: ByteBuffer, gzip: Bool) {
         var plain = ByteBuffer(bytes: body)
-        guard body.count > Self.compressAbove, Self.gzipHubs.withLock({ $0.contains(settings.upstream) }) else { return (plain, false) }
+        guard settings.compress, body.count > Self.compressAbove, Self.gzipHubs.withLock({ $0.contains(settings.upstream) }) else { return (plain, false) }
         return (try plain.compress(with: .gzip()), true)
     }
 
@@ -177,7 +181,7 @@ public struct SyncClient: Sendable {
                                          sent: ((Int) -> Void)? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: settings.upstream + path)
         request.method = method
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        if settings.compress { request.headers.add(name: "Accept-Encoding", value: "gzip") }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         var compressed = false
         if let body {

@@ -72,15 +72,29 @@ func benchLobby(scratch: URL) async throws -> [Verdict] {
 
 /// Section 4: 10,000 events from a device to a hub over loopback: the hub's SQLite store, and
 /// the PostgreSQL ledger when a server is given (a new database on it, dropped afterwards).
-func benchSync(scratch: URL, ledger: String?) async throws {
-    print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500)")
-    print("| hub store | events/s | bytes/event | seconds |")
-    print("|---|---|---|---|")
-    let sqlite = try await drainToHub(scratch: scratch.appendingPathComponent("sync-sqlite"), ledger: nil)
-    print(String(format: "| SQLite | %.0f | %d | %.2f |", sqlite.perSecond, sqlite.bytesPerEvent, sqlite.seconds))
+func benchSync(scratch: URL, ledger: String?) async throws -> [Verdict] {
+    print("Sync: 10,000 queued stock movements from a device to the hub over loopback (batches of 500);")
+    print("plain JSON and gzip alternately, 3 rounds each, medians")
+    print("| hub store | body | events/s | bytes/event | seconds |")
+    print("|---|---|---|---|---|")
+    var plain: [(perSecond: Double, bytesPerEvent: Int, seconds: Double)] = [], gzip = plain
+    for round in 0..<3 {
+        plain.append(try await drainToHub(scratch: scratch.appendingPathComponent("sync-plain-\(round)"), ledger: nil, compress: false))
+        gzip.append(try await drainToHub(scratch: scratch.appendingPathComponent("sync-gzip-\(round)"), ledger: nil, compress: true))
+    }
+    func median(_ runs: [(perSecond: Double, bytesPerEvent: Int, seconds: Double)]) -> (perSecond: Double, bytesPerEvent: Int, seconds: Double) {
+        runs.sorted { $0.perSecond < $1.perSecond }[runs.count / 2]
+    }
+    let p = median(plain), g = median(gzip)
+    print(String(format: "| SQLite | plain JSON | %.0f | %d | %.2f |", p.perSecond, p.bytesPerEvent, p.seconds))
+    print(String(format: "| SQLite | gzip | %.0f | %d | %.2f |", g.perSecond, g.bytesPerEvent, g.seconds))
+    print("events/s per round, plain: " + plain.map { String(format: "%.0f", $0.perSecond) }.joined(separator: ", ")
+          + "; gzip: " + gzip.map { String(format: "%.0f", $0.perSecond) }.joined(separator: ", "))
+    let verdicts = [Verdict(name: "sync bytes per event on the wire (gzip)", ratio: Double(g.bytesPerEvent), target: 150, atMost: true),
+                    Verdict(name: "sync events/s, gzip / plain JSON", ratio: g.perSecond / p.perSecond, target: 1.0)]
     guard let ledger else {
-        print("| PostgreSQL | not measured: no server (--ledger or KIOSKD_TEST_POSTGRES) | | |")
-        return
+        print("| PostgreSQL | | not measured: no server (--ledger or KIOSKD_TEST_POSTGRES) | | |")
+        return verdicts
     }
     let server = try LedgerLocation(url: ledger)
     let logger = Logger(label: "bench.ledger")
@@ -94,15 +108,16 @@ func benchSync(scratch: URL, ledger: String?) async throws {
         try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         group.addTask { await client.run() }
         let pg = try await drainToHub(scratch: scratch.appendingPathComponent("sync-postgres"), ledger: client)
-        print(String(format: "| PostgreSQL ledger (+ the hub's SQLite copy) | %.0f | %d | %.2f |", pg.perSecond, pg.bytesPerEvent, pg.seconds))
+        print(String(format: "| PostgreSQL ledger (+ the hub's SQLite copy) | gzip | %.0f | %d | %.2f |", pg.perSecond, pg.bytesPerEvent, pg.seconds))
         try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
         group.cancelAll()
     }
+    return verdicts
 }
 
 /// Drains 10,000 queued receipts from a new device to a new hub; with `ledger`, the hub keeps
 /// its ledger on that client's database.
-func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (perSecond: Double, bytesPerEvent: Int, seconds: Double) {
+func drainToHub(scratch: URL, ledger client: PostgresClient?, compress: Bool = true) async throws -> (perSecond: Double, bytesPerEvent: Int, seconds: Double) {
     let hub = try KioskDatabase.open(at: scratch.appendingPathComponent("hub/kioskd.sqlite").path)
     let device = try KioskDatabase.open(at: scratch.appendingPathComponent("device/kioskd.sqlite").path)
     for db in [hub, device] {
@@ -124,7 +139,7 @@ func drainToHub(scratch: URL, ledger client: PostgresClient?) async throws -> (p
     let (port, task) = try await startServer(env)
     defer { task.cancel() }
     let sync = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter",
-                                                     tokenFile: scratch.appendingPathComponent("device/sync-token").path))
+                                                     tokenFile: scratch.appendingPathComponent("device/sync-token").path, compress: compress))
     try await sync.enrol(code: code)
     let start = ContinuousClock.now
     let (events, bytes) = try await SyncService.drainMeasured(sync, database: device)

@@ -184,7 +184,7 @@ var verdicts: [Verdict] = []
 if options.only.contains("commit") { verdicts += try benchCommit(options, scratch: scratch); print() }
 if options.only.contains("decode") { verdicts += try benchDecode(rounds: options.rounds); print() }
 if options.only.contains("lobby") { verdicts += try await benchLobby(scratch: scratch); print() }
-if options.only.contains("sync") { try await benchSync(scratch: scratch, ledger: options.ledger); print() }
+if options.only.contains("sync") { verdicts += try await benchSync(scratch: scratch, ledger: options.ledger); print() }
 if options.only.contains("lamp") { verdicts += try await benchLamp(scratch: scratch); print() }
 if options.only.contains("footprint") { verdicts += try await benchFootprint(scratch: scratch, idleSeconds: options.idleSeconds); print() }
 print("| ratio | measured | target | |")

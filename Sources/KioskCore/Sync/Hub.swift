@@ -158,13 +158,16 @@ public struct Hub: HubLedger {
             if let head = push.auditHead { try noteAuditHead(head, of: deviceID, at: time, in: db) }
             var stored = 0
             var rejected: [RejectedEvent] = []
+            // Once per batch: the grant's key is sealed, and opening it for every event cost
+            // the hub a tenth of its time.
+            let grant = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db)
             for event in push.events.sorted(by: { $0.seq < $1.seq }) {
                 if let outcome = try String.fetchOne(db.cachedStatement(sql: "SELECT outcome FROM hub_event WHERE eventID = ?"), arguments: [event.id]) {
                     // Delivered again (a lost answer, a retried request): stored already. A refusal is repeated.
                     if let r = try repeatedRejection(of: event, outcome: outcome, in: db) { rejected.append(r) }
                     continue
                 }
-                let decision = try decide(event, from: deviceID, in: db)
+                let decision = try decide(event, from: deviceID, grant: grant, in: db)
                 if let r = decision.rejection { rejected.append(r) }
                 try record(event, from: deviceID, outcome: decision.outcome, at: time, in: db)
                 stored += 1
@@ -181,8 +184,9 @@ public struct Hub: HubLedger {
         var decisions: [UUID: Decision] = [:]
         try database.pool.writeWithoutTransaction { db in
             try db.inTransaction {
+                let grant = own ? nil : try DeviceGrant.fetch(deviceID, key: database.personalData, in: db)
                 for event in events.sorted(by: { $0.seq < $1.seq }) where !known.contains(event.id) {
-                    decisions[event.id] = try decide(event, from: deviceID, own: own, in: db)
+                    decisions[event.id] = try decide(event, from: deviceID, grant: grant, own: own, in: db)
                 }
                 return .rollback
             }
@@ -245,11 +249,12 @@ public struct Hub: HubLedger {
         public var applied: Bool { outcome == "applied" }
     }
 
-    private func decide(_ event: SyncEvent, from deviceID: String, own: Bool = false, in db: Database) throws -> Decision {
+    /// `grant`: the sending device's, fetched once for its batch (`nil`: not enrolled here).
+    private func decide(_ event: SyncEvent, from deviceID: String, grant: DeviceGrant?, own: Bool = false, in db: Database) throws -> Decision {
         if let problem = event.shapeProblem { return Decision(outcome: "not applied: refused: \(problem)") }
         // The device is the token's: what it may send is its role's, checked before anything applies.
         if !own {
-            guard let grant = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db) else {
+            guard let grant else {
                 return Decision(outcome: "not applied: \(HubError.unknownDevice(deviceID).description)")
             }
             if let refusal = try grant.refusal(of: event, in: db) {

@@ -183,7 +183,7 @@ struct Run: AsyncParsableCommand {
         }
         if let sync = config.sync, refuseWrites == nil {
             try database.outbox.enable()
-            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize, caFile: sync.caFile)
+            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize, caFile: sync.caFile, compress: sync.compress)
             hardware.append(SyncService(client: try SyncClient(settings: settings), database: database, health: health,
                                         logger: Logger(label: "kioskd.sync")))
         }

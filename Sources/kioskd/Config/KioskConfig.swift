@@ -75,6 +75,8 @@ struct KioskConfig: Sendable, Hashable {
         /// `ca_file`: PEM certificates to trust for an https upstream (a store's own CA),
         /// instead of the system's roots.
         var caFile: String?
+        /// `compress`: gzip the sync's bodies when the hub takes it (default true).
+        var compress = true
     }
     /// `[hub]`: a hub's ledger in PostgreSQL (`ledger = "postgres://…"`), shared by a chain
     /// of stores, each under its `store_id` (default: the device id).
@@ -258,7 +260,7 @@ struct KioskConfig: Sendable, Hashable {
             if try reader.bool(web, "enabled", at: "web") == false { config.webListen = nil }
         }
         if let sync = try reader.table(table, "sync", at: "") {
-            try reader.allow(sync, keys: ["upstream", "token_file", "batch", "ca_file", "allow_insecure_upstream"], at: "sync")
+            try reader.allow(sync, keys: ["upstream", "token_file", "batch", "ca_file", "allow_insecure_upstream", "compress"], at: "sync")
             guard let upstream = try reader.string(sync, "upstream", at: "sync") else {
                 throw .missing("sync.upstream", "the hub's URL, e.g. \"https://hub.local:8443\"")
             }
@@ -275,6 +277,7 @@ struct KioskConfig: Sendable, Hashable {
             s.batchSize = try reader.int(sync, "batch", at: "sync") ?? 500
             guard (1...5000).contains(s.batchSize) else { throw .invalid("sync.batch", "\(s.batchSize) is outside 1…5000") }
             s.caFile = try reader.string(sync, "ca_file", at: "sync")
+            s.compress = try reader.bool(sync, "compress", at: "sync") ?? true
             config.sync = s
         }
         if let hub = try reader.table(table, "hub", at: "") {
