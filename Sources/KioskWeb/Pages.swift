@@ -259,6 +259,7 @@ enum Page {
             <div id="mode" class="muted" style="margin:8px 0;font-size:18px"></div>
             <div id="pending" class="pending" hidden></div>
             <div id="sync" class="muted" style="margin:4px 0;font-size:15px"></div>
+            <div id="refusals" style="margin:0 0 4px;font-size:14px"></div>
             <div id="log" class="log"></div></div>
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
@@ -333,7 +334,10 @@ enum Page {
           syncBox.textContent = !sy ? '' : `${KD.t('同步', 'Sync')}: ${KD.t('待上传', 'waiting')} ${sy.queueDepth}` +
             (sy.lastSuccess ? ` · ${KD.t('上次成功', 'last success')} ${KD.time(sy.lastSuccess)}` : '') +
             (sy.lastError ? ` · ${KD.t('门店主机不可达，稍后重试', 'hub unreachable, retrying')}` : '') +
-            (sy.lastRejection ? ` · ${KD.t('冲突', 'conflict')}: ${sy.lastRejection}` : '');
+            (sy.refusals && sy.refusals.length ? ` · ${KD.t('门店主机拒绝的工单操作', 'job moves the hub refused')} ${sy.refusals.length}` : '');
+          // The newest three refusals: when, the job, the state it took from the hub, and why.
+          document.getElementById('refusals').innerHTML = (sy && sy.refusals || []).slice(0, 3).map(r =>
+            `<div class="bad">${KD.t('冲突', 'Conflict')} ${KD.time(r.at)} · ${KD.esc(r.ticketCode)} → ${KD.esc(KD.t(r.hubStateZh, r.hubState))} · ${KD.esc(r.reason)}</div>`).join('');
           document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'} o-${KD.esc(x.outcome || '')}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;

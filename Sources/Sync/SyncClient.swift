@@ -270,10 +270,18 @@ public struct SyncService: Service {
     public static func drainMeasured(_ client: SyncClient, database: KioskDatabase, logger: Logger? = nil) async throws -> (events: Int, bytes: Int) {
         try await adoptKey(client, database: database)
         let outbox = database.outbox, batch = client.settings.batchSize
-        var sent = 0, bytes = 0
+        var sent = 0, bytes = 0, batches = 0
+        let started = ContinuousClock.now
         while true {
             let (events, auditHead) = try await database.perform(.read) { (try outbox.pending(limit: batch), try outbox.auditHead()) }
-            guard !events.isEmpty else { return (sent, bytes) }
+            guard !events.isEmpty else {
+                // A backlog (after an outage) was sent in several batches: say that it is done.
+                if batches > 1 {
+                    logger?.info("同步补传完毕 / sync caught up", metadata: ["sent": "\(sent)", "batches": "\(batches)",
+                                                                              "seconds": "\(String(format: "%.1f", (ContinuousClock.now - started).inSeconds))"])
+                }
+                return (sent, bytes)
+            }
             do {
                 let (response, size) = try await client.push(events, auditHead: auditHead)
                 bytes += size
@@ -282,6 +290,15 @@ public struct SyncService: Service {
                     logger?.warning("hub refused a job move; taking its state", metadata: ["ticket": "\(r.ticketCode)", "hubState": "\(r.hubState.rawValue)", "reason": "\(r.reason)"])
                 }
                 sent += events.count
+                batches += 1
+                // A full batch means more may wait: a board draining a backlog says how far it is,
+                // batch by batch, instead of staying silent until the end.
+                if events.count == batch, let logger {
+                    let waiting = try await database.perform(.read) { try outbox.status().queueDepth }
+                    if waiting > 0 {
+                        logger.info("同步补传中 / sync catching up", metadata: ["sent": "\(sent)", "waiting": "\(waiting)"])
+                    }
+                }
             } catch {
                 let text = "\(error)"
                 try await database.perform(.write) { try outbox.recordFailure(text) }

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KioskCore
+import Logging
 import NIOCore
 import Synchronization
 import Testing
@@ -123,5 +124,52 @@ struct SyncCompressionTests {
         }
         #expect(stored.withLock { $0 } == 50)
         #expect(encodings.withLock { $0 } == ["identity", "identity", "identity"])
+    }
+}
+
+/// Keeps what is logged, for tests that read the log.
+final class CapturedLog: Sendable {
+    let lines = Mutex<[(message: String, metadata: [String: String])]>([])
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(log: self) }
+    }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let fields = (metadata ?? [:]).mapValues { "\($0)" }
+            log.lines.withLock { $0.append(("\(message)", fields)) }
+        }
+    }
+}
+
+@Suite("Draining a backlog")
+struct DrainProgressTests {
+    @Test("a board sending a backlog logs how far it is after each full batch, and once when it has caught up")
+    func drainSaysHowFarItIs() async throws {
+        let (hub, hubDir) = try syncStore("drain-hub"), (device, deviceDir) = try syncStore("drain-dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "test")
+        try device.outbox.enable()
+        try receive(device, 1200, device: "counter-1")
+        let log = CapturedLog()
+        try await hubApp(hub).test(.live) { client in
+            let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1",
+                                                         tokenFile: deviceDir.appendingPathComponent("sync-token").path, batchSize: 500), http: .shared)
+            try await sync.enrol(code: code)
+            #expect(try await SyncService.drain(sync, database: device, logger: log.logger) == 1200)
+        }
+        let lines = log.lines.withLock { $0 }
+        let progress = lines.filter { $0.message.contains("sync catching up") }.map { [$0.metadata["sent"] ?? "", $0.metadata["waiting"] ?? ""] }
+        #expect(progress == [["500", "700"], ["1000", "200"]], "\(lines)")
+        let done = lines.filter { $0.message.contains("sync caught up") }
+        #expect(done.count == 1 && done.first?.metadata["sent"] == "1200" && done.first?.metadata["batches"] == "3", "\(lines)")
     }
 }

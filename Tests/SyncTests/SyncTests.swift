@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
-import KioskCore
+@testable import KioskCore
 import Testing
 @testable import KioskWeb
 @testable import Sync
@@ -262,6 +262,37 @@ struct PushTests {
         #expect(try bay2.outbox.status().lastRejection?.contains("WO-7") == true)
         #expect(try bay2.workshop.transitions(of: "WO-7").last?.actor == "hub")
         #expect(try bay2.outbox.status().queueDepth == 0, "the converging move is not sent back")
+        // Both keep the time the job entered the state at the hub, to the millisecond.
+        let since = { (db: KioskDatabase) in try db.pool.read { try String.fetchOne($0, sql: "SELECT stateSince FROM work_order WHERE ticketCode = 'WO-7'") } }
+        #expect(try since(bay2) == since(hub))
+        #expect(try since(bay1) == since(hub))
+        let refusals = try bay2.outbox.status().refusals
+        #expect(refusals.map(\.ticketCode) == ["WO-7"] && refusals.first?.hubState == .repairing, "\(refusals)")
+    }
+
+    @Test("a refusal is listed once even when the batch goes again, and also when the job is already in the hub's state; a pull brings the hub's stateSince to a job whose state already matches")
+    func refusalsListedAndStateSinceConverges() throws {
+        let (device, deviceDir) = try syncStore("refusals")
+        defer { try? FileManager.default.removeItem(at: deviceDir) }
+        let order = try device.workshop.open(WorkOrderDraft(ticketCode: "WO-9", plate: "粤B99999", vin: "LSVAU2180N2183294", customerPhone: "1"), actor: "desk")
+        try device.workshop.transition("WO-9", to: .diagnosing, actor: "T1")
+        let hubSince = Date(timeIntervalSince1970: 1_800_000_123.456)
+        // The job is already in the hub's state here: the refusal is still listed, and the time converges.
+        let refusal = RejectedEvent(id: UUID(), ticketCode: "WO-9", reason: "the job had moved on at the hub", hubState: .diagnosing, hubStateSince: hubSince)
+        let answer = PushResponse(ackedSeq: 0, stored: 0, rejected: [refusal])
+        try device.outbox.acknowledge(answer)
+        try device.outbox.acknowledge(answer)   // the same batch answered again
+        let status = try device.outbox.status()
+        #expect(status.refusals.count == 1 && status.refusals.first?.summary == "WO-9: the job had moved on at the hub → diagnosing")
+        #expect(status.lastRejection == "WO-9: the job had moved on at the hub → diagnosing")
+        #expect(try device.workshop.order("WO-9").map { StoredDate.text($0.stateSince) } == StoredDate.text(hubSince))
+        #expect(try device.workshop.transitions(of: "WO-9").last?.actor != "hub", "no transition when the state already matched")
+        // A pulled job in the same state and bay but entered at another time takes the hub's time.
+        let other = Date(timeIntervalSince1970: 1_800_000_999.5)
+        try device.outbox.apply(PullResponse(changes: [PulledChange(seq: 1, entity: .order, key: "WO-9", deleted: false,
+                                                                       order: PulledOrder(opened: OpenedOrder(order), state: .diagnosing, stateSince: other))],
+                                             cursor: 1, more: false))
+        #expect(try device.workshop.order("WO-9").map { StoredDate.text($0.stateSince) } == StoredDate.text(other))
     }
 }
 

@@ -439,3 +439,29 @@ def test_a_change_made_from_the_cli_reaches_every_page(daemon):
     finally:
         for d in (bay, counter, lobby, phone):
             d.quit()
+
+
+def test_counter_lists_the_job_moves_the_hub_refused(daemon):
+    """A refused job move (two bays moved the same job) is listed on the counter page with the
+    state the job took and why; the reason is shown as text, never as markup."""
+    import sqlite3
+    counter = browser(1280, 800)
+    try:
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        db = sqlite3.connect(daemon["data"] / "kioskd.sqlite", timeout=10)
+        try:
+            db.execute("INSERT OR IGNORE INTO kiosk_meta (name, value) VALUES ('sync_outbox', 'on')")
+            db.execute("INSERT INTO sync_refusal (eventID, ticketCode, reason, hubState, hubStateSince, at) VALUES (?, 'WO-2', ?, 'repairing', NULL, ?)",
+                       (os.urandom(16), "工单已在门店主机上转到维修中 / moved on at the hub <b>by bay 1</b>", "2026-12-03 10:00:00.000"))
+            db.commit()
+        finally:
+            db.close()
+        wait_text(counter, "moved on at the hub <b>by bay 1</b>")
+        text = counter.find_element(By.ID, "refusals").text
+        assert "WO-2 → 维修中" in text, text
+        assert "门店主机拒绝的工单操作 1" in counter.find_element(By.ID, "sync").text
+        assert counter.find_elements(By.CSS_SELECTOR, "#refusals b") == [], "the reason is escaped"
+        assert fits(counter) == [True, True], fits(counter)
+        shot(counter, "counter-refusals-1280x800")
+    finally:
+        counter.quit()

@@ -552,6 +552,18 @@ enum Schema {
             // reading every stocktake the store ever made (found by ScanQueryPlanTests).
             try db.create(index: "stocktake_on_status", on: "stocktake", columns: ["status", "binCode"])
         }
+        migrator.registerMigration("v19-sync-refusals") { db in
+            // Every job move of this device that the hub refused, once each (a batch sent
+            // again repeats its refusals), for `sync status` and the counter page.
+            try db.create(table: "sync_refusal") { t in
+                t.primaryKey("eventID", .blob)
+                t.column("ticketCode", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("hubState", .text).notNull()
+                t.column("hubStateSince", .datetime)
+                t.column("at", .datetime).notNull().indexed()
+            }
+        }
         return migrator
     }
 

@@ -35,7 +35,7 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
         case "vehicle", "vehicle_movement", "yard_alert", "yard_count", "yard_stocktake", "model_safety_stock": .yard
         case "stocktake", "stocktake_line", "stocktake_scan": .stocktake
         case "print_job": .printing
-        case "sync_outbox", "hub_change", "hub_device", "hub_enrolment", "hub_event", "hub_fact": .sync
+        case "sync_outbox", "sync_refusal", "hub_change", "hub_device", "hub_enrolment", "hub_event", "hub_fact": .sync
         case "technician", "staff_session", "pin_attempt": .staff
         default: .records
         }

@@ -360,7 +360,7 @@ public struct Hub: HubLedger {
 
     private func rejection(of event: SyncEvent, reason: String, in db: Database) throws -> RejectedEvent? {
         guard let transition = event.transition, let order = try WorkOrder.fetchOne(db, key: transition.ticketCode) else { return nil }
-        return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state)
+        return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state, hubStateSince: order.stateSince)
     }
 
     private func apply(_ event: SyncEvent, from deviceID: String, in db: Database) throws {

@@ -11,6 +11,28 @@ public struct SyncStatus: Sendable, Hashable, Codable {
     public var lastError: String?
     /// The last job move the hub refused, and the state the device took instead.
     public var lastRejection: String?
+    /// The newest refusals (up to 10), newest first.
+    public var refusals: [SyncRefusal] = []
+}
+
+/// A job move of this device that the hub refused: the job then follows the hub's state.
+public struct SyncRefusal: Sendable, Hashable, Codable {
+    public var eventID: UUID
+    public var ticketCode: String
+    public var reason: String
+    public var hubState: JobState
+    /// The state's name in Chinese, for the pages.
+    public var hubStateZh: String
+    /// When the device received the refusal.
+    public var at: Date
+
+    public init(eventID: UUID, ticketCode: String, reason: String, hubState: JobState, at: Date) {
+        (self.eventID, self.ticketCode, self.reason, self.hubState, self.at) = (eventID, ticketCode, reason, hubState, at)
+        hubStateZh = hubState.nameZh
+    }
+
+    /// One line, for the log and the command line.
+    public var summary: String { "\(ticketCode): \(reason) → \(hubState.rawValue)" }
 }
 
 /// The device side of sync: every stock movement, work order and job transition writes an
@@ -143,13 +165,32 @@ public struct Outbox: Sendable {
             try KioskMeta.set("sync_last_success", String(time.timeIntervalSince1970), in: db)
             try KioskMeta.remove("sync_last_error", in: db)
             for rejection in response.rejected {
-                guard var order = try WorkOrder.fetchOne(db, key: rejection.ticketCode), order.state != rejection.hubState else { continue }
-                try JobTransition(id: UUID(), ticketCode: order.ticketCode, fromState: order.state, toState: rejection.hubState, actor: "hub",
-                                  bay: order.bay, at: time, reason: "同步冲突：以门店主机为准 / the hub refused this device's move: \(rejection.reason)").insert(db)
-                order.state = rejection.hubState
-                order.stateSince = time
-                try order.update(db)
-                try KioskMeta.set("sync_last_rejection", "\(order.ticketCode): \(rejection.reason) → \(rejection.hubState.rawValue)", in: db)
+                // Every refusal is kept, once (a batch sent again repeats it), whether or not
+                // the job's state here still differs from the hub's.
+                try db.execute(sql: """
+                    INSERT INTO sync_refusal (eventID, ticketCode, reason, hubState, hubStateSince, at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (eventID) DO NOTHING
+                    """, arguments: [rejection.id, rejection.ticketCode, rejection.reason, rejection.hubState.rawValue,
+                                     rejection.hubStateSince.map(StoredDate.text), StoredDate.text(time)])
+                guard db.changesCount > 0 else { continue }
+                let summary = SyncRefusal(eventID: rejection.id, ticketCode: rejection.ticketCode, reason: rejection.reason,
+                                          hubState: rejection.hubState, at: time).summary
+                try KioskMeta.set("sync_last_rejection", summary, in: db)
+                guard var order = try WorkOrder.fetchOne(db, key: rejection.ticketCode) else { continue }
+                let since = rejection.hubStateSince ?? time
+                if order.state != rejection.hubState {
+                    // The transition is this device's record of taking the hub's state (now, in
+                    // its own order of events); the job's stateSince is the hub's.
+                    try JobTransition(id: UUID(), ticketCode: order.ticketCode, fromState: order.state, toState: rejection.hubState, actor: "hub",
+                                      bay: order.bay, at: time, reason: "同步冲突：以门店主机为准 / the hub refused this device's move: \(rejection.reason)").insert(db)
+                    order.state = rejection.hubState
+                    order.stateSince = since
+                    try order.update(db)
+                } else if let hubSince = rejection.hubStateSince, StoredDate.text(order.stateSince) != StoredDate.text(hubSince) {
+                    // The same state, reached at another time: the hub's time, as every device has it.
+                    order.stateSince = hubSince
+                    try order.update(db)
+                }
             }
         }
     }
@@ -210,7 +251,10 @@ public struct Outbox: Sendable {
                             SELECT COUNT(*) FROM sync_outbox JOIN job_transition ON job_transition.id = sync_outbox.eventID
                             WHERE sync_outbox.seq > ? AND job_transition.ticketCode = ?
                             """, arguments: [acked, o.ticketCode]) ?? 0
-                        guard waiting == 0, local.state != pulled.state || local.bay != o.bay else { continue }
+                        // Equal times compared as stored (to the millisecond): a job whose state
+                        // the hub reached at another time takes the hub's time too.
+                        guard waiting == 0, local.state != pulled.state || local.bay != o.bay
+                                || StoredDate.text(local.stateSince) != StoredDate.text(pulled.stateSince) else { continue }
                         local.state = pulled.state
                         local.stateSince = pulled.stateSince
                         local.bay = o.bay
@@ -248,7 +292,11 @@ public struct Outbox: Sendable {
         let (depth, oldest) = try unsynced(in: db)
         return SyncStatus(queueDepth: depth, lagSeconds: oldest.map { max(0, time.timeIntervalSince($0)) } ?? 0,
                           lastSuccess: try KioskMeta.value("sync_last_success", in: db).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)),
-                          lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db))
+                          lastError: try KioskMeta.value("sync_last_error", in: db), lastRejection: try KioskMeta.value("sync_last_rejection", in: db),
+                          refusals: try Row.fetchAll(db, sql: "SELECT eventID, ticketCode, reason, hubState, at FROM sync_refusal ORDER BY at DESC, rowid DESC LIMIT 10").map {
+                              SyncRefusal(eventID: $0["eventID"], ticketCode: $0["ticketCode"], reason: $0["reason"],
+                                          hubState: JobState(rawValue: $0["hubState"]) ?? .checkedIn, at: $0["at"])
+                          })
     }
 }
 

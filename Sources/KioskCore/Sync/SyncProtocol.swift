@@ -183,6 +183,9 @@ public struct RejectedEvent: Codable, Sendable, Hashable {
     public var ticketCode: String
     public var reason: String
     public var hubState: JobState
+    /// Since when the job is in ``hubState`` at the hub, so that the device keeps the same time
+    /// (absent from hubs before it was sent: the device then uses the time of the answer).
+    public var hubStateSince: Date?
 }
 
 public struct PushResponse: Codable, Sendable {
