@@ -82,7 +82,9 @@ enum Page {
     .bay .buttons{display:grid;grid-template-columns:repeat(4,1fr);gap:8px}.bay .row{display:flex;gap:8px;align-items:center}
     .bay #tools input{font-size:18px;padding:6px;min-width:0}.bay #tools button.big{font-size:18px;min-height:52px;padding:6px 10px}
     .lobby{padding:24px 32px}.lobby table{width:100%;border-collapse:collapse;font-size:34px;margin-top:16px}.lobby td,.lobby th{padding:14px;border-bottom:1px solid #334;text-align:left}
-    .lobby th{font-size:22px;color:#9ab}.counter{padding:16px;display:grid;grid-template-columns:1.3fr 1fr;gap:16px}
+    .lobby th{font-size:22px;color:#9ab}.counter{padding:16px;display:grid;grid-template-columns:1.3fr 1fr;grid-template-rows:minmax(0,1fr);gap:16px;height:100vh;box-sizing:border-box}
+    .counter>.panel:first-child{display:flex;flex-direction:column;min-height:0}.counter>.panel:first-child>.log{flex:1;min-height:0;overflow-y:auto}
+    .counter>div:last-child{min-height:0;overflow-y:auto}
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
     .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}

@@ -461,7 +461,7 @@ def test_counter_lists_the_job_moves_the_hub_refused(daemon):
         assert "WO-2 → 维修中" in text, text
         assert "门店主机拒绝的工单操作 1" in counter.find_element(By.ID, "sync").text
         assert counter.find_elements(By.CSS_SELECTOR, "#refusals b") == [], "the reason is escaped"
-        assert fits(counter) == [True, True], fits(counter)
         shot(counter, "counter-refusals-1280x800")
+        assert fits(counter) == [True, True], fits(counter)
     finally:
         counter.quit()
