@@ -341,7 +341,9 @@ enum Page {
           document.getElementById('refusals').innerHTML = (sy && sy.refusals || []).slice(0, 3).map(r =>
             `<div class="bad">${KD.t('冲突', 'Conflict')} ${KD.time(r.at)} · ${KD.esc(r.ticketCode)} → ${KD.esc(KD.t(r.hubStateZh, r.hubState))} · ${KD.esc(r.reason)}</div>`).join('');
           document.getElementById('log').innerHTML = v.scans.map(x => `<div class="${x.accepted ? 'ok' : 'bad'} o-${KD.esc(x.outcome || '')}">${x.accepted ? '✓' : '✗'} ${KD.esc(x.text)} — ${KD.esc(x.message)}</div>`).join('');
-          document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div>${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
+          // A request whose parts have all come in says where to take them.
+          document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div class="${r.arrivedAt ? 'ok' : ''}">${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}` +
+            (r.arrivedAt ? ` · ${KD.t('已到齐，请送往', 'all here: take them to')} ${KD.esc(r.bay || '—')}` : '') + `</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
         }

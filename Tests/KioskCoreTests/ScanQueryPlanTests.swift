@@ -12,6 +12,8 @@ struct ScanQueryPlanTests {
     func everyScanStatementUsesAnIndex() throws {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-1")
+        // A bay waits for the filter, so that receipts look for the requests they complete.
+        _ = try store.database.workshop.requestParts("WO-1", bay: "BAY-1", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 9)])
         let executed = Mutex<Set<String>>([])
         try store.database.pool.writeWithoutTransaction { db in
             db.trace { event in

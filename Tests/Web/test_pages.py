@@ -191,6 +191,13 @@ def test_illegal_move_shows_reason_and_counter_scans(daemon):
             box.send_keys(code + "\n")
             time.sleep(0.3)
         wait_text(counter, "✓ 6901234567892")
+        # The part the bay waited for came in: the counter says where to take it, and the job
+        # left waiting-parts, which the bay's page shows without anyone walking across.
+        wait_text(counter, "已到齐，请送往 BAY-2")
+        shot(counter, "counter-parts-arrived-1280x800")
+        bay.get(daemon["base"] + "/bay/BAY-2")
+        WebDriverWait(bay, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.ID, "state").text == "维修中", message="the bay page shows the job repairing")
         for code in ("KD:CMD:ISSUE", "KD:WO:WO-2", "6901234567892"):
             box.send_keys(code + "\n")
             time.sleep(0.3)

@@ -17,6 +17,8 @@ public struct CounterView: Codable, Sendable {
         public var bay: String?
         public var parts: [RequestedPart]
         public var raisedAt: Date
+        /// When every part came in: they wait at the counter, to be taken to the bay.
+        public var arrivedAt: Date?
     }
     public struct Count: Codable, Sendable {
         public var id: UUID
@@ -48,7 +50,7 @@ extension Counter {
             }
             let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
             let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
-                CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt)
+                CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt, arrivedAt: $0.arrivedAt)
             }
             let counts = try Stocktake.filter(Column("status") != Stocktake.Status.confirmed.rawValue).fetchAll(db).map { s in
                 CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,

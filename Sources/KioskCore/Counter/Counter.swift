@@ -300,6 +300,16 @@ public struct Counter: Sendable {
                 + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
                 + (trace.readAs.map { "\n按 GS1 读取（无符号标识）/ read as GS1 (no symbology identifier): \($0)" } ?? "")
                 + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
+            if kind == .receive || kind == .return {
+                // The requests this receipt completed (StockLedger marked them at its time):
+                // the clerk learns where to take the parts.
+                for request in try PartsRequest.filter(Column("clearedAt") == nil && Column("arrivedAt") == scan.time).order(Column("raisedAt")).fetchAll(db) {
+                    let bay = request.bay ?? "—"
+                    let moved = try WorkOrder.fetchOne(db, key: request.ticketCode)?.state == Workshop.stateAfterPartsArrive
+                    feedback.message += "\n待料已到齐：送往 \(bay)（\(request.ticketCode)）/ parts for \(request.ticketCode) are all here: take them to \(bay)"
+                        + (moved ? "；工单转为\(Workshop.stateAfterPartsArrive.nameZh) / the job moves to \(Workshop.stateAfterPartsArrive.nameEn)" : "")
+                }
+            }
             let low = StockAlert.levels(of: part, onHand: onHand)
             if !low.isEmpty {
                 feedback.outcome = .acceptedLow

@@ -564,6 +564,13 @@ enum Schema {
                 t.column("at", .datetime).notNull().indexed()
             }
         }
+        migrator.registerMigration("v20-parts-arrived") { db in
+            // When the parts a request waits for came in (received at the counter): the
+            // counter shows where to take them, and the job leaves waiting-parts.
+            try db.alter(table: "parts_request") { t in t.add(column: "arrivedAt", .datetime) }
+            // Each receipt looks for the requests still waiting: by index, not every request ever.
+            try db.create(index: "parts_request_waiting", on: "parts_request", columns: ["clearedAt", "arrivedAt"])
+        }
         return migrator
     }
 

@@ -97,6 +97,10 @@ public struct StockLedger: Sendable {
         if movement.kind == .issue, let workOrder = movement.workOrder {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }
+        if movement.kind == .receive || movement.kind == .return {
+            // A bay may be waiting for this part.
+            try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
+        }
         let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
         return .recorded(movement, alerts: alerts)

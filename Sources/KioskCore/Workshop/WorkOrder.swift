@@ -133,6 +133,12 @@ public struct PartsRequest: Codable, Sendable, Hashable, FetchableRecord, Persis
     public var parts: [RequestedPart]
     public var raisedAt: Date
     public var clearedAt: Date?
+    /// When receipts brought every part it waits for (they wait at the counter, to be issued).
+    public var arrivedAt: Date?
+
+    public init(id: UUID, ticketCode: String, bay: String?, parts: [RequestedPart], raisedAt: Date, clearedAt: Date?, arrivedAt: Date? = nil) {
+        (self.id, self.ticketCode, self.bay, self.parts, self.raisedAt, self.clearedAt, self.arrivedAt) = (id, ticketCode, bay, parts, raisedAt, clearedAt, arrivedAt)
+    }
 }
 
 /// An appointment (预约) from upstream; its QR code (`KD:APT:<code>`) opens the work order.
@@ -184,6 +190,8 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
         /// 提醒客户取车: the job is ready.
         case pickupNotice
         case partsRequested
+        /// Receipts brought every part of a request: the bay can have them.
+        case partsArrived
         case partsRequestCleared
         /// A technician asked for help at the bay (long press).
         case callForHelp

@@ -214,6 +214,58 @@ public struct Workshop: Sendable {
         }
     }
 
+    /// What a receipt did for the bays waiting for parts.
+    public struct PartsArrival: Sendable, Hashable {
+        public var ticketCode: String
+        /// Where to take the parts.
+        public var bay: String?
+        /// The state the job moved to, when this was the last request it waited for.
+        public var jobMovedTo: JobState?
+    }
+
+    /// The state a job leaves waiting-parts for when everything it waited for has arrived.
+    public static let stateAfterPartsArrive = JobState.repairing
+
+    /// Marks the requests whose parts are now all in stock as arrived, oldest request first,
+    /// after a receipt (or a return) of `partNumber`, in its transaction. Stock already promised
+    /// to requests that arrived before and are not yet issued is kept for them. A job in
+    /// waiting-parts whose every open request has arrived moves on (``stateAfterPartsArrive``),
+    /// so the bay's lamp, the lobby and the phone follow without anyone crossing the workshop.
+    @discardableResult
+    static func noteArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [PartsArrival] {
+        let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
+        let waiting = open.filter { $0.arrivedAt == nil }
+        guard waiting.contains(where: { $0.parts.contains { $0.partNumber == partNumber } }) else { return [] }
+        // What is on hand for requests, less what arrived requests already count on.
+        var available: [String: Int] = [:]
+        func free(_ part: String) throws -> Int {
+            if let known = available[part] { return known }
+            let reserved = open.filter { $0.arrivedAt != nil }.flatMap(\.parts).filter { $0.partNumber == part }.reduce(0) { $0 + $1.quantity }
+            let free = try StockLedger.onHand(of: part, in: db) - reserved
+            available[part] = free
+            return free
+        }
+        var arrivals: [PartsArrival] = []
+        for var request in waiting {
+            let needed = Dictionary(request.parts.map { ($0.partNumber, $0.quantity) }, uniquingKeysWith: +)
+            guard try needed.allSatisfy({ try free($0.key) >= $0.value }) else { continue }
+            for (part, quantity) in needed { available[part, default: 0] -= quantity }
+            request.arrivedAt = time
+            try request.update(db)
+            try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
+            var arrival = PartsArrival(ticketCode: request.ticketCode, bay: request.bay)
+            let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
+                                                arguments: [request.ticketCode]) ?? 0
+            if stillWaiting == 0, let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
+                _ = try transition(request.ticketCode, to: stateAfterPartsArrive, actor: actor, bay: nil,
+                                   reason: "配件已到 / the parts it waited for arrived", parts: [], id: UUID(), at: time, in: db)
+                arrival.jobMovedTo = stateAfterPartsArrive
+            }
+            arrivals.append(arrival)
+        }
+        return arrivals
+    }
+
     // MARK: Appointments
 
     public func save(_ appointment: Appointment) throws {

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import Testing
+@testable import KioskCore
+
+/// The part a bay waits for arrives at the counter: the bay, the lobby and the phone learn it
+/// from the job's state, and the clerk from the scan, without anyone walking across.
+@Suite("Parts a bay waits for, arriving at the counter")
+struct PartsArrivalTests {
+    /// WO-1 at BAY-1 waits for one oil filter and two bottles of oil; nothing of either on hand.
+    func waitingJob(_ store: TemporaryStore, ticket: String = "WO-1", bay: String = "BAY-1",
+                    parts: [RequestedPart] = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1),
+                                              RequestedPart(partNumber: "08798-9036", quantity: 2)]) throws {
+        let ws = store.database.workshop
+        _ = try ws.open(WorkOrderDraft(ticketCode: ticket, plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800000000", bay: bay), actor: "desk")
+        try ws.transition(ticket, to: .diagnosing, actor: "T1")
+        try ws.transition(ticket, to: .waitingParts, actor: "T1", parts: parts)
+    }
+
+    @Test("receiving one of two parts moves nothing; receiving the rest marks the request arrived, tells the clerk the bay, and moves the job to repairing; issuing them clears it")
+    func arrivalMovesTheJob() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store)
+        let counter = Counter(database: store.database, deviceID: "c")
+        let ws = store.database.workshop
+
+        let first = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!
+        #expect(first.accepted && !first.message.contains("送往"), "\(first.message)")
+        #expect(try ws.order("WO-1")?.state == .waitingParts)
+        #expect(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") }?.arrivedAt == nil)
+
+        let second = try counter.scan("KD:CMD:QTY:2", "4006381333931").last!
+        #expect(second.message.contains("送往 BAY-1（WO-1）") && second.message.contains("the job moves to repairing"), "\(second.message)")
+        #expect(try ws.order("WO-1")?.state == .repairing)
+        let moved = try #require(try ws.transitions(of: "WO-1").last)
+        #expect(moved.fromState == .waitingParts && moved.toState == .repairing && moved.reason?.contains("parts") == true)
+        let request = try #require(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") })
+        #expect(request.arrivedAt != nil && request.clearedAt == nil, "arrived, not yet issued")
+        #expect(try store.database.pool.read { try String.fetchAll($0, sql: "SELECT kind FROM workshop_event ORDER BY at, rowid") }
+                == ["partsRequested", "partsArrived"])
+
+        let issued = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01", "6901234567892", "KD:CMD:QTY:2", "4006381333931")
+        let refused = issued.filter { !$0.accepted }.map(\.message)
+        #expect(refused.isEmpty, "\(refused)")
+        #expect(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") }?.clearedAt != nil, "issuing closes the request")
+        #expect(try ws.order("WO-1")?.state == .repairing)
+    }
+
+    @Test("two jobs wait for the same part: the one that asked first gets the first receipt, the other the next; stock on hand for the first is not counted twice")
+    func firstComeFirstServed() throws {
+        let store = try TemporaryStore()
+        let filter = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)]
+        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: filter)
+        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: filter)
+        let counter = Counter(database: store.database, deviceID: "c")
+        let ws = store.database.workshop
+
+        let first = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!
+        #expect(first.message.contains("送往 BAY-1（WO-1）") && !first.message.contains("WO-2"), "\(first.message)")
+        #expect(try ws.order("WO-1")?.state == .repairing && ws.order("WO-2")?.state == .waitingParts)
+
+        let second = try counter.scan("6901234567892").last!
+        #expect(second.message.contains("送往 BAY-2（WO-2）"), "\(second.message)")
+        #expect(try ws.order("WO-2")?.state == .repairing)
+    }
+
+    @Test("a job that asked for parts twice moves only when both requests have arrived; a job moved on by hand meanwhile is left where it is")
+    func everyRequestOfTheJob() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        _ = try store.database.workshop.requestParts("WO-1", bay: nil, parts: [RequestedPart(partNumber: "08798-9036", quantity: 1)])
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892")
+        #expect(try store.database.workshop.order("WO-1")?.state == .waitingParts, "the oil is still missing")
+        _ = try counter.scan("4006381333931")
+        #expect(try store.database.workshop.order("WO-1")?.state == .repairing)
+
+        // Another job moved back to diagnosing by hand while its part was on the way.
+        try waitingJob(store, ticket: "WO-3", parts: [RequestedPart(partNumber: "08798-9036", quantity: 1)])
+        try store.database.workshop.transition("WO-3", to: .diagnosing, actor: "T1")
+        _ = try counter.scan("4006381333931")
+        #expect(try store.database.workshop.order("WO-3")?.state == .diagnosing)
+    }
+}
