@@ -82,3 +82,28 @@ struct PartsArrivalTests {
         #expect(try store.database.workshop.order("WO-3")?.state == .diagnosing)
     }
 }
+
+extension PartsArrivalTests {
+    @Test("undoing the receipt that completed a request takes the arrival back and, if nothing moved the job since, returns it to waiting-parts")
+    func undoTakesTheArrivalBack() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        let counter = Counter(database: store.database, deviceID: "c")
+        let ws = store.database.workshop
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892")
+        #expect(try ws.order("WO-1")?.state == .repairing)
+
+        let undone = try counter.scan("KD:CMD:UNDO").last!
+        #expect(undone.accepted && undone.message.contains("WO-1 的待料未到齐"), "\(undone.message)")
+        #expect(try ws.order("WO-1")?.state == .waitingParts)
+        #expect(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") }?.arrivedAt == nil)
+
+        // Received again: it arrives again. Then the technician moves the job on by hand,
+        // and an undo of the receipt leaves the job where the technician put it.
+        _ = try counter.scan("6901234567892")
+        #expect(try ws.order("WO-1")?.state == .repairing)
+        try ws.transition("WO-1", to: .qualityCheck, actor: "T1")
+        _ = try counter.scan("KD:CMD:UNDO")
+        #expect(try ws.order("WO-1")?.state == .qualityCheck)
+    }
+}

@@ -13,7 +13,7 @@ struct ScanQueryPlanTests {
         let store = try TemporaryStore()
         try store.openWorkOrders("WO-1")
         // A bay waits for the filter, so that receipts look for the requests they complete.
-        _ = try store.database.workshop.requestParts("WO-1", bay: "BAY-1", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 9)])
+        _ = try store.database.workshop.requestParts("WO-1", bay: "BAY-1", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 5)])
         let executed = Mutex<Set<String>>([])
         try store.database.pool.writeWithoutTransaction { db in
             db.trace { event in
@@ -22,7 +22,8 @@ struct ScanQueryPlanTests {
         }
         let counter = Counter(database: store.database, deviceID: "c")
         _ = try counter.scan(
-            "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:5", "6901234567892", "4006381333931", "15400-RTA-003",
+            "KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:5", "6901234567892", "KD:CMD:UNDO", "KD:CMD:QTY:5", "6901234567892",
+            "4006381333931", "15400-RTA-003",
             "KD:CMD:ISSUE", "KD:WO:WO-1", "6901234567892", "KD:CMD:UNDO", "6901234567892",
             "KD:CMD:RETURN", "KD:WO:WO-1", "6901234567892",
             "KD:CMD:TRANSFER", "KD:BIN:A-01", "KD:BIN:A-02", "6901234567892",

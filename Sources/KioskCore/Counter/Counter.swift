@@ -347,6 +347,10 @@ public struct Counter: Sendable {
                 feedback.movement = outcome.movement
                 if case .recorded(_, let alerts) = outcome { feedback.alerts = alerts }
                 feedback.message = "↶ 已撤销 \(original.kind.nameZh) \(original.partNumber) ×\(original.quantity) / undone: \(original.kind.rawValue) \(original.partNumber) ×\(original.quantity)"
+                for ticket in try String.fetchAll(db, sql: "SELECT ticketCode FROM workshop_event WHERE kind = 'partsArrivalUndone' AND at = ? ORDER BY rowid",
+                                                  arguments: [StoredDate.text(scan.time)]) {
+                    feedback.message += "\n\(ticket) 的待料未到齐，继续待料 / the parts for \(ticket) are no longer all here: it waits for parts again"
+                }
             case let .countScan(key, stocktake, partNumber, bin, quantity):
                 try StocktakeBook.recordCount(stocktake: stocktake, key: scan.id, partNumber: partNumber, bin: bin, quantity: -quantity,
                                               reverses: key, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)

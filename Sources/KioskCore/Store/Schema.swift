@@ -571,6 +571,10 @@ enum Schema {
             // Each receipt looks for the requests still waiting: by index, not every request ever.
             try db.create(index: "parts_request_waiting", on: "parts_request", columns: ["clearedAt", "arrivedAt"])
         }
+        migrator.registerMigration("v21-workshop-event-kind") { db in
+            // An undone receipt finds the arrivals it took back by kind and time.
+            try db.create(index: "workshop_event_on_kind", on: "workshop_event", columns: ["kind", "at"])
+        }
         return migrator
     }
 

@@ -100,6 +100,9 @@ public struct StockLedger: Sendable {
         if movement.kind == .receive || movement.kind == .return {
             // A bay may be waiting for this part.
             try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
+        } else if movement.kind == .reversal, movement.deltas.reduce(0, { $0 + $1.delta }) < 0 {
+            // A receipt undone: what it brought for a bay is gone again.
+            try Workshop.withdrawArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
         }
         let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)

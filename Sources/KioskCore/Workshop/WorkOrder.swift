@@ -192,6 +192,8 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
         case partsRequested
         /// Receipts brought every part of a request: the bay can have them.
         case partsArrived
+        /// The receipt that completed a request was undone: the bay waits again.
+        case partsArrivalUndone
         case partsRequestCleared
         /// A technician asked for help at the bay (long press).
         case callForHelp

@@ -225,6 +225,37 @@ public struct Workshop: Sendable {
 
     /// The state a job leaves waiting-parts for when everything it waited for has arrived.
     public static let stateAfterPartsArrive = JobState.repairing
+    static let arrivalReason = "配件已到 / the parts it waited for arrived"
+
+    /// After stock of `partNumber` went out again by a reversal (a receipt undone), in its
+    /// transaction: the requests that arrived but are no longer covered by what is on hand lose
+    /// their arrival, latest arrival first, and a job that their arrival moved on, and that
+    /// nothing has moved since, goes back to waiting-parts. Returns their tickets.
+    @discardableResult
+    static func withdrawArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [String] {
+        let arrived = try PartsRequest.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM parts_request WHERE clearedAt IS NULL AND arrivedAt IS NOT NULL ORDER BY arrivedAt, raisedAt, rowid
+            """)).filter { $0.parts.contains { $0.partNumber == partNumber } }
+        guard !arrived.isEmpty else { return [] }
+        var onHand = try StockLedger.onHand(of: partNumber, in: db)
+        var withdrawn: [String] = []
+        for var request in arrived {
+            let needed = request.parts.filter { $0.partNumber == partNumber }.reduce(0) { $0 + $1.quantity }
+            if onHand >= needed { onHand -= needed; continue }
+            request.arrivedAt = nil
+            try request.update(db)
+            try WorkshopEvent(id: UUID(), kind: .partsArrivalUndone, ticketCode: request.ticketCode, at: time).insert(db)
+            withdrawn.append(request.ticketCode)
+            let last = try JobTransition.fetchOne(db.cachedStatement(sql: "SELECT * FROM job_transition WHERE ticketCode = ? ORDER BY at DESC, rowid DESC LIMIT 1"),
+                                                  arguments: [request.ticketCode])
+            if let last, last.reason == arrivalReason, last.toState == stateAfterPartsArrive,
+               try WorkOrder.fetchOne(db, key: request.ticketCode)?.state == stateAfterPartsArrive {
+                _ = try transition(request.ticketCode, to: .waitingParts, actor: actor, bay: nil,
+                                   reason: "入库已撤销，继续待料 / the receipt was undone: waiting for parts again", parts: [], id: UUID(), at: time, in: db)
+            }
+        }
+        return withdrawn
+    }
 
     /// Marks the requests whose parts are now all in stock as arrived, oldest request first,
     /// after a receipt (or a return) of `partNumber`, in its transaction. Stock already promised
@@ -258,7 +289,7 @@ public struct Workshop: Sendable {
                                                 arguments: [request.ticketCode]) ?? 0
             if stillWaiting == 0, let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
                 _ = try transition(request.ticketCode, to: stateAfterPartsArrive, actor: actor, bay: nil,
-                                   reason: "配件已到 / the parts it waited for arrived", parts: [], id: UUID(), at: time, in: db)
+                                   reason: arrivalReason, parts: [], id: UUID(), at: time, in: db)
                 arrival.jobMovedTo = stateAfterPartsArrive
             }
             arrivals.append(arrival)
