@@ -39,7 +39,7 @@ enum SyncBodies {
         do {
             return try context.requestDecoder.decode(Value.self, from: Data(body.readableBytesView))
         } catch {
-            throw HTTPError(.badRequest, message: "请求内容无效 / the request body is not valid \(Value.self) JSON: \(error)")
+            throw HTTPError(.badRequest, headers: advertised, message: "请求内容无效 / the request body is not valid \(Value.self) JSON: \(error)")
         }
     }
 
@@ -56,14 +56,20 @@ enum SyncBodies {
         return Response(status: status, headers: headers, body: .init(byteBuffer: json))
     }
 
-    /// Whether an `Accept-Encoding` list accepts gzip (a `q=0` refuses it).
+    /// Whether an `Accept-Encoding` list accepts gzip (RFC 9110 §12.5.3): gzip named with a
+    /// weight above 0, or, when gzip is not named, `*` with a weight above 0.
     static func acceptsGzip(_ values: [String]) -> Bool {
+        var named: Double?, any: Double?
         for item in values.joined(separator: ",").split(separator: ",") {
             let parts = item.split(separator: ";").map { String($0).trimmingWhitespace().lowercased() }
-            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
-            let refused = parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && Double($0.split(separator: "=").last ?? "1") == 0 }
-            if !refused { return true }
+            guard let coding = parts.first else { continue }
+            let weight = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            switch coding {
+            case "gzip", "x-gzip": named = max(named ?? 0, weight)
+            case "*": any = weight
+            default: continue
+            }
         }
-        return false
+        return (named ?? any ?? 0) > 0
     }
 }

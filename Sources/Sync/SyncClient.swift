@@ -202,8 +202,10 @@ public struct SyncClient: Sendable {
         }
         if response.headers[canonicalForm: "Accept-Encoding"].contains(where: { $0.lowercased().hasPrefix("gzip") }) {
             Self.gzipHubs.withLock { _ = $0.insert(settings.upstream) }
-        } else if compressed, response.status == .unsupportedMediaType {
-            // The hub no longer takes gzip (replaced by an older one): send this one plain.
+        } else if compressed, response.status == .unsupportedMediaType || response.status == .badRequest {
+            // A hub that no longer says it takes gzip (replaced by an older one, which reads
+            // the packed body as bad JSON, or behind a proxy that drops the header): send this
+            // one plain, and the next ones until it says so again.
             Self.gzipHubs.withLock { _ = $0.remove(settings.upstream) }
             return try await send(method, path, body: body, token: token, sent: sent)
         }

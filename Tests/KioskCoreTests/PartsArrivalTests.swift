@@ -107,3 +107,55 @@ extension PartsArrivalTests {
         #expect(try ws.order("WO-1")?.state == .qualityCheck)
     }
 }
+
+extension PartsArrivalTests {
+    @Test("a cancelled job's request closes with it, so the next receipt goes to the job still waiting")
+    func closedJobsWaitForNothing() throws {
+        let store = try TemporaryStore()
+        let filter = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)]
+        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: filter)
+        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: filter)
+        try store.database.workshop.transition("WO-1", to: .cancelled, actor: "A1", reason: "客户取消 / the customer cancelled")
+        let counter = Counter(database: store.database, deviceID: "c")
+        let received = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!
+        #expect(received.message.contains("送往 BAY-2（WO-2）") && !received.message.contains("WO-1"), "\(received.message)")
+        #expect(try store.database.workshop.order("WO-2")?.state == .repairing)
+    }
+
+    @Test("a part issued to its own job is not counted again for it; issuing the part to another job takes the first job's arrival back")
+    func issuesKeepTheCountRight() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 2)])
+        let counter = Counter(database: store.database, deviceID: "c")
+        let ws = store.database.workshop
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:2", "6901234567892")
+        #expect(try ws.order("WO-1")?.state == .repairing)
+        // One of the two goes to WO-1: it still holds one, and the shelf has one.
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01", "6901234567892")
+        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        let second = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!
+        #expect(second.message.contains("送往 BAY-2（WO-2）"), "\(second.message)")
+        // The receipt undone: one on the shelf, which WO-1 still holds; WO-2 waits again.
+        _ = try counter.scan("KD:CMD:UNDO")
+        #expect(try ws.order("WO-1")?.state == .repairing, "WO-1 keeps its part")
+        #expect(try ws.order("WO-2")?.state == .waitingParts)
+
+        // The last filter issued to another job: WO-1's second part is gone, it waits again.
+        try store.openWorkOrders("WO-9")
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-9", "KD:BIN:A-01", "6901234567892")
+        #expect(try ws.order("WO-1")?.state == .waitingParts)
+        #expect(try store.database.pool.read { try String.fetchOne($0, sql: "SELECT arrivedAt FROM parts_request WHERE ticketCode = 'WO-1'") } == nil)
+    }
+
+    @Test("on a board that syncs, an arrival is shown but the job is left for the bay to move (the hub would refuse the counter's move)")
+    func syncingBoardLeavesTheJob() throws {
+        let store = try TemporaryStore()
+        try store.database.outbox.enable()
+        try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        let counter = Counter(database: store.database, deviceID: "c")
+        let received = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!
+        #expect(received.message.contains("送往 BAY-1（WO-1）") && !received.message.contains("the job moves"), "\(received.message)")
+        #expect(try store.database.workshop.order("WO-1")?.state == .waitingParts)
+        #expect(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") }?.arrivedAt != nil)
+    }
+}

@@ -173,3 +173,62 @@ struct DrainProgressTests {
         #expect(done.count == 1 && done.first?.metadata["sent"] == "1200" && done.first?.metadata["batches"] == "3", "\(lines)")
     }
 }
+
+extension SyncCompressionTests {
+    @Test("a device that learned gzip and finds an older hub in its place (400 to a packed body, no Accept-Encoding) sends the batch again plain, and plain from then on")
+    func downgradedHubGetsPlainAgain() async throws {
+        let (device, deviceDir) = try syncStore("gz-down")
+        defer { try? FileManager.default.removeItem(at: deviceDir) }
+        try device.outbox.enable()
+        try receive(device, 40, device: "counter-1")
+        let encodings = Mutex<[String]>([])
+        let router = Router()
+        router.post("/api/v1/sync/push") { request, _ in
+            let encoding = request.headers[.contentEncoding] ?? "identity"
+            encodings.withLock { $0.append(encoding) }
+            guard encoding == "identity" else { throw HTTPError(.badRequest, message: "not JSON") }
+            let body = try await request.body.collect(upTo: 16 << 20)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = WireDate.decoding
+            let push = try decoder.decode(PushRequest.self, from: Data(body.readableBytesView))
+            let answer = PushResponse(ackedSeq: push.events.map(\.seq).max() ?? 0, stored: push.events.count, rejected: [])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(answer))))
+        }
+        try FileManager.default.createDirectory(at: deviceDir, withIntermediateDirectories: true)
+        try Data("t\n".utf8).write(to: deviceDir.appendingPathComponent("sync-token"))
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { client in
+            let upstream = "http://127.0.0.1:\(client.port!)"
+            SyncClient.gzipHubs.withLock { _ = $0.insert(upstream) }   // learned from the hub that was there before
+            let sync = SyncClient(settings: SyncSettings(upstream: upstream, deviceID: "counter-1", tokenFile: deviceDir.appendingPathComponent("sync-token").path,
+                                                         batchSize: 20), http: .shared)
+            let drained = try await SyncService.drain(sync, database: device)
+            #expect(drained == 40)
+            #expect(!SyncClient.gzipHubs.withLock { $0.contains(upstream) })
+        }
+        #expect(encodings.withLock { $0 } == ["gzip", "identity", "identity"])
+    }
+
+    @Test("a device's own HTTP client (not the shared one, which unpacks by itself) reads a gzip answer")
+    func ownClientUnpacksAnswers() async throws {
+        let (hub, hubDir) = try syncStore("gz-own-hub"), (device, deviceDir) = try syncStore("gz-own-dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "test")
+        for n in 0..<60 { try hub.catalog.save(Part(partNumber: "HUB-\(n)", nameZh: "配件\(n)", nameEn: "Part \(n)"), barcodes: []) }
+        try await hubApp(hub).test(.live) { client in
+            let sync = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1",
+                                                             tokenFile: deviceDir.appendingPathComponent("sync-token").path))
+            try await sync.enrol(code: code)
+            let pulled = try await SyncService.pull(sync, database: device)
+            #expect(pulled >= 60)
+        }
+        #expect(try count(device, "SELECT COUNT(*) FROM part WHERE partNumber LIKE 'HUB-%'") == 60)
+    }
+
+    @Test("Accept-Encoding: gzip named with a weight decides; * counts only when gzip is not named", arguments: [
+        (["gzip"], true), (["gzip;q=0"], false), (["gzip;q=0, *"], false), (["*"], true), (["*;q=0"], false),
+        (["br, gzip;q=0.5"], true), (["identity"], false), ([], false), (["GZIP ; q=1.0"], true),
+    ])
+    func acceptEncoding(values: [String], accepted: Bool) {
+        #expect(SyncBodies.acceptsGzip(values) == accepted)
+    }
+}

@@ -97,11 +97,12 @@ public struct StockLedger: Sendable {
         if movement.kind == .issue, let workOrder = movement.workOrder {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }
-        if movement.kind == .receive || movement.kind == .return {
-            // A bay may be waiting for this part.
+        // Bays waiting for this part: stock that came in may complete their requests, stock
+        // that went out may leave one short again.
+        let change = movement.deltas.reduce(0) { $0 + $1.delta }
+        if change > 0 {
             try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
-        } else if movement.kind == .reversal, movement.deltas.reduce(0, { $0 + $1.delta }) < 0 {
-            // A receipt undone: what it brought for a bay is gone again.
+        } else if change < 0 {
             try Workshop.withdrawArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
         }
         let after = before + movement.deltas.reduce(0) { $0 + $1.delta }

@@ -120,8 +120,10 @@ public struct Workshop: Sendable {
         case .ready:
             try WorkshopEvent(id: UUID(), kind: .pickupNotice, ticketCode: ticket, at: time).insert(db)
         case .delivered, .cancelled:
-            // Closing a job clocks everyone off it.
+            // Closing a job clocks everyone off it, and closes what it still waited for: parts
+            // that come in are for the jobs still open.
             try db.execute(sql: "UPDATE job_clock SET offAt = ? WHERE ticketCode = ? AND offAt IS NULL", arguments: [time, ticket])
+            try db.execute(sql: "UPDATE parts_request SET clearedAt = ? WHERE ticketCode = ? AND clearedAt IS NULL", arguments: [time, ticket])
         default:
             break
         }
@@ -227,10 +229,73 @@ public struct Workshop: Sendable {
     public static let stateAfterPartsArrive = JobState.repairing
     static let arrivalReason = "配件已到 / the parts it waited for arrived"
 
-    /// After stock of `partNumber` went out again by a reversal (a receipt undone), in its
-    /// transaction: the requests that arrived but are no longer covered by what is on hand lose
-    /// their arrival, latest arrival first, and a job that their arrival moved on, and that
-    /// nothing has moved since, goes back to waiting-parts. Returns their tickets.
+    /// How many of `part` an arrived request still counts on: what it asked for, less what was
+    /// issued to its job since it was raised (a part issued is no longer on the shelf for it).
+    static func stillHeld(_ part: String, by request: PartsRequest, in db: Database) throws -> Int {
+        let asked = request.parts.filter { $0.partNumber == part }.reduce(0) { $0 + $1.quantity }
+        let issued = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COALESCE(SUM(CASE WHEN kind = 'issue' THEN quantity
+                                     WHEN kind = 'reversal' AND toBin IS NOT NULL THEN -quantity
+                                     ELSE 0 END), 0)
+            FROM stock_movement WHERE workOrder = ? AND partNumber = ? AND recordedAt >= ?
+            """), arguments: [request.ticketCode, part, request.raisedAt]) ?? 0
+        return max(0, asked - issued)
+    }
+
+    /// Whether a job move made here on its own (parts arrived, or went again) would stand at
+    /// the hub. A board that syncs as a counter or bay cannot send it (the hub takes job moves
+    /// from people who signed in with their PIN, and parts requests do not sync yet), and the
+    /// hub would send the job back: there the arrival is shown and the bay moves the job.
+    static func movesJobsForParts(in db: Database) throws -> Bool {
+        try KioskMeta.value("sync_outbox", in: db) == nil
+    }
+
+    /// Marks the requests whose parts are now all in stock as arrived, oldest request first,
+    /// after stock of `partNumber` came in (a receipt, a return, an undone issue, a count), in
+    /// that movement's transaction. Stock that requests which arrived earlier still count on is
+    /// kept for them. A job in waiting-parts whose every open request has arrived moves on
+    /// (``stateAfterPartsArrive``), so the bay's lamp, the lobby and the phone follow without
+    /// anyone walking across; not on a board that syncs (``movesJobsForParts(in:)``).
+    @discardableResult
+    static func noteArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [String] {
+        let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
+        let waiting = open.filter { $0.arrivedAt == nil }
+        guard waiting.contains(where: { $0.parts.contains { $0.partNumber == partNumber } }) else { return [] }
+        // What is on hand for waiting requests: the stock less what arrived requests still hold.
+        var available: [String: Int] = [:]
+        func free(_ part: String) throws -> Int {
+            if let known = available[part] { return known }
+            var held = 0
+            for request in open where request.arrivedAt != nil { held += try stillHeld(part, by: request, in: db) }
+            let free = try StockLedger.onHand(of: part, in: db) - held
+            available[part] = free
+            return free
+        }
+        var arrived: [String] = []
+        for var request in waiting {
+            let needed = Dictionary(request.parts.map { ($0.partNumber, $0.quantity) }, uniquingKeysWith: +)
+            guard try needed.allSatisfy({ try free($0.key) >= $0.value }) else { continue }
+            for (part, quantity) in needed { available[part, default: 0] -= quantity }
+            request.arrivedAt = time
+            try request.update(db)
+            try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
+            arrived.append(request.ticketCode)
+            let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
+                                                arguments: [request.ticketCode]) ?? 0
+            if stillWaiting == 0, try movesJobsForParts(in: db), let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
+                // Never before the job entered waiting-parts (a movement recorded earlier and
+                // applied late, at a hub).
+                _ = try transition(request.ticketCode, to: stateAfterPartsArrive, actor: actor, bay: nil,
+                                   reason: arrivalReason, parts: [], id: UUID(), at: max(time, order.stateSince), in: db)
+            }
+        }
+        return arrived
+    }
+
+    /// After stock of `partNumber` went out (an issue to another job, an undone receipt, a
+    /// negative adjustment), in that movement's transaction: the requests that arrived but are
+    /// no longer covered lose their arrival, latest arrival first, and a job that its arrival
+    /// moved on, and that nothing has moved since, goes back to waiting-parts.
     @discardableResult
     static func withdrawArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [String] {
         let arrived = try PartsRequest.fetchAll(db.cachedStatement(sql: """
@@ -240,8 +305,8 @@ public struct Workshop: Sendable {
         var onHand = try StockLedger.onHand(of: partNumber, in: db)
         var withdrawn: [String] = []
         for var request in arrived {
-            let needed = request.parts.filter { $0.partNumber == partNumber }.reduce(0) { $0 + $1.quantity }
-            if onHand >= needed { onHand -= needed; continue }
+            let held = try stillHeld(partNumber, by: request, in: db)
+            if onHand >= held { onHand -= held; continue }
             request.arrivedAt = nil
             try request.update(db)
             try WorkshopEvent(id: UUID(), kind: .partsArrivalUndone, ticketCode: request.ticketCode, at: time).insert(db)
@@ -249,52 +314,13 @@ public struct Workshop: Sendable {
             let last = try JobTransition.fetchOne(db.cachedStatement(sql: "SELECT * FROM job_transition WHERE ticketCode = ? ORDER BY at DESC, rowid DESC LIMIT 1"),
                                                   arguments: [request.ticketCode])
             if let last, last.reason == arrivalReason, last.toState == stateAfterPartsArrive,
-               try WorkOrder.fetchOne(db, key: request.ticketCode)?.state == stateAfterPartsArrive {
+               let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == stateAfterPartsArrive {
                 _ = try transition(request.ticketCode, to: .waitingParts, actor: actor, bay: nil,
-                                   reason: "入库已撤销，继续待料 / the receipt was undone: waiting for parts again", parts: [], id: UUID(), at: time, in: db)
+                                   reason: "配件已不在，继续待料 / the parts went again: waiting for parts again", parts: [], id: UUID(),
+                                   at: max(time, order.stateSince), in: db)
             }
         }
         return withdrawn
-    }
-
-    /// Marks the requests whose parts are now all in stock as arrived, oldest request first,
-    /// after a receipt (or a return) of `partNumber`, in its transaction. Stock already promised
-    /// to requests that arrived before and are not yet issued is kept for them. A job in
-    /// waiting-parts whose every open request has arrived moves on (``stateAfterPartsArrive``),
-    /// so the bay's lamp, the lobby and the phone follow without anyone crossing the workshop.
-    @discardableResult
-    static func noteArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [PartsArrival] {
-        let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
-        let waiting = open.filter { $0.arrivedAt == nil }
-        guard waiting.contains(where: { $0.parts.contains { $0.partNumber == partNumber } }) else { return [] }
-        // What is on hand for requests, less what arrived requests already count on.
-        var available: [String: Int] = [:]
-        func free(_ part: String) throws -> Int {
-            if let known = available[part] { return known }
-            let reserved = open.filter { $0.arrivedAt != nil }.flatMap(\.parts).filter { $0.partNumber == part }.reduce(0) { $0 + $1.quantity }
-            let free = try StockLedger.onHand(of: part, in: db) - reserved
-            available[part] = free
-            return free
-        }
-        var arrivals: [PartsArrival] = []
-        for var request in waiting {
-            let needed = Dictionary(request.parts.map { ($0.partNumber, $0.quantity) }, uniquingKeysWith: +)
-            guard try needed.allSatisfy({ try free($0.key) >= $0.value }) else { continue }
-            for (part, quantity) in needed { available[part, default: 0] -= quantity }
-            request.arrivedAt = time
-            try request.update(db)
-            try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
-            var arrival = PartsArrival(ticketCode: request.ticketCode, bay: request.bay)
-            let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
-                                                arguments: [request.ticketCode]) ?? 0
-            if stillWaiting == 0, let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
-                _ = try transition(request.ticketCode, to: stateAfterPartsArrive, actor: actor, bay: nil,
-                                   reason: arrivalReason, parts: [], id: UUID(), at: time, in: db)
-                arrival.jobMovedTo = stateAfterPartsArrive
-            }
-            arrivals.append(arrival)
-        }
-        return arrivals
     }
 
     // MARK: Appointments
