@@ -25,7 +25,7 @@ public enum LabelCode: Sendable, Hashable {
 /// caption under a linear code.
 public struct Label: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        case bin, part, command, badge, ticket
+        case bin, part, command, badge, ticket, slip
     }
 
     public var kind: Kind
@@ -166,6 +166,18 @@ public enum Labels {
     public static func badge(_ technician: Technician) -> Label {
         Label(kind: .badge, widthMM: 85.6, heightMM: 54, lines: [technician.name, "工号 Badge \(technician.badge) · \(technician.role.nameZh)"],
               code: .code128("KD:TECH:\(technician.badge)"), caption: technician.badge)
+    }
+
+    /// The slip that goes with parts that arrived for a bay (80 mm receipt): where to take them,
+    /// the job, each part with its quantity, and the job's code, which the counter scans to issue
+    /// them to it (`KD:WO:<ticket>`).
+    public static func partsArrival(_ request: PartsRequest, names: [String: String]) -> Label {
+        let parts = request.parts.prefix(6).map { "\($0.partNumber) \(names[$0.partNumber] ?? "") ×\($0.quantity)" }
+            + (request.parts.count > 6 ? ["… +\(request.parts.count - 6)"] : [])
+        let lines = ["送往 \(request.bay ?? "—") · Take to \(request.bay ?? "—")", "待料已到 Parts arrived", "工单 Job \(request.ticketCode)"] + parts
+        // As long as it needs to be: a receipt printer cuts where the slip ends.
+        return Label(kind: .slip, widthMM: 72, heightMM: 40 + 4.5 * Double(lines.count - 1), lines: lines,
+                     code: .code128("KD:WO:\(request.ticketCode)"), caption: "出库时扫此码 scan to issue · \(request.ticketCode)")
     }
 
     /// The customer's job ticket on an 80 mm receipt: the store, the ticket code, the masked

@@ -90,6 +90,16 @@ public struct PrintSpooler: Sendable {
                     guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
                     return Labels.ticket(order, storeName: settings.storeName, trackURL: settings.trackURL)
                 }
+            case .partsArrival:
+                return try job.subjects.map { id in
+                    guard let uuid = UUID(uuidString: id), let request = try PartsRequest.fetchOne(db, key: uuid) else {
+                        throw PrintRequestError.nothingToPrint("未知待料单 \(id) / no parts request \(id)")
+                    }
+                    let names = try Dictionary(request.parts.compactMap { wanted in
+                        try Part.fetchOne(db, key: wanted.partNumber).map { (wanted.partNumber, $0.nameZh) }
+                    }, uniquingKeysWith: { first, _ in first })
+                    return Labels.partsArrival(request, names: names)
+                }
             }
         }
     }

@@ -109,6 +109,18 @@ extension PartsArrivalTests {
 }
 
 extension PartsArrivalTests {
+    @Test("with a receipt printer set, an arrival queues the slip for the parts, once")
+    func arrivalPrintsASlip() throws {
+        let store = try TemporaryStore()
+        try store.database.pool.write { try KioskMeta.set("ticket_printer", "receipts", in: $0) }
+        try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        let counter = Counter(database: store.database, deviceID: "c")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892", "6901234567892")
+        let jobs = try store.database.pool.read { try PrintJob.filter(Column("kind") == PrintJob.Kind.partsArrival.rawValue).fetchAll($0) }
+        let request = try #require(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") })
+        #expect(jobs.map(\.subjects) == [[request.id.uuidString]] && jobs.first?.printer == "receipts")
+    }
+
     @Test("a cancelled job's request closes with it, so the next receipt goes to the job still waiting")
     func closedJobsWaitForNothing() throws {
         let store = try TemporaryStore()

@@ -23,6 +23,7 @@ final class LabelStore {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-labels-\(UUID().uuidString)")
     let database: KioskDatabase
     let order: WorkOrder
+    let request: PartsRequest
 
     init() throws {
         database = try KioskDatabase.open(at: directory.appendingPathComponent("kioskd.sqlite").path)
@@ -32,6 +33,8 @@ final class LabelStore {
         try database.workshop.save(Technician(badge: "T007", name: "王师傅"))
         order = try database.workshop.open(WorkOrderDraft(ticketCode: "WO20261201-001", plate: "粤B12345", vin: "LSVAU2180N2183294",
                                                           customerPhone: "13800138000", promisedAt: Date(timeIntervalSince1970: 1_796_000_000)), actor: "desk")
+        request = try database.workshop.requestParts(order.ticketCode, bay: "BAY-1", parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1),
+                                                                                             RequestedPart(partNumber: "08798-9036", quantity: 4)])
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -49,7 +52,8 @@ struct LabelsTests {
         let spooler = store.spooler()
         let text = try TextRenderer()
         let jobs: [(PrintJob.Kind, [String])] = [(.bins, ["A-01", "B-01"]), (.parts, ["15400-RTA-003|LOT2026A", "08798-9036"]),
-                                                 (.commands, []), (.badges, ["T007"]), (.ticket, ["WO20261201-001"])]
+                                                 (.commands, []), (.badges, ["T007"]), (.ticket, ["WO20261201-001"]),
+                                                 (.partsArrival, [store.request.id.uuidString])]
         for (kind, subjects) in jobs {
             let labels = try spooler.labels(for: PrintJob(printer: "p", kind: kind, subjects: subjects, requestedBy: "test"))
             #expect(!labels.isEmpty)
@@ -76,6 +80,10 @@ struct LabelsTests {
         #expect(ScanClassifier.classify(Labels.bin(Bin(code: "A-01")).code.content) == .bin("A-01"))
         #expect(ScanClassifier.classify(Labels.commands()[1].code.content) == .command(.mode(.receive)))
         #expect(ScanClassifier.classify("KD:TECH:T007") == .badge("T007"))
+        // The parts-arrival slip: the counter reads its code as the job, to issue the parts to.
+        let slip = try spooler.labels(for: PrintJob(printer: "p", kind: .partsArrival, subjects: [store.request.id.uuidString], requestedBy: "test"))[0]
+        #expect(ScanClassifier.classify(slip.code.content) == .workOrder("WO20261201-001"))
+        #expect(slip.lines.contains("送往 BAY-1 · Take to BAY-1") && slip.lines.contains("08798-9036 机油 0W-20 ×4"), "\(slip.lines)")
     }
 
     @Test("the job ticket's QR code opens the phone page; the ticket shows the masked plate, never the phone or VIN")

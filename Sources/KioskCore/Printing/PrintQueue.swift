@@ -26,6 +26,9 @@ public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePer
         case badges
         /// Customers' job tickets; subjects are ticket codes.
         case ticket
+        /// The slip that goes with parts that arrived for a bay, on the receipt printer, queued
+        /// by kioskd when they arrive; subjects are parts request ids.
+        case partsArrival = "parts-arrival"
     }
 
     public var id: Int64?

@@ -280,6 +280,11 @@ public struct Workshop: Sendable {
             try request.update(db)
             try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
             arrived.append(request.ticketCode)
+            // A slip to go with the parts, on the receipt printer when the store has one.
+            if let printer = try KioskMeta.value("ticket_printer", in: db) {
+                var job = PrintJob(key: UUID(), printer: printer, kind: .partsArrival, subjects: [request.id.uuidString], requestedBy: actor, at: time)
+                try job.insert(db)
+            }
             let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
                                                 arguments: [request.ticketCode]) ?? 0
             if stillWaiting == 0, try movesJobsForParts(in: db), let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {

@@ -12,6 +12,9 @@ extension GuardedRouter {
                 throw HTTPError(.conflict, message: "本机未配置打印机 / no printer is configured on this device: add [[printers]] to its config")
             }
             let body = try await request.decode(as: PrintRequest.self, context: context)
+            guard body.kind != .partsArrival else {
+                throw HTTPError(.badRequest, message: "待料到货单由 kioskd 在配件到货时打印 / the parts-arrival slip is printed by kioskd when the parts arrive")
+            }
             let printer = body.printer ?? (body.kind == .ticket ? printing.ticketPrinter : printing.labelPrinter)
             guard printing.printers.contains(printer) else {
                 throw HTTPError(.badRequest, message: "未知打印机 \(printer) / no printer named \(printer) (known: \(printing.printers.joined(separator: ", ")))")
