@@ -17,6 +17,15 @@ struct PartsArrivalTests {
         try ws.transition(ticket, to: .waitingParts, actor: "T1", parts: parts)
     }
 
+    /// WO-1 at BAY-1, then WO-2 at BAY-2, each waiting for one oil filter.
+    func twoJobsWaitingForOneFilter() throws -> TemporaryStore {
+        let store = try TemporaryStore()
+        let filter = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)]
+        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: filter)
+        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: filter)
+        return store
+    }
+
     @Test("receiving one of two parts moves nothing; receiving the rest marks the request arrived, tells the clerk the bay, and moves the job to repairing; issuing them clears it")
     func arrivalMovesTheJob() throws {
         let store = try TemporaryStore()
@@ -48,10 +57,7 @@ struct PartsArrivalTests {
 
     @Test("two jobs wait for the same part: the one that asked first gets the first receipt, the other the next; stock on hand for the first is not counted twice")
     func firstComeFirstServed() throws {
-        let store = try TemporaryStore()
-        let filter = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)]
-        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: filter)
-        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: filter)
+        let store = try twoJobsWaitingForOneFilter()
         let counter = Counter(database: store.database, deviceID: "c")
         let ws = store.database.workshop
 
@@ -123,10 +129,7 @@ extension PartsArrivalTests {
 
     @Test("a cancelled job's request closes with it, so the next receipt goes to the job still waiting")
     func closedJobsWaitForNothing() throws {
-        let store = try TemporaryStore()
-        let filter = [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)]
-        try waitingJob(store, ticket: "WO-1", bay: "BAY-1", parts: filter)
-        try waitingJob(store, ticket: "WO-2", bay: "BAY-2", parts: filter)
+        let store = try twoJobsWaitingForOneFilter()
         try store.database.workshop.transition("WO-1", to: .cancelled, actor: "A1", reason: "客户取消 / the customer cancelled")
         let counter = Counter(database: store.database, deviceID: "c")
         let received = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892").last!

@@ -199,15 +199,7 @@ public struct Workshop: Sendable {
         let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL"),
                                              arguments: [workOrder])
         for var request in open {
-            let satisfied = try request.parts.allSatisfy { wanted in
-                let issued = try Int.fetchOne(db, sql: """
-                    SELECT COALESCE(SUM(CASE WHEN kind = 'issue' THEN quantity
-                                             WHEN kind = 'reversal' AND toBin IS NOT NULL THEN -quantity -- an undone issue
-                                             ELSE 0 END), 0)
-                    FROM stock_movement WHERE workOrder = ? AND partNumber = ? AND recordedAt >= ?
-                    """, arguments: [workOrder, wanted.partNumber, request.raisedAt]) ?? 0
-                return issued >= wanted.quantity
-            }
+            let satisfied = try request.parts.allSatisfy { try stillHeld($0.partNumber, by: request, in: db) == 0 }
             if satisfied {
                 request.clearedAt = time
                 try request.update(db)
@@ -229,13 +221,13 @@ public struct Workshop: Sendable {
     public static let stateAfterPartsArrive = JobState.repairing
     static let arrivalReason = "配件已到 / the parts it waited for arrived"
 
-    /// How many of `part` an arrived request still counts on: what it asked for, less what was
-    /// issued to its job since it was raised (a part issued is no longer on the shelf for it).
+    /// How many of `part` a request still waits for or holds: what it asked for, less what was
+    /// issued to its job since it was raised. 0 for every part: the request is met.
     static func stillHeld(_ part: String, by request: PartsRequest, in db: Database) throws -> Int {
         let asked = request.parts.filter { $0.partNumber == part }.reduce(0) { $0 + $1.quantity }
         let issued = try Int.fetchOne(db.cachedStatement(sql: """
             SELECT COALESCE(SUM(CASE WHEN kind = 'issue' THEN quantity
-                                     WHEN kind = 'reversal' AND toBin IS NOT NULL THEN -quantity
+                                     WHEN kind = 'reversal' AND toBin IS NOT NULL THEN -quantity -- an undone issue
                                      ELSE 0 END), 0)
             FROM stock_movement WHERE workOrder = ? AND partNumber = ? AND recordedAt >= ?
             """), arguments: [request.ticketCode, part, request.raisedAt]) ?? 0
