@@ -63,6 +63,7 @@ struct StoreOptions: ParsableArguments {
             throw Refused(error.description)
         }
         try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
+        try database.printQueue.setArrivalSlips(printer: config.receiptPrinter)
         return (config, database)
     }
 }

@@ -118,7 +118,7 @@ extension PartsArrivalTests {
     @Test("with a receipt printer set, an arrival queues the slip for the parts, once")
     func arrivalPrintsASlip() throws {
         let store = try TemporaryStore()
-        try store.database.pool.write { try KioskMeta.set("ticket_printer", "receipts", in: $0) }
+        try store.database.printQueue.setArrivalSlips(printer: "receipts")
         try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
         let counter = Counter(database: store.database, deviceID: "c")
         _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892", "6901234567892")

@@ -198,6 +198,13 @@ def test_illegal_move_shows_reason_and_counter_scans(daemon):
         bay.get(daemon["base"] + "/bay/BAY-2")
         WebDriverWait(bay, 15, ignored_exceptions=[StaleElementReferenceException]).until(
             lambda d: d.find_element(By.ID, "state").text == "维修中", message="the bay page shows the job repairing")
+        # The receipt printer printed the slip that goes with the part, and its code is the job's.
+        printed = daemon["data"] / "printed"
+        WebDriverWait(counter, 15).until(lambda d: list(printed.glob("*-parts-arrival*.png")),
+                                         message="the parts-arrival slip printed to the store's receipt printer")
+        slips = sorted(printed.glob("*-parts-arrival*.png"))
+        codes = subprocess.run(["zbarimg", "--quiet", "--raw", *map(str, slips)], capture_output=True, text=True).stdout.split()
+        assert codes == ["KD:WO:WO-2"], codes
         for code in ("KD:CMD:ISSUE", "KD:WO:WO-2", "6901234567892"):
             box.send_keys(code + "\n")
             time.sleep(0.3)

@@ -248,6 +248,15 @@ public struct PrintQueue: Sendable {
         }
     }
 
+    /// Has parts that arrive for a bay queue their slip on `printer` (the receipt printer), in
+    /// the transaction of the movement that brought them; none when `nil`.
+    public func setArrivalSlips(printer: String?) throws {
+        guard try database.pool.read({ try KioskMeta.value("slip_printer", in: $0) }) != printer else { return }
+        try database.pool.write { db in
+            if let printer { try KioskMeta.set("slip_printer", printer, in: db) } else { try KioskMeta.remove("slip_printer", in: db) }
+        }
+    }
+
     /// Has every new work order queue its customer's job ticket on `printer` (in the same
     /// transaction as the work order, whoever opens it: the desk's scan, the CLI, an
     /// appointment), or stops it when `nil`.

@@ -273,7 +273,7 @@ public struct Workshop: Sendable {
             try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
             arrived.append(request.ticketCode)
             // A slip to go with the parts, on the receipt printer when the store has one.
-            if let printer = try KioskMeta.value("ticket_printer", in: db) {
+            if let printer = try KioskMeta.value("slip_printer", in: db) {
                 var job = PrintJob(key: UUID(), printer: printer, kind: .partsArrival, subjects: [request.id.uuidString], requestedBy: actor, at: time)
                 try job.insert(db)
             }

@@ -178,6 +178,7 @@ struct Run: AsyncParsableCommand {
         }
         if !config.printers.isEmpty, refuseWrites == nil {
             try database.printQueue.setTicketOnCheckIn(printer: config.labels.printTicketOnCheckIn ? config.labels.ticketPrinter : nil)
+            try database.printQueue.setArrivalSlips(printer: config.receiptPrinter)
             hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: labelSettings),
                                          health: health, logger: Logger(label: "kioskd.print")))
         }

@@ -112,6 +112,11 @@ struct KioskConfig: Sendable, Hashable {
         var trackURL: String?
     }
     var labels = LabelsConfig()
+    /// The printer for receipts (job tickets, parts-arrival slips): `[labels] ticket_printer`,
+    /// else the label printer, else the first printer; `nil` without printers.
+    var receiptPrinter: String? {
+        printers.isEmpty ? nil : labels.ticketPrinter ?? labels.labelPrinter ?? printers[0].name
+    }
 
     /// Where the personal-data key is read from, and whether kioskd may create it there.
     func personalDataKey(environment: [String: String] = ProcessInfo.processInfo.environment) -> KioskDatabase.KeySource {
