@@ -142,11 +142,8 @@ public struct SyncClient: Sendable {
     /// Sends one batch and returns the hub's answer; bytes sent are reported for measuring.
     public func push(_ events: [SyncEvent], auditHead: AuditHead? = nil) async throws -> (response: PushResponse, bytes: Int) {
         let body = try Self.encoder.encode(PushRequest(deviceID: settings.deviceID, events: events, auditHead: auditHead))
-        let onTheWire = Mutex(body.count)
-        let response: PushResponse = try await send(.POST, "/api/v1/sync/push", body: body, token: try token()) { sent in
-            onTheWire.withLock { $0 = sent }
-        }
-        return (response, onTheWire.withLock { $0 })
+        let (response, sent): (PushResponse, Int) = try await exchange(.POST, "/api/v1/sync/push", body: body, token: try token())
+        return (response, sent)
     }
 
     /// One page of the hub's changes after `cursor`.
@@ -177,20 +174,24 @@ public struct SyncClient: Sendable {
         return (try plain.compress(with: .gzip()), true)
     }
 
-    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?,
-                                         sent: ((Int) -> Void)? = nil) async throws -> Answer {
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> Answer {
+        try await exchange(method, path, body: body, token: token).answer
+    }
+
+    /// One request and its decoded answer, with the bytes the body took on the wire.
+    private func exchange<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> (answer: Answer, sent: Int) {
         var request = HTTPClientRequest(url: settings.upstream + path)
         request.method = method
         if settings.compress { request.headers.add(name: "Accept-Encoding", value: "gzip") }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var compressed = false
+        var compressed = false, sentBytes = 0
         if let body {
             let wire = try wireBody(body)
             compressed = wire.gzip
             request.headers.add(name: "Content-Type", value: "application/json")
             if wire.gzip { request.headers.add(name: "Content-Encoding", value: "gzip") }
             request.body = .bytes(wire.bytes)
-            sent?(wire.bytes.readableBytes)
+            sentBytes = wire.bytes.readableBytes
         }
         let response: HTTPClientResponse
         var bytes: ByteBuffer
@@ -207,7 +208,7 @@ public struct SyncClient: Sendable {
             // the packed body as bad JSON, or behind a proxy that drops the header): send this
             // one plain, and the next ones until it says so again.
             Self.gzipHubs.withLock { _ = $0.remove(settings.upstream) }
-            return try await send(method, path, body: body, token: token, sent: sent)
+            return try await exchange(method, path, body: body, token: token)
         }
         // Unpacked here unless the HTTP client did it already (the shared one does).
         if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip", bytes.readableBytesView.starts(with: [0x1F, 0x8B]) {
@@ -223,7 +224,7 @@ public struct SyncClient: Sendable {
             throw SyncError.refused(status: Int(response.status.code), message: message)
         }
         do {
-            return try Self.decoder.decode(Answer.self, from: Data(bytes.readableBytesView))
+            return (try Self.decoder.decode(Answer.self, from: Data(bytes.readableBytesView)), sentBytes)
         } catch {
             throw SyncError.badAnswer(String(String(buffer: bytes).prefix(200)))
         }

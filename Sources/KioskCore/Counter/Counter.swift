@@ -305,10 +305,7 @@ public struct Counter: Sendable {
                 // the clerk learns where to take the parts.
                 for request in try PartsRequest.filter(Column("clearedAt") == nil && Column("arrivedAt") == scan.time).order(Column("raisedAt")).fetchAll(db) {
                     let bay = request.bay ?? "—"
-                    // Moved by this receipt: the job's newest move is the arrival's, made now.
-                    let last = try JobTransition.fetchOne(db.cachedStatement(sql: "SELECT * FROM job_transition WHERE ticketCode = ? ORDER BY at DESC, rowid DESC LIMIT 1"),
-                                                          arguments: [request.ticketCode])
-                    let moved = last.map { $0.reason == Workshop.arrivalReason && $0.toState == Workshop.stateAfterPartsArrive && $0.at.timeIntervalSince(scan.time) > -0.001 } ?? false  // the store keeps milliseconds
+                    let moved = try Workshop.lastMoveWasArrival(of: request.ticketCode, since: scan.time, in: db)
                     feedback.message += "\n待料已到齐：送往 \(bay)（\(request.ticketCode)）/ parts for \(request.ticketCode) are all here: take them to \(bay)"
                         + (moved ? "；工单转为\(Workshop.stateAfterPartsArrive.nameZh) / the job moves to \(Workshop.stateAfterPartsArrive.nameEn)" : "")
                 }

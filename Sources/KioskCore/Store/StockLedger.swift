@@ -105,7 +105,7 @@ public struct StockLedger: Sendable {
         } else if change < 0 {
             try Workshop.withdrawArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
         }
-        let after = before + movement.deltas.reduce(0) { $0 + $1.delta }
+        let after = before + change
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
         return .recorded(movement, alerts: alerts)
     }

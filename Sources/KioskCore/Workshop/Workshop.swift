@@ -208,18 +208,18 @@ public struct Workshop: Sendable {
         }
     }
 
-    /// What a receipt did for the bays waiting for parts.
-    public struct PartsArrival: Sendable, Hashable {
-        public var ticketCode: String
-        /// Where to take the parts.
-        public var bay: String?
-        /// The state the job moved to, when this was the last request it waited for.
-        public var jobMovedTo: JobState?
-    }
-
     /// The state a job leaves waiting-parts for when everything it waited for has arrived.
     public static let stateAfterPartsArrive = JobState.repairing
     static let arrivalReason = "配件已到 / the parts it waited for arrived"
+
+    /// Whether the job's newest move is the one its parts' arrival made (at `time` or later,
+    /// to the store's millisecond), so that taking the arrival back, or telling the clerk, is
+    /// about that move and not one a person made since.
+    static func lastMoveWasArrival(of ticket: String, since time: Date, in db: Database) throws -> Bool {
+        let last = try JobTransition.fetchOne(db.cachedStatement(sql: "SELECT * FROM job_transition WHERE ticketCode = ? ORDER BY at DESC, rowid DESC LIMIT 1"),
+                                              arguments: [ticket])
+        return last.map { $0.reason == arrivalReason && $0.toState == stateAfterPartsArrive && $0.at.timeIntervalSince(time) > -0.001 } ?? false
+    }
 
     /// How many of `part` a request still waits for or holds: what it asked for, less what was
     /// issued to its job since it was raised. 0 for every part: the request is met.
@@ -308,9 +308,7 @@ public struct Workshop: Sendable {
             try request.update(db)
             try WorkshopEvent(id: UUID(), kind: .partsArrivalUndone, ticketCode: request.ticketCode, at: time).insert(db)
             withdrawn.append(request.ticketCode)
-            let last = try JobTransition.fetchOne(db.cachedStatement(sql: "SELECT * FROM job_transition WHERE ticketCode = ? ORDER BY at DESC, rowid DESC LIMIT 1"),
-                                                  arguments: [request.ticketCode])
-            if let last, last.reason == arrivalReason, last.toState == stateAfterPartsArrive,
+            if try lastMoveWasArrival(of: request.ticketCode, since: .distantPast, in: db),
                let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == stateAfterPartsArrive {
                 _ = try transition(request.ticketCode, to: .waitingParts, actor: actor, bay: nil,
                                    reason: "配件已不在，继续待料 / the parts went again: waiting for parts again", parts: [], id: UUID(),

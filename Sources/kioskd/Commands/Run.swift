@@ -150,7 +150,7 @@ struct Run: AsyncParsableCommand {
                                      printing: config.printers.isEmpty ? nil : PrintingSetup(
                                         printers: config.printers.map(\.name),
                                         labelPrinter: config.labels.labelPrinter ?? config.printers[0].name,
-                                        ticketPrinter: config.labels.ticketPrinter ?? config.labels.labelPrinter ?? config.printers[0].name),
+                                        ticketPrinter: config.receiptPrinter ?? config.printers[0].name),
                                      isHub: config.role == .hub, ledger: ledger, desk: desk)
             env.store = StoreContact(name: config.labels.settings.storeName, phone: config.labels.storePhone)
             let webLogger = Logger(label: "kioskd.web")
