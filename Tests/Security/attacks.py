@@ -21,6 +21,7 @@ import argparse
 import base64
 import concurrent.futures
 import datetime
+import gzip
 import hashlib
 import hmac
 import http.client
@@ -665,6 +666,27 @@ def test_3g_move_without_pin_proof(suite):
     state = hub.order_state("WO-3G")
     check(state == "checkedIn", f"the hub moved WO-3G to {state} without its actor's PIN: {figures}")
     return f"WO-3G still {state}; {figures}"
+
+
+def test_3h_gzip_bomb_push(suite):
+    """Pushes whose gzip body unpacks to 300 MB of white space (about 300 KB on the wire):
+    without a token, and with a counter's token. Neither is unpacked past the 2 MiB an honest
+    push may have; nothing is stored, and the hub still answers."""
+    hub = suite.main()
+    device = hub.device("counter")
+    bomb = gzip.compress(b'{"deviceID":"counter-1","events":[' + b" " * 300_000_000 + b"]}", compresslevel=9)
+    before = hub.query("SELECT COUNT(*) FROM hub_event")[0][0]
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    anonymous = hub.request("POST", "/api/v1/sync/push", body=bomb, headers=headers)
+    signed = hub.request("POST", "/api/v1/sync/push", body=bomb, headers={**headers, "Authorization": f"Bearer {device.token}"})
+    health = hub.request("GET", "/healthz")
+    after = hub.query("SELECT COUNT(*) FROM hub_event")[0][0]
+    figures = (f"{len(bomb)} bytes packed: without a token {anonymous.status}, with the counter's {signed.status} "
+               f"({signed.excerpt(120)}); /healthz {health.status}; hub events {before} → {after}")
+    check(anonymous.status == 401, f"an unauthenticated bomb was not refused as such: {figures}")
+    check(signed.status in (400, 413), f"the hub took a bomb: {figures}")
+    check(after == before and health.status == 200, f"the bomb changed the hub or stopped it: {figures}")
+    return figures
 
 
 def test_3f_desk_move_applied_control(suite):
