@@ -200,6 +200,8 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
         var chirp: (chirp: Chirp, at: C.Instant)?
         var timer: Task<Void, Never>?
         var reason: Wake? = .due
+        // The state whose lamps were last written, for the log (nil inside: none yet).
+        var shown: JobState?? = nil
         var iterator = wakes.makeAsyncIterator()
         let lines = order
         defer { timer?.cancel() }
@@ -241,6 +243,12 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
                             try out.set(index, high)
                             written[index] = high
                         }
+                    }
+                    if shown != .some(state) {
+                        shown = .some(state)
+                        logger.info("stack light shows the job's state", metadata: [
+                            "state": "\(state?.rawValue ?? "none")",
+                            "lamps": "\(patterns.filter { $0.value != .off }.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
                     }
                 } catch {
                     health.set(component, .degraded(error.description))

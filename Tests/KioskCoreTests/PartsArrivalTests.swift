@@ -162,7 +162,7 @@ extension PartsArrivalTests {
         #expect(try store.database.pool.read { try String.fetchOne($0, sql: "SELECT arrivedAt FROM parts_request WHERE ticketCode = 'WO-1'") } == nil)
     }
 
-    @Test("on a board that syncs, an arrival is shown but the job is left for the bay to move (the hub would refuse the counter's move)")
+    @Test("on a board that syncs, an arrival is shown but the job is left for the hub to move (it sees every counter's stock)")
     func syncingBoardLeavesTheJob() throws {
         let store = try TemporaryStore()
         try store.database.outbox.enable()

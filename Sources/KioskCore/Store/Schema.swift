@@ -575,6 +575,38 @@ enum Schema {
             // An undone receipt finds the arrivals it took back by kind and time.
             try db.create(index: "workshop_event_on_kind", on: "workshop_event", columns: ["kind", "at"])
         }
+        migrator.registerMigration("v22-sync-parts-requests") { db in
+            // A bay's parts request travels to the hub like a movement (its id, once), and so
+            // does a call for help; the other workshop events every store derives itself under
+            // the same ids. The hub hands both to the boards that pull.
+            let when = "EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')"
+            try db.execute(sql: """
+                CREATE TRIGGER parts_request_outbox AFTER INSERT ON parts_request
+                WHEN \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.id, 'parts.request', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.raisedAt);
+                END;
+                CREATE TRIGGER workshop_event_outbox AFTER INSERT ON workshop_event
+                WHEN NEW.kind = 'callForHelp' AND \(when)
+                BEGIN
+                  INSERT INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.id, 'workshop.event', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.at);
+                END;
+                """)
+            for (table, entity, events) in [("parts_request", "partsRequest", ["INSERT", "UPDATE"]), ("workshop_event", "workshopEvent", ["INSERT"])] {
+                for event in events {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_change_\(event.lowercased()) AFTER \(event) ON \(table)
+                        BEGIN
+                          DELETE FROM hub_change WHERE entity = '\(entity)' AND key = \(Self.uuidText("NEW.id"));
+                          INSERT INTO hub_change (entity, key, deleted) VALUES ('\(entity)', \(Self.uuidText("NEW.id")), 0);
+                        END
+                        """)
+                }
+                try db.execute(sql: "INSERT OR IGNORE INTO hub_change (entity, key) SELECT '\(entity)', \(Self.uuidText("id")) FROM \(table) ORDER BY rowid")
+            }
+        }
         return migrator
     }
 

@@ -36,8 +36,8 @@ public enum DeviceRole: String, Codable, Sendable, Hashable, CaseIterable {
         switch (self, kind) {
         case (.store, _): true
         case (.counter, .stockMovement), (.counter, .stocktake), (.counter, .stockAlert): true
-        case (.bay, .jobTransition): true
-        case (.desk, .jobOpened), (.desk, .jobTransition): true
+        case (.bay, .jobTransition), (.bay, .partsRequest), (.bay, .workshopEvent): true
+        case (.desk, .jobOpened), (.desk, .jobTransition), (.desk, .partsRequest): true
         case (.lobby, .jobOpened): true
         default: false
         }
@@ -158,6 +158,11 @@ public struct DeviceGrant: Sendable {
         }
         if let m = event.movement, m.deviceID != deviceID, role != .store {
             return "移动记录属于设备 \(m.deviceID)，不是 \(deviceID) / the movement names device \(m.deviceID), not \(deviceID) that sent it"
+        }
+        if let e = event.workshopEvent, e.isDerived, role != .store {
+            // Arrivals, clearances and pick-up notices the hub derives from what it applies:
+            // a board cannot announce them (a pick-up notice reaches the customer).
+            return "\(e.kind.rawValue) 由门店主机得出 / the hub derives \(e.kind.rawValue) itself from the moves and movements it applies: device \(deviceID) cannot send one"
         }
         guard let t = event.transition, t.fromState != nil, role != .store else { return nil }
         let actor = try Row.fetchOne(db, sql: "SELECT role, pinHash FROM technician WHERE badge = ?", arguments: [t.actor])

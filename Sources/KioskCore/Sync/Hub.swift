@@ -319,6 +319,8 @@ public struct Hub: HubLedger {
                         guard role.seesStaffAndCatalogue else { continue }
                     case .appointment:
                         guard role.seesAppointments, grant.key != nil else { continue }
+                    case .partsRequest, .workshopEvent:
+                        guard role.seesStaffAndCatalogue else { continue }
                     case .order:
                         break
                     }
@@ -350,6 +352,10 @@ public struct Hub: HubLedger {
                             opened.publicToken = grant.key.map { $0.withheldLink(order.ticketCode) } ?? "withheld-\(UUID().uuidString)"
                         }
                         change.order = PulledOrder(opened: opened, state: order.state, stateSince: order.stateSince)
+                    case .partsRequest:
+                        change.partsRequest = try UUID(uuidString: key).flatMap { try PartsRequest.fetchOne(db, key: $0) }
+                    case .workshopEvent:
+                        change.workshopEvent = try UUID(uuidString: key).flatMap { try WorkshopEvent.fetchOne(db, key: $0) }
                     }
                 }
                 changes.append(change)
@@ -380,6 +386,18 @@ public struct Hub: HubLedger {
                 ?? event.stocktake.map { $0.stocktake.confirmedAt ?? $0.stocktake.closedAt ?? $0.stocktake.openedAt } ?? Date()
             try db.execute(sql: "INSERT INTO hub_fact (eventID, deviceID, kind, at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                            arguments: [event.id, deviceID, event.kind.rawValue, at, String(decoding: try JSONEncoder().encode(event), as: UTF8.self)])
+        case .partsRequest:
+            guard var r = event.partsRequest, try !PartsRequest.exists(db, key: r.id) else { return }
+            guard let order = try WorkOrder.fetchOne(db, key: r.ticketCode) else { throw WorkshopError.unknownWorkOrder(r.ticketCode) }
+            // Arrived and cleared are the hub's to say, from the movements it applies. A request
+            // for a job the hub has closed meanwhile is kept closed with it (the boards pull that).
+            r.arrivedAt = nil
+            r.clearedAt = order.state.isOpen ? nil : max(r.raisedAt, order.stateSince)
+            try Workshop.raise(r, in: db)
+        case .workshopEvent:
+            guard let e = event.workshopEvent else { return }
+            guard try WorkOrder.exists(db, key: e.ticketCode) else { throw WorkshopError.unknownWorkOrder(e.ticketCode) }
+            try e.insert(db, onConflict: .ignore)
         case .jobOpened:
             guard var o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }
             if o.sealed != nil {

@@ -54,7 +54,9 @@ public struct Outbox: Sendable {
                 SELECT eventID, kind, ref, 0, createdAt FROM (
                   SELECT randomblob(16) AS eventID, 'job.opened' AS kind, ticketCode AS ref, openedAt AS createdAt, 0 AS sub, rowid AS r FROM work_order
                   UNION ALL SELECT id, 'job.transition', hex(id), at, 1, rowid FROM job_transition WHERE actor != 'hub'
-                  UNION ALL SELECT key, 'stock.movement', hex(key), recordedAt, 2, seq FROM stock_movement)
+                  UNION ALL SELECT key, 'stock.movement', hex(key), recordedAt, 2, seq FROM stock_movement
+                  UNION ALL SELECT id, 'parts.request', hex(id), raisedAt, 3, rowid FROM parts_request
+                  UNION ALL SELECT id, 'workshop.event', hex(id), at, 4, rowid FROM workshop_event WHERE kind = 'callForHelp')
                 ORDER BY createdAt, sub, r
                 """)
             // Stamp them in that order, each after the one before.
@@ -128,6 +130,10 @@ public struct Outbox: Sendable {
                     event.movement = try StockMovement.filter(Column("key") == id).fetchOne(db)
                 case .jobTransition:
                     event.transition = try JobTransition.fetchOne(db, key: id)
+                case .partsRequest:
+                    event.partsRequest = try PartsRequest.fetchOne(db, key: id)
+                case .workshopEvent:
+                    event.workshopEvent = try WorkshopEvent.fetchOne(db, key: id)
                 case .jobOpened:
                     event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
                     if let transport, let order = event.order { event.order = try order.sealingCustomer(with: transport) }
@@ -213,6 +219,10 @@ public struct Outbox: Sendable {
             try KioskMeta.set("sync_applying", "1", in: db)
             defer { try? KioskMeta.remove("sync_applying", in: db) }
             let acked = try ackedSeq(in: db)
+            // Stock movements of this device the hub has not applied yet: until they are
+            // through, a request keeps the arrival and clearing this device saw.
+            let stockPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sync_outbox WHERE seq > ? AND kind = 'stock.movement')",
+                                                 arguments: [acked]) ?? false
             for change in page.changes {
                 switch change.entity {
                 case .bin:
@@ -239,6 +249,17 @@ public struct Outbox: Sendable {
                         try a.upsert(db)
                         try a.sealCustomer(db)
                     }
+                case .partsRequest:
+                    if change.deleted { _ = try UUID(uuidString: change.key).map { try PartsRequest.deleteOne(db, key: $0) } }
+                    else if var request = change.partsRequest {
+                        if stockPending, let local = try PartsRequest.fetchOne(db, key: request.id) {
+                            (request.arrivedAt, request.clearedAt) = (local.arrivedAt, local.clearedAt)
+                        }
+                        try request.upsert(db)
+                    }
+                case .workshopEvent:
+                    if change.deleted { _ = try UUID(uuidString: change.key).map { try WorkshopEvent.deleteOne(db, key: $0) } }
+                    else { try change.workshopEvent?.insert(db, onConflict: .ignore) }
                 case .order:
                     guard let pulled = change.order else { continue }
                     var o = pulled.opened

@@ -102,6 +102,13 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         case stocktake = "stocktake.status"
         /// A stock alert raised or cleared.
         case stockAlert = "stock.alert"
+        /// A bay's parts request (待料), as it was raised: the hub marks it arrived and cleared
+        /// from the stock movements every counter sends, and hands it to the counters.
+        case partsRequest = "parts.request"
+        /// A workshop event only its board knows (a call for help at a bay); the others
+        /// (parts requested, arrived, cleared, the pick-up notice) every store derives itself,
+        /// under the same ids.
+        case workshopEvent = "workshop.event"
 
         /// Facts the hub keeps as they came (for the store's upstream systems), not applied:
         /// the hub derives its own stock and alerts from the movements.
@@ -119,13 +126,16 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     public var order: OpenedOrder?
     public var stocktake: StocktakeFact?
     public var alert: AlertFact?
+    public var partsRequest: PartsRequest?
+    public var workshopEvent: WorkshopEvent?
 
     /// What is wrong with the event's shape, or nil: an event carries exactly the payload its
     /// kind names (a `stock.movement` with no movement, or with a job move beside it, is
     /// refused, never stored as applied), and a movement or a move has the event's id.
     public var shapeProblem: String? {
         let carried = [movement != nil ? Kind.stockMovement : nil, transition != nil ? .jobTransition : nil,
-                       order != nil ? .jobOpened : nil, stocktake != nil ? .stocktake : nil, alert != nil ? .stockAlert : nil].compactMap { $0 }
+                       order != nil ? .jobOpened : nil, stocktake != nil ? .stocktake : nil, alert != nil ? .stockAlert : nil,
+                       partsRequest != nil ? .partsRequest : nil, workshopEvent != nil ? .workshopEvent : nil].compactMap { $0 }
         guard carried == [kind] else {
             let named = carried.isEmpty ? "nothing" : carried.map(\.rawValue).joined(separator: " + ")
             return "事件 \(id) 的内容与类型不符 / event \(id) is a \(kind.rawValue) but carries \(named)"
@@ -135,6 +145,16 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         }
         if let t = transition, t.id != id {
             return "事件 \(id) 的工单状态变更编号不符 / event \(id) carries job move \(t.id): a move travels under its own id"
+        }
+        if let r = partsRequest {
+            guard r.id == id else { return "事件 \(id) 的待料请求编号不符 / event \(id) carries parts request \(r.id): a request travels under its own id" }
+            if r.parts.isEmpty { return "待料请求 \(r.id) 没有配件 / parts request \(r.id) names no part" }
+            if let bad = r.parts.first(where: { $0.partNumber.isEmpty || $0.partNumber.utf8.count > 64 || !(1...9999).contains($0.quantity) }) {
+                return "待料请求 \(r.id) 的配件无效 / parts request \(r.id) asks for \(bad.quantity) of \"\(bad.partNumber.prefix(64))\": a part number of 1 to 64 bytes, 1 to 9999 of it"
+            }
+        }
+        if let e = workshopEvent, e.id != id {
+            return "事件 \(id) 的车间事件编号不符 / event \(id) carries workshop event \(e.id): an event travels under its own id"
         }
         return nil
     }
@@ -237,6 +257,10 @@ public struct PulledOrder: Codable, Sendable, Hashable {
 public struct PulledChange: Codable, Sendable, Hashable {
     public enum Entity: String, Codable, Sendable, Hashable, CaseIterable {
         case bin, part, barcode, technician, order, appointment
+        /// A parts request as the hub holds it (arrived and cleared by the hub's stock).
+        case partsRequest
+        /// A workshop event (parts requested, arrived, cleared, a call for help, a pick-up notice).
+        case workshopEvent
     }
     public var seq: Int64
     public var entity: Entity
@@ -255,6 +279,8 @@ public struct PulledChange: Codable, Sendable, Hashable {
     public var appointment: Appointment?
     /// An appointment's phone and VIN, sealed for the pulling device (blank in `appointment`).
     public var sealedCustomer: String?
+    public var partsRequest: PartsRequest?
+    public var workshopEvent: WorkshopEvent?
 }
 
 public struct PullResponse: Codable, Sendable {

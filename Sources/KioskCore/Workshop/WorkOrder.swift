@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -202,4 +203,35 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
     public var kind: Kind
     public var ticketCode: String
     public var at: Date
+
+    /// Whether every store derives this event itself from facts it syncs (a parts request, a
+    /// job move, a stock movement), under the same id (``derivedID(_:of:occurrence:)``): only
+    /// a call for help is known to its bay alone, and travels as an event of its own.
+    public var isDerived: Bool { kind != .callForHelp }
+
+    /// The id of the `occurrence`-th event of `kind` that `subject` (a parts request, a job
+    /// move) gives rise to: the same on the board that made it, at the hub and on every board
+    /// that pulls it, so that each event is stored once everywhere (a name-based UUID, version
+    /// 5 layout, over SHA-256).
+    public static func derivedID(_ kind: Kind, of subject: UUID, occurrence: Int = 1) -> UUID {
+        var input = Data("kioskd workshop event v1/\(kind.rawValue)/\(occurrence)/".utf8)
+        withUnsafeBytes(of: subject.uuid) { input.append(contentsOf: $0) }
+        var bytes = Array(SHA256.hash(data: input).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// Records the next event of `kind` that `subject` gives rise to, once: an event already
+    /// here under that id (made here, or pulled from the hub) is not recorded again.
+    static func record(_ kind: Kind, of subject: UUID, ticketCode: String, at time: Date, repeatable: Bool = false, in db: Database) throws {
+        var occurrence = 1
+        if repeatable {
+            // The n-th arrival (or its undoing) of a request: as many as are here already, plus one.
+            while try WorkshopEvent.exists(db, key: derivedID(kind, of: subject, occurrence: occurrence)) { occurrence += 1 }
+        }
+        try db.execute(sql: "INSERT OR IGNORE INTO workshop_event (id, kind, ticketCode, at) VALUES (?, ?, ?, ?)",
+                       arguments: [derivedID(kind, of: subject, occurrence: occurrence), kind.rawValue, ticketCode, time])
+    }
 }

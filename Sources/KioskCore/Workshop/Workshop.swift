@@ -115,10 +115,9 @@ public struct Workshop: Sendable {
         try order.update(db)
         switch state {
         case .waitingParts where !parts.isEmpty:
-            try PartsRequest(id: UUID(), ticketCode: ticket, bay: order.bay, parts: parts, raisedAt: time, clearedAt: nil).insert(db)
-            try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
+            try raise(PartsRequest(id: UUID(), ticketCode: ticket, bay: order.bay, parts: parts, raisedAt: time, clearedAt: nil), in: db)
         case .ready:
-            try WorkshopEvent(id: UUID(), kind: .pickupNotice, ticketCode: ticket, at: time).insert(db)
+            try WorkshopEvent.record(.pickupNotice, of: id, ticketCode: ticket, at: time, in: db)
         case .delivered, .cancelled:
             // Closing a job clocks everyone off it, and closes what it still waited for: parts
             // that come in are for the jobs still open.
@@ -188,9 +187,16 @@ public struct Workshop: Sendable {
     static func requestParts(_ ticket: String, bay: String?, parts: [RequestedPart], at time: Date, in db: Database) throws -> PartsRequest {
         guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
         let request = PartsRequest(id: UUID(), ticketCode: ticket, bay: bay ?? order.bay, parts: parts, raisedAt: time, clearedAt: nil)
-        try request.insert(db)
-        try WorkshopEvent(id: UUID(), kind: .partsRequested, ticketCode: ticket, at: time).insert(db)
+        try raise(request, in: db)
         return request
+    }
+
+    /// Records a parts request and the event that tells the counter (and upstream) of it: on
+    /// the bay that raised it, and at the hub when the bay's request arrives there, under the
+    /// same ids.
+    static func raise(_ request: PartsRequest, in db: Database) throws {
+        try request.insert(db)
+        try WorkshopEvent.record(.partsRequested, of: request.id, ticketCode: request.ticketCode, at: request.raisedAt, in: db)
     }
 
     /// Clears the open parts requests of a work order whose parts have all been issued to it
@@ -203,7 +209,7 @@ public struct Workshop: Sendable {
             if satisfied {
                 request.clearedAt = time
                 try request.update(db)
-                try WorkshopEvent(id: UUID(), kind: .partsRequestCleared, ticketCode: workOrder, at: time).insert(db)
+                try WorkshopEvent.record(.partsRequestCleared, of: request.id, ticketCode: workOrder, at: time, in: db)
             }
         }
     }
@@ -234,12 +240,14 @@ public struct Workshop: Sendable {
         return max(0, asked - issued)
     }
 
-    /// Whether a job move made here on its own (parts arrived, or went again) would stand at
-    /// the hub. A board that syncs as a counter or bay cannot send it (the hub takes job moves
-    /// from people who signed in with their PIN, and parts requests do not sync yet), and the
-    /// hub would send the job back: there the arrival is shown and the bay moves the job.
+    /// Whether this store moves a job on its own when its parts arrive (or go again): a store
+    /// that does not sync, and a hub, which decides for the boards that sync with it (they
+    /// pull the job's new state). A board that syncs shows the arrival and leaves the move to
+    /// its hub: the hub takes job moves from boards only from people who signed in with their
+    /// PIN, and it sees every counter's stock.
     static func movesJobsForParts(in db: Database) throws -> Bool {
-        try KioskMeta.value("sync_outbox", in: db) == nil
+        if try KioskMeta.value("sync_outbox", in: db) == nil { return true }
+        return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM hub_device)")) ?? false
     }
 
     /// Marks the requests whose parts are now all in stock as arrived, oldest request first,
@@ -270,7 +278,7 @@ public struct Workshop: Sendable {
             for (part, quantity) in needed { available[part, default: 0] -= quantity }
             request.arrivedAt = time
             try request.update(db)
-            try WorkshopEvent(id: UUID(), kind: .partsArrived, ticketCode: request.ticketCode, at: time).insert(db)
+            try WorkshopEvent.record(.partsArrived, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db)
             arrived.append(request.ticketCode)
             // A slip to go with the parts, on the receipt printer when the store has one.
             if let printer = try KioskMeta.value("slip_printer", in: db) {
@@ -306,7 +314,7 @@ public struct Workshop: Sendable {
             if onHand >= held { onHand -= held; continue }
             request.arrivedAt = nil
             try request.update(db)
-            try WorkshopEvent(id: UUID(), kind: .partsArrivalUndone, ticketCode: request.ticketCode, at: time).insert(db)
+            try WorkshopEvent.record(.partsArrivalUndone, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db)
             withdrawn.append(request.ticketCode)
             if try lastMoveWasArrival(of: request.ticketCode, since: .distantPast, in: db),
                let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == stateAfterPartsArrive {
