@@ -68,6 +68,8 @@ public enum AccessPolicy {
         // The lobby board and the phone page: masked plates, stages, nothing personal
         api(.get, "/api/v1/lobby", .publicKiosk),
         api(.get, "/api/v1/track/{token}", .publicKiosk),
+        // The customer's answer to a quote: the phone link is the key, as for the page
+        api(.post, "/api/v1/track/{token}/quote", .publicKiosk),
         // Signing in and out
         api(.post, "/api/v1/session", .publicKiosk),
         api(.get, "/api/v1/session", .anyStaff),
@@ -78,6 +80,8 @@ public enum AccessPolicy {
         api(.post, "/api/v1/jobs/{ticket}/advance", .workshop),
         api(.post, "/api/v1/jobs/{ticket}/clock", .workshop),
         api(.post, "/api/v1/jobs/{ticket}/parts-requests", .workshop),
+        // A quote for extra work is the service desk's
+        api(.post, "/api/v1/jobs/{ticket}/quote", .customerData),
         // Customers' work orders with phone and VIN
         api(.get, "/api/v1/customers/orders", .customerData),
         // Counter

@@ -86,7 +86,11 @@ enum Page {
     .counter>.panel:first-child{display:flex;flex-direction:column;min-height:0}.counter>.panel:first-child>.log{flex:1;min-height:0;overflow-y:auto}
     .counter>div:last-child{min-height:0;overflow-y:auto}
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
-    .track{padding:20px;max-width:480px;margin:auto;text-align:center}.steps{display:flex;justify-content:space-between;margin:24px 0}
+    .track{padding:20px;max-width:480px;margin:auto;text-align:center}.quote-box{border:2px solid #a86a00;border-radius:10px;padding:12px;margin:16px 0;text-align:left}.quote-box h2{margin:0 0 8px;font-size:22px}
+    .quote-box table{width:100%;border-collapse:collapse;font-size:18px}.quote-box td{padding:6px 4px;border-bottom:1px solid #333}.quote-box .amount{text-align:right;white-space:nowrap}
+    .quote-box .total td{font-weight:bold;border-bottom:none}.quote-box .ask{font-size:18px}.answers{display:flex;gap:12px}.answers button{flex:1}
+    .answered{font-size:20px;font-weight:bold}.answered-approved{color:#3fb950}.answered-declined{color:#e3b341}.quote-error{color:#ff7b72}
+    .quote{font-size:20px;margin-top:8px;padding:6px 10px;border-radius:6px;background:#3a2a00}.quote-approved{background:#1d4a2a}.quote-declined{background:#4a3a10}.steps{display:flex;justify-content:space-between;margin:24px 0}
     .steps div{flex:1;padding:10px 2px;margin:0 2px;border-radius:6px;background:#2a3640;font-size:14px}.steps div.on{background:#1d9a4a}.plate{font-size:40px;letter-spacing:2px}
     .details dl{display:grid;grid-template-columns:auto 1fr;gap:6px 12px;text-align:left;font-size:17px;margin:20px 0 12px}.details dt{color:#9aa7b2}.details dd{margin:0}
     .call{display:block;margin:16px auto 0;padding:14px;min-height:48px;box-sizing:border-box;border-radius:8px;background:#1d6fa5;color:#fff;text-decoration:none;font-size:18px}
@@ -157,6 +161,11 @@ enum Page {
             let view = null, pressSeen = undefined;
             setInterval(() => document.getElementById('clock').textContent = new Date().toLocaleTimeString('zh-CN', {hour:'2-digit', minute:'2-digit'}), 1000);
             function name(s) { const n = view.stateNames[s]; return KD.t(n[0], n[1]); }
+            function quoteStatus(q) {
+              if (q.decision === 'approved') return KD.t('客户已同意 ', 'approved by the customer at ') + KD.time(q.decidedAt);
+              if (q.decision === 'declined') return KD.t('客户不同意，按原项目维修 ', 'declined by the customer: the booked work goes on, ') + KD.time(q.decidedAt);
+              return KD.t('等待客户确认', 'waiting for the customer');
+            }
             async function act(fn, okMsg) { try { await fn(); KD.toast(okMsg, true); await refresh(); } catch (e) { KD.toast(e.message, false); } }
             async function move(to) {
               const body = {to, id: crypto.randomUUID ? crypto.randomUUID() : undefined, };
@@ -191,7 +200,8 @@ enum Page {
               el.innerHTML = `<div class="row"><span id="state" class="pill state state-${job.state}">${KD.esc(name(job.state))}</span>
                 <span style="font-size:30px;margin-left:16px">${KD.esc(job.plate)}</span></div>
                 <div class="muted" style="font-size:18px;margin-top:6px">${KD.t('工单', 'Ticket')} ${KD.esc(job.ticketCode)} · ${KD.esc(job.services.map(s => s.name).join(' + '))}
-                · ${KD.t('交车', 'Promised')} ${KD.time(job.promisedAt)} · ${KD.t('技师', 'Technicians')}: ${KD.esc(job.technicians.join(', ') || '—')}</div>`;
+                · ${KD.t('交车', 'Promised')} ${KD.time(job.promisedAt)} · ${KD.t('技师', 'Technicians')}: ${KD.esc(job.technicians.join(', ') || '—')}</div>
+                ${job.quote ? `<div id="quote" class="quote quote-${job.quote.decision || 'open'}">${KD.t('增项报价', 'Extra work quoted')} ${KD.esc(job.quote.total)}：${KD.esc(quoteStatus(job.quote))}</div>` : ''}`;
               // Handing over and cancelling are the service desk's: a technician does not see them.
               const role = document.querySelector('meta[name="kd-role"]')?.content;
               const closing = s => (s === 'delivered' || s === 'cancelled') && role === 'technician';
@@ -224,9 +234,39 @@ enum Page {
         shell(title: "维修进度", bodyClass: "", body: """
             <div class="track" data-token="\(escape(token))"><h1 data-zh="我的车辆维修进度" data-en="My vehicle">我的车辆维修进度</h1>
             <div id="plate" class="plate"></div><div class="steps" id="steps"></div><div id="promised" class="muted" style="font-size:18px"></div>
-            <div id="details" class="details"></div></div>
+            <div id="quote"></div><div id="details" class="details"></div></div>
             """, script: #"""
             const token = document.querySelector('.track').dataset.token;
+            let quoteShown = null;
+            function renderQuote(q) {
+              const box = document.getElementById('quote');
+              if (!q) { box.innerHTML = ''; quoteShown = null; return; }
+              quoteShown = q.id;
+              const rows = q.lines.map(l => `<tr><td>${KD.esc(l.item)}</td><td class="amount">¥${(l.amountFen / 100).toFixed(2)}</td></tr>`).join('');
+              let foot;
+              if (q.awaitingAnswer) {
+                foot = `<p class="ask">${KD.t('技师检查发现以上增项，是否同意维修？', 'The technician found the extra work above. Do you approve it?')}</p>
+                  <div class="answers"><button id="approve" class="big" onclick="answer('approve')">${KD.t('同意维修', 'Approve')}</button>
+                  <button id="decline" class="big alt" onclick="answer('decline')">${KD.t('不同意', 'Decline')}</button></div>`;
+              } else if (q.decision) {
+                const said = q.decision === 'approved' ? KD.t('您已同意', 'You approved it') : KD.t('您已拒绝增项，按原项目维修', 'You declined it: the booked work goes on');
+                foot = `<p id="answered" class="answered answered-${q.decision}">${said} · ${KD.time(q.decidedAt)}</p>`;
+              } else { foot = ''; }
+              box.innerHTML = `<div class="quote-box"><h2>${KD.t('增项报价', 'Quote for extra work')}</h2>
+                <table id="quote-lines">${rows}<tr class="total"><td>${KD.t('合计', 'Total')}</td><td class="amount" id="quote-total">${KD.esc(q.total)}</td></tr></table>${foot}</div>`;
+            }
+            async function answer(a) {
+              const buttons = document.querySelectorAll('.answers button');
+              buttons.forEach(b => b.disabled = true);
+              try {
+                const q = await KD.post('/api/v1/track/' + encodeURIComponent(token) + '/quote', {quote: quoteShown, answer: a});
+                renderQuote(q);
+                last = 0; refresh();
+              } catch (e) {
+                buttons.forEach(b => b.disabled = false);
+                document.getElementById('quote').insertAdjacentHTML('beforeend', `<p class="quote-error">${KD.esc(e.message)}</p>`);
+              }
+            }
             const order = ['enteredWorkshop', 'repairing', 'nearlyDone', 'readyForPickup'];
             const names = {enteredWorkshop: ['已进入车间', 'In the workshop'], repairing: ['正在维修', 'Repairing'], nearlyDone: ['即将完成', 'Nearly done'], readyForPickup: ['可取车', 'Ready for pick-up']};
             // At most one look-up every 3 s (they are rate limited); a change inside that window
@@ -239,6 +279,7 @@ enum Page {
               try {
                 const v = await KD.get('/api/v1/track/' + encodeURIComponent(token));
                 document.getElementById('plate').textContent = v.maskedPlate;
+                renderQuote(v.quote);
                 const at = order.indexOf(v.stage);
                 document.getElementById('steps').innerHTML = order.map((s, i) => `<div class="${i <= at ? 'on' : ''}" data-stage="${s}">${KD.t(names[s][0], names[s][1])}</div>`).join('');
                 document.getElementById('promised').textContent = KD.t('预计交车 ', 'Promised ') + KD.time(v.promisedAt);
@@ -266,6 +307,7 @@ enum Page {
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
+            <div class="panel" style="margin-top:12px"><h2 data-zh="增项报价（客户确认）" data-en="Extra work quoted (customer's answer)">增项报价（客户确认）</h2><div id="quotes" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警（配件、整车）" data-en="Low-stock alerts (parts, cars)">安全库存预警（配件、整车）</h2><div id="alerts" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="盘点" data-en="Stocktakes">盘点</h2><div id="counts" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="打印标签" data-en="Print labels">打印标签</h2>
@@ -344,6 +386,10 @@ enum Page {
           // A request whose parts have all come in says where to take them.
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div class="${r.arrivedAt ? 'ok' : ''}">${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}` +
             (r.arrivedAt ? ` · ${KD.t('已到齐，请送往', 'all here: take them to')} ${KD.esc(r.bay || '—')}` : '') + `</div>`).join('') || `<div class="muted">—</div>`;
+          // Quotes the customer answered (approved work will need parts), and those still open.
+          document.getElementById('quotes').innerHTML = v.quotes.map(({bay, quote: q}) => `<div class="${q.decision === 'approved' ? 'ok' : ''}">${KD.esc(bay || '—')} · ${KD.esc(q.ticketCode)} · ${KD.esc(q.total)} · ` +
+            (q.decision === 'approved' ? KD.t('客户已同意 ', 'approved ') + KD.time(q.decidedAt) + ' · ' + q.lines.map(l => KD.esc(l.item)).join('、')
+             : q.decision === 'declined' ? KD.t('客户不同意 ', 'declined ') + KD.time(q.decidedAt) : KD.t('等待客户确认', 'waiting for the customer')) + `</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('alerts').innerHTML = v.alerts.concat(v.yardAlerts.map(a => '整车 · ' + a)).map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') || `<div class="muted">—</div>`;
           document.getElementById('counts').innerHTML = v.stocktakes.map(c => `<div>${KD.esc(c.scope)} · ${c.status} · ${KD.t('已扫', 'scanned')} ${c.scanned}</div>`).join('') || `<div class="muted">—</div>`;
         }

@@ -51,3 +51,15 @@ extension PrintRequestError: RefusalResponse {
         }
     }
 }
+
+/// A bad quote is 400, a quote or link that does not exist 404, a board that does not answer
+/// quotes 409 (the hub does), an answer that comes too late 409.
+extension QuoteError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalid: .badRequest
+        case .unknownQuote: .notFound
+        case .notAtTheHub, .alreadyDecided, .notWaiting: .conflict
+        }
+    }
+}

@@ -36,8 +36,11 @@ public struct TrackView: Codable, Sendable, Hashable, ResponseEncodable {
     public var storeName: String?
     /// The store's service desk (`[labels] store_phone`), for a `tel:` link.
     public var storePhone: String?
+    /// The advisor's quote for extra work: to approve or decline while the job waits for it,
+    /// then with the answer.
+    public var quote: QuoteView?
 
-    init(_ order: WorkOrder, stage: CustomerStage, store: StoreContact) {
+    init(_ order: WorkOrder, stage: CustomerStage, store: StoreContact, quote: QuoteView? = nil) {
         maskedPlate = order.maskedPlate
         self.stage = stage
         stageZh = stage.nameZh
@@ -48,6 +51,7 @@ public struct TrackView: Codable, Sendable, Hashable, ResponseEncodable {
         nowEn = order.state.nameEn
         storeName = store.name
         storePhone = store.phone
+        self.quote = quote
     }
 }
 
@@ -104,6 +108,18 @@ public struct ClockRequest: Codable, Sendable {
     }
 }
 
+/// An advisor's quote: its lines, and an id chosen by the page so that a retried send is one quote.
+public struct QuoteBody: Codable, Sendable {
+    public var lines: [QuoteLine]
+    public var id: UUID?
+}
+
+/// The customer's answer to the quote they were shown.
+public struct QuoteAnswerBody: Codable, Sendable {
+    public var quote: UUID
+    public var answer: QuoteAnswer
+}
+
 public struct PartsRequestBody: Codable, Sendable {
     public var parts: [RequestedPart]
 }
@@ -137,6 +153,7 @@ public struct StockView: Codable, Sendable, ResponseEncodable {
 extension StaffSession: ResponseEncodable {}
 extension BayView: ResponseEncodable {}
 extension CounterView: ResponseEncodable {}
+extension QuoteView: ResponseEncodable {}
 extension StockRow: ResponseEncodable {}
 
 public struct SignInRequest: Codable, Sendable {

@@ -455,6 +455,49 @@ def test_a_change_made_from_the_cli_reaches_every_page(daemon):
             d.quit()
 
 
+def test_customer_approves_the_quote_on_the_phone_page(daemon):
+    """The advisor quotes extra work from the command line; the customer sees the items and the
+    total on the phone page and approves with one tap; the job moves on, and the bay and
+    counter pages say the customer approved, without a reload."""
+    k = daemon["kioskd"]
+    token = k("jobs", "open", "--ticket", "WO-Q", "--plate", "粤B66666", "--vin", "LSVAU2180N2183294", "--phone", "13700000000",
+              "--bay", "BAY-Q", "--service", "BRAKE:刹车检查:1").split()[-1]
+    k("jobs", "move", "WO-Q", "diagnosing")
+    phone, bay, counter = browser(390, 844), browser(800, 480), browser(1280, 800)
+    try:
+        sign_in(bay, daemon["base"] + "/bay/BAY-Q", "T1", "2468")
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        phone.get(daemon["base"] + "/track/" + token)
+        wait_text(phone, "服务项目")
+        k("jobs", "quote", "WO-Q", "--line", "更换前刹车片:680", "--line", "工时:200.50")
+        wait_text(phone, "增项报价")
+        box = phone.find_element(By.ID, "quote").text
+        assert "更换前刹车片" in box and "¥680.00" in box and "¥200.50" in box and "¥880.50" in box, box
+        assert "13700000000" not in text_of(phone) and "粤B66666" not in text_of(phone)
+        controls = phone.execute_script(REACH, "#approve, #decline")
+        assert len(controls) == 2 and all(c["reachable"] and c["height"] >= MIN_TOUCH for c in controls), controls
+        wait_text(bay, "等待客户确认")
+        shot(phone, "phone-390x844-quote")
+        shot(bay, "bay-800x480-quote-waiting")
+        click(phone, By.ID, "approve")
+        wait_text(phone, "您已同意")
+        WebDriverWait(phone, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '[data-stage="repairing"]').get_attribute("class") == "on")
+        assert phone.find_elements(By.ID, "approve") == [], "answered: no buttons left"
+        shot(phone, "phone-390x844-quote-approved")
+        wait_text(bay, "客户已同意")
+        WebDriverWait(bay, 15, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: d.find_element(By.ID, "state").text == "维修中")
+        assert fits(bay) == [True, True], fits(bay)
+        shot(bay, "bay-800x480-quote-approved")
+        wait_text(counter, "客户已同意")
+        quotes = counter.find_element(By.ID, "quotes").text
+        assert "BAY-Q" in quotes and "WO-Q" in quotes and "¥880.50" in quotes and "更换前刹车片" in quotes, quotes
+        shot(counter, "counter-1280x800-quote-approved")
+    finally:
+        for d in (phone, bay, counter):
+            d.quit()
+
+
 def test_counter_lists_the_job_moves_the_hub_refused(daemon):
     """A refused job move (two bays moved the same job) is listed on the counter page with the
     state the job took and why; the reason is shown as text, never as markup."""

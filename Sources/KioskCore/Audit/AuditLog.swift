@@ -28,6 +28,9 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         /// The log was anchored for the first time with entries already in it (a store from
         /// before anchoring), or again after its anchor went missing (see ``AuditLog``).
         case auditAnchored = "audit.anchored"
+        /// A service advisor quoted extra work; the customer answered it on the phone page.
+        case quoteMade = "job.quote_made"
+        case quoteAnswered = "job.quote_answered"
     }
 
     public var seq: Int64

@@ -16,6 +16,8 @@ public struct BayView: Codable, Sendable {
         public var services: [ServiceItem]
         public var technicians: [String]
         public var promisedAt: Date?
+        /// The advisor's quote for extra work and the customer's answer, when there is one.
+        public var quote: QuoteView?
     }
     /// A press of the bay's buttons and what it came to.
     public struct Press: Codable, Sendable {
@@ -50,7 +52,8 @@ extension Workshop {
             let job = BayView.Job(ticketCode: order.ticketCode, plate: order.plate, state: order.state, stateZh: order.state.nameZh,
                                   stateEn: order.state.nameEn, stateSince: order.stateSince,
                                   allowedNext: JobState.allCases.filter { order.state.allowedNext.contains($0) },
-                                  next: order.state.advance, services: order.services, technicians: technicians, promisedAt: order.promisedAt)
+                                  next: order.state.advance, services: order.services, technicians: technicians, promisedAt: order.promisedAt,
+                                  quote: try Self.quoteView(of: order, in: db))
             return BayView(bay: bay, job: job, stateNames: names, lastPress: lastPress)
         }
     }

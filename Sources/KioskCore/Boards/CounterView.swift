@@ -20,6 +20,10 @@ public struct CounterView: Codable, Sendable {
         /// When every part came in: they wait at the counter, to be taken to the bay.
         public var arrivedAt: Date?
     }
+    public struct Quote: Codable, Sendable {
+        public var bay: String?
+        public var quote: QuoteView
+    }
     public struct Count: Codable, Sendable {
         public var id: UUID
         public var scope: String
@@ -32,6 +36,9 @@ public struct CounterView: Codable, Sendable {
     /// New-car models below their safety stock (整车安全库存).
     public var yardAlerts: [String]
     public var partsRequests: [Request]
+    /// Quotes waiting for the customer, and those answered in the last twelve hours (newest
+    /// first), with the bay: approved extra work will need parts.
+    public var quotes: [Quote]
     public var stocktakes: [Count]
     /// Sync toward the hub, when this device syncs.
     public var sync: SyncStatus?
@@ -56,9 +63,19 @@ extension Counter {
                 CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
                                   scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
             }
+            let quotes = try Row.fetchAll(db, sql: """
+                SELECT job_quote.id, work_order.bay FROM job_quote JOIN work_order USING (ticketCode)
+                WHERE (job_quote.decision IS NULL AND work_order.state = 'waitingApproval')
+                   OR (job_quote.decision IN ('approved', 'declined') AND job_quote.decidedAt >= ?)
+                ORDER BY COALESCE(job_quote.decidedAt, job_quote.createdAt) DESC LIMIT 10
+                """, arguments: [now.addingTimeInterval(-12 * 3600)]).compactMap { row -> CounterView.Quote? in
+                guard let quote = try JobQuote.fetchOne(db, key: row["id"] as UUID),
+                      let order = try WorkOrder.fetchOne(db, key: quote.ticketCode) else { return nil }
+                return CounterView.Quote(bay: row["bay"], quote: QuoteView(quote, jobState: order.state))
+            }
             let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
             return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
-                               partsRequests: requests, stocktakes: counts, sync: sync)
+                               partsRequests: requests, quotes: quotes, stocktakes: counts, sync: sync)
         }
     }
 }

@@ -607,6 +607,29 @@ enum Schema {
                 try db.execute(sql: "INSERT OR IGNORE INTO hub_change (entity, key) SELECT '\(entity)', \(Self.uuidText("id")) FROM \(table) ORDER BY rowid")
             }
         }
+        migrator.registerMigration("v23-job-quotes") { db in
+            // The advisor's quote for extra work, answered by the customer on the phone page.
+            // Made and answered at the hub; the boards pull it (the bay and counter pages show it).
+            try db.create(table: "job_quote") { t in
+                t.column("id", .blob).primaryKey()
+                t.column("ticketCode", .text).notNull().indexed()
+                t.column("lines", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("decision", .text)
+                t.column("decidedAt", .datetime)
+                t.column("decidedVia", .text)
+            }
+            for event in ["INSERT", "UPDATE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER job_quote_change_\(event.lowercased()) AFTER \(event) ON job_quote
+                    BEGIN
+                      DELETE FROM hub_change WHERE entity = 'quote' AND key = \(Self.uuidText("NEW.id"));
+                      INSERT INTO hub_change (entity, key, deleted) VALUES ('quote', \(Self.uuidText("NEW.id")), 0);
+                    END
+                    """)
+            }
+        }
         return migrator
     }
 

@@ -31,7 +31,7 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
         case "part", "bin", "barcode", "stock_movement", "stock_balance": .stock
         case "stock_alert": .alerts
         case "scan_log", "counter_session": .scans
-        case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment": .workshop
+        case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment", "job_quote": .workshop
         case "vehicle", "vehicle_movement", "yard_alert", "yard_count", "yard_stocktake", "model_safety_stock": .yard
         case "stocktake", "stocktake_line", "stocktake_scan": .stocktake
         case "print_job": .printing

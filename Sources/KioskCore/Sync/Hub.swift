@@ -319,7 +319,7 @@ public struct Hub: HubLedger {
                         guard role.seesStaffAndCatalogue else { continue }
                     case .appointment:
                         guard role.seesAppointments, grant.key != nil else { continue }
-                    case .partsRequest, .workshopEvent:
+                    case .partsRequest, .workshopEvent, .quote:
                         guard role.seesStaffAndCatalogue else { continue }
                     case .order:
                         break
@@ -356,6 +356,13 @@ public struct Hub: HubLedger {
                         change.partsRequest = try UUID(uuidString: key).flatMap { try PartsRequest.fetchOne(db, key: $0) }
                     case .workshopEvent:
                         change.workshopEvent = try UUID(uuidString: key).flatMap { try WorkshopEvent.fetchOne(db, key: $0) }
+                    case .quote:
+                        change.quote = try UUID(uuidString: key).flatMap { try JobQuote.fetchOne(db, key: $0) }
+                        // The phone link the customer answered through opens their page: only
+                        // for the roles that get phone links; the others learn that it was the link.
+                        if !role.seesPhoneLinks, change.quote?.decidedVia != nil, change.quote?.decision != .withdrawn {
+                            change.quote?.decidedVia = "phone link"
+                        }
                     }
                 }
                 changes.append(change)

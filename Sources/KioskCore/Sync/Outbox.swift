@@ -260,6 +260,9 @@ public struct Outbox: Sendable {
                 case .workshopEvent:
                     if change.deleted { _ = try UUID(uuidString: change.key).map { try WorkshopEvent.deleteOne(db, key: $0) } }
                     else { try change.workshopEvent?.insert(db, onConflict: .ignore) }
+                case .quote:
+                    if change.deleted { _ = try UUID(uuidString: change.key).map { try JobQuote.deleteOne(db, key: $0) } }
+                    else { try change.quote?.upsert(db) }
                 case .order:
                     guard let pulled = change.order else { continue }
                     var o = pulled.opened

@@ -148,10 +148,7 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         }
         if let r = partsRequest {
             guard r.id == id else { return "事件 \(id) 的待料请求编号不符 / event \(id) carries parts request \(r.id): a request travels under its own id" }
-            if r.parts.isEmpty { return "待料请求 \(r.id) 没有配件 / parts request \(r.id) names no part" }
-            if let bad = r.parts.first(where: { $0.partNumber.isEmpty || $0.partNumber.utf8.count > 64 || !(1...9999).contains($0.quantity) }) {
-                return "待料请求 \(r.id) 的配件无效 / parts request \(r.id) asks for \(bad.quantity) of \"\(bad.partNumber.prefix(64))\": a part number of 1 to 64 bytes, 1 to 9999 of it"
-            }
+            if let problem = PartsRequest.problem(r.parts) { return "待料请求 \(r.id)：\(problem)" }
         }
         if let e = workshopEvent, e.id != id {
             return "事件 \(id) 的车间事件编号不符 / event \(id) carries workshop event \(e.id): an event travels under its own id"
@@ -261,6 +258,8 @@ public struct PulledChange: Codable, Sendable, Hashable {
         case partsRequest
         /// A workshop event (parts requested, arrived, cleared, a call for help, a pick-up notice).
         case workshopEvent
+        /// An advisor's quote for extra work and the customer's answer (made at the hub).
+        case quote
     }
     public var seq: Int64
     public var entity: Entity
@@ -281,6 +280,7 @@ public struct PulledChange: Codable, Sendable, Hashable {
     public var sealedCustomer: String?
     public var partsRequest: PartsRequest?
     public var workshopEvent: WorkshopEvent?
+    public var quote: JobQuote?
 }
 
 public struct PullResponse: Codable, Sendable {

@@ -140,6 +140,23 @@ public struct PartsRequest: Codable, Sendable, Hashable, FetchableRecord, Persis
     public init(id: UUID, ticketCode: String, bay: String?, parts: [RequestedPart], raisedAt: Date, clearedAt: Date?, arrivedAt: Date? = nil) {
         (self.id, self.ticketCode, self.bay, self.parts, self.raisedAt, self.clearedAt, self.arrivedAt) = (id, ticketCode, bay, parts, raisedAt, clearedAt, arrivedAt)
     }
+
+    /// The most of one part a request asks for, and the longest part number it names (bytes).
+    public static let maxQuantity = 99_999, maxPartNumberBytes = 64
+
+    /// What is wrong with the parts a request asks for, or nil: at least one part, each with a
+    /// part number of 1 to 64 bytes and a quantity of 1 to 99,999. The same rule on the bay,
+    /// the page and the hub, so that a request a board raised is never refused by its hub.
+    public static func problem(_ parts: [RequestedPart]) -> String? {
+        if parts.isEmpty { return "待料请求没有配件 / a parts request names at least one part" }
+        if let bad = parts.first(where: {
+            let number = $0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines)
+            return number.isEmpty || number.utf8.count > maxPartNumberBytes || !(1...maxQuantity).contains($0.quantity)
+        }) {
+            return "配件或数量无效 / \(bad.quantity) of \"\(bad.partNumber.prefix(64))\": give a part number of 1 to \(maxPartNumberBytes) bytes and 1 to \(maxQuantity) of it"
+        }
+        return nil
+    }
 }
 
 /// An appointment (预约) from upstream; its QR code (`KD:APT:<code>`) opens the work order.

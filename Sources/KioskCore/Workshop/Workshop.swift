@@ -195,6 +195,7 @@ public struct Workshop: Sendable {
     /// the bay that raised it, and at the hub when the bay's request arrives there, under the
     /// same ids.
     static func raise(_ request: PartsRequest, in db: Database) throws {
+        if let problem = PartsRequest.problem(request.parts) { throw WorkshopError.invalidField("parts 待料", problem) }
         try request.insert(db)
         try WorkshopEvent.record(.partsRequested, of: request.id, ticketCode: request.ticketCode, at: request.raisedAt, in: db)
     }

@@ -58,12 +58,19 @@ extension GuardedRouter {
             }
             return .noContent
         }
+        // The advisor's quote for extra work: the job waits for the customer's answer on the phone page.
+        on(.post, "/api/v1/jobs/{ticket}/quote") { request, context -> Response in
+            let ticket = try context.parameters.require("ticket")
+            let body = try await request.decode(as: QuoteBody.self, context: context)
+            let actor = context.actor
+            let quote = try await env.writing { try workshop.quote(ticket, lines: body.lines, actor: actor, id: body.id ?? UUID()) }
+            let state = try await env.reading { try workshop.order(ticket)?.state } ?? .waitingApproval
+            return try JSONEncoder.sorted.encodeResponse(QuoteView(quote, jobState: state), status: .created)
+        }
         on(.post, "/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
             let ticket = try context.parameters.require("ticket")
             let body = try await request.decode(as: PartsRequestBody.self, context: context)
-            guard !body.parts.isEmpty, body.parts.allSatisfy({ (1...99_999).contains($0.quantity) && !$0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) else {
-                throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity of 1…99999")
-            }
+            if let problem = PartsRequest.problem(body.parts) { throw HTTPError(.badRequest, message: problem) }
             _ = try await env.writing { try workshop.requestParts(ticket, bay: nil, parts: body.parts) }
             return .created
         }

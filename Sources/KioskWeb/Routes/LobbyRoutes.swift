@@ -28,10 +28,24 @@ extension GuardedRouter {
                 throw HTTPError(.tooManyRequests, message: "查询过于频繁，请稍后再试 / too many look-ups: try again in a minute")
             }
             let token = try context.parameters.require("token")
-            guard let order = try await env.reading({ try workshop.order(publicToken: token) }), let stage = order.state.customerStage else {
+            let (order, quote) = try await env.reading { (try workshop.order(publicToken: token), try workshop.quoteView(publicToken: token)) }
+            guard let order, let stage = order.state.customerStage else {
                 throw HTTPError(.notFound, message: "找不到该车辆，或已交车 / no vehicle for this link, or it was already delivered")
             }
-            return TrackView(order, stage: stage, store: env.store)
+            return TrackView(order, stage: stage, store: env.store, quote: quote)
+        }
+        // The customer answers the quote they were shown: the link is their key (as for the
+        // page), the quote's id says which one they saw, and look-ups and answers share a limit.
+        on(.post, "/api/v1/track/{token}/quote") { request, context -> QuoteView in
+            let client = context.remoteAddress?.ipAddress ?? "unknown"
+            guard env.trackLimiter.allow(client) else {
+                throw HTTPError(.tooManyRequests, message: "操作过于频繁，请稍后再试 / too many requests: try again in a minute")
+            }
+            let token = try context.parameters.require("token")
+            let body = try await request.decode(as: QuoteAnswerBody.self, context: context)
+            let quote = try await env.writing { try workshop.answerQuote(publicToken: token, quote: body.quote, answer: body.answer) }
+            let state = try await env.reading { try workshop.order(quote.ticketCode)?.state } ?? .repairing
+            return QuoteView(quote, jobState: state)
         }
     }
 }
