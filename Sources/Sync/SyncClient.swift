@@ -148,7 +148,8 @@ public struct SyncClient: Sendable {
 
     /// One page of the hub's changes after `cursor`.
     public func pull(after cursor: Int64, limit: Int = 1000) async throws -> PullResponse {
-        try await send(.GET, "/api/v1/sync/pull?after=\(cursor)&limit=\(limit)", body: nil, token: try token())
+        try await send(.GET, "/api/v1/sync/pull?after=\(cursor)&limit=\(limit)", body: nil, token: try token(),
+                       headers: [(PulledChange.Entity.understoodHeader, PulledChange.Entity.allCases.map(\.rawValue).joined(separator: ","))])
     }
 
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ value: Body, token: String?) async throws -> Answer {
@@ -174,14 +175,17 @@ public struct SyncClient: Sendable {
         return (try plain.compress(with: .gzip()), true)
     }
 
-    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> Answer {
-        try await exchange(method, path, body: body, token: token).answer
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?,
+                                         headers: [(String, String)] = []) async throws -> Answer {
+        try await exchange(method, path, body: body, token: token, headers: headers).answer
     }
 
     /// One request and its decoded answer, with the bytes the body took on the wire.
-    private func exchange<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?) async throws -> (answer: Answer, sent: Int) {
+    private func exchange<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?, token: String?,
+                                             headers: [(String, String)] = []) async throws -> (answer: Answer, sent: Int) {
         var request = HTTPClientRequest(url: settings.upstream + path)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if settings.compress { request.headers.add(name: "Accept-Encoding", value: "gzip") }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         var compressed = false, sentBytes = 0

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema, as named migrations. Shipped migrations are never edited: add new ones.
@@ -605,6 +606,17 @@ enum Schema {
                         """)
                 }
                 try db.execute(sql: "INSERT OR IGNORE INTO hub_change (entity, key) SELECT '\(entity)', \(Self.uuidText("id")) FROM \(table) ORDER BY rowid")
+            }
+            // A board that syncs already: its open requests go to the hub too (the hub now moves
+            // the job when their parts arrive, and the board no longer does), oldest first.
+            let syncingBoard = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM hub_device)") ?? false
+            if syncingBoard {
+                for id in try Data.fetchAll(db, sql: "SELECT id FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid") {
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                        SELECT id, 'parts.request', hex(id), \(HybridTimestamp.nextSQL), raisedAt FROM parts_request WHERE id = ?
+                        """, arguments: [id])
+                }
             }
         }
         migrator.registerMigration("v23-job-quotes") { db in

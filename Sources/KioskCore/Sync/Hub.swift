@@ -291,17 +291,47 @@ public struct Hub: HubLedger {
         return try rejection(of: event, reason: String(outcome.dropFirst("rejected: ".count)), in: db)
     }
 
+    /// A work order as a board with this grant may hold it: the customer's phone and VIN
+    /// sealed for the roles that see customers (blank for the others), the phone link withheld
+    /// from the roles that do not hand it out.
+    private func pulled(_ order: WorkOrder, for grant: DeviceGrant) throws -> PulledOrder {
+        var opened = OpenedOrder(order)
+        if grant.role.seesCustomers, let deviceKey = grant.key {
+            opened = try opened.sealingCustomer(with: deviceKey)
+        } else {
+            (opened.vin, opened.customerPhone) = ("", "")
+        }
+        if !grant.role.seesPhoneLinks {
+            opened.publicToken = grant.key.map { $0.withheldLink(order.ticketCode) } ?? "withheld-\(UUID().uuidString)"
+        }
+        return PulledOrder(opened: opened, state: order.state, stateSince: order.stateSince)
+    }
+
+    /// The work order a request, event or quote belongs to, when its own change comes later in
+    /// the stream than `seq` (it changed since): a board pulling from the start then gets the
+    /// job with what belongs to it, instead of a row its store cannot hold yet.
+    private func orderComingLater(_ ticket: String?, than seq: Int64, for grant: DeviceGrant, in db: Database) throws -> PulledOrder? {
+        guard let ticket,
+              let orderSeq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM hub_change WHERE entity = 'order' AND key = ?"), arguments: [ticket]),
+              orderSeq > seq, let order = try WorkOrder.fetchOne(db, key: ticket) else { return nil }
+        return try pulled(order, for: grant)
+    }
+
     /// The changes after `cursor` for one device, oldest first: the catalog, technicians, work
     /// orders and appointments as they are now, deletions as tombstones, each as far as the
     /// device's role needs it (``DeviceRole``). Staff rows never carry the hub's PIN hash: a
     /// device that signs people in gets a verifier keyed for it; customers' phone numbers and
     /// VINs travel sealed for the device, to the roles that need them.
-    public func changes(after cursor: Int64, limit: Int = 1000, for deviceID: String) throws -> PullResponse {
+    /// `understood`: the entities the pulling board understands (an older board knows fewer;
+    /// the others are skipped for it, and the cursor still moves on).
+    public func changes(after cursor: Int64, limit: Int = 1000, for deviceID: String,
+                        understood: Set<PulledChange.Entity> = Set(PulledChange.Entity.allCases)) throws -> PullResponse {
         guard let grant = try grant(deviceID) else { throw HubError.unknownDevice(deviceID) }
-        return try changes(after: cursor, limit: limit, for: grant)
+        return try changes(after: cursor, limit: limit, for: grant, understood: understood)
     }
 
-    public func changes(after cursor: Int64, limit: Int = 1000, for grant: DeviceGrant) throws -> PullResponse {
+    public func changes(after cursor: Int64, limit: Int = 1000, for grant: DeviceGrant,
+                        understood: Set<PulledChange.Entity> = Set(PulledChange.Entity.allCases)) throws -> PullResponse {
         let role = grant.role
         return try database.pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT seq, entity, key, deleted FROM hub_change WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -310,7 +340,7 @@ public struct Hub: HubLedger {
             var last = cursor
             for row in rows.prefix(limit) {
                 last = row["seq"]       // a row the role does not see still moves the cursor on
-                guard let entity = PulledChange.Entity(rawValue: row["entity"]) else { continue }
+                guard let entity = PulledChange.Entity(rawValue: row["entity"]), understood.contains(entity) else { continue }
                 let key: String = row["key"]
                 var change = PulledChange(seq: row["seq"], entity: entity, key: key, deleted: row["deleted"])
                 if !change.deleted {
@@ -341,23 +371,16 @@ public struct Hub: HubLedger {
                         (appointment.vin, appointment.customerPhone) = ("", "")
                         change.appointment = appointment
                     case .order:
-                        guard let order = try WorkOrder.fetchOne(db, key: key) else { break }
-                        var opened = OpenedOrder(order)
-                        if role.seesCustomers, let deviceKey = grant.key {
-                            opened = try opened.sealingCustomer(with: deviceKey)
-                        } else {
-                            (opened.vin, opened.customerPhone) = ("", "")
-                        }
-                        if !role.seesPhoneLinks {
-                            opened.publicToken = grant.key.map { $0.withheldLink(order.ticketCode) } ?? "withheld-\(UUID().uuidString)"
-                        }
-                        change.order = PulledOrder(opened: opened, state: order.state, stateSince: order.stateSince)
+                        change.order = try WorkOrder.fetchOne(db, key: key).map { try pulled($0, for: grant) }
                     case .partsRequest:
                         change.partsRequest = try UUID(uuidString: key).flatMap { try PartsRequest.fetchOne(db, key: $0) }
+                        change.order = try orderComingLater(change.partsRequest?.ticketCode, than: change.seq, for: grant, in: db)
                     case .workshopEvent:
                         change.workshopEvent = try UUID(uuidString: key).flatMap { try WorkshopEvent.fetchOne(db, key: $0) }
+                        change.order = try orderComingLater(change.workshopEvent?.ticketCode, than: change.seq, for: grant, in: db)
                     case .quote:
                         change.quote = try UUID(uuidString: key).flatMap { try JobQuote.fetchOne(db, key: $0) }
+                        change.order = try orderComingLater(change.quote?.ticketCode, than: change.seq, for: grant, in: db)
                         // The phone link the customer answered through opens their page: only
                         // for the roles that get phone links; the others learn that it was the link.
                         if !role.seesPhoneLinks, change.quote?.decidedVia != nil, change.quote?.decision != .withdrawn {
@@ -376,10 +399,16 @@ public struct Hub: HubLedger {
         return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state, hubStateSince: order.stateSince)
     }
 
+    /// Set in `kiosk_meta` while the hub applies a device's movement: what follows from it
+    /// there (an arrival) prints nothing at the hub; the device that recorded it printed.
+    static let applyingName = "hub_applying"
+
     private func apply(_ event: SyncEvent, from deviceID: String, in db: Database) throws {
         switch event.kind {
         case .stockMovement:
             guard let m = event.movement else { return }
+            try KioskMeta.set(Self.applyingName, "1", in: db)
+            defer { try? KioskMeta.remove(Self.applyingName, in: db) }
             // Stock is a sum of movements: a device's movement is a fact the hub adds, even
             // if the hub's count would go below zero meanwhile.
             _ = try StockLedger.record(MovementDraft(key: m.key, kind: m.kind, partNumber: m.partNumber, quantity: m.quantity,
@@ -387,6 +416,13 @@ public struct Hub: HubLedger {
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
                                                      trace: m.trace, deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
                                        allowNegativeStock: true, in: db)
+            // The open requests for this part go out to the boards again (unchanged or not):
+            // a counter that decided an arrival or an issue on its own stock learns the hub's
+            // word on it once its movement is through.
+            try db.execute(sql: """
+                UPDATE parts_request SET arrivedAt = arrivedAt
+                WHERE clearedAt IS NULL AND EXISTS (SELECT 1 FROM json_each(parts_request.parts) WHERE json_extract(json_each.value, '$.partNumber') = ?)
+                """, arguments: [m.partNumber])
         case .stocktake, .stockAlert:
             // Kept as it came, for the store's upstream systems (and passed on to head office).
             let at = event.alert.map { $0.change == .cleared ? ($0.alert.clearedAt ?? $0.alert.raisedAt) : $0.alert.raisedAt }
@@ -400,10 +436,25 @@ public struct Hub: HubLedger {
             // for a job the hub has closed meanwhile is kept closed with it (the boards pull that).
             r.arrivedAt = nil
             r.clearedAt = order.state.isOpen ? nil : max(r.raisedAt, order.stateSince)
+            // Where the parts go is the job's bay, and a request stands in the queue from when it
+            // was raised: never before the job was opened, nor after it reached the hub (a
+            // board cannot put its request ahead of the others, or out of reach of issues).
+            let now = Date()
+            r.bay = order.bay ?? r.bay
+            r.raisedAt = min(max(r.raisedAt, order.openedAt), now)
             try Workshop.raise(r, in: db)
+            guard r.clearedAt == nil else { return }
+            // A request that reaches the hub late (its bay was offline) may be met already:
+            // issued since it was raised, or its parts in stock.
+            try Workshop.clearSatisfiedRequests(workOrder: r.ticketCode, at: now, in: db)
+            for part in Set(r.parts.map(\.partNumber)).sorted() {
+                try Workshop.noteArrivals(of: part, actor: "hub", at: now, in: db)
+            }
         case .workshopEvent:
-            guard let e = event.workshopEvent else { return }
-            guard try WorkOrder.exists(db, key: e.ticketCode) else { throw WorkshopError.unknownWorkOrder(e.ticketCode) }
+            guard var e = event.workshopEvent else { return }
+            guard let order = try WorkOrder.fetchOne(db, key: e.ticketCode) else { throw WorkshopError.unknownWorkOrder(e.ticketCode) }
+            guard order.state.isOpen else { throw WorkshopError.workOrderClosed(e.ticketCode, state: order.state) }
+            e.at = min(e.at, Date())
             try e.insert(db, onConflict: .ignore)
         case .jobOpened:
             guard var o = event.order, try !WorkOrder.exists(db, key: o.ticketCode) else { return }

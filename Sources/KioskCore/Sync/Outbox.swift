@@ -219,10 +219,46 @@ public struct Outbox: Sendable {
             try KioskMeta.set("sync_applying", "1", in: db)
             defer { try? KioskMeta.remove("sync_applying", in: db) }
             let acked = try ackedSeq(in: db)
-            // Stock movements of this device the hub has not applied yet: until they are
-            // through, a request keeps the arrival and clearing this device saw.
-            let stockPending = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sync_outbox WHERE seq > ? AND kind = 'stock.movement')",
-                                                 arguments: [acked]) ?? false
+            // The parts of this device's stock movements the hub has not applied yet: until they
+            // are through, a request for them keeps the arrival and issue this device saw (the
+            // hub sends the request again once they are).
+            var pendingParts: Set<String>?
+            func partsPending() throws -> Set<String> {
+                if let pendingParts { return pendingParts }
+                let parts = Set(try String.fetchAll(db, sql: """
+                    SELECT DISTINCT stock_movement.partNumber FROM sync_outbox JOIN stock_movement ON stock_movement.key = sync_outbox.eventID
+                    WHERE sync_outbox.seq > ? AND sync_outbox.kind = 'stock.movement'
+                    """, arguments: [acked]))
+                pendingParts = parts
+                return parts
+            }
+            /// A job pulled on its own, or with a request, event or quote of it that came first
+            /// (`onlyIfMissing`: then a job already here is left as it is).
+            func applyOrder(_ pulled: PulledOrder, onlyIfMissing: Bool) throws {
+                var o = pulled.opened
+                if o.sealed != nil {
+                    guard let transport else { throw DeviceKeyError.noKey("this device") }
+                    o = try o.openingCustomer(with: transport)
+                }
+                if var local = try WorkOrder.fetchOne(db, key: o.ticketCode) {
+                    guard !onlyIfMissing else { return }
+                    let waiting = try Int.fetchOne(db, sql: """
+                        SELECT COUNT(*) FROM sync_outbox JOIN job_transition ON job_transition.id = sync_outbox.eventID
+                        WHERE sync_outbox.seq > ? AND job_transition.ticketCode = ?
+                        """, arguments: [acked, o.ticketCode]) ?? 0
+                    // Equal times compared as stored (to the millisecond): a job whose state
+                    // the hub reached at another time takes the hub's time too.
+                    guard waiting == 0, local.state != pulled.state || local.bay != o.bay
+                            || StoredDate.text(local.stateSince) != StoredDate.text(pulled.stateSince) else { return }
+                    local.state = pulled.state
+                    local.stateSince = pulled.stateSince
+                    local.bay = o.bay
+                    local.promisedAt = o.promisedAt
+                    try local.update(db)
+                } else {
+                    try o.workOrder(state: pulled.state, since: pulled.stateSince).insertSealed(db)
+                }
+            }
             for change in page.changes {
                 switch change.entity {
                 case .bin:
@@ -252,41 +288,32 @@ public struct Outbox: Sendable {
                 case .partsRequest:
                     if change.deleted { _ = try UUID(uuidString: change.key).map { try PartsRequest.deleteOne(db, key: $0) } }
                     else if var request = change.partsRequest {
-                        if stockPending, let local = try PartsRequest.fetchOne(db, key: request.id) {
-                            (request.arrivedAt, request.clearedAt) = (local.arrivedAt, local.clearedAt)
+                        if let job = change.order { try applyOrder(job, onlyIfMissing: true) }
+                        // Closing is final: the hub's word stands once it closed the request.
+                        // While this board's own movements of the request's parts wait for the
+                        // hub, the arrival and issue it saw stand until the hub has them.
+                        if request.clearedAt == nil, let local = try PartsRequest.fetchOne(db, key: request.id),
+                           !Set(request.parts.map(\.partNumber)).isDisjoint(with: try partsPending()) {
+                            request.clearedAt = local.clearedAt
+                            request.arrivedAt = request.arrivedAt ?? local.arrivedAt
                         }
                         try request.upsert(db)
                     }
                 case .workshopEvent:
                     if change.deleted { _ = try UUID(uuidString: change.key).map { try WorkshopEvent.deleteOne(db, key: $0) } }
-                    else { try change.workshopEvent?.insert(db, onConflict: .ignore) }
+                    else if let event = change.workshopEvent {
+                        if let job = change.order { try applyOrder(job, onlyIfMissing: true) }
+                        try event.insert(db, onConflict: .ignore)
+                    }
                 case .quote:
                     if change.deleted { _ = try UUID(uuidString: change.key).map { try JobQuote.deleteOne(db, key: $0) } }
-                    else { try change.quote?.upsert(db) }
+                    else if let quote = change.quote {
+                        if let job = change.order { try applyOrder(job, onlyIfMissing: true) }
+                        try quote.upsert(db)
+                    }
                 case .order:
                     guard let pulled = change.order else { continue }
-                    var o = pulled.opened
-                    if o.sealed != nil {
-                        guard let transport else { throw DeviceKeyError.noKey("this device") }
-                        o = try o.openingCustomer(with: transport)
-                    }
-                    if var local = try WorkOrder.fetchOne(db, key: o.ticketCode) {
-                        let waiting = try Int.fetchOne(db, sql: """
-                            SELECT COUNT(*) FROM sync_outbox JOIN job_transition ON job_transition.id = sync_outbox.eventID
-                            WHERE sync_outbox.seq > ? AND job_transition.ticketCode = ?
-                            """, arguments: [acked, o.ticketCode]) ?? 0
-                        // Equal times compared as stored (to the millisecond): a job whose state
-                        // the hub reached at another time takes the hub's time too.
-                        guard waiting == 0, local.state != pulled.state || local.bay != o.bay
-                                || StoredDate.text(local.stateSince) != StoredDate.text(pulled.stateSince) else { continue }
-                        local.state = pulled.state
-                        local.stateSince = pulled.stateSince
-                        local.bay = o.bay
-                        local.promisedAt = o.promisedAt
-                        try local.update(db)
-                    } else {
-                        try o.workOrder(state: pulled.state, since: pulled.stateSince).insertSealed(db)
-                    }
+                    try applyOrder(pulled, onlyIfMissing: false)
                 }
             }
             try KioskMeta.set("sync_pull_cursor", String(page.cursor), in: db)

@@ -153,6 +153,9 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         if let e = workshopEvent, e.id != id {
             return "事件 \(id) 的车间事件编号不符 / event \(id) carries workshop event \(e.id): an event travels under its own id"
         }
+        if let e = workshopEvent, e.kind == .callForHelp, WorkshopEvent.isNameBased(e.id) {
+            return "呼叫 \(e.id) 的编号无效 / call for help \(e.id) has a derived (version 5) id: a call for help gets a random id"
+        }
         return nil
     }
 }
@@ -260,6 +263,21 @@ public struct PulledChange: Codable, Sendable, Hashable {
         case workshopEvent
         /// An advisor's quote for extra work and the customer's answer (made at the hub).
         case quote
+
+        /// What every board understands, also one from before parts requests, workshop events
+        /// and quotes synced: a hub sends a board only the entities it names in
+        /// ``understoodHeader``, and these to a board that names none.
+        public static let understoodByEveryBoard: Set<Entity> = [.bin, .part, .barcode, .technician, .order, .appointment]
+
+        /// The request header in which a board names the entities it understands (comma-separated).
+        public static let understoodHeader = "Kioskd-Pull-Entities"
+
+        /// The entities a board names in ``understoodHeader`` (unknown names ignored; no header:
+        /// ``understoodByEveryBoard``).
+        public static func understood(from header: String?) -> Set<Entity> {
+            guard let header else { return understoodByEveryBoard }
+            return understoodByEveryBoard.union(header.split(separator: ",").compactMap { Entity(rawValue: $0.trimmingCharacters(in: .whitespaces)) })
+        }
     }
     public var seq: Int64
     public var entity: Entity

@@ -142,13 +142,14 @@ public struct PartsRequest: Codable, Sendable, Hashable, FetchableRecord, Persis
     }
 
     /// The most of one part a request asks for, and the longest part number it names (bytes).
-    public static let maxQuantity = 99_999, maxPartNumberBytes = 64
+    public static let maxQuantity = 99_999, maxPartNumberBytes = 64, maxParts = 20
 
-    /// What is wrong with the parts a request asks for, or nil: at least one part, each with a
-    /// part number of 1 to 64 bytes and a quantity of 1 to 99,999. The same rule on the bay,
-    /// the page and the hub, so that a request a board raised is never refused by its hub.
+    /// What is wrong with the parts a request asks for, or nil: at most 20 parts (none: the bay's
+    /// parts button, a call for someone to come), each with a part number of 1 to 64 bytes and a
+    /// quantity of 1 to 99,999. The same rule on the bay, the page and the hub, so that a
+    /// request a board raised is never refused by its hub.
     public static func problem(_ parts: [RequestedPart]) -> String? {
-        if parts.isEmpty { return "待料请求没有配件 / a parts request names at least one part" }
+        if parts.count > maxParts { return "待料请求最多 \(maxParts) 项 / a parts request names at most \(maxParts) parts (got \(parts.count))" }
         if let bad = parts.first(where: {
             let number = $0.partNumber.trimmingCharacters(in: .whitespacesAndNewlines)
             return number.isEmpty || number.utf8.count > maxPartNumberBytes || !(1...maxQuantity).contains($0.quantity)
@@ -231,7 +232,16 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
     /// that pulls it, so that each event is stored once everywhere (a name-based UUID, version
     /// 5 layout, over SHA-256).
     public static func derivedID(_ kind: Kind, of subject: UUID, occurrence: Int = 1) -> UUID {
-        var input = Data("kioskd workshop event v1/\(kind.rawValue)/\(occurrence)/".utf8)
+        nameBasedUUID("kioskd workshop event v1/\(kind.rawValue)/\(occurrence)/", subject: subject)
+    }
+
+    /// Whether `id` has the layout of a derived id (version 5): ids made with `UUID()` are
+    /// version 4, so a board cannot pass a call for help off under an id every store derives.
+    public static func isNameBased(_ id: UUID) -> Bool { id.uuid.6 >> 4 == 5 }
+
+    /// A name-based UUID (version 5 layout, over SHA-256) of `name` and `subject`.
+    static func nameBasedUUID(_ name: String, subject: UUID) -> UUID {
+        var input = Data(name.utf8)
         withUnsafeBytes(of: subject.uuid) { input.append(contentsOf: $0) }
         var bytes = Array(SHA256.hash(data: input).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
@@ -242,13 +252,19 @@ public struct WorkshopEvent: Codable, Sendable, Hashable, FetchableRecord, Persi
 
     /// Records the next event of `kind` that `subject` gives rise to, once: an event already
     /// here under that id (made here, or pulled from the hub) is not recorded again.
-    static func record(_ kind: Kind, of subject: UUID, ticketCode: String, at time: Date, repeatable: Bool = false, in db: Database) throws {
+    /// Returns the event's id.
+    @discardableResult
+    static func record(_ kind: Kind, of subject: UUID, ticketCode: String, at time: Date, repeatable: Bool = false, in db: Database) throws -> UUID {
         var occurrence = 1
         if repeatable {
-            // The n-th arrival (or its undoing) of a request: as many as are here already, plus one.
+            // The n-th arrival (or its undoing) of a request: as many as are here already, plus
+            // one. Only the store that decides arrivals records them (a hub, or a store that
+            // does not sync), so the count is the same wherever the same facts were applied.
             while try WorkshopEvent.exists(db, key: derivedID(kind, of: subject, occurrence: occurrence)) { occurrence += 1 }
         }
+        let id = derivedID(kind, of: subject, occurrence: occurrence)
         try db.execute(sql: "INSERT OR IGNORE INTO workshop_event (id, kind, ticketCode, at) VALUES (?, ?, ?, ?)",
-                       arguments: [derivedID(kind, of: subject, occurrence: occurrence), kind.rawValue, ticketCode, time])
+                       arguments: [id, kind.rawValue, ticketCode, time])
+        return id
     }
 }

@@ -210,7 +210,10 @@ public struct Workshop: Sendable {
             if satisfied {
                 request.clearedAt = time
                 try request.update(db)
-                try WorkshopEvent.record(.partsRequestCleared, of: request.id, ticketCode: workOrder, at: time, in: db)
+                // The deciding store's to announce (a board that syncs pulls it from its hub).
+                if try movesJobsForParts(in: db) {
+                    try WorkshopEvent.record(.partsRequestCleared, of: request.id, ticketCode: workOrder, at: time, in: db)
+                }
             }
         }
     }
@@ -260,7 +263,8 @@ public struct Workshop: Sendable {
     @discardableResult
     static func noteArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [String] {
         let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
-        let waiting = open.filter { $0.arrivedAt == nil }
+        // A call with no parts named (the bay's parts button) waits for someone, not for stock.
+        let waiting = open.filter { $0.arrivedAt == nil && !$0.parts.isEmpty }
         guard waiting.contains(where: { $0.parts.contains { $0.partNumber == partNumber } }) else { return [] }
         // What is on hand for waiting requests: the stock less what arrived requests still hold.
         var available: [String: Int] = [:]
@@ -273,26 +277,32 @@ public struct Workshop: Sendable {
             return free
         }
         var arrived: [String] = []
+        let decides = try movesJobsForParts(in: db)
         for var request in waiting {
             let needed = Dictionary(request.parts.map { ($0.partNumber, $0.quantity) }, uniquingKeysWith: +)
             guard try needed.allSatisfy({ try free($0.key) >= $0.value }) else { continue }
             for (part, quantity) in needed { available[part, default: 0] -= quantity }
             request.arrivedAt = time
             try request.update(db)
-            try WorkshopEvent.record(.partsArrived, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db)
+            // Recorded where arrivals are decided (a board that syncs shows the arrival and pulls
+            // the hub's event), so that each arrival is one event under one id everywhere.
+            let event = decides ? try WorkshopEvent.record(.partsArrived, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db) : nil
             arrived.append(request.ticketCode)
-            // A slip to go with the parts, on the receipt printer when the store has one.
-            if let printer = try KioskMeta.value("slip_printer", in: db) {
+            // A slip to go with the parts, on the receipt printer of the store where they came
+            // in (a hub applying a counter's receipt leaves it to that counter).
+            if try KioskMeta.value(Hub.applyingName, in: db) == nil, let printer = try KioskMeta.value("slip_printer", in: db) {
                 var job = PrintJob(key: UUID(), printer: printer, kind: .partsArrival, subjects: [request.id.uuidString], requestedBy: actor, at: time)
                 try job.insert(db)
             }
             let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
                                                 arguments: [request.ticketCode]) ?? 0
-            if stillWaiting == 0, try movesJobsForParts(in: db), let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
+            if stillWaiting == 0, let event, let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
                 // Never before the job entered waiting-parts (a movement recorded earlier and
-                // applied late, at a hub).
+                // applied late, at a hub). The move's id follows from the arrival's, so that a
+                // store above the hub (head office, a ledger rebuild) makes the same move once.
                 _ = try transition(request.ticketCode, to: stateAfterPartsArrive, actor: actor, bay: nil,
-                                   reason: arrivalReason, parts: [], id: UUID(), at: max(time, order.stateSince), in: db)
+                                   reason: arrivalReason, parts: [], id: WorkshopEvent.nameBasedUUID("kioskd job move v1/parts arrived", subject: event),
+                                   at: max(time, order.stateSince), in: db)
             }
         }
         return arrived
@@ -310,17 +320,20 @@ public struct Workshop: Sendable {
         guard !arrived.isEmpty else { return [] }
         var onHand = try StockLedger.onHand(of: partNumber, in: db)
         var withdrawn: [String] = []
+        let decides = try movesJobsForParts(in: db)
         for var request in arrived {
             let held = try stillHeld(partNumber, by: request, in: db)
             if onHand >= held { onHand -= held; continue }
             request.arrivedAt = nil
             try request.update(db)
-            try WorkshopEvent.record(.partsArrivalUndone, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db)
             withdrawn.append(request.ticketCode)
+            guard decides else { continue }
+            let event = try WorkshopEvent.record(.partsArrivalUndone, of: request.id, ticketCode: request.ticketCode, at: time, repeatable: true, in: db)
             if try lastMoveWasArrival(of: request.ticketCode, since: .distantPast, in: db),
                let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == stateAfterPartsArrive {
                 _ = try transition(request.ticketCode, to: .waitingParts, actor: actor, bay: nil,
-                                   reason: "配件已不在，继续待料 / the parts went again: waiting for parts again", parts: [], id: UUID(),
+                                   reason: "配件已不在，继续待料 / the parts went again: waiting for parts again",
+                                   parts: [], id: WorkshopEvent.nameBasedUUID("kioskd job move v1/parts went", subject: event),
                                    at: max(time, order.stateSince), in: db)
             }
         }

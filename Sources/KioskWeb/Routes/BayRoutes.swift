@@ -70,6 +70,7 @@ extension GuardedRouter {
         on(.post, "/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
             let ticket = try context.parameters.require("ticket")
             let body = try await request.decode(as: PartsRequestBody.self, context: context)
+            if body.parts.isEmpty { throw HTTPError(.badRequest, message: "请填写配件和数量 / give each part number with a quantity of 1…99999") }
             if let problem = PartsRequest.problem(body.parts) { throw HTTPError(.badRequest, message: problem) }
             _ = try await env.writing { try workshop.requestParts(ticket, bay: nil, parts: body.parts) }
             return .created

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KioskCore
 
@@ -35,7 +36,10 @@ extension GuardedRouter {
                 throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
             }
             let device = context.device ?? ""
-            let changes = try await env.reading { try hub.changes(after: after, limit: limit, for: device) }
+            // A board from before parts requests, workshop events and quotes synced names no
+            // entities, and gets only what it understands.
+            let understood = PulledChange.Entity.understood(from: request.headers[HTTPField.Name(PulledChange.Entity.understoodHeader)!])
+            let changes = try await env.reading { try hub.changes(after: after, limit: limit, for: device, understood: understood) }
             return try SyncBodies.answer(changes, to: request, context: context)
         }
         on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
