@@ -76,6 +76,10 @@ public enum AccessPolicy {
         api(.delete, "/api/v1/session", .anyStaff),
         // Bays
         api(.get, "/api/v1/bays/{bay}", .workshop),
+        api(.post, "/api/v1/bays/{bay}/help", .workshop),
+        // Webhooks: deliveries per endpoint and the dead-letter list; replaying it
+        api(.get, "/api/v1/webhooks", .management),
+        api(.post, "/api/v1/webhooks/replay", .management),
         api(.post, "/api/v1/jobs/{ticket}/transitions", .workshop),
         api(.post, "/api/v1/jobs/{ticket}/advance", .workshop),
         api(.post, "/api/v1/jobs/{ticket}/clock", .workshop),

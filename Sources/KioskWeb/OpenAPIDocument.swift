@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 
 /// The API's OpenAPI 3.1 description, served at `/api/v1/openapi.json`. Who may call each
 /// operation comes from ``AccessPolicy``: `x-kioskd-roles`, the session cookie and CSRF header
@@ -25,6 +26,7 @@ enum OpenAPIDocument {
             paths[rule.path] = path
         }
         document["paths"] = paths
+        document["webhooks"] = webhooks
         var components = document["components"] as? [String: Any] ?? [:]
         components["securitySchemes"] = [
             "session": ["type": "apiKey", "in": "cookie", "name": sessionCookie,
@@ -35,6 +37,55 @@ enum OpenAPIDocument {
         document["components"] = components
         let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// What kioskd sends to the store's other systems (`[[webhooks]]`): one operation per event
+    /// type, each a CloudEvent in structured JSON mode, signed.
+    static var webhooks: [String: Any] {
+        let ticket: [String: Any] = ["type": "string", "description": "The work order (the DMS joins on it)"]
+        let at: [String: Any] = ["type": "string", "format": "date-time"]
+        let job: [String: Any] = ["type": "object", "required": ["ticketCode", "at"], "properties": ["ticketCode": ticket, "bay": ["type": ["string", "null"]], "at": at]]
+        func data(_ type: UpstreamEventType) -> [String: Any] {
+            switch type {
+            case .jobOpened, .jobStateChanged:
+                return ["type": "object", "required": ["ticketCode", "to", "at"], "properties": [
+                    "ticketCode": ticket, "from": ["type": ["string", "null"], "description": "null when opened"], "to": ["$ref": "#/components/schemas/JobState"],
+                    "bay": ["type": ["string", "null"]], "actor": ["type": "string", "description": "a badge, bay:<name>, customer, hub, cli:<login>"],
+                    "reason": ["type": ["string", "null"]], "at": at]]
+            case .partsRequested:
+                var object = job
+                object["properties"] = (job["properties"] as! [String: Any]).merging(["parts": ["type": "array", "items": ["$ref": "#/components/schemas/RequestedPart"]]]) { $1 }
+                return object
+            case .pickupReady, .partsArrived, .partsArrivalUndone, .partsRequestCleared, .helpCalled:
+                return job
+            case .stockAlertRaised, .stockAlertCleared:
+                return ["type": "object", "required": ["partNumber", "level", "threshold", "at"], "properties": [
+                    "partNumber": ["type": "string"], "level": ["type": "string", "enum": ["belowSafetyStock", "reorderPoint"]],
+                    "onHand": ["type": "integer", "description": "raised only"], "threshold": ["type": "integer"], "at": at]]
+            case .stocktakeConfirmed:
+                return ["type": "object", "required": ["stocktake", "at", "lines"], "properties": [
+                    "stocktake": ["type": "string"], "bin": ["type": ["string", "null"], "description": "null: the whole store"], "openedBy": ["type": "string"], "at": at,
+                    "lines": ["type": "array", "items": ["type": "object", "properties": [
+                        "partNumber": ["type": "string"], "bin": ["type": "string"], "expected": ["type": "integer"], "counted": ["type": "integer"], "difference": ["type": "integer"]]]]]]
+            }
+        }
+        var operations: [String: Any] = [:]
+        for type in UpstreamEventType.allCases {
+            operations[type.rawValue] = ["post": [
+                "summary": type.summary,
+                "description": "A CloudEvent 1.0 in structured JSON mode, POSTed to each [[webhooks]] endpoint that takes the type. At least once: the same id on every retry and replay (drop duplicates by id). Retried with back-off on anything but 2xx; after the endpoint's last try it waits on the dead-letter list (kioskd webhooks dead, GET /api/v1/webhooks) until replayed.",
+                "parameters": [["name": "Kioskd-Signature", "in": "header", "required": true, "schema": ["type": "string"],
+                                "description": "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the endpoint's secret>; refuse a t far from your clock"],
+                               ["name": "Kioskd-Delivery-Attempt", "in": "header", "required": true, "schema": ["type": "integer", "minimum": 1]]],
+                "requestBody": ["required": true, "content": ["application/cloudevents+json": ["schema": [
+                    "type": "object", "required": ["specversion", "id", "source", "type", "time", "datacontenttype", "data"],
+                    "properties": ["specversion": ["const": "1.0"], "id": ["type": "string"], "source": ["type": "string", "description": "/kioskd/<device id>"],
+                                   "type": ["const": type.rawValue], "subject": ["type": "string", "description": "the work order, part or bin"], "time": at,
+                                   "datacontenttype": ["const": "application/json"], "data": data(type)]]]]],
+                "responses": ["2XX": ["description": "Taken: never sent again (unless replayed)"], "default": ["description": "Tried again later"]],
+            ] as [String: Any]]
+        }
+        return operations
     }
 
     static let base = #"""
@@ -57,6 +108,14 @@ enum OpenAPIDocument {
           "parameters": [{"name": "ticket", "in": "path", "required": true, "schema": {"type": "string"}}],
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["lines"], "properties": {"lines": {"type": "array", "minItems": 1, "maxItems": 30, "items": {"$ref": "#/components/schemas/QuoteLine"}}, "id": {"type": ["string", "null"], "format": "uuid", "description": "Idempotency key: the same id again is the same quote"}}}}}},
           "responses": {"201": {"description": "Quoted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Quote"}}}}, "400": {"description": "Lines out of range, or not the JSON described"}, "404": {"description": "Unknown work order"}, "409": {"description": "The job cannot wait for approval from its state, or this board leaves quotes to its hub"}, "415": {"description": "Not application/json"}}}},
+        "/api/v1/bays/{bay}/help": {"post": {"summary": "Call for help at the bay, as its help button does (for a bay with a touch screen and no buttons)",
+          "parameters": [{"name": "bay", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "responses": {"201": {"description": "Called (with the bay's job, if it has one)"}}}},
+        "/api/v1/webhooks": {"get": {"summary": "Webhook deliveries per endpoint (pending, delivered, dead, last error) and the dead-letter list",
+          "responses": {"200": {"description": "Status and dead-letter list"}}}},
+        "/api/v1/webhooks/replay": {"post": {"summary": "Send dead deliveries again: the events named, or all (audited)",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "maxItems": 1000, "items": {"type": "string", "maxLength": 200}}, "all": {"type": "boolean"}, "endpoint": {"type": "string"}}}}}},
+          "responses": {"200": {"description": "How many go again"}, "400": {"description": "Neither events nor all, or not the JSON described"}, "415": {"description": "Not application/json"}}}},
         "/api/v1/bays/{bay}": {"get": {"summary": "The bay's current job and the states it may move to",
           "parameters": [{"name": "bay", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "Bay view"}}}},
         "/api/v1/jobs/{ticket}/transitions": {"post": {"summary": "Move a job to a state (idempotent by id)",

@@ -108,6 +108,19 @@ public struct ClockRequest: Codable, Sendable {
     }
 }
 
+/// Webhook deliveries per endpoint, and the dead-letter list.
+public struct WebhooksView: Codable, Sendable, ResponseEncodable {
+    public var endpoints: [WebhookStatus]
+    public var dead: [DeadDelivery]
+}
+
+/// Which dead deliveries to send again.
+public struct WebhookReplayRequest: Codable, Sendable {
+    public var events: [String]?
+    public var all: Bool?
+    public var endpoint: String?
+}
+
 /// An advisor's quote: its lines, and an id chosen by the page so that a retried send is one quote.
 public struct QuoteBody: Codable, Sendable {
     public var lines: [QuoteLine]

@@ -31,6 +31,8 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         /// A service advisor quoted extra work; the customer answered it on the phone page.
         case quoteMade = "job.quote_made"
         case quoteAnswered = "job.quote_answered"
+        /// Webhook deliveries on the dead-letter list were sent again.
+        case webhooksReplayed = "webhooks.replayed"
     }
 
     public var seq: Int64

@@ -642,6 +642,88 @@ enum Schema {
                     """)
             }
         }
+        migrator.registerMigration("v24-webhooks") { db in
+            // Events for the store's other systems, written in the transaction of what they
+            // tell while at least one webhook endpoint is configured, and one delivery per
+            // endpoint that takes the type.
+            try db.execute(sql: """
+                CREATE TABLE webhook_endpoint (name TEXT PRIMARY KEY, url TEXT NOT NULL, types TEXT NOT NULL DEFAULT '');
+                CREATE TABLE upstream_event (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  id TEXT NOT NULL UNIQUE,
+                  type TEXT NOT NULL,
+                  subject TEXT,
+                  time DATETIME NOT NULL,
+                  data TEXT NOT NULL);
+                CREATE TABLE webhook_delivery (
+                  endpoint TEXT NOT NULL,
+                  eventSeq INTEGER NOT NULL REFERENCES upstream_event (seq),
+                  state TEXT NOT NULL DEFAULT 'pending',
+                  attempts INTEGER NOT NULL DEFAULT 0,
+                  nextAt DATETIME NOT NULL,
+                  lastError TEXT,
+                  deliveredAt DATETIME,
+                  PRIMARY KEY (endpoint, eventSeq));
+                CREATE INDEX webhook_delivery_due ON webhook_delivery (state, nextAt);
+                CREATE TRIGGER upstream_event_deliveries AFTER INSERT ON upstream_event
+                BEGIN
+                  INSERT INTO webhook_delivery (endpoint, eventSeq, nextAt)
+                  SELECT name, NEW.seq, NEW.time FROM webhook_endpoint
+                  WHERE types = '' OR instr(',' || types || ',', ',' || NEW.type || ',') > 0;
+                END;
+                """)
+            let on = "EXISTS (SELECT 1 FROM webhook_endpoint)"
+            let at = { (column: String) in "strftime('%Y-%m-%dT%H:%M:%fZ', \(column))" }
+            let bay = "(SELECT bay FROM work_order WHERE ticketCode = NEW.ticketCode)"
+            try db.execute(sql: """
+                CREATE TRIGGER job_transition_upstream AFTER INSERT ON job_transition WHEN \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'job-move-' || lower(hex(NEW.id)),
+                    CASE WHEN NEW.fromState IS NULL THEN 'cn.kioskd.job.opened' ELSE 'cn.kioskd.job.state_changed' END,
+                    NEW.ticketCode, NEW.at,
+                    json_object('ticketCode', NEW.ticketCode, 'from', NEW.fromState, 'to', NEW.toState, 'bay', NEW.bay,
+                                'actor', NEW.actor, 'reason', NEW.reason, 'at', \(at("NEW.at"))));
+                END;
+                CREATE TRIGGER workshop_event_upstream AFTER INSERT ON workshop_event WHEN \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'workshop-' || lower(hex(NEW.id)),
+                    CASE NEW.kind WHEN 'partsRequested' THEN 'cn.kioskd.parts.requested' WHEN 'partsArrived' THEN 'cn.kioskd.parts.arrived'
+                      WHEN 'partsArrivalUndone' THEN 'cn.kioskd.parts.arrival_undone' WHEN 'partsRequestCleared' THEN 'cn.kioskd.parts.request_cleared'
+                      WHEN 'pickupNotice' THEN 'cn.kioskd.job.pickup_ready' ELSE 'cn.kioskd.bay.help_called' END,
+                    NEW.ticketCode, NEW.at,
+                    CASE WHEN NEW.kind = 'partsRequested'
+                      THEN json_object('ticketCode', NEW.ticketCode, 'bay', \(bay), 'at', \(at("NEW.at")),
+                             'parts', json((SELECT parts FROM parts_request WHERE ticketCode = NEW.ticketCode ORDER BY raisedAt DESC, rowid DESC LIMIT 1)))
+                      ELSE json_object('ticketCode', NEW.ticketCode, 'bay', \(bay), 'at', \(at("NEW.at"))) END);
+                END;
+                CREATE TRIGGER stock_alert_upstream_raised AFTER INSERT ON stock_alert WHEN \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'stock-alert-' || NEW.id || '-raised', 'cn.kioskd.stock.alert_raised', NEW.partNumber, NEW.raisedAt,
+                    json_object('partNumber', NEW.partNumber, 'level', NEW.level, 'onHand', NEW.onHand, 'threshold', NEW.threshold, 'at', \(at("NEW.raisedAt"))));
+                END;
+                CREATE TRIGGER stock_alert_upstream_cleared AFTER UPDATE OF clearedAt ON stock_alert
+                WHEN NEW.clearedAt IS NOT NULL AND OLD.clearedAt IS NULL AND \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'stock-alert-' || NEW.id || '-cleared', 'cn.kioskd.stock.alert_cleared', NEW.partNumber, NEW.clearedAt,
+                    json_object('partNumber', NEW.partNumber, 'level', NEW.level, 'threshold', NEW.threshold, 'at', \(at("NEW.clearedAt"))));
+                END;
+                CREATE TRIGGER stocktake_upstream_confirmed AFTER UPDATE OF status ON stocktake
+                WHEN NEW.status = 'confirmed' AND OLD.status != 'confirmed' AND \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'stocktake-' || lower(hex(NEW.id)) || '-confirmed', 'cn.kioskd.stocktake.confirmed', NEW.binCode, COALESCE(NEW.confirmedAt, NEW.closedAt, NEW.openedAt),
+                    json_object('stocktake', lower(hex(NEW.id)), 'bin', NEW.binCode, 'openedBy', NEW.openedBy,
+                                'at', \(at("COALESCE(NEW.confirmedAt, NEW.closedAt, NEW.openedAt)")),
+                                'lines', (SELECT json_group_array(json_object('partNumber', partNumber, 'bin', binCode, 'expected', expected,
+                                                                              'counted', counted, 'difference', counted - expected))
+                                          FROM stocktake_line WHERE stocktakeID = NEW.id)));
+                END;
+                """)
+        }
         return migrator
     }
 

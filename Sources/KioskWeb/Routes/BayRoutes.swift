@@ -10,6 +10,13 @@ extension GuardedRouter {
         on(.get, "/api/v1/bays/{bay}") { _, context -> BayView in
             try await workshop.bayView(try context.parameters.require("bay"))
         }
+        // A bay without buttons (a touch screen only) calls for help as its help button would:
+        // the counter and upstream are told, the bay's light flashes.
+        on(.post, "/api/v1/bays/{bay}/help") { _, context -> Response in
+            let bay = try context.parameters.require("bay")
+            let press = try await env.writing { try workshop.press("help", kind: .short, bay: bay) }
+            return try JSONEncoder.sorted.encodeResponse(["message": press.message, "accepted": press.accepted ? "true" : "false"], status: .created)
+        }
         on(.post, "/api/v1/jobs/{ticket}/transitions") { request, context -> JobSummary in
             let ticket = try context.parameters.require("ticket")
             let body = try await request.decode(as: TransitionRequest.self, context: context)

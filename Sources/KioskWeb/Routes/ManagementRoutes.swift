@@ -16,6 +16,19 @@ extension GuardedRouter {
             let orders = try await env.reading { phone.isEmpty ? try workshop.orders(vin: vin.uppercased()) : try workshop.orders(phone: phone) }
             return CustomerOrdersView(orders: orders.map(CustomerOrdersView.Order.init))
         }
+        let webhooks = env.database.webhooks
+        on(.get, "/api/v1/webhooks") { _, _ -> WebhooksView in
+            try await env.reading { WebhooksView(endpoints: try webhooks.status(), dead: try webhooks.dead()) }
+        }
+        on(.post, "/api/v1/webhooks/replay") { request, context -> Response in
+            let body = try await request.decode(as: WebhookReplayRequest.self, context: context)
+            guard body.all == true || !(body.events ?? []).isEmpty else {
+                throw HTTPError(.badRequest, message: "请给出事件编号，或 all: true / name the events to send again, or all: true")
+            }
+            let actor = context.actor
+            let count = try await env.writing { try webhooks.replay(eventIDs: body.all == true ? nil : body.events, endpoint: body.endpoint, actor: actor) }
+            return try JSONEncoder.sorted.encodeResponse(["replayed": count], status: .ok)
+        }
         on(.get, "/api/v1/audit") { _, _ -> AuditView in
             try await env.reading {
                 let verification = try audit.verify()

@@ -188,6 +188,15 @@ struct Run: AsyncParsableCommand {
             hardware.append(SyncService(client: try SyncClient(settings: settings), database: database, health: health,
                                         logger: Logger(label: "kioskd.sync")))
         }
+        if refuseWrites == nil {
+            // Endpoints go and come with the config: none configured, none kept (and no events recorded).
+            let targets = try config.webhookTargets()
+            try database.webhooks.configure(targets.map(\.endpoint))
+            if !targets.isEmpty {
+                hardware.append(WebhookService(targets: targets, source: "/kioskd/\(config.deviceID)", database: database, health: health,
+                                               logger: Logger(label: "kioskd.webhooks")))
+            }
+        }
         if let notifier = SystemdNotifier() {
             hardware.append(SystemdService(notifier: notifier, ready: ready, watchdogInterval: SystemdNotifier.watchdogInterval(),
                                            database: database, logger: Logger(label: "kioskd.systemd")))

@@ -4,6 +4,7 @@ import Indicators
 import KioskCore
 import KioskWeb
 import Scanner
+import Sync
 import TOMLKit
 
 /// The daemon's configuration (`/etc/kioskd/kioskd.toml`, or `--config`), documented key by
@@ -97,6 +98,35 @@ struct KioskConfig: Sendable, Hashable {
     var sync: SyncConfig?
     var syncTokenFile: String { sync?.tokenFile ?? (dataDirectory as NSString).appendingPathComponent("sync-token") }
 
+    /// `[[webhooks]]`: endpoints of the store's other systems that get its events.
+    struct WebhookConfig: Sendable, Hashable {
+        var endpoint: WebhookEndpoint
+        /// The file holding the signing secret (relative: in systemd's `$CREDENTIALS_DIRECTORY`).
+        var secretFile: String
+    }
+    var webhooks: [WebhookConfig] = []
+
+    /// The webhook endpoints with their secrets, read from their files now. A secret must be
+    /// 16 bytes or more (the file's text, without its line end).
+    func webhookTargets(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [WebhookService.Target] {
+        try webhooks.map { hook in
+            var path = hook.secretFile
+            if !path.hasPrefix("/") {
+                guard let credentials = environment["CREDENTIALS_DIRECTORY"] else {
+                    throw Refused("webhooks \(hook.endpoint.name): secret_file \"\(path)\" is not an absolute path, and systemd gave no credentials (LoadCredential=\(path):/etc/kioskd/\(path))")
+                }
+                path = (credentials as NSString).appendingPathComponent(path)
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Refused("webhooks \(hook.endpoint.name): cannot read the signing secret \(path): make it with `openssl rand -hex 32 > \(path)` and chmod 600")
+            }
+            let secret = Data(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            guard secret.count >= 16 else {
+                throw Refused("webhooks \(hook.endpoint.name): the secret in \(path) is \(secret.count) bytes: use 16 or more (`openssl rand -hex 32`)")
+            }
+            return WebhookService.Target(endpoint: hook.endpoint, secret: secret)
+        }
+    }
     /// `[[printers]]`: label and receipt printers, and folders for PDF/PNG output.
     var printers: [PrinterConfig] = []
     /// `[labels]`: which printer takes labels and tickets, what tickets say.
@@ -177,7 +207,7 @@ struct KioskConfig: Sendable, Hashable {
         } catch { throw .syntax(origin, "\(error)") }
         let reader = TOMLReader(origin: origin)
         let defaults = embeddedDefault()
-        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels", "sync", "hub"], at: "")
+        try reader.allow(table, keys: ["device", "counter", "log", "scanners", "bay", "gpio", "web", "backup", "security", "printers", "labels", "sync", "hub", "webhooks"], at: "")
         var config = defaults
         config.origin = origin
         if let device = try reader.table(table, "device", at: "") {
@@ -318,6 +348,16 @@ struct KioskConfig: Sendable, Hashable {
                 throw .missing("bay.id", "the bay whose job the buttons move (gpio.buttons needs a [bay])")
             }
         }
+        if let value = table["webhooks"] {
+            guard let array = value.array else { throw .wrongType("webhooks", expected: "array of tables ([[webhooks]])", got: "\(value.type)") }
+            for (index, element) in array.enumerated() {
+                config.webhooks.append(try parseWebhook(element, at: "webhooks[\(index)]", reader: reader))
+            }
+            let names = config.webhooks.map(\.endpoint.name)
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw .invalid("webhooks", "the name \"\(twice)\" is used twice")
+            }
+        }
         if let value = table["printers"] {
             guard let array = value.array else { throw .wrongType("printers", expected: "array of tables ([[printers]])", got: "\(value.type)") }
             for (index, element) in array.enumerated() {
@@ -398,6 +438,40 @@ struct KioskConfig: Sendable, Hashable {
             }
         }
         return config
+    }
+
+    static func parseWebhook(_ element: TOMLValueConvertible, at: String, reader: TOMLReader) throws(ConfigError) -> WebhookConfig {
+        guard let hook = element.table else { throw .wrongType(at, expected: "table", got: "\(element.type)") }
+        try reader.allow(hook, keys: ["name", "url", "secret_file", "types", "max_attempts", "retry_base_ms", "allow_insecure_url"], at: at)
+        guard let name = try reader.string(hook, "name", at: at), !name.isEmpty, name.count <= 64 else {
+            throw .missing("\(at).name", "a name for the endpoint (1 to 64 characters), e.g. \"dms\"")
+        }
+        guard let url = try reader.string(hook, "url", at: at) else { throw .missing("\(at).url", "the endpoint's URL, e.g. \"https://dms.store.local/kioskd/events\"") }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw .invalid("\(at).url", "\"\(url)\" is not an http:// or https:// URL")
+        }
+        if parsed.scheme == "http", try reader.bool(hook, "allow_insecure_url", at: at) != true {
+            throw .invalid("\(at).url", "\"\(url)\" is plain http: anyone on the network can read the store's events (the signature stops changes, not reading). Use https://, or set allow_insecure_url = true if the network is your own")
+        }
+        guard let secretFile = try reader.string(hook, "secret_file", at: at), !secretFile.isEmpty else {
+            throw .missing("\(at).secret_file", "the file with the signing secret (an absolute path, or a name in systemd's credentials: LoadCredential=)")
+        }
+        var types: [UpstreamEventType] = []
+        if let list = hook["types"] {
+            guard let array = list.array else { throw .wrongType("\(at).types", expected: "array of strings", got: "\(list.type)") }
+            for item in array {
+                guard let text = item.string, let type = UpstreamEventType(rawValue: text) else {
+                    throw .invalid("\(at).types", "\(item) is not one of \(UpstreamEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                types.append(type)
+            }
+        }
+        let attempts = try reader.int(hook, "max_attempts", at: at) ?? 20
+        guard (1...100).contains(attempts) else { throw .invalid("\(at).max_attempts", "\(attempts) is outside 1…100") }
+        let base = try reader.int(hook, "retry_base_ms", at: at) ?? 2000
+        guard (10...600_000).contains(base) else { throw .invalid("\(at).retry_base_ms", "\(base) is outside 10…600000") }
+        return WebhookConfig(endpoint: WebhookEndpoint(name: name, url: url, types: types, maxAttempts: attempts, retryBase: .milliseconds(base)),
+                             secretFile: secretFile)
     }
 
     static func parsePrinter(_ element: TOMLValueConvertible, at: String, reader: TOMLReader) throws(ConfigError) -> PrinterConfig {
