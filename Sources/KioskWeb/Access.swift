@@ -60,6 +60,7 @@ public enum AccessPolicy {
         page("/track/{token}", .publicKiosk),
         page("/bay/{bay}", .workshop),
         page("/counter", .counter),
+        page("/manager", .management),
         // Health, metrics (counts only), the API document, the change feed (version numbers only)
         api(.get, "/healthz", .publicKiosk),
         api(.get, "/metrics", .publicKiosk),
@@ -101,6 +102,7 @@ public enum AccessPolicy {
         api(.get, "/api/v1/sync/pull", .device),
         api(.get, "/api/v1/sync/status", .management),
         // Management
+        api(.get, "/api/v1/manager", .management),
         api(.get, "/api/v1/audit", .management),
         api(.get, "/api/v1/staff", .management),
         api(.post, "/api/v1/staff/{badge}/role", .admin),

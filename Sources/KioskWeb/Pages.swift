@@ -86,6 +86,14 @@ enum Page {
     .counter>.panel:first-child{display:flex;flex-direction:column;min-height:0}.counter>.panel:first-child>.log{flex:1;min-height:0;overflow-y:auto}
     .counter>div:last-child{min-height:0;overflow-y:auto}
     .panel{background:#18242f;border-radius:10px;padding:12px}.panel h2{margin:0 0 8px;font-size:20px}.log div{padding:4px 0;border-bottom:1px solid #2a3640;font-size:16px;white-space:pre-wrap}
+    .manager{padding:16px 20px;display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:14px}.manager .top{grid-column:1/-1;display:flex;justify-content:space-between;align-items:center;padding-right:60px}
+    .manager .top h1{margin:0}.manager .wide{grid-column:1/-1}.periods{display:flex;gap:8px;align-items:center}.periods button{font-size:16px;padding:8px 14px;border-radius:8px;border:0;color:#fff;background:#3a4a5c}
+    .periods button.on{background:#2f6fdf}.grid,.figures{width:100%;border-collapse:collapse;font-size:15px}.grid th,.grid td,.figures th,.figures td{padding:5px 6px;border-bottom:1px solid #2a3640;text-align:left;vertical-align:top}
+    .grid th,.figures th{color:#9ab;font-weight:normal;white-space:nowrap}.grid .bay-cell{white-space:nowrap}
+    .grid{table-layout:fixed}.grid th:first-child{width:70px}.grid th{overflow:hidden;text-overflow:ellipsis}.grid .chip{white-space:normal}.chip{display:inline-block;margin:2px;padding:2px 8px;border-radius:10px;background:#2a4a6a;white-space:nowrap}.chip.over{background:#8a2020}
+    .figures tr.over td{color:#ff9b93}.chart{display:block;margin-bottom:8px}.chart text{fill:#dde;font-size:14px;font-family:inherit}.chart .chart-title{font-size:16px;font-weight:bold}
+    .chart .chart-bar{fill:#2f9a5a}.chart .chart-target{stroke:#e3b341;stroke-dasharray:4 3}.chart .chart-target-text{fill:#e3b341;font-size:12px}.chart .chart-empty{fill:#9ab}
+    @media (max-width:1400px){.manager{grid-template-columns:repeat(2,minmax(0,1fr))}}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.quote-box{border:2px solid #a86a00;border-radius:10px;padding:12px;margin:16px 0;text-align:left}.quote-box h2{margin:0 0 8px;font-size:22px}
     .quote-box table{width:100%;border-collapse:collapse;font-size:18px}.quote-box td{padding:6px 4px;border-bottom:1px solid #333}.quote-box .amount{text-align:right;white-space:nowrap}
     .quote-box .total td{font-weight:bold;border-bottom:none}.quote-box .ask{font-size:18px}.answers{display:flex;gap:12px}.answers button{flex:1}
@@ -293,6 +301,64 @@ enum Page {
             KD.live(refresh, 'workshop');
             """#)
     }
+
+    /// The hub's page for the service and parts managers: the floor now, the day's or week's
+    /// figures with charts the server draws (inline SVG), what waits, and how each board syncs.
+    static let manager = shell(title: "车间管理看板 Manager's view", bodyClass: "", body: """
+        <div class="manager">
+          <div class="top"><h1 data-zh="车间管理看板" data-en="Manager's view">车间管理看板</h1>
+            <div class="periods"><button id="period-day" class="alt" onclick="setPeriod('day')" data-zh="今日" data-en="Today">今日</button>
+            <button id="period-week" class="alt" onclick="setPeriod('week')" data-zh="近 7 天" data-en="Last 7 days">近 7 天</button>
+            <span id="window" class="muted"></span></div></div>
+          <div class="panel wide"><h2 data-zh="在修车辆（按工位、状态）" data-en="Open jobs by bay and state">在修车辆（按工位、状态）</h2><div id="floor"></div></div>
+          <div class="panel"><h2 data-zh="工时对比（在修时长 / 标准工时）" data-en="Time against standard hours">工时对比（在修时长 / 标准工时）</h2><div id="hours"></div></div>
+          <div class="panel"><div id="efficiency-chart"></div><div id="technicians"></div></div>
+          <div class="panel"><div id="utilisation-chart"></div></div>
+          <div class="panel"><h2 data-zh="预警与待料" data-en="Alerts and parts waiting">预警与待料</h2><div id="waiting" class="log"></div></div>
+          <div class="panel wide"><h2 data-zh="设备同步" data-en="Boards and sync">设备同步</h2><div id="devices"></div></div>
+        </div><div id="toast"></div>
+        """, script: #"""
+        let period = new URLSearchParams(location.search).get('period') === 'week' ? 'week' : 'day';
+        function setPeriod(p) { period = p; history.replaceState(null, '', '?period=' + p); refresh(); }
+        const h = x => (Math.round(x * 10) / 10).toFixed(1);
+        async function refresh() {
+          let v;
+          try { v = await KD.get('/api/v1/manager?period=' + period); } catch (e) { return KD.toast(e.message, false); }
+          document.getElementById('period-day').classList.toggle('on', period === 'day');
+          document.getElementById('period-week').classList.toggle('on', period === 'week');
+          document.getElementById('window').textContent = KD.time(v.from) + ' – ' + KD.time(v.to);
+          const name = s => { const n = v.states.find(x => x[0] === s); return n ? KD.t(n[1], n[2]) : s; };
+          // Bays as rows, states as columns: each job where it stands, red when past its standard hours.
+          const bays = [...new Set(v.openJobs.map(j => j.bay || '—'))];
+          document.getElementById('floor').innerHTML = v.openJobs.length ? `<table class="grid"><thead><tr><th>${KD.t('工位', 'Bay')}</th>` +
+            v.states.map(s => `<th>${KD.esc(KD.t(s[1], s[2]))}</th>`).join('') + `</tr></thead><tbody>` +
+            bays.map(b => `<tr><td class="bay-cell">${KD.esc(b)}</td>` + v.states.map(s => `<td>` + v.openJobs.filter(j => (j.bay || '—') === b && j.state === s[0])
+              .map(j => `<span class="chip ${j.overStandard ? 'over' : ''}" data-ticket="${KD.esc(j.ticketCode)}">${KD.esc(j.ticketCode)} · ${h(j.hoursInState)} h</span>`).join('') + `</td>`).join('') + `</tr>`).join('') +
+            `</tbody></table>` : `<div class="muted">${KD.t('暂无在修车辆', 'No open jobs')}</div>`;
+          document.getElementById('hours').innerHTML = `<table class="figures"><thead><tr><th>${KD.t('工单', 'Job')}</th><th>${KD.t('状态', 'State')}</th>` +
+            `<th>${KD.t('本状态', 'In state')}</th><th>${KD.t('在修', 'Open')}</th><th>${KD.t('标准', 'Standard')}</th></tr></thead><tbody>` +
+            v.openJobs.map(j => `<tr class="${j.overStandard ? 'over' : ''}"><td>${KD.esc(j.ticketCode)}</td><td>${KD.esc(name(j.state))}</td><td>${h(j.hoursInState)} h</td>` +
+              `<td>${h(j.hoursOpen)} h</td><td>${j.standardHours > 0 ? h(j.standardHours) + ' h' : '—'}</td></tr>`).join('') + `</tbody></table>`;
+          // The charts come drawn from the server (SVG, every text escaped there).
+          document.getElementById('efficiency-chart').innerHTML = v.efficiencyChart;
+          document.getElementById('utilisation-chart').innerHTML = v.utilisationChart;
+          document.getElementById('technicians').innerHTML = `<table class="figures" id="technician-figures"><thead><tr><th>${KD.t('技师', 'Technician')}</th>` +
+            `<th>${KD.t('实际工时', 'Actual')}</th><th>${KD.t('标准工时', 'Standard')}</th><th>${KD.t('效率', 'Efficiency')}</th></tr></thead><tbody>` +
+            v.technicians.map(t => `<tr data-badge="${KD.esc(t.badge)}"><td>${KD.esc(t.badge)} ${KD.esc(t.name)}</td><td>${t.repairingHours.toFixed(2)}</td>` +
+              `<td>${t.standardHours.toFixed(2)}</td><td>${t.efficiency == null ? '—' : t.efficiency.toFixed(2)}</td></tr>`).join('') + `</tbody></table>`;
+          document.getElementById('waiting').innerHTML = v.alerts.map(a => `<div class="bad">${KD.esc(a)}</div>`).join('') +
+            v.partsRequests.map(r => `<div class="${r.arrivedAt ? 'ok' : ''}">${KD.t('待料', 'Parts')} · ${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ` +
+              `${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ') || KD.t('呼叫配件员', 'call for the clerk')}` +
+              `${r.arrivedAt ? ' · ' + KD.t('已到齐', 'all here') : ' · ' + KD.t('已等 ', 'waiting since ') + KD.time(r.raisedAt)}</div>`).join('') || `<div class="muted">—</div>`;
+          document.getElementById('devices').innerHTML = v.devices.length ? `<table class="figures"><thead><tr><th>${KD.t('设备', 'Board')}</th><th>${KD.t('角色', 'Role')}</th>` +
+            `<th>${KD.t('最近连接', 'Last seen')}</th><th>${KD.t('最近事件', 'Last event')}</th><th>${KD.t('待发', 'Queue')}</th><th>${KD.t('事件', 'Events')}</th><th>${KD.t('被拒/冲突', 'Refused')}</th></tr></thead><tbody>` +
+            v.devices.map(d => `<tr class="${d.revoked ? 'muted' : d.auditAlarm || d.refused ? 'over' : ''}"><td>${KD.esc(d.deviceID)}${d.revoked ? ' (' + KD.t('已吊销', 'revoked') + ')' : ''}</td><td>${KD.esc(d.role)}</td>` +
+              `<td>${d.lastSeenAt ? KD.time(d.lastSeenAt) : '—'}</td><td>${d.lastEventAt ? KD.time(d.lastEventAt) : '—'}</td><td>${d.queue == null ? '—' : d.queue}</td>` +
+              `<td>${d.events}</td><td>${d.refused}${d.auditAlarm ? ' · ' + KD.esc(d.auditAlarm) : ''}</td></tr>`).join('') + `</tbody></table>`
+            : `<div class="muted">${KD.t('没有已注册的设备', 'No boards enrolled')}</div>`;
+        }
+        KD.live(refresh, 'workshop,alerts,yard,sync,staff');
+        """#)
 
     static let counter = shell(title: "配件柜台 Parts counter", bodyClass: "", body: """
         <div class="counter">

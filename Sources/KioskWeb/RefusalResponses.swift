@@ -63,3 +63,8 @@ extension QuoteError: RefusalResponse {
         }
     }
 }
+
+/// Event ids that cannot be the store's: 400.
+extension WebhookError: RefusalResponse {
+    public var status: HTTPResponse.Status { .badRequest }
+}

@@ -108,6 +108,13 @@ public struct ClockRequest: Codable, Sendable {
     }
 }
 
+/// A call for help at a bay: recorded with the bay's job (`ticketCode`), told to the counter and upstream.
+public struct HelpCall: Codable, Sendable {
+    public var accepted: Bool
+    public var message: String
+    public var ticketCode: String?
+}
+
 /// Webhook deliveries per endpoint, and the dead-letter list.
 public struct WebhooksView: Codable, Sendable, ResponseEncodable {
     public var endpoints: [WebhookStatus]
@@ -167,6 +174,7 @@ extension StaffSession: ResponseEncodable {}
 extension BayView: ResponseEncodable {}
 extension CounterView: ResponseEncodable {}
 extension QuoteView: ResponseEncodable {}
+extension ManagerView: ResponseEncodable {}
 extension StockRow: ResponseEncodable {}
 
 public struct SignInRequest: Codable, Sendable {

@@ -58,6 +58,10 @@ public struct WebEnvironment: Sendable {
     public var ledger: any HubLedger
     /// The store's name and service-desk phone number, for the customer's phone page.
     public var store = StoreContact()
+    /// When each board last pulled, and the queue it said it had (the manager's page).
+    public let sightings = DeviceSightings()
+    /// Calls for help from the API, per bay (each is told to the counter and upstream).
+    public var helpLimiter = RateLimiter(capacity: 2, perMinute: 6)
 
     /// Runs a domain call that only reads, off the cooperative pool (``KioskDatabase/perform(_:_:)``).
     func reading<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
@@ -135,4 +139,17 @@ extension JSONEncoder {
         Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
     }
+}
+
+/// What each board last said of itself when it pulled (in memory: since the hub started).
+public final class DeviceSightings: Sendable {
+    private let seen = Mutex<[String: ManagerView.Sighting]>([:])
+
+    public init() {}
+
+    func note(_ deviceID: String, queue: Int?, at time: Date = Date()) {
+        seen.withLock { $0[deviceID] = ManagerView.Sighting(at: time, queue: queue) }
+    }
+
+    public var all: [String: ManagerView.Sighting] { seen.withLock { $0 } }
 }

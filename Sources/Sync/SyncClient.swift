@@ -147,8 +147,9 @@ public struct SyncClient: Sendable {
     }
 
     /// One page of the hub's changes after `cursor`.
-    public func pull(after cursor: Int64, limit: Int = 1000) async throws -> PullResponse {
-        try await send(.GET, "/api/v1/sync/pull?after=\(cursor)&limit=\(limit)", body: nil, token: try token(),
+    /// `queue`: the events waiting in this board's outbox, which the hub shows its manager.
+    public func pull(after cursor: Int64, limit: Int = 1000, queue: Int? = nil) async throws -> PullResponse {
+        try await send(.GET, "/api/v1/sync/pull?after=\(cursor)&limit=\(limit)" + (queue.map { "&queue=\($0)" } ?? ""), body: nil, token: try token(),
                        headers: [(PulledChange.Entity.understoodHeader, PulledChange.Entity.allCases.map(\.rawValue).joined(separator: ","))])
     }
 
@@ -259,8 +260,8 @@ public struct SyncService: Service {
         let outbox = database.outbox
         var applied = 0
         while true {
-            let cursor = try await database.perform(.read) { try outbox.pullCursor() }
-            let page = try await client.pull(after: cursor)
+            let (cursor, queue) = try await database.perform(.read) { (try outbox.pullCursor(), try outbox.status().queueDepth) }
+            let page = try await client.pull(after: cursor, queue: queue)
             if !page.changes.isEmpty || page.cursor > cursor { try await database.perform(.write) { try outbox.apply(page) } }
             applied += page.changes.count
             if !page.more { return applied }

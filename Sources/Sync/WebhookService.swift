@@ -10,6 +10,7 @@ import ServiceLifecycle
 /// CloudEvents 1.0 in structured JSON mode, signed (``WebhookSignature``): at least once, each
 /// under its stable id, tried again with back-off, and kept on the dead-letter list after the
 /// endpoint's last try (``Webhooks/replay(eventIDs:endpoint:actor:at:)`` sends them again).
+/// Each endpoint has its own loop: one that is down or slow holds up no other.
 public struct WebhookService: Service {
     /// An endpoint and the secret its requests are signed with (from a credential file).
     public struct Target: Sendable {
@@ -18,50 +19,84 @@ public struct WebhookService: Service {
         public init(endpoint: WebhookEndpoint, secret: Data) { (self.endpoint, self.secret) = (endpoint, secret) }
     }
 
-    let targets: [String: Target]
+    let targets: [Target]
     let source: String
     let database: KioskDatabase
-    let http: HTTPClient
     let health: HealthBoard
     let logger: Logger
     /// The longest wait between looks at what is due (a new event is sent within it).
     let idle: Duration
 
     /// `source`: the CloudEvents `source` of every event, a URI-reference naming this kioskd.
-    public init(targets: [Target], source: String, database: KioskDatabase, http: HTTPClient = .shared, health: HealthBoard,
-                logger: Logger, idle: Duration = .milliseconds(500)) {
-        self.targets = Dictionary(uniqueKeysWithValues: targets.map { ($0.endpoint.name, $0) })
-        (self.source, self.database, self.http, self.health, self.logger, self.idle) = (source, database, http, health, logger, idle)
+    public init(targets: [Target], source: String, database: KioskDatabase, health: HealthBoard, logger: Logger, idle: Duration = .milliseconds(500)) {
+        (self.targets, self.source, self.database, self.health, self.logger, self.idle) = (targets, source, database, health, logger, idle)
     }
 
     public func run() async throws {
-        let webhooks = database.webhooks
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        // A client of its own: no redirects (a 3xx is a failure, never a POST of the signed body
+        // to somewhere else), a short connect timeout, a bounded wait for the answer.
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                     timeout: .init(connect: .seconds(3), read: .seconds(10)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        await withTaskGroup(of: Void.self) { group in
+            for target in targets {
+                group.addTask { await self.deliverAll(to: target, http: http) }
+            }
+            group.addTask { await self.watch() }
+            await group.waitForAll()
+        }
+        try? await http.shutdown()
+    }
+
+    private var running: Bool { !Task.isCancelled && !Task.isShuttingDownGracefully }
+
+    /// One endpoint's loop: what is due, oldest first, one at a time.
+    private func deliverAll(to target: Target, http: HTTPClient) async {
+        let webhooks = database.webhooks, name = target.endpoint.name
+        while running {
             do {
-                let due = try await database.perform(.read) { try webhooks.due() }
+                let due = try await database.perform(.read) { try webhooks.due(endpoint: name, limit: 20) }
                 for delivery in due {
-                    try await deliver(delivery)
+                    guard running else { return }
+                    try await deliver(delivery, to: target, http: http)
                 }
                 if due.isEmpty {
-                    let next = try await database.perform(.read) { try webhooks.nextDue() }
-                    let wait = next.map { min(idle, .milliseconds(max(10, Int64($0.timeIntervalSinceNow * 1000)))) } ?? idle
+                    let next = try await database.perform(.read) { try webhooks.nextDue(endpoint: name) }
+                    let wait = next.map { min(idle, .milliseconds(max(50, Int64($0.timeIntervalSinceNow * 1000)))) } ?? idle
                     try? await Task.sleep(for: wait)
                 }
-                let status = try await database.perform(.read) { try webhooks.status() }
-                let pending = status.reduce(0) { $0 + $1.pending }, dead = status.reduce(0) { $0 + $1.dead }
-                health.set("webhooks", dead > 0 ? .degraded("\(dead) on the dead-letter list (kioskd webhooks dead), \(pending) pending")
-                                                : .ok("\(pending) pending"))
             } catch {
-                health.set("webhooks", .degraded("\(error)"))
-                logger.warning("webhooks: \(error)")
+                logger.warning("webhooks: \(error)", metadata: ["endpoint": "\(name)"])
                 try? await Task.sleep(for: idle)
             }
         }
     }
 
+    /// Health every few seconds, and the old deliveries pruned once an hour.
+    private func watch() async {
+        let webhooks = database.webhooks
+        var lastPrune = ContinuousClock.now - .seconds(7200)
+        while running {
+            do {
+                let status = try await database.perform(.read) { try webhooks.status() }
+                let pending = status.reduce(0) { $0 + $1.pending }, dead = status.reduce(0) { $0 + $1.dead }
+                health.set("webhooks", dead > 0 ? .degraded("\(dead) on the dead-letter list (kioskd webhooks dead), \(pending) pending")
+                                                : .ok("\(pending) pending"))
+                if ContinuousClock.now - lastPrune > .seconds(3600) {
+                    let pruned = try await database.perform(.write) { try webhooks.prune() }
+                    if pruned > 0 { logger.info("webhook events pruned", metadata: ["events": "\(pruned)"]) }
+                    lastPrune = .now
+                }
+            } catch {
+                health.set("webhooks", .degraded("\(error)"))
+            }
+            try? await Task.sleep(for: .seconds(5))
+        }
+    }
+
     /// Sends one delivery and records what came of it.
-    func deliver(_ delivery: DueDelivery) async throws {
-        guard let target = targets[delivery.endpoint] else { return }
+    func deliver(_ delivery: DueDelivery, to target: Target, http: HTTPClient) async throws {
         let webhooks = database.webhooks
         let failure: String?
         do {
@@ -72,7 +107,7 @@ public struct WebhookService: Service {
             request.headers.add(name: WebhookSignature.header, value: WebhookSignature.sign(body, secret: target.secret, at: Date()))
             request.headers.add(name: "Kioskd-Delivery-Attempt", value: String(delivery.attempts + 1))
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await http.execute(request, timeout: .seconds(10))
+            let response = try await http.execute(request, timeout: .seconds(15))
             _ = try? await response.body.collect(upTo: 64 << 10)
             failure = (200..<300).contains(Int(response.status.code)) ? nil : "HTTP \(response.status.code) \(response.status.reasonPhrase)"
         } catch {

@@ -61,12 +61,13 @@ struct QuoteTests {
         #expect(try ws.transitions(of: "WO-1").last?.reason?.contains("declined") == true)
     }
 
-    @Test("bad lines are refused and change nothing: none, 31, a blank or control-character item, a negative or too large amount")
+    @Test("bad lines are refused and change nothing: none, 31, a blank item, one piled with combining marks, one with a control or right-to-left character, a negative or too large amount")
     func badLinesChangeNothing() throws {
         let store = try TemporaryStore()
         _ = try diagnosing(store)
         let ws = store.database.workshop
         let bad: [[QuoteLine]] = [[], Array(repeating: QuoteLine(item: "机油", amountFen: 100), count: 31), [QuoteLine(item: "  ", amountFen: 100)],
+                                  [QuoteLine(item: "e" + String(repeating: "\u{301}", count: 300), amountFen: 100)], [QuoteLine(item: "机油\u{202E}", amountFen: 100)],
                                   [QuoteLine(item: "机油\u{7}", amountFen: 100)], [QuoteLine(item: "机油", amountFen: -1)],
                                   [QuoteLine(item: "机油", amountFen: 100_000_000)]]
         for lines in bad {
@@ -76,7 +77,7 @@ struct QuoteTests {
         #expect(try store.database.pool.read { try JobQuote.fetchCount($0) } == 0 && audit(store).isEmpty)
     }
 
-    @Test("another job's link, an unknown quote, a job the advisor moved on, a closed job: refused with what to do")
+    @Test("another job's link, an unknown quote, a job the advisor moved on (also when it came back to waiting), a closed job: refused with what to do")
     func wrongLinkOrLate() throws {
         let store = try TemporaryStore()
         let link = try diagnosing(store), other = try diagnosing(store, ticket: "WO-2")
@@ -86,6 +87,10 @@ struct QuoteTests {
         #expect(throws: QuoteError.unknownQuote) { try ws.answerQuote(publicToken: link, quote: UUID(), answer: .approve) }
         try ws.transition("WO-1", to: .repairing, actor: "A1", reason: "客户电话同意")
         #expect(throws: QuoteError.notWaiting(.repairing)) { try ws.answerQuote(publicToken: link, quote: quote.id, answer: .approve) }
+        #expect(try ws.quoteView(publicToken: link)?.awaitingAnswer == false)
+        // Back in waiting-approval by a plain move (the advisor phoned): the old quote is not answered through the link.
+        try ws.transition("WO-1", to: .waitingApproval, actor: "A1")
+        #expect(throws: QuoteError.notWaiting(.waitingApproval)) { try ws.answerQuote(publicToken: link, quote: quote.id, answer: .approve) }
         #expect(try ws.quoteView(publicToken: link)?.awaitingAnswer == false)
         try ws.transition("WO-2", to: .cancelled, actor: "A1", reason: "客户取消")
         #expect(throws: WorkshopError.illegalTransition(from: .cancelled, to: .waitingApproval)) { try ws.quote("WO-2", lines: brakes, actor: "A1") }

@@ -51,7 +51,7 @@ struct WebhookTests {
         #expect(header == "t=1800000000,v1=da894bd44fc8cd6bb0cccd7a5b63b66ab17abefa64c9c66ce1de24dee4918dec")
     }
 
-    @Test("back-off doubles from the endpoint's base to at most an hour; after the last try a delivery is dead until replayed, audited")
+    @Test("back-off doubles from the endpoint's base to at most an hour; after the last try a delivery is dead until replayed, audited; an endpoint taken out drops its deliveries; old events are pruned")
     func retriesAndDeadLetters() throws {
         #expect(dms.delay(after: 1, jitter: 1) == .milliseconds(100) && dms.delay(after: 4, jitter: 1) == .milliseconds(800))
         #expect(WebhookEndpoint(name: "x", url: "https://x").delay(after: 40, jitter: 1) == .seconds(3600))
@@ -75,10 +75,15 @@ struct WebhookTests {
         try webhooks.delivered(again)
         #expect(try webhooks.status().map { [$0.pending, $0.delivered, $0.dead] } == [[0, 1, 0]])
         #expect(try count(store, "SELECT COUNT(*) FROM audit_log WHERE action = 'webhooks.replayed'") == 2)
-        // An endpoint removed from the config takes nothing more.
+        // An endpoint removed from the config takes its deliveries with it, and nothing more is recorded.
         try webhooks.configure([])
         try store.database.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
-        #expect(try count(store, "SELECT COUNT(*) FROM webhook_delivery") == 1)
+        #expect(try count(store, "SELECT COUNT(*) FROM webhook_delivery") == 0 && count(store, "SELECT COUNT(*) FROM upstream_event") == 1)
+        #expect(try webhooks.nextDue() == nil)
+        // Delivered events leave after 30 days (the dead-letter list stays).
+        #expect(try webhooks.prune(at: now.addingTimeInterval(31 * 86400)) == 1)
+        #expect(throws: WebhookError.self) { try webhooks.replay(eventIDs: ["a\nb"], actor: "M1") }
+        #expect(throws: WebhookError.self) { try webhooks.replay(eventIDs: Array(repeating: "x", count: 1001), actor: "M1") }
     }
 
     func count(_ store: TemporaryStore, _ sql: String) throws -> Int { try store.database.pool.read { try Int.fetchOne($0, sql: sql) ?? -1 } }

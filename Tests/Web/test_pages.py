@@ -522,3 +522,76 @@ def test_counter_lists_the_job_moves_the_hub_refused(daemon):
         assert fits(counter) == [True, True], fits(counter)
     finally:
         counter.quit()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo store (`kioskd demo`): three bays with jobs and clocked hours over the morning.
+    Filled first with --no-run (its tour, with the PINs, printed in full), then run."""
+    data = Path(tempfile.mkdtemp(prefix="kioskd-demo-web-"))
+    tour = subprocess.run([KIOSKD, "demo", "--data-dir", str(data / "demo"), "--no-run"], check=True, capture_output=True, text=True, timeout=60).stdout
+    log = open(data / "demo.err", "w")
+    proc = subprocess.Popen([KIOSKD, "demo", "--data-dir", str(data / "demo"), "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.DEVNULL, stderr=log)
+    port = None
+    deadline = time.time() + 60
+    while time.time() < deadline and port is None:
+        m = re.search(r"port=(\d+)", (data / "demo.err").read_text())
+        if m:
+            port = int(m.group(1))
+        time.sleep(0.1)
+    assert port, "the demo daemon did not listen within 60 s: " + (data / "demo.err").read_text()[-2000:]
+    config = str(next((data / "demo").glob("*.toml")))
+    yield {"base": f"http://127.0.0.1:{port}", "config": config, "tour": tour}
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def demo_pin(demo, badge):
+    """The demo store's PIN of `badge`, from the tour it printed."""
+    m = re.search(rf"{badge}\s+\S+\s+\S+\s+\S+\s+PIN (\d{{4}})", demo["tour"])
+    assert m, demo["tour"]
+    return m.group(1)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800)])
+def test_manager_page_shows_the_floor_and_the_figures_of_the_cli(demo, size):
+    """The service and parts managers' page on the hub: open jobs by bay and state, time against
+    standard hours, efficiency and utilisation as charts the server drew (inline SVG), alerts and
+    parts waiting, the boards; the technicians' figures are those `kioskd jobs report` prints
+    for the same window. A technician is refused."""
+    width, height = size
+    page = browser(width, height)
+    try:
+        # A technician is refused the manager's page, with the reason.
+        page.get(demo["base"] + "/manager?period=week")
+        WebDriverWait(page, 10).until(lambda d: d.find_elements(By.ID, "signin-badge"))
+        page.find_element(By.ID, "signin-badge").send_keys("T01")
+        page.find_element(By.ID, "signin-pin").send_keys(demo_pin(demo, "T01") + "\n")
+        wait_text(page, "无权使用此功能")
+        page.delete_all_cookies()
+        sign_in(page, demo["base"] + "/manager?period=week", "M01", demo_pin(demo, "M01"))
+        wait_text(page, "在修车辆")
+        WebDriverWait(page, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#floor .chip"))
+        floor = page.find_element(By.ID, "floor").text
+        for bay in ("BAY-1", "BAY-2", "BAY-3"):
+            assert bay in floor, floor
+        charts = page.find_elements(By.CSS_SELECTOR, "#efficiency-chart svg rect.chart-bar, #utilisation-chart svg rect.chart-bar")
+        assert len(charts) >= 4, f"{len(charts)} bars drawn"
+        assert page.execute_script("return document.querySelectorAll('script[src], link[href], img[src^=http]').length") == 0, "nothing from outside"
+        # The same figures as the command line, for the same window.
+        window = page.execute_script("return fetch('/api/v1/manager?period=week').then(r => r.json())")
+        start = window["from"].replace(".000", "")
+        csv = subprocess.run([KIOSKD, "jobs", "report", "--csv", "technicians", "--from", start, "--config", demo["config"]],
+                             check=True, capture_output=True, text=True).stdout.strip().splitlines()[1:]
+        shown = []
+        for row in page.find_elements(By.CSS_SELECTOR, "#technician-figures tbody tr"):
+            cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+            shown.append(",".join([row.get_attribute("data-badge"), cells[1], cells[2], "" if cells[3] == "—" else cells[3]]))
+        assert sorted(shown) == sorted(csv), (shown, csv)
+        waiting = page.find_element(By.ID, "waiting").text
+        assert "45022-TBA-A00" in waiting and "雅阁" in waiting, waiting
+        shot(page, f"manager-{width}x{height}")
+    finally:
+        page.quit()

@@ -71,7 +71,7 @@ extension Counter {
                 """, arguments: [now.addingTimeInterval(-12 * 3600)]).compactMap { row -> CounterView.Quote? in
                 guard let quote = try JobQuote.fetchOne(db, key: row["id"] as UUID),
                       let order = try WorkOrder.fetchOne(db, key: quote.ticketCode) else { return nil }
-                return CounterView.Quote(bay: row["bay"], quote: QuoteView(quote, jobState: order.state))
+                return CounterView.Quote(bay: row["bay"], quote: QuoteView(quote, job: order))
             }
             let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
             return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,

@@ -16,10 +16,10 @@ public struct QuoteView: Codable, Sendable, Hashable {
     /// Open for the customer's answer: not answered, and the job waits for approval.
     public var awaitingAnswer: Bool
 
-    public init(_ quote: JobQuote, jobState: JobState) {
+    public init(_ quote: JobQuote, job: WorkOrder) {
         (id, ticketCode, lines, totalFen, total) = (quote.id, quote.ticketCode, quote.lines, quote.totalFen, yuanText(quote.totalFen))
         (decision, decidedAt, createdAt) = (quote.decision, quote.decidedAt, quote.createdAt)
-        awaitingAnswer = quote.decision == nil && jobState == .waitingApproval
+        awaitingAnswer = JobQuote.isAwaited(quote, by: job)
     }
 }
 
@@ -27,7 +27,7 @@ extension Workshop {
     /// The job's newest quote as the pages show it (nil when there is none, or it was withdrawn).
     static func quoteView(of order: WorkOrder, in db: Database) throws -> QuoteView? {
         guard let quote = try latestQuote(of: order.ticketCode, in: db), quote.decision != .withdrawn else { return nil }
-        return QuoteView(quote, jobState: order.state)
+        return QuoteView(quote, job: order)
     }
 
     /// The phone page's quote for the job behind `publicToken` (see ``quoteView(of:in:)``).
@@ -35,6 +35,14 @@ extension Workshop {
         try database.pool.read { db in
             guard let order = try WorkOrder.filter(Column("publicToken") == publicToken).fetchOne(db) else { return nil }
             return try Self.quoteView(of: order, in: db)
+        }
+    }
+
+    /// A quote as the pages show it, by its id (nil: no such quote).
+    public func quoteView(id: UUID) throws -> QuoteView? {
+        try database.pool.read { db in
+            guard let quote = try JobQuote.fetchOne(db, key: id), let order = try WorkOrder.fetchOne(db, key: quote.ticketCode) else { return nil }
+            return QuoteView(quote, job: order)
         }
     }
 }

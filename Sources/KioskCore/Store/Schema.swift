@@ -665,10 +665,12 @@ enum Schema {
                   deliveredAt DATETIME,
                   PRIMARY KEY (endpoint, eventSeq));
                 CREATE INDEX webhook_delivery_due ON webhook_delivery (state, nextAt);
+                CREATE INDEX webhook_delivery_endpoint ON webhook_delivery (endpoint, state);
                 CREATE TRIGGER upstream_event_deliveries AFTER INSERT ON upstream_event
                 BEGIN
+                  -- Due now (not at the event's time: a board's clock may run ahead).
                   INSERT INTO webhook_delivery (endpoint, eventSeq, nextAt)
-                  SELECT name, NEW.seq, NEW.time FROM webhook_endpoint
+                  SELECT name, NEW.seq, strftime('%Y-%m-%d %H:%M:%f', 'now') FROM webhook_endpoint
                   WHERE types = '' OR instr(',' || types || ',', ',' || NEW.type || ',') > 0;
                 END;
                 """)
@@ -685,30 +687,34 @@ enum Schema {
                     json_object('ticketCode', NEW.ticketCode, 'from', NEW.fromState, 'to', NEW.toState, 'bay', NEW.bay,
                                 'actor', NEW.actor, 'reason', NEW.reason, 'at', \(at("NEW.at"))));
                 END;
-                CREATE TRIGGER workshop_event_upstream AFTER INSERT ON workshop_event WHEN \(on)
+                CREATE TRIGGER workshop_event_upstream AFTER INSERT ON workshop_event WHEN NEW.kind != 'partsRequested' AND \(on)
                 BEGIN
                   INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
                     'workshop-' || lower(hex(NEW.id)),
-                    CASE NEW.kind WHEN 'partsRequested' THEN 'cn.kioskd.parts.requested' WHEN 'partsArrived' THEN 'cn.kioskd.parts.arrived'
+                    CASE NEW.kind WHEN 'partsArrived' THEN 'cn.kioskd.parts.arrived'
                       WHEN 'partsArrivalUndone' THEN 'cn.kioskd.parts.arrival_undone' WHEN 'partsRequestCleared' THEN 'cn.kioskd.parts.request_cleared'
                       WHEN 'pickupNotice' THEN 'cn.kioskd.job.pickup_ready' ELSE 'cn.kioskd.bay.help_called' END,
                     NEW.ticketCode, NEW.at,
-                    CASE WHEN NEW.kind = 'partsRequested'
-                      THEN json_object('ticketCode', NEW.ticketCode, 'bay', \(bay), 'at', \(at("NEW.at")),
-                             'parts', json((SELECT parts FROM parts_request WHERE ticketCode = NEW.ticketCode ORDER BY raisedAt DESC, rowid DESC LIMIT 1)))
-                      ELSE json_object('ticketCode', NEW.ticketCode, 'bay', \(bay), 'at', \(at("NEW.at"))) END);
+                    json_object('ticketCode', NEW.ticketCode, 'bay', \(bay), 'at', \(at("NEW.at"))));
+                END;
+                -- A request tells its own parts and bay (a job may wait on two).
+                CREATE TRIGGER parts_request_upstream AFTER INSERT ON parts_request WHEN \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'parts-request-' || lower(hex(NEW.id)), 'cn.kioskd.parts.requested', NEW.ticketCode, NEW.raisedAt,
+                    json_object('ticketCode', NEW.ticketCode, 'bay', NEW.bay, 'at', \(at("NEW.raisedAt")), 'parts', json(NEW.parts)));
                 END;
                 CREATE TRIGGER stock_alert_upstream_raised AFTER INSERT ON stock_alert WHEN \(on)
                 BEGIN
                   INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
-                    'stock-alert-' || NEW.id || '-raised', 'cn.kioskd.stock.alert_raised', NEW.partNumber, NEW.raisedAt,
+                    'stock-alert-' || lower(hex(NEW.movementKey)) || '-' || NEW.level || '-raised', 'cn.kioskd.stock.alert_raised', NEW.partNumber, NEW.raisedAt,
                     json_object('partNumber', NEW.partNumber, 'level', NEW.level, 'onHand', NEW.onHand, 'threshold', NEW.threshold, 'at', \(at("NEW.raisedAt"))));
                 END;
                 CREATE TRIGGER stock_alert_upstream_cleared AFTER UPDATE OF clearedAt ON stock_alert
                 WHEN NEW.clearedAt IS NOT NULL AND OLD.clearedAt IS NULL AND \(on)
                 BEGIN
                   INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
-                    'stock-alert-' || NEW.id || '-cleared', 'cn.kioskd.stock.alert_cleared', NEW.partNumber, NEW.clearedAt,
+                    'stock-alert-' || lower(hex(NEW.movementKey)) || '-' || NEW.level || '-cleared', 'cn.kioskd.stock.alert_cleared', NEW.partNumber, NEW.clearedAt,
                     json_object('partNumber', NEW.partNumber, 'level', NEW.level, 'threshold', NEW.threshold, 'at', \(at("NEW.clearedAt"))));
                 END;
                 CREATE TRIGGER stocktake_upstream_confirmed AFTER UPDATE OF status ON stocktake

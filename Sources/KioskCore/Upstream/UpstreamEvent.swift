@@ -167,8 +167,10 @@ public struct Webhooks: Sendable {
     public func configure(_ endpoints: [WebhookEndpoint]) throws {
         try database.pool.write { db in
             let names = endpoints.map(\.name)
-            try db.execute(sql: "DELETE FROM webhook_endpoint WHERE name NOT IN (\(names.map { _ in "?" }.joined(separator: ",").ifEmpty("''")))",
-                           arguments: StatementArguments(names))
+            let others = "NOT IN (\(names.map { _ in "?" }.joined(separator: ",").ifEmpty("''")))"
+            // An endpoint taken out of the config takes its deliveries with it (none would be sent).
+            try db.execute(sql: "DELETE FROM webhook_delivery WHERE endpoint \(others)", arguments: StatementArguments(names))
+            try db.execute(sql: "DELETE FROM webhook_endpoint WHERE name \(others)", arguments: StatementArguments(names))
             for e in endpoints {
                 try db.execute(sql: """
                     INSERT INTO webhook_endpoint (name, url, types) VALUES (?, ?, ?)
@@ -178,14 +180,14 @@ public struct Webhooks: Sendable {
         }
     }
 
-    /// Deliveries due at `now`, oldest event first.
-    public func due(at now: Date = Date(), limit: Int = 50) throws -> [DueDelivery] {
+    /// Deliveries due at `now`, oldest event first (to one endpoint, or to all).
+    public func due(at now: Date = Date(), endpoint: String? = nil, limit: Int = 50) throws -> [DueDelivery] {
         try database.pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.endpoint, e.url, d.attempts, u.seq, u.id, u.type, u.subject, u.time, u.data
                 FROM webhook_delivery d JOIN webhook_endpoint e ON e.name = d.endpoint JOIN upstream_event u ON u.seq = d.eventSeq
-                WHERE d.state = 'pending' AND d.nextAt <= ? ORDER BY u.seq LIMIT ?
-                """, arguments: [now, limit]).map {
+                WHERE d.state = 'pending' AND d.nextAt <= ? AND (? IS NULL OR d.endpoint = ?) ORDER BY u.seq LIMIT ?
+                """, arguments: [now, endpoint, endpoint, limit]).map {
                 DueDelivery(endpoint: $0["endpoint"], url: $0["url"], attempts: $0["attempts"],
                             event: UpstreamEvent(seq: $0["seq"], id: $0["id"], type: $0["type"], subject: $0["subject"], time: $0["time"], data: $0["data"]))
             }
@@ -193,8 +195,26 @@ public struct Webhooks: Sendable {
     }
 
     /// When the next pending delivery falls due (nil: none pending).
-    public func nextDue() throws -> Date? {
-        try database.pool.read { try Date.fetchOne($0, sql: "SELECT MIN(nextAt) FROM webhook_delivery WHERE state = 'pending'") }
+    public func nextDue(endpoint: String? = nil) throws -> Date? {
+        try database.pool.read {
+            try Date.fetchOne($0, sql: """
+                SELECT MIN(nextAt) FROM webhook_delivery JOIN webhook_endpoint ON name = endpoint
+                WHERE state = 'pending' AND (? IS NULL OR endpoint = ?)
+                """, arguments: [endpoint, endpoint])
+        }
+    }
+
+    /// Removes deliveries made more than `age` ago, and the events no endpoint waits for any
+    /// more; the dead-letter list stays. Returns how many events went.
+    @discardableResult
+    public func prune(deliveredBefore age: TimeInterval = 30 * 86400, at time: Date = Date()) throws -> Int {
+        try database.pool.write { db in
+            try db.execute(sql: "DELETE FROM webhook_delivery WHERE state = 'delivered' AND deliveredAt < ?", arguments: [time.addingTimeInterval(-age)])
+            try db.execute(sql: """
+                DELETE FROM upstream_event WHERE time < ? AND NOT EXISTS (SELECT 1 FROM webhook_delivery WHERE eventSeq = upstream_event.seq)
+                """, arguments: [time.addingTimeInterval(-age)])
+            return db.changesCount
+        }
     }
 
     /// The endpoint answered 2xx: delivered, never sent again (unless replayed).
@@ -229,7 +249,7 @@ public struct Webhooks: Sendable {
                   (SELECT COUNT(*) FROM webhook_delivery WHERE endpoint = e.name AND state = 'dead') AS dead,
                   (SELECT lastError FROM webhook_delivery WHERE endpoint = e.name AND lastError IS NOT NULL ORDER BY nextAt DESC LIMIT 1) AS lastError
                 FROM webhook_endpoint e ORDER BY e.name
-                """).map { WebhookStatus(endpoint: $0["name"], url: $0["url"], pending: $0["pending"], delivered: $0["delivered"], dead: $0["dead"], lastError: $0["lastError"]) }
+                """).map { WebhookStatus(endpoint: $0["name"], url: Self.shown($0["url"]), pending: $0["pending"], delivered: $0["delivered"], dead: $0["dead"], lastError: $0["lastError"]) }
         }
     }
 
@@ -253,6 +273,9 @@ public struct Webhooks: Sendable {
             var sql = "UPDATE webhook_delivery SET state = 'pending', attempts = 0, nextAt = ? WHERE state = 'dead'"
             var arguments: [any DatabaseValueConvertible] = [time]
             if let ids {
+                guard ids.count <= 1000, ids.allSatisfy(Self.isEventID) else {
+                    throw WebhookError.badEventIDs("give at most 1,000 event ids as `kioskd webhooks dead` lists them (letters, digits and dashes, up to 200)")
+                }
                 sql += " AND eventSeq IN (SELECT seq FROM upstream_event WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",").ifEmpty("''"))))"
                 arguments += ids as [any DatabaseValueConvertible]
             }
@@ -260,10 +283,33 @@ public struct Webhooks: Sendable {
             try db.execute(sql: sql, arguments: StatementArguments(arguments))
             let count = db.changesCount
             _ = try AuditLog.record(.webhooksReplayed, actor: actor,
-                                    detail: "\(count) delivery(ies) sent again" + (ids.map { ": \($0.prefix(20).joined(separator: ", "))" } ?? " (all dead)") + (endpoint.map { " to \($0)" } ?? ""),
+                                    detail: "\(count) delivery(ies) sent again" + (ids.map { " of \($0.count) event id(s): \($0.prefix(5).joined(separator: ", "))\($0.count > 5 ? ", …" : "")" } ?? " (all dead)")
+                                        + (endpoint.map { " to \($0.prefix(64))" } ?? ""),
                                     at: time, in: db)
             return count
         }
+    }
+}
+
+extension Webhooks {
+    /// A URL as it is shown: without a user name or password in it.
+    static func shown(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.user != nil || parts.password != nil else { return url }
+        (parts.user, parts.password) = (nil, nil)
+        return parts.string ?? url
+    }
+
+    /// An id as the store makes them: letters, digits and dashes, 1 to 200.
+    static func isEventID(_ id: String) -> Bool {
+        (1...200).contains(id.utf8.count) && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }
+    }
+}
+
+/// A replay asked for what cannot be an event.
+public enum WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
+    case badEventIDs(String)
+    public var description: String {
+        switch self { case .badEventIDs(let why): "事件编号无效 / bad event ids: \(why)" }
     }
 }
 

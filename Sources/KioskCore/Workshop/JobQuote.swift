@@ -75,6 +75,12 @@ public struct JobQuote: Codable, Sendable, Hashable, FetchableRecord, Persistabl
 
     public var totalFen: Int { lines.reduce(0) { $0 + $1.amountFen } }
 
+    /// Whether `order` waits for this quote's answer: not answered, and waiting for approval
+    /// since the quote was made (to the store's millisecond).
+    static func isAwaited(_ quote: JobQuote, by order: WorkOrder) -> Bool {
+        quote.decision == nil && order.state == .waitingApproval && order.stateSince.timeIntervalSince(quote.createdAt) < 0.001
+    }
+
     /// The most lines a quote holds, the longest item, the largest amount of one line (¥999,999.99).
     public static let maxLines = 30, maxItemLength = 60, maxAmountFen = 99_999_999
 
@@ -85,7 +91,10 @@ public struct JobQuote: Codable, Sendable, Hashable, FetchableRecord, Persistabl
         }
         for line in lines {
             let item = line.item.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !item.isEmpty, item.count <= maxItemLength, !item.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            // Counted in characters and in bytes (combining marks cannot pile up), and no control
+            // or invisible formatting characters (a right-to-left override reorders the text).
+            guard !item.isEmpty, item.count <= maxItemLength, item.utf8.count <= maxItemLength * 4,
+                  !item.unicodeScalars.contains(where: { [.control, .format].contains($0.properties.generalCategory) }) else {
                 return "报价项目名称需 1 到 \(maxItemLength) 个字符 / each item needs a name of 1 to \(maxItemLength) characters (got \"\(line.item.prefix(80))\")"
             }
             guard (0...maxAmountFen).contains(line.amountFen) else {
@@ -141,7 +150,11 @@ extension Workshop {
         if let problem = JobQuote.problem(lines) { throw QuoteError.invalid(problem) }
         guard try answersQuotes(in: db) else { throw QuoteError.notAtTheHub }
         guard let order = try WorkOrder.fetchOne(db, key: ticket) else { throw WorkshopError.unknownWorkOrder(ticket) }
-        if let same = try JobQuote.fetchOne(db, key: id) { return same }
+        if let same = try JobQuote.fetchOne(db, key: id) {
+            // The same quote sent again (a retried request); an id of another job's quote is a mistake.
+            guard same.ticketCode == ticket else { throw QuoteError.invalid("报价编号 \(id) 属于工单 \(same.ticketCode) / quote \(id) is work order \(same.ticketCode)'s: send a new id") }
+            return same
+        }
         let lines = lines.map { QuoteLine(item: $0.item.trimmingCharacters(in: .whitespacesAndNewlines), amountFen: $0.amountFen) }
         let quote = JobQuote(id: id, ticketCode: ticket, lines: lines, createdAt: time, createdBy: actor)
         if order.state != .waitingApproval {
@@ -160,7 +173,8 @@ extension Workshop {
     /// and the link, audits it, and moves the job on to repairing (approved: with the extra
     /// work; declined: the booked work goes on). The same answer again changes nothing.
     @discardableResult
-    public func answerQuote(publicToken: String, quote id: UUID, answer: QuoteAnswer, at time: Date = Date()) throws -> JobQuote {
+    /// `client`: the address the answer came from, for the audit log.
+    public func answerQuote(publicToken: String, quote id: UUID, answer: QuoteAnswer, client: String? = nil, at time: Date = Date()) throws -> JobQuote {
         try database.pool.write { db in
             guard try Self.answersQuotes(in: db) else { throw QuoteError.notAtTheHub }
             guard let order = try WorkOrder.filter(Column("publicToken") == publicToken).fetchOne(db),
@@ -169,7 +183,9 @@ extension Workshop {
                 if decision == answer.decision { return quote }
                 throw QuoteError.alreadyDecided(decision, at: quote.decidedAt ?? quote.createdAt)
             }
-            guard order.state == .waitingApproval else { throw QuoteError.notWaiting(order.state) }
+            // Waiting for approval since the quote was made: a job that moved on and came back
+            // waits for a new quote, not this one.
+            guard JobQuote.isAwaited(quote, by: order) else { throw QuoteError.notWaiting(order.state) }
             (quote.decision, quote.decidedAt, quote.decidedVia) = (answer.decision, time, publicToken)
             try quote.update(db)
             let total = yuanText(quote.totalFen)
@@ -178,7 +194,8 @@ extension Workshop {
                 : "客户不同意增项 \(total)，按原项目维修 / the customer declined the extra work (\(total)): the booked work goes on"
             _ = try Self.transition(order.ticketCode, to: .repairing, actor: "customer", bay: nil, reason: reason, parts: [], id: UUID(), at: time, in: db)
             _ = try AuditLog.record(.quoteAnswered, actor: "customer",
-                                    detail: "\(order.ticketCode): \(answer.decision.rawValue) \(total) through the phone link \(publicToken.prefix(6))…", at: time, in: db)
+                                    detail: "\(order.ticketCode): \(answer.decision.rawValue) \(total) through the phone link \(publicToken.prefix(6))…"
+                                        + (client.map { " from \($0.prefix(64))" } ?? ""), at: time, in: db)
             return quote
         }
     }

@@ -14,8 +14,13 @@ extension GuardedRouter {
         // the counter and upstream are told, the bay's light flashes.
         on(.post, "/api/v1/bays/{bay}/help") { _, context -> Response in
             let bay = try context.parameters.require("bay")
+            guard bay.count <= 64 else { throw HTTPError(.badRequest, message: "工位名过长 / a bay's name is at most 64 characters") }
+            // A call every few seconds at most per bay: each one tells the counter and upstream.
+            guard env.helpLimiter.allow(bay) else {
+                throw HTTPError(.tooManyRequests, message: "刚刚已呼叫协助，请稍候 / help was just called at \(bay): wait a moment")
+            }
             let press = try await env.writing { try workshop.press("help", kind: .short, bay: bay) }
-            return try JSONEncoder.sorted.encodeResponse(["message": press.message, "accepted": press.accepted ? "true" : "false"], status: .created)
+            return try JSONEncoder.sorted.encodeResponse(HelpCall(accepted: press.accepted, message: press.message, ticketCode: press.ticketCode), status: .created)
         }
         on(.post, "/api/v1/jobs/{ticket}/transitions") { request, context -> JobSummary in
             let ticket = try context.parameters.require("ticket")
@@ -71,8 +76,8 @@ extension GuardedRouter {
             let body = try await request.decode(as: QuoteBody.self, context: context)
             let actor = context.actor
             let quote = try await env.writing { try workshop.quote(ticket, lines: body.lines, actor: actor, id: body.id ?? UUID()) }
-            let state = try await env.reading { try workshop.order(ticket)?.state } ?? .waitingApproval
-            return try JSONEncoder.sorted.encodeResponse(QuoteView(quote, jobState: state), status: .created)
+            guard let view = try await env.reading({ try workshop.quoteView(id: quote.id) }) else { throw QuoteError.unknownQuote }
+            return try JSONEncoder.sorted.encodeResponse(view, status: .created)
         }
         on(.post, "/api/v1/jobs/{ticket}/parts-requests") { request, context -> HTTPResponse.Status in
             let ticket = try context.parameters.require("ticket")

@@ -36,6 +36,9 @@ extension GuardedRouter {
                 throw HTTPError(.badRequest, message: "after 须为非负整数，limit 为 1…5000 / after must be a whole number ≥ 0 and limit 1…5000")
             }
             let device = context.device ?? ""
+            // A board says how many events wait in its outbox (for the manager's page); one from
+            // before says nothing.
+            env.sightings.note(device, queue: query.get("queue").flatMap { Int($0) }.map { min(max($0, 0), 100_000_000) })
             // A board from before parts requests, workshop events and quotes synced names no
             // entities, and gets only what it understands.
             let understood = PulledChange.Entity.understood(from: request.headers[HTTPField.Name(PulledChange.Entity.understoodHeader)!])

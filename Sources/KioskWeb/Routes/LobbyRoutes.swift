@@ -43,9 +43,9 @@ extension GuardedRouter {
             }
             let token = try context.parameters.require("token")
             let body = try await request.decode(as: QuoteAnswerBody.self, context: context)
-            let quote = try await env.writing { try workshop.answerQuote(publicToken: token, quote: body.quote, answer: body.answer) }
-            let state = try await env.reading { try workshop.order(quote.ticketCode)?.state } ?? .repairing
-            return QuoteView(quote, jobState: state)
+            let quote = try await env.writing { try workshop.answerQuote(publicToken: token, quote: body.quote, answer: body.answer, client: client) }
+            guard let view = try await env.reading({ try workshop.quoteView(id: quote.id) }) else { throw QuoteError.unknownQuote }
+            return view
         }
     }
 }

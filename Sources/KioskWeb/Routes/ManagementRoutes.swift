@@ -16,6 +16,13 @@ extension GuardedRouter {
             let orders = try await env.reading { phone.isEmpty ? try workshop.orders(vin: vin.uppercased()) : try workshop.orders(phone: phone) }
             return CustomerOrdersView(orders: orders.map(CustomerOrdersView.Order.init))
         }
+        on(.get, "/api/v1/manager") { request, _ -> ManagerView in
+            let asked = request.uri.queryParameters.get("period") ?? "day"
+            guard let period = ManagerView.Period(rawValue: asked) else {
+                throw HTTPError(.badRequest, message: "period 须为 day 或 week / period must be day or week")
+            }
+            return try await env.database.managerView(period, sightings: env.sightings.all)
+        }
         let webhooks = env.database.webhooks
         on(.get, "/api/v1/webhooks") { _, _ -> WebhooksView in
             try await env.reading { WebhooksView(endpoints: try webhooks.status(), dead: try webhooks.dead()) }

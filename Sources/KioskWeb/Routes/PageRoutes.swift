@@ -10,6 +10,7 @@ extension GuardedRouter {
         on(.get, "/") { _, _ in Page.html(Page.index(bay: env.bay)) }
         on(.get, "/bay/{bay}") { _, context in Page.html(Page.bay(try context.parameters.require("bay")), staff: context.staff) }
         on(.get, "/counter") { _, context in Page.html(Page.counter, staff: context.staff) }
+        on(.get, "/manager") { _, context in Page.html(Page.manager, staff: context.staff) }
         on(.get, "/lobby") { _, _ in Page.html(Page.lobby) }
         on(.get, "/track/{token}") { _, context in Page.html(Page.track(try context.parameters.require("token"))) }
 

@@ -203,6 +203,11 @@ enum DemoStore {
         let ready = try open("粤B·H5520", "LHGCV1660N800004", "13800138004", [check], bay: nil, minutesAgo: 240)
         try move(ready, through: [.diagnosing, .repairing, .qualityCheck, .ready], by: "T01", startingMinutesAgo: 230)
         let waiting = try open("粤B·Q0917", "LVHRW1860P800005", "13800138005", [service], bay: nil, minutesAgo: 10)
+        // Who worked on what (the manager's page: efficiency is standard ÷ clocked repairing hours).
+        for (badge, order, on, off) in [("T01", ready, 215.0, 185.0), ("T03", bay3, 160.0, 130.0), ("T02", bay2, 105.0, 90.0), ("T01", bay1, 125.0, 20.0)] {
+            _ = try database.workshop.clockOn(badge: badge, ticket: order.ticketCode, bay: order.bay, at: now.addingTimeInterval(-on * 60))
+            try database.workshop.clockOff(badge: badge, at: now.addingTimeInterval(-off * 60))
+        }
         // An appointment for this afternoon: the lobby scans its code to check the customer in.
         let appointment = "AP-DEMO-01"
         try database.workshop.save(Appointment(code: appointment, plate: "粤B·X8808", vin: vin("LHGCV1670R800006"), customerPhone: "13800138006",
@@ -231,6 +236,7 @@ enum DemoStore {
               柜台 counter      {url}/counter
               工位 bays         {url}/bay/BAY-1   {url}/bay/BAY-2   {url}/bay/BAY-3
               大厅 lobby        {url}/lobby
+              经理 manager      {url}/manager   (sign in as M01)
               手机 phone page   {url}/track/\(token)   (粤B·D2345 at BAY-1; with --listen 0.0.0.0:8080 a phone on the network opens it at the board's address)
 
             登录 Sign in with a badge and PIN (demo PINs):
