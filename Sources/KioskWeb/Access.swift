@@ -93,6 +93,7 @@ public enum AccessPolicy {
         api(.get, "/api/v1/counter", .counter),
         api(.post, "/api/v1/scans", .counter),
         api(.get, "/api/v1/stock", .counter),
+        api(.get, "/api/v1/stock/chain", .counter),
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),

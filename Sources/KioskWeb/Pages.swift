@@ -490,6 +490,15 @@ enum Page {
           const q = ev.target.value.trim(); if (!q) { document.getElementById('stock').innerHTML = ''; return; }
           const v = await KD.get('/api/v1/stock?q=' + encodeURIComponent(q));
           document.getElementById('stock').innerHTML = v.rows.map(r => `<div>${KD.esc(r.partNumber)} ${KD.esc(KD.t(r.nameZh, r.nameEn))}: <b>${r.onHand}</b> ${Object.entries(r.bins).map(([b, n]) => KD.esc(b) + ':' + n).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
+          // On a hub whose ledger the chain shares: the sister stores that hold the first part found.
+          if (v.rows.length && KD.chain !== false) {
+            try {
+              const c = await KD.get('/api/v1/stock/chain?part=' + encodeURIComponent(v.rows[0].partNumber));
+              const sisters = c.rows.filter(r => !r.isThisStore);
+              document.getElementById('stock').insertAdjacentHTML('beforeend', `<div class="muted" id="chain">${KD.t('连锁门店', 'Sister stores')}: ` +
+                (sisters.map(r => `${KD.esc(r.store)} ${KD.esc(r.bin)}:${r.quantity} (${KD.t('同步于', 'synced')} ${KD.time(r.lastPushAt)})`).join('，') || '—') + `</div>`);
+            } catch (e) { KD.chain = false; }   // no chain here: not asked again
+          }
         });
         KD.live(refresh, 'scans,stock,alerts,workshop,yard,stocktake,printing,sync');
         """#)

@@ -108,6 +108,12 @@ public struct ClockRequest: Codable, Sendable {
     }
 }
 
+/// Who in the chain holds a part.
+public struct ChainStockView: Codable, Sendable, ResponseEncodable {
+    public var part: String
+    public var rows: [ChainStock]
+}
+
 /// A call for help at a bay: recorded with the bay's job (`ticketCode`), told to the counter and upstream.
 public struct HelpCall: Codable, Sendable {
     public var accepted: Bool

@@ -82,8 +82,25 @@ public actor PostgresLedger: HubLedger {
     private let pushQueue: AsyncStream<@Sendable () async -> Void>
     private var consumer: Task<Void, Never>?
 
-    /// The ledger schema this kioskd writes.
-    public static let schemaVersion = 1
+    /// The ledger schema this kioskd writes: the number of its migrations (kept in
+    /// `ledger_schema` too, which a kioskd from before named migrations checks).
+    public static var schemaVersion: Int { migrations.count }
+
+    /// The ledger's migrations, in order, by name: each runs once in the chain's database, in
+    /// one transaction with its record in `ledger_migration`. Shipped ones are never edited.
+    static let migrations: [(name: String, statements: [String])] = [
+        // The tables of the first ledger (before named migrations: their CREATE IF NOT EXISTS
+        // finds them there).
+        ("v1-initial", schema),
+        // Each store's last push, for the chain's view of who holds a part (and how fresh it is).
+        ("v2-store-last-push", ["""
+            CREATE TABLE ledger_store (
+              store_id TEXT PRIMARY KEY,
+              last_device TEXT NOT NULL,
+              last_push_at TIMESTAMPTZ NOT NULL)
+            """,
+            "CREATE INDEX ledger_balance_part ON ledger_balance (part_number) WHERE quantity <> 0"]),
+    ]
 
     /// A ledger on `client` (which must be running: see ``PostgresLedgerService``) for the store
     /// `storeID`, whose working copy is `store`.
@@ -96,22 +113,74 @@ public actor PostgresLedger: HubLedger {
         self.logger = logger
     }
 
-    /// Creates the ledger's tables if they are missing; refuses a ledger written by a newer kioskd.
-    public func migrate() async throws {
+    /// Runs the migrations the ledger has not had, in order; refuses a ledger that a newer
+    /// kioskd migrated further (a migration this one does not know). Returns the names applied.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        do {
+            return try await runMigrations()
+        } catch let error as PostgresTransactionError {
+            // The ledger's own refusal (a newer schema) as it is, not wrapped in the transaction's.
+            if let refusal = error.closureError as? LedgerError { throw refusal }
+            throw error
+        }
+    }
+
+    private func runMigrations() async throws -> [String] {
         try await client.withTransaction(logger: logger) { connection in
             // One migrating kioskd at a time across the chain.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            for statement in Self.schema {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS ledger_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var version: Int?
+            for try await v in try await connection.query("SELECT version FROM ledger_schema", logger: logger).decode(Int.self) { version = v }
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM ledger_migration", logger: logger).decode(String.self) { applied.insert(name) }
+            let known = Set(Self.migrations.map(\.name))
+            if !applied.isSubset(of: known) || (version ?? 0) > Self.schemaVersion {
+                throw LedgerError.newerSchema(found: max(version ?? 0, applied.count), known: Self.schemaVersion)
             }
-            let rows = try await connection.query("SELECT version FROM ledger_schema", logger: logger)
-            var found: Int?
-            for try await version in rows.decode(Int.self) { found = version }
-            if let found, found > Self.schemaVersion { throw LedgerError.newerSchema(found: found, known: Self.schemaVersion) }
-            if found == nil {
+            var ran: [String] = []
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO ledger_migration (name) VALUES (\(migration.name))", logger: logger)
+                ran.append(migration.name)
+            }
+            if version == nil {
                 try await connection.query("INSERT INTO ledger_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
+            } else {
+                try await connection.query("UPDATE ledger_schema SET version = \(Self.schemaVersion)", logger: logger)
             }
+            if !ran.isEmpty { logger.info("ledger migrated", metadata: ["migrations": "\(ran.joined(separator: ", "))"]) }
+            return ran
         }
+    }
+
+    /// Who in the chain holds `part`: every store's stock of it by bin (this store's too), with
+    /// the time of the store's last push to the ledger (how fresh its figures are).
+    public func chainStock(of part: String) async throws -> [ChainStock]? {
+        let rows = try await client.query("""
+            SELECT b.store_id, b.bin, b.quantity, s.last_push_at FROM ledger_balance b LEFT JOIN ledger_store s ON s.store_id = b.store_id
+            WHERE b.part_number = \(part) AND b.quantity <> 0 ORDER BY b.store_id = \(storeID) DESC, b.store_id, b.bin
+            """, logger: logger)
+        var result: [ChainStock] = []
+        for try await (store, bin, quantity, at) in rows.decode((String, String, Int64, Date?).self) {
+            result.append(ChainStock(store: store, bin: bin, quantity: Int(quantity), lastPushAt: at, isThisStore: store == storeID))
+        }
+        return result
+    }
+
+    /// The migrations the ledger has had, in the order they ran.
+    public func appliedMigrations() async throws -> [String] {
+        var names: [String] = []
+        for try await name in try await client.query("SELECT name FROM ledger_migration ORDER BY applied_at, name", logger: logger).decode(String.self) {
+            names.append(name)
+        }
+        return names
     }
 
     /// Stores, decides and applies a batch: when this returns, the ledger holds every event of
@@ -192,6 +261,10 @@ public actor PostgresLedger: HubLedger {
                 stored += 1
             }
             try await batch.write(store: storeID, device: deviceID, at: time, on: connection, logger: logger)
+            try await connection.query("""
+                INSERT INTO ledger_store (store_id, last_device, last_push_at) VALUES (\(storeID), \(deviceID), \(time))
+                ON CONFLICT (store_id) DO UPDATE SET last_device = excluded.last_device, last_push_at = GREATEST(ledger_store.last_push_at, excluded.last_push_at)
+                """, logger: logger)
             return PushResponse(ackedSeq: events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
         }
         try await catchUp()
@@ -329,7 +402,6 @@ public actor PostgresLedger: HubLedger {
     static let decoder = JSONDecoder()
 
     static let schema = [
-        "CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)",
         """
         CREATE TABLE IF NOT EXISTS ledger_event (
           sequence BIGSERIAL PRIMARY KEY,

@@ -170,6 +170,63 @@ struct LedgerTests {
         }
     }
 
+    @Test("a clerk at one store sees which sister stores hold a part, with each store's last push")
+    func whoInTheChainHoldsAPart() async throws {
+        let (storeA, dirA) = try syncStore("pg-chain-a"), (storeB, dirB) = try syncStore("pg-chain-b")
+        let (counterA, dirCA) = try syncStore("pg-chain-counter-a"), (counterB, dirCB) = try syncStore("pg-chain-counter-b")
+        defer { for d in [dirA, dirB, dirCA, dirCB] { try? FileManager.default.removeItem(at: d) } }
+        try await withLedgerDatabase { client in
+            let a = try await ledger(client, hub: storeA, store: "guangzhou")
+            let b = try await ledger(client, hub: storeB, store: "shenzhen")
+            try enrolDirect(storeA, "counter-a")
+            try enrolDirect(storeB, "counter-b")
+            for c in [counterA, counterB] { try c.outbox.enable() }
+            try receive(counterA, 2, device: "counter-a")
+            try receive(counterB, 5, device: "counter-b")
+            let pushedAt = Date()
+            _ = try await a.accept(PushRequest(deviceID: "counter-a", events: try counterA.outbox.pending()), from: "counter-a", at: pushedAt)
+            _ = try await b.accept(PushRequest(deviceID: "counter-b", events: try counterB.outbox.pending()), from: "counter-b", at: pushedAt)
+            let seen = try #require(try await a.chainStock(of: "P1"))
+            #expect(seen.map { [$0.store, $0.bin, "\($0.quantity)", $0.isThisStore ? "here" : "sister"] }
+                    == [["guangzhou", "A-01", "2", "here"], ["shenzhen", "A-01", "5", "sister"]])
+            #expect(seen.allSatisfy { abs(($0.lastPushAt ?? .distantPast).timeIntervalSince(pushedAt)) < 1 }, "\(seen)")
+            #expect(try await b.chainStock(of: "NOPE")?.isEmpty == true)
+            #expect(try await storeA.hub.chainStock(of: "P1") == nil, "a hub without a shared ledger is no chain")
+            // The counter page asks the hub over HTTP, signed in as a clerk.
+            try storeA.workshop.save(Technician(badge: "C1", name: "李配件"))
+            try storeA.workshop.setPIN(badge: "C1", pin: "1357", actor: "t")
+            try storeA.access.setRole(badge: "C1", to: .clerk, actor: "t")
+            try await ledgerHubApp(storeA, a).test(.live) { http in
+                let signedIn = try await http.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"],
+                                                      body: ByteBuffer(string: #"{"badge":"C1","pin":"1357"}"#))
+                let cookie = try #require(signedIn.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+                let answer = try await http.execute(uri: "/api/v1/stock/chain?part=P1", method: .get, headers: [.cookie: cookie])
+                #expect(answer.status == .ok && String(buffer: answer.body).contains("shenzhen"), "\(String(buffer: answer.body))")
+                #expect(try await http.execute(uri: "/api/v1/stock/chain?part=P1", method: .get).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("the ledger's schema has ordered, named migrations: a ledger from before them gets the new ones once; one migrated by a newer kioskd is refused")
+    func ledgerMigrations() async throws {
+        let (hub, dir) = try syncStore("pg-migrations")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await withLedgerDatabase { client in
+            let logger = Logger(label: "test.ledger")
+            // A ledger as kioskd left it before named migrations: its tables and version 1.
+            try await client.query("CREATE TABLE ledger_schema (version INTEGER NOT NULL)", logger: logger)
+            try await client.query("INSERT INTO ledger_schema (version) VALUES (1)", logger: logger)
+            for statement in PostgresLedgerTestAccess.firstSchema { try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            let l = PostgresLedger(client: client, store: hub, storeID: "store-1", logger: logger)
+            #expect(try await l.migrate() == ["v1-initial", "v2-store-last-push"])
+            #expect(try await l.migrate().isEmpty, "each migration once")
+            #expect(try await l.appliedMigrations() == ["v1-initial", "v2-store-last-push"])
+            // A newer kioskd ran a migration this one does not know.
+            try await client.query("INSERT INTO ledger_migration (name) VALUES ('v9-from-the-future')", logger: logger)
+            await #expect(throws: LedgerError.self) { try await l.migrate() }
+        }
+    }
+
     @Test("changes made on the hub itself reach the ledger from its outbox; what devices pushed is not sent twice")
     func hubsOwnChanges() async throws {
         let (hub, hubDir) = try syncStore("pg-hub"), (device, deviceDir) = try syncStore("pg-counter")
@@ -245,4 +302,12 @@ struct LedgerTests {
             #expect(try await ledger.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 12)])
         }
     }
+}
+
+/// The first ledger's tables, as a kioskd from before named migrations made them.
+enum PostgresLedgerTestAccess {
+    static let firstSchema = [
+        "CREATE TABLE ledger_event (sequence BIGSERIAL PRIMARY KEY, store_id TEXT NOT NULL, event_id UUID NOT NULL UNIQUE, device_id TEXT NOT NULL, device_seq BIGINT NOT NULL, kind TEXT NOT NULL, hlc BIGINT NOT NULL, received_at TIMESTAMPTZ NOT NULL, outcome TEXT NOT NULL, body BYTEA NOT NULL)",
+        "CREATE TABLE ledger_balance (store_id TEXT NOT NULL, part_number TEXT NOT NULL, bin TEXT NOT NULL, quantity BIGINT NOT NULL, PRIMARY KEY (store_id, part_number, bin))",
+    ]
 }

@@ -23,6 +23,25 @@ public enum HubError: Error, Sendable, Hashable, CustomStringConvertible {
 public protocol HubLedger: Sendable {
     /// Stores and applies a batch: when this returns, every event of it is durably kept, each once.
     func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse
+    /// Every store's stock of `part` in a ledger the chain shares; nil: no chain (one store).
+    func chainStock(of part: String) async throws -> [ChainStock]?
+}
+
+extension HubLedger {
+    public func chainStock(of part: String) async throws -> [ChainStock]? { nil }
+}
+
+/// A store of the chain's stock of a part in one bin, and how fresh it is.
+public struct ChainStock: Sendable, Hashable, Codable {
+    public var store: String
+    public var bin: String
+    public var quantity: Int
+    /// The store's last push to the ledger (nil: none since the ledger kept it).
+    public var lastPushAt: Date?
+    public var isThisStore: Bool
+    public init(store: String, bin: String, quantity: Int, lastPushAt: Date?, isThisStore: Bool) {
+        (self.store, self.bin, self.quantity, self.lastPushAt, self.isThisStore) = (store, bin, quantity, lastPushAt, isThisStore)
+    }
 }
 
 /// The hub side of sync: devices enrol with a one-time code and get a token; each pushed

@@ -16,5 +16,14 @@ extension GuardedRouter {
             let query = request.uri.queryParameters.get("q")?.trimmingCharacters(in: .whitespaces) ?? ""
             return StockView(rows: try await env.database.stock.search(query))
         }
+        // Which stores of the chain hold a part (a hub whose ledger the chain shares).
+        on(.get, "/api/v1/stock/chain") { request, _ -> ChainStockView in
+            let part = request.uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
+            guard let rows = try await env.ledger.chainStock(of: part) else {
+                throw HTTPError(.conflict, message: "本机没有连锁账本 / no chain ledger here: only a hub with [hub] ledger (the stores' shared PostgreSQL) sees sister stores")
+            }
+            return ChainStockView(part: part, rows: rows)
+        }
     }
 }

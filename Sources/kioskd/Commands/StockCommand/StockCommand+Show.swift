@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import KioskCore
+import Logging
+import PostgresHub
 
 extension StockCommand {
     struct Show: AsyncParsableCommand {
@@ -8,9 +10,28 @@ extension StockCommand {
         @OptionGroup var store: StoreOptions
         @Option(help: "Only this part number.") var part: String?
         @Option(help: "Only this bin.") var bin: String?
+        @Option(name: .customLong("chain"), help: "Which stores of the chain hold this part, from the hub's ledger ([hub] ledger), with each store's last push.")
+        var chainPart: String?
 
         func run() async throws {
-            let (_, database) = try store.openDatabase()
+            let (config, database) = try store.openDatabase()
+            if let part = chainPart {
+                guard let hub = config.hub else {
+                    throw Refused("没有连锁账本 / no chain ledger here: `stock --chain` runs on a hub with [hub] ledger = \"postgres://…\" (the stores' shared PostgreSQL)")
+                }
+                let location = try LedgerLocation(url: hub.ledger)
+                let rows: [ChainStock]
+                do {
+                    rows = try await PostgresLedger.with(location: location, store: database, storeID: hub.storeID, logger: Logger(label: "kioskd.ledger")) {
+                        try await $0.chainStock(of: part) ?? []
+                    }
+                } catch { throw Refused("\(error)") }
+                print("store\tbin\ton_hand\tlast_push")
+                let time = ISO8601DateFormatter()
+                for r in rows { print("\(r.store)\(r.isThisStore ? " *" : "")\t\(r.bin)\t\(r.quantity)\t\(r.lastPushAt.map(time.string) ?? "-")") }
+                print("total\t\t\(rows.reduce(0) { $0 + $1.quantity })")
+                return
+            }
             if let part, try database.catalog.part(part) == nil { throw Refused(StockError.unknownPart(part).description) }
             let balances = try database.stock.balances(partNumber: part, bin: bin)
             print("part\tbin\ton_hand")
