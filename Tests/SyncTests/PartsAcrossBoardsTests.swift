@@ -150,6 +150,13 @@ struct PartsAcrossBoardsTests {
         return answer
     }
 
+    /// T1 signs in at the bay with the PIN and puts WO-1 in waiting-parts for `parts`; the bay pushes both to the hub.
+    func waitForParts(_ parts: [RequestedPart], bay: KioskDatabase, hub: KioskDatabase) throws {
+        let session = try bay.access.signIn(badge: "T1", pin: "2468")
+        try bay.workshop.transition("WO-1", to: .waitingParts, actor: "T1", parts: parts, proofKey: try bay.access.proofKey(token: session.token))
+        _ = try push(bay, "bay-1", to: hub)
+    }
+
     @Test("the hub takes a request's bay from the job and its time within the job's life (a board cannot jump the queue or divert the parts); a request that arrives late is met at once by stock already in")
     func whatTheHubMakesOfARequest() throws {
         let (hub, bay, counter, folders) = try enrolled()
@@ -176,10 +183,7 @@ struct PartsAcrossBoardsTests {
     func oldAndNewBoardsPull() throws {
         let (hub, bay, counter, folders) = try enrolled()
         defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
-        let session = try bay.access.signIn(badge: "T1", pin: "2468")
-        try bay.workshop.transition("WO-1", to: .waitingParts, actor: "T1", parts: [RequestedPart(partNumber: "P1", quantity: 1)],
-                                    proofKey: try bay.access.proofKey(token: session.token))
-        _ = try push(bay, "bay-1", to: hub)
+        try waitForParts([RequestedPart(partNumber: "P1", quantity: 1)], bay: bay, hub: hub)
         // The job changes after its request: its change now comes later in the stream.
         try hub.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
 
@@ -202,10 +206,7 @@ struct PartsAcrossBoardsTests {
     func countersConvergeOnTheHub() throws {
         let (hub, bay, counter, folders) = try enrolled()
         defer { for d in folders { try? FileManager.default.removeItem(at: d) } }
-        let session = try bay.access.signIn(badge: "T1", pin: "2468")
-        try bay.workshop.transition("WO-1", to: .waitingParts, actor: "T1", parts: [RequestedPart(partNumber: "P1", quantity: 1)],
-                                    proofKey: try bay.access.proofKey(token: session.token))
-        _ = try push(bay, "bay-1", to: hub)
+        try waitForParts([RequestedPart(partNumber: "P1", quantity: 1)], bay: bay, hub: hub)
         try pull(counter, "counter-1", from: hub)
         let desk = Counter(database: counter, deviceID: "counter-1")
         _ = try desk.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892")
