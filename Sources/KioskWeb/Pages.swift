@@ -491,13 +491,16 @@ enum Page {
           const v = await KD.get('/api/v1/stock?q=' + encodeURIComponent(q));
           document.getElementById('stock').innerHTML = v.rows.map(r => `<div>${KD.esc(r.partNumber)} ${KD.esc(KD.t(r.nameZh, r.nameEn))}: <b>${r.onHand}</b> ${Object.entries(r.bins).map(([b, n]) => KD.esc(b) + ':' + n).join(' ')}</div>`).join('') || `<div class="muted">—</div>`;
           // On a hub whose ledger the chain shares: the sister stores that hold the first part found.
+          // A reply to an older look-up (the clerk typed on) is dropped.
+          const asked = KD.lookup = (KD.lookup || 0) + 1;
           if (v.rows.length && KD.chain !== false) {
             try {
               const c = await KD.get('/api/v1/stock/chain?part=' + encodeURIComponent(v.rows[0].partNumber));
+              if (asked !== KD.lookup) return;
               const sisters = c.rows.filter(r => !r.isThisStore);
               document.getElementById('stock').insertAdjacentHTML('beforeend', `<div class="muted" id="chain">${KD.t('连锁门店', 'Sister stores')}: ` +
                 (sisters.map(r => `${KD.esc(r.store)} ${KD.esc(r.bin)}:${r.quantity} (${KD.t('同步于', 'synced')} ${KD.time(r.lastPushAt)})`).join('，') || '—') + `</div>`);
-            } catch (e) { KD.chain = false; }   // no chain here: not asked again
+            } catch (e) { if (/chain ledger/.test(e.message)) KD.chain = false; }   // no chain here (409): not asked again
           }
         });
         KD.live(refresh, 'scans,stock,alerts,workshop,yard,stocktake,printing,sync');

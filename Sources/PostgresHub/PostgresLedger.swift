@@ -8,6 +8,7 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
     case badURL(String)
     case newerSchema(found: Int, known: Int)
     case unavailable(after: Duration)
+    case notMigrated(missing: [String])
 
     public var description: String {
         switch self {
@@ -15,6 +16,8 @@ public enum LedgerError: Error, Sendable, Hashable, CustomStringConvertible {
             "账本地址无效 / \"\(url)\" is not a PostgreSQL URL: write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]"
         case .unavailable(let deadline):
             "门店账本 (PostgreSQL) 无应答 / the ledger (PostgreSQL) did not answer within \(deadline): nothing was kept, the device sends again"
+        case .notMigrated(let missing):
+            "账本尚未升级 / the ledger lacks migrations \(missing.joined(separator: ", ")): start the hub's daemon of this version once (it migrates the ledger), then try again"
         case let .newerSchema(found, known):
             "账本版本 \(found) 新于本程序 (\(known)) / the ledger's schema is version \(found), newer than this kioskd knows (\(known)): upgrade kioskd"
         }
@@ -82,9 +85,14 @@ public actor PostgresLedger: HubLedger {
     private let pushQueue: AsyncStream<@Sendable () async -> Void>
     private var consumer: Task<Void, Never>?
 
-    /// The ledger schema this kioskd writes: the number of its migrations (kept in
-    /// `ledger_schema` too, which a kioskd from before named migrations checks).
+    /// The ledger schema this kioskd writes: the number of its migrations.
     public static var schemaVersion: Int { migrations.count }
+
+    /// What `ledger_schema` says: the oldest kioskd that can still write this ledger (from
+    /// before named migrations, it refuses a higher number). Migrations that only add (v2: a
+    /// table and an index older code never reads) leave it; one that older code would write
+    /// wrongly raises it, so that an older hub in the chain stops instead of doing harm.
+    public static let compatibleSchemaVersion = 1
 
     /// The ledger's migrations, in order, by name: each runs once in the chain's database, in
     /// one transaction with its record in `ledger_migration`. Shipped ones are never edited.
@@ -139,7 +147,7 @@ public actor PostgresLedger: HubLedger {
             var applied: Set<String> = []
             for try await name in try await connection.query("SELECT name FROM ledger_migration", logger: logger).decode(String.self) { applied.insert(name) }
             let known = Set(Self.migrations.map(\.name))
-            if !applied.isSubset(of: known) || (version ?? 0) > Self.schemaVersion {
+            if !applied.isSubset(of: known) || (version ?? 0) > Self.compatibleSchemaVersion {
                 throw LedgerError.newerSchema(found: max(version ?? 0, applied.count), known: Self.schemaVersion)
             }
             var ran: [String] = []
@@ -151,18 +159,45 @@ public actor PostgresLedger: HubLedger {
                 ran.append(migration.name)
             }
             if version == nil {
-                try await connection.query("INSERT INTO ledger_schema (version) VALUES (\(Self.schemaVersion))", logger: logger)
-            } else {
-                try await connection.query("UPDATE ledger_schema SET version = \(Self.schemaVersion)", logger: logger)
+                try await connection.query("INSERT INTO ledger_schema (version) VALUES (\(Self.compatibleSchemaVersion))", logger: logger)
             }
             if !ran.isEmpty { logger.info("ledger migrated", metadata: ["migrations": "\(ran.joined(separator: ", "))"]) }
             return ran
         }
     }
 
+    /// Refuses a ledger this kioskd cannot read as it is: not yet migrated by a hub of this
+    /// version, or migrated further by a newer one.
+    public func checkSchema() async throws {
+        var applied: Set<String> = []
+        do {
+            for try await name in try await client.query("SELECT name FROM ledger_migration", logger: logger).decode(String.self) { applied.insert(name) }
+        } catch {
+            throw LedgerError.notMigrated(missing: Self.migrations.map(\.name))
+        }
+        let known = Self.migrations.map(\.name)
+        if !applied.isSubset(of: Set(known)) { throw LedgerError.newerSchema(found: applied.count, known: known.count) }
+        let missing = known.filter { !applied.contains($0) }
+        if !missing.isEmpty { throw LedgerError.notMigrated(missing: missing) }
+    }
+
     /// Who in the chain holds `part`: every store's stock of it by bin (this store's too), with
-    /// the time of the store's last push to the ledger (how fresh its figures are).
+    /// the time of the store's last push to the ledger (how fresh its figures are). Within the
+    /// ledger's deadline: an unreachable server is an error, not a wait.
     public func chainStock(of part: String) async throws -> [ChainStock]? {
+        let deadline = self.deadline
+        return try await withThrowingTaskGroup(of: [ChainStock]?.self) { group in
+            group.addTask { try await self.queryChainStock(of: part) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw LedgerError.unavailable(after: deadline)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    private func queryChainStock(of part: String) async throws -> [ChainStock] {
         let rows = try await client.query("""
             SELECT b.store_id, b.bin, b.quantity, s.last_push_at FROM ledger_balance b LEFT JOIN ledger_store s ON s.store_id = b.store_id
             WHERE b.part_number = \(part) AND b.quantity <> 0 ORDER BY b.store_id = \(storeID) DESC, b.store_id, b.bin
@@ -263,7 +298,9 @@ public actor PostgresLedger: HubLedger {
             try await batch.write(store: storeID, device: deviceID, at: time, on: connection, logger: logger)
             try await connection.query("""
                 INSERT INTO ledger_store (store_id, last_device, last_push_at) VALUES (\(storeID), \(deviceID), \(time))
-                ON CONFLICT (store_id) DO UPDATE SET last_device = excluded.last_device, last_push_at = GREATEST(ledger_store.last_push_at, excluded.last_push_at)
+                ON CONFLICT (store_id) DO UPDATE SET
+                  last_device = CASE WHEN excluded.last_push_at >= ledger_store.last_push_at THEN excluded.last_device ELSE ledger_store.last_device END,
+                  last_push_at = GREATEST(ledger_store.last_push_at, excluded.last_push_at)
                 """, logger: logger)
             return PushResponse(ackedSeq: events.map(\.seq).max() ?? 0, stored: stored, rejected: rejected)
         }

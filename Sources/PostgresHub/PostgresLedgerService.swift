@@ -65,23 +65,28 @@ public struct PostgresLedgerService: Service {
 }
 
 extension PostgresLedger {
-    /// Runs `body` with a ledger on a client of its own (for a command, not the daemon),
-    /// migrated, and the client stopped afterwards.
-    public static func with<T: Sendable>(location: LedgerLocation, store: KioskDatabase, storeID: String, logger: Logger,
+    /// Runs `body` with a ledger on a client of its own (for a command, not the daemon), within
+    /// `deadline`, and stops the client afterwards. The ledger is checked, not migrated: the
+    /// hub's daemon migrates it (a look-up takes no lock and changes no schema).
+    public static func with<T: Sendable>(location: LedgerLocation, store: KioskDatabase, storeID: String, logger: Logger, deadline: Duration = .seconds(8),
                                          _ body: @Sendable @escaping (PostgresLedger) async throws -> T) async throws -> T {
         let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
             group.addTask {
-                let ledger = PostgresLedger(client: client, store: store, storeID: storeID, logger: logger, deadline: .seconds(8))
-                try await ledger.migrate()
+                let ledger = PostgresLedger(client: client, store: store, storeID: storeID, logger: logger, deadline: deadline)
+                try await ledger.checkSchema()
                 return try await body(ledger)
+            }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw LedgerError.unavailable(after: deadline)
             }
             defer { group.cancelAll() }
             while let next = try await group.next() {
                 if let value = next { return value }
             }
-            throw LedgerError.unavailable(after: .seconds(8))
+            throw LedgerError.unavailable(after: deadline)
         }
     }
 }

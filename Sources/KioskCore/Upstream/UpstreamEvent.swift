@@ -300,7 +300,7 @@ extension Webhooks {
     }
 
     /// An id as the store makes them: letters, digits and dashes, 1 to 200.
-    static func isEventID(_ id: String) -> Bool {
+    public static func isEventID(_ id: String) -> Bool {
         (1...200).contains(id.utf8.count) && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }
     }
 }

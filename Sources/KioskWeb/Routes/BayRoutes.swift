@@ -14,7 +14,7 @@ extension GuardedRouter {
         // the counter and upstream are told, the bay's light flashes.
         on(.post, "/api/v1/bays/{bay}/help") { _, context -> Response in
             let bay = try context.parameters.require("bay")
-            guard bay.count <= 64 else { throw HTTPError(.badRequest, message: "工位名过长 / a bay's name is at most 64 characters") }
+            guard (bay.removingPercentEncoding ?? bay).unicodeScalars.count <= 64 else { throw HTTPError(.badRequest, message: "工位名过长 / a bay's name is at most 64 characters") }
             // A call every few seconds at most per bay: each one tells the counter and upstream.
             guard env.helpLimiter.allow(bay) else {
                 throw HTTPError(.tooManyRequests, message: "刚刚已呼叫协助，请稍候 / help was just called at \(bay): wait a moment")

@@ -32,6 +32,10 @@ extension GuardedRouter {
             guard body.all == true || !(body.events ?? []).isEmpty else {
                 throw HTTPError(.badRequest, message: "请给出事件编号，或 all: true / name the events to send again, or all: true")
             }
+            // Ids sent beside all: true are checked too: a malformed request is refused whole.
+            if let events = body.events, events.count > 1000 || !events.allSatisfy(Webhooks.isEventID) {
+                throw WebhookError.badEventIDs("give at most 1,000 event ids as `kioskd webhooks dead` lists them (letters, digits and dashes, up to 200)")
+            }
             let actor = context.actor
             let count = try await env.writing { try webhooks.replay(eventIDs: body.all == true ? nil : body.events, endpoint: body.endpoint, actor: actor) }
             return try JSONEncoder.sorted.encodeResponse(["replayed": count], status: .ok)

@@ -20,9 +20,11 @@ extension StockCommand {
                     throw Refused("没有连锁账本 / no chain ledger here: `stock --chain` runs on a hub with [hub] ledger = \"postgres://…\" (the stores' shared PostgreSQL)")
                 }
                 let location = try LedgerLocation(url: hub.ledger)
+                var logger = Logger(label: "kioskd.ledger")
+                logger.logLevel = .error   // a look-up's connection retries are not the clerk's business
                 let rows: [ChainStock]
                 do {
-                    rows = try await PostgresLedger.with(location: location, store: database, storeID: hub.storeID, logger: Logger(label: "kioskd.ledger")) {
+                    rows = try await PostgresLedger.with(location: location, store: database, storeID: hub.storeID, logger: logger) {
                         try await $0.chainStock(of: part) ?? []
                     }
                 } catch { throw Refused("\(error)") }
