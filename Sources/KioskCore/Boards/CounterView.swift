@@ -55,10 +55,8 @@ extension Counter {
                 CounterView.Scan(id: $0["scanID"], text: $0["text"], accepted: $0["accepted"], message: $0["message"], at: $0["scannedAt"],
                                  outcome: $0["outcome"])
             }
-            let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
-            let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
-                CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt, arrivedAt: $0.arrivedAt)
-            }
+            let alerts = try CounterView.openStockAlerts(in: db)
+            let requests = try CounterView.Request.open(in: db)
             let counts = try Stocktake.filter(Column("status") != Stocktake.Status.confirmed.rawValue).fetchAll(db).map { s in
                 CounterView.Count(id: s.id, scope: s.scopeDescription, status: s.status.rawValue,
                                   scanned: try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM stocktake_scan WHERE stocktakeID = ?", arguments: [s.id]) ?? 0)
@@ -73,9 +71,30 @@ extension Counter {
                       let order = try WorkOrder.fetchOne(db, key: quote.ticketCode) else { return nil }
                 return CounterView.Quote(bay: row["bay"], quote: QuoteView(quote, job: order))
             }
-            let yardAlerts = try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
+            let yardAlerts = try CounterView.openYardAlerts(in: db)
             return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
                                partsRequests: requests, quotes: quotes, stocktakes: counts, sync: sync)
+        }
+    }
+}
+
+extension CounterView {
+    /// The stock alerts standing now, oldest first (as the counter and manager pages show them).
+    static func openStockAlerts(in db: Database) throws -> [String] {
+        try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
+    }
+
+    /// The new-car models below their safety stock now.
+    static func openYardAlerts(in db: Database) throws -> [String] {
+        try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map(\.message)
+    }
+}
+
+extension CounterView.Request {
+    /// The parts requests not yet closed, oldest first.
+    static func open(in db: Database) throws -> [CounterView.Request] {
+        try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
+            CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt, arrivedAt: $0.arrivedAt)
         }
     }
 }

@@ -106,11 +106,8 @@ extension KioskDatabase {
                                        standardHours: $0.standardHours, efficiency: $0.efficiency)
             }
             let bays = report.bays.map { ManagerView.Bay(bay: $0.bay, busyHours: $0.busySeconds / 3600, utilisation: $0.utilisation) }
-            let alerts = try StockAlert.filter(Column("clearedAt") == nil).order(Column("id")).fetchAll(db).map(\.message)
-                + (try YardAlert.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map { "整车 · " + $0.message })
-            let requests = try PartsRequest.filter(Column("clearedAt") == nil).order(Column("raisedAt")).fetchAll(db).map {
-                CounterView.Request(ticketCode: $0.ticketCode, bay: $0.bay, parts: $0.parts, raisedAt: $0.raisedAt, arrivedAt: $0.arrivedAt)
-            }
+            let alerts = try CounterView.openStockAlerts(in: db) + CounterView.openYardAlerts(in: db).map { "整车 · " + $0 }
+            let requests = try CounterView.Request.open(in: db)
             let devices = try Row.fetchAll(db, sql: """
                 SELECT d.deviceID, d.role, d.revokedAt IS NOT NULL AS revoked, d.auditAlarm,
                   (SELECT COUNT(*) FROM hub_event e WHERE e.deviceID = d.deviceID) AS events,

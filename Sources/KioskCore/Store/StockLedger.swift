@@ -23,7 +23,10 @@ public struct StockLedger: Sendable {
     /// the balance. A draft whose key is stored already returns ``MovementOutcome/alreadyRecorded(_:)``
     /// whatever the stock is now. A refusal after the insert (not enough stock) leaves the
     /// insert to the caller's rollback: the caller's transaction or savepoint ends with the throw.
-    public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, in db: Database) throws -> MovementOutcome {
+    ///
+    /// `printsSlips`: whether parts arriving for a bay queue their slip here (false at a hub
+    /// applying a board's movement: the board that took the parts in printed it).
+    public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, printsSlips: Bool = true, in db: Database) throws -> MovementOutcome {
         let row: Row
         do {
             try draft.validate()
@@ -51,11 +54,12 @@ public struct StockLedger: Sendable {
             }
             throw refusal
         }
-        return try record(draft, part: Part(row: row), before: row["onHand"], alerting: row["alerting"], allowNegativeStock: allowNegativeStock, in: db)
+        return try record(draft, part: Part(row: row), before: row["onHand"], alerting: row["alerting"], allowNegativeStock: allowNegativeStock,
+                          printsSlips: printsSlips, in: db)
     }
 
     private static func record(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, allowNegativeStock: Bool,
-                               in db: Database) throws -> MovementOutcome {
+                               printsSlips: Bool, in db: Database) throws -> MovementOutcome {
         var movement = StockMovement(draft)
         // The insert is also the idempotency check: a stored key inserts nothing.
         // A prepared statement with its arguments, not the Codable record insert: on the scan
@@ -101,7 +105,7 @@ public struct StockLedger: Sendable {
         // that went out may leave one short again.
         let change = movement.deltas.reduce(0) { $0 + $1.delta }
         if change > 0 {
-            try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
+            try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, printsSlips: printsSlips, in: db)
         } else if change < 0 {
             try Workshop.withdrawArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
         }

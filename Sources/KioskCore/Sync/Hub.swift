@@ -418,23 +418,17 @@ public struct Hub: HubLedger {
         return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state, hubStateSince: order.stateSince)
     }
 
-    /// Set in `kiosk_meta` while the hub applies a device's movement: what follows from it
-    /// there (an arrival) prints nothing at the hub; the device that recorded it printed.
-    static let applyingName = "hub_applying"
-
     private func apply(_ event: SyncEvent, from deviceID: String, in db: Database) throws {
         switch event.kind {
         case .stockMovement:
             guard let m = event.movement else { return }
-            try KioskMeta.set(Self.applyingName, "1", in: db)
-            defer { try? KioskMeta.remove(Self.applyingName, in: db) }
             // Stock is a sum of movements: a device's movement is a fact the hub adds, even
             // if the hub's count would go below zero meanwhile.
             _ = try StockLedger.record(MovementDraft(key: m.key, kind: m.kind, partNumber: m.partNumber, quantity: m.quantity,
                                                      fromBin: m.fromBin, toBin: m.toBin, workOrder: m.workOrder, reason: m.reason,
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
                                                      trace: m.trace, deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
-                                       allowNegativeStock: true, in: db)
+                                       allowNegativeStock: true, printsSlips: false, in: db)
             // The open requests for this part go out to the boards again (unchanged or not):
             // a counter that decided an arrival or an issue on its own stock learns the hub's
             // word on it once its movement is through.

@@ -261,7 +261,7 @@ public struct Workshop: Sendable {
     /// (``stateAfterPartsArrive``), so the bay's lamp, the lobby and the phone follow without
     /// anyone walking across; not on a board that syncs (``movesJobsForParts(in:)``).
     @discardableResult
-    static func noteArrivals(of partNumber: String, actor: String, at time: Date, in db: Database) throws -> [String] {
+    static func noteArrivals(of partNumber: String, actor: String, at time: Date, printsSlips: Bool = true, in db: Database) throws -> [String] {
         let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
         // A call with no parts named (the bay's parts button) waits for someone, not for stock.
         let waiting = open.filter { $0.arrivedAt == nil && !$0.parts.isEmpty }
@@ -290,7 +290,7 @@ public struct Workshop: Sendable {
             arrived.append(request.ticketCode)
             // A slip to go with the parts, on the receipt printer of the store where they came
             // in (a hub applying a counter's receipt leaves it to that counter).
-            if try KioskMeta.value(Hub.applyingName, in: db) == nil, let printer = try KioskMeta.value("slip_printer", in: db) {
+            if printsSlips, let printer = try KioskMeta.value("slip_printer", in: db) {
                 var job = PrintJob(key: UUID(), printer: printer, kind: .partsArrival, subjects: [request.id.uuidString], requestedBy: actor, at: time)
                 try job.insert(db)
             }
