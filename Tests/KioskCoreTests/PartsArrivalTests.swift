@@ -90,6 +90,17 @@ struct PartsArrivalTests {
 }
 
 extension PartsArrivalTests {
+    @Test("a call for parts with none named (the bay's parts button) does not hold the job when the parts it asked for arrive")
+    func aCallWithoutPartsDoesNotHoldTheJob() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store, parts: [RequestedPart(partNumber: "15400-RTA-003", quantity: 1)])
+        _ = try store.database.workshop.requestParts("WO-1", bay: nil, parts: [])
+        _ = try Counter(database: store.database, deviceID: "c").scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892")
+        #expect(try store.database.workshop.order("WO-1")?.state == .repairing)
+    }
+}
+
+extension PartsArrivalTests {
     @Test("undoing the receipt that completed a request takes the arrival back and, if nothing moved the job since, returns it to waiting-parts")
     func undoTakesTheArrivalBack() throws {
         let store = try TemporaryStore()

@@ -294,8 +294,10 @@ public struct Workshop: Sendable {
                 var job = PrintJob(key: UUID(), printer: printer, kind: .partsArrival, subjects: [request.id.uuidString], requestedBy: actor, at: time)
                 try job.insert(db)
             }
-            let stillWaiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL",
-                                                arguments: [request.ticketCode]) ?? 0
+            // A call with no parts named (the bay's parts button) is not stock the job waits for.
+            let stillWaiting = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM parts_request WHERE ticketCode = ? AND clearedAt IS NULL AND arrivedAt IS NULL AND json_array_length(parts) > 0
+                """, arguments: [request.ticketCode]) ?? 0
             if stillWaiting == 0, let event, let order = try WorkOrder.fetchOne(db, key: request.ticketCode), order.state == .waitingParts {
                 // Never before the job entered waiting-parts (a movement recorded earlier and
                 // applied late, at a hub). The move's id follows from the arrival's, so that a
