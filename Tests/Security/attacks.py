@@ -27,6 +27,7 @@ import hmac
 import http.client
 import itertools
 import json
+import secrets
 import os
 import re
 import resource
@@ -1054,6 +1055,34 @@ def test_6f_origin_null(suite):
     answer = hub.request("POST", "/api/v1/scans", json_body={"text": "KD:CMD:LOOKUP"}, session=clerk, headers={"Origin": "null"})
     check(answer.status == 403, f"a change with Origin: null went through: {answer}")
     return str(answer)
+
+
+def test_6k_quote_answer_from_elsewhere(suite):
+    """A customer's quote for extra work waits on their phone page. An attacker who knows the link
+    (a photographed ticket) posts the answer from a page on another site (Origin: evil), or as a
+    cross-site form (text/plain); one without the link guesses tokens; a technician tries to quote.
+    All are refused (403, 415, 404, 403) and the quote still waits for the customer's answer."""
+    hub = suite.hub("quote")
+    advisor, technician = hub.sign_in("SA"), hub.sign_in("T1")
+    need(hub.request("POST", "/api/v1/jobs/WO-1/transitions", json_body={"to": "diagnosing"}, session=advisor).status == 200, "WO-1 to diagnosing")
+    lines = {"lines": [{"item": "更换前刹车片", "amountFen": 68000}]}
+    quoted = hub.request("POST", "/api/v1/jobs/WO-1/quote", json_body=lines, session=advisor)
+    need(quoted.status == 201, f"the advisor could not quote: {quoted}")
+    quote = quoted.json()["id"]
+    token = suite.template.tokens["WO-1"]
+    answer = {"quote": quote, "answer": "approve"}
+    cross_site = hub.request("POST", f"/api/v1/track/{token}/quote", json_body=answer, headers={"Origin": "https://evil.example"})
+    form = hub.request("POST", f"/api/v1/track/{token}/quote", body=json.dumps(answer).encode(), headers={"Content-Type": "text/plain"})
+    guesses = [hub.request("POST", f"/api/v1/track/{secrets.token_hex(13)}/quote", json_body=answer).status for _ in range(5)]
+    by_technician = hub.request("POST", "/api/v1/jobs/WO-1/quote", json_body=lines, session=technician)
+    check(cross_site.status == 403, f"an answer from another site went through: {cross_site}")
+    check(form.status == 415, f"a cross-site form answer was taken: {form}")
+    check(all(s in (404, 429) for s in guesses), f"guessed links were not refused: {guesses}")
+    check(by_technician.status == 403, f"a technician quoted: {by_technician}")
+    state = hub.query("SELECT state FROM work_order WHERE ticketCode = 'WO-1'")[0][0]
+    decided = hub.query("SELECT COUNT(*) FROM job_quote WHERE decision IS NOT NULL")[0][0]
+    check(state == "waitingApproval" and decided == 0, f"the quote changed: WO-1 {state}, {decided} answered")
+    return f"from another site {cross_site.status}, as a form {form.status}, guessed links {guesses}, technician {by_technician.status}; WO-1 {state}"
 
 
 def test_6g_badge_code_at_counter(suite):
