@@ -94,6 +94,10 @@ public enum AccessPolicy {
         api(.post, "/api/v1/scans", .counter),
         api(.get, "/api/v1/stock", .counter),
         api(.get, "/api/v1/stock/chain", .counter),
+        // Cartons to and from sister stores; the chain's report
+        api(.post, "/api/v1/transfers", .counter),
+        api(.get, "/api/v1/transfers", .counter),
+        api(.get, "/api/v1/chain/report", .management),
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),

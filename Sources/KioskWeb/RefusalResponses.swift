@@ -68,3 +68,27 @@ extension QuoteError: RefusalResponse {
 extension WebhookError: RefusalResponse {
     public var status: HTTPResponse.Status { .badRequest }
 }
+
+/// An unknown part or bin is 404; a bad quantity or bins that do not fit 400; not enough stock
+/// and every other stock refusal 409.
+extension StockError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unknownPart, .unknownBin: .notFound
+        case .invalidQuantity, .binsDoNotFit, .transferToSameBin, .reasonRequired, .workOrderRequired: .badRequest
+        default: .conflict
+        }
+    }
+}
+
+/// A carton or sister store that does not exist is 404, shipping to this store 400; no chain
+/// here, no company prefix, a carton received already: 409.
+extension TransferError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unknownCarton, .unknownStore: .notFound
+        case .sameStore, .wholeCartonOnly: .badRequest
+        default: .conflict
+        }
+    }
+}

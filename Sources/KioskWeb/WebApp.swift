@@ -105,6 +105,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.addLobbyRoutes(env)
     routes.addBayRoutes(env)
     routes.addCounterRoutes(env)
+    routes.addTransferRoutes(env)
     routes.addPrintingRoutes(env)
     routes.addHubSyncRoutes(env)
     routes.addSessionRoutes(env)

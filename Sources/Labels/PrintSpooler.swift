@@ -100,6 +100,11 @@ public struct PrintSpooler: Sendable {
                     }, uniquingKeysWith: { first, _ in first })
                     return Labels.partsArrival(request, names: names)
                 }
+            case .carton:
+                return try job.subjects.map { sscc in
+                    guard let transfer = try StoreTransfer.fetchOne(db, key: sscc) else { throw TransferError.unknownCarton(sscc) }
+                    return Labels.carton(transfer, partName: try Part.fetchOne(db, key: transfer.partNumber)?.nameZh ?? "")
+                }
             }
         }
     }

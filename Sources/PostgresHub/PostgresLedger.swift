@@ -76,6 +76,10 @@ public actor PostgresLedger: HubLedger {
     let store: KioskDatabase
     /// This store's name in the shared database.
     public let storeID: String
+    /// The hub's own device id: the cartons it ships are its movements.
+    let hubID: String
+    /// The store's GS1 company prefix, for the SSCCs of the cartons it ships (nil: it ships none).
+    let companyPrefix: String?
     let logger: Logger
     /// How long a push may wait for PostgreSQL before the hub refuses it (the device sends again).
     let deadline: Duration
@@ -108,12 +112,48 @@ public actor PostgresLedger: HubLedger {
               last_push_at TIMESTAMPTZ NOT NULL)
             """,
             "CREATE INDEX ledger_balance_part ON ledger_balance (part_number) WHERE quantity <> 0"]),
+        // Cartons shipped between the stores (调拨), each once by its SSCC, with the serials the
+        // chain hands out for them; and each store's standing stock alerts, as its hub publishes them.
+        ("v3-transfers", [
+            "CREATE SEQUENCE ledger_sscc_serial START 1",
+            """
+            CREATE TABLE ledger_transfer (
+              sscc TEXT PRIMARY KEY,
+              from_store TEXT NOT NULL,
+              to_store TEXT NOT NULL,
+              part_number TEXT NOT NULL,
+              quantity BIGINT NOT NULL,
+              from_bin TEXT NOT NULL,
+              shipped_at TIMESTAMPTZ NOT NULL,
+              shipped_by TEXT NOT NULL,
+              ship_key UUID NOT NULL UNIQUE,
+              received_at TIMESTAMPTZ,
+              received_by TEXT,
+              to_bin TEXT,
+              receive_key UUID UNIQUE)
+            """,
+            "CREATE INDEX ledger_transfer_to_in_transit ON ledger_transfer (to_store) WHERE receive_key IS NULL",
+            "CREATE INDEX ledger_transfer_from_in_transit ON ledger_transfer (from_store) WHERE receive_key IS NULL",
+            """
+            CREATE TABLE ledger_store_alert (
+              store_id TEXT NOT NULL,
+              part_number TEXT NOT NULL,
+              level TEXT NOT NULL,
+              on_hand BIGINT NOT NULL,
+              threshold BIGINT NOT NULL,
+              raised_at TIMESTAMPTZ NOT NULL,
+              PRIMARY KEY (store_id, part_number, level))
+            """,
+        ]),
     ]
 
     /// A ledger on `client` (which must be running: see ``PostgresLedgerService``) for the store
     /// `storeID`, whose working copy is `store`.
-    public init(client: PostgresClient, store: KioskDatabase, storeID: String, logger: Logger, deadline: Duration = .seconds(8)) {
+    public init(client: PostgresClient, store: KioskDatabase, storeID: String, hubID: String? = nil, companyPrefix: String? = nil,
+                logger: Logger, deadline: Duration = .seconds(8)) {
         self.deadline = deadline
+        self.hubID = hubID ?? storeID
+        self.companyPrefix = companyPrefix
         (pushQueue, pushes) = AsyncStream.makeStream()
         self.client = client
         self.store = store
@@ -281,7 +321,12 @@ public actor PostgresLedger: HubLedger {
                     if let r = try await store.perform(.read, { try hub.repeatedRejection(of: event, outcome: outcome) }) { rejected.append(r) }
                     continue
                 }
-                guard let decision = decisions[event.id] else { continue }
+                guard var decision = decisions[event.id] else { continue }
+                // A carton is shipped and received once across the chain: the ledger's word.
+                if decision.applied, let m = event.movement, let carton = event.transfer,
+                   let refusal = try await Self.keepTransfer(m, carton: carton, store: storeID, on: connection, logger: logger) {
+                    decision = Hub.Decision(outcome: "not applied: \(refusal)")
+                }
                 known[event.id] = decision.outcome      // the same id twice in one batch is kept once
                 // Sealed whole with the store's own key; what the device sealed for the way is
                 // opened first, so that a store rebuilt from the ledger can read it.
@@ -380,6 +425,164 @@ public actor PostgresLedger: HubLedger {
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
         return ids
+    }
+
+    // MARK: Transfers between the stores
+
+    /// Ships a carton to a sister store: takes the next SSCC serial of the chain, then records
+    /// the movement out in this store (the hub's own change: it reaches the ledger from the
+    /// hub's outbox, with the carton). Shipping the same key again returns the carton shipped.
+    public func ship(_ order: TransferOrder) async throws -> StoreTransfer {
+        let transfers = store.transfers
+        if let shipped = try await store.perform(.read, { try transfers.shipped(key: order.key) }) { return shipped }
+        guard let companyPrefix else { throw TransferError.badCompanyPrefix("(not set)") }
+        guard order.toStore != storeID else { throw TransferError.sameStore(order.toStore) }
+        let stores = try await within { try await self.storeIDs() }
+        guard stores.contains(order.toStore) else { throw TransferError.unknownStore(order.toStore, known: stores.filter { $0 != self.storeID }) }
+        let serial = try await within { () async throws -> Int64 in
+            for try await next in try await self.client.query("SELECT nextval('ledger_sscc_serial')", logger: self.logger).decode(Int64.self) { return next }
+            throw LedgerError.unavailable(after: self.deadline)
+        }
+        let sscc = try SSCC.make(companyPrefix: companyPrefix, serial: serial)
+        let (from, hubID) = (storeID, self.hubID)
+        return try await store.perform(.write) { try transfers.ship(sscc: sscc, from: from, order: order, deviceID: hubID) }
+    }
+
+    /// The stores of the chain: every store that has pushed to the ledger.
+    public func storeIDs() async throws -> [String] {
+        var stores: [String] = []
+        for try await store in try await client.query("SELECT store_id FROM ledger_store ORDER BY store_id", logger: logger).decode(String.self) {
+            stores.append(store)
+        }
+        return stores
+    }
+
+    /// Brings the hub's store up to the ledger's transfers: the cartons on their way here, and
+    /// what became of the ones it holds in transit (received, at either end). Returns how many
+    /// rows it read.
+    @discardableResult
+    public func learnTransfers() async throws -> Int {
+        let book = store.transfers
+        let open = try await store.perform(.read) { try book.inTransit() }
+        let rows = try await client.query("""
+            SELECT sscc, from_store, to_store, part_number, quantity, from_bin, shipped_at, shipped_by, ship_key, received_at, received_by, to_bin, receive_key
+            FROM ledger_transfer WHERE (to_store = \(storeID) AND receive_key IS NULL) OR sscc = ANY(\(open))
+            """, logger: logger)
+        var found: [StoreTransfer] = []
+        for try await (sscc, from, to, part, quantity, fromBin, shippedAt, shippedBy, shipKey, receivedAt, receivedBy, toBin, receiveKey)
+            in rows.decode((String, String, String, String, Int64, String, Date, String, UUID, Date?, String?, String?, UUID?).self) {
+            found.append(StoreTransfer(sscc: sscc, fromStore: from, toStore: to, incoming: to == storeID, partNumber: part, quantity: Int(quantity),
+                                       fromBin: fromBin, shippedAt: shippedAt, shippedBy: shippedBy, shipMovementKey: shipKey,
+                                       receivedAt: receivedAt, receivedBy: receivedBy, toBin: toBin, receiveMovementKey: receiveKey))
+        }
+        guard !found.isEmpty else { return 0 }
+        let learned = found
+        try await store.perform(.write) { try book.learn(learned) }
+        return learned.count
+    }
+
+    /// Publishes this store's standing stock alerts to the ledger (replacing the ones it
+    /// published before), for the chain's report.
+    public func publishAlerts(_ alerts: [StockAlert]) async throws {
+        let store = storeID, logger = self.logger
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("DELETE FROM ledger_store_alert WHERE store_id = \(store)", logger: logger)
+            for alert in alerts {
+                try await connection.query("""
+                    INSERT INTO ledger_store_alert (store_id, part_number, level, on_hand, threshold, raised_at)
+                    VALUES (\(store), \(alert.partNumber), \(alert.level.rawValue), \(Int64(alert.onHand)), \(Int64(alert.threshold)), \(alert.raisedAt))
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Every store of the chain with its stock, what is in transit to and from it, and its
+    /// standing alerts: this store first. Within the ledger's deadline.
+    public func chainReport() async throws -> [ChainStoreFigures]? {
+        try await within { try await self.queryChainReport() }
+    }
+
+    private func queryChainReport() async throws -> [ChainStoreFigures] {
+        var alerts: [String: [ChainAlert]] = [:]
+        let alertRows = try await client.query("""
+            SELECT store_id, part_number, level, on_hand, threshold, raised_at FROM ledger_store_alert ORDER BY store_id, raised_at, part_number
+            """, logger: logger)
+        for try await (store, part, level, onHand, threshold, at) in alertRows.decode((String, String, String, Int64, Int64, Date).self) {
+            alerts[store, default: []].append(ChainAlert(partNumber: part, level: level, onHand: Int(onHand), threshold: Int(threshold), raisedAt: at))
+        }
+        let rows = try await client.query("""
+            SELECT s.store_id, s.last_push_at,
+              (SELECT COUNT(DISTINCT part_number) FROM ledger_balance b WHERE b.store_id = s.store_id AND b.quantity > 0),
+              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_balance b WHERE b.store_id = s.store_id),
+              (SELECT COUNT(*) FROM ledger_transfer t WHERE t.from_store = s.store_id AND t.receive_key IS NULL),
+              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_transfer t WHERE t.from_store = s.store_id AND t.receive_key IS NULL),
+              (SELECT COUNT(*) FROM ledger_transfer t WHERE t.to_store = s.store_id AND t.receive_key IS NULL),
+              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_transfer t WHERE t.to_store = s.store_id AND t.receive_key IS NULL)
+            FROM ledger_store s ORDER BY s.store_id = \(storeID) DESC, s.store_id
+            """, logger: logger)
+        var result: [ChainStoreFigures] = []
+        for try await (store, at, parts, units, cartonsOut, unitsOut, cartonsIn, unitsIn)
+            in rows.decode((String, Date, Int64, Int64, Int64, Int64, Int64, Int64).self) {
+            result.append(ChainStoreFigures(store: store, isThisStore: store == storeID, parts: Int(parts), units: Int(units),
+                                            cartonsOut: Int(cartonsOut), unitsOut: Int(unitsOut), cartonsIn: Int(cartonsIn), unitsIn: Int(unitsIn),
+                                            alerts: alerts[store] ?? [], lastPushAt: at))
+        }
+        return result
+    }
+
+    /// `body` within the ledger's deadline: an unreachable server is an error, not a wait.
+    private func within<T: Sendable>(_ body: @Sendable @escaping () async throws -> T) async throws -> T {
+        let deadline = self.deadline
+        return try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw LedgerError.unavailable(after: deadline)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
+    /// Keeps a carton's shipment or receipt in `ledger_transfer`, once; returns why the ledger
+    /// refuses it (nil: kept, or kept already for this very movement).
+    private static func keepTransfer(_ m: StockMovement, carton: StoreTransfer, store: String, on connection: PostgresConnection,
+                                     logger: Logger) async throws -> TransferError? {
+        switch m.kind {
+        case .transferOut:
+            guard carton.toStore != store else { return .sameStore(store) }
+            try await connection.query("""
+                INSERT INTO ledger_transfer (sscc, from_store, to_store, part_number, quantity, from_bin, shipped_at, shipped_by, ship_key)
+                VALUES (\(carton.sscc), \(store), \(carton.toStore), \(m.partNumber), \(Int64(m.quantity)), \(m.fromBin ?? carton.fromBin),
+                        \(m.recordedAt), \(m.actor), \(m.key))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            for try await key in try await connection.query("SELECT ship_key FROM ledger_transfer WHERE sscc = \(carton.sscc)", logger: logger).decode(UUID.self) {
+                if key != m.key { return .unknownCarton(carton.sscc) }
+            }
+            return nil
+        case .transferIn:
+            var kept = false
+            for try await _ in try await connection.query("""
+                UPDATE ledger_transfer SET received_at = \(m.recordedAt), received_by = \(m.actor), to_bin = \(m.toBin), receive_key = \(m.key)
+                WHERE sscc = \(carton.sscc) AND to_store = \(store) AND part_number = \(m.partNumber) AND quantity = \(Int64(m.quantity)) AND receive_key IS NULL
+                RETURNING sscc
+                """, logger: logger).decode(String.self) { kept = true }
+            if kept { return nil }
+            let rows = try await connection.query("""
+                SELECT to_store, receive_key, received_at, received_by FROM ledger_transfer WHERE sscc = \(carton.sscc)
+                """, logger: logger)
+            for try await (toStore, key, at, by) in rows.decode((String, UUID?, Date?, String?).self) {
+                if key == m.key { return nil }
+                if toStore != store { return .notForThisStore(sscc: carton.sscc, toStore: toStore) }
+                if let at { return .alreadyReceived(sscc: carton.sscc, at: at, by: by ?? "?") }
+                return .notForThisStore(sscc: carton.sscc, toStore: toStore)
+            }
+            return .unknownCarton(carton.sscc)
+        default:
+            return nil
+        }
     }
 
     // MARK: Private

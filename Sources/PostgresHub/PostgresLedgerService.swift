@@ -17,9 +17,11 @@ public struct PostgresLedgerService: Service {
 
     /// A ledger for `store` (named `storeID` in the shared database) at `location`; the hub's
     /// own changes are sent as `hubID`.
-    public init(location: LedgerLocation, store: KioskDatabase, storeID: String, hubID: String, health: HealthBoard, logger: Logger) throws {
+    /// `companyPrefix`: the store's GS1 company prefix, for the SSCCs of the cartons it ships to sister stores.
+    public init(location: LedgerLocation, store: KioskDatabase, storeID: String, hubID: String, companyPrefix: String? = nil,
+                health: HealthBoard, logger: Logger) throws {
         client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
-        ledger = PostgresLedger(client: client, store: store, storeID: storeID, logger: logger)
+        ledger = PostgresLedger(client: client, store: store, storeID: storeID, hubID: hubID, companyPrefix: companyPrefix, logger: logger)
         self.store = store
         self.hubID = hubID
         self.health = health
@@ -38,6 +40,8 @@ public struct PostgresLedgerService: Service {
             try await store.perform(.write) { try outbox.enable() }
             var failures = 0
             var ready = false
+            var publishedAlerts: [StockAlert]?
+            let stock = store.stock
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
                     if !ready {
@@ -47,6 +51,14 @@ public struct PostgresLedgerService: Service {
                         ready = true
                     }
                     let sent = try await ledger.takeOwnChanges(deviceID: hubID)
+                    // Cartons on their way here, and what became of the ones in transit.
+                    try await ledger.learnTransfers()
+                    // The standing alerts, for the chain's report, when they changed.
+                    let alerts = try await store.perform(.read) { try stock.standingAlerts() }
+                    if alerts != publishedAlerts {
+                        try await ledger.publishAlerts(alerts)
+                        publishedAlerts = alerts
+                    }
                     if failures > 0 || sent > 0 { logger.debug("hub changes in the ledger", metadata: ["sent": "\(sent)"]) }
                     failures = 0
                     health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID), hub queue \(try await store.perform(.read) { try outbox.status().queueDepth })"))
@@ -68,13 +80,15 @@ extension PostgresLedger {
     /// Runs `body` with a ledger on a client of its own (for a command, not the daemon), within
     /// `deadline`, and stops the client afterwards. The ledger is checked, not migrated: the
     /// hub's daemon migrates it (a look-up takes no lock and changes no schema).
-    public static func with<T: Sendable>(location: LedgerLocation, store: KioskDatabase, storeID: String, logger: Logger, deadline: Duration = .seconds(8),
+    public static func with<T: Sendable>(location: LedgerLocation, store: KioskDatabase, storeID: String, hubID: String? = nil, companyPrefix: String? = nil,
+                                         logger: Logger, deadline: Duration = .seconds(8),
                                          _ body: @Sendable @escaping (PostgresLedger) async throws -> T) async throws -> T {
         let client = PostgresClient(configuration: try location.configuration(), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
             group.addTask {
-                let ledger = PostgresLedger(client: client, store: store, storeID: storeID, logger: logger, deadline: deadline)
+                let ledger = PostgresLedger(client: client, store: store, storeID: storeID, hubID: hubID, companyPrefix: companyPrefix,
+                                            logger: logger, deadline: deadline)
                 try await ledger.checkSchema()
                 return try await body(ledger)
             }

@@ -322,6 +322,16 @@ public struct Counter: Sendable {
                     }.joined()
                 }
             }
+        case let .receiveCarton(sscc, bin):
+            let (transfer, outcome) = try Transfers.receive(sscc, into: bin, key: scan.id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
+            if case .recorded(let movement, let alerts) = outcome {
+                feedback.movement = movement
+                feedback.alerts = alerts
+            }
+            let onHand = try StockLedger.onHand(of: transfer.partNumber, in: db)
+            feedback.message = "✓ 调拨入库 \(transfer.partNumber) ×\(transfer.quantity) → \(transfer.toBin ?? "-")，来自 \(transfer.fromStore)，现有 \(onHand) / received transfer \(sscc) from \(transfer.fromStore): \(transfer.partNumber) ×\(transfer.quantity), on hand \(onHand)"
+                + "\n调拨箱整箱入库，不能撤销；放错库位请用移库 / a carton receipt is not undone: if it went to the wrong bin, use TRANSFER"
+                + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
         case .openCount(let bin):
             let stocktake = try StocktakeBook.openStocktake(covering: bin, in: db)
                 ?? StocktakeBook.open(bin: bin, actor: actor(session, scan), at: scan.time, in: db)
@@ -391,6 +401,10 @@ public struct Counter: Sendable {
         case .bin(let code):
             return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
         case .gs1(let gs1):
+            if let sscc = gs1.sscc {
+                if let transfer = try StoreTransfer.fetchOne(db, key: sscc) { return .carton(transfer) }
+                if gs1.gtin == nil { return .malformed(TransferError.unknownCarton(sscc).description) }
+            }
             // A code read as GS1 only by its digits (no identifier, no brackets) that is also
             // a registered part code is that part: the store's own catalogue wins.
             if gs1.reading == .unprefixed, let part = try Catalog.part(forCode: scan.text, in: db) {

@@ -12,6 +12,8 @@ public enum ResolvedScan: Sendable, Hashable {
     case part(Part, codeQuantity: Int?, trace: ItemTrace = ItemTrace())
     /// A vehicle identification number (a VIN label, typed, or a yard car).
     case vehicle(VIN)
+    /// A carton's SSCC label (GS1 AI 00) that names a transfer between the chain's stores.
+    case carton(StoreTransfer)
     case unknown(String)
     case malformed(String)
     /// A work order unknown here, with the reason.
@@ -31,7 +33,7 @@ public enum ResolvedScan: Sendable, Hashable {
 /// | mode ↓ / input → | bin | work order | part | VIN | QTY / keypad |
 /// |---|---|---|---|---|---|
 /// | look-up 查询 | sets bin | shows it (kept for look-up only) | shows stock (uses up a pending quantity, books nothing) | checks the vehicle in | armed |
-/// | receive 入库 | sets bin | **refused** (a receipt has no work order) | receive ×q into bin (or the part's default bin) | refused | arms q |
+/// | receive 入库 | sets bin | **refused** (a receipt has no work order) | receive ×q into bin (or the part's default bin); a sister store's carton (SSCC) whole | refused | arms q |
 /// | issue 出库 | sets bin | sets it if open (not delivered or cancelled) | issue ×q to the work order, from bin | refused | arms q |
 /// | return 退料 | sets bin | sets it if known here, open or closed | return ×q from the work order (at most what it was issued, net of returns) | refused | arms q |
 /// | transfer 移库 | 1st source, 2nd destination | refused | transfer ×q | refused | arms q |
@@ -177,6 +179,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
         case context(String)
         case move(kind: MovementKind, part: Part, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?,
                   trace: ItemTrace = ItemTrace())
+        /// Receive mode: a sister store's carton, whole, into `bin` (the part's default bin when nil).
+        case receiveCarton(sscc: String, bin: String?)
         /// Count mode: add to the stocktake covering `bin`, opening one for the bin if none is open.
         case count(part: Part, quantity: Int, bin: String)
         /// Count mode: a bin was scanned: join the stocktake covering it, or open one.
@@ -254,6 +258,13 @@ public struct CounterSession: Codable, Sendable, Hashable {
             }
         case .bin(let code):
             return next.scannedBin(code)
+        case .carton(let transfer):
+            guard mode == .receive else {
+                return (self, .reject("调拨箱在入库模式下收货：请先扫描入库码 / a carton from a sister store is received in receive mode: scan RECEIVE first", .wrong))
+            }
+            guard pendingQuantity == nil else { return (self, .reject(TransferError.wholeCartonOnly(transfer.sscc).description, .wrong)) }
+            next.clears(.partScanned)
+            return (next, .receiveCarton(sscc: transfer.sscc, bin: bin))
         case .command(let command):
             return next.command(command, maximumQuantity: maximumQuantity)
         case let .part(part, codeQuantity, trace):

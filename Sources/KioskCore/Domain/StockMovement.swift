@@ -17,6 +17,10 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable, DatabaseValue
     case count
     /// 撤销: the compensating movement that undoes an earlier one.
     case reversal
+    /// 调拨出库: a carton leaves a bin for a sister store (``StoreTransfer``).
+    case transferOut = "transfer-out"
+    /// 调拨入库: a carton from a sister store arrives into a bin.
+    case transferIn = "transfer-in"
 
     public var nameZh: String {
         switch self {
@@ -27,6 +31,8 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable, DatabaseValue
         case .adjust: "库存调整"
         case .count: "盘点调整"
         case .reversal: "撤销"
+        case .transferOut: "调拨出库"
+        case .transferIn: "调拨入库"
         }
     }
 }
@@ -126,8 +132,10 @@ public struct MovementDraft: Sendable, Hashable {
     public func validate() throws(StockError) {
         guard quantity > 0, quantity <= Self.maximumQuantity else { throw .invalidQuantity(quantity) }
         switch kind {
-        case .receive, .return:
+        case .receive, .return, .transferIn:
             guard toBin != nil, fromBin == nil else { throw .binsDoNotFit(kind) }
+        case .transferOut:
+            guard fromBin != nil, toBin == nil else { throw .binsDoNotFit(kind) }
         case .issue:
             guard fromBin != nil, toBin == nil else { throw .binsDoNotFit(kind) }
             guard let wo = workOrder, !wo.isEmpty else { throw .workOrderRequired }

@@ -29,6 +29,8 @@ public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePer
         /// The slip that goes with parts that arrived for a bay, on the receipt printer, queued
         /// by kioskd when they arrive; subjects are parts request ids.
         case partsArrival = "parts-arrival"
+        /// The SSCC label of a carton shipped to a sister store; subjects are SSCCs.
+        case carton
     }
 
     public var id: Int64?

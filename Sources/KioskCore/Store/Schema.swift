@@ -730,6 +730,37 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v25-store-transfers") { db in
+            // Cartons shipped between the stores of a chain (调拨), by SSCC: the ones this store
+            // shipped and the ones coming to it, as its hub learns them from the chain's ledger.
+            // The boards pull them (a counter receives a carton by scanning its label).
+            try db.create(table: "store_transfer") { t in
+                t.primaryKey("sscc", .text)
+                t.column("fromStore", .text).notNull()
+                t.column("toStore", .text).notNull()
+                t.column("incoming", .boolean).notNull()
+                t.column("partNumber", .text).notNull()
+                t.column("quantity", .integer).notNull()
+                t.column("fromBin", .text).notNull()
+                t.column("shippedAt", .datetime).notNull()
+                t.column("shippedBy", .text).notNull()
+                t.column("shipMovementKey", .blob).notNull().unique()
+                t.column("receivedAt", .datetime)
+                t.column("receivedBy", .text)
+                t.column("toBin", .text)
+                t.column("receiveMovementKey", .blob).unique()
+            }
+            try db.create(index: "store_transfer_shipped", on: "store_transfer", columns: ["shippedAt"])
+            for event in ["INSERT", "UPDATE"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER store_transfer_change_\(event.lowercased()) AFTER \(event) ON store_transfer
+                    BEGIN
+                      DELETE FROM hub_change WHERE entity = 'transfer' AND key = NEW.sscc;
+                      INSERT INTO hub_change (entity, key, deleted) VALUES ('transfer', NEW.sscc, 0);
+                    END
+                    """)
+            }
+        }
         return migrator
     }
 

@@ -28,7 +28,7 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
     /// The area a table belongs to. A table this list does not know counts as `records`.
     public static func of(table: String) -> StoreArea {
         switch table {
-        case "part", "bin", "barcode", "stock_movement", "stock_balance": .stock
+        case "part", "bin", "barcode", "stock_movement", "stock_balance", "store_transfer": .stock
         case "stock_alert": .alerts
         case "scan_log", "counter_session": .scans
         case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment", "job_quote": .workshop

@@ -25,10 +25,69 @@ public protocol HubLedger: Sendable {
     func accept(_ push: PushRequest, from deviceID: String, at time: Date) async throws -> PushResponse
     /// Every store's stock of `part` in a ledger the chain shares; nil: no chain (one store).
     func chainStock(of part: String) async throws -> [ChainStock]?
+    /// Ships a carton to a sister store: its SSCC from the chain's ledger, then the movement
+    /// out at this store. Throws ``TransferError/noChain`` without a chain.
+    func ship(_ order: TransferOrder) async throws -> StoreTransfer
+    /// Every store of the chain with its figures; nil: no chain (one store).
+    func chainReport() async throws -> [ChainStoreFigures]?
 }
 
 extension HubLedger {
     public func chainStock(of part: String) async throws -> [ChainStock]? { nil }
+    public func ship(_ order: TransferOrder) async throws -> StoreTransfer { throw TransferError.noChain }
+    public func chainReport() async throws -> [ChainStoreFigures]? { nil }
+}
+
+/// A carton to ship to a sister store.
+public struct TransferOrder: Sendable, Hashable, Codable {
+    public var partNumber: String
+    public var quantity: Int
+    public var toStore: String
+    /// The bin it leaves (the part's default bin when nil).
+    public var bin: String?
+    /// Idempotency key: shipping the same key again returns the carton it shipped.
+    public var key: UUID
+    public var actor: String
+    public init(partNumber: String, quantity: Int, toStore: String, bin: String? = nil, key: UUID = UUID(), actor: String) {
+        (self.partNumber, self.quantity, self.toStore, self.bin, self.key, self.actor) = (partNumber, quantity, toStore, bin, key, actor)
+    }
+}
+
+/// One store of the chain as its ledger shows it: what it holds, what is on the road to and
+/// from it, its standing stock alerts, and how fresh its figures are.
+public struct ChainStoreFigures: Sendable, Hashable, Codable {
+    public var store: String
+    public var isThisStore: Bool
+    /// Parts with stock, and the units of them.
+    public var parts: Int
+    public var units: Int
+    /// Cartons (and their units) shipped from this store and not yet received.
+    public var cartonsOut: Int
+    public var unitsOut: Int
+    /// Cartons (and units) on their way to this store.
+    public var cartonsIn: Int
+    public var unitsIn: Int
+    /// The store's standing stock alerts (below safety stock, at the reorder point), as its hub last published them.
+    public var alerts: [ChainAlert]
+    public var lastPushAt: Date?
+    public init(store: String, isThisStore: Bool, parts: Int, units: Int, cartonsOut: Int, unitsOut: Int, cartonsIn: Int, unitsIn: Int,
+                alerts: [ChainAlert], lastPushAt: Date?) {
+        (self.store, self.isThisStore, self.parts, self.units) = (store, isThisStore, parts, units)
+        (self.cartonsOut, self.unitsOut, self.cartonsIn, self.unitsIn) = (cartonsOut, unitsOut, cartonsIn, unitsIn)
+        (self.alerts, self.lastPushAt) = (alerts, lastPushAt)
+    }
+}
+
+/// A standing stock alert of a store of the chain.
+public struct ChainAlert: Sendable, Hashable, Codable {
+    public var partNumber: String
+    public var level: String
+    public var onHand: Int
+    public var threshold: Int
+    public var raisedAt: Date
+    public init(partNumber: String, level: String, onHand: Int, threshold: Int, raisedAt: Date) {
+        (self.partNumber, self.level, self.onHand, self.threshold, self.raisedAt) = (partNumber, level, onHand, threshold, raisedAt)
+    }
 }
 
 /// A store of the chain's stock of a part in one bin, and how fresh it is.
@@ -266,6 +325,10 @@ public struct Hub: HubLedger {
         public var outcome: String
         public var rejection: RejectedEvent?
         public var applied: Bool { outcome == "applied" }
+        public init(outcome: String, rejection: RejectedEvent? = nil) {
+            self.outcome = outcome
+            self.rejection = rejection
+        }
     }
 
     /// `grant`: the sending device's, fetched once for its batch (`nil`: not enrolled here).
@@ -368,7 +431,7 @@ public struct Hub: HubLedger {
                         guard role.seesStaffAndCatalogue else { continue }
                     case .appointment:
                         guard role.seesAppointments, grant.key != nil else { continue }
-                    case .partsRequest, .workshopEvent, .quote:
+                    case .partsRequest, .workshopEvent, .quote, .transfer:
                         guard role.seesStaffAndCatalogue else { continue }
                     case .order:
                         break
@@ -389,6 +452,8 @@ public struct Hub: HubLedger {
                         change.sealedCustomer = try deviceKey.seal(SealedCustomerFields(vin: appointment.vin, phone: appointment.customerPhone))
                         (appointment.vin, appointment.customerPhone) = ("", "")
                         change.appointment = appointment
+                    case .transfer:
+                        change.transfer = try StoreTransfer.fetchOne(db, key: key)
                     case .order:
                         change.order = try WorkOrder.fetchOne(db, key: key).map { try pulled($0, for: grant) }
                     case .partsRequest:
@@ -429,6 +494,7 @@ public struct Hub: HubLedger {
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
                                                      trace: m.trace, deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
                                        allowNegativeStock: true, printsSlips: false, in: db)
+            try Transfers.apply(m, carton: event.transfer, in: db)
             // The open requests for this part go out to the boards again (unchanged or not):
             // a counter that decided an arrival or an issue on its own stock learns the hub's
             // word on it once its movement is through.

@@ -128,6 +128,9 @@ public struct Outbox: Sendable {
                 switch kind {
                 case .stockMovement:
                     event.movement = try StockMovement.filter(Column("key") == id).fetchOne(db)
+                    if let kind = event.movement?.kind, kind == .transferOut || kind == .transferIn {
+                        event.transfer = try StoreTransfer.filter(Column(kind == .transferOut ? "shipMovementKey" : "receiveMovementKey") == id).fetchOne(db)
+                    }
                 case .jobTransition:
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .partsRequest:
@@ -311,6 +314,9 @@ public struct Outbox: Sendable {
                         if let job = change.order { try applyOrder(job, onlyIfMissing: true) }
                         try quote.upsert(db)
                     }
+                case .transfer:
+                    if change.deleted { _ = try StoreTransfer.deleteOne(db, key: change.key) }
+                    else if let transfer = change.transfer { try Transfers.learn(transfer, in: db) }
                 case .order:
                     guard let pulled = change.order else { continue }
                     try applyOrder(pulled, onlyIfMissing: false)

@@ -128,6 +128,9 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     public var alert: AlertFact?
     public var partsRequest: PartsRequest?
     public var workshopEvent: WorkshopEvent?
+    /// The carton a transfer movement ships or receives (beside ``movement``, for
+    /// ``MovementKind/transferOut`` and ``MovementKind/transferIn`` only).
+    public var transfer: StoreTransfer?
 
     /// What is wrong with the event's shape, or nil: an event carries exactly the payload its
     /// kind names (a `stock.movement` with no movement, or with a job move beside it, is
@@ -142,6 +145,16 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         }
         if let m = movement, m.key != id {
             return "事件 \(id) 的库存移动键不符 / event \(id) carries movement \(m.key): a movement travels under its own key"
+        }
+        let transferMovement = movement.map { $0.kind == .transferOut || $0.kind == .transferIn } ?? false
+        if transferMovement != (transfer != nil) {
+            return "事件 \(id) 的调拨箱不符 / event \(id): a transfer movement carries its carton (SSCC), and only a transfer movement does"
+        }
+        if let t = transfer, let m = movement {
+            let key = m.kind == .transferOut ? t.shipMovementKey : t.receiveMovementKey
+            guard key == m.key, SSCC.isValid(t.sscc), t.partNumber == m.partNumber, t.quantity == m.quantity else {
+                return "事件 \(id) 的调拨箱 \(t.sscc) 与库存移动不符 / event \(id): carton \(t.sscc) does not match its movement (key, SSCC, part or quantity)"
+            }
         }
         if let t = transition, t.id != id {
             return "事件 \(id) 的工单状态变更编号不符 / event \(id) carries job move \(t.id): a move travels under its own id"
@@ -263,6 +276,8 @@ public struct PulledChange: Codable, Sendable, Hashable {
         case workshopEvent
         /// An advisor's quote for extra work and the customer's answer (made at the hub).
         case quote
+        /// A carton shipped to or from a sister store (``StoreTransfer``), as the hub knows it.
+        case transfer
 
         /// What every board understands, also one from before parts requests, workshop events
         /// and quotes synced: a hub sends a board only the entities it names in
@@ -299,6 +314,7 @@ public struct PulledChange: Codable, Sendable, Hashable {
     public var partsRequest: PartsRequest?
     public var workshopEvent: WorkshopEvent?
     public var quote: JobQuote?
+    public var transfer: StoreTransfer?
 }
 
 public struct PullResponse: Codable, Sendable {

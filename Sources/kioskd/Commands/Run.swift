@@ -136,7 +136,8 @@ struct Run: AsyncParsableCommand {
         if let hub = config.hub, refuseWrites == nil {
             let location: LedgerLocation
             do { location = try LedgerLocation(url: hub.ledger) } catch { throw Refused("\(error)") }
-            let service = try PostgresLedgerService(location: location, store: database, storeID: hub.storeID, hubID: config.deviceID, health: health,
+            let service = try PostgresLedgerService(location: location, store: database, storeID: hub.storeID, hubID: config.deviceID,
+                                                    companyPrefix: hub.companyPrefix, health: health,
                                                     logger: Logger(label: "kioskd.ledger"))
             ledger = service.hubLedger
             hardware.append(service)

@@ -81,9 +81,12 @@ struct KioskConfig: Sendable, Hashable {
     }
     /// `[hub]`: a hub's ledger in PostgreSQL (`ledger = "postgres://…"`), shared by a chain
     /// of stores, each under its `store_id` (default: the device id).
+    /// `gs1_company_prefix`: the store's GS1 company prefix (7 to 10 digits), for the SSCC
+    /// labels of the cartons it ships to sister stores.
     struct HubConfig: Sendable, Hashable {
         var ledger: String
         var storeID: String
+        var companyPrefix: String?
     }
     var hub: HubConfig?
     /// `[web] tls_certificate` and `tls_key`: PEM files; the web server then speaks https.
@@ -316,7 +319,7 @@ struct KioskConfig: Sendable, Hashable {
             config.sync = s
         }
         if let hub = try reader.table(table, "hub", at: "") {
-            try reader.allow(hub, keys: ["ledger", "store_id"], at: "hub")
+            try reader.allow(hub, keys: ["ledger", "store_id", "gs1_company_prefix"], at: "hub")
             guard config.role == .hub else { throw .invalid("hub", "only a hub has a ledger: set [device] role = \"hub\" or remove [hub]") }
             guard let ledger = try reader.string(hub, "ledger", at: "hub") else {
                 throw .missing("hub.ledger", "the PostgreSQL URL, e.g. \"postgres://kioskd@db.local/kioskd\"")
@@ -327,7 +330,11 @@ struct KioskConfig: Sendable, Hashable {
             guard config.sync == nil else {
                 throw .invalid("hub", "a hub with a ledger does not push to [sync] upstream: head office reads the ledger's database; remove one of them")
             }
-            config.hub = HubConfig(ledger: ledger, storeID: try reader.string(hub, "store_id", at: "hub") ?? config.deviceID)
+            let prefix = try reader.string(hub, "gs1_company_prefix", at: "hub")
+            if let prefix, !(7...10).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ (48...57).contains($0) }) {
+                throw .invalid("hub.gs1_company_prefix", "\"\(prefix)\" must be the store's GS1 company prefix: 7 to 10 digits")
+            }
+            config.hub = HubConfig(ledger: ledger, storeID: try reader.string(hub, "store_id", at: "hub") ?? config.deviceID, companyPrefix: prefix)
         }
         if let security = try reader.table(table, "security", at: "") {
             try reader.allow(security, keys: ["personal_data_key"], at: "security")

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import KioskCore
-import Logging
-import PostgresHub
 
 extension StockCommand {
     struct Show: AsyncParsableCommand {
@@ -16,18 +14,7 @@ extension StockCommand {
         func run() async throws {
             let (config, database) = try store.openDatabase()
             if let part = chainPart {
-                guard let hub = config.hub else {
-                    throw Refused("没有连锁账本 / no chain ledger here: `stock --chain` runs on a hub with [hub] ledger = \"postgres://…\" (the stores' shared PostgreSQL)")
-                }
-                let location = try LedgerLocation(url: hub.ledger)
-                var logger = Logger(label: "kioskd.ledger")
-                logger.logLevel = .error   // a look-up's connection retries are not the clerk's business
-                let rows: [ChainStock]
-                do {
-                    rows = try await PostgresLedger.with(location: location, store: database, storeID: hub.storeID, logger: logger) {
-                        try await $0.chainStock(of: part) ?? []
-                    }
-                } catch { throw Refused("\(error)") }
+                let rows = try await withChainLedger(config, database, command: "stock --chain") { try await $0.chainStock(of: part) ?? [] }
                 print("store\tbin\ton_hand\tlast_push")
                 let time = ISO8601DateFormatter()
                 for r in rows { print("\(r.store)\(r.isThisStore ? " *" : "")\t\(r.bin)\t\(r.quantity)\t\(r.lastPushAt.map(time.string) ?? "-")") }
