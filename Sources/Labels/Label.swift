@@ -180,10 +180,10 @@ public enum Labels {
                      code: .code128("KD:WO:\(request.ticketCode)"), caption: "出库时扫此码 scan to issue · \(request.ticketCode)")
     }
 
-    /// A carton shipped to a sister store (100 × 70 mm): where it goes and from where, the part
+    /// A carton shipped to a sister store (100 × 50 mm): where it goes and from where, the part
     /// and its quantity, and the carton's SSCC in GS1-128 (AI 00), which the receiving counter scans.
     public static func carton(_ transfer: StoreTransfer, partName: String) -> Label {
-        Label(kind: .slip, widthMM: 100, heightMM: 70,
+        Label(kind: .slip, widthMM: 100, heightMM: 50,
               lines: ["调拨 → \(transfer.toStore) · Transfer to \(transfer.toStore)", "发自 From \(transfer.fromStore) · \(transfer.shippedDay)",
                       "\(transfer.partNumber) \(partName) ×\(transfer.quantity)"],
               code: .gs1_128(transfer.labelCode), caption: "(00) \(transfer.sscc)")

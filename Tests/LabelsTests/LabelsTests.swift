@@ -86,6 +86,32 @@ struct LabelsTests {
         #expect(slip.lines.contains("送往 BAY-1 · Take to BAY-1") && slip.lines.contains("08798-9036 机油 0W-20 ×4"), "\(slip.lines)")
     }
 
+    @Test("a carton's label for a sister store scans back to its SSCC (GS1-128, AI 00), which the counter reads as the carton")
+    func cartonLabel() throws {
+        let store = try LabelStore()
+        let sscc = try SSCC.make(companyPrefix: "6901234", serial: 42)
+        #expect(sscc == "069012340000000429" && SSCC.isValid(sscc))
+        #expect(throws: TransferError.self) { try SSCC.make(companyPrefix: "12345", serial: 1) }
+        #expect(throws: TransferError.self) { try SSCC.make(companyPrefix: "6901234", serial: 1_000_000_000) }
+        try store.database.pool.write { db in
+            _ = try StockLedger.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 10, toBin: "A-01", deviceID: "hub", actor: "t"),
+                                       allowNegativeStock: false, in: db)
+            _ = try Transfers.ship(sscc: sscc, from: "guangzhou", to: "shenzhen", partNumber: "15400-RTA-003", quantity: 6, bin: nil,
+                                   key: UUID(), deviceID: "hub", actor: "C1", at: Date(), in: db)
+        }
+        let label = try store.spooler().labels(for: PrintJob(printer: "p", kind: .carton, subjects: [sscc], requestedBy: "t"))[0]
+        #expect(label.lines[0] == "调拨 → shenzhen · Transfer to shenzhen" && label.lines[2] == "15400-RTA-003 机油滤清器 ×6", "\(label.lines)")
+        let bitmap = try label.render(dpi: 203, text: try TextRenderer())
+        try save(try bitmap.png(), "carton.png")
+        let read = scanned(bitmap)
+        #expect(read == ["]C100\(sscc)"], "\(read)")
+        guard case .gs1(let elements) = ScanClassifier.classify(try #require(read.first)) else { Issue.record("\(read) not read as GS1"); return }
+        #expect(elements.sscc == sscc && elements.gtin == nil)
+        #expect(throws: TransferError.self) {
+            try store.spooler().labels(for: PrintJob(printer: "p", kind: .carton, subjects: ["069012340000000436"], requestedBy: "t"))
+        }
+    }
+
     @Test("the job ticket's QR code opens the phone page; the ticket shows the masked plate, never the phone or VIN")
     func ticket() throws {
         let store = try LabelStore()

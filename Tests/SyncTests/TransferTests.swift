@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+@testable import KioskCore
+import Logging
+import PostgresHub
+import PostgresNIO
+import Testing
+@testable import KioskWeb
+@testable import Sync
+
+/// Two stores of a chain on one PostgreSQL database, each hub with a ledger and its own
+/// stock: Guangzhou ships, Shenzhen receives.
+struct TwoStores {
+    let guangzhou: KioskDatabase, shenzhen: KioskDatabase
+    let a: PostgresLedger, b: PostgresLedger
+    let folders: [URL]
+
+    init(_ client: PostgresClient, name: String) async throws {
+        let (gz, dirA) = try syncStore("\(name)-gz"), (sz, dirB) = try syncStore("\(name)-sz")
+        (guangzhou, shenzhen, folders) = (gz, sz, [dirA, dirB])
+        let logger = Logger(label: "test.ledger")
+        a = PostgresLedger(client: client, store: gz, storeID: "guangzhou", hubID: "hub-gz", companyPrefix: "6901234", logger: logger)
+        b = PostgresLedger(client: client, store: sz, storeID: "shenzhen", hubID: "hub-sz", companyPrefix: "6909999", logger: logger)
+        try await a.migrate()
+        try await b.migrate()
+        // Each hub's own counter took stock in; both stores are in the ledger with it.
+        for store in [gz, sz] { try store.outbox.enable() }
+        try receive(gz, 10, device: "hub-gz")
+        try receive(sz, 1, device: "hub-sz")
+        #expect(try await a.takeOwnChanges(deviceID: "hub-gz") == 10)
+        #expect(try await b.takeOwnChanges(deviceID: "hub-sz") == 1)
+    }
+
+    func figures() async throws -> [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: try #require(try await a.chainReport()).map {
+            ($0.store, [$0.units, $0.cartonsOut, $0.unitsOut, $0.cartonsIn, $0.unitsIn])
+        })
+    }
+}
+
+/// A board of `store` enrolled over HTTP with the hub app on `port`, its outbox on.
+func board(_ store: KioskDatabase, _ name: String, port: Int, dir: URL) async throws -> SyncClient {
+    let code = try store.hub.enrolmentCode(for: name, role: .counter, actor: "t")
+    let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: name,
+                                                 tokenFile: dir.appendingPathComponent("token-\(name)").path), http: .shared)
+    try await sync.enrol(code: code)
+    return sync
+}
+
+func scan(_ counter: Counter, _ text: String) throws -> ScanFeedback { try counter.handle(ScanEvent(source: "test", text: text)) }
+
+@Suite("Sync: cartons between the chain's stores (调拨)", .enabled(if: testPostgres != nil, "set KIOSKD_TEST_POSTGRES (scripts/test-postgres)"))
+struct TransferTests {
+    @Test("a carton shipped at one store is in transit in neither, then received once at the sister store's board by scanning its label; the ledger, both hubs and the boards agree")
+    func cartonAcrossTheChain() async throws {
+        let (boardSZ, dirBoard) = try syncStore("pg-tr-board-sz"), (boardSZ2, dirBoard2) = try syncStore("pg-tr-board-sz2")
+        let (boardGZ, dirBoardGZ) = try syncStore("pg-tr-board-gz")
+        try await withLedgerDatabase { client in
+            let chain = try await TwoStores(client, name: "pg-tr")
+            defer { for d in chain.folders + [dirBoard, dirBoard2, dirBoardGZ] { try? FileManager.default.removeItem(at: d) } }
+            // A parts clerk at Guangzhou ships 4 over HTTP; the request sent twice ships once.
+            try chain.guangzhou.workshop.save(Technician(badge: "C1", name: "李配件"))
+            try chain.guangzhou.workshop.setPIN(badge: "C1", pin: "1357", actor: "t")
+            try chain.guangzhou.access.setRole(badge: "C1", to: .clerk, actor: "t")
+            let carton = try await ledgerHubApp(chain.guangzhou, chain.a).test(.live) { http -> StoreTransfer in
+                let (token, session) = try chain.guangzhou.access.signIn(badge: "C1", pin: "1357")
+                let headers: HTTPFields = [.contentType: "application/json", .cookie: "kd_session=\(token)", .csrfToken: session.csrfToken]
+                let key = UUID()
+                var shipped: StoreTransfer?
+                for _ in 0..<2 {
+                    let answer = try await http.execute(uri: "/api/v1/transfers", method: .post, headers: headers,
+                                                        body: ByteBuffer(string: #"{"part":"P1","quantity":4,"toStore":"shenzhen","key":"\#(key)"}"#))
+                    #expect(answer.status == .created, "\(String(buffer: answer.body))")
+                    let decoder = JSONDecoder()
+                    decoder.dateDecodingStrategy = WireDate.decoding
+                    shipped = try decoder.decode(ShippedTransfer.self, from: Data(buffer: answer.body)).transfer
+                }
+                // Refused, with nothing moved: more than the bin holds, an unknown store, this store.
+                for (body, status) in [(#"{"part":"P1","quantity":40,"toStore":"shenzhen"}"#, HTTPResponse.Status.conflict),
+                                       (#"{"part":"P1","quantity":1,"toStore":"zhuhai"}"#, .notFound),
+                                       (#"{"part":"P1","quantity":1,"toStore":"guangzhou"}"#, .badRequest),
+                                       (#"{"part":"NOPE","quantity":1,"toStore":"shenzhen"}"#, .notFound)] {
+                    let answer = try await http.execute(uri: "/api/v1/transfers", method: .post, headers: headers, body: ByteBuffer(string: body))
+                    #expect(answer.status == status, "\(body): \(String(buffer: answer.body))")
+                }
+                // Shipping is the counter's: a mechanic's session may not.
+                let anonymous = try await http.execute(uri: "/api/v1/transfers", method: .post, headers: [.contentType: "application/json"],
+                                                       body: ByteBuffer(string: #"{"part":"P1","quantity":1,"toStore":"shenzhen"}"#))
+                #expect(anonymous.status == .unauthorized)
+                return try #require(shipped)
+            }
+            #expect(SSCC.isValid(carton.sscc) && carton.sscc.hasPrefix("06901234"), "\(carton.sscc)")
+            #expect(try chain.guangzhou.transfers.list().count == 1, "shipped once")
+            #expect(try onHand(chain.guangzhou) == 6)
+            // The hub's own change reaches the ledger: 6 at Guangzhou, 4 on the road, Shenzhen still 1.
+            #expect(try await chain.a.takeOwnChanges(deviceID: "hub-gz") == 1)
+            #expect(try await chain.figures() == ["guangzhou": [6, 1, 4, 0, 0], "shenzhen": [1, 0, 0, 1, 4]])
+
+            // Shenzhen's hub learns of the carton; its two boards pull it.
+            #expect(try await chain.b.learnTransfers() == 1)
+            #expect(try chain.shenzhen.transfers.list(inTransitOnly: true).map(\.sscc) == [carton.sscc])
+            try await ledgerHubApp(chain.shenzhen, chain.b).test(.live) { http in
+                let sync = try await board(chain.shenzhen, "counter-sz", port: http.port!, dir: dirBoard)
+                let sync2 = try await board(chain.shenzhen, "counter-sz2", port: http.port!, dir: dirBoard2)
+                for (s, db) in [(sync, boardSZ), (sync2, boardSZ2)] {
+                    try db.outbox.enable()
+                    _ = try await SyncService.pull(s, database: db)
+                    #expect(try db.transfers.list().map(\.incoming) == [true])
+                }
+                // The clerk scans the carton's label in receive mode (the scanner sends ]C1 and the digits).
+                let counter = Counter(database: boardSZ, deviceID: "counter-sz")
+                #expect(try scan(counter, "KD:CMD:RECEIVE").accepted)
+                let received = try scan(counter, "]C100\(carton.sscc)")
+                #expect(received.accepted && received.movement?.kind == .transferIn && received.movement?.quantity == 4, "\(received.message)")
+                #expect(try onHand(boardSZ) == 4)
+                let again = try scan(counter, "]C100\(carton.sscc)")
+                #expect(!again.accepted && again.outcome == .refused && again.message.contains("cannot be received twice"), "\(again.message)")
+                // A carton is received whole: a keyed quantity is refused.
+                #expect(try scan(counter, "KD:CMD:QTY:2").accepted)
+                #expect(try scan(counter, "]C100\(carton.sscc)").outcome == .wrong)
+                // The second board, offline, receives the same carton too: its push is the one the ledger refuses.
+                let counter2 = Counter(database: boardSZ2, deviceID: "counter-sz2")
+                _ = try scan(counter2, "KD:CMD:RECEIVE")
+                #expect(try scan(counter2, "]C100\(carton.sscc)").accepted)
+                let sent = try boardSZ.outbox.pending(limit: 10)
+                #expect(try await SyncService.drain(sync, database: boardSZ) == 1)
+                #expect(try await SyncService.drain(sync2, database: boardSZ2) == 1)
+                // Sent again (an answer lost): nothing new.
+                #expect(try await sync.push(sent).response.stored == 0)
+            }
+            #expect(try onHand(chain.shenzhen) == 5, "1 + the carton's 4, once")
+            #expect(try await chain.b.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 5)])
+            let outcomes = try await client.query("SELECT outcome FROM ledger_event WHERE device_id = 'counter-sz2'")
+            for try await outcome in outcomes.decode(String.self) { #expect(outcome.contains("cannot be received twice"), "\(outcome)") }
+            let receivedBy = try #require(try chain.shenzhen.transfers.list().first)
+            #expect(receivedBy.receivedBy == "clerk" && receivedBy.toBin == "A-01" && !receivedBy.inTransit)
+
+            // Guangzhou learns the carton arrived; nothing is in transit any more.
+            #expect(try await chain.a.learnTransfers() == 1)
+            #expect(try chain.guangzhou.transfers.list(inTransitOnly: true).isEmpty)
+            #expect(try await chain.figures() == ["guangzhou": [6, 0, 0, 0, 0], "shenzhen": [5, 0, 0, 0, 0]])
+
+            // A board at Guangzhou that scans the carton is told it was shipped from here.
+            try await ledgerHubApp(chain.guangzhou, chain.a).test(.live) { http in
+                let sync = try await board(chain.guangzhou, "counter-gz", port: http.port!, dir: dirBoardGZ)
+                _ = try await SyncService.pull(sync, database: boardGZ)
+            }
+            let counterGZ = Counter(database: boardGZ, deviceID: "counter-gz")
+            _ = try scan(counterGZ, "KD:CMD:RECEIVE")
+            let wrongStore = try scan(counterGZ, "]C100\(carton.sscc)")
+            #expect(wrongStore.outcome == .wrong && wrongStore.message.contains("shipped to shenzhen"), "\(wrongStore.message)")
+            // An SSCC no transfer has: the clerk is told to sync or check the carton.
+            let unknown = try scan(counterGZ, "]C100069012340000000436")
+            #expect(unknown.outcome == .unknownCode && unknown.message.contains("no transfer with SSCC"), "\(unknown.message)")
+            #expect(try onHand(boardGZ) == 0)
+        }
+    }
+
+    @Test("the ledger keeps a carton once: a board's shipment, a receipt at the wrong store and an SSCC used twice are not applied")
+    func theLedgerRefuses() async throws {
+        try await withLedgerDatabase { client in
+            let chain = try await TwoStores(client, name: "pg-tr-refuse")
+            defer { for d in chain.folders { try? FileManager.default.removeItem(at: d) } }
+            let carton = try await chain.a.ship(TransferOrder(partNumber: "P1", quantity: 3, toStore: "shenzhen", actor: "C1"))
+            #expect(try await chain.a.takeOwnChanges(deviceID: "hub-gz") == 1)
+            // The same carton pushed by Guangzhou's hub as a receipt: it was sent to Shenzhen.
+            try enrolDirect(chain.guangzhou, "counter-gz", as: .counter)
+            let receipt = StockMovement(MovementDraft(kind: .transferIn, partNumber: "P1", quantity: 3, toBin: "A-01", deviceID: "counter-gz", actor: "C9"))
+            var atWrongStore = carton
+            (atWrongStore.incoming, atWrongStore.receiveMovementKey) = (true, receipt.key)
+            var forged = SyncEvent(seq: 1, id: receipt.key, kind: .stockMovement, hlc: HybridTimestamp(rawValue: 1))
+            forged.movement = receipt
+            forged.transfer = atWrongStore
+            _ = try await chain.a.accept(PushRequest(deviceID: "counter-gz", events: [forged]), from: "counter-gz", at: Date())
+            #expect(try onHand(chain.guangzhou) == 7, "10 − 3 shipped; the forged receipt is not applied")
+            // A board that claims to ship: not applied.
+            let ship = StockMovement(MovementDraft(kind: .transferOut, partNumber: "P1", quantity: 2, fromBin: "A-01", deviceID: "counter-gz", actor: "C9"))
+            var boardShip = SyncEvent(seq: 2, id: ship.key, kind: .stockMovement, hlc: HybridTimestamp(rawValue: 2))
+            boardShip.movement = ship
+            boardShip.transfer = StoreTransfer(sscc: try SSCC.make(companyPrefix: "6901234", serial: 999), fromStore: "guangzhou", toStore: "shenzhen",
+                                               incoming: false, partNumber: "P1", quantity: 2, fromBin: "A-01", shippedAt: Date(), shippedBy: "C9",
+                                               shipMovementKey: ship.key)
+            _ = try await chain.a.accept(PushRequest(deviceID: "counter-gz", events: [boardShip]), from: "counter-gz", at: Date())
+            #expect(try onHand(chain.guangzhou) == 7)
+            let outcomes = try await client.query("SELECT outcome FROM ledger_event WHERE device_id = 'counter-gz' ORDER BY sequence")
+            var seen: [String] = []
+            for try await outcome in outcomes.decode(String.self) { seen.append(outcome) }
+            #expect(seen.count == 2 && seen.allSatisfy { $0.hasPrefix("not applied: ") }, "\(seen)")
+            #expect(try await chain.a.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 7)])
+            #expect(try await chain.figures() == ["guangzhou": [7, 1, 3, 0, 0], "shenzhen": [1, 0, 0, 1, 3]])
+            // Shenzhen ships a carton under Guangzhou's SSCC (a company prefix set twice): the ledger keeps the first.
+            _ = try chain.shenzhen.transfers.ship(sscc: carton.sscc, from: "shenzhen", order: TransferOrder(partNumber: "P1", quantity: 1, toStore: "guangzhou", actor: "C2"),
+                                                  deviceID: "hub-sz")
+            #expect(try await chain.b.takeOwnChanges(deviceID: "hub-sz") == 1)
+            let reused = try await client.query("SELECT outcome FROM ledger_event WHERE device_id = 'hub-sz' ORDER BY sequence DESC LIMIT 1")
+            for try await outcome in reused.decode(String.self) { #expect(outcome.hasPrefix("not applied: "), "\(outcome)") }
+            #expect(try await chain.b.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 1)], "the ledger did not take the second carton")
+            #expect(try await chain.figures() == ["guangzhou": [7, 1, 3, 0, 0], "shenzhen": [1, 0, 0, 1, 3]])
+            // The report lists each store's standing alerts as its hub published them.
+            try chain.guangzhou.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", safetyStock: 9, defaultBin: "A-01"), barcodes: ["6901234567892"])
+            try receive(chain.guangzhou, 1, device: "hub-gz")
+            try await chain.a.publishAlerts(try chain.guangzhou.stock.standingAlerts())
+            let report = try #require(try await chain.b.chainReport())
+            #expect(report.first?.store == "shenzhen" && report.first?.isThisStore == true)
+            #expect(report.first { $0.store == "guangzhou" }?.alerts.map(\.partNumber) == ["P1"])
+        }
+    }
+}
