@@ -144,6 +144,8 @@ public actor PostgresLedger: HubLedger {
               raised_at TIMESTAMPTZ NOT NULL,
               PRIMARY KEY (store_id, part_number, level))
             """,
+            // Each store's unit costs (fen), as its hub publishes them: the value of its stock.
+            "CREATE TABLE ledger_part_cost (store_id TEXT NOT NULL, part_number TEXT NOT NULL, unit_cost BIGINT NOT NULL, PRIMARY KEY (store_id, part_number))",
         ]),
     ]
 
@@ -497,6 +499,24 @@ public actor PostgresLedger: HubLedger {
         }
     }
 
+    /// Publishes this store's unit costs (fen by part) to the ledger: `changed` are upserted,
+    /// `removed` deleted, in one transaction.
+    public func publishCosts(changed: [String: Int], removed: [String]) async throws {
+        let store = storeID, logger = self.logger
+        let parts = Array(changed.keys), costs = parts.map { Int64(changed[$0]!) }
+        try await client.withTransaction(logger: logger) { connection in
+            if !removed.isEmpty {
+                try await connection.query("DELETE FROM ledger_part_cost WHERE store_id = \(store) AND part_number = ANY(\(removed))", logger: logger)
+            }
+            guard !parts.isEmpty else { return }
+            try await connection.query("""
+                INSERT INTO ledger_part_cost (store_id, part_number, unit_cost)
+                SELECT \(store), c.part, c.cost FROM UNNEST(\(parts)::text[], \(costs)::int8[]) AS c(part, cost)
+                ON CONFLICT (store_id, part_number) DO UPDATE SET unit_cost = excluded.unit_cost
+                """, logger: logger)
+        }
+    }
+
     /// Every store of the chain with its stock, what is in transit to and from it, and its
     /// standing alerts: this store first. Within the ledger's deadline.
     public func chainReport() async throws -> [ChainStoreFigures]? {
@@ -511,21 +531,36 @@ public actor PostgresLedger: HubLedger {
         for try await (store, part, level, onHand, threshold, at) in alertRows.decode((String, String, String, Int64, Int64, Date).self) {
             alerts[store, default: []].append(ChainAlert(partNumber: part, level: level, onHand: Int(onHand), threshold: Int(threshold), raisedAt: at))
         }
+        // A carton in transit is worth what its part cost the store that shipped it.
         let rows = try await client.query("""
+            WITH stock AS (
+              SELECT b.store_id, b.part_number, SUM(b.quantity) AS quantity FROM ledger_balance b GROUP BY b.store_id, b.part_number),
+            transit AS (
+              SELECT t.from_store, t.to_store, t.quantity, t.quantity * c.unit_cost AS value
+              FROM ledger_transfer t LEFT JOIN ledger_part_cost c ON c.store_id = t.from_store AND c.part_number = t.part_number
+              WHERE t.receive_key IS NULL)
             SELECT s.store_id, s.last_push_at,
-              (SELECT COUNT(DISTINCT part_number) FROM ledger_balance b WHERE b.store_id = s.store_id AND b.quantity > 0),
-              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_balance b WHERE b.store_id = s.store_id),
-              (SELECT COUNT(*) FROM ledger_transfer t WHERE t.from_store = s.store_id AND t.receive_key IS NULL),
-              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_transfer t WHERE t.from_store = s.store_id AND t.receive_key IS NULL),
-              (SELECT COUNT(*) FROM ledger_transfer t WHERE t.to_store = s.store_id AND t.receive_key IS NULL),
-              (SELECT COALESCE(SUM(quantity), 0)::int8 FROM ledger_transfer t WHERE t.to_store = s.store_id AND t.receive_key IS NULL)
+              (SELECT COUNT(*) FROM stock k WHERE k.store_id = s.store_id AND k.quantity > 0),
+              (SELECT COALESCE(SUM(k.quantity), 0)::int8 FROM stock k WHERE k.store_id = s.store_id),
+              (SELECT COALESCE(SUM(k.quantity * c.unit_cost), 0)::int8 FROM stock k
+                 JOIN ledger_part_cost c ON c.store_id = k.store_id AND c.part_number = k.part_number WHERE k.store_id = s.store_id AND k.quantity > 0),
+              (SELECT COUNT(*) FROM stock k WHERE k.store_id = s.store_id AND k.quantity > 0
+                 AND NOT EXISTS (SELECT 1 FROM ledger_part_cost c WHERE c.store_id = k.store_id AND c.part_number = k.part_number)),
+              (SELECT COUNT(*) FROM transit t WHERE t.from_store = s.store_id),
+              (SELECT COALESCE(SUM(t.quantity), 0)::int8 FROM transit t WHERE t.from_store = s.store_id),
+              (SELECT COALESCE(SUM(t.value), 0)::int8 FROM transit t WHERE t.from_store = s.store_id),
+              (SELECT COUNT(*) FROM transit t WHERE t.to_store = s.store_id),
+              (SELECT COALESCE(SUM(t.quantity), 0)::int8 FROM transit t WHERE t.to_store = s.store_id),
+              (SELECT COALESCE(SUM(t.value), 0)::int8 FROM transit t WHERE t.to_store = s.store_id)
             FROM ledger_store s ORDER BY s.store_id = \(storeID) DESC, s.store_id
             """, logger: logger)
         var result: [ChainStoreFigures] = []
-        for try await (store, at, parts, units, cartonsOut, unitsOut, cartonsIn, unitsIn)
-            in rows.decode((String, Date, Int64, Int64, Int64, Int64, Int64, Int64).self) {
+        for try await (store, at, parts, units, value, unpriced, cartonsOut, unitsOut, valueOut, cartonsIn, unitsIn, valueIn)
+            in rows.decode((String, Date, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self) {
             result.append(ChainStoreFigures(store: store, isThisStore: store == storeID, parts: Int(parts), units: Int(units),
-                                            cartonsOut: Int(cartonsOut), unitsOut: Int(unitsOut), cartonsIn: Int(cartonsIn), unitsIn: Int(unitsIn),
+                                            valueFen: Int(value), partsWithoutCost: Int(unpriced),
+                                            cartonsOut: Int(cartonsOut), unitsOut: Int(unitsOut), valueOutFen: Int(valueOut),
+                                            cartonsIn: Int(cartonsIn), unitsIn: Int(unitsIn), valueInFen: Int(valueIn),
                                             alerts: alerts[store] ?? [], lastPushAt: at))
         }
         return result

@@ -41,7 +41,9 @@ public struct PostgresLedgerService: Service {
             var failures = 0
             var ready = false
             var publishedAlerts: [StockAlert]?
-            let stock = store.stock
+            var publishedCosts: [String: Int] = [:]
+            var costsCheckedAt: ContinuousClock.Instant?
+            let stock = store.stock, catalog = store.catalog
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 do {
                     if !ready {
@@ -58,6 +60,16 @@ public struct PostgresLedgerService: Service {
                     if alerts != publishedAlerts {
                         try await ledger.publishAlerts(alerts)
                         publishedAlerts = alerts
+                    }
+                    // The unit costs, for the value of the store's stock: read every 10 s, sent when changed.
+                    if costsCheckedAt.map({ ContinuousClock.now - $0 > .seconds(10) }) ?? true {
+                        let costs = try await store.perform(.read) { try catalog.unitCosts() }
+                        let changed = costs.filter { publishedCosts[$0.key] != $0.value }
+                        let removed = publishedCosts.keys.filter { costs[$0] == nil }
+                        if !changed.isEmpty || !removed.isEmpty || costsCheckedAt == nil {
+                            try await ledger.publishCosts(changed: changed, removed: Array(removed))
+                        }
+                        (publishedCosts, costsCheckedAt) = (costs, .now)
                     }
                     if failures > 0 || sent > 0 { logger.debug("hub changes in the ledger", metadata: ["sent": "\(sent)"]) }
                     failures = 0

@@ -73,6 +73,22 @@ struct PartsImportTests {
         #expect(throws: ImportError.self, "a new part needs a name") { try store.database.catalog.importParts(unnamed) }
     }
 
+    @Test("a unit cost (成本价) is read as yuan with at most two decimals, kept in fen, changed only by a sheet that has it, and exported as it came")
+    func unitCost() throws {
+        let store = try TemporaryStore()
+        let costs = try PartsImport(header: ["零件号", "成本价"], records: [["零件号": "15400-RTA-003", "成本价": "¥68.5"]])
+        #expect(try store.database.catalog.previewImport(costs).first?.changes == ["unit_cost"])
+        try store.database.catalog.importParts(costs)
+        #expect(try store.database.catalog.part("15400-RTA-003")?.unitCost == 6850)
+        #expect(try store.database.catalog.unitCosts() == ["15400-RTA-003": 6850])
+        try store.database.catalog.importParts(try PartsImport(header: ["part_number", "safety_stock"], records: [["part_number": "15400-RTA-003", "safety_stock": "3"]]))
+        #expect(try store.database.catalog.part("15400-RTA-003")?.unitCost == 6850, "a sheet without costs leaves them")
+        #expect(try store.database.catalog.exportParts().csv.contains(",68.50\r\n"))
+        for bad in ["-1", "1.234", "abc", "1e3"] {
+            #expect(throws: ImportError.self, "\(bad)") { try PartsImport(header: ["part_number", "unit_cost"], records: [["part_number": "P1", "unit_cost": bad]]) }
+        }
+    }
+
     @Test("bad rows are listed by line and column, and nothing is written")
     func badRows() throws {
         #expect(throws: ImportError.invalidRows([

@@ -27,6 +27,9 @@ struct TwoStores {
         try await b.migrate()
         // Each hub's own counter took stock in; both stores are in the ledger with it.
         for store in [gz, sz] { try store.outbox.enable() }
+        // Guangzhou knows what a P1 cost it (¥68.50); Shenzhen does not.
+        try gz.catalog.save(Part(partNumber: "P1", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-01", unitCost: 6850), barcodes: ["6901234567892"])
+        try await a.publishCosts(changed: try gz.catalog.unitCosts(), removed: [])
         try receive(gz, 10, device: "hub-gz")
         try receive(sz, 1, device: "hub-sz")
         #expect(try await a.takeOwnChanges(deviceID: "hub-gz") == 10)
@@ -97,6 +100,8 @@ struct TransferTests {
             // The hub's own change reaches the ledger: 6 at Guangzhou, 4 on the road, Shenzhen still 1.
             #expect(try await chain.a.takeOwnChanges(deviceID: "hub-gz") == 1)
             #expect(try await chain.figures() == ["guangzhou": [6, 1, 4, 0, 0], "shenzhen": [1, 0, 0, 1, 4]])
+            let values = try #require(try await chain.a.chainReport()).map { [$0.valueFen, $0.partsWithoutCost, $0.valueOutFen, $0.valueInFen] }
+            #expect(values == [[6 * 6850, 0, 4 * 6850, 0], [0, 1, 0, 4 * 6850]], "stock at cost; the carton at the shipping store's cost")
 
             // Shenzhen's hub learns of the carton; its two boards pull it.
             #expect(try await chain.b.learnTransfers() == 1)

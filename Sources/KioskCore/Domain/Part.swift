@@ -21,11 +21,15 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
     public var reorderPoint: Int
     /// The bin a part is received into and issued from when the clerk has not scanned one.
     public var defaultBin: String?
+    /// Unit cost (成本价) in fen (分, 1/100 yuan): what the store's stock of it is worth in the
+    /// chain's report; nil when not known.
+    public var unitCost: Int?
 
     public init(
         partNumber: String, nameZh: String, nameEn: String, unit: String = "个",
-        safetyStock: Int = 0, reorderPoint: Int = 0, defaultBin: String? = nil
+        safetyStock: Int = 0, reorderPoint: Int = 0, defaultBin: String? = nil, unitCost: Int? = nil
     ) {
+        self.unitCost = unitCost
         self.partNumber = partNumber
         self.nameZh = nameZh
         self.nameEn = nameEn
@@ -45,6 +49,7 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
         safetyStock = row["safetyStock"]
         reorderPoint = row["reorderPoint"]
         defaultBin = row["defaultBin"]
+        unitCost = row["unitCost"]
     }
 }
 

@@ -31,6 +31,15 @@ public struct Catalog: Sendable {
         try database.pool.read { try PartBarcode.filter(Column("partNumber") == partNumber).fetchAll($0) }
     }
 
+    /// Every part's unit cost (fen) where it is known, by part number.
+    public func unitCosts() throws -> [String: Int] {
+        try database.pool.read { db in
+            var costs: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT partNumber, unitCost FROM part WHERE unitCost IS NOT NULL") { costs[row[0]] = row[1] }
+            return costs
+        }
+    }
+
     /// Finds the part a plain code names: a registered barcode (GTINs compared as GTIN-14),
     /// then a part number.
     static func part(forCode code: String, in db: Database) throws -> Part? {

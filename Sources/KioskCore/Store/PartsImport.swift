@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Columns (header names, any order): `part_number` and `name_zh` (required), `name_en`,
 /// `unit`, `barcodes` (several separated by `|` or `;`), `bin`, `safety_stock`,
-/// `reorder_point` (optional). The names people use are accepted too (``aliases``:
+/// `reorder_point`, `unit_cost` (yuan, at most two decimals) (optional). The names people use are accepted too (``aliases``:
 /// `barcode`, `条码`, `库位`, `零件号`, `安全库存` …), in any case, with or without the BOM
 /// that spreadsheet programs put in front. The whole file is checked first; one bad row
 /// rejects the file and nothing is written.
@@ -18,7 +18,7 @@ public struct PartsImport: Sendable {
     /// `name_zh` is needed for a new part only: a sheet of safety stocks for known parts needs
     /// just the part number.
     public static let requiredColumns = ["part_number"]
-    public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point"]
+    public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point", "unit_cost"]
 
     /// Other header names for each column, as parts lists from DMS exports and spreadsheets
     /// name them (compared without case, spaces, `_` or `-`).
@@ -31,6 +31,7 @@ public struct PartsImport: Sendable {
         "bin": ["库位", "货位", "默认库位", "defaultbin", "location"],
         "safety_stock": ["safetystock", "安全库存", "最低库存"],
         "reorder_point": ["reorderpoint", "补货点", "再订货点", "订货点"],
+        "unit_cost": ["unitcost", "cost", "成本", "成本价", "进价", "单价"],
     ]
 
     /// The column a header name stands for, or `nil` when it is not one of ours.
@@ -69,6 +70,7 @@ public struct PartsImport: Sendable {
         if columns.contains("safety_stock") { part.safetyStock = row.safetyStock }
         if columns.contains("reorder_point") { part.reorderPoint = row.reorderPoint }
         if columns.contains("bin") { part.defaultBin = row.defaultBin }
+        if columns.contains("unit_cost") { part.unitCost = row.unitCost }
         return part
     }
 
@@ -117,10 +119,15 @@ public struct PartsImport: Sendable {
             }
             let unit = cell("unit")
             let bin = cell("bin")
+            let costText = cell("unit_cost").replacingOccurrences(of: "¥", with: "").replacingOccurrences(of: "￥", with: "")
+            let cost = costText.isEmpty ? nil : QuoteLine.fen(fromYuan: costText)
+            if !costText.isEmpty, cost == nil {
+                problems.append(Problem(line: line, column: "unit_cost", message: "应为元，最多两位小数 / expected yuan with at most two decimals (e.g. 68.50), got \"\(costText)\""))
+            }
             let nameEn = cell("name_en")
             let part = Part(partNumber: partNumber, nameZh: cell("name_zh"), nameEn: nameEn.isEmpty ? cell("name_zh") : nameEn,
                             unit: unit.isEmpty ? "个" : unit, safetyStock: count("safety_stock"),
-                            reorderPoint: count("reorder_point"), defaultBin: bin.isEmpty ? nil : bin)
+                            reorderPoint: count("reorder_point"), defaultBin: bin.isEmpty ? nil : bin, unitCost: cost)
             rows.append(Row(part: part, barcodes: barcodes))
         }
         guard problems.isEmpty else { throw .invalidRows(problems) }
@@ -193,7 +200,8 @@ extension Catalog {
                     let after = parts.merged(row.part, into: known)
                     let fields: [(String, Bool)] = [("name_zh", after.nameZh != known.nameZh), ("name_en", after.nameEn != known.nameEn),
                                                     ("unit", after.unit != known.unit), ("safety_stock", after.safetyStock != known.safetyStock),
-                                                    ("reorder_point", after.reorderPoint != known.reorderPoint), ("bin", after.defaultBin != known.defaultBin)]
+                                                    ("reorder_point", after.reorderPoint != known.reorderPoint), ("bin", after.defaultBin != known.defaultBin),
+                                                    ("unit_cost", after.unitCost != known.unitCost)]
                     preview.changes = fields.filter(\.1).map(\.0)
                     if parts.columns.contains("barcodes") {
                         let kept = Set(row.barcodes.map { PartBarcode.normalized(code: $0, partNumber: row.part.partNumber).code })
@@ -257,11 +265,12 @@ extension Catalog {
                 barcodes[barcode.partNumber, default: []].append(barcode.code)
             }
             let parts = try Part.order(Column("partNumber")).fetchAll(db)
-            var out = "part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point\r\n"
+            var out = "part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point,unit_cost\r\n"
             for (index, part) in parts.enumerated() {
                 if index % 1000 == 0 { progress?(WorkProgress(phase: "导出 exporting", done: index, total: parts.count, unit: "parts")) }
                 let fields = [part.partNumber, part.nameZh, part.nameEn, part.unit, (barcodes[part.partNumber] ?? []).joined(separator: "|"),
-                              part.defaultBin ?? "", String(part.safetyStock), String(part.reorderPoint)]
+                              part.defaultBin ?? "", String(part.safetyStock), String(part.reorderPoint),
+                              part.unitCost.map { String(yuanText($0).dropFirst()) } ?? ""]
                 out += CSVText.record(fields)
             }
             progress?(WorkProgress(phase: "导出 exporting", done: parts.count, total: parts.count, unit: "parts"))

@@ -761,6 +761,10 @@ enum Schema {
                     """)
             }
         }
+        migrator.registerMigration("v26-part-unit-cost") { db in
+            // What a unit of a part cost the store (fen), for the value of its stock.
+            try db.alter(table: "part") { t in t.add(column: "unitCost", .integer) }
+        }
         return migrator
     }
 

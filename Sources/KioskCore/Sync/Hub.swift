@@ -61,19 +61,27 @@ public struct ChainStoreFigures: Sendable, Hashable, Codable {
     /// Parts with stock, and the units of them.
     public var parts: Int
     public var units: Int
-    /// Cartons (and their units) shipped from this store and not yet received.
+    /// What the stock is worth at the store's unit costs (fen); parts with stock and no cost
+    /// known are left out of it and counted in ``partsWithoutCost``.
+    public var valueFen: Int
+    public var partsWithoutCost: Int
+    /// Cartons (units, value at the shipping store's cost) shipped from this store and not yet received.
     public var cartonsOut: Int
     public var unitsOut: Int
-    /// Cartons (and units) on their way to this store.
+    public var valueOutFen: Int
+    /// Cartons (units, value) on their way to this store.
     public var cartonsIn: Int
     public var unitsIn: Int
+    public var valueInFen: Int
     /// The store's standing stock alerts (below safety stock, at the reorder point), as its hub last published them.
     public var alerts: [ChainAlert]
     public var lastPushAt: Date?
-    public init(store: String, isThisStore: Bool, parts: Int, units: Int, cartonsOut: Int, unitsOut: Int, cartonsIn: Int, unitsIn: Int,
+    public init(store: String, isThisStore: Bool, parts: Int, units: Int, valueFen: Int, partsWithoutCost: Int,
+                cartonsOut: Int, unitsOut: Int, valueOutFen: Int, cartonsIn: Int, unitsIn: Int, valueInFen: Int,
                 alerts: [ChainAlert], lastPushAt: Date?) {
-        (self.store, self.isThisStore, self.parts, self.units) = (store, isThisStore, parts, units)
-        (self.cartonsOut, self.unitsOut, self.cartonsIn, self.unitsIn) = (cartonsOut, unitsOut, cartonsIn, unitsIn)
+        (self.store, self.isThisStore, self.parts, self.units, self.valueFen, self.partsWithoutCost) = (store, isThisStore, parts, units, valueFen, partsWithoutCost)
+        (self.cartonsOut, self.unitsOut, self.valueOutFen) = (cartonsOut, unitsOut, valueOutFen)
+        (self.cartonsIn, self.unitsIn, self.valueInFen) = (cartonsIn, unitsIn, valueInFen)
         (self.alerts, self.lastPushAt) = (alerts, lastPushAt)
     }
 }

@@ -9,8 +9,8 @@ extension Parts {
             abstract: "Import parts from a CSV file (UTF-8, with a header row).",
             discussion: """
                 Columns: part_number, name_zh (required); name_en, unit, barcodes (separated by | or ;), \
-                bin, safety_stock, reorder_point. The names people use are accepted too: barcode, 条码, 库位, \
-                零件号, 名称, 安全库存, 补货点 …. Parts already known are updated. One bad row refuses the \
+                bin, safety_stock, reorder_point, unit_cost (yuan, e.g. 68.50). The names people use are accepted too: barcode, 条码, 库位, \
+                零件号, 名称, 安全库存, 补货点, 成本价 …. Parts already known are updated. One bad row refuses the \
                 whole file and nothing is written; each problem is shown with its line and column. \
                 --dry-run reports what each row would do (new or updated part, new bin, a barcode another \
                 part owns) and writes nothing. Long imports show progress on standard error.

@@ -13,7 +13,7 @@ extension Parts {
             for part in try database.catalog.parts() {
                 let codes = try database.catalog.barcodes(of: part.partNumber).map(\.code).joined(separator: "|")
                 print([part.partNumber, part.nameZh, part.nameEn, part.unit, "safety=\(part.safetyStock)",
-                       "reorder=\(part.reorderPoint)", "bin=\(part.defaultBin ?? "-")", codes].joined(separator: "\t"))
+                       "reorder=\(part.reorderPoint)", "bin=\(part.defaultBin ?? "-")", "cost=\(part.unitCost.map(yuanText) ?? "-")", codes].joined(separator: "\t"))
             }
         }
     }
