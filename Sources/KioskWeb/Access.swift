@@ -105,6 +105,7 @@ public enum AccessPolicy {
         api(.post, "/api/v1/sync/enrol", .publicKiosk),
         api(.post, "/api/v1/sync/push", .device),
         api(.get, "/api/v1/sync/pull", .device),
+        api(.get, "/api/v1/sync/chain-stock", .device),
         api(.get, "/api/v1/sync/status", .management),
         // Management
         api(.get, "/api/v1/manager", .management),

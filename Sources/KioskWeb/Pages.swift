@@ -373,6 +373,7 @@ enum Page {
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
+            <div class="panel" style="margin-top:12px" id="transfers-panel" hidden><h2 data-zh="调拨在途（连锁门店）" data-en="Cartons in transit (sister stores)">调拨在途（连锁门店）</h2><div id="transfers" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="增项报价（客户确认）" data-en="Extra work quoted (customer's answer)">增项报价（客户确认）</h2><div id="quotes" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警（配件、整车）" data-en="Low-stock alerts (parts, cars)">安全库存预警（配件、整车）</h2><div id="alerts" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="盘点" data-en="Stocktakes">盘点</h2><div id="counts" class="log"></div></div>
@@ -452,6 +453,11 @@ enum Page {
           // A request whose parts have all come in says where to take them.
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div class="${r.arrivedAt ? 'ok' : ''}">${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}` +
             (r.arrivedAt ? ` · ${KD.t('已到齐，请送往', 'all here: take them to')} ${KD.esc(r.bay || '—')}` : '') + `</div>`).join('') || `<div class="muted">—</div>`;
+          // Cartons on the road: the ones coming here are received by scanning their label in RECEIVE mode.
+          document.getElementById('transfers-panel').hidden = !v.transfers.length;
+          document.getElementById('transfers').innerHTML = v.transfers.map(t => t.incoming
+            ? `<div>← ${KD.esc(t.fromStore)} · ${KD.esc(t.partNumber)}×${t.quantity} · ${KD.t('发货', 'shipped')} ${KD.time(t.shippedAt)} · ${KD.t('到货后入库模式扫箱标', 'on arrival: scan its label in RECEIVE mode')} · SSCC ${KD.esc(t.sscc)}</div>`
+            : `<div class="muted">→ ${KD.esc(t.toStore)} · ${KD.esc(t.partNumber)}×${t.quantity} · ${KD.t('发货', 'shipped')} ${KD.time(t.shippedAt)} · SSCC ${KD.esc(t.sscc)}</div>`).join('');
           // Quotes the customer answered (approved work will need parts), and those still open.
           document.getElementById('quotes').innerHTML = v.quotes.map(({bay, quote: q}) => `<div class="${q.decision === 'approved' ? 'ok' : ''}">${KD.esc(bay || '—')} · ${KD.esc(q.ticketCode)} · ${KD.esc(q.total)} · ` +
             (q.decision === 'approved' ? KD.t('客户已同意 ', 'approved ') + KD.time(q.decidedAt) + ' · ' + q.lines.map(l => KD.esc(l.item)).join('、')

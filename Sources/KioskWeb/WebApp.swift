@@ -56,6 +56,8 @@ public struct WebEnvironment: Sendable {
     public var isHub: Bool
     /// Where the hub keeps what devices push: its own store unless a PostgreSQL ledger is set.
     public var ledger: any HubLedger
+    /// A board that syncs: asks its hub which sister stores hold a part (nil at a hub, or a board on its own).
+    public var askHub: (@Sendable (String) async throws -> [ChainStock]?)?
     /// The store's name and service-desk phone number, for the customer's phone page.
     public var store = StoreContact()
     /// When each board last pulled, and the queue it said it had (the manager's page).

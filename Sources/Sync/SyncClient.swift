@@ -153,6 +153,25 @@ public struct SyncClient: Sendable {
                        headers: [(PulledChange.Entity.understoodHeader, PulledChange.Entity.allCases.map(\.rawValue).joined(separator: ","))])
     }
 
+    /// Which stores of the chain hold `part`, asked of the hub for this board's counter page
+    /// (the hub reads its chain's ledger); nil when the hub has no chain. Gives up after `deadline`.
+    public func chainStock(of part: String, deadline: TimeAmount = .seconds(8)) async throws -> [ChainStock]? {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "part", value: part)]
+        // `+` stays literal in a query component; the hub reads it as a space.
+        let encoded = (query.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        var asking = self
+        asking.timeout = deadline
+        do {
+            let answer: ChainStockAnswer = try await asking.send(.GET, "/api/v1/sync/chain-stock?" + encoded, body: nil, token: try token())
+            return answer.rows
+        } catch SyncError.refused(status: 409, _) {
+            return nil
+        }
+    }
+
+    private struct ChainStockAnswer: Decodable { var rows: [ChainStock] }
+
     private func post<Body: Encodable, Answer: Decodable>(_ path: String, _ value: Body, token: String?) async throws -> Answer {
         try await post(path, body: try Self.encoder.encode(value), token: token)
     }

@@ -44,8 +44,8 @@ struct TwoStores {
 }
 
 /// A board of `store` enrolled over HTTP with the hub app on `port`, its outbox on.
-func board(_ store: KioskDatabase, _ name: String, port: Int, dir: URL) async throws -> SyncClient {
-    let code = try store.hub.enrolmentCode(for: name, role: .counter, actor: "t")
+func board(_ store: KioskDatabase, _ name: String, port: Int, dir: URL, role: DeviceRole = .counter) async throws -> SyncClient {
+    let code = try store.hub.enrolmentCode(for: name, role: role, actor: "t")
     let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: name,
                                                  tokenFile: dir.appendingPathComponent("token-\(name)").path), http: .shared)
     try await sync.enrol(code: code)
@@ -114,12 +114,34 @@ struct TransferTests {
                     _ = try await SyncService.pull(s, database: db)
                     #expect(try db.transfers.list().map(\.incoming) == [true])
                 }
+                // The board's counter page shows the carton on its way, and which sister stores hold P1 (its hub asks the ledger).
+                #expect(try await Counter(database: boardSZ, deviceID: "counter-sz").view().transfers.map(\.sscc) == [carton.sscc])
+                let sisters = try #require(try await sync.chainStock(of: "P1"))
+                #expect(sisters.map { "\($0.store) \($0.quantity)\($0.isThisStore ? " here" : "")" } == ["shenzhen 1 here", "guangzhou 6"])
+                #expect(try await sync.chainStock(of: "NO&PART+1")?.isEmpty == true, "a part number with & and + reaches the hub as it is")
+                try boardSZ.workshop.save(Technician(badge: "C2", name: "王配件"))
+                try boardSZ.workshop.setPIN(badge: "C2", pin: "2468", actor: "t")
+                try boardSZ.access.setRole(badge: "C2", to: .clerk, actor: "t")
+                var env = WebEnvironment(database: boardSZ, counter: Counter(database: boardSZ, deviceID: "counter-sz"), health: HealthBoard())
+                env.askHub = { try await sync.chainStock(of: $0) }
+                try await Application(router: makeRouter(env), configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { page in
+                    let (token, _) = try boardSZ.access.signIn(badge: "C2", pin: "2468")
+                    let answer = try await page.execute(uri: "/api/v1/stock/chain?part=P1", method: .get, headers: [.cookie: "kd_session=\(token)"])
+                    #expect(answer.status == .ok && String(buffer: answer.body).contains("guangzhou"), "\(String(buffer: answer.body))")
+                }
+                // The lobby board's token does not look up stock.
+                let lobby = try await board(chain.shenzhen, "lobby-sz", port: http.port!, dir: dirBoard, role: .lobby)
+                let refusal = await #expect(throws: SyncError.self) { try await lobby.chainStock(of: "P1") }
+                if case .refused(let status, _)? = refusal { #expect(status == 403) } else { Issue.record("not a 403: \(String(describing: refusal))") }
                 // The clerk scans the carton's label in receive mode (the scanner sends ]C1 and the digits).
                 let counter = Counter(database: boardSZ, deviceID: "counter-sz")
                 #expect(try scan(counter, "KD:CMD:RECEIVE").accepted)
+                #expect(try scan(counter, "6901234567892").accepted, "one loose P1 first: an undoable receipt")
                 let received = try scan(counter, "]C100\(carton.sscc)")
                 #expect(received.accepted && received.movement?.kind == .transferIn && received.movement?.quantity == 4, "\(received.message)")
-                #expect(try onHand(boardSZ) == 4)
+                #expect(try onHand(boardSZ) == 5)
+                // UNDO does not reach past the carton to an older movement.
+                #expect(try scan(counter, "KD:CMD:UNDO").message.contains("nothing to undo"))
                 let again = try scan(counter, "]C100\(carton.sscc)")
                 #expect(!again.accepted && again.outcome == .refused && again.message.contains("cannot be received twice"), "\(again.message)")
                 // A carton is received whole: a keyed quantity is refused.
@@ -130,13 +152,13 @@ struct TransferTests {
                 _ = try scan(counter2, "KD:CMD:RECEIVE")
                 #expect(try scan(counter2, "]C100\(carton.sscc)").accepted)
                 let sent = try boardSZ.outbox.pending(limit: 10)
-                #expect(try await SyncService.drain(sync, database: boardSZ) == 1)
+                #expect(try await SyncService.drain(sync, database: boardSZ) == 2)
                 #expect(try await SyncService.drain(sync2, database: boardSZ2) == 1)
                 // Sent again (an answer lost): nothing new.
                 #expect(try await sync.push(sent).response.stored == 0)
             }
-            #expect(try onHand(chain.shenzhen) == 5, "1 + the carton's 4, once")
-            #expect(try await chain.b.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 5)])
+            #expect(try onHand(chain.shenzhen) == 6, "1 + 1 loose + the carton's 4, once")
+            #expect(try await chain.b.stock() == [LedgerStock(partNumber: "P1", bin: "A-01", quantity: 6)])
             let outcomes = try await client.query("SELECT outcome FROM ledger_event WHERE device_id = 'counter-sz2'")
             for try await outcome in outcomes.decode(String.self) { #expect(outcome.contains("cannot be received twice"), "\(outcome)") }
             let receivedBy = try #require(try chain.shenzhen.transfers.list().first)
@@ -145,7 +167,7 @@ struct TransferTests {
             // Guangzhou learns the carton arrived; nothing is in transit any more.
             #expect(try await chain.a.learnTransfers() == 1)
             #expect(try chain.guangzhou.transfers.list(inTransitOnly: true).isEmpty)
-            #expect(try await chain.figures() == ["guangzhou": [6, 0, 0, 0, 0], "shenzhen": [5, 0, 0, 0, 0]])
+            #expect(try await chain.figures() == ["guangzhou": [6, 0, 0, 0, 0], "shenzhen": [6, 0, 0, 0, 0]])
 
             // A board at Guangzhou that scans the carton is told it was shipped from here.
             try await ledgerHubApp(chain.guangzhou, chain.a).test(.live) { http in

@@ -524,6 +524,37 @@ def test_counter_lists_the_job_moves_the_hub_refused(daemon):
         counter.quit()
 
 
+def test_counter_shows_a_sister_stores_carton_and_receives_it_by_its_label(daemon):
+    """A carton a sister store shipped here (as the board pulled it from its hub) is listed as
+    in transit; scanning its SSCC label in RECEIVE mode books it whole and takes it off the list."""
+    import sqlite3
+    sscc = "069012340000000429"
+    counter = browser(1280, 800)
+    try:
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        db = sqlite3.connect(daemon["data"] / "kioskd.sqlite", timeout=10)
+        try:
+            db.execute("""INSERT INTO store_transfer (sscc, fromStore, toStore, incoming, partNumber, quantity, fromBin, shippedAt, shippedBy, shipMovementKey)
+                          VALUES (?, 'guangzhou', 'web-test', 1, 'P1', 4, 'A-01', '2026-12-04 09:00:00.000', 'C9', ?)""", (sscc, os.urandom(16)))
+            db.commit()
+        finally:
+            db.close()
+        wait_text(counter, "SSCC " + sscc)
+        panel = counter.find_element(By.ID, "transfers-panel")
+        assert panel.is_displayed() and "← guangzhou · P1×4" in panel.text, panel.text
+        shot(counter, "counter-carton-in-transit-1280x800")
+        assert fits(counter) == [True, True], fits(counter)
+        box = counter.find_element(By.ID, "scan")
+        for text in ["KD:CMD:RECEIVE", "]C100" + sscc]:
+            box.send_keys(text + "\n")
+        wait_text(counter, "received transfer " + sscc)
+        WebDriverWait(counter, 10).until(lambda d: not d.find_element(By.ID, "transfers-panel").is_displayed(),
+                                         "the carton did not leave the in-transit list within 10 s")
+        shot(counter, "counter-carton-received-1280x800")
+    finally:
+        counter.quit()
+
+
 @pytest.fixture(scope="module")
 def demo():
     """The demo store (`kioskd demo`): three bays with jobs and clocked hours over the morning.

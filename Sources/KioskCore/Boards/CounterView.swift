@@ -40,6 +40,8 @@ public struct CounterView: Codable, Sendable {
     /// first), with the bay: approved extra work will need parts.
     public var quotes: [Quote]
     public var stocktakes: [Count]
+    /// Cartons in transit to and from the chain's sister stores, newest first.
+    public var transfers: [StoreTransfer]
     /// Sync toward the hub, when this device syncs.
     public var sync: SyncStatus?
 }
@@ -73,7 +75,8 @@ extension Counter {
             }
             let yardAlerts = try CounterView.openYardAlerts(in: db)
             return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
-                               partsRequests: requests, quotes: quotes, stocktakes: counts, sync: sync)
+                               partsRequests: requests, quotes: quotes, stocktakes: counts,
+                               transfers: try Transfers.list(inTransitOnly: true, limit: 20, in: db), sync: sync)
         }
     }
 }

@@ -328,6 +328,9 @@ public struct Counter: Sendable {
                 feedback.movement = movement
                 feedback.alerts = alerts
             }
+            // Not undone at the counter (the chain's ledger keeps it received), and a line UNDO does
+            // not reach past: the clerk pressing UNDO now means the carton, not an older receipt.
+            session.undoStack.removeAll()
             let onHand = try StockLedger.onHand(of: transfer.partNumber, in: db)
             feedback.message = "✓ 调拨入库 \(transfer.partNumber) ×\(transfer.quantity) → \(transfer.toBin ?? "-")，来自 \(transfer.fromStore)，现有 \(onHand) / received transfer \(sscc) from \(transfer.fromStore): \(transfer.partNumber) ×\(transfer.quantity), on hand \(onHand)"
                 + "\n调拨箱整箱入库，不能撤销；放错库位请用移库 / a carton receipt is not undone: if it went to the wrong bin, use TRANSFER"

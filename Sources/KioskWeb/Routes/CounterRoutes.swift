@@ -20,8 +20,15 @@ extension GuardedRouter {
         on(.get, "/api/v1/stock/chain") { request, _ -> ChainStockView in
             let part = request.uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
             guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
-            guard let rows = try await env.ledger.chainStock(of: part) else {
-                throw HTTPError(.conflict, message: "本机没有连锁账本 / no chain ledger here: only a hub with [hub] ledger (the stores' shared PostgreSQL) sees sister stores")
+            var rows = try await env.ledger.chainStock(of: part)
+            if rows == nil, let askHub = env.askHub {
+                // A board: its hub reads the chain's ledger.
+                do { rows = try await askHub(part) } catch {
+                    throw HTTPError(.serviceUnavailable, message: "门店主机未应答 / the store's hub did not answer: \(error)")
+                }
+            }
+            guard let rows else {
+                throw HTTPError(.conflict, message: "本机没有连锁账本 / no chain ledger here: only a hub with [hub] ledger (the stores' shared PostgreSQL), or a board that syncs with one, sees sister stores")
             }
             return ChainStockView(part: part, rows: rows)
         }

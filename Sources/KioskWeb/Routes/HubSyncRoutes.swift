@@ -45,6 +45,18 @@ extension GuardedRouter {
             let changes = try await env.reading { try hub.changes(after: after, limit: limit, for: device, understood: understood) }
             return try SyncBodies.answer(changes, to: request, context: context)
         }
+        // A board's counter page asks which sister stores hold a part: the hub reads its chain's ledger.
+        on(.get, "/api/v1/sync/chain-stock") { request, context -> Response in
+            guard env.isHub else { throw HTTPError(.conflict, message: "本机不是门店主机 / this kioskd is not a hub") }
+            let device = context.device ?? ""
+            guard try await env.reading({ try hub.grant(device) })?.role.seesStaffAndCatalogue == true else {
+                throw HTTPError(.forbidden, message: "此设备的角色不查库存 / this device's role does not look up stock")
+            }
+            let part = request.uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
+            guard let rows = try await env.ledger.chainStock(of: part) else { throw TransferError.noChain }
+            return try SyncBodies.answer(ChainStockView(part: part, rows: rows), to: request, context: context)
+        }
         on(.get, "/api/v1/sync/status") { _, _ -> SyncStatusView in
             try await env.reading {
                 SyncStatusView(outbox: try outbox.status(),

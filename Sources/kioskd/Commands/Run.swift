@@ -144,6 +144,11 @@ struct Run: AsyncParsableCommand {
         }
         // "kioskd ready" (and systemd's READY=1) wait for the web server to listen.
         let ready = StartupGate()
+        let syncClient = try config.sync.flatMap { sync -> SyncClient? in
+            guard refuseWrites == nil else { return nil }
+            return try SyncClient(settings: SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile,
+                                                         batchSize: sync.batchSize, caFile: sync.caFile, compress: sync.compress))
+        }
         var essential: [any Service] = []
         if let listen = config.webListen, let (host, port) = KioskConfig.hostAndPort(listen) {
             var env = WebEnvironment(database: database, counter: counter, health: health, bay: config.bay, metrics: metrics,
@@ -154,6 +159,10 @@ struct Run: AsyncParsableCommand {
                                         ticketPrinter: config.receiptPrinter ?? config.printers[0].name),
                                      isHub: config.role == .hub, ledger: ledger, desk: desk)
             env.store = StoreContact(name: config.labels.settings.storeName, phone: config.labels.storePhone)
+            if let client = syncClient {
+                // The counter page's sister stores come from the hub's chain ledger.
+                env.askHub = { try await client.chainStock(of: $0) }
+            }
             let webLogger = Logger(label: "kioskd.web")
             essential.append(WebServer(application: WebApplication(
                 responder: makeRouter(env).buildResponder(),
@@ -183,11 +192,9 @@ struct Run: AsyncParsableCommand {
             hardware.append(PrintService(spooler: PrintSpooler(database: database, printers: config.printers, settings: labelSettings),
                                          health: health, logger: Logger(label: "kioskd.print")))
         }
-        if let sync = config.sync, refuseWrites == nil {
+        if let syncClient {
             try database.outbox.enable()
-            let settings = SyncSettings(upstream: sync.upstream, deviceID: config.deviceID, tokenFile: config.syncTokenFile, batchSize: sync.batchSize, caFile: sync.caFile, compress: sync.compress)
-            hardware.append(SyncService(client: try SyncClient(settings: settings), database: database, health: health,
-                                        logger: Logger(label: "kioskd.sync")))
+            hardware.append(SyncService(client: syncClient, database: database, health: health, logger: Logger(label: "kioskd.sync")))
         }
         if refuseWrites == nil {
             // Endpoints go and come with the config: none configured, none kept (and no events recorded).
