@@ -67,6 +67,11 @@ enum OpenAPIDocument {
                     "stocktake": ["type": "string"], "bin": ["type": ["string", "null"], "description": "null: the whole store"], "openedBy": ["type": "string"], "at": at,
                     "lines": ["type": "array", "items": ["type": "object", "properties": [
                         "partNumber": ["type": "string"], "bin": ["type": "string"], "expected": ["type": "integer"], "counted": ["type": "integer"], "difference": ["type": "integer"]]]]]]
+            case .transferShipped, .transferReceived:
+                return ["type": "object", "required": ["sscc", "partNumber", "quantity", "fromStore", "toStore", "at"], "properties": [
+                    "sscc": ["type": "string", "pattern": "^[0-9]{18}$"], "partNumber": ["type": "string"], "quantity": ["type": "integer"],
+                    "fromStore": ["type": "string"], "toStore": ["type": "string"], "fromBin": ["type": "string"],
+                    "toBin": ["type": ["string", "null"], "description": "received only"], "at": at]]
             }
         }
         var operations: [String: Any] = [:]

@@ -27,6 +27,31 @@ struct WebhookTests {
         #expect(!all.contains("13800000000") && !all.contains("LSVAU2180N2183294"), "no phone or VIN upstream")
     }
 
+    @Test("a carton shipped to a sister store is told when it leaves, and when it is received: once each, at either end")
+    func cartonsBetweenStores() throws {
+        let store = try TemporaryStore()
+        let db = store.database
+        try db.webhooks.configure([dms])
+        _ = try db.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 5, toBin: "A-01", deviceID: "hub", actor: "C1"))
+        let out = try db.transfers.ship(sscc: try SSCC.make(companyPrefix: "6901234", serial: 1), from: "guangzhou",
+                                        order: TransferOrder(partNumber: "15400-RTA-003", quantity: 2, toStore: "shenzhen", actor: "C1"), deviceID: "hub")
+        // Coming here from a sister store, as the ledger told the hub; received at the counter.
+        let incoming = StoreTransfer(sscc: try SSCC.make(companyPrefix: "6909999", serial: 7), fromStore: "shenzhen", toStore: "guangzhou", incoming: true,
+                                     partNumber: "15400-RTA-003", quantity: 3, fromBin: "B-01", shippedAt: Date(), shippedBy: "C2", shipMovementKey: UUID())
+        try db.transfers.learn([incoming])
+        _ = try db.pool.write { try Transfers.receive(incoming.sscc, into: nil, key: UUID(), deviceID: "hub", actor: "C1", at: Date(), in: $0) }
+        // Shenzhen received ours: the hub learns it (twice: told once).
+        var theirs = out
+        (theirs.receivedAt, theirs.receivedBy, theirs.toBin, theirs.receiveMovementKey) = (Date(), "C2", "B-02", UUID())
+        try db.transfers.learn([theirs])
+        try db.transfers.learn([theirs])
+        let rows = try db.pool.read { try Row.fetchAll($0, sql: "SELECT id, type, data FROM upstream_event WHERE type LIKE '%transfer%' ORDER BY seq") }
+        #expect(rows.map { $0["id"] as String } == ["transfer-\(out.sscc)-shipped", "transfer-\(incoming.sscc)-received", "transfer-\(out.sscc)-received"])
+        #expect(rows.map { $0["type"] as String } == ["cn.kioskd.stock.transfer_shipped", "cn.kioskd.stock.transfer_received", "cn.kioskd.stock.transfer_received"])
+        let received = try #require(try JSONSerialization.jsonObject(with: Data((rows[2]["data"] as String).utf8)) as? [String: Any])
+        #expect(received["toStore"] as? String == "shenzhen" && received["toBin"] as? String == "B-02" && received["quantity"] as? Int == 2)
+    }
+
     @Test("the CloudEvents envelope: required attributes, time in RFC 3339 with milliseconds, the data as an object")
     func envelope() throws {
         let event = UpstreamEvent(seq: 1, id: "job-move-ab", type: UpstreamEventType.jobStateChanged.rawValue, subject: "WO-1",

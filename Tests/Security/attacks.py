@@ -690,6 +690,43 @@ def test_3h_gzip_bomb_push(suite):
     return figures
 
 
+def sscc(serial):
+    """An SSCC under a made-up company prefix, with its GS1 check digit (a well-formed carton)."""
+    body = "0" + "6905555" + f"{serial:09d}"
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)
+
+
+def test_3i_forged_cartons(suite):
+    """A counter device forges cartons between stores (调拨) to change the hub's stock: a receipt
+    of 500 from a carton no sister store shipped here, and a shipment that would empty the bin.
+    Neither is applied: a receipt needs a carton the chain's ledger sent to this store, and only
+    the hub ships."""
+    hub = suite.main()
+    device = hub.device("counter")
+    before = hub.query("SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = 'P1'")[0][0]
+    receipt_key, ship_key, code = str(uuid.uuid4()).upper(), str(uuid.uuid4()).upper(), sscc(int(time.time()) % 10**9)
+    at = iso(now_utc())
+    carton = {"sscc": code, "fromStore": "elsewhere", "toStore": "here", "incoming": True, "partNumber": "P1", "quantity": 500,
+              "fromBin": "A-01", "shippedAt": at, "shippedBy": "X", "shipMovementKey": str(uuid.uuid4()).upper(),
+              "receivedAt": at, "receivedBy": "C1", "toBin": "A-01", "receiveMovementKey": receipt_key}
+    forged_in = event(3, "stock.movement", event_id=receipt_key, transfer=carton, movement={
+        "key": receipt_key, "kind": "transfer-in", "partNumber": "P1", "quantity": 500, "toBin": "A-01",
+        "deviceID": device.name, "actor": "C1", "recordedAt": at})
+    shipped = {**carton, "sscc": sscc(int(time.time()) % 10**9 + 1), "incoming": False, "quantity": 1, "shipMovementKey": ship_key,
+               "receivedAt": None, "receivedBy": None, "toBin": None, "receiveMovementKey": None}
+    forged_out = event(4, "stock.movement", event_id=ship_key, transfer=shipped, movement={
+        "key": ship_key, "kind": "transfer-out", "partNumber": "P1", "quantity": 1, "fromBin": "A-01",
+        "deviceID": device.name, "actor": "C1", "recordedAt": at})
+    answer, figures = push_and_report(hub, device, [forged_in, forged_out])
+    after = hub.query("SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = 'P1'")[0][0]
+    stored = hub.query("SELECT COUNT(*) FROM stock_movement WHERE kind IN ('transfer-in', 'transfer-out')")[0][0]
+    figures += f"; P1 on hand {before} → {after}; transfer movements stored {stored}"
+    need(answer.status == 200, f"the push itself failed, so nothing was tried: {figures}")
+    check(after == before and stored == 0, f"a forged carton changed the hub's stock: {figures}")
+    return figures
+
+
 def test_3f_desk_move_applied_control(suite):
     """Control: a desk device's checkedIn → diagnosing by T1, who signed in there (the move
     carries T1's PIN proof), is applied."""

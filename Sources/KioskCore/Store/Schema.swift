@@ -760,6 +760,25 @@ enum Schema {
                     END
                     """)
             }
+            // Upstream: a carton shipped (where it left), and received (told at both ends).
+            let on = "EXISTS (SELECT 1 FROM webhook_endpoint)"
+            let carton = { (at: String) in
+                "json_object('sscc', NEW.sscc, 'partNumber', NEW.partNumber, 'quantity', NEW.quantity, 'fromStore', NEW.fromStore, 'toStore', NEW.toStore, "
+                    + "'fromBin', NEW.fromBin, 'toBin', NEW.toBin, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', \(at)))"
+            }
+            try db.execute(sql: """
+                CREATE TRIGGER store_transfer_upstream_shipped AFTER INSERT ON store_transfer WHEN NOT NEW.incoming AND \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'transfer-' || NEW.sscc || '-shipped', 'cn.kioskd.stock.transfer_shipped', NEW.sscc, NEW.shippedAt, \(carton("NEW.shippedAt")));
+                END;
+                CREATE TRIGGER store_transfer_upstream_received AFTER UPDATE OF receiveMovementKey ON store_transfer
+                WHEN OLD.receiveMovementKey IS NULL AND NEW.receiveMovementKey IS NOT NULL AND \(on)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'transfer-' || NEW.sscc || '-received', 'cn.kioskd.stock.transfer_received', NEW.sscc, NEW.receivedAt, \(carton("NEW.receivedAt")));
+                END;
+                """)
         }
         migrator.registerMigration("v26-part-unit-cost") { db in
             // What a unit of a part cost the store (fen), for the value of its stock.

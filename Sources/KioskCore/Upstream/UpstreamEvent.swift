@@ -17,6 +17,8 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
     case stockAlertRaised = "cn.kioskd.stock.alert_raised"
     case stockAlertCleared = "cn.kioskd.stock.alert_cleared"
     case stocktakeConfirmed = "cn.kioskd.stocktake.confirmed"
+    case transferShipped = "cn.kioskd.stock.transfer_shipped"
+    case transferReceived = "cn.kioskd.stock.transfer_received"
 
     /// What the event says, for the README and the OpenAPI document.
     public var summary: String {
@@ -32,6 +34,8 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
         case .stockAlertRaised: "A part fell to its safety stock or reorder point"
         case .stockAlertCleared: "A part is back above its alert level"
         case .stocktakeConfirmed: "A stocktake was confirmed: its lines, expected and counted"
+        case .transferShipped: "A carton left this store for a sister store (调拨出库), under its SSCC"
+        case .transferReceived: "A carton between sister stores was received (told at both ends)"
         }
     }
 }
