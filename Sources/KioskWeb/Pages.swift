@@ -316,6 +316,7 @@ enum Page {
           <div class="panel"><div id="utilisation-chart"></div></div>
           <div class="panel"><h2 data-zh="预警与待料" data-en="Alerts and parts waiting">预警与待料</h2><div id="waiting" class="log"></div></div>
           <div class="panel wide"><h2 data-zh="设备同步" data-en="Boards and sync">设备同步</h2><div id="devices"></div></div>
+          <div class="panel wide" id="chain-panel" hidden><h2 data-zh="连锁门店（库存、在途调拨、预警）" data-en="The chain's stores (stock, cartons in transit, alerts)">连锁门店（库存、在途调拨、预警）</h2><div id="chain"></div></div>
         </div><div id="toast"></div>
         """, script: #"""
         let period = new URLSearchParams(location.search).get('period') === 'week' ? 'week' : 'day';
@@ -356,8 +357,28 @@ enum Page {
               `<td>${d.lastSeenAt ? KD.time(d.lastSeenAt) : '—'}</td><td>${d.lastEventAt ? KD.time(d.lastEventAt) : '—'}</td><td>${d.queue == null ? '—' : d.queue}</td>` +
               `<td>${d.events}</td><td>${d.refused}${d.auditAlarm ? ' · ' + KD.esc(d.auditAlarm) : ''}</td></tr>`).join('') + `</tbody></table>`
             : `<div class="muted">${KD.t('没有已注册的设备', 'No boards enrolled')}</div>`;
+          refreshChain();
+        }
+        // A hub whose ledger the chain shares: every store's figures (elsewhere 409, and the panel stays hidden).
+        async function refreshChain() {
+          if (KD.chain === false) return;
+          let c;
+          try { c = await KD.get('/api/v1/chain/report'); } catch (e) { if (/chain/.test(e.message)) KD.chain = false; return; }
+          const yuan = f => '¥' + (f / 100).toFixed(2);
+          document.getElementById('chain-panel').hidden = false;
+          document.getElementById('chain').innerHTML = `<table class="figures" id="chain-figures"><thead><tr><th>${KD.t('门店', 'Store')}</th><th>${KD.t('品种', 'Parts')}</th>` +
+            `<th>${KD.t('数量', 'Units')}</th><th>${KD.t('库存金额', 'Value')}</th><th>${KD.t('调出在途', 'Shipped, in transit')}</th><th>${KD.t('调入在途', 'Coming in')}</th>` +
+            `<th>${KD.t('预警', 'Alerts')}</th><th>${KD.t('最近同步', 'Last push')}</th></tr></thead><tbody>` +
+            c.stores.map(s => `<tr data-store="${KD.esc(s.store)}"><td>${KD.esc(s.store)}${s.isThisStore ? ' ' + KD.t('（本店）', '(here)') : ''}</td><td>${s.parts}</td><td>${s.units}</td>` +
+              `<td>${yuan(s.valueFen)}${s.partsWithoutCost ? ` <span class="muted">(${s.partsWithoutCost} ${KD.t('种无成本价', 'without cost')})</span>` : ''}</td>` +
+              `<td>${s.cartonsOut ? `${s.cartonsOut} ${KD.t('箱', 'cartons')} · ${s.unitsOut} · ${yuan(s.valueOutFen)}` : '—'}</td>` +
+              `<td>${s.cartonsIn ? `${s.cartonsIn} ${KD.t('箱', 'cartons')} · ${s.unitsIn} · ${yuan(s.valueInFen)}` : '—'}</td>` +
+              `<td class="${s.alerts.length ? 'bad' : ''}">${s.alerts.length ? s.alerts.map(a => KD.esc(a.partNumber) + ' ' + a.onHand + '/' + a.threshold).join('，') : '—'}</td>` +
+              `<td>${KD.time(s.lastPushAt)}</td></tr>`).join('') + `</tbody></table>`;
         }
         KD.live(refresh, 'workshop,alerts,yard,sync,staff');
+        // The other stores' figures change without telling this hub: look again every 30 s.
+        setInterval(refreshChain, 30000);
         """#)
 
     static let counter = shell(title: "配件柜台 Parts counter", bodyClass: "", body: """

@@ -130,7 +130,21 @@ public actor PostgresLedger: HubLedger {
               received_at TIMESTAMPTZ,
               received_by TEXT,
               to_bin TEXT,
-              receive_key UUID UNIQUE)
+              receive_key UUID UNIQUE,
+              unit_cost BIGINT)
+            """,
+            // Each SSCC as the chain handed it to a store's hub for one shipment: a carton is
+            // kept only as its hub reserved it (part, quantity, destination, cost when shipped).
+            """
+            CREATE TABLE ledger_sscc (
+              sscc TEXT PRIMARY KEY,
+              store_id TEXT NOT NULL,
+              ship_key UUID NOT NULL UNIQUE,
+              part_number TEXT NOT NULL,
+              quantity BIGINT NOT NULL,
+              to_store TEXT NOT NULL,
+              unit_cost BIGINT,
+              reserved_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """,
             "CREATE INDEX ledger_transfer_to_in_transit ON ledger_transfer (to_store) WHERE receive_key IS NULL",
             "CREATE INDEX ledger_transfer_from_in_transit ON ledger_transfer (from_store) WHERE receive_key IS NULL",
@@ -227,16 +241,7 @@ public actor PostgresLedger: HubLedger {
     /// the time of the store's last push to the ledger (how fresh its figures are). Within the
     /// ledger's deadline: an unreachable server is an error, not a wait.
     public func chainStock(of part: String) async throws -> [ChainStock]? {
-        let deadline = self.deadline
-        return try await withThrowingTaskGroup(of: [ChainStock]?.self) { group in
-            group.addTask { try await self.queryChainStock(of: part) }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                throw LedgerError.unavailable(after: deadline)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        try await within { try await self.queryChainStock(of: part) }
     }
 
     private func queryChainStock(of part: String) async throws -> [ChainStock] {
@@ -323,7 +328,7 @@ public actor PostgresLedger: HubLedger {
                     if let r = try await store.perform(.read, { try hub.repeatedRejection(of: event, outcome: outcome) }) { rejected.append(r) }
                     continue
                 }
-                guard var decision = decisions[event.id] else { continue }
+                guard var decision = decisions[event.id], decision.keep else { continue }
                 // A carton is shipped and received once across the chain: the ledger's word.
                 if decision.applied, let m = event.movement, let carton = event.transfer,
                    let refusal = try await Self.keepTransfer(m, carton: carton, store: storeID, on: connection, logger: logger) {
@@ -441,12 +446,23 @@ public actor PostgresLedger: HubLedger {
         guard order.toStore != storeID else { throw TransferError.sameStore(order.toStore) }
         let stores = try await within { try await self.storeIDs() }
         guard stores.contains(order.toStore) else { throw TransferError.unknownStore(order.toStore, known: stores.filter { $0 != self.storeID }) }
-        let serial = try await within { () async throws -> Int64 in
-            for try await next in try await self.client.query("SELECT nextval('ledger_sscc_serial')", logger: self.logger).decode(Int64.self) { return next }
-            throw LedgerError.unavailable(after: self.deadline)
+        // The SSCC and the carton's reservation in one step, before anything leaves the bin: the
+        // ledger later keeps only the carton this hub reserved (a board cannot make one up).
+        let catalog = store.catalog
+        let cost = try await store.perform(.read) { try catalog.part(order.partNumber)?.unitCost }
+        let (from, hubID, logger) = (storeID, self.hubID, self.logger)
+        let sscc = try await within { () async throws -> String in
+            try await self.client.withTransaction(logger: logger) { connection in
+                var serial: Int64?
+                for try await next in try await connection.query("SELECT nextval('ledger_sscc_serial')", logger: logger).decode(Int64.self) { serial = next }
+                let sscc = try SSCC.make(companyPrefix: companyPrefix, serial: serial ?? -1)
+                try await connection.query("""
+                    INSERT INTO ledger_sscc (sscc, store_id, ship_key, part_number, quantity, to_store, unit_cost)
+                    VALUES (\(sscc), \(from), \(order.key), \(order.partNumber), \(Int64(order.quantity)), \(order.toStore), \(cost.map(Int64.init)))
+                    """, logger: logger)
+                return sscc
+            }
         }
-        let sscc = try SSCC.make(companyPrefix: companyPrefix, serial: serial)
-        let (from, hubID) = (storeID, self.hubID)
         return try await store.perform(.write) { try transfers.ship(sscc: sscc, from: from, order: order, deviceID: hubID) }
     }
 
@@ -501,11 +517,15 @@ public actor PostgresLedger: HubLedger {
 
     /// Publishes this store's unit costs (fen by part) to the ledger: `changed` are upserted,
     /// `removed` deleted, in one transaction.
-    public func publishCosts(changed: [String: Int], removed: [String]) async throws {
+    /// `replacingAll`: `changed` is every cost the store has (the first publication after a
+    /// start): whatever else the ledger holds for it goes.
+    public func publishCosts(changed: [String: Int], removed: [String], replacingAll: Bool = false) async throws {
         let store = storeID, logger = self.logger
         let parts = Array(changed.keys), costs = parts.map { Int64(changed[$0]!) }
         try await client.withTransaction(logger: logger) { connection in
-            if !removed.isEmpty {
+            if replacingAll {
+                try await connection.query("DELETE FROM ledger_part_cost WHERE store_id = \(store) AND part_number <> ALL(\(parts))", logger: logger)
+            } else if !removed.isEmpty {
                 try await connection.query("DELETE FROM ledger_part_cost WHERE store_id = \(store) AND part_number = ANY(\(removed))", logger: logger)
             }
             guard !parts.isEmpty else { return }
@@ -531,17 +551,16 @@ public actor PostgresLedger: HubLedger {
         for try await (store, part, level, onHand, threshold, at) in alertRows.decode((String, String, String, Int64, Int64, Date).self) {
             alerts[store, default: []].append(ChainAlert(partNumber: part, level: level, onHand: Int(onHand), threshold: Int(threshold), raisedAt: at))
         }
-        // A carton in transit is worth what its part cost the store that shipped it.
+        // Parts with stock above zero (a part below zero is a count to make, not stock); a carton
+        // in transit is worth what its part cost the store that shipped it, when it shipped.
         let rows = try await client.query("""
             WITH stock AS (
               SELECT b.store_id, b.part_number, SUM(b.quantity) AS quantity FROM ledger_balance b GROUP BY b.store_id, b.part_number),
             transit AS (
-              SELECT t.from_store, t.to_store, t.quantity, t.quantity * c.unit_cost AS value
-              FROM ledger_transfer t LEFT JOIN ledger_part_cost c ON c.store_id = t.from_store AND c.part_number = t.part_number
-              WHERE t.receive_key IS NULL)
+              SELECT t.from_store, t.to_store, t.quantity, t.quantity * t.unit_cost AS value FROM ledger_transfer t WHERE t.receive_key IS NULL)
             SELECT s.store_id, s.last_push_at,
               (SELECT COUNT(*) FROM stock k WHERE k.store_id = s.store_id AND k.quantity > 0),
-              (SELECT COALESCE(SUM(k.quantity), 0)::int8 FROM stock k WHERE k.store_id = s.store_id),
+              (SELECT COALESCE(SUM(k.quantity), 0)::int8 FROM stock k WHERE k.store_id = s.store_id AND k.quantity > 0),
               (SELECT COALESCE(SUM(k.quantity * c.unit_cost), 0)::int8 FROM stock k
                  JOIN ledger_part_cost c ON c.store_id = k.store_id AND c.part_number = k.part_number WHERE k.store_id = s.store_id AND k.quantity > 0),
               (SELECT COUNT(*) FROM stock k WHERE k.store_id = s.store_id AND k.quantity > 0
@@ -586,16 +605,21 @@ public actor PostgresLedger: HubLedger {
                                      logger: Logger) async throws -> TransferError? {
         switch m.kind {
         case .transferOut:
-            guard carton.toStore != store else { return .sameStore(store) }
+            // Only as this store's hub reserved it: the SSCC, the shipment, the part, the quantity, the destination.
+            let reserved = try await connection.query("""
+                SELECT store_id, ship_key, part_number, quantity, to_store FROM ledger_sscc WHERE sscc = \(carton.sscc)
+                """, logger: logger)
+            var found: (String, UUID, String, Int64, String)?
+            for try await row in reserved.decode((String, UUID, String, Int64, String).self) { found = row }
+            guard let (owner, key, part, quantity, toStore) = found, owner == store else { return .boardCannotShip }
+            guard key == m.key else { return .ssccTaken(carton.sscc) }
+            guard part == m.partNumber, quantity == Int64(m.quantity), toStore == carton.toStore else { return .cartonMismatch(carton.sscc) }
             try await connection.query("""
-                INSERT INTO ledger_transfer (sscc, from_store, to_store, part_number, quantity, from_bin, shipped_at, shipped_by, ship_key)
-                VALUES (\(carton.sscc), \(store), \(carton.toStore), \(m.partNumber), \(Int64(m.quantity)), \(m.fromBin ?? carton.fromBin),
-                        \(m.recordedAt), \(m.actor), \(m.key))
+                INSERT INTO ledger_transfer (sscc, from_store, to_store, part_number, quantity, from_bin, shipped_at, shipped_by, ship_key, unit_cost)
+                SELECT r.sscc, r.store_id, r.to_store, r.part_number, r.quantity, \(m.fromBin ?? carton.fromBin), \(m.recordedAt), \(m.actor), r.ship_key, r.unit_cost
+                FROM ledger_sscc r WHERE r.sscc = \(carton.sscc)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
-            for try await key in try await connection.query("SELECT ship_key FROM ledger_transfer WHERE sscc = \(carton.sscc)", logger: logger).decode(UUID.self) {
-                if key != m.key { return .unknownCarton(carton.sscc) }
-            }
             return nil
         case .transferIn:
             var kept = false
@@ -612,7 +636,7 @@ public actor PostgresLedger: HubLedger {
                 if key == m.key { return nil }
                 if toStore != store { return .notForThisStore(sscc: carton.sscc, toStore: toStore) }
                 if let at { return .alreadyReceived(sscc: carton.sscc, at: at, by: by ?? "?") }
-                return .notForThisStore(sscc: carton.sscc, toStore: toStore)
+                return .cartonMismatch(carton.sscc)
             }
             return .unknownCarton(carton.sscc)
         default:

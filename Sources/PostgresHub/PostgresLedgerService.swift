@@ -67,7 +67,7 @@ public struct PostgresLedgerService: Service {
                         let changed = costs.filter { publishedCosts[$0.key] != $0.value }
                         let removed = publishedCosts.keys.filter { costs[$0] == nil }
                         if !changed.isEmpty || !removed.isEmpty || costsCheckedAt == nil {
-                            try await ledger.publishCosts(changed: changed, removed: Array(removed))
+                            try await ledger.publishCosts(changed: changed, removed: Array(removed), replacingAll: costsCheckedAt == nil)
                         }
                         (publishedCosts, costsCheckedAt) = (costs, .now)
                     }

@@ -626,3 +626,62 @@ def test_manager_page_shows_the_floor_and_the_figures_of_the_cli(demo, size):
         shot(page, f"manager-{width}x{height}")
     finally:
         page.quit()
+
+
+@pytest.mark.skipif(not os.environ.get("KIOSKD_TEST_POSTGRES"), reason="set KIOSKD_TEST_POSTGRES (scripts/test-postgres)")
+def test_manager_page_lists_the_chain_stores():
+    """At a hub whose ledger the chain shares, the manager's page lists every store: units and
+    value at cost, the carton on its way from here to the sister store, the standing alerts."""
+    server = os.environ["KIOSKD_TEST_POSTGRES"]
+    data = Path(tempfile.mkdtemp(prefix="kioskd-web-chain-"))
+    name = "kd_web_chain_" + os.urandom(3).hex()
+    psql = lambda url, sql: subprocess.run(["psql", "-q", "-t", "-A", url, "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+    psql(server, f"CREATE DATABASE {name}")
+    ledger = server.rsplit("/", 1)[0] + "/" + name
+    procs = []
+    try:
+        def hub(store, csv):
+            config = data / f"{store}.toml"
+            config.write_text(f'[device]\nid = "{store}-hub"\ndata_dir = "{data / store}"\nrole = "hub"\n[web]\nlisten = "127.0.0.1:0"\n'
+                              f'[hub]\nledger = "{ledger}"\nstore_id = "{store}"\ngs1_company_prefix = "6901234"\n[backup]\nenabled = false\n')
+            k = lambda *args, stdin=None: subprocess.run([KIOSKD, *args, "--config", str(config)], check=True, capture_output=True, text=True, input=stdin).stdout
+            (data / f"{store}.csv").write_text(csv)
+            k("parts", "import", str(data / f"{store}.csv"))
+            log = data / f"{store}.err"
+            procs.append(subprocess.Popen([KIOSKD, "run", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=open(log, "w")))
+            deadline = time.time() + 30
+            while time.time() < deadline and not re.search(r"port=(\d+)", log.read_text()):
+                time.sleep(0.1)
+            port = re.search(r"port=(\d+)", log.read_text())
+            assert port, f"{store}'s hub did not listen within 30 s: " + log.read_text()[-2000:]
+            return k, f"http://127.0.0.1:{port.group(1)}"
+        gz, base = hub("guangzhou", "part_number,name_zh,name_en,barcodes,bin,safety_stock,unit_cost\nP1,刹车片,Brake pad,6901234567892,A-01,8,68.50\n")
+        sz, _ = hub("shenzhen", "part_number,name_zh,name_en,barcodes,bin\nP1,刹车片,Brake pad,6901234567892,A-01\n")
+        gz("scan", "KD:CMD:RECEIVE", "KD:CMD:QTY:10", "6901234567892")
+        sz("scan", "KD:CMD:RECEIVE", "6901234567892")
+        deadline = time.time() + 20
+        while time.time() < deadline and psql(ledger, "SELECT count(*) FROM ledger_store") != "2":
+            time.sleep(0.1)
+        assert psql(ledger, "SELECT count(*) FROM ledger_store") == "2", "both stores did not push to the ledger within 20 s"
+        gz("transfers", "ship", "--part", "P1", "--quantity", "4", "--to", "shenzhen")
+        gz("staff", "add", "M1", "王经理", "--with-pin", "--role", "manager", stdin="2468\n")
+        page = browser(1280, 800)
+        try:
+            sign_in(page, base + "/manager", "M1", "2468")
+            WebDriverWait(page, 20).until(lambda d: "¥411.00" in d.find_element(By.ID, "chain").text,
+                                          "the chain's report did not show Guangzhou's stock at cost within 20 s")
+            rows = {r.get_attribute("data-store"): r.text for r in page.find_elements(By.CSS_SELECTOR, "#chain-figures tbody tr")}
+            assert set(rows) == {"guangzhou", "shenzhen"}, rows
+            assert "1 箱 · 4 · ¥274.00" in rows["guangzhou"] and "P1 6/8" in rows["guangzhou"], rows["guangzhou"]
+            assert "1 箱 · 4 · ¥274.00" in rows["shenzhen"] and "1 种无成本价" in rows["shenzhen"], rows["shenzhen"]
+            page.execute_script("document.getElementById('chain-panel').scrollIntoView()")
+            shot(page, "manager-chain-1280x800")
+            assert fits(page) == [True, True], fits(page)
+        finally:
+            page.quit()
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=20)
+        psql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(data, ignore_errors=True)

@@ -33,6 +33,8 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case quoteAnswered = "job.quote_answered"
         /// Webhook deliveries on the dead-letter list were sent again.
         case webhooksReplayed = "webhooks.replayed"
+        /// A board's receipt of a carton another counter received first: booked back out here.
+        case transferReceiptVoided = "stock.transfer_receipt_voided"
     }
 
     public var seq: Int64

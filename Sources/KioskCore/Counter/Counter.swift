@@ -404,14 +404,15 @@ public struct Counter: Sendable {
         case .bin(let code):
             return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
         case .gs1(let gs1):
-            if let sscc = gs1.sscc {
-                if let transfer = try StoreTransfer.fetchOne(db, key: sscc) { return .carton(transfer) }
-                if gs1.gtin == nil { return .malformed(TransferError.unknownCarton(sscc).description) }
-            }
             // A code read as GS1 only by its digits (no identifier, no brackets) that is also
             // a registered part code is that part: the store's own catalogue wins.
             if gs1.reading == .unprefixed, let part = try Catalog.part(forCode: scan.text, in: db) {
                 return .part(part, codeQuantity: nil)
+            }
+            // A carton between the chain's stores, by its SSCC label.
+            if let sscc = gs1.sscc {
+                if let transfer = try StoreTransfer.fetchOne(db, key: sscc) { return .carton(transfer) }
+                if gs1.gtin == nil { return .malformed(TransferError.unknownCarton(sscc).description) }
             }
             guard let gtin = gs1.gtin else {
                 return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")

@@ -259,6 +259,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
         case .bin(let code):
             return next.scannedBin(code)
         case .carton(let transfer):
+            guard transfer.incoming else { return (self, .reject(TransferError.notForThisStore(sscc: transfer.sscc, toStore: transfer.toStore).description, .wrong)) }
             guard mode == .receive else {
                 return (self, .reject("调拨箱在入库模式下收货：请先扫描入库码 / a carton from a sister store is received in receive mode: scan RECEIVE first", .wrong))
             }

@@ -255,6 +255,7 @@ public struct Hub: HubLedger {
                 }
                 let decision = try decide(event, from: deviceID, grant: grant, in: db)
                 if let r = decision.rejection { rejected.append(r) }
+                guard decision.keep else { continue }
                 try record(event, from: deviceID, outcome: decision.outcome, at: time, in: db)
                 stored += 1
             }
@@ -305,7 +306,7 @@ public struct Hub: HubLedger {
                 if outcome == "applied" {
                     do {
                         try db.inSavepoint {
-                            try apply(entry.event, from: entry.deviceID, in: db)
+                            try apply(entry.event, from: entry.deviceID, decided: true, in: db)
                             return .commit
                         }
                     } catch {
@@ -332,10 +333,15 @@ public struct Hub: HubLedger {
         /// "applied", "rejected: …" or "not applied: …", as stored.
         public var outcome: String
         public var rejection: RejectedEvent?
+        /// Whether the event is kept under its id. Not when its id is another device's movement
+        /// (one a board pulled, pushed as its own before the hub's own change is through): the
+        /// id stays free for the real one.
+        public var keep: Bool
         public var applied: Bool { outcome == "applied" }
-        public init(outcome: String, rejection: RejectedEvent? = nil) {
+        public init(outcome: String, rejection: RejectedEvent? = nil, keep: Bool = true) {
             self.outcome = outcome
             self.rejection = rejection
+            self.keep = keep
         }
     }
 
@@ -352,9 +358,14 @@ public struct Hub: HubLedger {
                 return Decision(outcome: "not applied: refused: \(refusal)")
             }
         }
+        if let m = event.movement,
+           let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT deviceID FROM stock_movement WHERE key = ?"), arguments: [m.key]),
+           owner != m.deviceID {
+            return Decision(outcome: "not applied: refused: 库存移动 \(m.key) 属于设备 \(owner) / movement \(m.key) is \(owner)'s, not \(m.deviceID)'s", keep: false)
+        }
         do {
             try db.inSavepoint {
-                try apply(event, from: deviceID, in: db)
+                try apply(event, from: deviceID, own: own, in: db)
                 return .commit
             }
             return Decision(outcome: "applied")
@@ -446,7 +457,10 @@ public struct Hub: HubLedger {
                     }
                     switch entity {
                     case .bin: change.bin = try Bin.fetchOne(db, key: key)
-                    case .part: change.part = try Part.fetchOne(db, key: key)
+                    case .part:
+                        change.part = try Part.fetchOne(db, key: key)
+                        // What a part cost the store is the counter's and the store's business, not a bay's or the desk's.
+                        if role != .counter && role != .store { change.part?.unitCost = nil }
                     case .barcode: change.barcode = try PartBarcode.fetchOne(db, key: key)
                     case .technician:
                         guard var person = try Technician.fetchOne(db, key: key) else { break }
@@ -491,7 +505,8 @@ public struct Hub: HubLedger {
         return RejectedEvent(id: event.id, ticketCode: transition.ticketCode, reason: reason, hubState: order.state, hubStateSince: order.stateSince)
     }
 
-    private func apply(_ event: SyncEvent, from deviceID: String, in db: Database) throws {
+    /// `own`: the hub's own change; `decided`: the chain's ledger applied it already (projected here).
+    private func apply(_ event: SyncEvent, from deviceID: String, own: Bool = false, decided: Bool = false, in db: Database) throws {
         switch event.kind {
         case .stockMovement:
             guard let m = event.movement else { return }
@@ -502,7 +517,7 @@ public struct Hub: HubLedger {
                                                      reverses: m.reverses, stocktakeID: m.stocktakeID, scanText: m.scanText,
                                                      trace: m.trace, deviceID: m.deviceID, actor: m.actor, recordedAt: m.recordedAt),
                                        allowNegativeStock: true, printsSlips: false, in: db)
-            try Transfers.apply(m, carton: event.transfer, in: db)
+            try Transfers.apply(m, carton: event.transfer, own: own, decided: decided, in: db)
             // The open requests for this part go out to the boards again (unchanged or not):
             // a counter that decided an arrival or an issue on its own stock learns the hub's
             // word on it once its movement is through.

@@ -53,6 +53,15 @@ public struct StoreTransfer: Codable, Sendable, Hashable, FetchableRecord, Persi
     /// Shipped and not yet received.
     public var inTransit: Bool { receiveMovementKey == nil }
 
+    /// Refuses a receipt (under movement `key`) of a carton that does not come here, or that
+    /// another movement received already.
+    func checkReceivable(by key: UUID) throws(TransferError) {
+        guard incoming else { throw .notForThisStore(sscc: sscc, toStore: toStore) }
+        if let received = receiveMovementKey, received != key {
+            throw .alreadyReceived(sscc: sscc, at: receivedAt ?? shippedAt, by: receivedBy ?? "?")
+        }
+    }
+
     /// The day it was shipped (`yyyy-MM-dd`, this board's clock), as its label says.
     public var shippedDay: String { StoredDate.day(shippedAt) }
 
@@ -72,6 +81,10 @@ public enum TransferError: Error, Sendable, Hashable, CustomStringConvertible {
     case alreadyReceived(sscc: String, at: Date, by: String)
     case wholeCartonOnly(String)
     case boardCannotShip
+    case noBin(part: String)
+    case cartonMismatch(String)
+    case ssccTaken(String)
+    case keyInUse(UUID)
 
     public var description: String {
         switch self {
@@ -82,7 +95,7 @@ public enum TransferError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .unknownStore(store, known):
             "连锁中没有门店 \(store) / no store \(store) in the chain's ledger; the stores are: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))"
         case .badCompanyPrefix(let prefix):
-            "GS1 厂商识别代码无效 / [chain] gs1_company_prefix \"\(prefix)\" must be the store's GS1 company prefix, 7 to 10 digits (SSCC labels carry it)"
+            "GS1 厂商识别代码无效 / [hub] gs1_company_prefix \"\(prefix)\" must be the store's GS1 company prefix, 7 to 10 digits (SSCC labels carry it)"
         case .serialsExhausted(let prefix):
             "SSCC 序号已用完 / no SSCC serial numbers left under company prefix \(prefix): set a longer-lived prefix"
         case .unknownCarton(let sscc):
@@ -95,6 +108,14 @@ public enum TransferError: Error, Sendable, Hashable, CustomStringConvertible {
             "调拨箱整箱收货，不能输入数量 / carton \(sscc) is received whole: scan it without a quantity"
         case .boardCannotShip:
             "调拨发货只能在门店主机上进行 / a board cannot ship to another store: ship from the store's hub (it allocates the SSCC in the chain's ledger)"
+        case .noBin(let part):
+            "请先扫描库位（\(part) 没有默认库位）/ scan a bin first (\(part) has no default bin)"
+        case .cartonMismatch(let sscc):
+            "调拨箱 \(sscc) 的配件或数量与记录不符 / carton \(sscc): the part or quantity does not match the carton the chain's ledger holds"
+        case .ssccTaken(let sscc):
+            "SSCC \(sscc) 已用于另一箱 / SSCC \(sscc) is another carton's: each carton gets its own from the chain's ledger"
+        case .keyInUse(let key):
+            "编号 \(key) 已用于另一笔库存移动 / key \(key) is another movement's: send a new key to ship a new carton"
         }
     }
 }
@@ -103,7 +124,7 @@ extension TransferError: ScanRefusal {
     public var outcome: ScanOutcome {
         switch self {
         case .unknownCarton: .unknownCode
-        case .notForThisStore, .wholeCartonOnly: .wrong
+        case .notForThisStore, .wholeCartonOnly, .cartonMismatch: .wrong
         default: .refused
         }
     }
@@ -114,9 +135,7 @@ public enum SSCC {
     /// `extension digit + company prefix + serial reference + check digit`, 18 digits; the
     /// serial reference is `serial` in the digits the prefix leaves (9 to 6).
     public static func make(companyPrefix: String, serial: Int64, extensionDigit: Int = 0) throws(TransferError) -> String {
-        guard (7...10).contains(companyPrefix.utf8.count), companyPrefix.utf8.allSatisfy({ (48...57).contains($0) }) else {
-            throw .badCompanyPrefix(companyPrefix)
-        }
+        guard isValidPrefix(companyPrefix) else { throw .badCompanyPrefix(companyPrefix) }
         let width = 16 - companyPrefix.utf8.count
         var limit: Int64 = 1
         for _ in 0..<width { limit *= 10 }
@@ -124,6 +143,11 @@ public enum SSCC {
         let digits = String(serial)
         let body = String(extensionDigit) + companyPrefix + String(repeating: "0", count: width - digits.count) + digits
         return body + String(GS1CheckDigit.compute(for: body))
+    }
+
+    /// Whether `prefix` can be a GS1 company prefix in an SSCC: 7 to 10 digits.
+    public static func isValidPrefix(_ prefix: String) -> Bool {
+        (7...10).contains(prefix.utf8.count) && prefix.utf8.allSatisfy { (48...57).contains($0) }
     }
 
     /// Whether `text` is 18 digits with a valid GS1 check digit.
@@ -140,14 +164,17 @@ public enum Transfers {
         if let shipped = try StoreTransfer.filter(Column("shipMovementKey") == key).fetchOne(db) { return shipped }
         guard fromStore != toStore else { throw TransferError.sameStore(toStore) }
         guard let part = try Part.fetchOne(db, key: partNumber) else { throw StockError.unknownPart(partNumber) }
-        guard let bin = bin ?? part.defaultBin else { throw StockError.binsDoNotFit(.transferOut) }
+        guard let bin = bin ?? part.defaultBin else { throw TransferError.noBin(part: partNumber) }
+        guard try StoreTransfer.fetchOne(db, key: sscc) == nil else { throw TransferError.ssccTaken(sscc) }
         let transfer = StoreTransfer(sscc: sscc, fromStore: fromStore, toStore: toStore, incoming: false, partNumber: partNumber,
                                      quantity: quantity, fromBin: bin, shippedAt: time, shippedBy: actor, shipMovementKey: key)
         // The transfer first: the outbox reads it with the movement's event.
         try transfer.insert(db)
-        _ = try StockLedger.record(MovementDraft(key: key, kind: .transferOut, partNumber: partNumber, quantity: quantity, fromBin: bin,
-                                                 reason: "调拨 transfer \(sscc) → \(toStore)", deviceID: deviceID, actor: actor, recordedAt: time),
-                                   allowNegativeStock: false, printsSlips: false, in: db)
+        let outcome = try StockLedger.record(MovementDraft(key: key, kind: .transferOut, partNumber: partNumber, quantity: quantity, fromBin: bin,
+                                                           reason: "调拨 transfer \(sscc) → \(toStore)", deviceID: deviceID, actor: actor, recordedAt: time),
+                                             allowNegativeStock: false, printsSlips: false, in: db)
+        // A key another movement has already: nothing leaves (the caller's transaction rolls back).
+        guard case .recorded = outcome else { throw TransferError.keyInUse(key) }
         return transfer
     }
 
@@ -156,48 +183,53 @@ public enum Transfers {
     public static func receive(_ sscc: String, into bin: String?, key: UUID, deviceID: String, actor: String, at time: Date,
                                in db: Database) throws -> (transfer: StoreTransfer, outcome: MovementOutcome) {
         guard var transfer = try StoreTransfer.fetchOne(db, key: sscc) else { throw TransferError.unknownCarton(sscc) }
-        guard transfer.incoming else { throw TransferError.notForThisStore(sscc: sscc, toStore: transfer.toStore) }
-        if let received = transfer.receiveMovementKey, received != key {
-            throw TransferError.alreadyReceived(sscc: sscc, at: transfer.receivedAt ?? time, by: transfer.receivedBy ?? "?")
-        }
+        try transfer.checkReceivable(by: key)
         guard let part = try Part.fetchOne(db, key: transfer.partNumber) else { throw StockError.unknownPart(transfer.partNumber) }
-        guard let bin = bin ?? part.defaultBin else { throw StockError.binsDoNotFit(.transferIn) }
+        guard let bin = bin ?? part.defaultBin else { throw TransferError.noBin(part: transfer.partNumber) }
         let outcome = try StockLedger.record(MovementDraft(key: key, kind: .transferIn, partNumber: transfer.partNumber, quantity: transfer.quantity,
                                                            toBin: bin, reason: "调拨 transfer \(sscc) ← \(transfer.fromStore)", scanText: transfer.labelCode,
                                                            deviceID: deviceID, actor: actor, recordedAt: time),
                                              allowNegativeStock: true, in: db)
+        guard case .recorded = outcome else { throw TransferError.keyInUse(key) }
         (transfer.receivedAt, transfer.receivedBy, transfer.toBin, transfer.receiveMovementKey) = (time, actor, bin, key)
         try transfer.update(db)
         return (transfer, outcome)
     }
 
-    /// A hub applying a movement of a transfer a board sent (or the ledger decided): a receipt
-    /// marks the carton received, once; a board's shipment is refused (boards do not ship).
-    static func apply(_ movement: StockMovement, carton: StoreTransfer?, in db: Database) throws {
+    /// A hub applying a movement of a transfer: a board's receipt marks the carton received,
+    /// once; only the hub itself ships (`own`). `decided`: the chain's ledger decided it already
+    /// (a store catching up, or rebuilt, from the ledger): the carton is taken from the event
+    /// when this store does not hold it, and the movement always stands.
+    static func apply(_ movement: StockMovement, carton: StoreTransfer?, own: Bool, decided: Bool, in db: Database) throws {
+        guard movement.kind == .transferIn || movement.kind == .transferOut else { return }
+        guard let carton else { throw TransferError.unknownCarton("?") }
+        var transfer = try StoreTransfer.fetchOne(db, key: carton.sscc)
+        if transfer == nil, decided {
+            var learned = carton
+            (learned.receivedAt, learned.receivedBy, learned.toBin, learned.receiveMovementKey) = (nil, nil, nil, nil)
+            try learned.insert(db)
+            transfer = learned
+        }
+        guard var transfer else { throw TransferError.unknownCarton(carton.sscc) }
+        guard transfer.partNumber == movement.partNumber, transfer.quantity == movement.quantity else {
+            if decided { return }
+            throw TransferError.cartonMismatch(carton.sscc)
+        }
         switch movement.kind {
         case .transferIn:
-            guard let sscc = carton?.sscc, var transfer = try StoreTransfer.fetchOne(db, key: sscc) else {
-                throw TransferError.unknownCarton(carton?.sscc ?? "?")
-            }
-            guard transfer.incoming, transfer.partNumber == movement.partNumber, transfer.quantity == movement.quantity else {
-                throw TransferError.notForThisStore(sscc: sscc, toStore: transfer.toStore)
-            }
-            if let received = transfer.receiveMovementKey, received != movement.key {
-                throw TransferError.alreadyReceived(sscc: sscc, at: transfer.receivedAt ?? movement.recordedAt, by: transfer.receivedBy ?? "?")
-            }
+            if !decided { try transfer.checkReceivable(by: movement.key) }
             (transfer.receivedAt, transfer.receivedBy, transfer.toBin, transfer.receiveMovementKey) =
                 (movement.recordedAt, movement.actor, movement.toBin, movement.key)
             try transfer.update(db)
-        case .transferOut:
-            // Only the hub ships (its own change, with the transfer already here).
-            guard try StoreTransfer.filter(Column("shipMovementKey") == movement.key).fetchCount(db) == 1 else { throw TransferError.boardCannotShip }
         default:
-            return
+            guard own || decided, transfer.shipMovementKey == movement.key else { throw TransferError.boardCannotShip }
         }
     }
 
     /// Takes a transfer as the ledger (at a hub) or the hub (at a board) holds it. A receipt
-    /// known here stands until the one from upstream says who received the carton.
+    /// known here stands until the one from upstream says who received the carton; a receipt
+    /// made here that upstream gave to another movement (a second counter scanned the carton
+    /// while offline) is booked back out, here only, and audited.
     public static func learn(_ transfer: StoreTransfer, in db: Database) throws {
         var learned = transfer
         let local = try StoreTransfer.fetchOne(db, key: transfer.sscc)
@@ -205,7 +237,18 @@ public enum Transfers {
             (learned.receivedAt, learned.receivedBy, learned.toBin, learned.receiveMovementKey) =
                 (local.receivedAt, local.receivedBy, local.toBin, local.receiveMovementKey)
         }
-        if local.map({ !learned.sameAs($0) }) ?? true { try learned.upsert(db) }
+        guard local.map({ !learned.sameAs($0) }) ?? true else { return }
+        if let local, let mine = local.receiveMovementKey, let theirs = learned.receiveMovementKey, mine != theirs,
+           let receipt = try StockMovement.filter(Column("key") == mine).fetchOne(db), receipt.kind == .transferIn,
+           try !Bool(StockMovement.filter(Column("reverses") == mine).fetchCount(db) > 0) {
+            let at = learned.receivedAt ?? Date()
+            let reason = "调拨箱 \(transfer.sscc) 已由 \(learned.receivedBy ?? "?") 收货，本机收货作废 / carton \(transfer.sscc) was received by \(learned.receivedBy ?? "?") first: this counter's receipt is void"
+            _ = try StockLedger.record(MovementDraft(kind: .reversal, partNumber: receipt.partNumber, quantity: receipt.quantity, fromBin: receipt.toBin,
+                                                     reason: reason, reverses: mine, deviceID: receipt.deviceID, actor: "hub", recordedAt: max(at, receipt.recordedAt)),
+                                       allowNegativeStock: true, in: db)
+            try AuditLog.record(.transferReceiptVoided, actor: "hub", detail: reason, at: Date(), in: db)
+        }
+        try learned.upsert(db)
     }
 
     /// The transfers of this store, newest first: in transit first when `inTransitOnly`.
@@ -242,6 +285,9 @@ public struct TransferBook: Sendable {
     /// Takes transfers as the ledger holds them (``Transfers/learn(_:in:)``), in one transaction.
     public func learn(_ transfers: [StoreTransfer]) throws {
         try database.pool.write { db in
+            // What the ledger says is not sent back to it (a voided receipt is booked out here only).
+            try KioskMeta.set("sync_applying", "1", in: db)
+            defer { try? KioskMeta.remove("sync_applying", in: db) }
             for transfer in transfers { try Transfers.learn(transfer, in: db) }
         }
     }

@@ -18,8 +18,7 @@ extension GuardedRouter {
         }
         // Which stores of the chain hold a part (a hub whose ledger the chain shares).
         on(.get, "/api/v1/stock/chain") { request, _ -> ChainStockView in
-            let part = request.uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
-            guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
+            let part = try request.partNumberQuery()
             var rows = try await env.ledger.chainStock(of: part)
             if rows == nil, let askHub = env.askHub {
                 // A board: its hub reads the chain's ledger.
@@ -32,5 +31,14 @@ extension GuardedRouter {
             }
             return ChainStockView(part: part, rows: rows)
         }
+    }
+}
+
+extension Request {
+    /// `?part=`: a part number of 1 to 64 bytes, or 400.
+    func partNumberQuery() throws -> String {
+        let part = uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
+        return part
     }
 }

@@ -52,8 +52,7 @@ extension GuardedRouter {
             guard try await env.reading({ try hub.grant(device) })?.role.seesStaffAndCatalogue == true else {
                 throw HTTPError(.forbidden, message: "此设备的角色不查库存 / this device's role does not look up stock")
             }
-            let part = request.uri.queryParameters.get("part")?.trimmingCharacters(in: .whitespaces) ?? ""
-            guard (1...64).contains(part.utf8.count) else { throw HTTPError(.badRequest, message: "请给出配件号 / give ?part= a part number (1 to 64 bytes)") }
+            let part = try request.partNumberQuery()
             guard let rows = try await env.ledger.chainStock(of: part) else { throw TransferError.noChain }
             return try SyncBodies.answer(ChainStockView(part: part, rows: rows), to: request, context: context)
         }

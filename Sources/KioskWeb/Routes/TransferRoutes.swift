@@ -9,6 +9,7 @@ extension GuardedRouter {
         let transfers = env.database.transfers
         let queue = env.database.printQueue
         on(.post, "/api/v1/transfers") { request, context -> Response in
+            guard env.isHub else { throw TransferError.boardCannotShip }
             let body = try await request.decode(as: ShipRequest.self, context: context)
             let part = body.part.trimmingCharacters(in: .whitespaces), toStore = body.toStore.trimmingCharacters(in: .whitespaces)
             guard (1...64).contains(part.utf8.count), (1...64).contains(toStore.utf8.count) else {

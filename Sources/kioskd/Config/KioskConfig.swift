@@ -331,7 +331,7 @@ struct KioskConfig: Sendable, Hashable {
                 throw .invalid("hub", "a hub with a ledger does not push to [sync] upstream: head office reads the ledger's database; remove one of them")
             }
             let prefix = try reader.string(hub, "gs1_company_prefix", at: "hub")
-            if let prefix, !(7...10).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ (48...57).contains($0) }) {
+            if let prefix, !SSCC.isValidPrefix(prefix) {
                 throw .invalid("hub.gs1_company_prefix", "\"\(prefix)\" must be the store's GS1 company prefix: 7 to 10 digits")
             }
             config.hub = HubConfig(ledger: ledger, storeID: try reader.string(hub, "store_id", at: "hub") ?? config.deviceID, companyPrefix: prefix)
