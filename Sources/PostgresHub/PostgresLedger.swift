@@ -649,7 +649,7 @@ public actor PostgresLedger: HubLedger {
     /// Keeps a job's state and transitions, or a fact (stocktake, alert), beside the event.
     private static func keepJobOrFact(_ event: SyncEvent, store: String, on connection: PostgresConnection, logger: Logger) async throws {
         switch event.kind {
-        case .stockMovement, .partsRequest, .workshopEvent:
+        case .stockMovement, .partsRequest, .workshopEvent, .delivery:
             // In the event's body; the hub's store derives arrivals and clearings from the movements.
             return
         case .stocktake, .stockAlert:

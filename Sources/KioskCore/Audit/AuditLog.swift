@@ -35,6 +35,7 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         case webhooksReplayed = "webhooks.replayed"
         /// A board's receipt of a carton another counter received first: booked back out here.
         case transferReceiptVoided = "stock.transfer_receipt_voided"
+        case purchaseOrderCancelled = "purchase.order_cancelled"
     }
 
     public var seq: Int64

@@ -264,64 +264,51 @@ public struct Counter: Sendable {
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
         case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):
-            if kind == .receive, let serial = trace.serial, try StockLedger.serialInStock(part.partNumber, serial: serial, in: db) > 0 {
-                throw StockError.serialInStock(part: part.partNumber, serial: serial)
+            feedback = try move(kind: kind, part: part, quantity: quantity, fromBin: fromBin, toBin: toBin, workOrder: workOrder, trace: trace,
+                                scan: scan, session: &session, feedback: feedback, in: db)
+        case let .openDelivery(number, sscc):
+            var delivery = try Delivery.filter(Column("orderNumber") == number && Column("deviceID") == deviceID && Column("closedAt") == nil).fetchOne(db)
+            let rejoined = delivery != nil
+            if let open = delivery, let sscc { delivery = try Purchasing.attachSSCC(sscc, to: open.id, in: db) }
+            if delivery == nil {
+                delivery = try Purchasing.openDelivery(order: number, sscc: sscc, id: scan.id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
             }
-            var expiredWarning = ""
-            if kind == .receive, let expiry = trace.expiry, expiry < StoredDate.day(scan.time) {
-                switch options.expiredAtReceipt {
-                case .refuse: throw StockError.expired(part: part.partNumber, expiry: expiry)
-                case .warn: expiredWarning = "\n⚠ 已过期 \(expiry) / expired on \(expiry)"
-                }
+            session.delivery = delivery!.id
+            session.deliveryOrder = number
+            let order = try PurchaseOrder.fetchOne(db, key: number)
+            let open = try Purchasing.variance(of: number, in: db).filter { $0.remaining > 0 }
+            feedback.message = "\(rejoined ? "继续收货" : "开始收货") 采购单 \(number)（\(order?.supplier ?? "")）\(delivery!.sscc.map { " SSCC \($0)" } ?? "")：逐件扫描配件，完成后扫结束码 / "
+                + "\(rejoined ? "rejoined" : "receiving") against \(number) from \(order?.supplier ?? ""): scan each part, then CLOSE"
+                + (open.isEmpty ? "" : "\n待收 to come: " + open.map { "\($0.partNumber)×\($0.remaining)" }.joined(separator: " "))
+        case .attachSSCC(let sscc):
+            guard let id = session.delivery else { throw PurchasingError.noDeliveryOpen }
+            let delivery = try Purchasing.attachSSCC(sscc, to: id, in: db)
+            feedback.message = "收货 \(delivery.orderNumber) SSCC \(sscc) / delivery against \(delivery.orderNumber): SSCC \(sscc)"
+        case let .receiveDelivered(part, quantity, bin, condition, id, trace):
+            let delivery = try Purchasing.checkReceipt(of: part.partNumber, condition: condition, into: id, in: db)
+            let into = condition == .damaged ? try Purchasing.quarantine(in: db) : (bin ?? part.defaultBin)
+            feedback = try move(kind: .receive, part: part, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
+                                scan: scan, session: &session, feedback: feedback, in: db)
+            if let movement = feedback.movement {
+                try DeliveryLine(movementKey: movement.key, deliveryID: id, partNumber: part.partNumber, quantity: quantity, condition: condition).insert(db)
             }
-            if let workOrder {
-                // Issue to open jobs only (one may have closed since its ticket was scanned);
-                // a return may come back from a delivered or cancelled one.
-                if kind == .issue { try Workshop.requireOpenOrder(workOrder, in: db) } else { try Workshop.requireOrder(workOrder, in: db) }
-                if kind == .return {
-                    let outstanding = try StockLedger.issuedNotReturned(part.partNumber, workOrder: workOrder, in: db)
-                    guard quantity <= outstanding else {
-                        throw StockError.returnExceedsIssued(part: part.partNumber, workOrder: workOrder, returning: quantity, outstanding: outstanding)
-                    }
-                }
+            let line = try Purchasing.variance(of: delivery.orderNumber, in: db).first { $0.partNumber == part.partNumber }
+            feedback.message += "\n" + (condition == .damaged ? "损坏件已放入隔离区 / damaged: in quarantine, not stock\n" : condition == .extra ? "多送 / extra\n" : "")
+                + (line.map { "采购单 \(delivery.orderNumber)：\($0.summary)" } ?? "")
+            if let line, condition == .ordered, line.over > 0 {
+                feedback.outcome = .wrong
+                feedback.message += "\n⚠ 超出订货数量 \(line.over) / more than ordered by \(line.over)"
             }
-            let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
-                                      fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
-                                      trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
-            let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
-            if case .recorded(let movement, let alerts) = outcome {
-                feedback.movement = movement
-                feedback.alerts = alerts
-                session.pushUndo(.movement(movement.key))
-            }
-            let onHand = try StockLedger.onHand(of: part.partNumber, in: db)
-            let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
-            feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
-                + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
-                + (trace.readAs.map { "\n按 GS1 读取（无符号标识）/ read as GS1 (no symbology identifier): \($0)" } ?? "")
-                + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
-            if kind == .receive || kind == .return {
-                // The requests this receipt completed (StockLedger marked them at its time):
-                // the clerk learns where to take the parts.
-                for request in try PartsRequest.filter(Column("clearedAt") == nil && Column("arrivedAt") == scan.time).order(Column("raisedAt")).fetchAll(db) {
-                    let bay = request.bay ?? "—"
-                    let moved = try Workshop.lastMoveWasArrival(of: request.ticketCode, since: scan.time, in: db)
-                    feedback.message += "\n待料已到齐：送往 \(bay)（\(request.ticketCode)）/ parts for \(request.ticketCode) are all here: take them to \(bay)"
-                        + (moved ? "；工单转为\(Workshop.stateAfterPartsArrive.nameZh) / the job moves to \(Workshop.stateAfterPartsArrive.nameEn)" : "")
-                }
-            }
-            let low = StockAlert.levels(of: part, onHand: onHand)
-            if !low.isEmpty {
-                feedback.outcome = .acceptedLow
-                if feedback.alerts.isEmpty {
-                    // Alerts already standing: say them again, with today's figures.
-                    feedback.message += low.map { level in
-                        "\n⚠ " + StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: onHand,
-                                             threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
-                                             movementKey: scan.id, raisedAt: scan.time).message
-                    }.joined()
-                }
-            }
+        case .closeDelivery(let id):
+            let (delivery, variance) = try Purchasing.close(id, at: scan.time, in: db)
+            // The delivery's receipts are final: UNDO does not reach into it, nor past it.
+            session.undoStack.removeAll()
+            let differing = variance.filter { $0.remaining > 0 || $0.over > 0 || $0.damaged > 0 }
+            let status = try PurchaseOrder.fetchOne(db, key: delivery.orderNumber)?.status
+            feedback.message = "收货已结束 采购单 \(delivery.orderNumber)：\(differing.isEmpty ? "与订单一致" : "差异 \(differing.count) 行") / delivery against \(delivery.orderNumber) closed: "
+                + (differing.isEmpty ? "as ordered" : "\(differing.count) lines differ")
+                + (status == .received ? "；采购单已收齐 / the order is complete" : "")
+                + variance.map { "\n  " + $0.summary }.joined()
         case let .receiveCarton(sscc, bin):
             let (transfer, outcome) = try Transfers.receive(sscc, into: bin, key: scan.id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
             if case .recorded(let movement, let alerts) = outcome {
@@ -352,6 +339,11 @@ public struct Counter: Sendable {
             switch entry {
             case .movement(let key):
                 guard let original = try StockMovement.filter(Column("key") == key).fetchOne(db) else { throw StockError.nothingToUndo }
+                // A receipt into a delivery leaves it with its undo; into a closed one, it stays.
+                if let line = try DeliveryLine.fetchOne(db, key: key) {
+                    guard try Delivery.fetchOne(db, key: line.deliveryID)?.closedAt == nil else { throw PurchasingError.deliveryClosed }
+                    try line.delete(db)
+                }
                 let draft = MovementDraft(key: scan.id, kind: .reversal, partNumber: original.partNumber, quantity: original.quantity,
                                           fromBin: original.toBin, toBin: original.fromBin, workOrder: original.workOrder,
                                           reason: "撤销 undo \(original.kind.rawValue) #\(original.seq ?? 0)", reverses: original.key,
@@ -386,6 +378,73 @@ public struct Counter: Sendable {
         return feedback
     }
 
+    /// Books one movement of a part scan (receive, issue, return, transfer) with its checks and
+    /// the clerk's message: serials already in stock and expired items refused at receipt, issues
+    /// to open jobs only, returns at most what the job holds, the bays whose parts came in.
+    private func move(kind: MovementKind, part: Part, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?, trace: ItemTrace,
+                      scan: ScanEvent, session: inout CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
+        var feedback = feedback
+        if kind == .receive, let serial = trace.serial, try StockLedger.serialInStock(part.partNumber, serial: serial, in: db) > 0 {
+            throw StockError.serialInStock(part: part.partNumber, serial: serial)
+        }
+        var expiredWarning = ""
+        if kind == .receive, let expiry = trace.expiry, expiry < StoredDate.day(scan.time) {
+            switch options.expiredAtReceipt {
+            case .refuse: throw StockError.expired(part: part.partNumber, expiry: expiry)
+            case .warn: expiredWarning = "\n⚠ 已过期 \(expiry) / expired on \(expiry)"
+            }
+        }
+        if let workOrder {
+            // Issue to open jobs only (one may have closed since its ticket was scanned);
+            // a return may come back from a delivered or cancelled one.
+            if kind == .issue { try Workshop.requireOpenOrder(workOrder, in: db) } else { try Workshop.requireOrder(workOrder, in: db) }
+            if kind == .return {
+                let outstanding = try StockLedger.issuedNotReturned(part.partNumber, workOrder: workOrder, in: db)
+                guard quantity <= outstanding else {
+                    throw StockError.returnExceedsIssued(part: part.partNumber, workOrder: workOrder, returning: quantity, outstanding: outstanding)
+                }
+            }
+        }
+        let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
+                                  fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
+                                  trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
+        let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
+        if case .recorded(let movement, let alerts) = outcome {
+            feedback.movement = movement
+            feedback.alerts = alerts
+            session.pushUndo(.movement(movement.key))
+        }
+        let onHand = try StockLedger.onHand(of: part.partNumber, in: db)
+        let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
+        feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
+            + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
+            + (trace.readAs.map { "\n按 GS1 读取（无符号标识）/ read as GS1 (no symbology identifier): \($0)" } ?? "")
+            + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
+        if kind == .receive || kind == .return {
+            // The requests this receipt completed (StockLedger marked them at its time):
+            // the clerk learns where to take the parts.
+            for request in try PartsRequest.filter(Column("clearedAt") == nil && Column("arrivedAt") == scan.time).order(Column("raisedAt")).fetchAll(db) {
+                let bay = request.bay ?? "—"
+                let moved = try Workshop.lastMoveWasArrival(of: request.ticketCode, since: scan.time, in: db)
+                feedback.message += "\n待料已到齐：送往 \(bay)（\(request.ticketCode)）/ parts for \(request.ticketCode) are all here: take them to \(bay)"
+                    + (moved ? "；工单转为\(Workshop.stateAfterPartsArrive.nameZh) / the job moves to \(Workshop.stateAfterPartsArrive.nameEn)" : "")
+            }
+        }
+        let low = StockAlert.levels(of: part, onHand: onHand)
+        if !low.isEmpty {
+            feedback.outcome = .acceptedLow
+            if feedback.alerts.isEmpty {
+                // Alerts already standing: say them again, with today's figures.
+                feedback.message += low.map { level in
+                    "\n⚠ " + StockAlert(id: nil, partNumber: part.partNumber, level: level, onHand: onHand,
+                                         threshold: level == .belowSafetyStock ? part.safetyStock : part.reorderPoint,
+                                         movementKey: scan.id, raisedAt: scan.time).message
+                }.joined()
+            }
+        }
+        return feedback
+    }
+
     func resolve(_ scan: ScanEvent, in db: Database) throws -> ResolvedScan {
         switch ScanClassifier.classify(scan.text) {
         case .command(let c): return .command(c)
@@ -400,6 +459,7 @@ public struct Counter: Sendable {
             }
             return .badge(b)
         case .appointment(let code): return .appointment(code)
+        case .purchaseOrder(let number): return .purchaseOrder(number)
         case .malformed(let reason): return .malformed(reason)
         case .bin(let code):
             return try StockLedger.binExists(code, in: db) ? .bin(code) : .malformed(StockError.unknownBin(code).description)
@@ -412,7 +472,7 @@ public struct Counter: Sendable {
             // A carton between the chain's stores, by its SSCC label.
             if let sscc = gs1.sscc {
                 if let transfer = try StoreTransfer.fetchOne(db, key: sscc) { return .carton(transfer) }
-                if gs1.gtin == nil { return .malformed(TransferError.unknownCarton(sscc).description) }
+                if gs1.gtin == nil { return .sscc(sscc) }
             }
             guard let gtin = gs1.gtin else {
                 return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")

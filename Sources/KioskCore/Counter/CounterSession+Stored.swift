@@ -38,7 +38,12 @@ extension CounterSession {
                 json += ",\"quantity\":\(quantity)}}"
             }
         }
-        json += "]}"
+        json += "]"
+        field("delivery", delivery?.uuidString)
+        field("deliveryOrder", deliveryOrder)
+        field("pendingSSCC", pendingSSCC)
+        field("receiptCondition", receiptCondition?.rawValue)
+        json += "}"
         return json
     }
 }

@@ -7,6 +7,10 @@ public enum ResolvedScan: Sendable, Hashable {
     case workOrder(String)
     case badge(String)
     case appointment(String)
+    /// A purchase order's code: its number.
+    case purchaseOrder(String)
+    /// An SSCC that names no carton between the chain's stores: a supplier's pallet or carton.
+    case sscc(String)
     /// A part, with the quantity the code itself carries (GS1 AI 30/37), if any, and what
     /// its GS1 code says about the item (lot, expiry, serial, net quantity).
     case part(Part, codeQuantity: Int?, trace: ItemTrace = ItemTrace())
@@ -112,6 +116,14 @@ public struct CounterSession: Codable, Sendable, Hashable {
     public var closedStocktakeID: UUID?
     /// Newest last; capped at ``undoDepth``.
     public var undoStack: [UndoEntry] = []
+    /// The supplier's delivery being received (receive mode, after a purchase order's code).
+    public var delivery: UUID?
+    /// Its order's number.
+    public var deliveryOrder: String?
+    /// An SSCC scanned before the order's code: the delivery it opens takes it.
+    public var pendingSSCC: String?
+    /// How the next part of the delivery came (DAMAGED, EXTRA); nil: as ordered.
+    public var receiptCondition: DeliveryLine.Condition?
 
     public static let undoDepth = 20
     /// The largest quantity one scan can carry (`KD:CMD:QTY`, the keypad, a GS1 count); a
@@ -133,6 +145,10 @@ public struct CounterSession: Codable, Sendable, Hashable {
         stocktakeID = try c.decodeIfPresent(UUID.self, forKey: .stocktakeID)
         closedStocktakeID = try c.decodeIfPresent(UUID.self, forKey: .closedStocktakeID)
         undoStack = try c.decodeIfPresent([UndoEntry].self, forKey: .undoStack) ?? []
+        delivery = try c.decodeIfPresent(UUID.self, forKey: .delivery)
+        deliveryOrder = try c.decodeIfPresent(String.self, forKey: .deliveryOrder)
+        pendingSSCC = try c.decodeIfPresent(String.self, forKey: .pendingSSCC)
+        receiptCondition = try c.decodeIfPresent(DeliveryLine.Condition.self, forKey: .receiptCondition)
     }
 
     /// What happened to the session, for ``clears(_:)``.
@@ -151,6 +167,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
         case .refused, .partScanned:
             pendingQuantity = nil
             quantityTyped = false
+            receiptCondition = nil
         case .modeChanged:
             pendingQuantity = nil
             quantityTyped = false
@@ -158,6 +175,10 @@ public struct CounterSession: Codable, Sendable, Hashable {
             targetBin = nil
             workOrder = nil
             stocktakeID = nil
+            delivery = nil
+            deliveryOrder = nil
+            pendingSSCC = nil
+            receiptCondition = nil
         case .cancelled:
             self = CounterSession(badge: badge)
         }
@@ -181,6 +202,15 @@ public struct CounterSession: Codable, Sendable, Hashable {
                   trace: ItemTrace = ItemTrace())
         /// Receive mode: a sister store's carton, whole, into `bin` (the part's default bin when nil).
         case receiveCarton(sscc: String, bin: String?)
+        /// Receive mode: open (or rejoin) a delivery against the order, with the SSCC scanned before it.
+        case openDelivery(order: String, sscc: String?)
+        /// Receive mode, in a delivery: its pallet's or carton's SSCC.
+        case attachSSCC(String)
+        /// Receive mode, in a delivery: a part received against the order (into `bin`, or
+        /// quarantine when damaged).
+        case receiveDelivered(part: Part, quantity: Int, bin: String?, condition: DeliveryLine.Condition, delivery: UUID, trace: ItemTrace)
+        /// CLOSE in a delivery: close it and report the order's variance.
+        case closeDelivery(UUID)
         /// Count mode: add to the stocktake covering `bin`, opening one for the bin if none is open.
         case count(part: Part, quantity: Int, bin: String)
         /// Count mode: a bin was scanned: join the stocktake covering it, or open one.
@@ -258,6 +288,18 @@ public struct CounterSession: Codable, Sendable, Hashable {
             }
         case .bin(let code):
             return next.scannedBin(code)
+        case .purchaseOrder(let number):
+            guard mode == .receive else {
+                return (self, .reject("采购单在入库模式下收货：请先扫描入库码 / a purchase order is received in receive mode: scan RECEIVE first", .wrong))
+            }
+            next.pendingSSCC = nil
+            next.receiptCondition = nil
+            return (next, .openDelivery(order: number, sscc: pendingSSCC))
+        case .sscc(let code):
+            guard mode == .receive else { return (self, .reject(TransferError.unknownCarton(code).description, .unknownCode)) }
+            if delivery != nil { return (next, .attachSSCC(code)) }
+            next.pendingSSCC = code
+            return (next, .context("SSCC \(code)：请扫描该货的采购单 / SSCC \(code): scan the purchase order it comes against (a sister store's carton not yet synced here is not known)"))
         case .carton(let transfer):
             guard transfer.incoming else { return (self, .reject(TransferError.notForThisStore(sscc: transfer.sscc, toStore: transfer.toStore).description, .wrong)) }
             guard mode == .receive else {
@@ -287,6 +329,10 @@ public struct CounterSession: Codable, Sendable, Hashable {
             switch mode {
             case .lookup:
                 return (next, .lookup(part))
+            case .receive where delivery != nil:
+                let condition = receiptCondition ?? .ordered
+                guard bin != nil || condition == .damaged else { return (self, .reject(Self.scanBinFirst)) }
+                return (next, .receiveDelivered(part: part, quantity: quantity, bin: self.bin, condition: condition, delivery: delivery!, trace: trace))
             case .receive:
                 guard let bin else { return (self, .reject(Self.scanBinFirst)) }
                 return (next, .move(kind: .receive, part: part, quantity: quantity, fromBin: nil, toBin: bin, workOrder: nil, trace: trace))
@@ -383,6 +429,17 @@ public struct CounterSession: Codable, Sendable, Hashable {
             return (next, .context("已取消，回到查询模式 / cancelled: back to look-up mode"))
         case .close where mode == .yardCount:
             return (next, .closeYardCount)
+        case .close where delivery != nil:
+            next.delivery = nil
+            next.deliveryOrder = nil
+            next.receiptCondition = nil
+            return (next, .closeDelivery(delivery!))
+        case .damaged, .extra:
+            guard mode == .receive, delivery != nil else { return (self, .reject(PurchasingError.noDeliveryOpen.description)) }
+            next.receiptCondition = command == .damaged ? .damaged : .extra
+            return (next, .context(command == .damaged
+                ? "下一件为损坏件，放入隔离区 / the next part came damaged: it goes to quarantine, not stock"
+                : "下一件为多送（不在采购单上）/ the next part is extra: not on the order, taken in all the same"))
         case .close:
             guard let id = stocktakeID else { return (self, .reject(StocktakeError.noOpenStocktake.description)) }
             next.stocktakeID = nil

@@ -23,6 +23,9 @@
 /// | `KD:WO:<ticket>` | a work order ticket (工单) |
 /// | `KD:TECH:<badge>` | a technician or clerk badge (工号); at a bay it clocks the technician on or off the bay's job |
 /// | `KD:APT:<code>` | an appointment's QR code (预约): checks the customer in and opens the work order |
+/// | `KD:PO:<number>` | a purchase order's sheet (采购单): in receive mode, opens (or rejoins) a delivery against it |
+/// | `KD:CMD:DAMAGED` | in a delivery: the next part came damaged (into quarantine, not stock) |
+/// | `KD:CMD:EXTRA` | in a delivery: the next part is not on the order, taken as extra |
 ///
 /// A 17-character code that is not a registered part or bin is read as a VIN (the `I` that
 /// Code 39 VIN labels of imported cars carry in front is dropped).
@@ -39,6 +42,10 @@ public enum CounterCommand: Sendable, Hashable {
     case cancel
     case close
     case confirm
+    /// In a delivery: the next part came damaged.
+    case damaged
+    /// In a delivery: the next part is not on the order and is taken as extra.
+    case extra
 
     /// The barcode text of this command.
     public var code: String {
@@ -50,6 +57,8 @@ public enum CounterCommand: Sendable, Hashable {
         case .cancel: "KD:CMD:CANCEL"
         case .close: "KD:CMD:CLOSE"
         case .confirm: "KD:CMD:CONFIRM"
+        case .damaged: "KD:CMD:DAMAGED"
+        case .extra: "KD:CMD:EXTRA"
         }
     }
 }
@@ -83,6 +92,8 @@ public enum ClassifiedScan: Sendable, Hashable {
     case workOrder(String)
     case badge(String)
     case appointment(String)
+    /// A purchase order's code (`KD:PO:<number>`).
+    case purchaseOrder(String)
     /// A valid GS1 code; its GTIN names the part.
     case gs1(GS1ElementString)
     /// A plain code: a GTIN, part number, other part barcode, or a bin code typed plainly.
@@ -130,6 +141,8 @@ public enum ScanClassifier {
             return value.isEmpty ? .malformed("工号为空 / badge without a number") : .badge(value)
         case "APT":
             return value.isEmpty ? .malformed("预约码为空 / appointment code without a number") : .appointment(value)
+        case "PO":
+            return value.isEmpty ? .malformed("采购单码为空 / purchase order code without a number") : .purchaseOrder(value)
         case "CMD":
             return classifyCommand(value.uppercased(), original: text)
         default:
@@ -157,6 +170,8 @@ public enum ScanClassifier {
         case "CANCEL": return .command(.cancel)
         case "CLOSE": return .command(.close)
         case "CONFIRM": return .command(.confirm)
+        case "DAMAGED": return .command(.damaged)
+        case "EXTRA": return .command(.extra)
         default:
             if let mode = CounterMode(rawValue: command.lowercased()) { return .command(.mode(mode)) }
             return .malformed("未知指令 / unknown command: \(original)")

@@ -784,6 +784,72 @@ enum Schema {
             // What a unit of a part cost the store (fen), for the value of its stock.
             try db.alter(table: "part") { t in t.add(column: "unitCost", .integer) }
         }
+        migrator.registerMigration("v27-purchase-orders") { db in
+            // Purchase orders (made at the hub, pulled by the counters) and the supplier's
+            // deliveries received against them, each receipt a movement with its condition.
+            try db.execute(sql: """
+                CREATE TABLE purchase_order (
+                  number TEXT PRIMARY KEY,
+                  supplier TEXT NOT NULL,
+                  expectedOn TEXT,
+                  lines TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  createdAt DATETIME NOT NULL,
+                  createdBy TEXT NOT NULL);
+                CREATE INDEX purchase_order_status ON purchase_order (status, createdAt);
+                CREATE TABLE delivery (
+                  id BLOB PRIMARY KEY,
+                  orderNumber TEXT NOT NULL,
+                  sscc TEXT UNIQUE,
+                  openedAt DATETIME NOT NULL,
+                  openedBy TEXT NOT NULL,
+                  deviceID TEXT NOT NULL,
+                  closedAt DATETIME);
+                CREATE INDEX delivery_order ON delivery (orderNumber);
+                CREATE TABLE delivery_line (
+                  movementKey BLOB PRIMARY KEY,
+                  deliveryID BLOB NOT NULL REFERENCES delivery (id) ON DELETE CASCADE,
+                  partNumber TEXT NOT NULL,
+                  quantity INTEGER NOT NULL,
+                  condition TEXT NOT NULL);
+                CREATE INDEX delivery_line_delivery ON delivery_line (deliveryID);
+                CREATE TRIGGER purchase_order_change_insert AFTER INSERT ON purchase_order
+                BEGIN
+                  DELETE FROM hub_change WHERE entity = 'purchaseOrder' AND key = NEW.number;
+                  INSERT INTO hub_change (entity, key, deleted) VALUES ('purchaseOrder', NEW.number, 0);
+                END;
+                CREATE TRIGGER purchase_order_change_update AFTER UPDATE ON purchase_order
+                BEGIN
+                  DELETE FROM hub_change WHERE entity = 'purchaseOrder' AND key = NEW.number;
+                  INSERT INTO hub_change (entity, key, deleted) VALUES ('purchaseOrder', NEW.number, 0);
+                END;
+                -- A delivery travels once it is closed: to the hub, and from it to the other counters.
+                CREATE TRIGGER delivery_change AFTER UPDATE OF closedAt ON delivery WHEN NEW.closedAt IS NOT NULL AND OLD.closedAt IS NULL
+                BEGIN
+                  INSERT OR IGNORE INTO hub_change (entity, key, deleted) VALUES ('delivery', \(Self.uuidText("NEW.id")), 0);
+                END;
+                CREATE TRIGGER delivery_change_learned AFTER INSERT ON delivery WHEN NEW.closedAt IS NOT NULL
+                BEGIN
+                  INSERT OR IGNORE INTO hub_change (entity, key, deleted) VALUES ('delivery', \(Self.uuidText("NEW.id")), 0);
+                END;
+                CREATE TRIGGER delivery_outbox AFTER UPDATE OF closedAt ON delivery
+                WHEN NEW.closedAt IS NOT NULL AND OLD.closedAt IS NULL
+                  AND EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_outbox') AND NOT EXISTS (SELECT 1 FROM kiosk_meta WHERE name = 'sync_applying')
+                BEGIN
+                  INSERT OR IGNORE INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
+                  VALUES (NEW.id, 'purchase.delivery', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.closedAt);
+                END;
+                CREATE TRIGGER delivery_upstream AFTER UPDATE OF closedAt ON delivery
+                WHEN NEW.closedAt IS NOT NULL AND OLD.closedAt IS NULL AND EXISTS (SELECT 1 FROM webhook_endpoint)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'delivery-' || lower(hex(NEW.id)) || '-closed', 'cn.kioskd.purchase.delivery_closed', NEW.orderNumber, NEW.closedAt,
+                    json_object('order', NEW.orderNumber, 'sscc', NEW.sscc, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.closedAt),
+                                'lines', (SELECT json_group_array(json_object('partNumber', partNumber, 'quantity', quantity, 'condition', condition))
+                                          FROM delivery_line WHERE deliveryID = NEW.id)));
+                END;
+                """)
+        }
         return migrator
     }
 

@@ -38,6 +38,16 @@ enum StoredDate {
 }
 
 extension StoredDate {
+    /// A `yyyy-MM-dd` day as the proleptic Gregorian calendar has it; nil for anything else.
+    static func dayDate(_ text: String) -> DateComponents? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m) else { return nil }
+        let days = [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard (1...days).contains(d) else { return nil }
+        return DateComponents(year: y, month: m, day: d)
+    }
+
     /// The calendar day of `date` on this board's clock (`yyyy-MM-dd`), for comparing with
     /// printed dates such as a GS1 expiry.
     static func day(_ date: Date, calendar: Calendar = .current) -> String {

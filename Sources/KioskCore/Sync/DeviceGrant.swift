@@ -35,7 +35,7 @@ public enum DeviceRole: String, Codable, Sendable, Hashable, CaseIterable {
     public func mayPush(_ kind: SyncEvent.Kind) -> Bool {
         switch (self, kind) {
         case (.store, _): true
-        case (.counter, .stockMovement), (.counter, .stocktake), (.counter, .stockAlert): true
+        case (.counter, .stockMovement), (.counter, .stocktake), (.counter, .stockAlert), (.counter, .delivery): true
         case (.bay, .jobTransition), (.bay, .partsRequest), (.bay, .workshopEvent): true
         case (.desk, .jobOpened), (.desk, .jobTransition), (.desk, .partsRequest): true
         case (.lobby, .jobOpened): true

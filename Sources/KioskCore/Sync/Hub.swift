@@ -452,6 +452,9 @@ public struct Hub: HubLedger {
                         guard role.seesAppointments, grant.key != nil else { continue }
                     case .partsRequest, .workshopEvent, .quote, .transfer:
                         guard role.seesStaffAndCatalogue else { continue }
+                    case .purchaseOrder, .delivery:
+                        // Orders carry the prices agreed with the supplier: the counter's and the store's.
+                        guard role == .counter || role == .store else { continue }
                     case .order:
                         break
                     }
@@ -476,6 +479,12 @@ public struct Hub: HubLedger {
                         change.appointment = appointment
                     case .transfer:
                         change.transfer = try StoreTransfer.fetchOne(db, key: key)
+                    case .purchaseOrder:
+                        change.purchaseOrder = try PurchaseOrder.fetchOne(db, key: key)
+                    case .delivery:
+                        change.delivery = try UUID(uuidString: key).flatMap { id in
+                            try Delivery.fetchOne(db, key: id).map { DeliveryFact(delivery: $0, lines: try DeliveryLine.filter(Column("deliveryID") == id).fetchAll(db)) }
+                        }
                     case .order:
                         change.order = try WorkOrder.fetchOne(db, key: key).map { try pulled($0, for: grant) }
                     case .partsRequest:
@@ -552,6 +561,10 @@ public struct Hub: HubLedger {
             for part in Set(r.parts.map(\.partNumber)).sorted() {
                 try Workshop.noteArrivals(of: part, actor: "hub", at: now, in: db)
             }
+        case .delivery:
+            guard let fact = event.delivery else { return }
+            guard try PurchaseOrder.exists(db, key: fact.delivery.orderNumber) else { throw PurchasingError.unknownOrder(fact.delivery.orderNumber) }
+            try Purchasing.learn(fact, in: db)
         case .workshopEvent:
             guard var e = event.workshopEvent else { return }
             guard let order = try WorkOrder.fetchOne(db, key: e.ticketCode) else { throw WorkshopError.unknownWorkOrder(e.ticketCode) }

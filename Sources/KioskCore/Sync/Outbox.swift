@@ -135,6 +135,10 @@ public struct Outbox: Sendable {
                     event.transition = try JobTransition.fetchOne(db, key: id)
                 case .partsRequest:
                     event.partsRequest = try PartsRequest.fetchOne(db, key: id)
+                case .delivery:
+                    event.delivery = try Delivery.fetchOne(db, key: id).map {
+                        DeliveryFact(delivery: $0, lines: try DeliveryLine.filter(Column("deliveryID") == id).fetchAll(db))
+                    }
                 case .workshopEvent:
                     event.workshopEvent = try WorkshopEvent.fetchOne(db, key: id)
                 case .jobOpened:
@@ -317,6 +321,10 @@ public struct Outbox: Sendable {
                 case .transfer:
                     if change.deleted { _ = try StoreTransfer.deleteOne(db, key: change.key) }
                     else if let transfer = change.transfer { try Transfers.learn(transfer, in: db) }
+                case .purchaseOrder:
+                    if let order = change.purchaseOrder { try order.upsert(db) }
+                case .delivery:
+                    if let fact = change.delivery { try Purchasing.learn(fact, in: db) }
                 case .order:
                     guard let pulled = change.order else { continue }
                     try applyOrder(pulled, onlyIfMissing: false)

@@ -109,6 +109,8 @@ public struct SyncEvent: Codable, Sendable, Hashable {
         /// (parts requested, arrived, cleared, the pick-up notice) every store derives itself,
         /// under the same ids.
         case workshopEvent = "workshop.event"
+        /// A supplier's delivery, closed at a counter, with its receipts (their movements travel on their own).
+        case delivery = "purchase.delivery"
 
         /// Facts the hub keeps as they came (for the store's upstream systems), not applied:
         /// the hub derives its own stock and alerts from the movements.
@@ -131,6 +133,7 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     /// The carton a transfer movement ships or receives (beside ``movement``, for
     /// ``MovementKind/transferOut`` and ``MovementKind/transferIn`` only).
     public var transfer: StoreTransfer?
+    public var delivery: DeliveryFact?
 
     /// What is wrong with the event's shape, or nil: an event carries exactly the payload its
     /// kind names (a `stock.movement` with no movement, or with a job move beside it, is
@@ -138,13 +141,19 @@ public struct SyncEvent: Codable, Sendable, Hashable {
     public var shapeProblem: String? {
         let carried = [movement != nil ? Kind.stockMovement : nil, transition != nil ? .jobTransition : nil,
                        order != nil ? .jobOpened : nil, stocktake != nil ? .stocktake : nil, alert != nil ? .stockAlert : nil,
-                       partsRequest != nil ? .partsRequest : nil, workshopEvent != nil ? .workshopEvent : nil].compactMap { $0 }
+                       partsRequest != nil ? .partsRequest : nil, workshopEvent != nil ? .workshopEvent : nil,
+                       delivery != nil ? .delivery : nil].compactMap { $0 }
         guard carried == [kind] else {
             let named = carried.isEmpty ? "nothing" : carried.map(\.rawValue).joined(separator: " + ")
             return "事件 \(id) 的内容与类型不符 / event \(id) is a \(kind.rawValue) but carries \(named)"
         }
         if let m = movement, m.key != id {
             return "事件 \(id) 的库存移动键不符 / event \(id) carries movement \(m.key): a movement travels under its own key"
+        }
+        if let d = delivery {
+            guard d.delivery.id == id, d.delivery.closedAt != nil, d.lines.count <= 5000, d.lines.allSatisfy({ $0.deliveryID == id && $0.quantity > 0 }) else {
+                return "事件 \(id) 的收货记录不符 / event \(id): a delivery travels closed, under its own id, with its own lines"
+            }
         }
         let transferMovement = movement.map { $0.kind == .transferOut || $0.kind == .transferIn } ?? false
         if transferMovement != (transfer != nil) {
@@ -278,6 +287,10 @@ public struct PulledChange: Codable, Sendable, Hashable {
         case quote
         /// A carton shipped to or from a sister store (``StoreTransfer``), as the hub knows it.
         case transfer
+        /// A purchase order (made at the hub), as it stands.
+        case purchaseOrder
+        /// A closed delivery against a purchase order, with its receipts.
+        case delivery
 
         /// What every board understands, also one from before parts requests, workshop events
         /// and quotes synced: a hub sends a board only the entities it names in
@@ -315,6 +328,8 @@ public struct PulledChange: Codable, Sendable, Hashable {
     public var workshopEvent: WorkshopEvent?
     public var quote: JobQuote?
     public var transfer: StoreTransfer?
+    public var purchaseOrder: PurchaseOrder?
+    public var delivery: DeliveryFact?
 }
 
 public struct PullResponse: Codable, Sendable {

@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import Testing
+@testable import KioskCore
+
+/// Receiving a supplier's delivery against a purchase order at the counter, on a real SQLite store.
+@Suite("Purchase orders: receiving a delivery against what was ordered")
+struct DeliveryTests {
+    /// A store with three parts on order from one supplier, and a fourth part in the catalogue.
+    func store() throws -> (TemporaryStore, Counter) {
+        let store = try TemporaryStore()
+        try store.database.catalog.save(Part(partNumber: "45022-S84-A01", nameZh: "刹车片", nameEn: "Brake pad", defaultBin: "A-02"), barcodes: ["4006381333948"])
+        try store.database.catalog.save(Part(partNumber: "90000-X", nameZh: "雨刮", nameEn: "Wiper", defaultBin: "A-02"), barcodes: [])
+        _ = try store.database.purchasing.create(number: "PO-7", supplier: "广汽配件", expectedOn: "2026-12-05", lines: [
+            OrderLine(partNumber: "15400-RTA-003", ordered: 10, unitPriceFen: 3500), OrderLine(partNumber: "08798-9036", ordered: 5),
+            OrderLine(partNumber: "45022-S84-A01", ordered: 2),
+        ], actor: "PM")
+        return (store, Counter(database: store.database, deviceID: "counter-1"))
+    }
+
+    func scan(_ counter: Counter, _ texts: String...) throws -> ScanFeedback {
+        var last: ScanFeedback?
+        for text in texts { last = try counter.handle(ScanEvent(source: "test", text: text)) }
+        return last!
+    }
+
+    func onHand(_ store: TemporaryStore, _ part: String, bin: String? = nil) throws -> Int {
+        try store.database.stock.balances(partNumber: part, bin: bin).reduce(0) { $0 + $1.quantity }
+    }
+
+    @Test("an order of three parts, a delivery with one short, one extra and one damaged: stock, the open remainder and the variance are as they came")
+    func shortExtraDamaged() throws {
+        let (store, counter) = try store()
+        let sscc = try SSCC.make(companyPrefix: "6912345", serial: 77)
+        // The pallet's SSCC first, then the order's sheet: the delivery takes both.
+        #expect(try scan(counter, "KD:CMD:RECEIVE", "]C100\(sscc)").message.contains("scan the purchase order"))
+        let opened = try scan(counter, "KD:PO:PO-7")
+        #expect(opened.accepted && opened.message.contains("广汽配件") && opened.message.contains("15400-RTA-003×10"), "\(opened.message)")
+        // All ten filters, four of five oils (one short).
+        #expect(try scan(counter, "KD:CMD:QTY:10", "6901234567892").accepted)
+        // The oil has no default bin: the clerk is told to scan one.
+        #expect(try scan(counter, "4006381333931").message.contains("scan a bin first"))
+        #expect(try scan(counter, "KD:BIN:A-02", "KD:CMD:QTY:4", "4006381333931").message.contains("short 1"))
+        // A brake pad came damaged: quarantine, not stock; the other one is fine.
+        #expect(try scan(counter, "KD:CMD:DAMAGED", "4006381333948").message.contains("quarantine"))
+        #expect(try scan(counter, "4006381333948").accepted)
+        // A wiper nobody ordered: refused, then taken as extra.
+        let notOrdered = try scan(counter, "90000-X")
+        #expect(!notOrdered.accepted && notOrdered.outcome == .wrong && notOrdered.message.contains("not on order PO-7"), "\(notOrdered.message)")
+        #expect(try scan(counter, "KD:CMD:EXTRA", "90000-X").accepted)
+        let closed = try scan(counter, "KD:CMD:CLOSE")
+        #expect(closed.accepted && closed.message.contains("3 lines differ"), "\(closed.message)")
+
+        #expect(try onHand(store, "15400-RTA-003") == 10 && onHand(store, "08798-9036") == 4 && onHand(store, "90000-X") == 1)
+        #expect(try onHand(store, "45022-S84-A01", bin: "A-02") == 1 && onHand(store, "45022-S84-A01", bin: Purchasing.quarantineBin) == 1)
+        let variance = try store.database.purchasing.variance(of: "PO-7")
+        #expect(variance.map { [$0.partNumber, "\($0.ordered)", "\($0.received)", "\($0.damaged)", "\($0.remaining)", "\($0.over)"] } == [
+            ["15400-RTA-003", "10", "10", "0", "0", "0"], ["08798-9036", "5", "4", "0", "1", "0"],
+            ["45022-S84-A01", "2", "1", "1", "1", "0"], ["90000-X", "0", "1", "0", "0", "1"]])
+        #expect(try store.database.purchasing.order("PO-7")?.status == .open, "two lines remain")
+        #expect(try store.database.purchasing.deliveries(of: "PO-7").map(\.sscc) == [sscc])
+
+        // The same pallet again, on a new delivery: refused, with when it was received.
+        _ = try scan(counter, "KD:PO:PO-7")
+        let again = try scan(counter, "]C100\(sscc)")
+        #expect(!again.accepted && again.message.contains("was received at"), "\(again.message)")
+        // The rest comes: the order is complete.
+        _ = try scan(counter, "4006381333931", "4006381333948")
+        #expect(try scan(counter, "KD:CMD:CLOSE").message.contains("the order is complete"))
+        #expect(try store.database.purchasing.order("PO-7")?.status == .received)
+        let late = try scan(counter, "KD:PO:PO-7")
+        #expect(!late.accepted && late.outcome == .wrong, "\(late.message)")
+    }
+
+    @Test("UNDO takes a receipt back out of the open delivery; after CLOSE nothing reaches into it; a mode change leaves the delivery open to rejoin")
+    func undoAndRejoin() throws {
+        let (store, counter) = try store()
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:PO:PO-7", "KD:CMD:QTY:3", "6901234567892")
+        #expect(try scan(counter, "KD:CMD:UNDO").accepted)
+        #expect(try store.database.purchasing.variance(of: "PO-7")[0].received == 0, "the undone receipt left the delivery")
+        _ = try scan(counter, "KD:CMD:QTY:2", "6901234567892")
+        // Issuing something in between: the delivery stays open, and the order's code rejoins it.
+        _ = try scan(counter, "KD:CMD:ISSUE", "KD:CMD:RECEIVE")
+        #expect(try scan(counter, "KD:PO:PO-7").message.contains("rejoined"))
+        #expect(try store.database.purchasing.deliveries(of: "PO-7").count == 1)
+        _ = try scan(counter, "KD:CMD:CLOSE")
+        #expect(try scan(counter, "KD:CMD:UNDO").message.contains("nothing to undo"), "UNDO does not reach past the delivery")
+        #expect(try onHand(store, "15400-RTA-003") == 2)
+        // Outside a delivery, DAMAGED and EXTRA say what to do.
+        #expect(try scan(counter, "KD:CMD:DAMAGED").message.contains("purchase order's code first"))
+    }
+
+    @Test("a purchase order is checked: known parts, each once, sensible quantities; the same order twice is one; another under its number is refused")
+    func ordersAreChecked() throws {
+        let (store, _) = try store()
+        let book = store.database.purchasing
+        for lines in [[OrderLine(partNumber: "NOPE", ordered: 1)], [OrderLine(partNumber: "90000-X", ordered: 0)],
+                      [OrderLine(partNumber: "90000-X", ordered: 1), OrderLine(partNumber: "90000-X", ordered: 2)], []] {
+            #expect(throws: (any Error).self, "\(lines)") { try book.create(number: "PO-BAD", supplier: "S", expectedOn: nil, lines: lines, actor: "PM") }
+        }
+        #expect(throws: PurchasingError.self) { try book.create(number: "PO 1", supplier: "S", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM") }
+        #expect(throws: PurchasingError.self) { try book.create(number: "PO-2", supplier: "S", expectedOn: "2026-02-30", lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM") }
+        let again = try book.create(number: "PO-7", supplier: "广汽配件", expectedOn: "2026-12-05", lines: [
+            OrderLine(partNumber: "15400-RTA-003", ordered: 10, unitPriceFen: 3500), OrderLine(partNumber: "08798-9036", ordered: 5),
+            OrderLine(partNumber: "45022-S84-A01", ordered: 2)], actor: "PM")
+        #expect(again.number == "PO-7")
+        #expect(throws: PurchasingError.orderExists("PO-7")) { try book.create(number: "PO-7", supplier: "别家", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM") }
+        let numbered = try book.create(number: nil, supplier: "S", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM",
+                                       at: Date(timeIntervalSince1970: 1_796_367_731))
+        #expect(numbered.number.hasPrefix("PO-2026120") && numbered.number.hasSuffix("-1"), "\(numbered.number)")
+        #expect(OrderLine(argument: "15400-RTA-003:10:68.50") == OrderLine(partNumber: "15400-RTA-003", ordered: 10, unitPriceFen: 6850))
+        #expect(OrderLine(argument: "P1:x") == nil && OrderLine(argument: "P1") == nil)
+    }
+}
