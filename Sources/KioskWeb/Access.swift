@@ -98,6 +98,10 @@ public enum AccessPolicy {
         api(.post, "/api/v1/transfers", .counter),
         api(.get, "/api/v1/transfers", .counter),
         api(.get, "/api/v1/chain/report", .management),
+        // Purchase orders: made by the manager (or the store's ERP), read at the counter
+        api(.post, "/api/v1/purchase-orders", .management),
+        api(.get, "/api/v1/purchase-orders", .counter),
+        api(.get, "/api/v1/purchase-orders/{number}", .counter),
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),

@@ -72,6 +72,11 @@ enum OpenAPIDocument {
                     "sscc": ["type": "string", "pattern": "^[0-9]{18}$"], "partNumber": ["type": "string"], "quantity": ["type": "integer"],
                     "fromStore": ["type": "string"], "toStore": ["type": "string"], "fromBin": ["type": "string"],
                     "toBin": ["type": ["string", "null"], "description": "received only"], "at": at]]
+            case .deliveryClosed:
+                return ["type": "object", "required": ["order", "at", "lines"], "properties": [
+                    "order": ["type": "string"], "sscc": ["type": ["string", "null"]], "at": at,
+                    "lines": ["type": "array", "items": ["type": "object", "properties": [
+                        "partNumber": ["type": "string"], "quantity": ["type": "integer"], "condition": ["type": "string", "enum": ["ordered", "extra", "damaged"]]]]]]]
             }
         }
         var operations: [String: Any] = [:]
@@ -127,6 +132,13 @@ enum OpenAPIDocument {
           "responses": {"200": {"description": "Transfers"}}}},
         "/api/v1/chain/report": {"get": {"summary": "Every store of the chain: parts and units on hand, cartons and units in transit from and to it, its standing stock alerts, its last push (a hub with [hub] ledger)",
           "responses": {"200": {"description": "The chain's stores"}, "409": {"description": "No chain ledger here"}, "503": {"description": "The chain's ledger did not answer"}}}},
+        "/api/v1/purchase-orders": {"post": {"summary": "Make a purchase order (the parts manager, or the store's ERP): its lines of known parts; the same order sent again is one; print: queue its sheet (whose code opens a delivery at the counter). Not on a board that syncs: orders are made at the hub",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["supplier", "lines"], "properties": {"number": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,40}$"}, "supplier": {"type": "string", "minLength": 1, "maxLength": 200}, "expectedOn": {"type": ["string", "null"], "format": "date"}, "print": {"type": ["boolean", "null"]}, "lines": {"type": "array", "minItems": 1, "maxItems": 200, "items": {"type": "object", "required": ["partNumber", "ordered"], "properties": {"partNumber": {"type": "string"}, "ordered": {"type": "integer", "minimum": 1, "maximum": 1000000}, "unitPriceFen": {"type": ["integer", "null"], "minimum": 0}}}}}}}}},
+          "responses": {"201": {"description": "The order, each line against what came in"}, "400": {"description": "A bad number, supplier, day, quantity or a part twice, or not the JSON described"}, "404": {"description": "A part the catalogue does not have"}, "409": {"description": "Another order under that number, or a board that syncs"}, "415": {"description": "Not application/json"}}},
+          "get": {"summary": "Purchase orders, open first, newest first", "responses": {"200": {"description": "Orders"}}}},
+        "/api/v1/purchase-orders/{number}": {"get": {"summary": "An order's lines against what came in (ordered, received, damaged, short, over) and its deliveries",
+          "parameters": [{"name": "number", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "The order"}, "404": {"description": "No such order"}}}},
         "/api/v1/manager": {"get": {"summary": "The manager's view: open jobs by state and bay with time against standard hours, technician efficiency and bay utilisation for the day or week (with SVG charts), alerts, parts requests, each board's sync",
           "parameters": [{"name": "period", "in": "query", "required": false, "schema": {"type": "string", "enum": ["day", "week"]}}],
           "responses": {"200": {"description": "Manager view"}, "400": {"description": "period not day or week"}}}},

@@ -91,7 +91,7 @@ enum Page {
     .periods button.on{background:#2f6fdf}.grid,.figures{width:100%;border-collapse:collapse;font-size:15px}.grid th,.grid td,.figures th,.figures td{padding:5px 6px;border-bottom:1px solid #2a3640;text-align:left;vertical-align:top}
     .grid th,.figures th{color:#9ab;font-weight:normal;white-space:nowrap}.grid .bay-cell{white-space:nowrap}
     .grid{table-layout:fixed}.grid th:first-child{width:70px}.grid th{overflow:hidden;text-overflow:ellipsis}.grid .chip{white-space:normal}.chip{display:inline-block;margin:2px;padding:2px 8px;border-radius:10px;background:#2a4a6a;white-space:nowrap}.chip.over{background:#8a2020}
-    .figures tr.over td{color:#ff9b93}.chart{display:block;margin-bottom:8px}.chart text{fill:#dde;font-size:14px;font-family:inherit}.chart .chart-title{font-size:16px;font-weight:bold}
+    .figures tr.over td{color:#ff9b93}.figures tr.done td{color:#8fd694}.chart{display:block;margin-bottom:8px}.chart text{fill:#dde;font-size:14px;font-family:inherit}.chart .chart-title{font-size:16px;font-weight:bold}
     .chart .chart-bar{fill:#2f9a5a}.chart .chart-target{stroke:#e3b341;stroke-dasharray:4 3}.chart .chart-target-text{fill:#e3b341;font-size:12px}.chart .chart-empty{fill:#9ab}
     @media (max-width:1400px){.manager{grid-template-columns:repeat(2,minmax(0,1fr))}}
     .track{padding:20px;max-width:480px;margin:auto;text-align:center}.quote-box{border:2px solid #a86a00;border-radius:10px;padding:12px;margin:16px 0;text-align:left}.quote-box h2{margin:0 0 8px;font-size:22px}
@@ -394,6 +394,7 @@ enum Page {
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
+            <div class="panel" style="margin-top:12px" id="receiving-panel" hidden><h2 data-zh="收货（采购单）" data-en="Receiving against a purchase order">收货（采购单）</h2><div id="receiving"></div></div>
             <div class="panel" style="margin-top:12px" id="transfers-panel" hidden><h2 data-zh="调拨在途（连锁门店）" data-en="Cartons in transit (sister stores)">调拨在途（连锁门店）</h2><div id="transfers" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="增项报价（客户确认）" data-en="Extra work quoted (customer's answer)">增项报价（客户确认）</h2><div id="quotes" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="安全库存预警（配件、整车）" data-en="Low-stock alerts (parts, cars)">安全库存预警（配件、整车）</h2><div id="alerts" class="log"></div></div>
@@ -474,6 +475,15 @@ enum Page {
           // A request whose parts have all come in says where to take them.
           document.getElementById('requests').innerHTML = v.partsRequests.map(r => `<div class="${r.arrivedAt ? 'ok' : ''}">${KD.esc(r.bay || '—')} · ${KD.esc(r.ticketCode)} · ${r.parts.map(p => KD.esc(p.partNumber) + '×' + p.quantity).join(' ')}` +
             (r.arrivedAt ? ` · ${KD.t('已到齐，请送往', 'all here: take them to')} ${KD.esc(r.bay || '—')}` : '') + `</div>`).join('') || `<div class="muted">—</div>`;
+          // The delivery being received: each line of its order against what came in.
+          const rc = v.receiving;
+          document.getElementById('receiving-panel').hidden = !rc;
+          document.getElementById('receiving').innerHTML = !rc ? '' : `<div class="muted">${KD.esc(rc.order)} · ${KD.esc(rc.supplier)}${rc.sscc ? ' · SSCC ' + KD.esc(rc.sscc) : ''}</div>` +
+            `<table class="figures" id="receiving-lines"><thead><tr><th>${KD.t('配件', 'Part')}</th><th>${KD.t('订货', 'Ordered')}</th><th>${KD.t('已收', 'Received')}</th>` +
+            `<th>${KD.t('待收', 'To come')}</th><th>${KD.t('损坏', 'Damaged')}</th></tr></thead><tbody>` +
+            rc.lines.map(l => `<tr class="${l.ordered === 0 || l.received > l.ordered ? 'over' : l.received >= l.ordered ? 'done' : ''}" data-part="${KD.esc(l.partNumber)}">` +
+              `<td>${KD.esc(l.partNumber)}${l.ordered === 0 ? ' ' + KD.t('（多送）', '(extra)') : ''}</td><td>${l.ordered}</td><td>${l.received}</td>` +
+              `<td>${Math.max(0, l.ordered - l.received)}</td><td>${l.damaged || ''}</td></tr>`).join('') + `</tbody></table>`;
           // Cartons on the road: the ones coming here are received by scanning their label in RECEIVE mode.
           document.getElementById('transfers-panel').hidden = !v.transfers.length;
           document.getElementById('transfers').innerHTML = v.transfers.map(t => t.incoming

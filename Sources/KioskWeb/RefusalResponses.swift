@@ -92,3 +92,14 @@ extension TransferError: RefusalResponse {
         }
     }
 }
+
+/// An order that does not exist is 404; a bad one 400; one made twice differently, or closed, 409.
+extension PurchasingError: RefusalResponse {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .unknownOrder: .notFound
+        case .invalid: .badRequest
+        default: .conflict
+        }
+    }
+}

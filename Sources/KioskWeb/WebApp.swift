@@ -108,6 +108,7 @@ public func makeRouter(_ env: WebEnvironment) -> Router<KioskRequestContext> {
     routes.addBayRoutes(env)
     routes.addCounterRoutes(env)
     routes.addTransferRoutes(env)
+    routes.addPurchasingRoutes(env)
     routes.addPrintingRoutes(env)
     routes.addHubSyncRoutes(env)
     routes.addSessionRoutes(env)

@@ -189,6 +189,16 @@ public enum Labels {
               code: .gs1_128(transfer.labelCode), caption: "(00) \(transfer.sscc)")
     }
 
+    /// A purchase order's sheet on an 80 mm receipt: the supplier, the day it is expected, each
+    /// line, and the order's code, which the counter scans in RECEIVE mode when the goods come.
+    public static func purchaseOrder(_ order: PurchaseOrder, names: [String: String]) -> Label {
+        let lines = order.lines.prefix(30).map { "\($0.partNumber) \(names[$0.partNumber] ?? "") ×\($0.ordered)" }
+            + (order.lines.count > 30 ? ["… +\(order.lines.count - 30)"] : [])
+        let head = ["采购单 Purchase order", order.number, "供应商 \(order.supplier)"] + (order.expectedOn.map { ["预计到货 Expected \($0)"] } ?? [])
+        return Label(kind: .slip, widthMM: 72, heightMM: 40 + 4.5 * Double(head.count + lines.count - 1), lines: head + lines,
+                     code: .code128(order.code), caption: "收货时扫此码 scan to receive · \(order.number)")
+    }
+
     /// The customer's job ticket on an 80 mm receipt: the store, the ticket code, the masked
     /// plate, the promised time, and a QR code of the phone page. No phone number or VIN.
     public static func ticket(_ order: WorkOrder, storeName: String, trackURL: String) -> Label {

@@ -100,6 +100,14 @@ public struct PrintSpooler: Sendable {
                     }, uniquingKeysWith: { first, _ in first })
                     return Labels.partsArrival(request, names: names)
                 }
+            case .purchaseOrder:
+                return try job.subjects.map { number in
+                    guard let order = try PurchaseOrder.fetchOne(db, key: number) else { throw PurchasingError.unknownOrder(number) }
+                    let names = try Dictionary(order.lines.compactMap { line in
+                        try Part.fetchOne(db, key: line.partNumber).map { (line.partNumber, $0.nameZh) }
+                    }, uniquingKeysWith: { first, _ in first })
+                    return Labels.purchaseOrder(order, names: names)
+                }
             case .carton:
                 return try job.subjects.map { sscc in
                     guard let transfer = try StoreTransfer.fetchOne(db, key: sscc) else { throw TransferError.unknownCarton(sscc) }

@@ -15,7 +15,7 @@ struct Kioskd: AsyncParsableCommand {
         subcommands: [
             Run.self, Scan.self, ScanImage.self, Parts.self, Bins.self, StockCommand.self,
             Movements.self, StocktakeCommand.self, Alerts.self, Jobs.self, Technicians.self, Appointments.self, Vehicles.self,
-            YardCommand.self, AuditCommand.self, BackupCommand.self, LabelsCommand.self, TicketCommand.self, PrintQueueCommand.self, HubCommand.self, SyncCommand.self, WebhooksCommand.self, TransfersCommand.self,
+            YardCommand.self, AuditCommand.self, BackupCommand.self, LabelsCommand.self, TicketCommand.self, PrintQueueCommand.self, HubCommand.self, SyncCommand.self, WebhooksCommand.self, TransfersCommand.self, PurchaseOrdersCommand.self,
             CheckConfig.self, Demo.self,
         ]
     )

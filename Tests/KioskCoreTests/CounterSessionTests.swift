@@ -129,6 +129,10 @@ extension SavedSessionTests {
             session.stocktakeID = UUID()
             session.closedStocktakeID = UUID()
             session.undoStack = [.movement(UUID()), .countScan(UUID(), stocktake: UUID(), partNumber: text, bin: text, quantity: 0)]
+            session.delivery = UUID()
+            session.deliveryOrder = text
+            session.pendingSSCC = text
+            session.receiptCondition = .damaged
             let stored = session.storedJSON
             #expect(try JSONDecoder().decode(CounterSession.self, from: Data(stored.utf8)) == session, "\(stored)")
             let ours = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as! NSDictionary

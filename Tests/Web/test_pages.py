@@ -555,6 +555,41 @@ def test_counter_shows_a_sister_stores_carton_and_receives_it_by_its_label(daemo
         counter.quit()
 
 
+def test_counter_receives_a_delivery_against_its_purchase_order(daemon):
+    """The clerk scans RECEIVE, the order's sheet and the parts: the receiving panel shows each
+    line ordered, received and to come; CLOSE reports the shortfall, and `kioskd po show` agrees."""
+    k = daemon["kioskd"]
+    k("po", "create", "--number", "PO-WEB", "--supplier", "广汽配件", "--line", "P1:3:35")
+    counter = browser(1280, 800)
+    try:
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        box = counter.find_element(By.ID, "scan")
+        # The log is redrawn as scans come: read its newest line in one step.
+        newest = lambda d: d.execute_script("const e = document.querySelector('#log > div'); return e ? e.textContent : ''")
+        for text in ["KD:CMD:RECEIVE", "KD:PO:PO-WEB", "6901234567892", "6901234567892"]:
+            before = newest(counter)
+            box.send_keys(text + "\n")
+            # One scan at a time: each heads the log (its message differs: on hand grows) before the next is typed.
+            WebDriverWait(counter, 10).until(lambda d: newest(d) != before and text in newest(d),
+                                             f"{text} did not reach the scan log within 10 s")
+        WebDriverWait(counter, 15).until(lambda d: d.find_element(By.ID, "receiving-panel").is_displayed()
+                                         and "2" in [c.text for c in d.find_elements(By.CSS_SELECTOR, "#receiving-lines tr[data-part='P1'] td")][2:3],
+                                         "the receiving panel did not show 2 of P1 received within 15 s")
+        cells = [c.text for c in counter.find_elements(By.CSS_SELECTOR, "#receiving-lines tr[data-part='P1'] td")]
+        assert cells[:4] == ["P1", "3", "2", "1"], cells
+        assert "广汽配件" in counter.find_element(By.ID, "receiving-panel").text
+        shot(counter, "counter-receiving-1280x800")
+        assert fits(counter) == [True, True], fits(counter)
+        box.send_keys("KD:CMD:CLOSE\n")
+        wait_text(counter, "1 lines differ")
+        WebDriverWait(counter, 10).until(lambda d: not d.find_element(By.ID, "receiving-panel").is_displayed(),
+                                         "the receiving panel did not close within 10 s")
+        shown = k("po", "show", "PO-WEB")
+        assert "P1\t3\t2\t0\t1\t0" in shown, shown
+    finally:
+        counter.quit()
+
+
 @pytest.fixture(scope="module")
 def demo():
     """The demo store (`kioskd demo`): three bays with jobs and clocked hours over the morning.

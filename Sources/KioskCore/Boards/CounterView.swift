@@ -24,6 +24,13 @@ public struct CounterView: Codable, Sendable {
         public var bay: String?
         public var quote: QuoteView
     }
+    /// The delivery this counter is receiving: its order, line by line against what came in.
+    public struct Receiving: Codable, Sendable {
+        public var order: String
+        public var supplier: String
+        public var sscc: String?
+        public var lines: [DeliveryVariance]
+    }
     public struct Count: Codable, Sendable {
         public var id: UUID
         public var scope: String
@@ -42,6 +49,8 @@ public struct CounterView: Codable, Sendable {
     public var stocktakes: [Count]
     /// Cartons in transit to and from the chain's sister stores, newest first.
     public var transfers: [StoreTransfer]
+    /// The supplier's delivery being received here, if any.
+    public var receiving: Receiving?
     /// Sync toward the hub, when this device syncs.
     public var sync: SyncStatus?
 }
@@ -74,9 +83,15 @@ extension Counter {
                 return CounterView.Quote(bay: row["bay"], quote: QuoteView(quote, job: order))
             }
             let yardAlerts = try CounterView.openYardAlerts(in: db)
-            return CounterView(session: try session(in: db), scans: scans, alerts: alerts, yardAlerts: yardAlerts,
+            let session = try session(in: db)
+            let receiving = try session.delivery.flatMap { try Delivery.fetchOne(db, key: $0) }.flatMap { delivery in
+                try PurchaseOrder.fetchOne(db, key: delivery.orderNumber).map {
+                    CounterView.Receiving(order: $0.number, supplier: $0.supplier, sscc: delivery.sscc, lines: try Purchasing.variance(of: $0.number, in: db))
+                }
+            }
+            return CounterView(session: session, scans: scans, alerts: alerts, yardAlerts: yardAlerts,
                                partsRequests: requests, quotes: quotes, stocktakes: counts,
-                               transfers: try Transfers.list(inTransitOnly: true, limit: 20, in: db), sync: sync)
+                               transfers: try Transfers.list(inTransitOnly: true, limit: 20, in: db), receiving: receiving, sync: sync)
         }
     }
 }

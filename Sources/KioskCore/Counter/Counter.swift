@@ -294,7 +294,7 @@ public struct Counter: Sendable {
             }
             let line = try Purchasing.variance(of: delivery.orderNumber, in: db).first { $0.partNumber == part.partNumber }
             feedback.message += "\n" + (condition == .damaged ? "损坏件已放入隔离区 / damaged: in quarantine, not stock\n" : condition == .extra ? "多送 / extra\n" : "")
-                + (line.map { "采购单 \(delivery.orderNumber)：\($0.summary)" } ?? "")
+                + (line.map { "采购单 \(delivery.orderNumber)：\($0.partNumber) 已收 \($0.received)/\($0.ordered)，待收 \($0.remaining) / received \($0.received) of \($0.ordered), \($0.remaining) to come" } ?? "")
             if let line, condition == .ordered, line.over > 0 {
                 feedback.outcome = .wrong
                 feedback.message += "\n⚠ 超出订货数量 \(line.over) / more than ordered by \(line.over)"

@@ -31,6 +31,8 @@ public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePer
         case partsArrival = "parts-arrival"
         /// The SSCC label of a carton shipped to a sister store; subjects are SSCCs.
         case carton
+        /// A purchase order's sheet, whose code opens a delivery at the counter; subjects are order numbers.
+        case purchaseOrder = "purchase-order"
     }
 
     public var id: Int64?

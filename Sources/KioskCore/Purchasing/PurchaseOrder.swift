@@ -295,6 +295,21 @@ public enum Purchasing {
         }
     }
 
+    /// Refuses a delivery a counter pushed unless each of its lines is a receipt that counter
+    /// booked (the movement under the line's key, at the hub already: movements travel first),
+    /// of that part and quantity, into quarantine exactly when damaged.
+    static func checkPushed(_ fact: DeliveryFact, from deviceID: String, in db: Database) throws {
+        guard fact.delivery.deviceID == deviceID else {
+            throw PurchasingError.invalid("收货记录属于设备 \(fact.delivery.deviceID) / the delivery names device \(fact.delivery.deviceID), not \(deviceID)")
+        }
+        for line in fact.lines {
+            guard let m = try StockMovement.filter(Column("key") == line.movementKey).fetchOne(db), m.kind == .receive, m.deviceID == deviceID,
+                  m.partNumber == line.partNumber, m.quantity == line.quantity, (m.toBin == quarantineBin) == (line.condition == .damaged) else {
+                throw PurchasingError.invalid("收货行 \(line.partNumber) ×\(line.quantity) 没有对应的入库记录 / the line \(line.partNumber) ×\(line.quantity) is no receipt of \(deviceID)")
+            }
+        }
+    }
+
     /// A closed delivery from another counter (through the hub), with its lines, once.
     static func learn(_ fact: DeliveryFact, in db: Database) throws {
         guard fact.delivery.closedAt != nil, try !Delivery.exists(db, key: fact.delivery.id) else { return }

@@ -564,6 +564,7 @@ public struct Hub: HubLedger {
         case .delivery:
             guard let fact = event.delivery else { return }
             guard try PurchaseOrder.exists(db, key: fact.delivery.orderNumber) else { throw PurchasingError.unknownOrder(fact.delivery.orderNumber) }
+            if !decided { try Purchasing.checkPushed(fact, from: deviceID, in: db) }
             try Purchasing.learn(fact, in: db)
         case .workshopEvent:
             guard var e = event.workshopEvent else { return }

@@ -19,6 +19,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
     case stocktakeConfirmed = "cn.kioskd.stocktake.confirmed"
     case transferShipped = "cn.kioskd.stock.transfer_shipped"
     case transferReceived = "cn.kioskd.stock.transfer_received"
+    case deliveryClosed = "cn.kioskd.purchase.delivery_closed"
 
     /// What the event says, for the README and the OpenAPI document.
     public var summary: String {
@@ -36,6 +37,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
         case .stocktakeConfirmed: "A stocktake was confirmed: its lines, expected and counted"
         case .transferShipped: "A carton left this store for a sister store (调拨出库), under its SSCC"
         case .transferReceived: "A carton between sister stores was received (told at both ends)"
+        case .deliveryClosed: "A supplier's delivery was received against a purchase order: what came, in what condition"
         }
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import KioskCore
+
+extension GuardedRouter {
+    /// Purchase orders: made by the parts manager or the store's ERP at the hub (or a store
+    /// without a hub), read by the counter; the deliveries against them come from the counters.
+    func addPurchasingRoutes(_ env: WebEnvironment) {
+        let book = env.database.purchasing
+        let queue = env.database.printQueue
+        on(.post, "/api/v1/purchase-orders") { request, context -> Response in
+            guard env.askHub == nil else {
+                throw HTTPError(.conflict, message: "采购单在门店主机上建立 / purchase orders are made at the store's hub: this board pulls them from it")
+            }
+            let body = try await request.decode(as: OrderRequest.self, context: context)
+            let order = try await env.writing {
+                try book.create(number: body.number, supplier: body.supplier, expectedOn: body.expectedOn, lines: body.lines, actor: context.actor)
+            }
+            var sheet: Int64?
+            if body.print == true, let printing = env.printing {
+                sheet = try await env.writing {
+                    try queue.enqueue(PrintJob(key: UUID(), printer: printing.labelPrinter, kind: .purchaseOrder, subjects: [order.number], requestedBy: context.actor))
+                }.id
+            }
+            return try JSONEncoder.sorted.encodeResponse(OrderView(order: order, lines: try await env.reading { try book.variance(of: order.number) },
+                                                                   deliveries: [], sheetJob: sheet), status: .created)
+        }
+        on(.get, "/api/v1/purchase-orders") { _, _ -> OrdersView in
+            OrdersView(orders: try await env.reading { try book.orders() })
+        }
+        on(.get, "/api/v1/purchase-orders/{number}") { _, context -> OrderView in
+            let number = try context.parameters.require("number")
+            return try await env.reading {
+                guard let order = try book.order(number) else { throw PurchasingError.unknownOrder(number) }
+                return OrderView(order: order, lines: try book.variance(of: number), deliveries: try book.deliveries(of: number), sheetJob: nil)
+            }
+        }
+    }
+}
+
+/// A purchase order to make: `POST /api/v1/purchase-orders`.
+struct OrderRequest: Codable, Sendable {
+    /// The ERP's number (default: `PO-yyyyMMdd-n`); the same order sent again is one.
+    var number: String?
+    var supplier: String
+    var expectedOn: String?
+    var lines: [OrderLine]
+    /// Queue the order's sheet on the label printer.
+    var print: Bool?
+}
+
+/// An order with each line against what came in, and its deliveries.
+public struct OrderView: Codable, Sendable, ResponseEncodable {
+    public var order: PurchaseOrder
+    public var lines: [DeliveryVariance]
+    public var deliveries: [Delivery]
+    public var sheetJob: Int64?
+}
+
+public struct OrdersView: Codable, Sendable, ResponseEncodable {
+    public var orders: [PurchaseOrder]
+}

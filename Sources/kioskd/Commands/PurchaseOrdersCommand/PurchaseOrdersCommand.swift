@@ -1,0 +1,16 @@
+import ArgumentParser
+
+struct PurchaseOrdersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "po",
+        abstract: "Purchase orders (采购单) and the deliveries received against them.",
+        discussion: """
+            Orders are made at the hub (here, or from the store's ERP through POST /api/v1/purchase-orders) \
+            and pulled by the counters. When the goods come, the clerk scans RECEIVE, the order's sheet \
+            (KD:PO:<number>, printed with `kioskd labels preview purchase-order NUMBER` or on the label printer) \
+            and the pallet's SSCC, then each part; DAMAGED or EXTRA before a part that came damaged or \
+            was not ordered; CLOSE reports what is short, over and damaged.
+            """,
+        subcommands: [Create.self, List.self, Show.self, Cancel.self],
+        defaultSubcommand: List.self)
+}
