@@ -102,6 +102,8 @@ public enum AccessPolicy {
         api(.post, "/api/v1/purchase-orders", .management),
         api(.get, "/api/v1/purchase-orders", .counter),
         api(.get, "/api/v1/purchase-orders/{number}", .counter),
+        api(.get, "/api/v1/reorder-suggestions", .counter),
+        api(.post, "/api/v1/reorder-suggestions/confirm", .management),
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),

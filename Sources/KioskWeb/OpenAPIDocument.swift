@@ -77,6 +77,11 @@ enum OpenAPIDocument {
                     "order": ["type": "string"], "sscc": ["type": ["string", "null"]], "at": at,
                     "lines": ["type": "array", "items": ["type": "object", "properties": [
                         "partNumber": ["type": "string"], "quantity": ["type": "integer"], "condition": ["type": "string", "enum": ["ordered", "extra", "damaged"]]]]]]]
+            case .orderCreated:
+                return ["type": "object", "required": ["order", "supplier", "at", "lines"], "properties": [
+                    "order": ["type": "string"], "supplier": ["type": "string"], "expectedOn": ["type": ["string", "null"]], "createdBy": ["type": "string"], "at": at,
+                    "lines": ["type": "array", "items": ["type": "object", "properties": [
+                        "partNumber": ["type": "string"], "ordered": ["type": "integer"], "unitPriceFen": ["type": ["integer", "null"]]]]]]]
             }
         }
         var operations: [String: Any] = [:]
@@ -136,6 +141,11 @@ enum OpenAPIDocument {
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["supplier", "lines"], "properties": {"number": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,40}$"}, "supplier": {"type": "string", "minLength": 1, "maxLength": 200}, "expectedOn": {"type": ["string", "null"], "format": "date"}, "print": {"type": ["boolean", "null"]}, "lines": {"type": "array", "minItems": 1, "maxItems": 200, "items": {"type": "object", "required": ["partNumber", "ordered"], "properties": {"partNumber": {"type": "string"}, "ordered": {"type": "integer", "minimum": 1, "maximum": 1000000}, "unitPriceFen": {"type": ["integer", "null"], "minimum": 0}}}}}}}}},
           "responses": {"201": {"description": "The order, each line against what came in"}, "400": {"description": "A bad number, supplier, day, quantity or a part twice, or not the JSON described"}, "404": {"description": "A part the catalogue does not have"}, "409": {"description": "Another order under that number, or a board that syncs"}, "415": {"description": "Not application/json"}}},
           "get": {"summary": "Purchase orders, open first, newest first", "responses": {"200": {"description": "Orders"}}}},
+        "/api/v1/reorder-suggestions": {"get": {"summary": "Parts whose stock plus what is on order has fallen to the reorder point: the quantity up to the target (twice the reorder point when none), in whole packs, by supplier",
+          "responses": {"200": {"description": "Suggestions"}}}},
+        "/api/v1/reorder-suggestions/confirm": {"post": {"summary": "Make one purchase order of a supplier's suggestions (at the catalogue's unit costs); it goes upstream as cn.kioskd.purchase.order_created",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["supplier"], "properties": {"supplier": {"type": "string", "minLength": 1}, "expectedOn": {"type": ["string", "null"], "format": "date"}}}}}},
+          "responses": {"201": {"description": "The order"}, "400": {"description": "Not the JSON described, or a bad day"}, "404": {"description": "Nothing to reorder from that supplier"}, "409": {"description": "A board that syncs"}, "415": {"description": "Not application/json"}}}},
         "/api/v1/purchase-orders/{number}": {"get": {"summary": "An order's lines against what came in (ordered, received, damaged, short, over) and its deliveries",
           "parameters": [{"name": "number", "in": "path", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "The order"}, "404": {"description": "No such order"}}}},

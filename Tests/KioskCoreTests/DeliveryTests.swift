@@ -111,4 +111,26 @@ struct DeliveryTests {
         #expect(OrderLine(argument: "15400-RTA-003:10:68.50") == OrderLine(partNumber: "15400-RTA-003", ordered: 10, unitPriceFen: 6850))
         #expect(OrderLine(argument: "P1:x") == nil && OrderLine(argument: "P1") == nil)
     }
+
+    @Test("a reorder suggestion appears when a part falls to its reorder point, in whole packs up to its target, and goes when an order covers it; confirmed, the order goes upstream")
+    func reorderSuggestions() throws {
+        let store = try TemporaryStore()
+        let db = store.database
+        try db.webhooks.configure([WebhookEndpoint(name: "erp", url: "https://erp.example/kioskd", maxAttempts: 3, retryBase: .milliseconds(100))])
+        // 15400-RTA-003: reorder point 8; from 广汽配件 in boxes of 6, up to 20.
+        try db.catalog.importParts(try PartsImport(header: ["part_number", "supplier", "pack_size", "reorder_target", "unit_cost"], records: [
+            ["part_number": "15400-RTA-003", "supplier": "广汽配件", "pack_size": "6", "reorder_target": "20", "unit_cost": "35"]]))
+        _ = try db.stock.record(MovementDraft(kind: .receive, partNumber: "15400-RTA-003", quantity: 12, toBin: "A-01", deviceID: "c", actor: "C1"))
+        #expect(try db.purchasing.suggestions().isEmpty, "12 is above the reorder point")
+        _ = try db.stock.record(MovementDraft(kind: .adjust, partNumber: "15400-RTA-003", quantity: 5, fromBin: "A-01", reason: "broken", deviceID: "c", actor: "C1"))
+        let suggested = try #require(try db.purchasing.suggestions().first)
+        // 7 on hand, target 20: 13 needed, three boxes of six.
+        #expect([suggested.onHand, suggested.onOrder, suggested.quantity] == [7, 0, 18] && suggested.supplier == "广汽配件", "\(suggested)")
+        let order = try #require(try db.purchasing.confirmSuggestions(for: "广汽配件", actor: "PM"))
+        #expect(order.lines == [OrderLine(partNumber: "15400-RTA-003", ordered: 18, unitPriceFen: 3500)])
+        #expect(try db.purchasing.suggestions().isEmpty, "what is on order counts")
+        #expect(try db.purchasing.confirmSuggestions(for: "广汽配件", actor: "PM") == nil)
+        let upstream = try db.pool.read { try String.fetchAll($0, sql: "SELECT type FROM upstream_event WHERE type LIKE 'cn.kioskd.purchase.%'") }
+        #expect(upstream == ["cn.kioskd.purchase.order_created"])
+    }
 }

@@ -24,12 +24,22 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
     /// Unit cost (成本价) in fen (分, 1/100 yuan): what the store's stock of it is worth in the
     /// chain's report; nil when not known.
     public var unitCost: Int?
+    /// Who the store orders it from (供应商): reorder suggestions are listed per supplier.
+    public var supplier: String?
+    /// How it is sold (包装数): an order is a whole number of packs.
+    public var packSize: Int
+    /// How far a reorder fills up (补货至); 0: twice the reorder point.
+    public var reorderTarget: Int
 
     public init(
         partNumber: String, nameZh: String, nameEn: String, unit: String = "个",
-        safetyStock: Int = 0, reorderPoint: Int = 0, defaultBin: String? = nil, unitCost: Int? = nil
+        safetyStock: Int = 0, reorderPoint: Int = 0, defaultBin: String? = nil, unitCost: Int? = nil,
+        supplier: String? = nil, packSize: Int = 1, reorderTarget: Int = 0
     ) {
         self.unitCost = unitCost
+        self.supplier = supplier
+        self.packSize = packSize
+        self.reorderTarget = reorderTarget
         self.partNumber = partNumber
         self.nameZh = nameZh
         self.nameEn = nameEn
@@ -50,6 +60,25 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
         reorderPoint = row["reorderPoint"]
         defaultBin = row["defaultBin"]
         unitCost = row["unitCost"]
+        supplier = row["supplier"]
+        packSize = row["packSize"] ?? 1
+        reorderTarget = row["reorderTarget"] ?? 0
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // Parts pulled from a hub of an earlier version lack the newer fields.
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        partNumber = try c.decode(String.self, forKey: .partNumber)
+        nameZh = try c.decode(String.self, forKey: .nameZh)
+        nameEn = try c.decode(String.self, forKey: .nameEn)
+        unit = try c.decode(String.self, forKey: .unit)
+        safetyStock = try c.decode(Int.self, forKey: .safetyStock)
+        reorderPoint = try c.decode(Int.self, forKey: .reorderPoint)
+        defaultBin = try c.decodeIfPresent(String.self, forKey: .defaultBin)
+        unitCost = try c.decodeIfPresent(Int.self, forKey: .unitCost)
+        supplier = try c.decodeIfPresent(String.self, forKey: .supplier)
+        packSize = try c.decodeIfPresent(Int.self, forKey: .packSize) ?? 1
+        reorderTarget = try c.decodeIfPresent(Int.self, forKey: .reorderTarget) ?? 0
     }
 }
 

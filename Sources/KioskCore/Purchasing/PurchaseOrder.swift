@@ -322,6 +322,49 @@ public enum Purchasing {
     }
 }
 
+/// A part at or below its reorder point, counting what is on order: how many to order.
+public struct ReorderSuggestion: Codable, Sendable, Hashable {
+    public var partNumber: String
+    public var nameZh: String
+    /// nil: the part has no supplier in the catalogue (order it by hand).
+    public var supplier: String?
+    /// In stock, quarantine left out.
+    public var onHand: Int
+    /// Still to come on open orders.
+    public var onOrder: Int
+    public var reorderPoint: Int
+    public var target: Int
+    public var packSize: Int
+    /// What to order: up to the target, in whole packs.
+    public var quantity: Int
+}
+
+extension Purchasing {
+    /// Every part whose stock plus what is on order has fallen to its reorder point, with the
+    /// quantity that fills it up to its target (twice the reorder point when none is set),
+    /// rounded up to whole packs; by supplier, then part.
+    public static func suggestions(in db: Database) throws -> [ReorderSuggestion] {
+        var onOrder: [String: Int] = [:]
+        for order in try PurchaseOrder.filter(Column("status") == PurchaseOrder.Status.open.rawValue).fetchAll(db) {
+            for line in try variance(of: order.number, in: db) where line.remaining > 0 { onOrder[line.partNumber, default: 0] += line.remaining }
+        }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT p.*, COALESCE((SELECT SUM(quantity) FROM stock_balance b WHERE b.partNumber = p.partNumber AND b.binCode != ?), 0) AS onHand
+            FROM part p WHERE p.reorderPoint > 0
+            """, arguments: [quarantineBin])
+        return try rows.compactMap { row -> ReorderSuggestion? in
+            let part = try Part(row: row)
+            let onHand: Int = row["onHand"], coming = onOrder[part.partNumber] ?? 0
+            guard onHand + coming <= part.reorderPoint else { return nil }
+            let target = part.reorderTarget > 0 ? part.reorderTarget : part.reorderPoint * 2
+            let pack = max(1, part.packSize)
+            let need = max(1, target - onHand - coming)
+            return ReorderSuggestion(partNumber: part.partNumber, nameZh: part.nameZh, supplier: part.supplier, onHand: onHand, onOrder: coming,
+                                     reorderPoint: part.reorderPoint, target: target, packSize: pack, quantity: (need + pack - 1) / pack * pack)
+        }.sorted { ($0.supplier ?? "\u{10FFFF}", $0.partNumber) < ($1.supplier ?? "\u{10FFFF}", $1.partNumber) }
+    }
+}
+
 /// Purchase orders and deliveries, each call its own transaction (the commands and the API).
 public struct PurchasingBook: Sendable {
     let database: KioskDatabase
@@ -350,6 +393,24 @@ public struct PurchasingBook: Sendable {
 
     public func deliveries(of number: String) throws -> [Delivery] {
         try database.pool.read { try Delivery.filter(Column("orderNumber") == number).order(Column("openedAt")).fetchAll($0) }
+    }
+
+    /// What to reorder now (``Purchasing/suggestions(in:)``).
+    public func suggestions() throws -> [ReorderSuggestion] {
+        try database.pool.read { try Purchasing.suggestions(in: $0) }
+    }
+
+    /// Confirms the suggestions for `supplier` into one purchase order (at the unit costs the
+    /// catalogue knows); nil when there is nothing to order from it.
+    public func confirmSuggestions(for supplier: String, expectedOn: String? = nil, actor: String, at time: Date = Date()) throws -> PurchaseOrder? {
+        try database.pool.write { db in
+            let lines = try Purchasing.suggestions(in: db).filter { $0.supplier == supplier }.map { s in
+                OrderLine(partNumber: s.partNumber, ordered: s.quantity, unitPriceFen: try Part.fetchOne(db, key: s.partNumber)?.unitCost)
+            }
+            guard !lines.isEmpty else { return nil }
+            return try Purchasing.create(PurchaseOrder(number: try Purchasing.nextNumber(at: time, in: db), supplier: supplier, expectedOn: expectedOn,
+                                                       lines: lines, createdAt: time, createdBy: actor), in: db)
+        }
     }
 
     /// Cancels an open order: nothing more is received against it.

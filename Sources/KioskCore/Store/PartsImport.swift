@@ -5,7 +5,8 @@ import GRDB
 ///
 /// Columns (header names, any order): `part_number` and `name_zh` (required), `name_en`,
 /// `unit`, `barcodes` (several separated by `|` or `;`), `bin`, `safety_stock`,
-/// `reorder_point`, `unit_cost` (yuan, at most two decimals) (optional). The names people use are accepted too (``aliases``:
+/// `reorder_point`, `unit_cost` (yuan, at most two decimals), `supplier`, `pack_size`,
+/// `reorder_target` (optional). The names people use are accepted too (``aliases``:
 /// `barcode`, `条码`, `库位`, `零件号`, `安全库存` …), in any case, with or without the BOM
 /// that spreadsheet programs put in front. The whole file is checked first; one bad row
 /// rejects the file and nothing is written.
@@ -18,7 +19,7 @@ public struct PartsImport: Sendable {
     /// `name_zh` is needed for a new part only: a sheet of safety stocks for known parts needs
     /// just the part number.
     public static let requiredColumns = ["part_number"]
-    public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point", "unit_cost"]
+    public static let knownColumns: Set<String> = ["part_number", "name_zh", "name_en", "unit", "barcodes", "bin", "safety_stock", "reorder_point", "unit_cost", "supplier", "pack_size", "reorder_target"]
 
     /// Other header names for each column, as parts lists from DMS exports and spreadsheets
     /// name them (compared without case, spaces, `_` or `-`).
@@ -32,6 +33,9 @@ public struct PartsImport: Sendable {
         "safety_stock": ["safetystock", "安全库存", "最低库存"],
         "reorder_point": ["reorderpoint", "补货点", "再订货点", "订货点"],
         "unit_cost": ["unitcost", "cost", "成本", "成本价", "进价", "单价"],
+        "supplier": ["供应商", "vendor", "厂商"],
+        "pack_size": ["packsize", "pack", "包装数", "包装数量", "每包"],
+        "reorder_target": ["reordertarget", "补货至", "最高库存", "maxstock"],
     ]
 
     /// The column a header name stands for, or `nil` when it is not one of ours.
@@ -71,6 +75,9 @@ public struct PartsImport: Sendable {
         if columns.contains("reorder_point") { part.reorderPoint = row.reorderPoint }
         if columns.contains("bin") { part.defaultBin = row.defaultBin }
         if columns.contains("unit_cost") { part.unitCost = row.unitCost }
+        if columns.contains("supplier") { part.supplier = row.supplier }
+        if columns.contains("pack_size") { part.packSize = row.packSize }
+        if columns.contains("reorder_target") { part.reorderTarget = row.reorderTarget }
         return part
     }
 
@@ -127,7 +134,9 @@ public struct PartsImport: Sendable {
             let nameEn = cell("name_en")
             let part = Part(partNumber: partNumber, nameZh: cell("name_zh"), nameEn: nameEn.isEmpty ? cell("name_zh") : nameEn,
                             unit: unit.isEmpty ? "个" : unit, safetyStock: count("safety_stock"),
-                            reorderPoint: count("reorder_point"), defaultBin: bin.isEmpty ? nil : bin, unitCost: cost)
+                            reorderPoint: count("reorder_point"), defaultBin: bin.isEmpty ? nil : bin, unitCost: cost,
+                            supplier: cell("supplier").isEmpty ? nil : cell("supplier"), packSize: max(1, count("pack_size")),
+                            reorderTarget: count("reorder_target"))
             rows.append(Row(part: part, barcodes: barcodes))
         }
         guard problems.isEmpty else { throw .invalidRows(problems) }
@@ -201,7 +210,8 @@ extension Catalog {
                     let fields: [(String, Bool)] = [("name_zh", after.nameZh != known.nameZh), ("name_en", after.nameEn != known.nameEn),
                                                     ("unit", after.unit != known.unit), ("safety_stock", after.safetyStock != known.safetyStock),
                                                     ("reorder_point", after.reorderPoint != known.reorderPoint), ("bin", after.defaultBin != known.defaultBin),
-                                                    ("unit_cost", after.unitCost != known.unitCost)]
+                                                    ("unit_cost", after.unitCost != known.unitCost), ("supplier", after.supplier != known.supplier),
+                                                    ("pack_size", after.packSize != known.packSize), ("reorder_target", after.reorderTarget != known.reorderTarget)]
                     preview.changes = fields.filter(\.1).map(\.0)
                     if parts.columns.contains("barcodes") {
                         let kept = Set(row.barcodes.map { PartBarcode.normalized(code: $0, partNumber: row.part.partNumber).code })
@@ -265,12 +275,13 @@ extension Catalog {
                 barcodes[barcode.partNumber, default: []].append(barcode.code)
             }
             let parts = try Part.order(Column("partNumber")).fetchAll(db)
-            var out = "part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point,unit_cost\r\n"
+            var out = "part_number,name_zh,name_en,unit,barcodes,bin,safety_stock,reorder_point,unit_cost,supplier,pack_size,reorder_target\r\n"
             for (index, part) in parts.enumerated() {
                 if index % 1000 == 0 { progress?(WorkProgress(phase: "导出 exporting", done: index, total: parts.count, unit: "parts")) }
                 let fields = [part.partNumber, part.nameZh, part.nameEn, part.unit, (barcodes[part.partNumber] ?? []).joined(separator: "|"),
                               part.defaultBin ?? "", String(part.safetyStock), String(part.reorderPoint),
-                              part.unitCost.map { String(yuanText($0).dropFirst()) } ?? ""]
+                              part.unitCost.map { String(yuanText($0).dropFirst()) } ?? "", part.supplier ?? "", String(part.packSize),
+                              String(part.reorderTarget)]
                 out += CSVText.record(fields)
             }
             progress?(WorkProgress(phase: "导出 exporting", done: parts.count, total: parts.count, unit: "parts"))

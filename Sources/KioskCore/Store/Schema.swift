@@ -850,6 +850,24 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v28-part-reorder") { db in
+            // Who a part is ordered from, in what packs, and up to how many: reorder suggestions.
+            try db.alter(table: "part") { t in
+                t.add(column: "supplier", .text)
+                t.add(column: "packSize", .integer).notNull().defaults(to: 1)
+                t.add(column: "reorderTarget", .integer).notNull().defaults(to: 0)
+            }
+            // An order the store makes goes upstream (its ERP), with its lines.
+            try db.execute(sql: """
+                CREATE TRIGGER purchase_order_upstream AFTER INSERT ON purchase_order WHEN EXISTS (SELECT 1 FROM webhook_endpoint)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'purchase-order-' || NEW.number || '-created', 'cn.kioskd.purchase.order_created', NEW.number, NEW.createdAt,
+                    json_object('order', NEW.number, 'supplier', NEW.supplier, 'expectedOn', NEW.expectedOn, 'createdBy', NEW.createdBy,
+                                'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.createdAt), 'lines', json(NEW.lines)));
+                END;
+                """)
+        }
         return migrator
     }
 

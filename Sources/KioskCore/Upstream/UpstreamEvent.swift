@@ -20,6 +20,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
     case transferShipped = "cn.kioskd.stock.transfer_shipped"
     case transferReceived = "cn.kioskd.stock.transfer_received"
     case deliveryClosed = "cn.kioskd.purchase.delivery_closed"
+    case orderCreated = "cn.kioskd.purchase.order_created"
 
     /// What the event says, for the README and the OpenAPI document.
     public var summary: String {
@@ -38,6 +39,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
         case .transferShipped: "A carton left this store for a sister store (调拨出库), under its SSCC"
         case .transferReceived: "A carton between sister stores was received (told at both ends)"
         case .deliveryClosed: "A supplier's delivery was received against a purchase order: what came, in what condition"
+        case .orderCreated: "The store made a purchase order (a reorder confirmed, or made at the hub): for the ERP to place"
         }
     }
 }

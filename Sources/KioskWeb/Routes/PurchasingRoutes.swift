@@ -25,6 +25,20 @@ extension GuardedRouter {
             return try JSONEncoder.sorted.encodeResponse(OrderView(order: order, lines: try await env.reading { try book.variance(of: order.number) },
                                                                    deliveries: [], sheetJob: sheet), status: .created)
         }
+        on(.get, "/api/v1/reorder-suggestions") { _, _ -> SuggestionsView in
+            SuggestionsView(suggestions: try await env.reading { try book.suggestions() })
+        }
+        on(.post, "/api/v1/reorder-suggestions/confirm") { request, context -> Response in
+            guard env.askHub == nil else {
+                throw HTTPError(.conflict, message: "采购单在门店主机上建立 / purchase orders are made at the store's hub: this board pulls them from it")
+            }
+            let body = try await request.decode(as: ConfirmRequest.self, context: context)
+            guard let order = try await env.writing({ try book.confirmSuggestions(for: body.supplier, expectedOn: body.expectedOn, actor: context.actor) }) else {
+                throw HTTPError(.notFound, message: "没有向 \(body.supplier) 补货的建议 / nothing to reorder from \(body.supplier)")
+            }
+            return try JSONEncoder.sorted.encodeResponse(OrderView(order: order, lines: try await env.reading { try book.variance(of: order.number) },
+                                                                   deliveries: [], sheetJob: nil), status: .created)
+        }
         on(.get, "/api/v1/purchase-orders") { _, _ -> OrdersView in
             OrdersView(orders: try await env.reading { try book.orders() })
         }
@@ -59,4 +73,14 @@ public struct OrderView: Codable, Sendable, ResponseEncodable {
 
 public struct OrdersView: Codable, Sendable, ResponseEncodable {
     public var orders: [PurchaseOrder]
+}
+
+/// Reorder suggestions for one supplier, made into an order: `POST /api/v1/reorder-suggestions/confirm`.
+struct ConfirmRequest: Codable, Sendable {
+    var supplier: String
+    var expectedOn: String?
+}
+
+public struct SuggestionsView: Codable, Sendable, ResponseEncodable {
+    public var suggestions: [ReorderSuggestion]
 }
