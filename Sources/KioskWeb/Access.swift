@@ -104,6 +104,7 @@ public enum AccessPolicy {
         api(.get, "/api/v1/purchase-orders/{number}", .counter),
         api(.get, "/api/v1/reorder-suggestions", .counter),
         api(.post, "/api/v1/reorder-suggestions/confirm", .management),
+        api(.post, "/api/v1/supplier-returns", .counter),
         // Printing labels and tickets (queued)
         api(.post, "/api/v1/print-jobs", .printing),
         api(.get, "/api/v1/print-jobs", .printing),

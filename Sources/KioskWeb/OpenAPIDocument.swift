@@ -82,6 +82,10 @@ enum OpenAPIDocument {
                     "order": ["type": "string"], "supplier": ["type": "string"], "expectedOn": ["type": ["string", "null"]], "createdBy": ["type": "string"], "at": at,
                     "lines": ["type": "array", "items": ["type": "object", "properties": [
                         "partNumber": ["type": "string"], "ordered": ["type": "integer"], "unitPriceFen": ["type": ["integer", "null"]]]]]]]
+            case .returnedToSupplier:
+                return ["type": "object", "required": ["supplier", "partNumber", "quantity", "reason", "at"], "properties": [
+                    "supplier": ["type": "string"], "order": ["type": ["string", "null"]], "partNumber": ["type": "string"], "quantity": ["type": "integer"],
+                    "fromBin": ["type": "string"], "reason": ["type": "string"], "at": at]]
             }
         }
         var operations: [String: Any] = [:]
@@ -146,6 +150,9 @@ enum OpenAPIDocument {
         "/api/v1/reorder-suggestions/confirm": {"post": {"summary": "Make one purchase order of a supplier's suggestions (at the catalogue's unit costs); it goes upstream as cn.kioskd.purchase.order_created",
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["supplier"], "properties": {"supplier": {"type": "string", "minLength": 1}, "expectedOn": {"type": ["string", "null"], "format": "date"}}}}}},
           "responses": {"201": {"description": "The order"}, "400": {"description": "Not the JSON described, or a bad day"}, "404": {"description": "Nothing to reorder from that supplier"}, "409": {"description": "A board that syncs"}, "415": {"description": "Not application/json"}}}},
+        "/api/v1/supplier-returns": {"post": {"summary": "Send parts back to the supplier (退货): a movement out of quarantine (or the bin given) with the reason, against an order when given; the slip prints on the receipt printer; idempotent by key. Not on a board that syncs",
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["part", "quantity", "supplier", "reason"], "properties": {"part": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 1000000}, "supplier": {"type": "string", "minLength": 1}, "reason": {"type": "string", "minLength": 1}, "bin": {"type": ["string", "null"]}, "order": {"type": ["string", "null"]}, "key": {"type": ["string", "null"], "format": "uuid", "pattern": "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"}}}}}},
+          "responses": {"201": {"description": "The return and its slip's print job"}, "400": {"description": "No reason, a bad quantity, or not the JSON described"}, "404": {"description": "Unknown part, bin or order"}, "409": {"description": "Not enough in the bin, or a board that syncs"}, "415": {"description": "Not application/json"}}}},
         "/api/v1/purchase-orders/{number}": {"get": {"summary": "An order's lines against what came in (ordered, received, damaged, short, over) and its deliveries",
           "parameters": [{"name": "number", "in": "path", "required": true, "schema": {"type": "string"}}],
           "responses": {"200": {"description": "The order"}, "404": {"description": "No such order"}}}},

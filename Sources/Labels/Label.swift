@@ -199,6 +199,28 @@ public enum Labels {
                      code: .code128(order.code), caption: "收货时扫此码 scan to receive · \(order.number)")
     }
 
+    /// A delivery's summary on an 80 mm receipt, for the driver and the file: the order and its
+    /// supplier, the SSCC, each line ordered / received / short / over / damaged; its code is
+    /// the order's (the rest of it is received against it).
+    public static func deliverySummary(_ delivery: Delivery, order: PurchaseOrder, variance: [DeliveryVariance]) -> Label {
+        let lines = ["收货单 Delivery received", "采购单 \(order.number) · \(order.supplier)"] + (delivery.sscc.map { ["SSCC \($0)"] } ?? [])
+            + variance.prefix(30).map { v in
+                "\(v.partNumber) 订\(v.ordered) 收\(v.received)" + (v.remaining > 0 ? " 缺\(v.remaining)" : "") + (v.over > 0 ? " 多\(v.over)" : "")
+                    + (v.damaged > 0 ? " 损\(v.damaged)" : "")
+            }
+        return Label(kind: .slip, widthMM: 72, heightMM: 40 + 4.5 * Double(lines.count - 1), lines: lines,
+                     code: .code128(order.code), caption: order.number)
+    }
+
+    /// The slip that goes back with parts returned to the supplier (80 mm receipt): who to, the
+    /// part and quantity, why, the order; its code is the part's, which the supplier scans.
+    public static func supplierReturn(_ returned: SupplierReturn, partName: String) -> Label {
+        let lines = ["退货单 Return to supplier", "供应商 \(returned.supplier)", "\(returned.partNumber) \(partName) ×\(returned.quantity)",
+                     "原因 Reason: \(returned.reason)"] + (returned.orderNumber.map { ["采购单 Order \($0)"] } ?? [])
+        return Label(kind: .slip, widthMM: 72, heightMM: 40 + 4.5 * Double(lines.count - 1), lines: lines,
+                     code: .code128(returned.partNumber), caption: returned.partNumber)
+    }
+
     /// The customer's job ticket on an 80 mm receipt: the store, the ticket code, the masked
     /// plate, the promised time, and a QR code of the phone page. No phone number or VIN.
     public static func ticket(_ order: WorkOrder, storeName: String, trackURL: String) -> Label {

@@ -108,6 +108,21 @@ public struct PrintSpooler: Sendable {
                     }, uniquingKeysWith: { first, _ in first })
                     return Labels.purchaseOrder(order, names: names)
                 }
+            case .delivery:
+                return try job.subjects.map { key in
+                    guard let uuid = UUID(uuidString: key), let delivery = try Delivery.fetchOne(db, key: uuid),
+                          let order = try PurchaseOrder.fetchOne(db, key: delivery.orderNumber) else {
+                        throw PrintRequestError.nothingToPrint("未知收货 \(key) / no delivery \(key)")
+                    }
+                    return Labels.deliverySummary(delivery, order: order, variance: try Purchasing.variance(of: order.number, in: db))
+                }
+            case .supplierReturn:
+                return try job.subjects.map { key in
+                    guard let uuid = UUID(uuidString: key), let returned = try SupplierReturn.fetchOne(db, key: uuid) else {
+                        throw PrintRequestError.nothingToPrint("未知退货 \(key) / no return to the supplier \(key)")
+                    }
+                    return Labels.supplierReturn(returned, partName: try Part.fetchOne(db, key: returned.partNumber)?.nameZh ?? "")
+                }
             case .carton:
                 return try job.subjects.map { sscc in
                     guard let transfer = try StoreTransfer.fetchOne(db, key: sscc) else { throw TransferError.unknownCarton(sscc) }

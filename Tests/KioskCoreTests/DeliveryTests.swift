@@ -60,6 +60,19 @@ struct DeliveryTests {
         #expect(try store.database.purchasing.order("PO-7")?.status == .open, "two lines remain")
         #expect(try store.database.purchasing.deliveries(of: "PO-7").map(\.sscc) == [sscc])
 
+        // The damaged brake pad goes back to the supplier, out of quarantine, with its slip's reason; no more than is there.
+        let returned = try store.database.purchasing.returnToSupplier(partNumber: "45022-S84-A01", quantity: 1, bin: nil, supplier: "广汽配件",
+                                                                      order: "PO-7", reason: "包装破损 / box crushed", deviceID: "counter-1", actor: "C1")
+        let leftInQuarantine = try onHand(store, "45022-S84-A01", bin: Purchasing.quarantineBin)
+        #expect(returned.fromBin == Purchasing.quarantineBin && leftInQuarantine == 0)
+        #expect(throws: StockError.self) {
+            try store.database.purchasing.returnToSupplier(partNumber: "45022-S84-A01", quantity: 1, bin: nil, supplier: "广汽配件", order: nil,
+                                                           reason: "again", deviceID: "counter-1", actor: "C1")
+        }
+        #expect(throws: StockError.reasonRequired) {
+            try store.database.purchasing.returnToSupplier(partNumber: "15400-RTA-003", quantity: 1, bin: "A-01", supplier: "广汽配件", order: nil,
+                                                           reason: " ", deviceID: "counter-1", actor: "C1")
+        }
         // The same pallet again, on a new delivery: refused, with when it was received.
         _ = try scan(counter, "KD:PO:PO-7")
         let again = try scan(counter, "]C100\(sscc)")

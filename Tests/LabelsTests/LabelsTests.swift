@@ -112,6 +112,32 @@ struct LabelsTests {
         }
     }
 
+    @Test("a purchase order's sheet, a delivery's summary and a return slip scan back: the order's code opens the delivery, the slip's is the part")
+    func purchasingPaper() throws {
+        let store = try LabelStore()
+        let db = store.database
+        _ = try db.purchasing.create(number: "PO-20261204-1", supplier: "广汽配件", expectedOn: "2026-12-05",
+                                     lines: [OrderLine(partNumber: "15400-RTA-003", ordered: 10), OrderLine(partNumber: "08798-9036", ordered: 4)], actor: "PM")
+        let counter = Counter(database: db, deviceID: "c")
+        for text in ["KD:CMD:RECEIVE", "KD:PO:PO-20261204-1", "KD:CMD:QTY:9", "6901234567892", "KD:CMD:DAMAGED", "6901234567892", "KD:CMD:CLOSE"] {
+            #expect(try counter.handle(ScanEvent(source: "t", text: text)).accepted, "\(text)")
+        }
+        let delivery = try #require(try db.purchasing.deliveries(of: "PO-20261204-1").first)
+        let returned = try db.purchasing.returnToSupplier(partNumber: "15400-RTA-003", quantity: 1, bin: nil, supplier: "广汽配件", order: "PO-20261204-1",
+                                                          reason: "破损", deviceID: "c", actor: "C1")
+        let text = try TextRenderer()
+        for (kind, subject, expected) in [(PrintJob.Kind.purchaseOrder, "PO-20261204-1", ClassifiedScan.purchaseOrder("PO-20261204-1")),
+                                          (.delivery, delivery.id.uuidString, .purchaseOrder("PO-20261204-1")),
+                                          (.supplierReturn, returned.movementKey.uuidString, .code("15400-RTA-003"))] {
+            let label = try store.spooler().labels(for: PrintJob(printer: "p", kind: kind, subjects: [subject], requestedBy: "t"))[0]
+            let bitmap = try label.render(dpi: 203, text: text)
+            try save(try bitmap.png(), "\(kind.rawValue).png")
+            let read = scanned(bitmap)
+            #expect(read.count == 1 && ScanClassifier.classify(read[0]) == expected, "\(kind): \(read)")
+            if kind == .delivery { #expect(label.lines.contains("15400-RTA-003 订10 收9 缺1 损1"), "\(label.lines)") }
+        }
+    }
+
     @Test("the job ticket's QR code opens the phone page; the ticket shows the masked plate, never the phone or VIN")
     func ticket() throws {
         let store = try LabelStore()

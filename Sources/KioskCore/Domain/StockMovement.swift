@@ -21,6 +21,8 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable, DatabaseValue
     case transferOut = "transfer-out"
     /// 调拨入库: a carton from a sister store arrives into a bin.
     case transferIn = "transfer-in"
+    /// 退供应商: parts go back to the supplier (damaged, wrong), out of quarantine or stock.
+    case supplierReturn = "supplier-return"
 
     public var nameZh: String {
         switch self {
@@ -33,6 +35,7 @@ public enum MovementKind: String, Codable, Sendable, CaseIterable, DatabaseValue
         case .reversal: "撤销"
         case .transferOut: "调拨出库"
         case .transferIn: "调拨入库"
+        case .supplierReturn: "退供应商"
         }
     }
 }
@@ -136,6 +139,9 @@ public struct MovementDraft: Sendable, Hashable {
             guard toBin != nil, fromBin == nil else { throw .binsDoNotFit(kind) }
         case .transferOut:
             guard fromBin != nil, toBin == nil else { throw .binsDoNotFit(kind) }
+        case .supplierReturn:
+            guard fromBin != nil, toBin == nil else { throw .binsDoNotFit(kind) }
+            if (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw .reasonRequired }
         case .issue:
             guard fromBin != nil, toBin == nil else { throw .binsDoNotFit(kind) }
             guard let wo = workOrder, !wo.isEmpty else { throw .workOrderRequired }

@@ -33,6 +33,10 @@ public struct PrintJob: Codable, Sendable, Hashable, FetchableRecord, MutablePer
         case carton
         /// A purchase order's sheet, whose code opens a delivery at the counter; subjects are order numbers.
         case purchaseOrder = "purchase-order"
+        /// The slip that goes with parts sent back to the supplier; subjects are the returns' movement keys.
+        case supplierReturn = "supplier-return"
+        /// What a delivery came to against its order (ordered, received, short, over, damaged); subjects are delivery ids.
+        case delivery
     }
 
     public var id: Int64?

@@ -283,6 +283,11 @@ public enum Purchasing {
         try delivery.update(db)
         let variance = try variance(of: delivery.orderNumber, in: db)
         try settle(delivery.orderNumber, in: db)
+        // Its summary for the driver and the file, on the counter's receipt printer.
+        if let printer = try KioskMeta.value("slip_printer", in: db) {
+            var job = PrintJob(key: UUID(), printer: printer, kind: .delivery, subjects: [id.uuidString], requestedBy: delivery.openedBy, at: time)
+            try job.insert(db)
+        }
         return (delivery, variance)
     }
 
@@ -319,6 +324,41 @@ public enum Purchasing {
         try delivery.insert(db)
         for line in fact.lines where line.deliveryID == delivery.id { try line.insert(db, onConflict: .ignore) }
         try settle(delivery.orderNumber, in: db)
+    }
+}
+
+/// Parts sent back to the supplier (退货): damaged or wrong, out of quarantine or stock.
+public struct SupplierReturn: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "supplier_return"
+    public var movementKey: UUID
+    public var supplier: String
+    public var orderNumber: String?
+    public var partNumber: String
+    public var quantity: Int
+    public var fromBin: String
+    public var reason: String
+    public var at: Date
+    public var actor: String
+}
+
+extension Purchasing {
+    /// Sends `quantity` of a part back to `supplier` out of `bin` (quarantine by default), with
+    /// the reason, against an order when given; the same key again is the same return.
+    public static func returnToSupplier(partNumber: String, quantity: Int, bin: String?, supplier: String, order: String?, reason: String,
+                                        key: UUID, deviceID: String, actor: String, at time: Date, in db: Database) throws -> SupplierReturn {
+        if let done = try SupplierReturn.fetchOne(db, key: key) { return done }
+        guard !supplier.trimmingWhitespace().isEmpty else { throw PurchasingError.invalid("请填写供应商 / name the supplier the parts go back to") }
+        guard !reason.trimmingWhitespace().isEmpty else { throw StockError.reasonRequired }
+        if let order, try !PurchaseOrder.exists(db, key: order) { throw PurchasingError.unknownOrder(order) }
+        let from = bin ?? quarantineBin
+        let outcome = try StockLedger.record(MovementDraft(key: key, kind: .supplierReturn, partNumber: partNumber, quantity: quantity, fromBin: from,
+                                                           reason: "退 \(supplier)\(order.map { " (\($0))" } ?? ""): \(reason)", deviceID: deviceID,
+                                                           actor: actor, recordedAt: time), allowNegativeStock: false, in: db)
+        guard case .recorded = outcome else { throw TransferError.keyInUse(key) }
+        let returned = SupplierReturn(movementKey: key, supplier: supplier, orderNumber: order, partNumber: partNumber, quantity: quantity,
+                                      fromBin: from, reason: reason, at: time, actor: actor)
+        try returned.insert(db)
+        return returned
     }
 }
 
@@ -393,6 +433,15 @@ public struct PurchasingBook: Sendable {
 
     public func deliveries(of number: String) throws -> [Delivery] {
         try database.pool.read { try Delivery.filter(Column("orderNumber") == number).order(Column("openedAt")).fetchAll($0) }
+    }
+
+    /// ``Purchasing/returnToSupplier(partNumber:quantity:bin:supplier:order:reason:key:deviceID:actor:at:in:)`` in one transaction.
+    public func returnToSupplier(partNumber: String, quantity: Int, bin: String?, supplier: String, order: String?, reason: String,
+                                 key: UUID = UUID(), deviceID: String, actor: String) throws -> SupplierReturn {
+        try database.pool.write { db in
+            try Purchasing.returnToSupplier(partNumber: partNumber, quantity: quantity, bin: bin, supplier: supplier, order: order, reason: reason,
+                                            key: key, deviceID: deviceID, actor: actor, at: Date(), in: db)
+        }
     }
 
     /// What to reorder now (``Purchasing/suggestions(in:)``).

@@ -868,6 +868,28 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v29-supplier-returns") { db in
+            // Parts sent back to the supplier: the movement out, who to, why, and against which order.
+            try db.execute(sql: """
+                CREATE TABLE supplier_return (
+                  movementKey BLOB PRIMARY KEY,
+                  supplier TEXT NOT NULL,
+                  orderNumber TEXT,
+                  partNumber TEXT NOT NULL,
+                  quantity INTEGER NOT NULL,
+                  fromBin TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  at DATETIME NOT NULL,
+                  actor TEXT NOT NULL);
+                CREATE TRIGGER supplier_return_upstream AFTER INSERT ON supplier_return WHEN EXISTS (SELECT 1 FROM webhook_endpoint)
+                BEGIN
+                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
+                    'supplier-return-' || lower(hex(NEW.movementKey)), 'cn.kioskd.purchase.returned_to_supplier', NEW.partNumber, NEW.at,
+                    json_object('supplier', NEW.supplier, 'order', NEW.orderNumber, 'partNumber', NEW.partNumber, 'quantity', NEW.quantity,
+                                'fromBin', NEW.fromBin, 'reason', NEW.reason, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.at)));
+                END;
+                """)
+        }
         return migrator
     }
 

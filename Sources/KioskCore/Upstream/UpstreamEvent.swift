@@ -21,6 +21,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
     case transferReceived = "cn.kioskd.stock.transfer_received"
     case deliveryClosed = "cn.kioskd.purchase.delivery_closed"
     case orderCreated = "cn.kioskd.purchase.order_created"
+    case returnedToSupplier = "cn.kioskd.purchase.returned_to_supplier"
 
     /// What the event says, for the README and the OpenAPI document.
     public var summary: String {
@@ -40,6 +41,7 @@ public enum UpstreamEventType: String, Sendable, Hashable, CaseIterable, Codable
         case .transferReceived: "A carton between sister stores was received (told at both ends)"
         case .deliveryClosed: "A supplier's delivery was received against a purchase order: what came, in what condition"
         case .orderCreated: "The store made a purchase order (a reorder confirmed, or made at the hub): for the ERP to place"
+        case .returnedToSupplier: "Parts went back to the supplier (damaged or wrong), with the reason"
         }
     }
 }

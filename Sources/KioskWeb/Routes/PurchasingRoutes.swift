@@ -39,6 +39,25 @@ extension GuardedRouter {
             return try JSONEncoder.sorted.encodeResponse(OrderView(order: order, lines: try await env.reading { try book.variance(of: order.number) },
                                                                    deliveries: [], sheetJob: nil), status: .created)
         }
+        on(.post, "/api/v1/supplier-returns") { request, context -> Response in
+            guard env.askHub == nil else {
+                throw HTTPError(.conflict, message: "退货在门店主机上办理 / returns to the supplier are made at the store's hub: this board syncs with it")
+            }
+            let body = try await request.decode(as: ReturnRequest.self, context: context)
+            guard (1...MovementDraft.maximumQuantity).contains(body.quantity) else { throw StockError.invalidQuantity(body.quantity) }
+            let returned = try await env.writing {
+                try book.returnToSupplier(partNumber: body.part, quantity: body.quantity, bin: body.bin, supplier: body.supplier, order: body.order,
+                                          reason: body.reason, key: body.key ?? UUID(), deviceID: env.counter.deviceID, actor: context.actor)
+            }
+            var slip: Int64?
+            if let printing = env.printing {
+                slip = try await env.writing {
+                    try queue.enqueue(PrintJob(key: returned.movementKey, printer: printing.ticketPrinter, kind: .supplierReturn,
+                                               subjects: [returned.movementKey.uuidString], requestedBy: context.actor))
+                }.id
+            }
+            return try JSONEncoder.sorted.encodeResponse(ReturnView(returned: returned, slipJob: slip), status: .created)
+        }
         on(.get, "/api/v1/purchase-orders") { _, _ -> OrdersView in
             OrdersView(orders: try await env.reading { try book.orders() })
         }
@@ -83,4 +102,22 @@ struct ConfirmRequest: Codable, Sendable {
 
 public struct SuggestionsView: Codable, Sendable, ResponseEncodable {
     public var suggestions: [ReorderSuggestion]
+}
+
+/// Parts to send back to the supplier: `POST /api/v1/supplier-returns`.
+struct ReturnRequest: Codable, Sendable {
+    var part: String
+    var quantity: Int
+    var supplier: String
+    var reason: String
+    /// The bin they leave (quarantine when absent).
+    var bin: String?
+    var order: String?
+    /// Idempotency key: the same key again is the same return.
+    var key: UUID?
+}
+
+struct ReturnView: Codable, Sendable {
+    var returned: SupplierReturn
+    var slipJob: Int64?
 }

@@ -11,6 +11,6 @@ struct PurchaseOrdersCommand: AsyncParsableCommand {
             and the pallet's SSCC, then each part; DAMAGED or EXTRA before a part that came damaged or \
             was not ordered; CLOSE reports what is short, over and damaged.
             """,
-        subcommands: [Create.self, List.self, Show.self, Cancel.self, Suggest.self],
+        subcommands: [Create.self, List.self, Show.self, Cancel.self, Suggest.self, Return.self],
         defaultSubcommand: List.self)
 }
