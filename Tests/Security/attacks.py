@@ -727,6 +727,27 @@ def test_3i_forged_cartons(suite):
     return figures
 
 
+def test_3j_forged_delivery(suite):
+    """A counter device pushes a closed delivery against a real purchase order whose lines name
+    receipts it never booked (500 brake pads): the order would look delivered while no stock came.
+    Not applied: each line must be a receipt that counter booked."""
+    hub = suite.main()
+    device = hub.device("counter")
+    number = f"PO-ATK-{int(time.time() * 1000) % 10**9}"
+    cli_ok(hub.config, "po", "create", "--number", number, "--supplier", "attacker-test", "--line", "P1:500")
+    delivery_id, at = str(uuid.uuid4()).upper(), iso(now_utc())
+    fact = {"delivery": {"id": delivery_id, "orderNumber": number, "sscc": None, "openedAt": at, "openedBy": "C1",
+                         "deviceID": device.name, "closedAt": at},
+            "lines": [{"movementKey": str(uuid.uuid4()).upper(), "deliveryID": delivery_id, "partNumber": "P1", "quantity": 500, "condition": "ordered"}]}
+    answer, figures = push_and_report(hub, device, [event(5, "purchase.delivery", event_id=delivery_id, delivery=fact)])
+    shown = run_cli(hub.config, "po", "show", number).stdout
+    line = next((l for l in shown.splitlines() if l.startswith("P1\t")), "")
+    figures += f"; po show: {line!r}"
+    need(answer.status == 200, f"the push itself failed, so nothing was tried: {figures}")
+    check(line.startswith("P1\t500\t0\t"), f"the forged delivery counted at the hub: {figures}")
+    return figures
+
+
 def test_3f_desk_move_applied_control(suite):
     """Control: a desk device's checkedIn → diagnosing by T1, who signed in there (the move
     carries T1's PIN proof), is applied."""

@@ -34,7 +34,7 @@ public struct StockLedger: Sendable {
                 SELECT p.*,
                   ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
                   ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
-                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber) AS onHand,
+                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
                   EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
                 FROM part p WHERE p.partNumber = ?3
                 """), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
@@ -102,8 +102,8 @@ public struct StockLedger: Sendable {
             try Workshop.clearSatisfiedRequests(workOrder: workOrder, at: movement.recordedAt, in: db)
         }
         // Bays waiting for this part: stock that came in may complete their requests, stock
-        // that went out may leave one short again.
-        let change = movement.deltas.reduce(0) { $0 + $1.delta }
+        // that went out may leave one short again. Damaged parts in quarantine are not stock.
+        let change = movement.deltas.reduce(0) { $0 + ($1.bin == Purchasing.quarantineBin ? 0 : $1.delta) }
         if change > 0 {
             try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, printsSlips: printsSlips, in: db)
         } else if change < 0 {
@@ -143,10 +143,10 @@ public struct StockLedger: Sendable {
         return raised
     }
 
-    /// A part's total on hand across all bins.
+    /// A part's total on hand across all bins but quarantine (damaged parts waiting to go back).
     public static func onHand(of partNumber: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = ?"),
-                         arguments: [partNumber]) ?? 0
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = ? AND binCode != ?"),
+                         arguments: [partNumber, Purchasing.quarantineBin]) ?? 0
     }
 
     /// Balances by part × bin, leaving out zero rows; filter by part or by bin.
@@ -195,7 +195,8 @@ public struct StockLedger: Sendable {
     public func standingAlerts() throws -> [StockAlert] {
         try database.pool.read { db in
             try StockAlert.fetchAll(db, sql: """
-                SELECT a.id, a.partNumber, a.level, COALESCE((SELECT SUM(quantity) FROM stock_balance b WHERE b.partNumber = a.partNumber), 0) AS onHand,
+                SELECT a.id, a.partNumber, a.level,
+                       COALESCE((SELECT SUM(quantity) FROM stock_balance b WHERE b.partNumber = a.partNumber AND b.binCode != '\(Purchasing.quarantineBin)'), 0) AS onHand,
                        a.threshold, a.movementKey, a.raisedAt, a.clearedAt
                 FROM stock_alert a WHERE a.clearedAt IS NULL ORDER BY a.id
                 """)
