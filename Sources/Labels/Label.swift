@@ -123,6 +123,8 @@ public enum Labels {
             command(.cancel, "清除 · Cancel", "清除库位、工单和数量 / clear bin, work order, quantity"),
             command(.close, "结束盘点 · Close count", "生成差异报告 / variance report"),
             command(.confirm, "确认盘点 · Confirm count", "过账调整 / post the adjustments"),
+            command(.damaged, "损坏件 · Damaged", "收货时下一件放入隔离区 / receiving: the next part goes to quarantine"),
+            command(.extra, "多送 · Extra", "收货时下一件不在采购单上 / receiving: the next part is not on the order"),
         ]
         labels += [1, 2, 5, 10, 20, 50].map { n in command(.quantity(n), "数量 × \(n) · Quantity \(n)", "下一次扫描计 \(n) / next part scan counts \(n)") }
         // The keypad: 3 then 7 then the part counts 37; a lone 0 in count mode records an empty find.
@@ -200,14 +202,19 @@ public enum Labels {
     }
 
     /// A delivery's summary on an 80 mm receipt, for the driver and the file: the order and its
-    /// supplier, the SSCC, each line ordered / received / short / over / damaged; its code is
-    /// the order's (the rest of it is received against it).
+    /// supplier, the SSCC, and the order as it stands after it (each line ordered / received so
+    /// far / short / over / damaged); its code is the order's (the rest is received against it).
     public static func deliverySummary(_ delivery: Delivery, order: PurchaseOrder, variance: [DeliveryVariance]) -> Label {
-        let lines = ["收货单 Delivery received", "采购单 \(order.number) · \(order.supplier)"] + (delivery.sscc.map { ["SSCC \($0)"] } ?? [])
-            + variance.prefix(30).map { v in
-                "\(v.partNumber) 订\(v.ordered) 收\(v.received)" + (v.remaining > 0 ? " 缺\(v.remaining)" : "") + (v.over > 0 ? " 多\(v.over)" : "")
-                    + (v.damaged > 0 ? " 损\(v.damaged)" : "")
-            }
+        var lines = ["收货单 Delivery received", "采购单 \(order.number) · \(order.supplier)"]
+        if let sscc = delivery.sscc { lines.append("SSCC \(sscc)") }
+        lines.append("本单累计 the order so far:")
+        for v in variance.prefix(30) {
+            var line = "\(v.partNumber) 订\(v.ordered) 收\(v.received)"
+            if v.remaining > 0 { line += " 缺\(v.remaining)" }
+            if v.over > 0 { line += " 多\(v.over)" }
+            if v.damaged > 0 { line += " 损\(v.damaged)" }
+            lines.append(line)
+        }
         return Label(kind: .slip, widthMM: 72, heightMM: 40 + 4.5 * Double(lines.count - 1), lines: lines,
                      code: .code128(order.code), caption: order.number)
     }

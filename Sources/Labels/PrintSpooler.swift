@@ -95,18 +95,12 @@ public struct PrintSpooler: Sendable {
                     guard let uuid = UUID(uuidString: id), let request = try PartsRequest.fetchOne(db, key: uuid) else {
                         throw PrintRequestError.nothingToPrint("未知待料单 \(id) / no parts request \(id)")
                     }
-                    let names = try Dictionary(request.parts.compactMap { wanted in
-                        try Part.fetchOne(db, key: wanted.partNumber).map { (wanted.partNumber, $0.nameZh) }
-                    }, uniquingKeysWith: { first, _ in first })
-                    return Labels.partsArrival(request, names: names)
+                    return Labels.partsArrival(request, names: try Self.chineseNames(of: request.parts.map(\.partNumber), in: db))
                 }
             case .purchaseOrder:
                 return try job.subjects.map { number in
                     guard let order = try PurchaseOrder.fetchOne(db, key: number) else { throw PurchasingError.unknownOrder(number) }
-                    let names = try Dictionary(order.lines.compactMap { line in
-                        try Part.fetchOne(db, key: line.partNumber).map { (line.partNumber, $0.nameZh) }
-                    }, uniquingKeysWith: { first, _ in first })
-                    return Labels.purchaseOrder(order, names: names)
+                    return Labels.purchaseOrder(order, names: try Self.chineseNames(of: order.lines.map(\.partNumber), in: db))
                 }
             case .delivery:
                 return try job.subjects.map { key in
@@ -121,15 +115,24 @@ public struct PrintSpooler: Sendable {
                     guard let uuid = UUID(uuidString: key), let returned = try SupplierReturn.fetchOne(db, key: uuid) else {
                         throw PrintRequestError.nothingToPrint("未知退货 \(key) / no return to the supplier \(key)")
                     }
-                    return Labels.supplierReturn(returned, partName: try Part.fetchOne(db, key: returned.partNumber)?.nameZh ?? "")
+                    return Labels.supplierReturn(returned, partName: try Self.chineseNames(of: [returned.partNumber], in: db)[returned.partNumber] ?? "")
                 }
             case .carton:
                 return try job.subjects.map { sscc in
                     guard let transfer = try StoreTransfer.fetchOne(db, key: sscc) else { throw TransferError.unknownCarton(sscc) }
-                    return Labels.carton(transfer, partName: try Part.fetchOne(db, key: transfer.partNumber)?.nameZh ?? "")
+                    return Labels.carton(transfer, partName: try Self.chineseNames(of: [transfer.partNumber], in: db)[transfer.partNumber] ?? "")
                 }
             }
         }
+    }
+
+    /// The Chinese names of the parts a label lists, by part number (a part no longer in the catalogue has none).
+    static func chineseNames(of partNumbers: [String], in db: Database) throws -> [String: String] {
+        var names: [String: String] = [:]
+        for number in partNumbers where names[number] == nil {
+            if let part = try Part.fetchOne(db, key: number) { names[number] = part.nameZh }
+        }
+        return names
     }
 
     /// The files of a job in a format: one for ZPL, ESC/POS and PDF, one PNG per A4 sheet.

@@ -82,6 +82,11 @@ struct DeliveryTests {
         #expect(try scan(counter, "KD:CMD:CLOSE").message.contains("the order is complete"))
         #expect(try store.database.purchasing.order("PO-7")?.status == .received)
         let late = try scan(counter, "KD:PO:PO-7")
+        // More than ordered is booked (the parts are here), and said.
+        _ = try store.database.purchasing.create(number: "PO-OVER", supplier: "S", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM")
+        let over = try scan(counter, "KD:PO:PO-OVER", "KD:CMD:QTY:2", "90000-X")
+        #expect(over.accepted && over.message.contains("more than ordered by 1"), "\(over.message)")
+        _ = try scan(counter, "KD:CMD:CLOSE")
         #expect(!late.accepted && late.outcome == .wrong, "\(late.message)")
     }
 
@@ -101,6 +106,17 @@ struct DeliveryTests {
         #expect(try onHand(store, "15400-RTA-003") == 2)
         // Outside a delivery, DAMAGED and EXTRA say what to do.
         #expect(try scan(counter, "KD:CMD:DAMAGED").message.contains("purchase order's code first"))
+        // A second order's sheet while a delivery is open is refused; leaving the delivery says it stays open.
+        _ = try store.database.purchasing.create(number: "PO-8", supplier: "别家", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM")
+        _ = try scan(counter, "KD:PO:PO-7")
+        let other = try scan(counter, "KD:PO:PO-8")
+        #expect(!other.accepted && other.message.contains("still open here"), "\(other.message)")
+        #expect(try scan(counter, "KD:CMD:ISSUE").message.contains("the delivery is still open"))
+        // Damaged parts in quarantine are not issued.
+        _ = try scan(counter, "KD:CMD:RECEIVE", "KD:PO:PO-7", "KD:CMD:DAMAGED", "6901234567892", "KD:CMD:CLOSE")
+        try store.openWorkOrders("WO-1")
+        let fromQuarantine = try scan(counter, "KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:\(Purchasing.quarantineBin)", "6901234567892")
+        #expect(!fromQuarantine.accepted && fromQuarantine.message.contains("return them to the supplier"), "\(fromQuarantine.message)")
     }
 
     @Test("a purchase order is checked: known parts, each once, sensible quantities; the same order twice is one; another under its number is refused")

@@ -10,6 +10,7 @@ import Testing
 func concrete(_ path: String, token: String) -> String {
     path.replacingOccurrences(of: "{bay}", with: "BAY-1").replacingOccurrences(of: "{ticket}", with: "WO-1")
         .replacingOccurrences(of: "{token}", with: token).replacingOccurrences(of: "{badge}", with: "T1")
+        .replacingOccurrences(of: "{number}", with: "PO-1")
         + (path == "/api/v1/customers/orders" ? "?phone=13800138000" : "")
 }
 

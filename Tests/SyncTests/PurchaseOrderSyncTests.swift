@@ -31,16 +31,19 @@ struct PurchaseOrderSyncTests {
             _ = try await enrolled("bay-1", bay, bayDir, .bay)
             #expect(try counter.purchasing.order("PO-9")?.lines.first?.unitPriceFen == 3500)
             #expect(try bay.purchasing.order("PO-9") == nil, "a bay has no business with the supplier's prices")
-            // The counter receives four of five, and closes.
+            // The counter receives four of five, one of them damaged, and closes.
+            try hub.webhooks.configure([WebhookEndpoint(name: "erp", url: "https://erp.example/kioskd", maxAttempts: 3, retryBase: .milliseconds(100))])
             let desk = Counter(database: counter, deviceID: "counter-1")
-            for text in ["KD:CMD:RECEIVE", "KD:PO:PO-9", "KD:CMD:QTY:4", "6901234567892", "KD:CMD:CLOSE"] {
+            for text in ["KD:CMD:RECEIVE", "KD:PO:PO-9", "KD:CMD:QTY:3", "6901234567892", "KD:CMD:DAMAGED", "6901234567892", "KD:CMD:CLOSE"] {
                 #expect(try desk.handle(ScanEvent(source: "t", text: text)).accepted, "\(text)")
             }
-            #expect(try await SyncService.drain(sync, database: counter) == 2, "the receipt and the delivery")
-            #expect(try hub.purchasing.variance(of: "PO-9").map(\.received) == [4])
-            #expect(try onHand(hub) == 4)
+            #expect(try await SyncService.drain(sync, database: counter) == 3, "two receipts and the delivery")
+            #expect(try hub.purchasing.variance(of: "PO-9").map { [$0.received, $0.damaged] } == [[3, 1]], "the damaged one in the hub's quarantine too")
+            #expect(try hub.stock.balances(partNumber: "P1").map(\.binCode) == ["A-01", Purchasing.quarantineBin])
+            #expect(try count(hub, "SELECT COUNT(*) FROM upstream_event WHERE type = 'cn.kioskd.purchase.delivery_closed'") == 1,
+                    "the hub tells its ERP of the delivery it learned")
             _ = try await SyncService.pull(sync2, database: other)
-            #expect(try other.purchasing.variance(of: "PO-9").map(\.remaining) == [1], "the other counter knows one is still to come")
+            #expect(try other.purchasing.variance(of: "PO-9").map(\.remaining) == [2], "the other counter knows two are still to come")
             // A delivery whose line names no receipt of the pushing board (500 that never came): not applied, nothing counted.
             let forgedID = UUID()
             var forged = SyncEvent(seq: 99, id: forgedID, kind: .delivery, hlc: HybridTimestamp(rawValue: 99))
@@ -48,7 +51,7 @@ struct PurchaseOrderSyncTests {
                                                               deviceID: "counter-2", closedAt: Date()),
                                            lines: [DeliveryLine(movementKey: UUID(), deliveryID: forgedID, partNumber: "P1", quantity: 500, condition: .ordered)])
             _ = try await sync2.push([forged])
-            #expect(try hub.purchasing.deliveries(of: "PO-9").count == 1 && hub.purchasing.variance(of: "PO-9").map(\.received) == [4])
+            #expect(try hub.purchasing.deliveries(of: "PO-9").count == 1 && hub.purchasing.variance(of: "PO-9").map(\.received) == [3])
             #expect(try text(hub, "SELECT outcome FROM hub_event WHERE kind = 'purchase.delivery' ORDER BY rowid DESC LIMIT 1")?.contains("is no receipt of counter-2") == true)
         }
     }

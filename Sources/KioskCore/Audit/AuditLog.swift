@@ -36,6 +36,7 @@ public struct AuditEntry: Codable, Sendable, Hashable, FetchableRecord, Persista
         /// A board's receipt of a carton another counter received first: booked back out here.
         case transferReceiptVoided = "stock.transfer_receipt_voided"
         case purchaseOrderCancelled = "purchase.order_cancelled"
+        case stockReturnedToSupplier = "stock.returned_to_supplier"
     }
 
     public var seq: Int64

@@ -286,7 +286,7 @@ public struct Counter: Sendable {
             feedback.message = "收货 \(delivery.orderNumber) SSCC \(sscc) / delivery against \(delivery.orderNumber): SSCC \(sscc)"
         case let .receiveDelivered(part, quantity, bin, condition, id, trace):
             let delivery = try Purchasing.checkReceipt(of: part.partNumber, condition: condition, into: id, in: db)
-            let into = condition == .damaged ? try Purchasing.quarantine(in: db) : (bin ?? part.defaultBin)
+            let into = condition == .damaged ? Purchasing.quarantineBin : (bin ?? part.defaultBin)
             feedback = try move(kind: .receive, part: part, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
                                 scan: scan, session: &session, feedback: feedback, in: db)
             if let movement = feedback.movement {
@@ -296,7 +296,7 @@ public struct Counter: Sendable {
             feedback.message += "\n" + (condition == .damaged ? "损坏件已放入隔离区 / damaged: in quarantine, not stock\n" : condition == .extra ? "多送 / extra\n" : "")
                 + (line.map { "采购单 \(delivery.orderNumber)：\($0.partNumber) 已收 \($0.received)/\($0.ordered)，待收 \($0.remaining) / received \($0.received) of \($0.ordered), \($0.remaining) to come" } ?? "")
             if let line, condition == .ordered, line.over > 0 {
-                feedback.outcome = .wrong
+                // Booked (the parts are here): the clerk hears it, and CLOSE reports it as over.
                 feedback.message += "\n⚠ 超出订货数量 \(line.over) / more than ordered by \(line.over)"
             }
         case .closeDelivery(let id):
@@ -393,6 +393,10 @@ public struct Counter: Sendable {
             case .refuse: throw StockError.expired(part: part.partNumber, expiry: expiry)
             case .warn: expiredWarning = "\n⚠ 已过期 \(expiry) / expired on \(expiry)"
             }
+        }
+        if kind == .issue || kind == .transfer, fromBin == Purchasing.quarantineBin {
+            throw SessionRefusal(description: "隔离区的损坏件不能出库或移库：请退供应商 / damaged parts in quarantine are not issued or moved: return them to the supplier",
+                                 outcome: .refused)
         }
         if let workOrder {
             // Issue to open jobs only (one may have closed since its ticket was scanned);

@@ -118,7 +118,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
     public var undoStack: [UndoEntry] = []
     /// The supplier's delivery being received (receive mode, after a purchase order's code).
     public var delivery: UUID?
-    /// Its order's number.
+    /// Its order's number: another order's sheet is refused until this delivery is closed.
     public var deliveryOrder: String?
     /// An SSCC scanned before the order's code: the delivery it opens takes it.
     public var pendingSSCC: String?
@@ -168,6 +168,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
             pendingQuantity = nil
             quantityTyped = false
             receiptCondition = nil
+            pendingSSCC = nil
         case .modeChanged:
             pendingQuantity = nil
             quantityTyped = false
@@ -292,6 +293,9 @@ public struct CounterSession: Codable, Sendable, Hashable {
             guard mode == .receive else {
                 return (self, .reject("采购单在入库模式下收货：请先扫描入库码 / a purchase order is received in receive mode: scan RECEIVE first", .wrong))
             }
+            if delivery != nil, let open = deliveryOrder, open != number {
+                return (self, .reject(PurchasingError.deliveryOpen(order: open).description, .wrong))
+            }
             next.pendingSSCC = nil
             next.receiptCondition = nil
             return (next, .openDelivery(order: number, sscc: pendingSSCC))
@@ -396,7 +400,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
             next.clears(.modeChanged)
             next.mode = mode
             if mode == .yardCount { return (next, .openYardCount) }
-            return (next, .context("模式：\(mode.nameZh) / mode: \(mode.rawValue)"))
+            return (next, .context("模式：\(mode.nameZh) / mode: \(mode.rawValue)" + leftOpen))
         case .quantity(let q):
             guard mode != .yardMove, mode != .yardCount else {
                 return (self, .reject("车场模式不用数量 / yard modes take no quantity"))
@@ -426,7 +430,7 @@ public struct CounterSession: Codable, Sendable, Hashable {
             return (next, .undo(last))
         case .cancel:
             next.clears(.cancelled)
-            return (next, .context("已取消，回到查询模式 / cancelled: back to look-up mode"))
+            return (next, .context("已取消，回到查询模式 / cancelled: back to look-up mode" + leftOpen))
         case .close where mode == .yardCount:
             return (next, .closeYardCount)
         case .close where delivery != nil:
@@ -453,6 +457,12 @@ public struct CounterSession: Codable, Sendable, Hashable {
             next.closedStocktakeID = nil
             return (next, .confirmCount(id))
         }
+    }
+
+    /// Said when the clerk leaves a delivery without CLOSE: it stays open, to be rejoined.
+    private var leftOpen: String {
+        guard delivery != nil else { return "" }
+        return "\n⚠ 收货未结束：再扫该采购单可继续，并扫结束码 / the delivery is still open: scan its order's sheet to go on, then CLOSE"
     }
 
     /// Remembers an entry for undo.

@@ -98,6 +98,11 @@ public struct DeliveryLine: Codable, Sendable, Hashable, FetchableRecord, Persis
 public struct DeliveryFact: Codable, Sendable, Hashable {
     public var delivery: Delivery
     public var lines: [DeliveryLine]
+
+    /// The delivery `id` with its lines, as this store holds it.
+    static func fetch(_ id: UUID, in db: Database) throws -> DeliveryFact? {
+        try Delivery.fetchOne(db, key: id).map { DeliveryFact(delivery: $0, lines: try DeliveryLine.filter(Column("deliveryID") == id).fetchAll(db)) }
+    }
 }
 
 /// An order's line against what came in: every closed delivery, and the open one.
@@ -244,16 +249,24 @@ public enum Purchasing {
     static func checkReceipt(of part: String, condition: DeliveryLine.Condition, into id: UUID, in db: Database) throws -> Delivery {
         guard let delivery = try Delivery.fetchOne(db, key: id), delivery.closedAt == nil else { throw PurchasingError.noDeliveryOpen }
         guard let order = try PurchaseOrder.fetchOne(db, key: delivery.orderNumber) else { throw PurchasingError.unknownOrder(delivery.orderNumber) }
+        guard order.status != .cancelled else { throw PurchasingError.orderNotOpen(order.number, order.status) }
         if condition == .ordered, !order.lines.contains(where: { $0.partNumber == part }) {
             throw PurchasingError.notOnOrder(part: part, order: order.number)
         }
         return delivery
     }
 
-    /// The quarantine bin, made the first time a damaged part comes in.
-    static func quarantine(in db: Database) throws -> String {
-        if try !Bin.exists(db, key: quarantineBin) { try Bin(code: quarantineBin, label: "隔离区 damaged, not for issue").insert(db) }
-        return quarantineBin
+    /// Tells the store's other systems that a delivery was received, with its lines, once
+    /// (where it was closed, and at the hub that learns it).
+    static func tellUpstream(_ id: UUID, in db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data)
+            SELECT 'delivery-' || lower(hex(d.id)) || '-closed', 'cn.kioskd.purchase.delivery_closed', d.orderNumber, d.closedAt,
+                   json_object('order', d.orderNumber, 'sscc', d.sscc, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', d.closedAt),
+                               'lines', (SELECT json_group_array(json_object('partNumber', partNumber, 'quantity', quantity, 'condition', condition))
+                                         FROM delivery_line WHERE deliveryID = d.id))
+            FROM delivery d WHERE d.id = ? AND d.closedAt IS NOT NULL AND EXISTS (SELECT 1 FROM webhook_endpoint)
+            """, arguments: [id])
     }
 
     /// Every line of the order against what its deliveries brought (closed ones, and any open
@@ -283,6 +296,7 @@ public enum Purchasing {
         try delivery.update(db)
         let variance = try variance(of: delivery.orderNumber, in: db)
         try settle(delivery.orderNumber, in: db)
+        try tellUpstream(id, in: db)
         // Its summary for the driver and the file, on the counter's receipt printer.
         if let printer = try KioskMeta.value("slip_printer", in: db) {
             var job = PrintJob(key: UUID(), printer: printer, kind: .delivery, subjects: [id.uuidString], requestedBy: delivery.openedBy, at: time)
@@ -309,7 +323,9 @@ public enum Purchasing {
         }
         for line in fact.lines {
             guard let m = try StockMovement.filter(Column("key") == line.movementKey).fetchOne(db), m.kind == .receive, m.deviceID == deviceID,
-                  m.partNumber == line.partNumber, m.quantity == line.quantity, (m.toBin == quarantineBin) == (line.condition == .damaged) else {
+                  m.partNumber == line.partNumber, m.quantity == line.quantity, (m.toBin == quarantineBin) == (line.condition == .damaged),
+                  m.recordedAt >= fact.delivery.openedAt, m.recordedAt <= fact.delivery.closedAt ?? m.recordedAt,
+                  try StockMovement.filter(Column("reverses") == m.key).fetchCount(db) == 0 else {
                 throw PurchasingError.invalid("收货行 \(line.partNumber) ×\(line.quantity) 没有对应的入库记录 / the line \(line.partNumber) ×\(line.quantity) is no receipt of \(deviceID)")
             }
         }
@@ -324,6 +340,7 @@ public enum Purchasing {
         try delivery.insert(db)
         for line in fact.lines where line.deliveryID == delivery.id { try line.insert(db, onConflict: .ignore) }
         try settle(delivery.orderNumber, in: db)
+        try tellUpstream(delivery.id, in: db)
     }
 }
 
@@ -358,6 +375,8 @@ extension Purchasing {
         let returned = SupplierReturn(movementKey: key, supplier: supplier, orderNumber: order, partNumber: partNumber, quantity: quantity,
                                       fromBin: from, reason: reason, at: time, actor: actor)
         try returned.insert(db)
+        try AuditLog.record(.stockReturnedToSupplier, actor: actor,
+                            detail: "\(partNumber) ×\(quantity) \(from) → \(supplier)\(order.map { " (\($0))" } ?? ""): \(reason)", at: time, in: db)
         return returned
     }
 }

@@ -813,6 +813,8 @@ enum Schema {
                   quantity INTEGER NOT NULL,
                   condition TEXT NOT NULL);
                 CREATE INDEX delivery_line_delivery ON delivery_line (deliveryID);
+                -- Damaged parts wait here for their return to the supplier: the same bin in every store.
+                INSERT OR IGNORE INTO bin (code, label) VALUES ('QUARANTINE', '隔离区 damaged, not for issue');
                 CREATE TRIGGER purchase_order_change_insert AFTER INSERT ON purchase_order
                 BEGIN
                   DELETE FROM hub_change WHERE entity = 'purchaseOrder' AND key = NEW.number;
@@ -838,15 +840,6 @@ enum Schema {
                 BEGIN
                   INSERT OR IGNORE INTO sync_outbox (eventID, kind, ref, hlc, createdAt)
                   VALUES (NEW.id, 'purchase.delivery', hex(NEW.id), \(HybridTimestamp.nextSQL), NEW.closedAt);
-                END;
-                CREATE TRIGGER delivery_upstream AFTER UPDATE OF closedAt ON delivery
-                WHEN NEW.closedAt IS NOT NULL AND OLD.closedAt IS NULL AND EXISTS (SELECT 1 FROM webhook_endpoint)
-                BEGIN
-                  INSERT OR IGNORE INTO upstream_event (id, type, subject, time, data) VALUES (
-                    'delivery-' || lower(hex(NEW.id)) || '-closed', 'cn.kioskd.purchase.delivery_closed', NEW.orderNumber, NEW.closedAt,
-                    json_object('order', NEW.orderNumber, 'sscc', NEW.sscc, 'at', strftime('%Y-%m-%dT%H:%M:%fZ', NEW.closedAt),
-                                'lines', (SELECT json_group_array(json_object('partNumber', partNumber, 'quantity', quantity, 'condition', condition))
-                                          FROM delivery_line WHERE deliveryID = NEW.id)));
                 END;
                 """)
         }

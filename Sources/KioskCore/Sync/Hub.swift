@@ -482,9 +482,7 @@ public struct Hub: HubLedger {
                     case .purchaseOrder:
                         change.purchaseOrder = try PurchaseOrder.fetchOne(db, key: key)
                     case .delivery:
-                        change.delivery = try UUID(uuidString: key).flatMap { id in
-                            try Delivery.fetchOne(db, key: id).map { DeliveryFact(delivery: $0, lines: try DeliveryLine.filter(Column("deliveryID") == id).fetchAll(db)) }
-                        }
+                        change.delivery = try UUID(uuidString: key).flatMap { try DeliveryFact.fetch($0, in: db) }
                     case .order:
                         change.order = try WorkOrder.fetchOne(db, key: key).map { try pulled($0, for: grant) }
                     case .partsRequest:

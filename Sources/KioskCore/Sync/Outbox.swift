@@ -136,9 +136,7 @@ public struct Outbox: Sendable {
                 case .partsRequest:
                     event.partsRequest = try PartsRequest.fetchOne(db, key: id)
                 case .delivery:
-                    event.delivery = try Delivery.fetchOne(db, key: id).map {
-                        DeliveryFact(delivery: $0, lines: try DeliveryLine.filter(Column("deliveryID") == id).fetchAll(db))
-                    }
+                    event.delivery = try DeliveryFact.fetch(id, in: db)
                 case .workshopEvent:
                     event.workshopEvent = try WorkshopEvent.fetchOne(db, key: id)
                 case .jobOpened:

@@ -19,7 +19,7 @@ extension GuardedRouter {
             var sheet: Int64?
             if body.print == true, let printing = env.printing {
                 sheet = try await env.writing {
-                    try queue.enqueue(PrintJob(key: UUID(), printer: printing.labelPrinter, kind: .purchaseOrder, subjects: [order.number], requestedBy: context.actor))
+                    try queue.enqueue(PrintJob(key: UUID(), printer: printing.ticketPrinter, kind: .purchaseOrder, subjects: [order.number], requestedBy: context.actor))
                 }.id
             }
             return try JSONEncoder.sorted.encodeResponse(OrderView(order: order, lines: try await env.reading { try book.variance(of: order.number) },
@@ -45,6 +45,10 @@ extension GuardedRouter {
             }
             let body = try await request.decode(as: ReturnRequest.self, context: context)
             guard (1...MovementDraft.maximumQuantity).contains(body.quantity) else { throw StockError.invalidQuantity(body.quantity) }
+            // Out of quarantine is the counter's; out of stock (any other bin) is a manager's call, as an adjustment is.
+            if let bin = body.bin, bin != Purchasing.quarantineBin, ![.manager, .admin].contains(context.staff?.role) {
+                throw HTTPError(.forbidden, message: "从库存（非隔离区）退货需要经理 / returning stock from \(bin) (not quarantine) needs a manager")
+            }
             let returned = try await env.writing {
                 try book.returnToSupplier(partNumber: body.part, quantity: body.quantity, bin: body.bin, supplier: body.supplier, order: body.order,
                                           reason: body.reason, key: body.key ?? UUID(), deviceID: env.counter.deviceID, actor: context.actor)

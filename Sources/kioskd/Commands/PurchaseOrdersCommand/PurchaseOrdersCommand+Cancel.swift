@@ -9,7 +9,8 @@ extension PurchaseOrdersCommand {
         @Argument var number: String
 
         func run() async throws {
-            let (_, database) = try store.openDatabase()
+            let (config, database) = try store.openDatabase()
+            try refuseOnABoard(config)
             do { try database.purchasing.cancel(number, actor: cliActor) } catch let error as PurchasingError { throw Refused(error.description) }
             print("✓ 已取消 cancelled \(number)")
         }

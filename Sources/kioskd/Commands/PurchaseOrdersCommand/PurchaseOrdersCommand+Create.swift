@@ -16,7 +16,8 @@ extension PurchaseOrdersCommand {
                 guard let line = OrderLine(argument: text) else { throw ValidationError("--line \(text) is not PART:QUANTITY[:PRICE]") }
                 return line
             }
-            let (_, database) = try store.openDatabase()
+            let (config, database) = try store.openDatabase()
+            try refuseOnABoard(config)
             let order: PurchaseOrder
             do {
                 order = try database.purchasing.create(number: number, supplier: supplier, expectedOn: expected, lines: parsed, actor: cliActor)

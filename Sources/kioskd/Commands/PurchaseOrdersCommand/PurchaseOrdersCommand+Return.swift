@@ -21,7 +21,7 @@ extension PurchaseOrdersCommand {
 
         func run() async throws {
             let (config, database) = try store.openDatabase()
-            guard config.sync == nil else { throw Refused("退货在门店主机上办理 / returns to the supplier are made at the store's hub (this board syncs with it)") }
+            try refuseOnABoard(config)
             let returned: SupplierReturn
             do {
                 returned = try database.purchasing.returnToSupplier(partNumber: part, quantity: quantity, bin: bin, supplier: supplier, order: order,

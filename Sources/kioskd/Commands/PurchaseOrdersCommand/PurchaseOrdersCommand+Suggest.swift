@@ -11,8 +11,9 @@ extension PurchaseOrdersCommand {
         @Option(help: "With --confirm: the day it is expected (yyyy-MM-dd).") var expected: String?
 
         func run() async throws {
-            let (_, database) = try store.openDatabase()
+            let (config, database) = try store.openDatabase()
             if let supplier = confirm {
+                try refuseOnABoard(config)
                 let order: PurchaseOrder?
                 do { order = try database.purchasing.confirmSuggestions(for: supplier, expectedOn: expected, actor: cliActor) }
                 catch let error as PurchasingError { throw Refused(error.description) }

@@ -14,3 +14,11 @@ struct PurchaseOrdersCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Show.self, Cancel.self, Suggest.self, Return.self],
         defaultSubcommand: List.self)
 }
+
+/// Orders, their reorders and returns are the hub's (or a store's without one): a board that
+/// syncs pulls the orders, and an order made on it would be one the hub does not know.
+func refuseOnABoard(_ config: KioskConfig) throws {
+    guard config.sync == nil else {
+        throw Refused("采购单与退货在门店主机上办理 / purchase orders and returns to the supplier are made at the store's hub: this board syncs with it")
+    }
+}
