@@ -106,6 +106,11 @@ struct DeliveryTests {
         #expect(try onHand(store, "15400-RTA-003") == 2)
         // Outside a delivery, DAMAGED and EXTRA say what to do.
         #expect(try scan(counter, "KD:CMD:DAMAGED").message.contains("purchase order's code first"))
+        // A pallet's SSCC, then a part without the order: the clerk is asked for the order; the part again is a plain receipt.
+        let pallet = try SSCC.make(companyPrefix: "6912345", serial: 78)
+        _ = try scan(counter, "KD:CMD:RECEIVE", "]C100\(pallet)")
+        #expect(try scan(counter, "6901234567892").message.contains("scan its purchase order first"))
+        #expect(try scan(counter, "6901234567892").accepted)
         // A second order's sheet while a delivery is open is refused; leaving the delivery says it stays open.
         _ = try store.database.purchasing.create(number: "PO-8", supplier: "别家", expectedOn: nil, lines: [OrderLine(partNumber: "90000-X", ordered: 1)], actor: "PM")
         _ = try scan(counter, "KD:PO:PO-7")

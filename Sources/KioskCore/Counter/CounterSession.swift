@@ -333,6 +333,8 @@ public struct CounterSession: Codable, Sendable, Hashable {
             switch mode {
             case .lookup:
                 return (next, .lookup(part))
+            case .receive where delivery == nil && pendingSSCC != nil:
+                return (self, .reject("已扫 SSCC \(pendingSSCC!)：请先扫该货的采购单（或再扫此件作为普通入库）/ SSCC \(pendingSSCC!) was scanned: scan its purchase order first (or scan this part again to receive it plainly)", .wrong))
             case .receive where delivery != nil:
                 let condition = receiptCondition ?? .ordered
                 guard bin != nil || condition == .damaged else { return (self, .reject(Self.scanBinFirst)) }
