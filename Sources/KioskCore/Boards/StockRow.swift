@@ -6,7 +6,9 @@ public struct StockRow: Codable, Sendable {
     public var partNumber: String
     public var nameZh: String
     public var nameEn: String
+    /// Every bin that holds some, quarantine included (the damaged parts waiting to go back).
     public var bins: [String: Int]
+    /// What can be issued: quarantine left out.
     public var onHand: Int
 }
 
@@ -27,7 +29,7 @@ extension StockLedger {
                 let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
                 return StockRow(partNumber: part.partNumber, nameZh: part.nameZh, nameEn: part.nameEn,
                                 bins: Dictionary(uniqueKeysWithValues: balances.map { ($0.binCode, $0.quantity) }),
-                                onHand: balances.reduce(0) { $0 + $1.quantity })
+                                onHand: balances.reduce(0) { $0 + ($1.binCode == Purchasing.quarantineBin ? 0 : $1.quantity) })
             }
         }
     }

@@ -260,7 +260,7 @@ public struct Counter: Sendable {
             session.bin = nil
         case .lookup(let part):
             let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
-            let total = balances.reduce(0) { $0 + $1.quantity }
+            let total = balances.reduce(0) { $0 + ($1.binCode == Purchasing.quarantineBin ? 0 : $1.quantity) }
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
         case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):

@@ -240,7 +240,7 @@ public enum Transfers {
         guard local.map({ !learned.sameAs($0) }) ?? true else { return }
         if let local, let mine = local.receiveMovementKey, let theirs = learned.receiveMovementKey, mine != theirs,
            let receipt = try StockMovement.filter(Column("key") == mine).fetchOne(db), receipt.kind == .transferIn,
-           try !Bool(StockMovement.filter(Column("reverses") == mine).fetchCount(db) > 0) {
+           try StockMovement.filter(Column("reverses") == mine).fetchCount(db) == 0 {
             let at = learned.receivedAt ?? Date()
             let reason = "调拨箱 \(transfer.sscc) 已由 \(learned.receivedBy ?? "?") 收货，本机收货作废 / carton \(transfer.sscc) was received by \(learned.receivedBy ?? "?") first: this counter's receipt is void"
             _ = try StockLedger.record(MovementDraft(kind: .reversal, partNumber: receipt.partNumber, quantity: receipt.quantity, fromBin: receipt.toBin,
@@ -251,7 +251,7 @@ public enum Transfers {
         try learned.upsert(db)
     }
 
-    /// The transfers of this store, newest first: in transit first when `inTransitOnly`.
+    /// The transfers of this store, newest first; only those still in transit when `inTransitOnly`.
     public static func list(inTransitOnly: Bool = false, limit: Int = 200, in db: Database) throws -> [StoreTransfer] {
         var request = StoreTransfer.order(Column("shippedAt").desc).limit(limit)
         if inTransitOnly { request = request.filter(Column("receiveMovementKey") == nil) }
