@@ -181,8 +181,8 @@ public enum Purchasing {
         guard (1...40).contains(number.utf8.count), number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw PurchasingError.invalid("单号为 1–40 个字母、数字、- 或 _ / the number must be 1 to 40 letters, digits, - or _ (got \"\(number.prefix(40))\")")
         }
-        guard !order.supplier.trimmingWhitespace().isEmpty, order.supplier.utf8.count <= 200 else {
-            throw PurchasingError.invalid("请填写供应商 / name the supplier (at most 200 bytes)")
+        guard !order.supplier.trimmingWhitespace().isEmpty, order.supplier.count <= 200 else {
+            throw PurchasingError.invalid("请填写供应商 / name the supplier (at most 200 characters)")
         }
         if let day = order.expectedOn, StoredDate.dayDate(day) == nil {
             throw PurchasingError.invalid("到货日期应为 yyyy-MM-dd / the expected day must be yyyy-MM-dd (got \"\(day.prefix(20))\")")

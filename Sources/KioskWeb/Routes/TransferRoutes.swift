@@ -34,7 +34,11 @@ extension GuardedRouter {
             return try JSONEncoder.sorted.encodeResponse(ShippedTransfer(transfer: transfer, labelJob: label), status: .created)
         }
         on(.get, "/api/v1/transfers") { request, _ -> TransfersView in
-            let inTransit = request.uri.queryParameters.get("inTransit") == "true"
+            let asked = request.uri.queryParameters.getAll("inTransit")
+            guard asked.count <= 1, asked.allSatisfy({ $0 == "true" || $0 == "false" }) else {
+                throw HTTPError(.badRequest, message: "inTransit 为 true 或 false / inTransit is true or false, once")
+            }
+            let inTransit = asked.first == "true"
             return TransfersView(transfers: try await env.reading { try transfers.list(inTransitOnly: inTransit) })
         }
         on(.get, "/api/v1/chain/report") { _, _ -> ChainReportView in
