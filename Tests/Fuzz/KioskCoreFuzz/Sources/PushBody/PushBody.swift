@@ -113,8 +113,12 @@ func checkEvent(_ event: SyncEvent, in text: String) {
             check(q > 0 && q <= MovementDraft.maximumQuantity && deltas.allSatisfy { abs($0) == q }, "deltas \(deltas) of ×\(q): \(text)")
             let net = deltas.reduce(0, +)
             switch m.kind {
-            case .receive, .return: check(net == q && m.toBin != nil && m.fromBin == nil, "\(m.kind): \(text)")
+            case .receive, .return, .transferIn: check(net == q && m.toBin != nil && m.fromBin == nil, "\(m.kind): \(text)")
             case .issue: check(net == -q && m.workOrder?.isEmpty == false, "issue: \(text)")
+            case .transferOut: check(net == -q && m.fromBin != nil && m.toBin == nil, "transfer-out: \(text)")
+            case .supplierReturn:
+                check(net == -q && m.fromBin != nil && m.reason?.trimmingCharacters(in: .whitespaces).isEmpty == false,
+                      "supplier-return: \(text)")
             case .transfer: check(net == 0 && m.fromBin != m.toBin, "transfer: \(text)")
             case .adjust, .count: check(abs(net) == q, "\(m.kind): \(text)")
             case .reversal: check(m.reverses != nil && (net == 0 || abs(net) == q), "reversal: \(text)")

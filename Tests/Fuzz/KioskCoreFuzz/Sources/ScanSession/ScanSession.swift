@@ -24,6 +24,15 @@ let barcodes = ["6901234567892": 0, "4006381333931": 1, "09501101530003": 0, "06
 let bins = ["A-01", "A-02", "B-01", "Y-01"]
 let openTicket = "WO-1", closedTicket = "WO-2"
 let vins = ["1M8GDM9AXKP042788", "LSVAU2180N2183294"].map { try! VIN.parse($0) }
+/// Two purchase orders' sheets (`KD:PO:`), a supplier's SSCC, and a sister store's carton for
+/// this store and one for another (the SSCCs have their check digit).
+let orders = ["PO-1", "PO-2"]
+let supplierSSCC = "106141411234567897"
+let cartons = [true, false].map { incoming in
+    StoreTransfer(sscc: incoming ? "006901234000000018" : "006901234000000025", fromStore: "S2", toStore: incoming ? "S1" : "S3",
+                  incoming: incoming, partNumber: parts[0].partNumber, quantity: 4, fromBin: "A-01",
+                  shippedAt: Date(timeIntervalSince1970: 1_780_000_000), shippedBy: "C2", shipMovementKey: UUID(uuid: (0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0xFF, 0xFF)))
+}
 /// GS1 expiry dates are read against a fixed day, so that an input does the same on any day.
 let reference = Date(timeIntervalSince1970: 1_780_000_000)
 
@@ -60,6 +69,8 @@ struct StoreModel {
     var ids = 0
     /// The stocktake each bin has open (StocktakeBook.openStocktake(covering:)).
     var openStocktakes: [String: UUID] = [:]
+    /// The delivery each order has open at this counter (rejoined by scanning its sheet again).
+    var openDeliveries: [String: UUID] = [:]
 
     mutating func newID() -> UUID {
         ids += 1
@@ -80,8 +91,17 @@ struct StoreModel {
         if refuses { return refused() }
         var s = after
         switch action {
-        case .move:
+        case .move, .receiveDelivered:
             s.pushUndo(.movement(newID()))
+        case .openDelivery(let order, _):
+            let id = openDeliveries[order] ?? newID()
+            openDeliveries[order] = id
+            (s.delivery, s.deliveryOrder) = (id, order)
+        case .closeDelivery(let id):
+            openDeliveries = openDeliveries.filter { $0.value != id }
+            s.undoStack.removeAll()
+        case .receiveCarton:
+            s.undoStack.removeAll()
         case let .count(part, quantity, bin):
             guard let id = s.stocktakeID else { return refused() }   // StocktakeError.noOpenStocktake
             s.pushUndo(.countScan(newID(), stocktake: id, partNumber: part.partNumber, bin: bin, quantity: quantity))
@@ -159,8 +179,12 @@ func nextScan(_ op: UInt8, _ input: inout Input) -> ResolvedScan {
     case 22: return .appointment("A\(input.byte() ?? 0)")
     case 23: return .unknown("X\(input.byte() ?? 0)")
     case 24, 25: return .malformed("M")
-    case 26, 27: return .bin(bins[Int(input.byte() ?? 0) % bins.count])
-    case 28: return .command(.mode(CounterMode.allCases[Int(input.byte() ?? 0) % CounterMode.allCases.count]))
+    case 26: return .purchaseOrder(orders[Int(input.byte() ?? 0) % orders.count])
+    case 27:
+        // A supplier's SSCC, or a sister store's carton (for this store or another), as Counter.resolve reads them.
+        let b = input.byte() ?? 0
+        return b % 3 == 0 ? .sscc(supplierSSCC) : .carton(cartons[Int(b) % 2])
+    case 28: return .command((input.byte() ?? 0) & 1 == 0 ? .damaged : .extra)
     default: return resolve(input.text())                                             // anything a scanner sends
     }
 }
@@ -175,10 +199,15 @@ func resolve(_ text: String) -> ResolvedScan {
         return .wrongOrder("未知工单 \(wo) / unknown work order \(wo)")
     case .badge(let b): return .badge(b)
     case .appointment(let code): return .appointment(code)
+    case .purchaseOrder(let number): return .purchaseOrder(number)
     case .malformed(let reason): return .malformed(reason)
     case .bin(let code): return bins.contains(code) ? .bin(code) : .malformed("未知库位 \(code) / unknown bin \(code)")
     case .gs1(let gs1):
         if gs1.reading == .unprefixed, let i = barcodes[text] { return .part(parts[i], codeQuantity: nil) }
+        if let sscc = gs1.sscc {
+            if let carton = cartons.first(where: { $0.sscc == sscc }) { return .carton(carton) }
+            if gs1.gtin == nil { return .sscc(sscc) }
+        }
         guard let gtin = gs1.gtin else { return .malformed("GS1 code without a GTIN") }
         guard let i = barcodes[gtin] else { return .malformed("GTIN \(gtin) is not registered to a part") }
         return .part(parts[i], codeQuantity: gs1.count, trace: ItemTrace(gs1, reference: reference))
@@ -209,8 +238,11 @@ func checkStep(from s: CounterSession, scan: ResolvedScan, to n: CounterSession,
     var disarmed = s
     disarmed.pendingQuantity = nil
     disarmed.quantityTyped = false
-    // refused() and clears(.refused/.partScanned): the session as it was, the quantity disarmed.
-    check(s.refused() == disarmed, "refused() changed more than the quantity: \(s)")
+    disarmed.receiptCondition = nil
+    disarmed.pendingSSCC = nil
+    // refused() and clears(.refused/.partScanned): the session as it was, the quantity, a
+    // DAMAGED or EXTRA and an SSCC waiting for its order disarmed.
+    check(s.refused() == disarmed, "refused() changed more than what waits for the next part: \(s)")
     if case .reject = action {
         // "A refused scan leaves the session as it was, except that a pending quantity is disarmed."
         check(n == disarmed, "a refusal changed the session: \(why())")
@@ -234,6 +266,31 @@ func checkStep(from s: CounterSession, scan: ResolvedScan, to n: CounterSession,
         case .yardCount: check(s.bin != nil && action == .countVehicle(vin, bin: s.bin!), why())
         default: check(false, "a VIN accepted outside look-up and the yard modes: \(why())")
         }
+    case .purchaseOrder(let number):
+        // Receive mode; another order's sheet is refused while a delivery is open.
+        var e = s
+        e.pendingSSCC = nil
+        e.receiptCondition = nil
+        check(s.mode == .receive && (s.delivery == nil || s.deliveryOrder == number) && n == e
+              && action == .openDelivery(order: number, sscc: s.pendingSSCC), "purchase order: \(why())")
+    case .sscc(let code):
+        var e = s
+        if s.delivery != nil {
+            check(action == .attachSSCC(code), why())
+        } else {
+            e.pendingSSCC = code
+        }
+        check(s.mode == .receive && n == e, "SSCC: \(why())")
+    case .carton(let carton):
+        // Whole, in receive mode, for this store only, never with a quantity.
+        var e = s
+        e.clears(.partScanned)
+        check(carton.incoming && s.mode == .receive && s.pendingQuantity == nil && n == e
+              && action == .receiveCarton(sscc: carton.sscc, bin: s.bin), "carton: \(why())")
+    case .command(.damaged), .command(.extra):
+        var e = s
+        e.receiptCondition = if case .command(.damaged) = scan { .damaged } else { .extra }
+        check(s.mode == .receive && s.delivery != nil && n == e, "DAMAGED/EXTRA outside a delivery: \(why())")
     case .workOrder(let wo), .closedWorkOrder(let wo, _):
         let modes: [CounterMode] = if case .workOrder = scan { [.issue, .return, .lookup] } else { [.return, .lookup] }
         var e = s
@@ -285,6 +342,10 @@ func checkStep(from s: CounterSession, scan: ResolvedScan, to n: CounterSession,
     case .command(.close):
         if s.mode == .yardCount {
             check(n == s && action == .closeYardCount, why())
+        } else if let delivery = s.delivery {
+            var e = s
+            (e.delivery, e.deliveryOrder, e.receiptCondition) = (nil, nil, nil)
+            check(n == e && action == .closeDelivery(delivery), "close a delivery: \(why())")
         } else {
             var e = s
             e.stocktakeID = nil
@@ -306,8 +367,13 @@ func checkStep(from s: CounterSession, scan: ResolvedScan, to n: CounterSession,
         switch (s.mode, action) {
         case (.lookup, .lookup(let p)):
             check(p == part, why())
+        case let (.receive, .receiveDelivered(p, quantity, bin, condition, delivery, t)):
+            // In a delivery: against it, as DAMAGED or EXTRA said (damaged goes to quarantine, needing no bin).
+            let c = s.receiptCondition ?? .ordered
+            check(s.delivery != nil && delivery == s.delivery && p == part && quantity == q && bin == s.bin && condition == c
+                  && ((s.bin ?? part.defaultBin) != nil || c == .damaged) && t == trace, "receipt in a delivery: \(why())")
         case let (.receive, .move(kind, p, quantity, from, to, wo, t)):
-            check(kind == .receive && p == part && quantity == q && from == nil && to != nil && to == (s.bin ?? part.defaultBin)
+            check(s.delivery == nil && s.pendingSSCC == nil && kind == .receive && p == part && quantity == q && from == nil && to != nil && to == (s.bin ?? part.defaultBin)
                   && wo == nil && t == trace, "receive: \(why())")
         case let (.issue, .move(kind, p, quantity, from, to, wo, t)):
             check(kind == .issue && p == part && quantity == q && from != nil && from == (s.bin ?? part.defaultBin) && to == nil
@@ -325,6 +391,7 @@ func checkStep(from s: CounterSession, scan: ResolvedScan, to n: CounterSession,
         }
         if case .move(_, _, let quantity, _, _, _, _) = action { check((1...m).contains(quantity), "move quantity: \(why())") }
         if case .count(_, let quantity, _) = action { check((0...m).contains(quantity), "count quantity: \(why())") }
+    if case .receiveDelivered(_, let quantity, _, _, _, _) = action { check((1...m).contains(quantity), "receipt quantity: \(why())") }
     }
 }
 
@@ -347,6 +414,10 @@ func checkState(_ s: CounterSession, maximum m: Int) {
     }
     check(s.stocktakeID == nil || s.mode == .count, "an open stocktake outside count mode: \(s)")
     check(s.workOrder == nil || [.issue, .return, .lookup].contains(s.mode), "a work order in \(s.mode) mode: \(s)")
+    // A delivery is received in receive mode, under its order; what waits for its next part too.
+    check(s.delivery == nil || (s.mode == .receive && s.deliveryOrder != nil), "a delivery outside receive mode: \(s)")
+    check(s.receiptCondition == nil || s.delivery != nil, "DAMAGED/EXTRA waiting outside a delivery: \(s)")
+    check(s.pendingSSCC == nil || (s.mode == .receive && s.delivery == nil), "an SSCC waiting for its order outside receive mode: \(s)")
 }
 
 /// A saved session as the store holds it (counter_session.state, possibly from an older
