@@ -253,11 +253,15 @@ def test_counter_prints_bin_labels_that_scan(daemon):
         counter.find_element(By.ID, "print-to").send_keys("L-02")
         click(counter, By.ID, "print-bins")
         wait_text(counter, "已加入打印队列")
-        wait_text(counter, "已打印")                          # the daemon's print service took it
-        shot(counter, "counter-printed-1280x800")
+        # The daemon's print service takes it on its own; an earlier test's ticket may already
+        # show "已打印", so wait for this sheet's own file (bounded) rather than for the word.
         printed = daemon["data"] / "printed"
-        sheets = sorted(printed.glob("*-bins*.png"))
-        assert sheets, list(printed.iterdir())
+        deadline = time.monotonic() + 20
+        while not (sheets := sorted(printed.glob("*-bins*.png"))):
+            assert time.monotonic() < deadline, f"no bin sheet printed within 20 s: {sorted(p.name for p in printed.glob('*'))}"
+            time.sleep(0.1)
+        wait_text(counter, "已打印")
+        shot(counter, "counter-printed-1280x800")
         codes = subprocess.run(["zbarimg", "--quiet", "--raw", *map(str, sheets)], capture_output=True, text=True).stdout.split()
         assert sorted(codes) == ["KD:BIN:L-01", "KD:BIN:L-02"], codes
     finally:
