@@ -44,6 +44,12 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        // libdmtx 0.7 (Debian's libdmtx-dev): GS1 DataMatrix on parts, which zbar 0.23 does not read.
+        .systemLibrary(name: "CDmtx", pkgConfig: "libdmtx", providers: [.apt(["libdmtx-dev"])]),
+        // libjpeg-turbo (Debian's libjpeg62-turbo-dev) and libexif: phone photos for `scan-image`,
+        // turned as the camera was held.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
         // Kernel device interfaces Swift cannot call directly: evdev ioctls for HID scanners,
         // and a pseudo-terminal pair for testing serial scanners on a real tty.
         .systemLibrary(name: "CLinuxDevices"),
@@ -109,7 +115,10 @@ let package = Package(
             dependencies: [
                 "KioskCore",
                 "CZBar",
+                "CDmtx",
                 "CPNG",
+                "CJPEG",
+                "CExif",
                 "CLinuxDevices",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -20,8 +20,11 @@ public struct CameraSettings: Sendable, Hashable {
     public var standard: VideoStandard?
     public var width: Int
     public var height: Int
-    /// What to look for; `nil`: every symbology zbar knows (slower on busy frames).
+    /// What to look for; `nil`: the store's set (``BarcodeReader/storeSymbologies``).
     public var symbologies: Set<Symbology>?
+    /// How long the passes may look at one frame: a frame's time at 30 frames a second.
+    /// Frames that arrive meanwhile are dropped, never queued.
+    public var frameBudget: Duration = .milliseconds(30)
 
     public init(device: String, input: Int? = nil, standard: VideoStandard? = nil, width: Int = 640, height: Int = 480,
                 symbologies: Set<Symbology>? = nil) {
@@ -35,10 +38,12 @@ public struct CameraSettings: Sendable, Hashable {
 }
 
 /// A camera pointed at the counter: frames captured with plain V4L2 mmap streaming (8-bit
-/// grey or YUYV), their brightness handed to zbar's image scanner in process. Every symbol
-/// found in a frame is a scan; a code that stays in view is seen in every frame, so give
-/// this source a duplicate window (the daemon does by default). A camera that goes away is
-/// reopened when it returns.
+/// grey or YUYV), their brightness read by a ``BarcodeReader`` in process (zbar, libdmtx and
+/// the passes that make a worn or badly lit code readable, within a frame's budget). Only the
+/// newest frame is read: when reading falls behind, older frames are dropped, never queued.
+/// Every symbol found in a frame is a scan; a code that stays in view is seen in every frame,
+/// so give this source a duplicate window (the daemon does by default). A camera that goes
+/// away is reopened when it returns.
 ///
 /// zbar's own video module is not used: it crashed on V4L2 devices where plain streaming works.
 public struct CameraScanner: ScanSource {
@@ -64,7 +69,7 @@ public struct CameraScanner: ScanSource {
     }
 
     private func loop(_ flag: StopFlag) {
-        let decoder = ZBarDecoder(symbologies: settings.symbologies)
+        let reader = BarcodeReader(symbologies: settings.symbologies ?? BarcodeReader.storeSymbologies)
         var camera = kioskd_camera()
         while !flag.isStopped {
             let step = kioskd_camera_open(&camera, settings.device, Int32(settings.input ?? -1), settings.standard?.code ?? 0,
@@ -78,8 +83,15 @@ public struct CameraScanner: ScanSource {
             cell.set(.connected("\(settings.device) \(camera.width)×\(camera.height) \(format)"), logger: logger)
             while !flag.isStopped {
                 var used: UInt32 = 0
-                let index = kioskd_camera_next(&camera, 100, &used)
+                var index = kioskd_camera_next(&camera, 100, &used)
                 if index == -2 { continue }
+                // Frames that queued while the last one was read are stale: keep the newest.
+                var newerUsed: UInt32 = 0
+                while index >= 0, case let newer = kioskd_camera_next(&camera, 0, &newerUsed), newer >= 0 {
+                    _ = kioskd_camera_requeue(&camera, UInt32(index))
+                    index = newer
+                    used = newerUsed
+                }
                 guard index >= 0 else {
                     cell.set(.waiting("\(settings.device): \(String(cString: strerror(errno)))"), logger: logger)
                     break
@@ -90,7 +102,7 @@ public struct CameraScanner: ScanSource {
                     ? GrayImage(yuyv: bytes, width: width, height: height, bytesPerLine: stride)
                     : GrayImage(grey: bytes, width: width, height: height, bytesPerLine: stride)
                 _ = kioskd_camera_requeue(&camera, UInt32(index))
-                for symbol in decoder.decode(frame) {
+                for symbol in reader.read(frame, budget: settings.frameBudget).symbols {
                     sink(ScanEvent(source: name, text: symbol.scanText, symbology: symbol.symbology))
                 }
             }

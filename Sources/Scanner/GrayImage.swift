@@ -1,3 +1,5 @@
+import CExif
+import CJPEG
 import CPNG
 import Foundation
 
@@ -24,20 +26,23 @@ public enum ImageFileError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .cannotRead(path, reason): "无法读取图像 \(path) / cannot read image \(path): \(reason)"
-        case .unsupportedFormat(let path): "不支持的图像格式 \(path)：请使用 PGM、PPM 或 PNG / unsupported image format \(path): use PGM, PPM or PNG"
+        case .unsupportedFormat(let path): "不支持的图像格式 \(path)：请使用 JPEG、PNG、PGM 或 PPM / unsupported image format \(path): use JPEG, PNG, PGM or PPM"
         case let .malformed(path, reason): "图像文件损坏 \(path) / malformed image \(path): \(reason)"
         }
     }
 }
 
 extension GrayImage {
-    /// Reads a PGM (P2/P5), PPM (P3/P6) or PNG file and converts it to grayscale.
+    /// Reads a JPEG, PNG, PGM (P2/P5) or PPM (P3/P6) file and converts it to grayscale, upright
+    /// as a phone shows it: a JPEG's EXIF orientation is applied. PNG may be grey, colour,
+    /// palette or 16-bit; JPEG grey, YCbCr, CMYK or YCCK.
     public static func load(path: String) throws(ImageFileError) -> GrayImage {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .cannotRead(path: path, reason: String(cString: strerror(errno)))
         }
         let bytes = [UInt8](data)
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try loadPNG(bytes, path: path) }
+        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try loadJPEG(bytes, path: path) }
         if bytes.count > 2, bytes[0] == UInt8(ascii: "P"), [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains(bytes[1]) {
             return try parseNetpbm(bytes, path: path)
         }
@@ -51,6 +56,10 @@ extension GrayImage {
         guard began != 0 else { throw .malformed(path: path, reason: pngMessage(&image)) }
         image.format = UInt32(PNG_FORMAT_GRAY)
         let width = Int(image.width), height = Int(image.height)
+        guard width * height <= maximumPixels else {
+            png_image_free(&image)
+            throw .malformed(path: path, reason: "\(width)×\(height) is more than \(maximumPixels) pixels")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height)
         // Transparent pixels are composed over white, as on paper.
         var background = png_color(red: 255, green: 255, blue: 255)
@@ -59,6 +68,26 @@ extension GrayImage {
         }
         guard finished != 0 else { throw .malformed(path: path, reason: pngMessage(&image)) }
         return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The largest image read (64 megapixels, twice a phone's): a file claiming more is refused
+    /// before memory is taken for it.
+    public static let maximumPixels = 1 << 26
+
+    static func loadJPEG(_ bytes: [UInt8], path: String) throws(ImageFileError) -> GrayImage {
+        var decoded = kioskd_jpeg_image()
+        let status = bytes.withUnsafeBufferPointer {
+            kioskd_jpeg_read($0.baseAddress, UInt($0.count), UInt(maximumPixels), &decoded)
+        }
+        defer { kioskd_jpeg_free(&decoded) }
+        guard status == 0, let start = decoded.pixels else {
+            let reason = withUnsafeBytes(of: &decoded.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw .malformed(path: path, reason: reason.isEmpty ? "not a JPEG libjpeg can read" : reason)
+        }
+        let width = Int(decoded.width), height = Int(decoded.height)
+        let image = GrayImage(width: width, height: height, pixels: Array(UnsafeBufferPointer(start: start, count: width * height)))
+        guard let exif = decoded.exif else { return image }
+        return image.oriented(exif: Int(kioskd_exif_orientation(exif, decoded.exif_length)))
     }
 
     private static func pngMessage(_ image: inout png_image) -> String {

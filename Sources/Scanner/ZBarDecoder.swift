@@ -13,7 +13,12 @@ public struct DecodedSymbol: Sendable, Hashable {
     /// The text a GS1 parser expects: GS1 symbols carry their symbology identifier.
     public var scanText: String {
         guard isGS1 else { return text }
-        return (symbology == "QR-Code" ? "]Q3" : "]C1") + text
+        return switch symbology {
+        case "QR-Code": "]Q3" + text
+        case DataMatrixDecoder.symbologyName: "]d2" + text
+        case "DataBar", "DataBar-Exp": "]e0" + text
+        default: "]C1" + text
+        }
     }
 }
 
@@ -21,9 +26,13 @@ public struct DecodedSymbol: Sendable, Hashable {
 /// decode time of a noisy frame.
 public enum Symbology: String, Sendable, Hashable, CaseIterable {
     case qr, code128, ean13, ean8, upca, code39, i25, dataBar
+    /// Data Matrix (GS1 DataMatrix on parts), read with libdmtx: zbar 0.23 has none.
+    case dataMatrix
 
-    var zbarType: zbar_symbol_type_t {
+    /// zbar's type for it; nil for Data Matrix.
+    var zbarType: zbar_symbol_type_t? {
         switch self {
+        case .dataMatrix: nil
         case .qr: ZBAR_QRCODE
         case .code128: ZBAR_CODE128
         case .ean13: ZBAR_EAN13
@@ -47,15 +56,25 @@ public final class ZBarDecoder {
         scanner = zbar_image_scanner_create()
         if let symbologies {
             zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
-            for symbology in symbologies {
-                zbar_image_scanner_set_config(scanner, symbology.zbarType, ZBAR_CFG_ENABLE, 1)
+            for type in symbologies.compactMap(\.zbarType) {
+                zbar_image_scanner_set_config(scanner, type, ZBAR_CFG_ENABLE, 1)
             }
         } else {
             zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 1)
         }
+        // A QR code's bytes as they are: zbar would guess their character set and turn UTF-8
+        // Chinese ("配件") into Shift-JIS mojibake; ``text(of:)`` decides instead.
+        zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1)
     }
 
     deinit { zbar_image_scanner_destroy(scanner) }
+
+    /// A symbol's bytes as text: UTF-8 when they are valid UTF-8 (what phones, qrencode and
+    /// kioskd write), otherwise ISO 8859-1, the QR standard's default for byte mode.
+    static func text(of bytes: [UInt8]) -> String {
+        if let utf8 = String(validating: bytes, as: UTF8.self) { return utf8 }
+        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+    }
 
     /// Every symbol found in the frame (none is not an error).
     public func decode(_ frame: GrayImage) -> [DecodedSymbol] {
@@ -74,7 +93,7 @@ public final class ZBarDecoder {
             while let current = symbol {
                 let length = Int(zbar_symbol_get_data_length(current))
                 let text = zbar_symbol_get_data(current).map {
-                    String(decoding: UnsafeRawBufferPointer(start: $0, count: length), as: UTF8.self)
+                    Self.text(of: Array(UnsafeRawBufferPointer(start: $0, count: length)))
                 } ?? ""
                 let isGS1 = zbar_symbol_get_modifiers(current) & (1 << ZBAR_MOD_GS1.rawValue) != 0
                 symbols.append(DecodedSymbol(text: text, symbology: String(cString: zbar_get_symbol_name(zbar_symbol_get_type(current))),

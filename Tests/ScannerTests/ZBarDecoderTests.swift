@@ -35,6 +35,16 @@ struct ZBarDecoderTests {
         #expect(decoder.decode(try GrayImage.load(path: ean13)).map { "\($0.symbology) \($0.text)" } == ["EAN-13 6901234567892"])
     }
 
+    @Test("A QR code of Chinese text in UTF-8 reads as written, not as zbar's Shift-JIS guess")
+    func chineseQR() throws {
+        let decoder = ZBarDecoder(symbologies: [.qr])
+        for text in ["配件 8720", "取车 WO2026-0042", "刹车片 Brake pads"] {
+            let symbols = decoder.decode(try GrayImage.load(path: try generate("qrencode", ["-s", "4", text])))
+            #expect(symbols.map(\.text) == [text])
+        }
+        #expect(ZBarDecoder.text(of: [0x41, 0xE9]) == "Aé")       // not UTF-8: ISO 8859-1
+    }
+
     @Test("GS1-128 and GS1 QR keep the GS1 marker and parse as element strings")
     func gs1() throws {
         let decoder = ZBarDecoder(symbologies: [.code128, .qr])

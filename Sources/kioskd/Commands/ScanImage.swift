@@ -5,12 +5,29 @@ import Scanner
 struct ScanImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan-image",
-        abstract: "Decode every barcode in image files (PGM, PPM or PNG) with zbar.",
-        discussion: "Prints one line per symbol: FILE<TAB>SYMBOLOGY<TAB>TEXT. Exits 4 if a file has no symbol.")
+        abstract: "Read every barcode in image files (JPEG, PNG, PGM or PPM) as the camera does.",
+        discussion: """
+            Prints one line per symbol: FILE<TAB>SYMBOLOGY<TAB>TEXT (GS shown as <GS>). A photo is read \
+            upright as its EXIF orientation says, then looked at again (enlarged, thresholded, \
+            sharpened, cropped around code-like areas…) until a pass reads a code or the budget is spent. \
+            Exits 4 if a file has no symbol.
+            """)
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: "Look only for these symbologies: \(Symbology.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
+            help: "Look only for these symbologies: \(Symbology.allCases.map(\.rawValue).joined(separator: ", ")) (default: the store's: qr code128 ean13 ean8 upca code39 dataMatrix).")
     var symbology: [String] = []
+
+    @Option(name: .long, help: "Milliseconds one image may take before the passes stop (the first pass always runs).")
+    var budget: Int = 1000
+
+    @Flag(name: .long, help: "Only the first pass (zbar once over the image, as before), to compare.")
+    var singlePass = false
+
+    @Option(name: .long, help: ArgumentHelp("The passes to try, in order (for measuring them): \(ReadingPass.allCases.map(\.rawValue).joined(separator: ",")).", visibility: .hidden))
+    var passes: String?
+
+    @Flag(name: .long, help: "Also print which pass read each symbol, and on standard error every pass tried with its time.")
+    var explain = false
 
     @Argument(help: "Image files.")
     var files: [String]
@@ -19,24 +36,40 @@ struct ScanImage: ParsableCommand {
         for name in symbology where Symbology(rawValue: name) == nil {
             throw ValidationError("--symbology \(name) is unknown: use \(Symbology.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        for name in (passes ?? "").split(separator: ",") where ReadingPass(rawValue: String(name)) == nil {
+            throw ValidationError("--passes: \(name) is not one of \(ReadingPass.allCases.map(\.rawValue).joined(separator: ","))")
+        }
+        guard (1...60_000).contains(budget) else { throw ValidationError("--budget \(budget): give 1 to 60000 milliseconds") }
     }
 
     func run() throws {
-        let decoder = ZBarDecoder(symbologies: symbology.isEmpty ? nil : Set(symbology.compactMap(Symbology.init)))
+        let reader = BarcodeReader(symbologies: symbology.isEmpty ? BarcodeReader.storeSymbologies : Set(symbology.compactMap(Symbology.init)),
+                                   passes: singlePass ? [.asIs] : passes.map { $0.split(separator: ",").compactMap { ReadingPass(rawValue: String($0)) } } ?? ReadingPass.standard)
         var empty = false
         for file in files {
             let image: GrayImage
             do { image = try GrayImage.load(path: file) } catch { throw Refused(error.description) }
-            let symbols = decoder.decode(image)
-            if symbols.isEmpty {
+            let reading = reader.read(image, budget: .milliseconds(budget))
+            if explain {
+                let passes = reading.tried.map { "\($0.pass.rawValue) \(Self.milliseconds($0.time))" }.joined(separator: ", ")
+                let total = reading.tried.reduce(Duration.zero) { $0 + $1.time }
+                FileHandle.standardError.write(Data("\(file): \(image.width)×\(image.height), \(Self.milliseconds(total)) ms: \(passes)\(reading.outOfTime ? " (budget spent)" : "")\n".utf8))
+            }
+            if reading.symbols.isEmpty {
                 FileHandle.standardError.write(Data("\(file): 未找到条码 no barcode found\n".utf8))
                 empty = true
             }
-            for symbol in symbols {
+            for symbol in reading.symbols {
                 let shown = symbol.scanText.replacingOccurrences(of: "\u{1D}", with: "<GS>")
-                print("\(file)\t\(symbol.symbology)\(symbol.isGS1 ? "(GS1)" : "")\t\(shown)")
+                let how = explain ? "\t\(reading.pass?.rawValue ?? "")" : ""
+                print("\(file)\t\(symbol.symbology)\(symbol.isGS1 ? "(GS1)" : "")\t\(shown)\(how)")
             }
         }
         if empty { throw ExitCode(4) }
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.2f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 }

@@ -412,7 +412,7 @@ struct KioskConfig: Sendable, Hashable {
                 let at = "scanners[\(index)]"
                 guard let scanner = element.table else { throw .wrongType(at, expected: "table", got: "\(element.type)") }
                 try reader.allow(scanner, keys: ["kind", "path", "name", "baud", "inter_key_timeout_ms", "duplicate_window_ms",
-                                                 "input", "standard", "width", "height", "symbologies"], at: at)
+                                                 "input", "standard", "width", "height", "symbologies", "frame_budget_ms"], at: at)
                 guard let kindText = try reader.string(scanner, "kind", at: at) else {
                     throw .missing("\(at).kind", "one of \(ScannerConfig.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
@@ -539,6 +539,12 @@ struct KioskConfig: Sendable, Hashable {
                 set.insert(symbology)
             }
             camera.symbologies = set
+        }
+        if let budget = try reader.int(table, "frame_budget_ms", at: at) {
+            guard (1...2000).contains(budget) else {
+                throw .invalid("\(at).frame_budget_ms", "\(budget) is outside 1…2000 (milliseconds one frame may be looked at; 30 for 30 frames a second)")
+            }
+            camera.frameBudget = .milliseconds(budget)
         }
         return camera
     }

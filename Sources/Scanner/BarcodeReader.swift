@@ -1,0 +1,166 @@
+import Foundation
+
+/// One way of looking at a frame. The first is the frame as it is; the others are tried in
+/// order, only when the ones before found nothing, while the frame's time budget lasts.
+public enum ReadingPass: String, Sendable, Hashable, CaseIterable {
+    /// The frame as it came (a large photo shrunk to at most ``ReadingPass/largestSide`` first).
+    case asIs = "as-is"
+    /// Twice the size: small codes, whose modules are too few pixels for zbar's edge finder.
+    case enlarged
+    /// Half the size (area average): a large, sharp photo whose bars are many pixels wide and noisy.
+    case reduced
+    /// Black and white by the local mean (mean-C threshold): uneven light, shadows and glare.
+    case binarized
+    /// Contrast stretched: a photo taken in poor light.
+    case stretched
+    /// Edges steepened (unsharp mask): focus and motion blur.
+    case sharpened
+    /// 3 × 3 average: sensor noise and JPEG speckle.
+    case smoothed
+    /// White on black read as black on white.
+    case inverted
+    /// Turned so that the bars stand upright (their angle from the gradients): a 1-D code at an
+    /// angle that zbar's scan lines cross badly.
+    case rotated
+    /// Crops around areas of dense edges, enlarged: a small code in a large frame.
+    case regions
+
+    /// The order the reader tries them in, measured on the decoding corpus
+    /// (`Tests/Decoding/run`, BENCHMARKS.md "Reading photographs"): each pass is placed by
+    /// what it adds there for the time it takes.
+    public static let standard: [ReadingPass] = [.asIs, .binarized, .enlarged, .stretched, .sharpened, .regions, .smoothed, .reduced, .inverted, .rotated]
+
+    /// The longest side the passes work on: phone photos (4000 × 3000) are shrunk to this first.
+    public static let largestSide = 1600
+
+    /// Whether libdmtx looks too: its finder already turns and scales, so it looks only
+    /// where the image itself changes.
+    var readsDataMatrix: Bool {
+        switch self {
+        case .asIs, .enlarged, .binarized, .stretched, .inverted, .regions: true
+        case .reduced, .sharpened, .smoothed, .rotated: false
+        }
+    }
+
+    /// The images this pass hands to the decoders, made from `frame` (already shrunk).
+    func images(of frame: GrayImage) -> [GrayImage] {
+        switch self {
+        case .asIs: [frame]
+        case .enlarged: frame.width * frame.height <= 1_200_000 ? [frame.scaled(by: 2)] : []
+        case .reduced: frame.width >= 400 ? [frame.scaled(by: 0.5)] : []
+        case .binarized:
+            // The window spans a few modules of a typical code at this size.
+            [frame.binarized(window: max(15, min(frame.width, frame.height) / 24 | 1), offset: 8)]
+        case .stretched: [frame.stretched()]
+        case .sharpened: [frame.sharpened(amount: 2)]
+        case .smoothed: [frame.smoothed()]
+        case .inverted: [frame.inverted()]
+        case .rotated:
+            // Each code-like area (or the frame) turned so that its bars stand upright, when its
+            // edges run one way at an angle zbar's scan lines cross badly.
+            ((frame.codeRegions().map { frame.cropped(to: $0) }) + [frame]).compactMap { area in
+                guard let angle = area.barAngle(), abs(angle.truncatingRemainder(dividingBy: 90)) > 8 else { return nil }
+                return area.rotated(by: angle)
+            }
+        case .regions:
+            frame.codeRegions().map { region in
+                let crop = frame.cropped(to: region)
+                let factor = min(4, max(1, 480 / Double(max(1, min(crop.width, crop.height)))))
+                return factor > 1.2 ? crop.scaled(by: factor) : crop
+            }
+        }
+    }
+}
+
+/// What the reader found in a frame, and how.
+public struct Reading: Sendable {
+    /// The symbols of the first pass that found any; empty when none did.
+    public var symbols: [DecodedSymbol]
+    /// The pass that read them (nil: nothing read).
+    public var pass: ReadingPass?
+    /// The passes tried, in order, with the time each took.
+    public var tried: [(pass: ReadingPass, time: Duration)]
+    /// Whether the budget ran out before every pass was tried.
+    public var outOfTime: Bool
+}
+
+/// Reads barcodes in a frame the way a patient clerk would look again: zbar (and libdmtx for
+/// Data Matrix) on the frame as it is, then on images made from it (enlarged, thresholded,
+/// stretched, sharpened, cropped, turned…), stopping at the first pass that reads a code and
+/// when the frame's time budget is spent. The camera gives it a frame's worth of time;
+/// `scan-image` more.
+///
+/// Symbols read in a pass other than the first are checked harder (a 1-D code must be seen by
+/// two of zbar's scan lines), so that noise made sharp never reads as a code.
+///
+/// One reader owns its decoders: use it from one task at a time.
+public final class BarcodeReader {
+    public let symbologies: Set<Symbology>
+    public let passes: [ReadingPass]
+    private let zbar: ZBarDecoder
+    private let readsDataMatrix: Bool
+    private let dataMatrixLimit: Duration
+
+    /// The symbologies a store's counter reads when its config names none: QR, Code 128 and
+    /// GS1-128, EAN-13/8, UPC-A, Code 39 (VINs) and GS1 DataMatrix.
+    public static let storeSymbologies: Set<Symbology> = [.qr, .code128, .ean13, .ean8, .upca, .code39, .dataMatrix]
+
+    /// - Parameters:
+    ///   - symbologies: what to look for (fewer is faster).
+    ///   - passes: the passes, in order; ``ReadingPass/standard`` unless measuring.
+    ///   - dataMatrixLimit: how long libdmtx may search one image.
+    public init(symbologies: Set<Symbology> = BarcodeReader.storeSymbologies, passes: [ReadingPass] = ReadingPass.standard,
+                dataMatrixLimit: Duration = .milliseconds(120)) {
+        self.symbologies = symbologies
+        self.passes = passes.first == .asIs ? passes : [.asIs] + passes.filter { $0 != .asIs }
+        zbar = ZBarDecoder(symbologies: symbologies)
+        readsDataMatrix = symbologies.contains(.dataMatrix)
+        self.dataMatrixLimit = dataMatrixLimit
+    }
+
+    /// Reads the frame: the first pass always, the others while `budget` lasts.
+    public func read(_ frame: GrayImage, budget: Duration = .milliseconds(30)) -> Reading {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let longest = max(frame.width, frame.height)
+        let base = longest > ReadingPass.largestSide ? frame.scaled(by: Double(ReadingPass.largestSide) / Double(longest)) : frame
+        var tried: [(ReadingPass, Duration)] = []
+        for (index, pass) in passes.enumerated() {
+            if index > 0, clock.now - start >= budget { return Reading(symbols: [], pass: nil, tried: tried, outOfTime: true) }
+            let began = clock.now
+            // libdmtx gets what is left of the budget, at most its own limit.
+            let left = min(dataMatrixLimit, index == 0 ? budget : budget - (began - start))
+            let found = decode(pass.images(of: base), strict: pass != .asIs, dataMatrixFor: pass.readsDataMatrix ? left : nil)
+            tried.append((pass, clock.now - began))
+            if !found.isEmpty { return Reading(symbols: found, pass: pass, tried: tried, outOfTime: false) }
+        }
+        return Reading(symbols: [], pass: nil, tried: tried, outOfTime: false)
+    }
+
+    /// zbar on each image, then libdmtx when zbar found nothing; distinct symbols only.
+    private func decode(_ images: [GrayImage], strict: Bool, dataMatrixFor limit: Duration?) -> [DecodedSymbol] {
+        var found: [DecodedSymbol] = []
+        for image in images {
+            for symbol in zbar.decode(image) where !strict || Self.trusted(symbol) {
+                if !found.contains(where: { $0.text == symbol.text && $0.symbology == symbol.symbology }) { found.append(symbol) }
+            }
+            if !found.isEmpty { return found }
+        }
+        guard readsDataMatrix, let limit, limit > .zero else { return [] }
+        let dataMatrix = DataMatrixDecoder(timeLimit: limit)
+        for image in images {
+            found = dataMatrix.decode(image)
+            if !found.isEmpty { return found }
+        }
+        return []
+    }
+
+    /// A symbol read from a made image: 2-D codes carry their own error correction; a 1-D code
+    /// must have been seen by more than one scan line.
+    static func trusted(_ symbol: DecodedSymbol) -> Bool {
+        switch symbol.symbology {
+        case "QR-Code", DataMatrixDecoder.symbologyName: true
+        default: symbol.quality >= 2
+        }
+    }
+}
