@@ -1,9 +1,12 @@
 import Foundation
 
-/// One way of looking at a frame. The first is the frame as it is; the others are tried in
-/// order, only when the ones before found nothing, while the frame's time budget lasts.
+/// One way of looking at a frame. The first always runs; the others are tried in order, only
+/// when the ones before found nothing, while the frame's time budget lasts.
 public enum ReadingPass: String, Sendable, Hashable, CaseIterable {
-    /// The frame as it came (a large photo shrunk to at most ``ReadingPass/largestSide`` first).
+    /// zbar on every other scan line of the frame (a large photo shrunk to at most
+    /// ``ReadingPass/largestSide``): half zbar's time, and most codes in a fair picture.
+    case quick
+    /// The frame as it came, full size, every scan line: what zbar alone reads (and libdmtx).
     case asIs = "as-is"
     /// Twice the size: small codes, whose modules are too few pixels for zbar's edge finder.
     case enlarged
@@ -28,24 +31,25 @@ public enum ReadingPass: String, Sendable, Hashable, CaseIterable {
     /// The order the reader tries them in, measured on the decoding corpus
     /// (`Tests/Decoding/run`, BENCHMARKS.md "Reading photographs"): each pass is placed by
     /// what it adds there for the time it takes.
-    public static let standard: [ReadingPass] = [.asIs, .binarized, .enlarged, .stretched, .sharpened, .regions, .smoothed, .reduced, .inverted, .rotated]
+    public static let standard: [ReadingPass] = [.quick, .asIs, .binarized, .rotated, .regions, .sharpened, .smoothed, .reduced, .stretched, .enlarged, .inverted]
 
     /// The longest side the passes work on: phone photos (4000 × 3000) are shrunk to this first.
     public static let largestSide = 1600
 
-    /// Whether libdmtx looks too: its finder already turns and scales, so it looks only
-    /// where the image itself changes.
+    /// Whether libdmtx looks too. Its finder already follows edges at any angle and contrast,
+    /// and on a frame without a symbol it searches until its time limit: it looks at the frame
+    /// once, and at the crops around code-like areas (small, so quick).
     var readsDataMatrix: Bool {
         switch self {
-        case .asIs, .enlarged, .binarized, .stretched, .inverted, .regions: true
-        case .reduced, .sharpened, .smoothed, .rotated: false
+        case .asIs, .regions: true
+        case .quick, .enlarged, .binarized, .stretched, .inverted, .reduced, .sharpened, .smoothed, .rotated: false
         }
     }
 
     /// The images this pass hands to the decoders, made from `frame` (already shrunk).
     func images(of frame: GrayImage) -> [GrayImage] {
         switch self {
-        case .asIs: [frame]
+        case .quick, .asIs: [frame]
         case .enlarged: frame.width * frame.height <= 1_200_000 ? [frame.scaled(by: 2)] : []
         case .reduced: frame.width >= 400 ? [frame.scaled(by: 0.5)] : []
         case .binarized:
@@ -82,6 +86,10 @@ public struct Reading: Sendable {
     public var tried: [(pass: ReadingPass, time: Duration)]
     /// Whether the budget ran out before every pass was tried.
     public var outOfTime: Bool
+
+    public init(symbols: [DecodedSymbol], pass: ReadingPass?, tried: [(pass: ReadingPass, time: Duration)], outOfTime: Bool) {
+        (self.symbols, self.pass, self.tried, self.outOfTime) = (symbols, pass, tried, outOfTime)
+    }
 }
 
 /// Reads barcodes in a frame the way a patient clerk would look again: zbar (and libdmtx for
@@ -90,14 +98,16 @@ public struct Reading: Sendable {
 /// when the frame's time budget is spent. The camera gives it a frame's worth of time;
 /// `scan-image` more.
 ///
-/// Symbols read in a pass other than the first are checked harder (a 1-D code must be seen by
-/// two of zbar's scan lines), so that noise made sharp never reads as a code.
+/// Symbols read in any pass but as-is are checked harder (a 1-D code must be seen by two of
+/// zbar's scan lines), so that noise made sharp, or a blurred code glimpsed by half the scan
+/// lines, never reads as a code.
 ///
 /// One reader owns its decoders: use it from one task at a time.
 public final class BarcodeReader {
     public let symbologies: Set<Symbology>
     public let passes: [ReadingPass]
     private let zbar: ZBarDecoder
+    private let quickZbar: ZBarDecoder
     private let readsDataMatrix: Bool
     private let dataMatrixLimit: Duration
 
@@ -108,12 +118,14 @@ public final class BarcodeReader {
     /// - Parameters:
     ///   - symbologies: what to look for (fewer is faster).
     ///   - passes: the passes, in order; ``ReadingPass/standard`` unless measuring.
-    ///   - dataMatrixLimit: how long libdmtx may search one image.
+    ///   - dataMatrixLimit: how long libdmtx may search in one pass (shared by its images).
     public init(symbologies: Set<Symbology> = BarcodeReader.storeSymbologies, passes: [ReadingPass] = ReadingPass.standard,
-                dataMatrixLimit: Duration = .milliseconds(120)) {
+                dataMatrixLimit: Duration = .milliseconds(100)) {
         self.symbologies = symbologies
-        self.passes = passes.first == .asIs ? passes : [.asIs] + passes.filter { $0 != .asIs }
+        precondition(!passes.isEmpty, "a reader needs at least one pass")
+        self.passes = passes
         zbar = ZBarDecoder(symbologies: symbologies)
+        quickZbar = ZBarDecoder(symbologies: symbologies, density: 2)
         readsDataMatrix = symbologies.contains(.dataMatrix)
         self.dataMatrixLimit = dataMatrixLimit
     }
@@ -130,7 +142,11 @@ public final class BarcodeReader {
             let began = clock.now
             // libdmtx gets what is left of the budget, at most its own limit.
             let left = min(dataMatrixLimit, index == 0 ? budget : budget - (began - start))
-            let found = decode(pass.images(of: base), strict: pass != .asIs, dataMatrixFor: pass.readsDataMatrix ? left : nil)
+            // As-is is the frame as loaded (never fewer reads than zbar once over it); libdmtx
+            // looks at the shrunk frame, which bounds its time on a large photo.
+            let images = pass == .asIs ? [frame] : pass.images(of: base)
+            let found = decode(images, with: pass == .quick ? quickZbar : zbar, strict: pass != .asIs,
+                               dataMatrixIn: pass == .asIs ? [base] : images, limit: pass.readsDataMatrix ? left : nil)
             tried.append((pass, clock.now - began))
             if !found.isEmpty { return Reading(symbols: found, pass: pass, tried: tried, outOfTime: false) }
         }
@@ -138,7 +154,8 @@ public final class BarcodeReader {
     }
 
     /// zbar on each image, then libdmtx when zbar found nothing; distinct symbols only.
-    private func decode(_ images: [GrayImage], strict: Bool, dataMatrixFor limit: Duration?) -> [DecodedSymbol] {
+    private func decode(_ images: [GrayImage], with zbar: ZBarDecoder, strict: Bool, dataMatrixIn dataMatrixImages: [GrayImage],
+                        limit: Duration?) -> [DecodedSymbol] {
         var found: [DecodedSymbol] = []
         for image in images {
             for symbol in zbar.decode(image) where !strict || Self.trusted(symbol) {
@@ -146,9 +163,10 @@ public final class BarcodeReader {
             }
             if !found.isEmpty { return found }
         }
-        guard readsDataMatrix, let limit, limit > .zero else { return [] }
-        let dataMatrix = DataMatrixDecoder(timeLimit: limit)
-        for image in images {
+        guard readsDataMatrix, let limit, limit > .zero, !dataMatrixImages.isEmpty else { return [] }
+        // The limit is shared by the images (a pass's crops each get their part of it).
+        let dataMatrix = DataMatrixDecoder(timeLimit: limit / dataMatrixImages.count)
+        for image in dataMatrixImages {
             found = dataMatrix.decode(image)
             if !found.isEmpty { return found }
         }

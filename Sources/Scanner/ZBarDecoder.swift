@@ -51,9 +51,15 @@ public enum Symbology: String, Sendable, Hashable, CaseIterable {
 public final class ZBarDecoder {
     private let scanner: OpaquePointer
 
-    /// - Parameter symbologies: what to look for; `nil` enables every symbology zbar knows.
-    public init(symbologies: Set<Symbology>? = nil) {
+    /// - Parameters:
+    ///   - symbologies: what to look for; `nil` enables every symbology zbar knows.
+    ///   - density: scan every `density`th line across and down (1: every line; 2: half the time).
+    public init(symbologies: Set<Symbology>? = nil, density: Int = 1) {
         scanner = zbar_image_scanner_create()
+        if density != 1 {
+            zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, Int32(density))
+            zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, Int32(density))
+        }
         if let symbologies {
             zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
             for type in symbologies.compactMap(\.zbarType) {

@@ -156,13 +156,24 @@ def background(rng, size):
     return image
 
 
-def place(code, rng, frame, fraction):
-    """The code (with its quiet zone) on a background frame, its longest side `fraction` of
-    the frame's shortest, somewhere inside."""
+def module_size(image):
+    """The width of the code's narrowest element in pixels: the shortest dark run along the
+    middle rows (a module)."""
+    a = np.asarray(image) < 128
+    runs = []
+    for row in a[a.shape[0] // 3: 2 * a.shape[0] // 3: max(1, a.shape[0] // 12)]:
+        edges = np.flatnonzero(np.diff(row.astype(np.int8)))
+        runs += list(np.diff(edges))
+    return max(1, min(runs)) if runs else 2
+
+
+def place(code, rng, frame, module_px):
+    """The code (with its quiet zone) on a background frame, a module `module_px` pixels
+    wide (as the camera's distance makes it), smaller if the frame is too small for it."""
     code = pad(code, 0.08)
     w, h = frame
-    target = max(24, int(min(w, h) * fraction))
-    scale = target / max(code.size)
+    scale = module_px / module_size(code)
+    scale = min(scale, 0.9 * w / code.width, 0.9 * h / code.height)
     code = code.resize((max(8, int(code.width * scale)), max(8, int(code.height * scale))), Image.BILINEAR)
     scene = background(rng, frame)
     x = rng.randint(0, max(0, w - code.width))
@@ -249,35 +260,35 @@ KINDS = ["perspective", "blur", "motion", "low-light", "glare", "curved", "occlu
 def degrade(name, code, linear, rng, kind):
     """One scene: the code placed in a frame and degraded as `kind` says, with milder others."""
     frame = rng.choice([(640, 480), (800, 600), (1280, 960)])
-    fraction = rng.uniform(0.35, 0.8)
+    module_px = rng.uniform(1.8, 4.5)
     exif = None
-    if kind == "small":
-        frame = rng.choice([(1600, 1200), (2400, 1800), (3000, 2250)])
-        fraction = rng.uniform(0.05, 0.12)
+    if kind == "small":            # the code far off in a large frame
+        frame = rng.choice([(1280, 960), (1600, 1200), (2400, 1800)])
+        module_px = rng.uniform(1.2, 2.0)
     if kind == "phone":
         frame = rng.choice([(2000, 1500), (3000, 2250), (4000, 3000)])
-        fraction = rng.uniform(0.15, 0.45)
-    scene = place(code, rng, frame, fraction)
+        module_px = rng.uniform(3, 8)
+    scene = place(code, rng, frame, module_px)
     box = scene.point(lambda v: 255 if v < 100 else 0).getbbox() or (0, 0, *scene.size)
     if kind == "perspective":
-        scene = perspective(scene, rng, rng.uniform(0.05, 0.22))
+        scene = perspective(scene, rng, rng.uniform(0.04, 0.16))
     elif kind == "blur":
-        scene = blur(scene, rng, rng.uniform(0.8, 3.0) * scene.width / 800)
+        scene = blur(scene, rng, rng.uniform(0.6, 2.0) * scene.width / 800)
     elif kind == "motion":
-        scene = motion(scene, rng, rng.randint(3, 11))
+        scene = motion(scene, rng, rng.randint(3, 8))
     elif kind == "low-light":
-        scene = low_light(scene, rng, rng.uniform(0.12, 0.35))
+        scene = low_light(scene, rng, rng.uniform(0.18, 0.4))
     elif kind == "glare":
-        scene = glare(scene, rng, rng.uniform(120, 260))
+        scene = glare(scene, rng, rng.uniform(90, 200))
     elif kind == "curved":
-        scene = curved(scene, rng, rng.uniform(0.6, 1.35))
+        scene = curved(scene, rng, rng.uniform(0.5, 1.1))
     elif kind == "occlusion":
-        scene = occlude(scene, rng, box, rng.uniform(0.12, 0.3))
+        scene = occlude(scene, rng, box, rng.uniform(0.08, 0.2))
     elif kind == "rotated":
         scene = rotate(scene, rng, rng.uniform(-70, 70) if linear else rng.uniform(0, 360))
     elif kind == "phone":
         scene = perspective(rotate(scene, rng, rng.uniform(-12, 12)), rng, rng.uniform(0.02, 0.1))
-        scene = glare(blur(scene, rng, rng.uniform(0.5, 2.0)), rng, rng.uniform(0, 140))
+        scene = glare(blur(scene, rng, rng.uniform(0.5, 1.6)), rng, rng.uniform(0, 120))
         exif = rng.choice([1, 3, 6, 8])
     elif kind == "webcam":
         scene = low_light(blur(scene.resize((640, 480)) if scene.size != (640, 480) else scene, rng, rng.uniform(0.4, 1.4)), rng, rng.uniform(0.35, 0.8))
