@@ -31,7 +31,7 @@ public enum ReadingPass: String, Sendable, Hashable, CaseIterable {
     /// The order the reader tries them in, measured on the decoding corpus
     /// (`Tests/Decoding/run`, BENCHMARKS.md "Reading photographs"): each pass is placed by
     /// what it adds there for the time it takes.
-    public static let standard: [ReadingPass] = [.quick, .asIs, .binarized, .rotated, .regions, .sharpened, .smoothed, .reduced, .stretched, .enlarged, .inverted]
+    public static let standard: [ReadingPass] = [.quick, .asIs, .rotated, .binarized, .regions, .sharpened, .smoothed, .reduced, .stretched, .enlarged, .inverted]
 
     /// The longest side the passes work on: phone photos (4000 × 3000) are shrunk to this first.
     public static let largestSide = 1600
@@ -140,8 +140,9 @@ public final class BarcodeReader {
         for (index, pass) in passes.enumerated() {
             if index > 0, clock.now - start >= budget { return Reading(symbols: [], pass: nil, tried: tried, outOfTime: true) }
             let began = clock.now
-            // libdmtx gets what is left of the budget, at most its own limit.
-            let left = min(dataMatrixLimit, index == 0 ? budget : budget - (began - start))
+            // libdmtx gets at most a third of the budget (it searches a frame without a symbol
+            // until its limit), its own limit, and what is left.
+            let left = min(dataMatrixLimit, budget / 3, budget - (began - start))
             // As-is is the frame as loaded (never fewer reads than zbar once over it); libdmtx
             // looks at the shrunk frame, which bounds its time on a large photo.
             let images = pass == .asIs ? [frame] : pass.images(of: base)

@@ -162,9 +162,16 @@ extension GrayImage {
                     let dy = Double(y) - oy
                     for x in 0..<w {
                         let dx = Double(x) - ox
-                        // The source pixel this one comes from (the inverse rotation).
-                        let sx = Int(c * dx - s * dy + cx), sy = Int(s * dx + c * dy + cy)
-                        if sx >= 0, sx < width, sy >= 0, sy < height { dst[y * w + x] = src[sy * width + sx] }
+                        // Where this pixel comes from (the inverse rotation), bilinear: bars one or
+                        // two pixels wide keep their widths, which nearest-pixel sampling breaks.
+                        let fx = c * dx - s * dy + cx - 0.5, fy = s * dx + c * dy + cy - 0.5
+                        guard fx >= 0, fy >= 0, fx < Double(width - 1), fy < Double(height - 1) else { continue }
+                        let x0 = Int(fx), y0 = Int(fy)
+                        let wx = Int((fx - Double(x0)) * 256), wy = Int((fy - Double(y0)) * 256)
+                        let i = y0 * width + x0
+                        let top = Int(src[i]) * (256 - wx) + Int(src[i + 1]) * wx
+                        let bottom = Int(src[i + width]) * (256 - wx) + Int(src[i + width + 1]) * wx
+                        dst[y * w + x] = UInt8((top * (256 - wy) + bottom * wy) >> 16)
                     }
                 }
             }
@@ -172,34 +179,65 @@ extension GrayImage {
         return GrayImage(width: w, height: h, pixels: out)
     }
 
-    /// The direction bars run in, in degrees (as ``rotated(by:)`` counts them), from the image's
-    /// gradients (the structure tensor's orientation); nil when the edges have no one direction
-    /// (a 2-D code, text, noise). Turning the image by the result makes bars upright.
+    /// The angle to turn the image by (as ``rotated(by:)`` counts it) for its bars to stand
+    /// upright: the strongest direction of its edges (a histogram of gradient directions,
+    /// weighted by strength) that is more than 8° off the axes; nil when no direction stands
+    /// out (a 2-D code, text, noise) or the bars are already near upright or flat.
     public func barAngle() -> Double? {
-        var xx = 0.0, yy = 0.0, xy = 0.0
-        pixels.withUnsafeBufferPointer { src in
+        let bins = 90                                   // 2° each, over 180°
+        var histogram = [Double](repeating: 0, count: bins)
+        // Each strong edge pixel's direction (0..<180°, y down) and strength, for the refinement.
+        var edges: [(angle: Double, strength: Double)] = []
+        var total = 0.0
+        // Smoothed first: the edges of bars one or two pixels wide alias toward the diagonals.
+        let soft = smoothed()
+        soft.pixels.withUnsafeBufferPointer { src in
+            func p(_ x: Int, _ y: Int) -> Int { Int(src[y * width + x]) }
             var y = 1
             while y < height - 1 {
                 var x = 1
                 while x < width - 1 {
-                    let gx = Double(Int(src[y * width + x + 1]) - Int(src[y * width + x - 1]))
-                    let gy = Double(Int(src[(y + 1) * width + x]) - Int(src[(y - 1) * width + x]))
-                    xx += gx * gx
-                    yy += gy * gy
-                    xy += gx * gy
+                    // Sobel: central differences bias thin bars' angles toward the diagonals.
+                    let gx = Double(p(x + 1, y - 1) + 2 * p(x + 1, y) + p(x + 1, y + 1) - p(x - 1, y - 1) - 2 * p(x - 1, y) - p(x - 1, y + 1))
+                    let gy = Double(p(x - 1, y + 1) + 2 * p(x, y + 1) + p(x + 1, y + 1) - p(x - 1, y - 1) - 2 * p(x, y - 1) - p(x + 1, y - 1))
+                    let strength = abs(gx) + abs(gy)
+                    if strength >= 160 {
+                        var angle = atan2(gy, gx) * 180 / .pi
+                        if angle < 0 { angle += 180 }
+                        histogram[min(bins - 1, Int(angle / 2))] += strength
+                        edges.append((angle, strength))
+                        total += strength
+                    }
                     x += 2
                 }
                 y += 2
             }
         }
-        let total = xx + yy
         guard total > 0 else { return nil }
-        // Coherence: how much of the gradient energy lies along one direction (1: all of it).
-        let coherence = ((xx - yy) * (xx - yy) + 4 * xy * xy).squareRoot() / total
-        guard coherence > 0.35 else { return nil }
-        // The gradients' direction (y down), across the bars; the bars are upright when it is 0.
-        let across = 0.5 * atan2(2 * xy, xx - yy) * 180 / .pi
-        return across
+        var best = -1, bestWeight = 0.0
+        for bin in 0..<bins {
+            let angle = Double(bin) * 2 + 1
+            let offAxis = min(angle.truncatingRemainder(dividingBy: 90), 90 - angle.truncatingRemainder(dividingBy: 90))
+            guard offAxis > 8 else { continue }
+            // A peak with its neighbours: bars blur over a few degrees.
+            let weight = (-2...2).reduce(0.0) { $0 + histogram[(bin + $1 + bins) % bins] }
+            if weight > bestWeight { (best, bestWeight) = (bin, weight) }
+        }
+        guard best >= 0, bestWeight >= 0.2 * total else { return nil }
+        // Refined: the strength-weighted mean direction of the edges within 8° of the peak
+        // (doubled angles, so that 179° and 1° average to 0°).
+        let peak = Double(best) * 2 + 1
+        var sx = 0.0, sy = 0.0
+        for edge in edges {
+            var difference = edge.angle - peak
+            if difference > 90 { difference -= 180 } else if difference < -90 { difference += 180 }
+            guard abs(difference) <= 8 else { continue }
+            sx += edge.strength * cos(2 * edge.angle * .pi / 180)
+            sy += edge.strength * sin(2 * edge.angle * .pi / 180)
+        }
+        var across = atan2(sy, sx) * 90 / .pi
+        if across < 0 { across += 180 }
+        return across > 90 ? across - 180 : across
     }
 
     /// The part of the image inside `region` (clipped to the image).

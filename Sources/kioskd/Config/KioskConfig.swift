@@ -541,8 +541,8 @@ struct KioskConfig: Sendable, Hashable {
             camera.symbologies = set
         }
         if let budget = try reader.int(table, "frame_budget_ms", at: at) {
-            guard (1...2000).contains(budget) else {
-                throw .invalid("\(at).frame_budget_ms", "\(budget) is outside 1…2000 (milliseconds one frame may be looked at; 30 for 30 frames a second)")
+            guard (1...10_000).contains(budget) else {
+                throw .invalid("\(at).frame_budget_ms", "\(budget) is outside 1…10000 (milliseconds one frame may be looked at; 30 for 30 frames a second)")
             }
             camera.frameBudget = .milliseconds(budget)
         }

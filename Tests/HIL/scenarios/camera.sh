@@ -43,7 +43,7 @@ height = 480
 symbologies = ["qr", "code128"]
 # The emulated CPU (no KVM) is many times slower than a board: give a frame time enough to
 # reach the pass that turns the label.
-frame_budget_ms = 1500
+frame_budget_ms = 8000
 [[scanners]]
 kind = "fifo"
 TOML
@@ -74,8 +74,20 @@ if $KIOSKD scan-image --single-pass $data/turned.pgm > $data/single.out 2>&1; th
   fail "single-pass zbar read the degraded frame, so it shows nothing: $(cat $data/single.out)"
 fi
 echo "ok: single-pass zbar reads nothing in the degraded frame ($(tail -1 $data/single.out))"
+$KIOSKD scan-image --explain --budget 20000 $data/turned.pgm > $data/pipeline.out 2>&1 || fail "the pipeline does not read the degraded frame either: $(cat $data/pipeline.out)"
+echo "ok: kioskd's passes read it: $(tr '\n' ' ' < $data/pipeline.out)"
 hide; show turned.yuyv
-wait_for "the turned label read by the camera" sh -c "[ \"\$($KIOSKD stock --config $data/kioskd.toml --part P1 | awk -F'\t' '\$1==\"P1\"{print \$3}')\" = 3 ]"
+deadline=$(( $(date +%s) + 60 ))
+until [ "$(on_hand)" = 3 ]; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    # What did the camera see? Stop the daemon, take one frame as it does, and read it.
+    kill -TERM $daemon; wait $daemon || true
+    v4l2-ctl -d /dev/video0 --stream-mmap --stream-count=1 --stream-to=$data/captured.yuyv > /dev/null 2>&1 || true
+    $PY -c "import sys; f=open(sys.argv[1],'rb').read()[:720*480*2]; open(sys.argv[2],'wb').write(b'P5\n720 480\n255\n'+f[0::2])" $data/captured.yuyv $PWD/.build/hil-camera-captured.pgm || true
+    fail "timed out (60 s) waiting for the camera to read the turned label; the frame it sees is in .build/hil-camera-captured.pgm: $($KIOSKD scan-image --explain --budget 20000 $PWD/.build/hil-camera-captured.pgm 2>&1 | tr '\n' ' ')"
+  fi
+  sleep 0.2
+done
 echo "ok: the camera read the turned label (3 on hand)"
 hide
 kill -TERM $daemon; wait $daemon || fail "daemon exit status $? after SIGTERM"
