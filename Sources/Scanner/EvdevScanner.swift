@@ -101,13 +101,18 @@ public struct EvdevScanner: ScanSource {
                 switch (event.type, event.code) {
                 case (1, _): // EV_KEY
                     logger.trace("key", metadata: ["code": "\(event.code)", "value": "\(event.value)"])
-                    for scan in assembler.feed(code: event.code, value: event.value, at: now) { emit(scan) }
+                    let lostBefore = assembler.lostScans
+                    let scans = assembler.feed(code: event.code, value: event.value, at: now)
+                    if assembler.lostScans > lostBefore { signalLost(path: path) }
+                    for scan in scans { emit(scan) }
                 case (0, 3): // EV_SYN / SYN_DROPPED: the kernel's buffer for us overflowed
+                    let lostBefore = assembler.lostScans
                     assembler.eventsDropped(at: now)
-                    let lost = "扫描丢失，请重新扫描 / scan lost (the reader fell behind and the kernel dropped keys): scan again"
-                    logger.warning("\(lost)", metadata: ["device": "\(path)"])
-                    // The clerk hears it too (unknown code: red blinking, two short beeps).
-                    sink(ScanEvent(source: name, text: "", readFailure: lost))
+                    if assembler.lostScans > lostBefore {
+                        signalLost(path: path)
+                    } else {
+                        logger.info("events dropped between scans: a scan is lost only if keys follow", metadata: ["device": "\(path)"])
+                    }
                 default:
                     continue
                 }
@@ -117,6 +122,14 @@ public struct EvdevScanner: ScanSource {
 
     private func emit(_ text: String) {
         sink(ScanEvent(source: name, text: text))
+    }
+
+    /// A scan lost to dropped events: logged, and the clerk hears it (unknown code: red
+    /// blinking, two short beeps) and scans again.
+    private func signalLost(path: String) {
+        let lost = "扫描丢失，请重新扫描 / scan lost (the reader fell behind and the kernel dropped keys): scan again"
+        logger.warning("\(lost)", metadata: ["device": "\(path)"])
+        sink(ScanEvent(source: name, text: "", readFailure: lost))
     }
 
     private func resolvePath() -> String? {

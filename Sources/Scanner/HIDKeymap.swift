@@ -11,6 +11,14 @@ public struct HIDScanAssembler: Sendable {
     /// Set when the kernel dropped events: the scan in progress is incomplete and is thrown
     /// away up to its Enter, never delivered with characters missing.
     private var discarding = false
+    /// Events were dropped while no scan was in progress: a loss only if keys follow before a
+    /// pause (a scan whose start was dropped). Dropped key releases after a complete scan lose
+    /// nothing, and must not tell the clerk to scan again: the scan again would count twice.
+    private var dropWhileIdle = false
+
+    /// How many scans were lost to dropped events so far: the reader tells the clerk to scan
+    /// again each time this grows.
+    public private(set) var lostScans = 0
 
     public init(interKeyTimeout: Duration = .milliseconds(50)) {
         self.interKeyTimeout = interKeyTimeout
@@ -38,16 +46,23 @@ public struct HIDScanAssembler: Sendable {
         if let last = lastKeyAt, time - last > interKeyTimeout {
             if discarding {
                 discarding = false
+                dropWhileIdle = false
                 buffer = ""
             } else if let scan = takeBuffer() {
                 completed.append(scan)
             }
+        }
+        if discarding, dropWhileIdle {
+            // Keys right after a drop that came between scans: this scan lost its start.
+            dropWhileIdle = false
+            lostScans += 1
         }
         lastKeyAt = time
         switch code {
         case Key.enter, Key.kpEnter, Key.tab:
             if discarding {
                 discarding = false
+                dropWhileIdle = false
                 buffer = ""
             } else if let scan = takeBuffer() {
                 completed.append(scan)
@@ -67,8 +82,16 @@ public struct HIDScanAssembler: Sendable {
 
     /// The kernel dropped events (`SYN_DROPPED`: the reader fell behind and the device's
     /// buffer overflowed). The scan in progress has lost characters: drop it, and drop what
-    /// follows up to the next Enter or pause. The clerk must rescan.
+    /// follows up to the next Enter or pause; ``lostScans`` grows and the clerk must rescan.
+    /// Between scans the drop counts as a loss only when keys follow it before a pause.
     public mutating func eventsDropped(at time: Duration) {
+        if discarding && !dropWhileIdle {
+            // Still throwing away a scan already counted as lost.
+        } else if buffer.isEmpty {
+            dropWhileIdle = true
+        } else {
+            lostScans += 1
+        }
         buffer = ""
         discarding = true
         leftShift = false; rightShift = false; control = false
@@ -88,6 +111,7 @@ public struct HIDScanAssembler: Sendable {
         guard let last = lastKeyAt, time - last > interKeyTimeout else { return nil }
         if discarding {
             discarding = false
+            dropWhileIdle = false
             buffer = ""
             return nil
         }

@@ -102,6 +102,41 @@ struct DroppedEventsTests {
         #expect(scans == ["12"])
     }
 
+    @Test("a drop between scans (key releases after a whole scan) loses nothing and asks for no rescan, which would count twice (found in the rig)")
+    func droppedBetweenScans() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        for code: UInt16 in [37, 32, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .zero) } // "kd" ⏎: read
+        assembler.eventsDropped(at: .milliseconds(1))                                                 // its key releases overflowed
+        #expect(assembler.lostScans == 0)
+        for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(2)) }  // the next scan
+        #expect(scans == ["kd", "12"])
+        #expect(assembler.lostScans == 0)
+    }
+
+    @Test("a drop between scans that took a scan's start is a loss once its tail arrives, and the tail is not read")
+    func droppedStartOfNextScan() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        assembler.eventsDropped(at: .seconds(1))                                                      // "k" and "d" lost
+        for code: UInt16 in [18, 23, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(1)) } // "ei" ⏎
+        #expect(scans.isEmpty)
+        #expect(assembler.lostScans == 1)
+        for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(3)) }
+        #expect(scans == ["12"] && assembler.lostScans == 1)
+    }
+
+    @Test("a drop in the middle of a scan is a loss at once, counted once however many drops follow")
+    func droppedMidScanCountsOnce() {
+        var assembler = HIDScanAssembler()
+        for code: UInt16 in [37, 32] { _ = assembler.feed(code: code, value: 1, at: .zero) }
+        assembler.eventsDropped(at: .zero)
+        #expect(assembler.lostScans == 1)
+        assembler.eventsDropped(at: .milliseconds(1))
+        _ = assembler.feed(code: 18, value: 1, at: .milliseconds(2))
+        #expect(assembler.lostScans == 1)
+    }
+
     @Test("when the drop took the Enter too, the clerk's next scan after a pause is read whole (found in review)")
     func droppedWithItsEnter() {
         var assembler = HIDScanAssembler()
