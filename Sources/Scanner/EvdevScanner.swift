@@ -77,6 +77,9 @@ public struct EvdevScanner: ScanSource {
         var assembler = HIDScanAssembler(interKeyTimeout: interKeyTimeout)
         let size = MemoryLayout<input_event>.stride
         var events = [input_event](repeating: input_event(), count: 64)
+        // The kernel's time of the last key event read: a drop long after it means keys of a
+        // new scan were lost, not only the releases of the scan just read.
+        var lastKeyEventTime: Duration?
         while !flag.isStopped {
             // Only a scan half typed needs a look at the clock (its keys may have stopped);
             // otherwise the thread sleeps until a key or the stop.
@@ -101,13 +104,15 @@ public struct EvdevScanner: ScanSource {
                 switch (event.type, event.code) {
                 case (1, _): // EV_KEY
                     logger.trace("key", metadata: ["code": "\(event.code)", "value": "\(event.value)"])
+                    lastKeyEventTime = Self.kernelTime(event)
                     let lostBefore = assembler.lostScans
                     let scans = assembler.feed(code: event.code, value: event.value, at: now)
                     if assembler.lostScans > lostBefore { signalLost(path: path) }
                     for scan in scans { emit(scan) }
                 case (0, 3): // EV_SYN / SYN_DROPPED: the kernel's buffer for us overflowed
                     let lostBefore = assembler.lostScans
-                    assembler.eventsDropped(at: now)
+                    let afterPause = lastKeyEventTime.map { Self.kernelTime(event) - $0 > interKeyTimeout } ?? true
+                    assembler.eventsDropped(at: now, afterPause: afterPause)
                     if assembler.lostScans > lostBefore {
                         signalLost(path: path)
                     } else {
@@ -118,6 +123,11 @@ public struct EvdevScanner: ScanSource {
                 }
             }
         }
+    }
+
+    /// An event's time as the kernel stamped it (the same clock for every event of a device).
+    static func kernelTime(_ event: input_event) -> Duration {
+        .seconds(Int64(event.time.tv_sec)) + .microseconds(Int64(event.time.tv_usec))
     }
 
     private func emit(_ text: String) {

@@ -83,13 +83,19 @@ public struct HIDScanAssembler: Sendable {
     /// The kernel dropped events (`SYN_DROPPED`: the reader fell behind and the device's
     /// buffer overflowed). The scan in progress has lost characters: drop it, and drop what
     /// follows up to the next Enter or pause; ``lostScans`` grows and the clerk must rescan.
-    /// Between scans the drop counts as a loss only when keys follow it before a pause.
-    public mutating func eventsDropped(at time: Duration) {
+    /// Between scans, a drop right after a scan's keys (its releases) counts as a loss only
+    /// when keys follow it before a pause; a drop after a pause (a new scan typed while the
+    /// reader was away) is a loss at once.
+    ///
+    /// - Parameter afterPause: the drop came more than ``interKeyTimeout`` after the last key
+    ///   read (by the kernel's clock): keys of a new scan were lost, even if none follow.
+    public mutating func eventsDropped(at time: Duration, afterPause: Bool = false) {
         if discarding && !dropWhileIdle {
             // Still throwing away a scan already counted as lost.
-        } else if buffer.isEmpty {
+        } else if buffer.isEmpty && !afterPause {
             dropWhileIdle = true
         } else {
+            dropWhileIdle = false
             lostScans += 1
         }
         buffer = ""

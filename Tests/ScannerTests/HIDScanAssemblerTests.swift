@@ -126,6 +126,17 @@ struct DroppedEventsTests {
         #expect(scans == ["12"] && assembler.lostScans == 1)
     }
 
+    @Test("a drop long after the last key read (a whole scan typed while the reader was away) is a loss even if no key follows (found in review)")
+    func droppedWholeScanAfterAPause() {
+        var assembler = HIDScanAssembler()
+        var scans: [String] = []
+        for code: UInt16 in [37, 32, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .zero) }
+        assembler.eventsDropped(at: .seconds(3), afterPause: true)
+        #expect(assembler.lostScans == 1)
+        for code: UInt16 in [2, 3, HIDScanAssembler.Key.enter] { scans += assembler.feed(code: code, value: 1, at: .seconds(4)) }
+        #expect(scans == ["kd", "12"] && assembler.lostScans == 1)
+    }
+
     @Test("a drop in the middle of a scan is a loss at once, counted once however many drops follow")
     func droppedMidScanCountsOnce() {
         var assembler = HIDScanAssembler()
