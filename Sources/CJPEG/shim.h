@@ -60,6 +60,8 @@ static inline int kioskd_jpeg_read(const unsigned char *data, unsigned long leng
         return -1;
     }
     jpeg_create_decompress(&info);
+    // A small progressive file can ask libjpeg for far more than its pixels: cap its buffers.
+    info.mem->max_memory_to_use = 256L * 1024 * 1024;
     jpeg_mem_src(&info, data, length);
     jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&info, TRUE);

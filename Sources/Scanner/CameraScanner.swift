@@ -102,7 +102,7 @@ public struct CameraScanner: ScanSource {
                     ? GrayImage(yuyv: bytes, width: width, height: height, bytesPerLine: stride)
                     : GrayImage(grey: bytes, width: width, height: height, bytesPerLine: stride)
                 _ = kioskd_camera_requeue(&camera, UInt32(index))
-                for symbol in reader.read(frame, budget: settings.frameBudget).symbols {
+                for symbol in reader.readFrame(frame, budget: settings.frameBudget).symbols {
                     sink(ScanEvent(source: name, text: symbol.scanText, symbology: symbol.symbology))
                 }
             }

@@ -55,7 +55,7 @@ public struct DataMatrixDecoder: Sendable {
                 var bytes = Array(UnsafeBufferPointer(start: decoded.pointee.output, count: count))
                 let isGS1 = bytes.first == 0x1D
                 if isGS1 { bytes.removeFirst() }
-                symbols.append(DecodedSymbol(text: String(decoding: bytes, as: UTF8.self), symbology: Self.symbologyName,
+                symbols.append(DecodedSymbol(text: ZBarDecoder.text(of: bytes), symbology: Self.symbologyName,
                                              isGS1: isGS1, quality: 1))
             }
             return symbols

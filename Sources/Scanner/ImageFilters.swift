@@ -12,18 +12,24 @@ extension GrayImage {
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 if factor < 1 {
-                    // Box average over the source rectangle of each destination pixel.
+                    // Box average over the source rectangle of each destination pixel: each
+                    // source row is summed into its columns once, then the rows are averaged.
+                    let x0s = (0..<w).map { $0 * width / w }
+                    let x1s = (0..<w).map { max($0 * width / w + 1, ($0 + 1) * width / w) }
+                    var columns = [Int](repeating: 0, count: w)
                     for y in 0..<h {
                         let y0 = y * height / h, y1 = max(y0 + 1, (y + 1) * height / h)
-                        for x in 0..<w {
-                            let x0 = x * width / w, x1 = max(x0 + 1, (x + 1) * width / w)
-                            var sum = 0
-                            for yy in y0..<y1 {
-                                let row = yy * width
-                                for xx in x0..<x1 { sum += Int(src[row + xx]) }
+                        for x in 0..<w { columns[x] = 0 }
+                        for yy in y0..<y1 {
+                            let row = yy * width
+                            for x in 0..<w {
+                                var sum = 0
+                                for xx in x0s[x]..<x1s[x] { sum += Int(src[row + xx]) }
+                                columns[x] += sum
                             }
-                            dst[y * w + x] = UInt8(sum / ((y1 - y0) * (x1 - x0)))
                         }
+                        let rows = y1 - y0
+                        for x in 0..<w { dst[y * w + x] = UInt8(columns[x] / (rows * (x1s[x] - x0s[x]))) }
                     }
                 } else {
                     let sx = Double(width) / Double(w), sy = Double(height) / Double(h)

@@ -32,6 +32,7 @@ def normalise(text):
 
 
 PASSES = Counter()   # which pass read each image, in the last full pipeline run
+RAW = defaultdict(list)  # kioskd's texts as it gives them (GS1 identifier kept), same run
 
 
 def kioskd_reads(kioskd, files, extra):
@@ -39,6 +40,7 @@ def kioskd_reads(kioskd, files, extra):
     reads, times = defaultdict(list), {}
     if not extra:
         PASSES.clear()
+        RAW.clear()
     for start in range(0, len(files), 200):
         chunk = files[start:start + 200]
         run = subprocess.run([kioskd, "scan-image", "--explain", "--budget", "1000", *extra, "--", *map(str, chunk)],
@@ -49,6 +51,8 @@ def kioskd_reads(kioskd, files, extra):
             fields = line.split("\t")
             if not extra and Path(fields[0]).name not in reads:
                 PASSES[fields[3]] += 1
+            if not extra:
+                RAW[Path(fields[0]).name].append(fields[2])
             reads[Path(fields[0]).name].append(normalise(fields[2]))
         for line in run.stderr.splitlines():
             m = re.match(r"(.*): \d+×\d+, ([\d.]+) ms:", line)
@@ -155,6 +159,12 @@ def main():
             problems.append(f"kioskd read {kioskd['exact']} exactly, zxing-cpp {zxing['exact']}")
         if kioskd["fp"] or kioskd["misread"]:
             problems.append(f"kioskd: {kioskd['fp']} false positives, {kioskd['misread']} misreads")
+        # The GS1 mark matters to kioskd (a GS1 scan is parsed as element strings): a GS1
+        # source must read with its symbology identifier, any other without.
+        flags = [n for n, (_, t) in expected.items() if t and RAW[n]
+                 and any(r.startswith(("]C1", "]d2", "]Q3")) != ("gs1-" in n or "kioskd-part" in n) for r in RAW[n])]
+        if flags:
+            problems.append(f"GS1 mark wrong on {len(flags)}: {flags[:5]}")
         # The issue's own case: phone photos of kioskd's printed part labels, every one.
         pipeline = list(runs.values())[0]
         labels = [n for n in expected if "kioskd-part-phone" in n]
