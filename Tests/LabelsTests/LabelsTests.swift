@@ -1,5 +1,7 @@
 import Foundation
+import Dispatch
 import KioskCore
+import Synchronization
 import Testing
 @testable import Labels
 @testable import Scanner
@@ -265,9 +267,18 @@ struct PrintingTests {
         #expect(try store.spooler([config]).drain().failures["usb"]?.contains("No such file or directory") == true)
         // The printer is plugged in: its character device appears (a FIFO read like the kernel's usblp).
         #expect(mkfifo(device, 0o600) == 0)
-        let reader = Task.detached { FileHandle(forReadingAtPath: device)?.readDataToEndOfFile() ?? Data() }
+        // The reader is a thread of its own, as the kernel is: the spooler's open blocks until a
+        // reader opens the FIFO, and a reader waiting for a thread of Swift's concurrency pool
+        // (two on this machine, one of them held by that open) could wait for the whole suite.
+        let read = Mutex(Data()), done = DispatchSemaphore(value: 0)
+        Thread {
+            let data = FileHandle(forReadingAtPath: device)?.readDataToEndOfFile() ?? Data()
+            read.withLock { $0 = data }
+            done.signal()
+        }.start()
         #expect(try store.spooler([config]).drain().printed == 1)
-        let received = String(decoding: await reader.value, as: UTF8.self)
+        try #require(done.wait(timeout: .now() + 30) == .success, "waited 30 s for the printer's device to read the job to its end")
+        let received = String(decoding: read.withLock { $0 }, as: UTF8.self)
         #expect(received.hasPrefix("^XA") && received.hasSuffix("^XZ\n"))
         #expect(try store.database.printQueue.job(job.id!)?.printedAt != nil)
     }
