@@ -133,20 +133,28 @@ public final class BarcodeReader {
 
     private var quietFrames = 0
 
-    /// Reads a camera frame: like ``read(_:budget:)``, but when nothing in the frame looks like
-    /// a code (no area of dense edges: a bare counter) only the first pass runs, with a full
-    /// look every eighth frame, so that an empty view does not keep a core busy.
+    /// Reads a camera frame: like ``read(_:budget:)``, but when the first pass reads nothing and
+    /// nothing in the frame looks like a code (no area of dense edges: a bare counter) the other
+    /// passes are skipped, with a full look every eighth frame, so that an empty view does not
+    /// keep a core busy. A frame the first pass reads costs nothing more.
     public func readFrame(_ frame: GrayImage, budget: Duration) -> Reading {
-        if frame.codeRegions().isEmpty, quietFrames < 7 {
-            quietFrames += 1
-            return read(frame, budget: .zero)
+        var quiet = false
+        let reading = read(frame, budget: budget) { frame in
+            quiet = self.quietFrames < 7 && frame.codeRegions().isEmpty
+            return !quiet
         }
-        quietFrames = 0
-        return read(frame, budget: budget)
+        quietFrames = quiet ? quietFrames + 1 : 0
+        return reading
     }
 
     /// Reads the frame: the first pass always, the others while `budget` lasts.
     public func read(_ frame: GrayImage, budget: Duration = .milliseconds(30)) -> Reading {
+        read(frame, budget: budget, goOnAfterFirstPass: nil)
+    }
+
+    /// The passes in order; when the first reads nothing, `goOnAfterFirstPass` (given the frame)
+    /// may stop there.
+    private func read(_ frame: GrayImage, budget: Duration, goOnAfterFirstPass: ((GrayImage) -> Bool)?) -> Reading {
         let clock = ContinuousClock()
         let start = clock.now
         let longest = max(frame.width, frame.height)
@@ -169,6 +177,7 @@ public final class BarcodeReader {
             dataMatrixLeft -= dataMatrixTime
             tried.append((pass, clock.now - began))
             if !found.isEmpty { return Reading(symbols: found, pass: pass, tried: tried, outOfTime: false) }
+            if index == 0, let goOn = goOnAfterFirstPass, !goOn(frame) { break }
         }
         return Reading(symbols: [], pass: nil, tried: tried, outOfTime: false)
     }

@@ -47,7 +47,7 @@ func benchCameraPath(frames: [Frame], rounds: Int) -> [Verdict] {
     for _ in 0..<max(rounds, 1) {
         for frame in frames {
             var read: Reading?
-            pipeline.time { read = reader.read(frame.image, budget: .milliseconds(30)) }
+            pipeline.time { read = reader.readFrame(frame.image, budget: .milliseconds(30)) }
             if read?.symbols.contains(where: { $0.text == frame.expected }) == true { pipelineOK += 1 }
             var symbols: [DecodedSymbol] = []
             once.time { symbols = single.decode(frame.image) }
@@ -55,7 +55,7 @@ func benchCameraPath(frames: [Frame], rounds: Int) -> [Verdict] {
         }
         for frame in hard {
             var read: Reading?
-            pipelineHard.time { read = reader.read(frame.image, budget: .milliseconds(30)) }
+            pipelineHard.time { read = reader.readFrame(frame.image, budget: .milliseconds(30)) }
             if read?.symbols.contains(where: { $0.text == frame.expected }) == true { hardOK += 1 }
             if single.decode(frame.image).contains(where: { $0.text == frame.expected }) { hardOnceOK += 1 }
         }
@@ -81,15 +81,15 @@ func benchCameraPath(frames: [Frame], rounds: Int) -> [Verdict] {
     print("camera path at 640×480: BarcodeReader (store symbologies, 30 ms budget) against single-pass zbar, same frames, \(rounds) rounds interleaved")
     print("| path | frames | frames/s | p50 µs | p99 µs | read | ratio |")
     print("|---|---|---|---|---|---|---|")
-    print(String(format: "| single-pass zbar | code in view | %.0f | %.0f | %.0f | %d/%d | 1.00 |", once.perSecond, once.percentile(0.5), once.percentile(0.99), onceOK, total))
-    print(String(format: "| BarcodeReader | code in view | %.0f | %.0f | %.0f | %d/%d | %.2f |", pipeline.perSecond, pipeline.percentile(0.5), pipeline.percentile(0.99),
-                 pipelineOK, total, pipeline.perSecond / once.perSecond))
-    print(String(format: "| BarcodeReader | 1-D code turned 35° | %.0f | %.0f | %.0f | %d/%d (single pass %d) | %.2f |", pipelineHard.perSecond, pipelineHard.percentile(0.5),
-                 pipelineHard.percentile(0.99), hardOK, hardTotal, hardOnceOK, pipelineHard.perSecond / once.perSecond))
-    print(String(format: "| BarcodeReader.readFrame (the camera) | nothing in view | %.0f | %.0f | %.0f | — | %.2f |", idleCamera.perSecond,
-                 idleCamera.percentile(0.5), idleCamera.percentile(0.99), idleCamera.perSecond / once.perSecond))
-    print(String(format: "| BarcodeReader.read, every pass | nothing in view | %.0f | %.0f | %.0f | — | %.2f |", idleAll.perSecond,
-                 idleAll.percentile(0.5), idleAll.percentile(0.99), idleAll.perSecond / once.perSecond))
+    func row(_ path: String, _ frames: String, _ samples: Samples, _ read: String) {
+        print(String(format: "| %@ | %@ | %.0f | %.0f | %.0f | %@ | %.2f |", path, frames, samples.perSecond, samples.percentile(0.5),
+                     samples.percentile(0.99), read, samples.perSecond / once.perSecond))
+    }
+    row("single-pass zbar", "code in view", once, "\(onceOK)/\(total)")
+    row("BarcodeReader.readFrame (the camera)", "code in view", pipeline, "\(pipelineOK)/\(total)")
+    row("BarcodeReader.readFrame (the camera)", "1-D code turned 35°", pipelineHard, "\(hardOK)/\(hardTotal) (single pass \(hardOnceOK))")
+    row("BarcodeReader.readFrame (the camera)", "nothing in view", idleCamera, "—")
+    row("BarcodeReader.read, every pass", "nothing in view", idleAll, "—")
     // The target is absolute (30 frames/s); the verdict's ratio is frames/s over 30.
     return [Verdict(name: "camera path frames/s ÷ 30 (code in view)", ratio: pipeline.perSecond / 30, target: 1.0),
             Verdict(name: "camera path frames/s ÷ 30 (turned 1-D code)", ratio: pipelineHard.perSecond / 30, target: 1.0)]

@@ -55,10 +55,9 @@ struct ScanImage: ParsableCommand {
             do { image = try GrayImage.load(path: file) } catch { throw Refused(error.description) }
             // The time shown is the whole read (shrinking a large photo included), from the
             // image in memory; loading the file is not counted.
-            var reading = Reading(symbols: [], pass: nil, tried: [], outOfTime: false)
-            let total = ContinuousClock().measure {
-                reading = singlePass ? Self.zbarOnce(image, zbar: zbar) : reader.read(image, budget: .milliseconds(budget))
-            }
+            let clock = ContinuousClock(), start = clock.now
+            let reading = singlePass ? Self.zbarOnce(image, zbar: zbar) : reader.read(image, budget: .milliseconds(budget))
+            let total = clock.now - start
             if explain {
                 let passes = reading.tried.map { "\($0.pass.rawValue) \(Self.milliseconds($0.time))" }.joined(separator: ", ")
                 FileHandle.standardError.write(Data("\(file): \(image.width)×\(image.height), \(Self.milliseconds(total)) ms: \(passes)\(reading.outOfTime ? " (budget spent)" : "")\n".utf8))
