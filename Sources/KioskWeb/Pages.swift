@@ -376,7 +376,7 @@ enum Page {
               `<td class="${s.alerts.length ? 'bad' : ''}">${s.alerts.length ? s.alerts.map(a => KD.esc(a.partNumber) + ' ' + a.onHand + '/' + a.threshold).join('，') : '—'}</td>` +
               `<td>${KD.time(s.lastPushAt)}</td></tr>`).join('') + `</tbody></table>`;
         }
-        KD.live(refresh, 'workshop,alerts,yard,sync,staff');
+        KD.live(refresh, 'workshop,alerts,yard,sync,staff,records');
         // The other stores' figures change without telling this hub: look again every 30 s.
         setInterval(refreshChain, 30000);
         """#)
@@ -509,10 +509,9 @@ enum Page {
           document.getElementById('print-ticket').placeholder = KD.t('工单号', 'Ticket code');
           const states = {waiting: ['等待打印', 'waiting'], printed: ['已打印', 'printed'], cancelled: ['已取消', 'cancelled']};
           try {
+            // The print service's progress comes as a change of the print queue (the page's
+            // event stream), like every other change: nothing is polled.
             const v = await KD.get('/api/v1/print-jobs');
-            // The print service works on its own: look again while something waits.
-            clearTimeout(KD._printPoll);
-            if (v.jobs.some(j => j.state === 'waiting')) KD._printPoll = setTimeout(refreshPrints, 2000);
             document.getElementById('print-jobs').innerHTML = v.jobs.slice(0, 6).map(j => `<div class="${j.state === 'waiting' && j.lastError ? 'bad' : j.state === 'printed' ? 'ok' : ''}">#${j.id} ${KD.esc(j.printer)} · ${KD.esc(j.kind)} ${KD.esc(j.subjects.slice(0, 3).join(','))}${j.subjects.length > 3 ? '…' : ''} · ${KD.t(...states[j.state])}${j.lastError && j.state === 'waiting' ? ' — ' + KD.esc(j.lastError) : ''}</div>`).join('') || `<div class="muted">—</div>`;
           } catch (e) { document.getElementById('print-jobs').innerHTML = `<div class="muted">${KD.esc(e.message)}</div>`; }
         }
@@ -540,6 +539,6 @@ enum Page {
             } catch (e) { if (/chain ledger/.test(e.message)) KD.chain = false; }   // no chain here (409): not asked again
           }
         });
-        KD.live(refresh, 'scans,stock,alerts,workshop,yard,stocktake,printing,sync');
+        KD.live(refresh, 'scans,stock,purchasing,alerts,workshop,yard,stocktake,printing,sync,records');
         """#)
 }

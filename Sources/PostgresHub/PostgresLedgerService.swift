@@ -29,6 +29,10 @@ public struct PostgresLedgerService: Service {
         health.set("ledger", .degraded("connecting to PostgreSQL at \(location.host):\(location.port)"))
     }
 
+    /// What the hub's store holds that goes to the ledger: its outbox, its standing alerts, its
+    /// parts' unit costs.
+    static let watchedAreas: Set<StoreArea> = [.sync, .alerts, .stock]
+
     /// The ledger the hub's push route hands batches to.
     public var hubLedger: PostgresLedger { ledger }
 
@@ -44,7 +48,10 @@ public struct PostgresLedgerService: Service {
             var publishedCosts: [String: Int] = [:]
             var costsCheckedAt: ContinuousClock.Instant?
             let stock = store.stock, catalog = store.catalog
+            let changes = store.changes
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                // Read before the store is: a commit made while this round works wakes the wait.
+                let seen = changes.version(of: Self.watchedAreas)
                 do {
                     if !ready {
                         try await ledger.migrate()
@@ -74,7 +81,9 @@ public struct PostgresLedgerService: Service {
                     if failures > 0 || sent > 0 { logger.debug("hub changes in the ledger", metadata: ["sent": "\(sent)"]) }
                     failures = 0
                     health.set("ledger", .ok("PostgreSQL, store \(ledger.storeID), hub queue \(try await store.perform(.read) { try outbox.status().queueDepth })"))
-                    try? await Task.sleep(for: .milliseconds(250))
+                    // Until the hub's store changes what goes to the ledger (its outbox, alerts,
+                    // costs), or it is time to look for cartons shipped here (the ledger's side).
+                    _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: Self.watchedAreas, after: seen, timeout: .seconds(1)) }
                 } catch {
                     failures += 1
                     health.set("ledger", .degraded("PostgreSQL: \(String(reflecting: error))"))

@@ -255,21 +255,23 @@ public struct SyncClient: Sendable {
     }
 }
 
-/// A device's sync loop: sends the outbox in batches as soon as there is something, and
-/// after a failure waits with exponential backoff and jitter (0.5 s doubling to 30 s).
+/// A device's sync loop: sends the outbox in batches as soon as a commit puts something in it
+/// (the store's change stream wakes it; nothing polls the store), pulls the hub's changes after
+/// each push and every `pullEvery` otherwise, and after a failure waits with exponential backoff
+/// and jitter (0.5 s doubling to 30 s).
 public struct SyncService: Service {
     let client: SyncClient
     let database: KioskDatabase
     let health: HealthBoard
     let logger: Logger
-    let poll: Duration
+    let pullEvery: Duration
 
-    public init(client: SyncClient, database: KioskDatabase, health: HealthBoard, logger: Logger, poll: Duration = .milliseconds(200)) {
+    public init(client: SyncClient, database: KioskDatabase, health: HealthBoard, logger: Logger, pullEvery: Duration = .seconds(2)) {
         self.client = client
         self.database = database
         self.health = health
         self.logger = logger
-        self.poll = poll
+        self.pullEvery = pullEvery
     }
 
     /// Takes every change the hub has after this device's cursor; returns how many.
@@ -347,13 +349,16 @@ public struct SyncService: Service {
         var failures = 0
         var lastPull = ContinuousClock.now - .seconds(60)
         var lastPrune = ContinuousClock.now - .seconds(7200)
+        let changes = database.changes
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var pause = poll
+            // Read before the outbox is: a commit made while this round works wakes the next wait.
+            let seen = changes.version(of: [.sync])
+            var backoff: Duration?
             do {
                 let sent = try await Self.drain(client, database: database, logger: logger)
-                // Pushed first, then pulled (every 2 s, or after a push): the hub's state then
-                // already holds this device's moves.
-                if sent > 0 || ContinuousClock.now - lastPull > .seconds(2) {
+                // Pushed first, then pulled (every pullEvery, or after a push): the hub's state
+                // then already holds this device's moves.
+                if sent > 0 || ContinuousClock.now - lastPull >= pullEvery {
                     try await Self.pull(client, database: database)
                     lastPull = .now
                 }
@@ -371,14 +376,23 @@ public struct SyncService: Service {
                 health.set("sync", .ok("upstream \(client.settings.upstream), queue \(status.queueDepth)"))
             } catch {
                 failures += 1
-                let backoff = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
-                pause = .milliseconds(Int(backoff * Double.random(in: 0.5...1.0) * 1000))
+                let seconds = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
+                let pause = Duration.milliseconds(Int(seconds * Double.random(in: 0.5...1.0) * 1000))
+                backoff = pause
                 let outbox = database.outbox
                 let waiting = (try? await database.perform(.read) { try outbox.status().queueDepth }) ?? -1
                 health.set("sync", .degraded("\(error) (\(waiting) events waiting)"))
                 if failures == 1 || failures % 10 == 0 { logger.warning("\(error)", metadata: ["waiting": "\(waiting)", "retryIn": "\(pause)"]) }
             }
-            try? await Task.sleep(for: pause)
+            // Both waits end at once when the daemon begins to stop.
+            if let backoff {
+                // The hub is away: new events wait in the outbox until the backoff is over.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
+            } else {
+                // Until the outbox gains an event, or it is time to pull.
+                let untilPull = max(.milliseconds(10), pullEvery - (ContinuousClock.now - lastPull))
+                _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: [.sync], after: seen, timeout: untilPull) }
+            }
         }
     }
 }

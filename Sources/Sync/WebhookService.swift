@@ -24,11 +24,13 @@ public struct WebhookService: Service {
     let database: KioskDatabase
     let health: HealthBoard
     let logger: Logger
-    /// The longest wait between looks at what is due (a new event is sent within it).
+    /// The longest wait between looks at what is due when no commit wakes the loop (a new
+    /// event wakes it at once, through the store's change stream; a retry falls due on its own
+    /// time).
     let idle: Duration
 
     /// `source`: the CloudEvents `source` of every event, a URI-reference naming this kioskd.
-    public init(targets: [Target], source: String, database: KioskDatabase, health: HealthBoard, logger: Logger, idle: Duration = .milliseconds(500)) {
+    public init(targets: [Target], source: String, database: KioskDatabase, health: HealthBoard, logger: Logger, idle: Duration = .seconds(60)) {
         (self.targets, self.source, self.database, self.health, self.logger, self.idle) = (targets, source, database, health, logger, idle)
     }
 
@@ -53,31 +55,36 @@ public struct WebhookService: Service {
 
     /// One endpoint's loop: what is due, oldest first, one at a time.
     private func deliverAll(to target: Target, http: HTTPClient) async {
-        let webhooks = database.webhooks, name = target.endpoint.name
+        let webhooks = database.webhooks, name = target.endpoint.name, changes = database.changes
         while running {
             do {
+                // Read before what is due: an event committed while this round sends wakes the wait.
+                let seen = changes.version(of: [.sync])
                 let due = try await database.perform(.read) { try webhooks.due(endpoint: name, limit: 20) }
                 for delivery in due {
                     guard running else { return }
                     try await deliver(delivery, to: target, http: http)
                 }
                 if due.isEmpty {
+                    // Until a new event (a commit to the events wakes it) or the next retry falls due.
                     let next = try await database.perform(.read) { try webhooks.nextDue(endpoint: name) }
                     let wait = next.map { min(idle, .milliseconds(max(50, Int64($0.timeIntervalSinceNow * 1000)))) } ?? idle
-                    try? await Task.sleep(for: wait)
+                    _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: [.sync], after: seen, timeout: wait) }
                 }
             } catch {
                 logger.warning("webhooks: \(error)", metadata: ["endpoint": "\(name)"])
-                try? await Task.sleep(for: idle)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
         }
     }
 
-    /// Health every few seconds, and the old deliveries pruned once an hour.
+    /// Health after every change of the deliveries (at most every few seconds), and the old
+    /// deliveries pruned once an hour.
     private func watch() async {
-        let webhooks = database.webhooks
+        let webhooks = database.webhooks, changes = database.changes
         var lastPrune = ContinuousClock.now - .seconds(7200)
         while running {
+            let seen = changes.version(of: [.sync])
             do {
                 let status = try await database.perform(.read) { try webhooks.status() }
                 let pending = status.reduce(0) { $0 + $1.pending }, dead = status.reduce(0) { $0 + $1.dead }
@@ -91,7 +98,9 @@ public struct WebhookService: Service {
             } catch {
                 health.set("webhooks", .degraded("\(error)"))
             }
-            try? await Task.sleep(for: .seconds(5))
+            // A burst of events is summed up once in a few seconds, not once per event.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
+            _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: [.sync], after: seen, timeout: .seconds(3600)) }
         }
     }
 

@@ -70,6 +70,38 @@ struct StoreChangesTests {
         #expect(await rest.next() == nil, "nothing else was buffered")
     }
 
+    @Test("a service waiting for changes wakes for a commit to its areas, at once for one it has not seen yet, and not for other areas")
+    func waitForChange() async throws {
+        let store = try TemporaryStore()
+        let changes = store.database.changes
+        // Already moved since the service last looked: no wait at all.
+        let stale = changes.version(of: [.stock])
+        try store.database.catalog.save(Bin(code: "W-01"))
+        #expect(await changes.waitForChange(of: [.stock], after: stale, timeout: .seconds(3600)))
+        // A commit while it waits (an hour, if nothing came) wakes it.
+        let seen = changes.version(of: [.stock])
+        async let woke = changes.waitForChange(of: [.stock], after: seen, timeout: .seconds(3600))
+        try store.database.catalog.save(Bin(code: "W-02"))
+        #expect(await woke)
+        // A change elsewhere does not: the wait runs out.
+        let purchasing = changes.version(of: [.purchasing])
+        async let quiet = changes.waitForChange(of: [.purchasing], after: purchasing, timeout: .milliseconds(200))
+        try store.database.catalog.save(Bin(code: "W-03"))
+        #expect(await quiet == false)
+    }
+
+    @Test("every table of the store belongs to an area that names it, so that what a page shows reaches it")
+    func everyTableHasItsArea() throws {
+        let store = try TemporaryStore()
+        let tables = try store.database.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'")
+        }
+        // `records` is the area of what no page shows for itself: the audit log and the store's own settings.
+        let records = tables.filter { StoreArea.of(table: $0) == .records }.sorted()
+        #expect(records == ["audit_log", "kiosk_meta"], "tables left to `records`: \(records)")
+        #expect(StoreArea.of(table: "delivery") == .purchasing && StoreArea.of(table: "webhook_delivery") == .sync)
+    }
+
     @Test("a rolled-back transaction publishes nothing")
     func rollbackIsSilent() async throws {
         let store = try TemporaryStore()

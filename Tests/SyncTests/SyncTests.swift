@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import GRDB
 import Hummingbird
+import Logging
 import HummingbirdTesting
 @testable import KioskCore
 import Testing
@@ -145,6 +146,53 @@ struct PushTests {
             #expect(try device.outbox.status().queueDepth == 1, "the refused event waits")
         }
         #expect(try hub.audit.entries().map(\.action).contains(.deviceRevoked))
+    }
+
+    /// Waits, without polling, until `condition` about `store` holds, woken by the store's
+    /// `.sync` changes; fails naming `what` after `seconds`.
+    func until(_ store: KioskDatabase, _ what: String, seconds: Int = 20, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while true {
+            let seen = store.changes.version(of: [.sync])
+            if try condition() { return }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("not within \(seconds) s: \(what)")
+                throw CancellationError()
+            }
+            _ = await store.changes.waitForChange(of: [.sync], after: seen, timeout: deadline - ContinuousClock.now)
+        }
+    }
+
+    @Test("the sync service sends a movement as soon as it commits: the store's change wakes it, nothing polls the outbox")
+    func serviceWakesOnCommit() async throws {
+        let (hub, hubDir) = try syncStore("wake-hub"), (device, deviceDir) = try syncStore("wake-dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "test")
+        try device.outbox.enable()
+        try receive(device, 1, device: "counter-1")
+        try await hubApp(hub).test(.live) { client in
+            let sync = try SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(client.port!)", deviceID: "counter-1",
+                                                             tokenFile: deviceDir.appendingPathComponent("sync-token").path))
+            try await sync.enrol(code: code)
+            // An hour between pulls, and no timer for the outbox: only a commit can wake the
+            // service once it has sent what was waiting.
+            let service = SyncService(client: sync, database: device, health: HealthBoard(), logger: Logger(label: "test.sync"), pullEvery: .seconds(3600))
+            let running = Task { try await service.run() }
+            defer { running.cancel() }
+            try await until(hub, "the receipt made before the service started, sent in its first round") {
+                try count(hub, "SELECT COUNT(*) FROM hub_event") == 1
+            }
+            try await until(device, "the device to hear that the hub has it") { try device.outbox.status().queueDepth == 0 }
+            for n in 2...4 {
+                try receive(device, 1, device: "counter-1")
+                try await until(hub, "receipt \(n), made while the service waited, at the hub") {
+                    try count(hub, "SELECT COUNT(*) FROM hub_event") == n
+                }
+            }
+            running.cancel()
+            _ = await running.result
+        }
+        #expect(try onHand(hub) == 4 && onHand(device) == 4)
     }
 
     @Test("pushing the same events again stores each once; stock and job states agree on both sides")

@@ -4,8 +4,10 @@ import Synchronization
 
 /// A part of the store that pages, lamps and metrics show, named by the shop area it belongs to.
 public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
-    /// Parts, bins, barcodes, movements and balances.
+    /// Parts, bins, barcodes, movements and balances, and transfers between stores.
     case stock
+    /// Purchase orders, supplier deliveries and their lines, returns to suppliers.
+    case purchasing
     /// Stock alerts (safety stock, reorder point).
     case alerts
     /// The counter's scans and session.
@@ -18,7 +20,8 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
     case stocktake
     /// The print queue.
     case printing
-    /// The outbox and the hub's devices and events.
+    /// The outbox and the hub's devices and events, and the events for the store's other
+    /// systems (upstream events, webhook endpoints and deliveries).
     case sync
     /// Technicians, staff sessions and PIN attempts.
     case staff
@@ -29,13 +32,15 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
     public static func of(table: String) -> StoreArea {
         switch table {
         case "part", "bin", "barcode", "stock_movement", "stock_balance", "store_transfer": .stock
+        case "purchase_order", "delivery", "delivery_line", "supplier_return": .purchasing
         case "stock_alert": .alerts
         case "scan_log", "counter_session": .scans
         case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment", "job_quote": .workshop
         case "vehicle", "vehicle_movement", "yard_alert", "yard_count", "yard_stocktake", "model_safety_stock": .yard
         case "stocktake", "stocktake_line", "stocktake_scan": .stocktake
         case "print_job": .printing
-        case "sync_outbox", "sync_refusal", "hub_change", "hub_device", "hub_enrolment", "hub_event", "hub_fact": .sync
+        case "sync_outbox", "sync_refusal", "hub_change", "hub_device", "hub_enrolment", "hub_event", "hub_fact",
+             "upstream_event", "webhook_endpoint", "webhook_delivery": .sync
         case "technician", "staff_session", "pin_attempt": .staff
         default: .records
         }
@@ -111,6 +116,35 @@ public final class StoreChanges: Sendable {
         if finished { continuation.finish() }
         continuation.onTermination = { [weak self] _ in self?.state.withLock { _ = $0.listeners.removeValue(forKey: id) } }
         return stream
+    }
+
+    /// Waits until a change touching `areas` comes after `version` (what ``version(of:)`` said
+    /// before the caller last read the store), or `timeout` passes on `clock`, or the task is
+    /// cancelled; says whether such a change came. A service that works through what the store
+    /// holds (the outbox, webhook deliveries) waits here between rounds instead of looking
+    /// again on a timer: a commit wakes it at once, and nothing wakes it while nobody writes.
+    public func waitForChange<C: Clock>(of areas: Set<StoreArea>, after version: Int, timeout: Duration,
+                                        clock: C = ContinuousClock()) async -> Bool where C.Duration == Duration {
+        // Subscribed before the version is read again, so that a change between the two is
+        // either seen in the version or delivered on the stream.
+        let stream = subscribe(to: areas, newestOnly: true)
+        if self.version(of: areas) > version { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await _ in stream { return true }
+                // The stream ended (the daemon is stopping): no change is coming, so the
+                // caller waits out its timeout rather than spin.
+                try? await clock.sleep(for: timeout)
+                return false
+            }
+            group.addTask {
+                try? await clock.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     /// Ends every subscription (the daemon is stopping); later subscriptions end at once.

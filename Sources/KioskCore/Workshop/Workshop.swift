@@ -262,6 +262,13 @@ public struct Workshop: Sendable {
     /// anyone walking across; not on a board that syncs (``movesJobsForParts(in:)``).
     @discardableResult
     static func noteArrivals(of partNumber: String, actor: String, at time: Date, printsSlips: Bool = true, in db: Database) throws -> [String] {
+        // Most receipts are of parts no job waits for: one indexed look-up says so before
+        // every open request is read and decoded.
+        let awaited = try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
+                           WHERE clearedAt IS NULL AND arrivedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = ?)
+            """), arguments: [partNumber]) ?? false
+        guard awaited else { return [] }
         let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
         // A call with no parts named (the bay's parts button) waits for someone, not for stock.
         let waiting = open.filter { $0.arrivedAt == nil && !$0.parts.isEmpty }
