@@ -2,7 +2,7 @@
 """Drives Tests/HIL/scenarios/counter-outcomes.sh (inside the VM): types codes through a uinput
 keyboard-wedge scanner into the running kioskd (a counter: [gpio] without [bay]), one at a
 time, and checks each outcome's lamp and buzzer on the gpio-sim lines recorded by
-sample_lines.py.
+linewatch.c (the log of sample_lines.py).
 
     counter_outcomes.py --out DAEMON_STDOUT --edges EDGE_LOG [--store-fail COMMAND]
 
@@ -20,7 +20,7 @@ import signal, os, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uinput_scanner import create_scanner, wait_until_grabbed, type_code  # noqa: E402
-from sample_lines import read_edges, summarize, last_edge_time  # noqa: E402
+from sample_lines import read_edges, summarize, last_edge_time, blind_spots  # noqa: E402
 
 LAMPS = ("red", "amber", "green", "blue")
 MARKS = ("OK ", "REJECTED ", "= 已处理")
@@ -131,6 +131,9 @@ class Rig:
             problems.append(f"feedback has no «{label}…» label")
         if not label and "«" in feedback:
             problems.append("feedback carries a «…» label it should not")
+        # A span in which the watcher did not look could hide a whole chirp: say so, never count past it.
+        for a, b in blind_spots(self.edges, t0, t1):
+            problems.append(f"the line watcher was blind for {1000 * (b - a):.0f} ms at {a:.3f}: the edges of this window cannot be told")
         lamp = summarize(edges.get(want["lamp"], []), t0, t1)
         others = {n: summarize(edges.get(n, []), t0, t1) for n in LAMPS if n != want["lamp"]}
         buzz = summarize(edges.get("buzzer", []), t0, t1)

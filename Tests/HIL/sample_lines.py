@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Records the edges of several gpio-sim lines at once, with timestamps.
+"""Records the edges of several gpio-sim lines at once, with timestamps (the scenarios use
+linewatch.c, which writes the same log read every millisecond at real-time priority and also
+logs its blind spots; this one is kept for machines without a C compiler).
 
     sample_lines.py LOG READY_FILE NAME=VALUE_FILE...
 
@@ -26,6 +28,19 @@ def read_edges(path):
             t, name, value = raw.split()
             edges.setdefault(name, []).append((float(t), int(value)))
     return edges
+
+
+def blind_spots(path, t0, t1):
+    """The gaps ('# gap FROM TO', written by linewatch.c) that overlap [t0, t1]: spans in which
+    the watcher did not look, long enough to hide a whole pulse."""
+    spots = []
+    with open(path) as f:
+        for raw in f:
+            if raw.startswith("# gap ") and raw.endswith("\n"):
+                a, b = (float(x) for x in raw.split()[2:4])
+                if b >= t0 and a <= t1:
+                    spots.append((a, b))
+    return spots
 
 
 def last_edge_time(edges):

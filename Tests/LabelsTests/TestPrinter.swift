@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,8 @@ final class TestPrinter: @unchecked Sendable {
 
     let port: Int
     private let listener: Int32
-    private let lock = NSLock()
+    /// Guards the state and the jobs; signalled when a job has been read to its end.
+    private let lock = NSCondition()
     private var _state: State = .ready
     private var _jobs: [Data] = []
     private var thread: Thread?
@@ -22,10 +24,17 @@ final class TestPrinter: @unchecked Sendable {
     var jobs: [Data] { lock.withLock { _jobs } }
 
     /// The jobs once `count` have arrived (the printer reads a job to its end after the sender
-    /// closes the connection), or what arrived within five seconds.
-    func jobs(count: Int) -> [Data] {
-        for _ in 0..<500 where jobs.count < count { usleep(10_000) }
-        return jobs
+    /// closes the connection). Fewer within `seconds` is the test's failure, named, not a
+    /// shorter list for the test to trip over later.
+    func jobs(count: Int, seconds: Double = 5, sourceLocation: SourceLocation = #_sourceLocation) -> [Data] {
+        let deadline = Date().addingTimeInterval(seconds)
+        return lock.withLock {
+            while _jobs.count < count, lock.wait(until: deadline) {}
+            if _jobs.count < count {
+                Issue.record("the test printer received \(_jobs.count) of \(count) jobs within \(seconds) s", sourceLocation: sourceLocation)
+            }
+            return _jobs
+        }
     }
 
     init() throws {
@@ -75,7 +84,7 @@ final class TestPrinter: @unchecked Sendable {
             }
             close(client)
             let job = stripQueries(received)
-            if !job.isEmpty { lock.withLock { _jobs.append(Data(job)) } }
+            if !job.isEmpty { lock.withLock { _jobs.append(Data(job)); lock.broadcast() } }
         }
     }
 

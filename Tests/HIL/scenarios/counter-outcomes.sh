@@ -9,6 +9,7 @@ set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 HERE=$PWD/Tests/HIL
 PY=/usr/bin/python3   # not a pyenv shim: its start-up costs seconds under emulation
+WATCH=$PWD/.build-hil/linewatch   # built on the host by Tests/HIL/vm from Tests/HIL/linewatch.c
 modprobe evdev; modprobe uinput; modprobe loop; modprobe ext4
 . $HERE/gpio-sim.sh
 gpio_sim counter counter-io 8
@@ -58,7 +59,7 @@ K jobs open --ticket WO-1 --plate 粤B12345 --vin LSVAU2180N2183294 --phone 1380
 
 # Record every lamp and the buzzer from before the daemon starts.
 rm -f $run/edges $run/edges.ready
-$PY $HERE/sample_lines.py $run/edges $run/edges.ready red=$sim/sim_gpio0/value amber=$sim/sim_gpio1/value \
+$WATCH $run/edges $run/edges.ready red=$sim/sim_gpio0/value amber=$sim/sim_gpio1/value \
   green=$sim/sim_gpio2/value blue=$sim/sim_gpio3/value buzzer=$sim/sim_gpio4/value &
 sampler=$!
 for i in $(seq 1 300); do [ -f $run/edges.ready ] && break; sleep 0.1; done
@@ -76,7 +77,7 @@ cat $run/driver.out
 echo "outcomes driven in $(( $(date +%s) - start )) s"
 
 kill -TERM $sampler; wait $sampler || true
-echo "sampler: $(grep '^# samples' $run/edges)"
+echo "line watcher: $(grep '^# samples' $run/edges)"
 kill -TERM $daemon; wait $daemon || echo "daemon exit status $? on a read-only store"
 grep -q "kioskd stopped" $run/daemon.err || fail "no clean stop"
 grep -q 'status=connected' $run/daemon.err || fail "the HID scanner never connected"

@@ -4,6 +4,7 @@ set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 HERE=$PWD/Tests/HIL
 PY=/usr/bin/python3   # not a pyenv shim: its start-up costs seconds under emulation
+WATCH=$PWD/.build-hil/linewatch   # built on the host by Tests/HIL/vm from Tests/HIL/linewatch.c
 . $HERE/gpio-sim.sh
 gpio_sim bay1 bay1-io 16
 line() { cat $sim/sim_gpio$1/value; }
@@ -83,21 +84,28 @@ echo "ok: a bouncing press counted once; repairing shows green steady"
 
 # A long press calls for help: the buzzer sounds, red blinks fast, the job does not move.
 # One recorder logs every change of every output line for the rest of the scenario
-# (sample_lines.py); a check counts the edges logged since its mark, and waits for them
-# with a bound instead of sampling a fixed window that may close before the daemon acts.
+# (linewatch.c, every millisecond at real-time priority); a check counts the edges logged
+# since its mark, and waits for them with a bound instead of sampling a fixed window that may
+# close before the daemon acts. A span the watcher could not look at (logged as a gap, long
+# enough to hide a pulse) fails the check that covers it instead of being counted past.
 rm -f $data/edges $data/edges.ready
-$PY $HERE/sample_lines.py $data/edges $data/edges.ready red=$sim/sim_gpio0/value amber=$sim/sim_gpio1/value \
+$WATCH $data/edges $data/edges.ready red=$sim/sim_gpio0/value amber=$sim/sim_gpio1/value \
   green=$sim/sim_gpio2/value blue=$sim/sim_gpio3/value buzzer=$sim/sim_gpio4/value &
 recorder=$!
 trap 'kill $recorder 2>/dev/null || true' EXIT
 wait_for "the line recorder" test -f $data/edges.ready
 mark() { grep -c '' $data/edges; }                        # lines logged so far
 rises() { tail -n +$(( $1 + 1 )) $data/edges | grep -c " $2 1\$" || true; }   # rises of NAME since MARK
+sighted() {                                                # sighted MARK WHAT: no blind spot since MARK
+  gap=$(tail -n +$(( $1 + 1 )) $data/edges | grep -m1 '^# gap ' || true)
+  [ -z "$gap" ] || fail "the line watcher was blind ($gap) while $2: its edges cannot be told"
+}
 at_least() { [ "$(rises $1 $2)" -ge $3 ]; }               # at_least MARK NAME COUNT
 m=$(mark)
 pull 8 pull-up; sleep 1.6; pull 8 pull-down
 wait_for "the buzzer to sound after the long press" at_least $m buzzer 1
 wait_for "red to blink fast after the help call" at_least $m red 4
+sighted $m "the long press signalled"
 echo "long press: buzzer rose $(rises $m buzzer)×, red $(rises $m red)×"
 [ "$(state)" = repairing ] || fail "a long press moved the job: $(state)"
 grep -q "calls for help" $data/daemon.err || fail "no help call logged"
@@ -115,6 +123,7 @@ K jobs move WO-1 waiting-parts --part P1:1 > /dev/null
 # (the 3 s windows below measure a blink rate; they wait for nothing)
 wait_for "green off (waiting parts)" lamp_off 2
 m=$(mark); sleep 3; r=$(rises $m red); g=$(rises $m green)
+sighted $m "waiting parts blinked"
 echo "waiting parts: red rose ${r}× in 3 s; green ${g}×"
 [ "$r" -ge 2 ] && [ "$r" -le 4 ] || fail "waiting parts should blink red slowly (1 Hz): red rose ${r}× in 3 s"
 [ "$g" = 0 ] && [ "$(line 2)" = 0 ] || fail "green should be off in waiting parts: it rose ${g}×"
@@ -122,6 +131,7 @@ K jobs move WO-1 repairing > /dev/null
 K jobs move WO-1 quality-check > /dev/null
 sleep 0.6   # the move's own frame settles; the window below measures the blink
 m=$(mark); sleep 3; g=$(rises $m green)
+sighted $m "quality check blinked"
 echo "quality check: green rose ${g}× in 3 s"
 [ "$g" -ge 2 ] && [ "$g" -le 4 ] || fail "quality check should blink green slowly: green rose ${g}× in 3 s"
 K jobs move WO-1 repairing --reason 质检不合格 > /dev/null
@@ -156,6 +166,7 @@ m=$(mark)
 pull 8 pull-up; sleep 0.2; pull 8 pull-down
 wait_for "the buzzer to chirp for the refused press" at_least $m buzzer 1
 wait_for "red for the refused press" at_least $m red 1
+sighted $m "the refused press signalled"
 echo "refused press: buzzer rose $(rises $m buzzer)×, red $(rises $m red)×"
 wait_for "the refusal logged" grep -q "handed over at the service desk" $data/daemon.err
 [ "$(K jobs show WO-2 | head -1 | cut -f2)" = ready ] || fail "a bay button moved a ready job: $(K jobs show WO-2 | head -1)"
