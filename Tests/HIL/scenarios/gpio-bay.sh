@@ -201,4 +201,6 @@ echo "P1" > $data/scan.fifo
 wait_for "scan committed without a chip" sh -c "$KIOSKD stock --config $data/kioskd.toml | grep -q 'P1	A-01	2'"
 kill -TERM $daemon; wait $daemon || true
 echo "ok: no chip: kioskd keeps scanning and names the missing chip"
+kill -TERM $recorder; wait $recorder 2>/dev/null || true
+echo "line watcher: $(grep '^# samples' $data/edges)"
 echo "PASS gpio-bay"
