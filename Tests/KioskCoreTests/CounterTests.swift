@@ -90,3 +90,43 @@ struct CounterTests {
         #expect(feedback.accepted && feedback.movement == nil && feedback.message.contains("A-02:3"))
     }
 }
+
+/// The savepoint each scan's action runs in (``Database/inCachedSavepoint(_:)``).
+@Suite("The scan's savepoint")
+struct ScanSavepointTests {
+    struct Refused: Error {}
+
+    @Test("a refused action leaves nothing behind and the rest of the transaction commits; an accepted one stays")
+    func refusedActionIsUndone() throws {
+        let store = try TemporaryStore()
+        try store.database.pool.write { db in
+            try db.execute(sql: "INSERT INTO bin (code) VALUES ('S-01')")
+            do {
+                try db.inCachedSavepoint {
+                    try db.execute(sql: "INSERT INTO bin (code) VALUES ('S-02')")
+                    throw Refused()
+                }
+                Issue.record("the refusal was not rethrown")
+            } catch is Refused {}
+            try db.inCachedSavepoint { try db.execute(sql: "INSERT INTO bin (code) VALUES ('S-03')") }
+        }
+        let bins = try store.database.pool.read { try String.fetchAll($0, sql: "SELECT code FROM bin WHERE code LIKE 'S-%' ORDER BY code") }
+        #expect(bins == ["S-01", "S-03"])
+    }
+
+    @Test("when SQLite has already rolled the whole transaction back (disk full, I/O error), the real error comes out, not the savepoint's")
+    func abortedTransactionKeepsItsCause() throws {
+        let store = try TemporaryStore()
+        #expect(throws: Refused.self) {
+            try store.database.pool.write { db in
+                try db.inCachedSavepoint {
+                    try db.execute(sql: "INSERT INTO bin (code) VALUES ('S-04')")
+                    // What SQLite does on SQLITE_FULL or SQLITE_IOERR: the transaction is gone.
+                    try db.execute(sql: "ROLLBACK")
+                    throw Refused()
+                }
+            }
+        }
+        #expect(try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bin WHERE code = 'S-04'") } == 0)
+    }
+}
