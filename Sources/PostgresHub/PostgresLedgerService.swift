@@ -88,7 +88,8 @@ public struct PostgresLedgerService: Service {
                     failures += 1
                     health.set("ledger", .degraded("PostgreSQL: \(String(reflecting: error))"))
                     if failures == 1 || failures % 10 == 0 { logger.warning("ledger: \(String(reflecting: error))") }
-                    try? await Task.sleep(for: .seconds(min(30, failures)))
+                    let pause = Duration.seconds(min(30, failures))
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
                 }
             }
             try? await gracefulShutdown()

@@ -378,11 +378,11 @@ public struct SyncService: Service {
                 failures += 1
                 let seconds = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
                 let pause = Duration.milliseconds(Int(seconds * Double.random(in: 0.5...1.0) * 1000))
-                backoff = pause
                 let outbox = database.outbox
                 let waiting = (try? await database.perform(.read) { try outbox.status().queueDepth }) ?? -1
                 health.set("sync", .degraded("\(error) (\(waiting) events waiting)"))
                 if failures == 1 || failures % 10 == 0 { logger.warning("\(error)", metadata: ["waiting": "\(waiting)", "retryIn": "\(pause)"]) }
+                backoff = pause
             }
             // Both waits end at once when the daemon begins to stop.
             if let backoff {
