@@ -192,18 +192,20 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Each test target lists every module it imports.
+        // Test doubles the test targets share (a manual clock); not a product, never shipped.
+        .target(name: "KioskTestSupport", path: "Tests/Support"),
         .testTarget(name: "KioskCoreTests", dependencies: [
             "KioskCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore", "KioskTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KioskWebTests", dependencies: [
             "KioskWeb", "KioskCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),
         .testTarget(name: "SyncTests", dependencies: [
-            "Sync", "KioskCore", "KioskWeb", "PostgresHub", .product(name: "GRDB", package: "GRDB.swift"),
+            "Sync", "KioskCore", "KioskWeb", "PostgresHub", "KioskTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"), .product(name: "CompressNIO", package: "compress-nio"),

@@ -258,20 +258,34 @@ public struct SyncClient: Sendable {
 /// A device's sync loop: sends the outbox in batches as soon as a commit puts something in it
 /// (the store's change stream wakes it; nothing polls the store), pulls the hub's changes after
 /// each push and every `pullEvery` otherwise, and after a failure waits with exponential backoff
-/// and jitter (0.5 s doubling to 30 s).
+/// and jitter (0.5 s doubling to 30 s). Its waits and its sense of time come from `clock`, so
+/// that a test can step through the backoff without sleeping.
 public struct SyncService: Service {
     let client: SyncClient
     let database: KioskDatabase
     let health: HealthBoard
     let logger: Logger
     let pullEvery: Duration
+    /// The loop on the clock it was given (a stored generic closure keeps the service's type
+    /// free of the clock's).
+    private let loop: @Sendable (SyncService) async throws -> Void
 
-    public init(client: SyncClient, database: KioskDatabase, health: HealthBoard, logger: Logger, pullEvery: Duration = .seconds(2)) {
+    public init<C: Clock<Duration>>(client: SyncClient, database: KioskDatabase, health: HealthBoard, logger: Logger,
+                                    pullEvery: Duration = .seconds(2), clock: C = ContinuousClock()) {
         self.client = client
         self.database = database
         self.health = health
         self.logger = logger
         self.pullEvery = pullEvery
+        self.loop = { service in try await service.loop(on: clock) }
+    }
+
+    /// How long the loop waits after its `failures`-th failure in a row: 0.5 s doubling to
+    /// 30 s, each time a random part of it between a half and the whole (so that the boards
+    /// of a store do not all come back to the hub at once).
+    static func backoff(afterFailures failures: Int) -> Duration {
+        let seconds = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
+        return .milliseconds(Int(seconds * Double.random(in: 0.5...1.0) * 1000))
     }
 
     /// Takes every change the hub has after this device's cursor; returns how many.
@@ -346,9 +360,13 @@ public struct SyncService: Service {
     }
 
     public func run() async throws {
+        try await loop(self)
+    }
+
+    private func loop<C: Clock<Duration>>(on clock: C) async throws {
         var failures = 0
-        var lastPull = ContinuousClock.now - .seconds(60)
-        var lastPrune = ContinuousClock.now - .seconds(7200)
+        var lastPull = clock.now.advanced(by: .seconds(-60))
+        var lastPrune = clock.now.advanced(by: .seconds(-7200))
         let changes = database.changes
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Read before the outbox is: a commit made while this round works wakes the next wait.
@@ -358,16 +376,16 @@ public struct SyncService: Service {
                 let sent = try await Self.drain(client, database: database, logger: logger)
                 // Pushed first, then pulled (every pullEvery, or after a push): the hub's state
                 // then already holds this device's moves.
-                if sent > 0 || ContinuousClock.now - lastPull >= pullEvery {
+                if sent > 0 || lastPull.duration(to: clock.now) >= pullEvery {
                     try await Self.pull(client, database: database)
-                    lastPull = .now
+                    lastPull = clock.now
                 }
-                if ContinuousClock.now - lastPrune > .seconds(3600) {
+                if lastPrune.duration(to: clock.now) > .seconds(3600) {
                     // Acknowledged events older than a week leave the outbox (the hub has them).
                     let outbox = database.outbox
                     let pruned = try await database.perform(.write) { try outbox.prune() }
                     if pruned > 0 { logger.info("outbox pruned", metadata: ["events": "\(pruned)"]) }
-                    lastPrune = .now
+                    lastPrune = clock.now
                 }
                 if failures > 0 { logger.info("sync resumed", metadata: ["sent": "\(sent)"]) }
                 failures = 0
@@ -376,8 +394,7 @@ public struct SyncService: Service {
                 health.set("sync", .ok("upstream \(client.settings.upstream), queue \(status.queueDepth)"))
             } catch {
                 failures += 1
-                let seconds = min(30.0, 0.5 * pow(2.0, Double(min(failures - 1, 10))))
-                let pause = Duration.milliseconds(Int(seconds * Double.random(in: 0.5...1.0) * 1000))
+                let pause = Self.backoff(afterFailures: failures)
                 let outbox = database.outbox
                 let waiting = (try? await database.perform(.read) { try outbox.status().queueDepth }) ?? -1
                 health.set("sync", .degraded("\(error) (\(waiting) events waiting)"))
@@ -387,11 +404,11 @@ public struct SyncService: Service {
             // Both waits end at once when the daemon begins to stop.
             if let backoff {
                 // The hub is away: new events wait in the outbox until the backoff is over.
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: backoff) }
+                try? await cancelWhenGracefulShutdown { try await clock.sleep(for: backoff) }
             } else {
                 // Until the outbox gains an event, or it is time to pull.
-                let untilPull = max(.milliseconds(10), pullEvery - (ContinuousClock.now - lastPull))
-                _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: [.sync], after: seen, timeout: untilPull) }
+                let untilPull = max(.milliseconds(10), pullEvery - lastPull.duration(to: clock.now))
+                _ = await cancelWhenGracefulShutdown { await changes.waitForChange(of: [.sync], after: seen, timeout: untilPull, clock: clock) }
             }
         }
     }

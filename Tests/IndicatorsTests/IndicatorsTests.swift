@@ -1,5 +1,6 @@
 import Foundation
 import KioskCore
+import KioskTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -158,6 +159,68 @@ struct IndicatorServiceTests {
         try await task.value
         #expect(gpio.value(offset: 0) == true, "safe state: red on")
         #expect([1, 2, 3, 4].allSatisfy { gpio.value(offset: UInt32($0)) == false })
+    }
+
+    @Test("on a manual clock: a blink edge every 500 ms to the millisecond, a refusal's flash and chirps at their exact times, no timer for a steady lamp")
+    func stackLightOnManualClock() async throws {
+        let gpio = SimulatedGPIO()
+        let state = Mutex<JobState?>(.waitingParts)
+        let signals = IndicatorSignals()
+        let changes = StoreChanges()
+        let clock = ManualClock()
+        let service = StackLightService(
+            config: StackLightConfig(chip: "gpiochip0", lamps: lamps, buzzer: .offset(4), safeLamps: [.red]),
+            backend: gpio, signals: signals, health: HealthBoard(), logger: logger, clock: clock, stateChanges: changes
+        ) { state.withLock { $0 } }
+        let task = Task { try await service.run() }
+        let red: UInt32 = 0, green: UInt32 = 2, buzzer: UInt32 = 4
+
+        // Waiting for parts: red blinks at 1 Hz, lit first, the next edge 500 ms on.
+        try await clock.waitForSleepers(what: "the stack light's first blink edge")
+        #expect(gpio.value(offset: red) == true)
+        #expect(clock.pendingSleeps == [.milliseconds(500)])
+        clock.advance(by: .milliseconds(499))
+        #expect(clock.pendingSleeps == [.milliseconds(1)], "1 ms before the edge, nothing woke")
+        #expect(gpio.value(offset: red) == true)
+        var seen: [Bool] = []
+        clock.advance(by: .milliseconds(1))
+        for _ in 0..<8 {
+            try await clock.waitForSleepers(what: "the stack light to wait for its next blink edge")
+            #expect(clock.pendingSleeps == [.milliseconds(500)])
+            seen.append(gpio.value(offset: red) == true)
+            clock.advance(by: .milliseconds(500))
+        }
+        #expect(seen == [false, true, false, true, false, true, false, true])
+
+        // Repairing: green steady, and nothing left to wake for.
+        state.withLock { $0 = .repairing }
+        changes.publish([.workshop])
+        try await waitUntil("green steady with no timer") {
+            gpio.value(offset: green) == true && gpio.value(offset: red) == false && clock.pendingSleeps.isEmpty
+        }
+
+        // A refused scan: red for 1.5 s and three 80 ms chirps 80 ms apart, each switch on time.
+        signals.send(.outcome(.refused))
+        try await waitUntil("the refusal's flash and first chirp") {
+            gpio.value(offset: red) == true && gpio.value(offset: buzzer) == true && clock.pendingSleeps == [.milliseconds(80)]
+        }
+        var at = Duration.zero
+        var steps: [(at: Duration, buzzer: Bool, red: Bool)] = []
+        while let next = clock.pendingSleeps.first {
+            clock.advance(by: next)
+            at += next
+            try await waitUntil("the stack light to settle \(at) after the refusal") {
+                clock.pendingSleeps.count == 1 || (gpio.value(offset: red) == false && clock.pendingSleeps.isEmpty)
+            }
+            steps.append((at, gpio.value(offset: buzzer) == true, gpio.value(offset: red) == true))
+        }
+        #expect(steps.map(\.at) == [80, 160, 240, 320, 400, 1500].map { Duration.milliseconds($0) })
+        #expect(steps.map(\.buzzer) == [false, true, false, true, false, false])
+        #expect(steps.map(\.red) == [true, true, true, true, true, false])
+        #expect(gpio.value(offset: green) == true, "the state's lamp stays under the flash")
+        task.cancel()
+        try await task.value
+        #expect(gpio.value(offset: red) == true, "safe state: red on")
     }
 
     @Test("a missing chip or a busy line is a named fault; the service keeps retrying")

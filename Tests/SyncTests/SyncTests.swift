@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import HummingbirdTesting
 @testable import KioskCore
+import KioskTestSupport
 import Testing
 @testable import KioskWeb
 @testable import Sync
@@ -193,6 +194,43 @@ struct PushTests {
             _ = await running.result
         }
         #expect(try onHand(hub) == 4 && onHand(device) == 4)
+    }
+
+    @Test("with the hub gone, the sync loop waits on its clock after each failure: 0.5 s doubling to 30 s, each wait between half and all of it")
+    func backoffOnManualClock() async throws {
+        let (hub, hubDir) = try syncStore("backoff-hub"), (device, deviceDir) = try syncStore("backoff-dev")
+        defer { try? FileManager.default.removeItem(at: hubDir); try? FileManager.default.removeItem(at: deviceDir) }
+        let code = try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "test")
+        try device.outbox.enable()
+        try receive(device, 1, device: "counter-1")
+        let tokenFile = deviceDir.appendingPathComponent("sync-token").path
+        let settings = { @Sendable (port: Int) in SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: "counter-1", tokenFile: tokenFile) }
+        let port = try await hubApp(hub).test(.live) { client in
+            try await SyncClient(settings: settings(client.port!)).enrol(code: code)
+            return client.port!
+        }
+        // The hub has stopped (its port is closed): every round fails. (AsyncHTTPClient tries
+        // a refused connection again until its connect timeout, 10 s by default: 200 ms here.)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(timeout: .init(connect: .milliseconds(200))))
+        let clock = ManualClock()
+        let health = HealthBoard()
+        let service = SyncService(client: SyncClient(settings: settings(port), http: http), database: device, health: health,
+                                  logger: Logger(label: "test.sync"), clock: clock)
+        let running = Task { try await service.run() }
+        defer { running.cancel() }
+        for failure in 1...8 {
+            try await clock.waitForSleepers(what: "the sync loop's wait after failure \(failure)")
+            let longest = Duration.milliseconds(Int(min(30.0, 0.5 * pow(2.0, Double(failure - 1))) * 1000))
+            let waits = clock.pendingSleeps
+            #expect(waits.count == 1 && waits[0] >= longest / 2 && waits[0] <= longest,
+                    "after failure \(failure) the loop waits \(waits), between \(longest / 2) and \(longest)")
+            #expect(health.faults["sync"]?.contains("1 events waiting") == true, "\(health.faults)")
+            clock.advance(by: waits[0])
+        }
+        running.cancel()
+        _ = await running.result
+        try await http.shutdown()
+        #expect(try device.outbox.status().queueDepth == 1, "the receipt still waits for the hub")
     }
 
     @Test("pushing the same events again stores each once; stock and job states agree on both sides")
