@@ -145,6 +145,15 @@ extension SavedSessionTests {
         }
     }
 
+    @Test("a UUID written for the stored session reads exactly as Foundation's uuidString")
+    func uuidTextMatchesFoundation() {
+        let edges = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                     UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        for id in edges + (0..<2_000).map({ _ in UUID() }) {
+            #expect(id.text == id.uuidString)
+        }
+    }
+
     @Test("a scan's text is trimmed of exactly what Foundation's whitespacesAndNewlines trims")
     func trimmingMatchesFoundation() {
         for value in UInt32(0)...0x1_0000 {

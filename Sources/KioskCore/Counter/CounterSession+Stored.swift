@@ -22,16 +22,16 @@ extension CounterSession {
         if let pendingQuantity { json += ",\"pendingQuantity\":\(pendingQuantity)" }
         json += quantityTyped ? ",\"quantityTyped\":true" : ",\"quantityTyped\":false"
         field("badge", badge)
-        field("stocktakeID", stocktakeID?.uuidString)
-        field("closedStocktakeID", closedStocktakeID?.uuidString)
+        field("stocktakeID", stocktakeID?.text)
+        field("closedStocktakeID", closedStocktakeID?.text)
         json += ",\"undoStack\":["
         for (index, entry) in undoStack.enumerated() {
             if index > 0 { json += "," }
             switch entry {
             case .movement(let id):
-                json += "\"m:\(id.uuidString)\""
+                json += "\"m:\(id.text)\""
             case let .countScan(id, stocktake, partNumber, bin, quantity):
-                json += "{\"countScan\":{\"_0\":\"\(id.uuidString)\",\"stocktake\":\"\(stocktake.uuidString)\",\"partNumber\":"
+                json += "{\"countScan\":{\"_0\":\"\(id.text)\",\"stocktake\":\"\(stocktake.text)\",\"partNumber\":"
                 json.appendJSONString(partNumber)
                 json += ",\"bin\":"
                 json.appendJSONString(bin)
@@ -39,7 +39,7 @@ extension CounterSession {
             }
         }
         json += "]"
-        field("delivery", delivery?.uuidString)
+        field("delivery", delivery?.text)
         field("deliveryOrder", deliveryOrder)
         field("pendingSSCC", pendingSSCC)
         field("receiptCondition", receiptCondition?.rawValue)
