@@ -48,6 +48,7 @@ store_phone = "0755-8888 6666"
     k("parts", "import", str(data / "parts.csv"))
     k("technicians", "add", "T1", "王师傅", "--with-pin", stdin="2468\n")
     k("staff", "add", "C1", "李配件", "--with-pin", "--role", "clerk", stdin="1357\n")
+    k("staff", "add", "M1", "赵经理", "--with-pin", "--role", "manager", stdin="9753\n")
     opened = k("jobs", "open", "--ticket", "WO-1", "--plate", "粤B12345", "--vin", "LSVAU2180N2183294", "--phone", "13800138000",
                "--bay", "BAY-1", "--service", "OIL:机油保养:1", "--promised", "2026-11-25T18:00:00+08:00")
     token = opened.split()[-1]
@@ -418,23 +419,52 @@ def vin_with_check_digit(vin17):
     return vin17[:8] + ("X" if total == 10 else str(total)) + vin17[9:]
 
 
+def metric(base, name):
+    """One unlabelled series of `/metrics`, as the text exposition format gives it."""
+    body = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+    m = re.search(rf"^{name} (\S+)$", body, re.M)
+    assert m, f"{name} is not in /metrics:\n{body[:2000]}"
+    return float(m.group(1))
+
+
+def wait_metric(base, name, expected, timeout=15):
+    """Scrapes until the series reads `expected`; fails naming what it read last."""
+    deadline, seen = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        seen = metric(base, name)
+        if seen == expected:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} read {seen} for {timeout} s, waiting for {expected}")
+
+
 def test_a_change_made_from_the_cli_reaches_every_page(daemon):
     """Nothing polls the store: a commit by another process (a `kioskd` command) reaches the
-    bay, counter, lobby and phone pages through the change stream, without a reload."""
+    bay, counter, manager, lobby and phone pages through the change stream, without a reload,
+    and the next scrape of `/metrics`."""
     k = daemon["kioskd"]
-    bay, counter, lobby, phone = browser(800, 480), browser(1280, 800), browser(1920, 1080), browser(390, 844)
+    bay, counter, manager, lobby, phone = browser(800, 480), browser(1280, 800), browser(1280, 800), browser(1920, 1080), browser(390, 844)
     try:
         sign_in(bay, daemon["base"] + "/bay/BAY-3", "T1", "2468")
         sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        sign_in(manager, daemon["base"] + "/manager", "M1", "9753")
+        WebDriverWait(manager, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, '#floor .chip[data-ticket="WO-1"]'))
+        assert not manager.find_elements(By.CSS_SELECTOR, '#floor .chip[data-ticket="WO-3"]')
         lobby.get(daemon["base"] + "/lobby")
         wait_text(lobby, "粤B·***45")
         assert "粤D·***77" not in text_of(lobby)
+        jobs_open = metric(daemon["base"], "kioskd_jobs_open")
 
         # The bay and the lobby: a job opened at BAY-3 from the service desk's command line.
         opened = k("jobs", "open", "--ticket", "WO-3", "--plate", "粤D56677", "--vin", vin_with_check_digit("LSVAB2180N2100001"),
                    "--phone", "13700000000", "--bay", "BAY-3")
         wait_text(bay, "粤D56677")
         wait_text(lobby, "粤D·***77")
+        # The manager's floor and the metrics: the new job, where it stands.
+        WebDriverWait(manager, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, '#floor .chip[data-ticket="WO-3"]'),
+            "WO-3 never reached the manager's floor")
+        wait_metric(daemon["base"], "kioskd_jobs_open", jobs_open + 1)
 
         # The phone: the job moved on from the command line.
         phone.get(daemon["base"] + "/track/" + opened.split()[-1])
@@ -454,8 +484,12 @@ def test_a_change_made_from_the_cli_reaches_every_page(daemon):
         k("yard", "safety-stock", "Lavida", "3")
         wait_text(counter, "车型 Lavida 可售 1 台")
         shot(counter, "counter-1280x800-after-cli")
+        # The yard alert on the manager's page and in the metrics.
+        wait_text(manager, "Lavida")
+        wait_metric(daemon["base"], "kioskd_yard_alerts_open", 1)
+        shot(manager, "manager-1280x800-after-cli")
     finally:
-        for d in (bay, counter, lobby, phone):
+        for d in (bay, counter, manager, lobby, phone):
             d.quit()
 
 
