@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import KioskCore
 
@@ -128,5 +129,45 @@ struct ScanSavepointTests {
             }
         }
         #expect(try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM bin WHERE code = 'S-04'") } == 0)
+    }
+
+    @Test("a transaction of cached statements commits what it wrote, telling the change stream and afterNextTransaction; a throw leaves nothing")
+    func cachedTransaction() throws {
+        let store = try TemporaryStore()
+        let before = store.database.changes.version(of: [.stock])
+        final class Outcome: Sendable { let committed = Mutex<Bool?>(nil) }
+        let outcome = Outcome()
+        try store.database.pool.writeWithoutTransaction { db in
+            try db.inCachedTransaction {
+                try db.execute(sql: "INSERT INTO bin (code) VALUES ('T-01')")
+                db.afterNextTransaction { _ in outcome.committed.withLock { $0 = true } } onRollback: { _ in outcome.committed.withLock { $0 = false } }
+            }
+            #expect(!db.isInsideTransaction)
+        }
+        #expect(outcome.committed.withLock { $0 } == true)
+        #expect(store.database.changes.version(of: [.stock]) > before, "the bin's commit reached the change stream")
+        let afterCommit = store.database.changes.version(of: [.stock])
+        #expect(throws: Refused.self) {
+            try store.database.pool.writeWithoutTransaction { db in
+                try db.inCachedTransaction {
+                    try db.execute(sql: "INSERT INTO bin (code) VALUES ('T-02')")
+                    throw Refused()
+                }
+            }
+        }
+        #expect(store.database.changes.version(of: [.stock]) == afterCommit, "a rollback publishes nothing")
+        // After SQLite rolled it back itself (disk full), the cause comes out, and the next one works.
+        #expect(throws: Refused.self) {
+            try store.database.pool.writeWithoutTransaction { db in
+                try db.inCachedTransaction {
+                    try db.execute(sql: "INSERT INTO bin (code) VALUES ('T-03')")
+                    try db.execute(sql: "ROLLBACK")
+                    throw Refused()
+                }
+            }
+        }
+        try store.database.pool.writeWithoutTransaction { db in try db.inCachedTransaction { try db.execute(sql: "INSERT INTO bin (code) VALUES ('T-04')") } }
+        let bins = try store.database.pool.read { try String.fetchAll($0, sql: "SELECT code FROM bin WHERE code LIKE 'T-%' ORDER BY code") }
+        #expect(bins == ["T-01", "T-04"])
     }
 }

@@ -38,6 +38,14 @@ extension KioskDatabase {
         return try await pool.write(updates)
     }
 
+    /// Like ``write(_:)``, but `updates` runs outside any transaction and opens its own (see
+    /// `Database.inCachedTransaction`), counted in ``writesInFlight`` the same way.
+    public func writeWithoutTransaction<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        StoreThreads.writesInFlight.add(1, ordering: .relaxed)
+        defer { StoreThreads.writesInFlight.subtract(1, ordering: .relaxed) }
+        return try await pool.writeWithoutTransaction(updates)
+    }
+
     /// Store work that may commit, handed to the writer and not yet done (in this process).
     public static var writesInFlight: Int { StoreThreads.writesInFlight.load(ordering: .relaxed) }
 }
