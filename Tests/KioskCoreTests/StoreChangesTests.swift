@@ -140,5 +140,18 @@ struct StoreChangesTests {
         try await other.write { try $0.execute(sql: "INSERT INTO bin (code) VALUES ('B-09')") }
         #expect(try await next(all, "a second commit of the other connection").fromElsewhere)
         try other.close()
+        // This writer's commits wake the watch too, and are not taken for another's; a command
+        // that commits at the same moment as this writer is still seen (at the latest when it
+        // closes the store, as every command does when it exits).
+        let command = try DatabaseQueue(path: store.database.path)
+        try store.database.catalog.save(Bin(code: "B-10"))
+        try await command.write { try $0.execute(sql: "INSERT INTO bin (code) VALUES ('B-11')") }
+        try store.database.catalog.save(Bin(code: "B-12"))
+        try command.close()
+        var elsewhere = false
+        for _ in 0..<4 where !elsewhere {
+            elsewhere = try await next(all, "the command's commit, made between two of this writer's").fromElsewhere
+        }
+        #expect(elsewhere, "the command's commit was published as another process's")
     }
 }

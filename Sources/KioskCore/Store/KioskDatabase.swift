@@ -169,6 +169,15 @@ public struct KioskDatabase: Sendable {
             // to three times: the WAL's frames are written (and wake the watch) before the
             // commit is made visible in the shared index, which inotify does not see. Writes
             // coming meanwhile add no looks (the stream keeps one pending wake-up).
+            //
+            // Except after this daemon's own commits, which wake the watch too (every scan
+            // did, and cost four looks on the writer's queue). The look runs on the writer's
+            // queue, so a commit of this daemon's that was under way has been published by the
+            // time it returns: when one was made since the last wake-up, the write was its own.
+            // Another process's commit made at that very moment still wakes the watch when
+            // that process writes again or closes the WAL (every `kioskd` command does, as it
+            // exits), and that look finds it.
+            var ownSeen = changes.ownCommits
             func look() async -> Bool {
                 guard let now = try? await othersCommitVersion() else { return false }
                 defer { last = now }
@@ -177,7 +186,10 @@ public struct KioskDatabase: Sendable {
                 return true
             }
             for await _ in writes {
-                if await look() { continue }
+                let found = await look()
+                let own = changes.ownCommits
+                defer { ownSeen = own }
+                if found || own != ownSeen { continue }
                 for pause in [Duration.milliseconds(20), .milliseconds(250), .seconds(1)] {
                     guard (try? await Task.sleep(for: pause)) != nil else { return }
                     if await look() { break }

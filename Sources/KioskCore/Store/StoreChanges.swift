@@ -71,6 +71,8 @@ public struct StoreChange: Sendable, Hashable {
 public final class StoreChanges: Sendable {
     private struct State {
         var sequence = 0
+        /// Commits of this process's writer published so far (not other processes').
+        var ownCommits = 0
         /// The sequence of the last change that touched each area.
         var lastChange: [StoreArea: Int] = [:]
         var listeners: [UUID: (areas: Set<StoreArea>, continuation: AsyncStream<StoreChange>.Continuation)] = [:]
@@ -82,6 +84,10 @@ public final class StoreChanges: Sendable {
 
     /// The sequence of the last change published (0 before any).
     public var sequence: Int { state.withLock { $0.sequence } }
+
+    /// How many commits of this process's own writer have been published (changes from
+    /// elsewhere not counted): the store watcher tells its own writes from others' by it.
+    public var ownCommits: Int { state.withLock { $0.ownCommits } }
 
     /// The sequence of the last change that touched any of `areas` (0 before any): a cache
     /// keyed by it is fresh until one of those areas changes.
@@ -95,6 +101,7 @@ public final class StoreChanges: Sendable {
         guard !areas.isEmpty else { return }
         let (change, listeners) = state.withLock { s -> (StoreChange, [AsyncStream<StoreChange>.Continuation]) in
             s.sequence += 1
+            if !fromElsewhere { s.ownCommits += 1 }
             for area in areas { s.lastChange[area] = s.sequence }
             return (StoreChange(sequence: s.sequence, areas: areas, fromElsewhere: fromElsewhere),
                     s.listeners.values.filter { !$0.areas.isDisjoint(with: areas) }.map(\.continuation))
