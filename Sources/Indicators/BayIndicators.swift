@@ -266,7 +266,8 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
             timer = wait.map { wait in
                 let deadline = now.advanced(by: max(wait, .milliseconds(1)))
                 return Task { [clock] in
-                    guard (try? await clock.sleep(until: deadline, tolerance: nil)) != nil else { return }
+                    // A timer replaced meanwhile (a signal, a state change) stays quiet.
+                    guard (try? await clock.sleep(until: deadline, tolerance: nil)) != nil, !Task.isCancelled else { return }
                     wake.yield(.due)
                 }
             }

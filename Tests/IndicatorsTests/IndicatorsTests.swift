@@ -191,6 +191,8 @@ struct IndicatorServiceTests {
             clock.advance(by: .milliseconds(500))
         }
         #expect(seen == [false, true, false, true, false, true, false, true])
+        // The last edge handled, so that the state change below cancels a timer still asleep.
+        try await clock.waitForSleepers(what: "the stack light to wait for the edge after the last")
 
         // Repairing: green steady, and nothing left to wake for.
         state.withLock { $0 = .repairing }

@@ -217,19 +217,26 @@ struct PushTests {
         let service = SyncService(client: SyncClient(settings: settings(port), http: http), database: device, health: health,
                                   logger: Logger(label: "test.sync"), clock: clock)
         let running = Task { try await service.run() }
-        defer { running.cancel() }
-        for failure in 1...8 {
-            try await clock.waitForSleepers(what: "the sync loop's wait after failure \(failure)")
-            let longest = Duration.milliseconds(Int(min(30.0, 0.5 * pow(2.0, Double(failure - 1))) * 1000))
-            let waits = clock.pendingSleeps
-            #expect(waits.count == 1 && waits[0] >= longest / 2 && waits[0] <= longest,
-                    "after failure \(failure) the loop waits \(waits), between \(longest / 2) and \(longest)")
-            #expect(health.faults["sync"]?.contains("1 events waiting") == true, "\(health.faults)")
-            clock.advance(by: waits[0])
+        var waited: (any Error)?
+        do {
+            for failure in 1...8 {
+                try await clock.waitForSleepers(what: "the sync loop's wait after failure \(failure)")
+                let longest = Duration.milliseconds(Int(min(30.0, 0.5 * pow(2.0, Double(failure - 1))) * 1000))
+                let waits = clock.pendingSleeps
+                #expect(waits.count == 1 && waits[0] >= longest / 2 && waits[0] <= longest,
+                        "after failure \(failure) the loop waits \(waits), between \(longest / 2) and \(longest)")
+                #expect(health.faults["sync"]?.contains("(1 events waiting)") == true, "\(health.faults)")
+                clock.advance(by: waits[0])
+            }
+        } catch {
+            waited = error
         }
+        // Stopped and its client shut down whatever happened (a client left running fails
+        // the whole test process in its deinit, hiding what the test waited for).
         running.cancel()
         _ = await running.result
         try await http.shutdown()
+        if let waited { throw waited }
         #expect(try device.outbox.status().queueDepth == 1, "the receipt still waits for the hub")
     }
 
