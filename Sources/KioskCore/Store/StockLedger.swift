@@ -11,7 +11,7 @@ public struct StockLedger: Sendable {
     /// changes nothing and returns ``MovementOutcome/alreadyRecorded(_:)``.
     public func record(_ draft: MovementDraft, allowNegativeStock: Bool = false) throws -> MovementOutcome {
         try database.pool.writeWithoutTransaction { db in
-            try db.inImmediateTransaction { try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
+            try db.inCachedTransaction { try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
         }
     }
 
@@ -261,23 +261,5 @@ public struct StockLedger: Sendable {
             }
         }
         return drifts
-    }
-}
-
-extension Database {
-    /// Runs `body` in an immediate transaction whose `BEGIN` and `COMMIT` are cached prepared
-    /// statements. GRDB's `inTransaction` prepares both anew for every transaction; on the scan
-    /// path, one movement per transaction, that was a measurable share of the commit (perf in
-    /// kioskd-bench). A throw, or a commit that fails, rolls the transaction back.
-    func inImmediateTransaction<T>(_ body: () throws -> T) throws -> T {
-        try cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
-        do {
-            let result = try body()
-            try cachedStatement(sql: "COMMIT TRANSACTION").execute()
-            return result
-        } catch {
-            if isInsideTransaction { try? execute(sql: "ROLLBACK TRANSACTION") }
-            throw error
-        }
     }
 }
