@@ -101,6 +101,18 @@ sighted() {                                                # sighted MARK WHAT: 
   [ -z "$gap" ] || fail "the line watcher was blind ($gap) while $2: its edges cannot be told"
 }
 at_least() { [ "$(rises $1 $2)" -ge $3 ]; }               # at_least MARK NAME COUNT
+# seen_window: a 3 s window of a steady pattern that the watcher saw whole; prints its mark.
+# A window with a blind spot (emulation held the watcher up) is measured again, up to three
+# times: a blink rate can be measured over any window, unlike an event's one chance.
+seen_window() {
+  for try in 1 2 3; do
+    m=$(mark); sleep 3
+    gap=$(tail -n +$(( m + 1 )) $data/edges | grep -m1 '^# gap ' || true)
+    [ -z "$gap" ] && { echo "$m"; return 0; }
+    echo "a blind spot ($gap) in the window, measuring again" >&2
+  done
+  return 1
+}
 m=$(mark)
 pull 8 pull-up; sleep 1.6; pull 8 pull-down
 wait_for "the buzzer to sound after the long press" at_least $m buzzer 1
@@ -122,16 +134,16 @@ echo "ok: acknowledge silenced the help call; the parts button raised a parts re
 K jobs move WO-1 waiting-parts --part P1:1 > /dev/null
 # (the 3 s windows below measure a blink rate; they wait for nothing)
 wait_for "green off (waiting parts)" lamp_off 2
-m=$(mark); sleep 3; r=$(rises $m red); g=$(rises $m green)
-sighted $m "waiting parts blinked"
+m=$(seen_window) || fail "the line watcher was blind in three windows while waiting parts blinked: its edges cannot be told"
+r=$(rises $m red); g=$(rises $m green)
 echo "waiting parts: red rose ${r}× in 3 s; green ${g}×"
 [ "$r" -ge 2 ] && [ "$r" -le 4 ] || fail "waiting parts should blink red slowly (1 Hz): red rose ${r}× in 3 s"
 [ "$g" = 0 ] && [ "$(line 2)" = 0 ] || fail "green should be off in waiting parts: it rose ${g}×"
 K jobs move WO-1 repairing > /dev/null
 K jobs move WO-1 quality-check > /dev/null
 sleep 0.6   # the move's own frame settles; the window below measures the blink
-m=$(mark); sleep 3; g=$(rises $m green)
-sighted $m "quality check blinked"
+m=$(seen_window) || fail "the line watcher was blind in three windows while quality check blinked: its edges cannot be told"
+g=$(rises $m green)
 echo "quality check: green rose ${g}× in 3 s"
 [ "$g" -ge 2 ] && [ "$g" -le 4 ] || fail "quality check should blink green slowly: green rose ${g}× in 3 s"
 K jobs move WO-1 repairing --reason 质检不合格 > /dev/null
