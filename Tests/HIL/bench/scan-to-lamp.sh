@@ -6,6 +6,8 @@
 # in the same boot, the baseline: relay.c, which only lights the line at each Enter key.
 #   gcc -O2 -o .build-hil/relay Tests/HIL/bench/relay.c -lgpiod    (on the host, first)
 #   Tests/HIL/vm Tests/HIL/bench/scan-to-lamp.sh [SCANS]     (KIOSKD=… for another build)
+# Builds compared in one boot: KIOSKD="A B A B" runs each in turn, each on a fresh store
+# (the VM passes the variable through: KIOSKD=… Tests/HIL/vm …; or copy this script).
 set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/release/kioskd}
 HERE=$PWD/Tests/HIL
@@ -42,11 +44,14 @@ relay=$!
 printf 'baseline (relay.c): '
 /usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892
 kill $relay; wait $relay 2>/dev/null || true
-$KIOSKD parts import --config $data/kioskd.toml $data/parts.csv > /dev/null
-$KIOSKD run --config $data/kioskd.toml > $data/daemon.out 2> $data/daemon.err &
-daemon=$!
-printf 'kioskd (%s): ' "$KIOSKD"
-/usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892 KD:CMD:RECEIVE KD:BIN:A-01 \
-  || { echo "--- daemon stderr"; tail -20 $data/daemon.err; exit 1; }
-kill -TERM $daemon; wait $daemon || true
-echo "on hand: $($KIOSKD stock --config $data/kioskd.toml --part 15400-RTA-003 | awk -F'\t' '$1=="15400-RTA-003"{print $3}')"
+for bin in $KIOSKD; do
+  rm -f $data/kioskd.sqlite $data/kioskd.sqlite-wal $data/kioskd.sqlite-shm
+  $bin parts import --config $data/kioskd.toml $data/parts.csv > /dev/null
+  $bin run --config $data/kioskd.toml > $data/daemon.out 2> $data/daemon.err &
+  daemon=$!
+  printf 'kioskd (%s): ' "$bin"
+  /usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892 KD:CMD:RECEIVE KD:BIN:A-01 \
+    || { echo "--- daemon stderr"; tail -20 $data/daemon.err; exit 1; }
+  kill -TERM $daemon; wait $daemon || true
+  echo "on hand: $($bin stock --config $data/kioskd.toml --part 15400-RTA-003 | awk -F'\t' '$1=="15400-RTA-003"{print $3}')"
+done
