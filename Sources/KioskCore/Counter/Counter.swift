@@ -113,7 +113,7 @@ public struct Counter: Sendable {
     /// failure of the store itself (disk full, corruption) throws.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
         if let refusal = refusal(of: scan) { return refusal }
-        return try database.pool.writeWithoutTransaction { db in try db.inCachedTransaction { try handle(scan, in: db) } }
+        return try database.write { db in try handle(scan, in: db) }
     }
 
     /// ``handle(_:)`` through GRDB's async API: the transaction runs on the store's writer
@@ -121,7 +121,7 @@ public struct Counter: Sendable {
     /// cooperative threads, with no thread hop beyond the writer's own. The scan desk's path.
     public func record(_ scan: ScanEvent) async throws -> ScanFeedback {
         if let refusal = refusal(of: scan) { return refusal }
-        return try await database.writeWithoutTransaction { db in try db.inCachedTransaction { try self.handle(scan, in: db) } }
+        return try await database.write { db in try self.handle(scan, in: db) }
     }
 
     private func refusal(of scan: ScanEvent) -> ScanFeedback? {

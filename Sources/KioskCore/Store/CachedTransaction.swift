@@ -6,7 +6,7 @@ extension Database {
     /// `COMMIT TRANSACTION` afresh for every transaction (each compile runs its authorizer and
     /// works out the statement's region): about 4 % of a scan (kioskd-bench, gdb on
     /// `sqlite3_prepare_v3`), a measurable share of a movement's commit too. For the writer,
-    /// outside any transaction (`writeWithoutTransaction`); the scan path and `StockLedger.record`.
+    /// outside any transaction (`writeWithoutTransaction`): `KioskDatabase.write` runs its work in one.
     ///
     /// An error thrown by `body`, or by the commit, rolls the transaction back (unless SQLite
     /// already has, after disk full or an I/O error) and is rethrown: nothing of it stays.

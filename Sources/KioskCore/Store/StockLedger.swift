@@ -10,9 +10,7 @@ public struct StockLedger: Sendable {
     /// Records one movement in its own transaction. Recording a key that is already stored
     /// changes nothing and returns ``MovementOutcome/alreadyRecorded(_:)``.
     public func record(_ draft: MovementDraft, allowNegativeStock: Bool = false) throws -> MovementOutcome {
-        try database.pool.writeWithoutTransaction { db in
-            try db.inCachedTransaction { try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
-        }
+        try database.write { db in try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
     }
 
     /// Records a movement inside a transaction the caller owns.

@@ -31,19 +31,18 @@ extension KioskDatabase {
     }
 
     /// A write transaction through GRDB's async API (on the writer's own queue, the calling
-    /// task suspended meanwhile), counted in ``writesInFlight`` while it waits and runs.
+    /// task suspended meanwhile), counted in ``writesInFlight`` while it waits and runs. The
+    /// transaction's `BEGIN` and `COMMIT` are cached statements (`Database.inCachedTransaction`).
     public func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         StoreThreads.writesInFlight.add(1, ordering: .relaxed)
         defer { StoreThreads.writesInFlight.subtract(1, ordering: .relaxed) }
-        return try await pool.write(updates)
+        return try await pool.writeWithoutTransaction { db in try db.inCachedTransaction { try updates(db) } }
     }
 
-    /// Like ``write(_:)``, but `updates` runs outside any transaction and opens its own (see
-    /// `Database.inCachedTransaction`), counted in ``writesInFlight`` the same way.
-    public func writeWithoutTransaction<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        StoreThreads.writesInFlight.add(1, ordering: .relaxed)
-        defer { StoreThreads.writesInFlight.subtract(1, ordering: .relaxed) }
-        return try await pool.writeWithoutTransaction(updates)
+    /// ``write(_:)`` for synchronous callers: the transaction runs on the calling thread,
+    /// which waits for the writer.
+    public func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in try db.inCachedTransaction { try updates(db) } }
     }
 
     /// Store work that may commit, handed to the writer and not yet done (in this process).

@@ -96,8 +96,9 @@ trap 'kill $recorder 2>/dev/null || true' EXIT
 wait_for "the line recorder" test -f $data/edges.ready
 mark() { grep -c '' $data/edges; }                        # lines logged so far
 rises() { tail -n +$(( $1 + 1 )) $data/edges | grep -c " $2 1\$" || true; }   # rises of NAME since MARK
+blind_since() { tail -n +$(( $1 + 1 )) $data/edges | grep -m1 '^# gap ' || true; }   # the first blind spot since MARK
 sighted() {                                                # sighted MARK WHAT: no blind spot since MARK
-  gap=$(tail -n +$(( $1 + 1 )) $data/edges | grep -m1 '^# gap ' || true)
+  gap=$(blind_since $1)
   [ -z "$gap" ] || fail "the line watcher was blind ($gap) while $2: its edges cannot be told"
 }
 at_least() { [ "$(rises $1 $2)" -ge $3 ]; }               # at_least MARK NAME COUNT
@@ -107,7 +108,7 @@ at_least() { [ "$(rises $1 $2)" -ge $3 ]; }               # at_least MARK NAME C
 seen_window() {
   for try in 1 2 3; do
     m=$(mark); sleep 3
-    gap=$(tail -n +$(( m + 1 )) $data/edges | grep -m1 '^# gap ' || true)
+    gap=$(blind_since $m)
     [ -z "$gap" ] && { echo "$m"; return 0; }
     echo "a blind spot ($gap) in the window, measuring again" >&2
   done
