@@ -388,6 +388,7 @@ enum Page {
             <button class="big" data-zh="确定" data-en="Enter">确定</button></form>
             <div id="mode" class="muted" style="margin:8px 0;font-size:18px"></div>
             <div id="pending" class="pending" hidden></div>
+            <div id="unsent" class="bad" style="margin:4px 0;font-size:18px" hidden></div>
             <div id="sync" class="muted" style="margin:4px 0;font-size:15px"></div>
             <div id="refusals" style="margin:0 0 4px;font-size:14px"></div>
             <div id="log" class="log"></div></div>
@@ -517,10 +518,52 @@ enum Page {
         }
         const counterRefresh = refresh;
         refresh = async () => { await counterRefresh(); await refreshPrints(); };
-        document.getElementById('scanform').addEventListener('submit', async ev => {
+        // Scans go to the daemon one at a time, in the order they were typed: a scanner sends the
+        // next code before the last one is answered, and a part scanned after a mode command must
+        // be booked in that mode, never overtake it on another connection. Each scan carries its
+        // own id: when the connection drops, the same scan is sent again (and again) until the
+        // daemon answers, which books it once even if an earlier try reached it. A scan the daemon
+        // refuses outright (signed out, bad input) stops the scans typed after it: they would be
+        // booked without what came before, so the clerk is asked to scan them again.
+        let scanQueue = Promise.resolve(), unsent = 0, dropped = 0, retrying = false, notSent = [];
+        function scanID() {
+          const b = crypto.getRandomValues(new Uint8Array(16)); b[6] = b[6] & 0x0f | 0x40; b[8] = b[8] & 0x3f | 0x80;
+          const h = Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
+          return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+        }
+        function showUnsent() {
+          const box = document.getElementById('unsent'); box.hidden = !retrying && !notSent.length;
+          box.textContent = retrying ? KD.t(`连接中断：${unsent} 个扫描待发送，正在重试（请勿重复扫描）`, `Connection lost: ${unsent} scan(s) waiting, retrying (do not scan them again)`)
+            : notSent.length ? KD.t(`未发送，请重新扫描：${notSent.join('，')}`, `Not sent, scan again: ${notSent.join(', ')}`) : '';
+        }
+        async function sendScan(text, id, epoch) {
+          if (epoch !== dropped) { notSent.push(text); return; }
+          for (let attempt = 0; ; attempt++) {
+            let r;
+            try {
+              const reply = await fetch('/api/v1/scans', {method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': KD.csrf()}, body: JSON.stringify({text, id})});
+              const body = await reply.text(); let data = {}; try { data = JSON.parse(body); } catch (e) {}
+              if ([502, 503, 504].includes(reply.status)) throw new Error('gateway ' + reply.status);
+              if (!reply.ok) { dropped++; retrying = false; KD.toast(`${text}: ${data.error?.message || body || reply.status}`, false); return; }
+              r = data;
+            } catch (e) {
+              // No answer (the network, the daemon restarting, a proxy in between that could not
+              // reach it): the same scan again, 0.5 s to 5 s apart.
+              retrying = true; showUnsent();
+              await new Promise(resolve => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
+              continue;
+            }
+            retrying = false; notSent = [];
+            // An earlier try that reached the daemon makes this one its duplicate: say what it did.
+            announce(r.scanID, attempt > 0 && r.duplicate ? (r.accepted ? 'accepted' : 'refused') : r.outcome, r.message);
+            return;
+          }
+        }
+        document.getElementById('scanform').addEventListener('submit', ev => {
           ev.preventDefault(); const input = document.getElementById('scan'), text = input.value.trim(); input.value = ''; if (!text) return;
-          try { const r = await KD.post('/api/v1/scans', {text}); announce(r.scanID, r.outcome, r.message); } catch (e) { KD.toast(e.message, false); }
-          refresh(); input.focus();
+          const id = scanID(), epoch = dropped; unsent++; showUnsent();
+          scanQueue = scanQueue.then(() => sendScan(text, id, epoch)).finally(() => { unsent--; showUnsent(); refresh(); });
+          input.focus();
         });
         document.getElementById('q').addEventListener('input', async ev => {
           const q = ev.target.value.trim(); if (!q) { document.getElementById('stock').innerHTML = ''; return; }
