@@ -201,11 +201,10 @@ func benchLamp(scratch: URL) async throws -> [Verdict] {
 /// Section 6: the daemon's footprint: start-up to ready, resident memory idle and under
 /// load, wake-ups while idle, and the stripped binary's size. The daemon is a bay board (a
 /// job repairing at its bay: a steady green lamp on the simulated GPIO, buttons, a FIFO
-/// scanner, the web server). Needs the release kioskd next to this binary.
-func benchFootprint(scratch: URL, idleSeconds: Int) async throws -> [Verdict] {
-    let kioskd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path
-    guard FileManager.default.isExecutableFile(atPath: kioskd) else { print("footprint: no kioskd next to kioskd-bench (swift build -c release)"); return [] }
-    let data = scratch.appendingPathComponent("footprint")
+/// scanner, the web server), on a store of its own.
+func benchFootprint(kioskd: String, scratch: URL, idleSeconds: Int) async throws -> [Verdict] {
+    guard FileManager.default.isExecutableFile(atPath: kioskd) else { print("footprint: no kioskd at \(kioskd) (swift build -c release, or scripts/build-board)"); return [] }
+    let data = scratch.appendingPathComponent("footprint-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
     let config = data.appendingPathComponent("kioskd.toml").path
     try ("[device]\nid = \"fp\"\ndata_dir = \"\(data.path)\"\n[bay]\nid = \"BAY-1\"\n[web]\nlisten = \"127.0.0.1:0\"\n[backup]\nenabled = false\n"
@@ -292,7 +291,7 @@ func benchFootprint(scratch: URL, idleSeconds: Int) async throws -> [Verdict] {
     let loaded = rss()
     process.terminate()
     process.waitUntilExit()
-    let stripped = scratch.appendingPathComponent("kioskd-stripped").path
+    let stripped = data.appendingPathComponent("kioskd-stripped").path
     try FileManager.default.copyItem(atPath: kioskd, toPath: stripped)
     let strip = Process()
     strip.executableURL = URL(fileURLWithPath: "/usr/bin/strip")

@@ -22,6 +22,9 @@ struct Options {
     var idleSeconds = 60
     /// A PostgreSQL server for the sync section's ledger row (default: `KIOSKD_TEST_POSTGRES`).
     var ledger = ProcessInfo.processInfo.environment["KIOSKD_TEST_POSTGRES"]
+    /// The daemons whose footprint is measured, one after the other in one run (default: the
+    /// release `kioskd` next to this binary). `scripts/build-board` builds the board's.
+    var kioskd: [String] = []
 
     init(_ arguments: [String]) {
         var it = arguments.dropFirst().makeIterator()
@@ -33,8 +36,9 @@ struct Options {
             case "--only": only = Set((it.next() ?? "").split(separator: ",").map(String.init))
             case "--ledger": ledger = it.next()
             case "--idle-seconds": idleSeconds = Int(it.next() ?? "") ?? idleSeconds
+            case "--kioskd": kioskd = (it.next() ?? "").split(separator: ",").map(String.init)
             default:
-                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only commit,decode,lobby,sync,lamp,footprint] [--ledger postgres://…] [--idle-seconds S]\n".utf8))
+                FileHandle.standardError.write(Data("usage: kioskd-bench [--movements N] [--rounds R] [--dir DIR] [--only commit,decode,lobby,sync,lamp,footprint] [--ledger postgres://…] [--idle-seconds S] [--kioskd PATH,PATH…]\n".utf8))
                 exit(2)
             }
         }
@@ -186,7 +190,17 @@ if options.only.contains("decode") { verdicts += try benchDecode(rounds: options
 if options.only.contains("lobby") { verdicts += try await benchLobby(scratch: scratch); print() }
 if options.only.contains("sync") { verdicts += try await benchSync(scratch: scratch, ledger: options.ledger); print() }
 if options.only.contains("lamp") { verdicts += try await benchLamp(scratch: scratch); print() }
-if options.only.contains("footprint") { verdicts += try await benchFootprint(scratch: scratch, idleSeconds: options.idleSeconds); print() }
+if options.only.contains("footprint") {
+    let daemons = options.kioskd.isEmpty
+        ? [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path]
+        : options.kioskd
+    for (index, kioskd) in daemons.enumerated() {
+        let measured = try await benchFootprint(kioskd: kioskd, scratch: scratch, idleSeconds: options.idleSeconds)
+        // Side by side, the verdict is the last daemon's (the one being judged comes last).
+        if index == daemons.count - 1 { verdicts += measured }
+        print()
+    }
+}
 print("| ratio | measured | target | |")
 print("|---|---|---|---|")
 for v in verdicts {
