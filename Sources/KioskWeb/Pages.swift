@@ -521,50 +521,80 @@ enum Page {
         // Scans go to the daemon one at a time, in the order they were typed: a scanner sends the
         // next code before the last one is answered, and a part scanned after a mode command must
         // be booked in that mode, never overtake it on another connection. Each scan carries its
-        // own id: when the connection drops, the same scan is sent again (and again) until the
-        // daemon answers, which books it once even if an earlier try reached it. A scan the daemon
-        // refuses outright (signed out, bad input) stops the scans typed after it: they would be
-        // booked without what came before, so the clerk is asked to scan them again.
-        let scanQueue = Promise.resolve(), unsent = 0, dropped = 0, retrying = false, notSent = [];
+        // own id, so that sending it again books it once even if an earlier try reached the
+        // daemon:
+        // - no answer (the link, the daemon restarting, a proxy that could not reach it): the
+        //   same scan again, 0.5 s to 5 s apart, for two minutes from when it was typed; after
+        //   that it and those behind it are listed instead, for the clerk to check and scan again;
+        // - signed out (401/403): the scans wait in this tab, with their ids, and go after the
+        //   clerk signs in again (a reload), if they are still under two minutes old;
+        // - refused outright (bad input), or a mode command the daemon did not accept: the scans
+        //   typed after it would be booked without what came before, so they are listed instead.
+        // What waits and what is listed survives a reload (sessionStorage, this tab only).
+        const RESEND_MS = 120000;
+        const kept = name => { try { return JSON.parse(sessionStorage.getItem(name) || '[]'); } catch (e) { return []; } };
+        let waiting = kept('kd.scans.waiting'), notSent = kept('kd.scans.notSent'), working = false, retrying = false, signedOut = false;
+        function save() { sessionStorage.setItem('kd.scans.waiting', JSON.stringify(waiting)); sessionStorage.setItem('kd.scans.notSent', JSON.stringify(notSent)); }
         function scanID() {
           const b = crypto.getRandomValues(new Uint8Array(16)); b[6] = b[6] & 0x0f | 0x40; b[8] = b[8] & 0x3f | 0x80;
           const h = Array.from(b, x => x.toString(16).padStart(2, '0')).join('');
           return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
         }
         function showUnsent() {
-          const box = document.getElementById('unsent'); box.hidden = !retrying && !notSent.length;
-          box.textContent = retrying ? KD.t(`连接中断：${unsent} 个扫描待发送，正在重试（请勿重复扫描）`, `Connection lost: ${unsent} scan(s) waiting, retrying (do not scan them again)`)
-            : notSent.length ? KD.t(`未发送，请重新扫描：${notSent.join('，')}`, `Not sent, scan again: ${notSent.join(', ')}`) : '';
+          const box = document.getElementById('unsent'), lines = [];
+          if (signedOut) lines.push(KD.t(`登录已失效：请刷新页面并登录，${waiting.length} 个扫描将在登录后发送`, `Signed out: reload and sign in; ${waiting.length} scan(s) will be sent then`));
+          else if (retrying) lines.push(KD.t(`连接中断：${waiting.length} 个扫描待发送，正在重试（请勿重复扫描）`, `Connection lost: ${waiting.length} scan(s) waiting, retrying (do not scan them again)`));
+          if (notSent.length) lines.push(KD.t(`未发送，请核对后重新扫描：`, `Not sent, check and scan again: `) +
+            notSent.map(n => n.text + (n.maybe ? KD.t('（可能已保存，请先查看记录）', ' (may be saved: check the list first)') : '') + (n.why ? ` — ${n.why}` : '')).join(KD.t('，', ', ')));
+          box.hidden = !lines.length; box.textContent = lines.join(' · ');
         }
-        async function sendScan(text, id, epoch) {
-          if (epoch !== dropped) { notSent.push(text); return; }
-          for (let attempt = 0; ; attempt++) {
-            let r;
-            try {
-              const reply = await fetch('/api/v1/scans', {method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': KD.csrf()}, body: JSON.stringify({text, id})});
-              const body = await reply.text(); let data = {}; try { data = JSON.parse(body); } catch (e) {}
-              if ([502, 503, 504].includes(reply.status)) throw new Error('gateway ' + reply.status);
-              if (!reply.ok) { dropped++; retrying = false; KD.toast(`${text}: ${data.error?.message || body || reply.status}`, false); return; }
-              r = data;
-            } catch (e) {
-              // No answer (the network, the daemon restarting, a proxy in between that could not
-              // reach it): the same scan again, 0.5 s to 5 s apart.
-              retrying = true; showUnsent();
-              await new Promise(resolve => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt)));
-              continue;
+        // The scan at the head of the queue, and every one behind it, go to the list.
+        function listTheRest(why) {
+          notSent = notSent.concat(waiting.map((w, i) => ({text: w.text, maybe: w.tried, why: i === 0 ? why : ''}))).slice(-12);
+          waiting = []; save();
+        }
+        async function pump() {
+          if (working) return; working = true;
+          try {
+            for (let attempt = 0; waiting.length;) {
+              const scan = waiting[0];
+              if (Date.now() - scan.at > RESEND_MS) { retrying = false; listTheRest(KD.t('两分钟内未能发送', 'not sent within two minutes')); break; }
+              let reply = null, data = {};
+              const resent = scan.tried;
+              try {
+                scan.tried = true; save();
+                reply = await fetch('/api/v1/scans', {method: 'POST', headers: {'content-type': 'application/json', 'x-csrf-token': KD.csrf()}, body: JSON.stringify({text: scan.text, id: scan.id})});
+                const body = await reply.text(); try { data = JSON.parse(body); } catch (e) { data = {error: {message: body || String(reply.status)}}; }
+              } catch (e) { reply = null; }
+              if (!reply || [502, 503, 504].includes(reply.status)) {
+                retrying = true; showUnsent();
+                await new Promise(resolve => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt++)));
+                continue;
+              }
+              retrying = false; attempt = 0;
+              if (reply.status === 401 || reply.status === 403) { signedOut = true; break; }
+              waiting.shift(); save();
+              if (!reply.ok) { KD.toast(`${scan.text}: ${data.error?.message || reply.status}`, false); listTheRest(KD.t(`在 ${scan.text} 被拒绝之后`, `after ${scan.text} was refused`)); break; }
+              // An earlier try that reached the daemon makes this one its duplicate: say what it did.
+              announce(data.scanID, resent && data.duplicate ? (data.accepted ? 'accepted' : 'refused') : data.outcome, data.message);
+              if (scan.text.startsWith('KD:CMD:') && !data.accepted) listTheRest(KD.t(`在指令 ${scan.text} 未生效之后`, `after the command ${scan.text} did not take`));
             }
-            retrying = false; notSent = [];
-            // An earlier try that reached the daemon makes this one its duplicate: say what it did.
-            announce(r.scanID, attempt > 0 && r.duplicate ? (r.accepted ? 'accepted' : 'refused') : r.outcome, r.message);
-            return;
+          } catch (e) {
+            KD.toast(e.message, false);
+          } finally {
+            working = false; showUnsent(); refresh();
           }
         }
         document.getElementById('scanform').addEventListener('submit', ev => {
           ev.preventDefault(); const input = document.getElementById('scan'), text = input.value.trim(); input.value = ''; if (!text) return;
-          const id = scanID(), epoch = dropped; unsent++; showUnsent();
-          scanQueue = scanQueue.then(() => sendScan(text, id, epoch)).finally(() => { unsent--; showUnsent(); refresh(); });
+          // Scanned again: it leaves the list of scans not sent.
+          const again = notSent.findIndex(n => n.text === text); if (again >= 0) notSent.splice(again, 1);
+          waiting.push({text, id: scanID(), at: Date.now(), tried: false}); save(); showUnsent();
+          pump();
           input.focus();
         });
+        // Scans that waited through a reload (signing in again) go now, with their ids.
+        showUnsent(); if (waiting.length) pump();
         document.getElementById('q').addEventListener('input', async ev => {
           const q = ev.target.value.trim(); if (!q) { document.getElementById('stock').innerHTML = ''; return; }
           const v = await KD.get('/api/v1/stock?q=' + encodeURIComponent(q));

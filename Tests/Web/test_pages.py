@@ -361,10 +361,21 @@ def receipts_of_p1(daemon):
 
 def test_counter_sends_scans_again_after_a_dropped_link_once_and_in_order(daemon):
     """Scans typed while the link to the daemon is down wait on the page, which says so, and
-    go when it is back: in the order typed, each booked once. A scan the daemon refuses
-    outright (here: the session is gone) stops the ones typed after it, which the page lists
-    to be scanned again."""
+    go when it is back: in the order typed, each booked once. Signed out, they wait for the
+    clerk to sign in again and go then, with the ids they had. A mode command the daemon does
+    not accept stops the scans typed after it, which the page lists to be scanned again; so
+    does a scan that could not be sent for two minutes."""
     counter = browser(1280, 800)
+
+    def unsent_text(needle, what):
+        WebDriverWait(counter, 15, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: needle in d.find_element(By.ID, "unsent").text, message=what)
+
+    def booked_after(count, expected, what):
+        WebDriverWait(counter, 20).until(lambda d: len(scans_in_store(daemon)) >= count + len(expected), message=what)
+        booked = scans_in_store(daemon)[count:]
+        assert booked == expected, booked
+
     try:
         sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
         WebDriverWait(counter, 10).until(lambda d: d.execute_script("return document.getElementById('unsent').hidden"),
@@ -372,25 +383,45 @@ def test_counter_sends_scans_again_after_a_dropped_link_once_and_in_order(daemon
         scans, received = len(scans_in_store(daemon)), receipts_of_p1(daemon)
         network(counter, online=False)
         burst(counter, "KD:CMD:RECEIVE", "KD:CMD:QTY:2", "6901234567892")
-        WebDriverWait(counter, 15).until(lambda d: "连接中断：3 个扫描待发送" in d.find_element(By.ID, "unsent").text,
-                                         message="the page saying three scans wait for the link")
+        unsent_text("连接中断：3 个扫描待发送", "the page saying three scans wait for the link")
         shot(counter, "counter-link-down-1280x800")
         assert len(scans_in_store(daemon)) == scans, "nothing reached the daemon while the link was down"
         network(counter, online=True)
-        WebDriverWait(counter, 20).until(lambda d: d.execute_script("return document.getElementById('unsent').hidden"),
-                                         message="the waiting scans sent once the link is back")
-        booked = scans_in_store(daemon)[scans:]
-        assert booked == [("KD:CMD:RECEIVE", 1), ("KD:CMD:QTY:2", 1), ("6901234567892", 1)], booked
+        booked_after(scans, [("KD:CMD:RECEIVE", 1), ("KD:CMD:QTY:2", 1), ("6901234567892", 1)], "the three waiting scans booked once the link is back")
+        WebDriverWait(counter, 10).until(lambda d: d.execute_script("return document.getElementById('unsent').hidden"),
+                                         message="the line about waiting scans gone")
         count, quantity = receipts_of_p1(daemon)
         assert (count, quantity) == (received[0] + 1, received[1] + 2), (received, count, quantity)
 
-        # Signed out elsewhere: the first scan is refused (401), the two after it are not sent.
+        # Signed out elsewhere: nothing is booked, the scans wait, and go after signing in.
+        scans = len(scans_in_store(daemon))
         counter.delete_all_cookies()
         burst(counter, "KD:CMD:RECEIVE", "6901234567892", "KD:CMD:LOOKUP")
-        WebDriverWait(counter, 15).until(lambda d: "未发送，请重新扫描：6901234567892，KD:CMD:LOOKUP" in d.find_element(By.ID, "unsent").text,
-                                         message="the page listing the two scans it did not send")
-        assert len(scans_in_store(daemon)) == scans + 3
+        unsent_text("登录已失效：请刷新页面并登录，3 个扫描将在登录后发送", "the page saying three scans wait for a sign-in")
+        shot(counter, "counter-signed-out-1280x800")
+        assert len(scans_in_store(daemon)) == scans, "nothing booked while signed out"
+        sign_in(counter, daemon["base"] + "/counter", "C1", "1357")
+        booked_after(scans, [("KD:CMD:RECEIVE", 1), ("6901234567892", 1), ("KD:CMD:LOOKUP", 1)], "the three scans booked after signing in")
+
+        # A mode command the daemon does not take: the part after it is listed, not booked.
+        scans = len(scans_in_store(daemon))
+        burst(counter, "KD:CMD:NO-SUCH-COMMAND", "6901234567892")
+        unsent_text("未发送，请核对后重新扫描：6901234567892", "the part after the refused command listed")
+        assert [t for t, _ in scans_in_store(daemon)[scans:]] == ["KD:CMD:NO-SUCH-COMMAND"], scans_in_store(daemon)[scans:]
+        # Scanned again, it leaves the list.
+        burst(counter, "6901234567892")
+        WebDriverWait(counter, 10).until(lambda d: "6901234567892" not in d.find_element(By.ID, "unsent").text,
+                                         message="the part rescanned leaves the list")
+
+        # A scan that waited more than two minutes (here: from before a reload) is listed, not
+        # sent on its own: the counter may have moved on meanwhile.
+        scans = len(scans_in_store(daemon))
+        counter.execute_script("sessionStorage.setItem('kd.scans.waiting', JSON.stringify([{text: '6901234567892', "
+                               "id: '6d1f8c1e-0000-4000-8000-0000000000aa', at: Date.now() - 600000, tried: true}]))")
+        counter.refresh()
+        unsent_text("6901234567892（可能已保存，请先查看记录）", "the old scan listed as maybe saved")
         shot(counter, "counter-not-sent-1280x800")
+        assert len(scans_in_store(daemon)) == scans, "the old scan was not sent"
     finally:
         counter.quit()
 
