@@ -571,8 +571,8 @@ enum Page {
                 await new Promise(resolve => setTimeout(resolve, Math.min(5000, 500 * 2 ** attempt++)));
                 continue;
               }
-              retrying = false; attempt = 0;
-              if (reply.status === 401 || reply.status === 403) { signedOut = true; break; }
+              retrying = false; attempt = 0; signedOut = reply.status === 401 || reply.status === 403;
+              if (signedOut) break;
               waiting.shift(); save();
               if (!reply.ok) { KD.toast(`${scan.text}: ${data.error?.message || reply.status}`, false); listTheRest(KD.t(`在 ${scan.text} 被拒绝之后`, `after ${scan.text} was refused`)); break; }
               // An earlier try that reached the daemon makes this one its duplicate: say what it did.
