@@ -5,6 +5,8 @@
 # the figures are those of an emulated 2-core x86 machine, slower than a board's. Side by side,
 # in the same boot, the baseline: relay.c, which only lights the line at each Enter key.
 #   gcc -O2 -o .build-hil/relay Tests/HIL/bench/relay.c -lgpiod    (on the host, first)
+#   gcc -O2 -DWITH_SQLITE -o .build-hil/relay-sqlite Tests/HIL/bench/relay.c -lgpiod -lsqlite3
+#     (optional: the floor, relay.c with one durable SQLite commit per scan, timed after it)
 #   Tests/HIL/vm Tests/HIL/bench/scan-to-lamp.sh [SCANS]     (KIOSKD=… for another build)
 # Builds compared in one boot: KIOSKD="A B A B" runs each in turn, each on a fresh store
 # (the VM passes the variable through: KIOSKD=… Tests/HIL/vm …; or copy this script).
@@ -44,6 +46,14 @@ relay=$!
 printf 'baseline (relay.c): '
 /usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892
 kill $relay; wait $relay 2>/dev/null || true
+if [ -x $PWD/.build-hil/relay-sqlite ]; then
+  rm -f $data/floor.sqlite*
+  $PWD/.build-hil/relay-sqlite "HIL Barcode Scanner" counter-io 2 $data/floor.sqlite &
+  relay=$!
+  printf 'floor (relay.c + one SQLite commit): '
+  /usr/bin/python3 $HERE/scan_to_lamp.py $sim/sim_gpio2/value "$scans" 6901234567892
+  kill $relay; wait $relay 2>/dev/null || true
+fi
 for bin in $KIOSKD; do
   rm -f $data/kioskd.sqlite $data/kioskd.sqlite-wal $data/kioskd.sqlite-shm
   $bin parts import --config $data/kioskd.toml $data/parts.csv > /dev/null
