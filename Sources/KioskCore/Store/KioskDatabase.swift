@@ -201,7 +201,7 @@ public struct KioskDatabase: Sendable {
     /// Calls `written` after each write to one of `names` in `directory` (inotify), or every
     /// `fallback` where the folder cannot be watched, until `stop` is set.
     private static func watchFolder(_ directory: String, for names: Set<String>, stop: StopFlag, fallback: Duration,
-                                    written: () -> Void) {
+                                    coalescing: Duration = .milliseconds(25), written: () -> Void) {
         let fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         defer { if fd >= 0 { close(fd) } }
         guard fd >= 0, inotify_add_watch(fd, directory, UInt32(IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)) >= 0 else {
@@ -216,6 +216,11 @@ public struct KioskDatabase: Sendable {
         var buffer = [UInt8](repeating: 0, count: 8192)
         while !stop.isStopped {
             guard pollReadable(fd, until: stop, timeout: nil) != 0 else { continue }
+            // A commit writes its WAL in several pieces, each an event. Read them a moment
+            // after the first: the kernel merges an event into the same one still unread, so
+            // a commit wakes this thread once, not once per write (every scan woke it a dozen
+            // times, each a switch away from the writer in the middle of its commit).
+            stop.sleep(for: coalescing)
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             guard count > 0 else { continue }
             var offset = 0, seen = false
