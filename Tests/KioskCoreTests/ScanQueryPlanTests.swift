@@ -8,6 +8,20 @@ import Testing
 /// reads must be found by key, never by reading a whole table.
 @Suite("The queries of a scan")
 struct ScanQueryPlanTests {
+    @Test("the scan path reads a part by position, from a column list that is every column of the part table")
+    func partColumnsByPosition() throws {
+        let store = try TemporaryStore()
+        let columns = try store.database.pool.read { db in try db.columns(in: "part").map(\.name) }
+        #expect(Set(Part.orderedColumns(of: "part").components(separatedBy: ", ")) == Set(columns.map { "part.\($0)" }),
+                "a column added to the part table must be added to Part.orderedColumns and Part(orderedRow:) too")
+        let part = Part(partNumber: "P-1", nameZh: "滤芯", nameEn: "Filter", unit: "个", safetyStock: 2, reorderPoint: 4, defaultBin: "A-01",
+                        unitCost: 1250, supplier: "S-1", packSize: 6, reorderTarget: 12)
+        try store.database.catalog.save(part, barcodes: ["5901234123457"])
+        let read = try store.database.pool.read { db in try Catalog.part(forCode: "5901234123457", in: db) }
+        #expect(read == part)
+        #expect(try store.database.pool.read { db in try Catalog.part(forCode: "P-1", in: db) } == part)
+    }
+
     @Test("every statement a day's scans run (receive, issue, return, transfer, count, look-up, undo) finds its rows through an index")
     func everyScanStatementUsesAnIndex() throws {
         let store = try TemporaryStore()

@@ -40,15 +40,22 @@ public struct Catalog: Sendable {
         }
     }
 
+    private static let partByBarcodeSQL =
+        "SELECT \(Part.orderedColumns(of: "part")) FROM barcode JOIN part ON part.partNumber = barcode.partNumber WHERE barcode.code = ?"
+    private static let partByNumberSQL = "SELECT \(Part.orderedColumns(of: "part")) FROM part WHERE partNumber = ?"
+
     /// Finds the part a plain code names: a registered barcode (GTINs compared as GTIN-14),
     /// then a part number.
     static func part(forCode code: String, in db: Database) throws -> Part? {
         // Two look-ups by key, the barcode first. (One query with `barcode.code = ? OR
         // part.partNumber = ?` read the whole part table for every scan.)
         let key = GTIN(code)?.gtin14 ?? code
-        let byBarcode = "SELECT part.* FROM barcode JOIN part ON part.partNumber = barcode.partNumber WHERE barcode.code = ?"
-        if let part = try Part.fetchOne(db.cachedStatement(sql: byBarcode), arguments: [key]) { return part }
-        return try Part.fetchOne(db.cachedStatement(sql: "SELECT * FROM part WHERE partNumber = ?"), arguments: [code])
+        // Read by position (Part(orderedRow:)), straight from the statement: decoded inside
+        // the cursor's step (its row is the statement's, gone once the cursor is).
+        if let part = try Row.fetchCursor(db.cachedStatement(sql: partByBarcodeSQL), arguments: [key]).map(Part.init(orderedRow:)).next() {
+            return part
+        }
+        return try Row.fetchCursor(db.cachedStatement(sql: partByNumberSQL), arguments: [code]).map(Part.init(orderedRow:)).next()
     }
 }
 

@@ -13,6 +13,17 @@ public struct StockLedger: Sendable {
         try database.write { db in try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
     }
 
+    /// The movement's part (its columns by position, ``Part/init(orderedRow:)``), whether its
+    /// bins exist, its stock on hand and whether it is alerting: one query.
+    private static let partForMovementSQL = """
+                SELECT \(Part.orderedColumns(of: "p")),
+                  ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
+                  ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
+                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
+                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
+                FROM part p WHERE p.partNumber = ?3
+                """
+
     /// Records a movement inside a transaction the caller owns.
     ///
     /// This is the scan path, kept to three statements for a receipt, each a cached prepared
@@ -28,18 +39,12 @@ public struct StockLedger: Sendable {
         let row: Row
         do {
             try draft.validate()
-            guard let found = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT p.*,
-                  ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
-                  ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
-                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
-                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
-                FROM part p WHERE p.partNumber = ?3
-                """), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
+            guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
                 throw StockError.unknownPart(draft.partNumber)
             }
-            if !(found["fromBinFound"] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
-            if !(found["toBinFound"] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
+            // By position (the part's 11 columns, then these four), not by name: see Part(orderedRow:).
+            if !(found[11] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+            if !(found[12] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
             if let reversed = draft.reverses,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
                 throw StockError.alreadyReversed(reversed.uuidString)
@@ -52,7 +57,7 @@ public struct StockLedger: Sendable {
             }
             throw refusal
         }
-        return try record(draft, part: Part(row: row), before: row["onHand"], alerting: row["alerting"], allowNegativeStock: allowNegativeStock,
+        return try record(draft, part: Part(orderedRow: row), before: row[13], alerting: row[14], allowNegativeStock: allowNegativeStock,
                           printsSlips: printsSlips, in: db)
     }
 

@@ -168,8 +168,14 @@ public final class StoreChanges: Sendable {
 /// Collects the tables a transaction of the writer writes to and publishes their areas once it
 /// has committed (nothing for a rollback).
 final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
-    // Only touched on the writer's queue, one transaction at a time.
-    private var pending: Set<StoreArea> = []
+    // Only touched on the writer's queue, one transaction at a time. One bit per area (its
+    // index in `allCases`): asked before every writing statement, so kept to an OR.
+    private var pending: UInt32 = 0
+    // The last table asked about and its bit: a scan's statements mostly come back to the
+    // same few tables, and a short string compares in two words.
+    private var lastTable = "", lastBit: UInt32 = 0
+    private static let bits: [StoreArea: UInt32] = Dictionary(uniqueKeysWithValues: StoreArea.allCases.enumerated().map { ($1, 1 << UInt32($0)) })
+    private static let all: UInt32 = bits.values.reduce(0, |)
     private let changes: StoreChanges
 
     init(changes: StoreChanges) { self.changes = changes }
@@ -178,7 +184,12 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     /// row-by-row notification is asked for (it would cost every row of every commit). A
     /// statement that ends up changing no row still counts: at worst a page looks again.
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        pending.insert(StoreArea.of(table: eventKind.tableName))
+        let table = eventKind.tableName
+        if table != lastTable {
+            lastTable = table
+            lastBit = Self.bits[StoreArea.of(table: table)]!
+        }
+        pending |= lastBit
         return false
     }
 
@@ -186,17 +197,17 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
 
     func databaseDidChange() {
         // A change GRDB could not tell row by row (Database.notifyChanges): assume every area.
-        pending.formUnion(StoreArea.allCases)
+        pending = Self.all
     }
 
     func databaseDidCommit(_ db: Database) {
-        guard !pending.isEmpty else { return }
-        let areas = pending
-        pending = []
+        guard pending != 0 else { return }
+        let areas = Set(StoreArea.allCases.filter { pending & Self.bits[$0]! != 0 })
+        pending = 0
         changes.publish(areas)
     }
 
     func databaseDidRollback(_ db: Database) {
-        pending = []
+        pending = 0
     }
 }
