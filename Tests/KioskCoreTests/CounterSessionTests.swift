@@ -154,6 +154,28 @@ extension SavedSessionTests {
         }
     }
 
+    @Test("a scan's id is a random version 4 UUID, read back by Foundation, never the same twice")
+    func scanIDsAreRandomVersion4() {
+        let ids = (0..<10_000).map { _ in ScanEvent(source: "t", text: "x").id }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(500) {
+            let text = id.uuidString
+            #expect(Array(text)[14] == "4", "version 4: \(text)")
+            #expect("89AB".contains(Array(text)[19]), "variant 10: \(text)")
+            #expect(UUID(uuidString: text) == id)
+        }
+        // Each of the 122 random bits takes both values over the ids.
+        let ones = ids.reduce(into: [Int](repeating: 0, count: 128)) { counts, id in
+            withUnsafeBytes(of: id.uuid) { bytes in
+                for bit in 0..<128 where bytes[bit / 8] & (0x80 >> UInt8(bit % 8)) != 0 { counts[bit] += 1 }
+            }
+        }
+        let fixed: Set<Int> = [48, 49, 50, 51, 64, 65]
+        for bit in 0..<128 where !fixed.contains(bit) {
+            #expect((4_000...6_000).contains(ones[bit]), "bit \(bit) was set in \(ones[bit]) of 10,000 ids")
+        }
+    }
+
     @Test("a scan's text is trimmed of exactly what Foundation's whitespacesAndNewlines trims")
     func trimmingMatchesFoundation() {
         for value in UInt32(0)...0x1_0000 {

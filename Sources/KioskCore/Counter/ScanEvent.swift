@@ -19,7 +19,7 @@ public struct ScanEvent: Sendable, Hashable {
     /// scan cannot name someone else by a badge code (that is the scanner's, with the badge).
     public var actor: String?
 
-    public init(id: UUID = UUID(), source: String, text: String, symbology: String? = nil, time: Date = Date(), readFailure: String? = nil,
+    public init(id: UUID = .random(), source: String, text: String, symbology: String? = nil, time: Date = Date(), readFailure: String? = nil,
                 actor: String? = nil) {
         self.readFailure = readFailure
         self.actor = actor
