@@ -49,11 +49,15 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
         self.defaultBin = defaultBin
     }
 
-    /// The part's columns, prefixed with `table.`, in the order ``init(orderedRow:)`` reads
-    /// them: the scan path selects these and reads them by position.
+    /// The part's columns in the order ``init(orderedRow:)`` reads them.
+    static let orderedColumnNames = ["partNumber", "nameZh", "nameEn", "unit", "safetyStock", "reorderPoint", "defaultBin",
+                                     "unitCost", "supplier", "packSize", "reorderTarget"]
+
+    /// ``orderedColumnNames`` prefixed with `table.`, for a SELECT: the scan path selects these
+    /// and reads them by position; what it selects after them starts at
+    /// `orderedColumnNames.count`.
     static func orderedColumns(of table: String) -> String {
-        ["partNumber", "nameZh", "nameEn", "unit", "safetyStock", "reorderPoint", "defaultBin", "unitCost", "supplier",
-         "packSize", "reorderTarget"].map { "\(table).\($0)" }.joined(separator: ", ")
+        orderedColumnNames.map { "\(table).\($0)" }.joined(separator: ", ")
     }
 
     /// Reads the columns of ``orderedColumns(of:)`` by position, from the first. A part is

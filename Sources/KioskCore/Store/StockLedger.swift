@@ -23,6 +23,8 @@ public struct StockLedger: Sendable {
                   EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
                 FROM part p WHERE p.partNumber = ?3
                 """
+    /// The first column after the part's in ``partForMovementSQL``.
+    private static let fromBinFoundColumn = Part.orderedColumnNames.count
 
     /// Records a movement inside a transaction the caller owns.
     ///
@@ -42,9 +44,9 @@ public struct StockLedger: Sendable {
             guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
                 throw StockError.unknownPart(draft.partNumber)
             }
-            // By position (the part's 11 columns, then these four), not by name: see Part(orderedRow:).
-            if !(found[11] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
-            if !(found[12] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
+            // By position (the part's columns, then these four), not by name: see Part(orderedRow:).
+            if !(found[fromBinFoundColumn] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+            if !(found[fromBinFoundColumn + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
             if let reversed = draft.reverses,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
                 throw StockError.alreadyReversed(reversed.uuidString)
@@ -57,7 +59,7 @@ public struct StockLedger: Sendable {
             }
             throw refusal
         }
-        return try record(draft, part: Part(orderedRow: row), before: row[13], alerting: row[14], allowNegativeStock: allowNegativeStock,
+        return try record(draft, part: Part(orderedRow: row), before: row[fromBinFoundColumn + 2], alerting: row[fromBinFoundColumn + 3], allowNegativeStock: allowNegativeStock,
                           printsSlips: printsSlips, in: db)
     }
 

@@ -171,9 +171,6 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     // Only touched on the writer's queue, one transaction at a time. One bit per area (its
     // index in `allCases`): asked before every writing statement, so kept to an OR.
     private var pending: UInt32 = 0
-    // The last table asked about and its bit: a scan's statements mostly come back to the
-    // same few tables, and a short string compares in two words.
-    private var lastTable = "", lastBit: UInt32 = 0
     private static let bits: [StoreArea: UInt32] = Dictionary(uniqueKeysWithValues: StoreArea.allCases.enumerated().map { ($1, 1 << UInt32($0)) })
     private static let all: UInt32 = bits.values.reduce(0, |)
     private let changes: StoreChanges
@@ -184,12 +181,7 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     /// row-by-row notification is asked for (it would cost every row of every commit). A
     /// statement that ends up changing no row still counts: at worst a page looks again.
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        let table = eventKind.tableName
-        if table != lastTable {
-            lastTable = table
-            lastBit = Self.bits[StoreArea.of(table: table)]!
-        }
-        pending |= lastBit
+        pending |= Self.bits[StoreArea.of(table: eventKind.tableName)]!
         return false
     }
 
