@@ -90,7 +90,7 @@ public final class IndicatorSignals: Sendable, ScanIndicator {
     }
 
     /// Scan feedback: each outcome's own flash and chirp.
-    public func show(_ feedback: ScanFeedback) async {
+    public func show(_ feedback: ScanFeedback) {
         send(.outcome(feedback.outcome))
     }
 }
@@ -162,106 +162,48 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
         self.clock = clock
     }
 
-    var component: String { "gpio:\(config.chip)" }
-
-    /// Lines in request order: the lamps present, then the buzzer.
-    var order: [(lamp: Lamp?, line: LineRef)] {
-        Lamp.allCases.compactMap { lamp in config.lamps[lamp].map { (lamp, $0) } } + (config.buzzer.map { [(nil, $0)] } ?? [])
-    }
-
     /// Why the loop woke.
     enum Wake: Sendable { case signal, stateChanged, due }
 
     public func run() async throws {
         let (wakes, wake) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
-        // Subscribed before the first read of the state, so no change falls in between.
-        signals.onSend { wake.yield(.signal) }
+        let panel = StackLightPanel<C>(config: config, backend: backend, signals: signals, health: health, logger: logger,
+                                    retryInterval: retryInterval, state: nil, since: clock.now)
+        // A signal is shown by its sender's thread at once (a scan's lamp right after its
+        // commit); the loop, woken too, sets the timer for the flash's end.
+        signals.onSend { [clock] in
+            _ = panel.refresh(at: clock.now)
+            wake.yield(.signal)
+        }
         defer { signals.onSend(nil) }
+        // Subscribed before the first read of the state, so no change falls in between.
         let changes = stateChanges?.subscribe(to: [.workshop])
+        panel.show(state: await currentState(), at: clock.now)
         await withDiscardingTaskGroup { group in
             if let changes { group.addTask { for await _ in changes { wake.yield(.stateChanged) } } }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
-                    await drive(wakes: wakes, wake: wake)
+                    await drive(panel, wakes: wakes, wake: wake)
                 } onCancel: { wake.finish() }
             } onGracefulShutdown: { wake.finish() }
             group.cancelAll()
         }
     }
 
-    /// The loop: lines from the state, the signals and the time, until `wakes` ends.
-    private func drive(wakes: AsyncStream<Wake>, wake: AsyncStream<Wake>.Continuation) async {
-        var outputs: (any OutputLines)?
-        var written: [Int: Bool] = [:]
-        var lastAttempt: C.Instant?
-        var state: JobState? = await currentState()
-        var stateSince = clock.now
-        var flash: (lamp: Lamp, pattern: LampPattern, at: C.Instant, length: Duration)?
-        var chirp: (chirp: Chirp, at: C.Instant)?
+    /// The loop: reads the state when the workshop changed and brings the lines up to date
+    /// at each wake, sleeping until the next change of a line, until `wakes` ends.
+    private func drive(_ panel: StackLightPanel<C>, wakes: AsyncStream<Wake>, wake: AsyncStream<Wake>.Continuation) async {
         var timer: Task<Void, Never>?
         var reason: Wake? = .due
-        // The state whose lamps were last written, for the log (nil inside: none yet).
-        var shown: JobState?? = nil
         var iterator = wakes.makeAsyncIterator()
-        let lines = order
         defer { timer?.cancel() }
 
         while let woke = reason {
             if woke == .stateChanged {
-                let fresh = await currentState()
-                if fresh != state {
-                    state = fresh
-                    stateSince = clock.now
-                }
+                panel.show(state: await currentState(), at: clock.now)
             }
             let now = clock.now
-            if outputs == nil, lastAttempt.map({ $0.duration(to: now) >= retryInterval }) ?? true {
-                lastAttempt = now
-                do {
-                    outputs = try backend.requestOutputs(chip: config.chip, lines: lines.map(\.line), consumer: config.consumer)
-                    written = [:]
-                    health.set(component, .ok("stack light on \(config.chip)"))
-                    logger.info("stack light ready", metadata: ["chip": "\(config.chip)"])
-                } catch {
-                    health.set(component, .degraded(error.description))
-                    logger.warning("\(error.description)", metadata: ["retry_in": "\(retryInterval)"])
-                }
-            }
-            for signal in signals.drain() {
-                flash = signal.flash.map { ($0.0, $0.1, now, $0.2) }
-                chirp = signal.chirp.map { ($0, now) }
-            }
-            let patterns = config.mapping.patterns(for: state)
-            let flashNow = flash.map { ($0.lamp, $0.pattern, $0.at.duration(to: now), $0.length) }
-            let chirpNow = chirp.map { ($0.chirp, $0.at.duration(to: now)) }
-            let frame = IndicatorFrame.compute(patterns: patterns, patternAge: stateSince.duration(to: now), flash: flashNow, chirp: chirpNow)
-            if let out = outputs {
-                do {
-                    for (index, entry) in lines.enumerated() {
-                        let high = entry.lamp.map { frame.lamps[$0] ?? false } ?? frame.buzzer
-                        if written[index] != high {
-                            try out.set(index, high)
-                            written[index] = high
-                        }
-                    }
-                    if shown != .some(state) {
-                        shown = .some(state)
-                        logger.info("stack light shows the job's state", metadata: [
-                            "state": "\(state?.rawValue ?? "none")",
-                            "lamps": "\(patterns.filter { $0.value != .off }.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
-                    }
-                } catch {
-                    health.set(component, .degraded(error.description))
-                    logger.error("\(error.description)")
-                    out.release()
-                    outputs = nil
-                }
-            }
-            var wait = IndicatorFrame.nextChange(patterns: patterns, patternAge: stateSince.duration(to: now), flash: flashNow, chirp: chirpNow)
-            if outputs == nil, let lastAttempt {
-                let retry = retryInterval - lastAttempt.duration(to: now)
-                wait = min(wait ?? retry, retry)
-            }
+            let wait = panel.refresh(at: now)
             timer?.cancel()
             timer = wait.map { wait in
                 let deadline = now.advanced(by: max(wait, .milliseconds(1)))
@@ -273,16 +215,7 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
             }
             reason = await iterator.next()
         }
-        // Safe state: configured lamps on, everything else (buzzer included) off.
-        if let out = outputs {
-            for (index, entry) in lines.enumerated() {
-                try? out.set(index, entry.lamp.map { config.safeLamps.contains($0) } ?? false)
-            }
-            logger.info("stack light in safe state", metadata: ["chip": "\(config.chip)", "lit": "\(config.safeLamps.map(\.rawValue).sorted())"])
-            // A plain sleep: the task is already cancelled, so Task.sleep would return at once.
-            usleep(UInt32(config.safeHold.components.seconds * 1_000_000 + config.safeHold.components.attoseconds / 1_000_000_000_000))
-            out.release()
-        }
+        panel.close()
     }
 }
 

@@ -36,7 +36,7 @@ public final class KioskMetrics: Sendable, ScanIndicator {
         counter("kioskd_scans", "Scans handled, by result", labels: [("result", result)])
     }
 
-    public func show(_ feedback: ScanFeedback) async {
+    public func show(_ feedback: ScanFeedback) {
         scans(feedback.duplicate ? "duplicate" : feedback.accepted ? "accepted" : "rejected").increment()
         if let movement = feedback.movement, !feedback.duplicate {
             counter("kioskd_movements", "Stock movements recorded, by kind", labels: [("kind", movement.kind.rawValue)]).increment()

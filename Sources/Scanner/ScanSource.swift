@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Where scans are delivered: every source yields into one stream.
+/// Where scans are delivered: every source hands its scans to one queue (``ScanQueue/enqueue(_:)``).
 public typealias ScanSink = @Sendable (ScanEvent) -> Void
 
 /// The state of a scan source, for health and the counter page.
@@ -62,18 +62,5 @@ final class StatusCell: Sendable {
         continuation.yield(now)
         continuation.onTermination = { [weak self] _ in self?.value.withLock { _ = $0.listeners.removeValue(forKey: id) } }
         return stream
-    }
-}
-
-/// The merged stream of scans from every source. Unbounded: a scan read from a device is
-/// never dropped, even when a script floods the FIFO faster than the store commits.
-public struct ScanStream: Sendable {
-    public let events: AsyncStream<ScanEvent>
-    public let sink: ScanSink
-
-    public init() {
-        let (stream, continuation) = AsyncStream<ScanEvent>.makeStream(bufferingPolicy: .unbounded)
-        events = stream
-        sink = { continuation.yield($0) }
     }
 }

@@ -203,6 +203,8 @@ struct IndicatorServiceTests {
 
         // A refused scan: red for 1.5 s and three 80 ms chirps 80 ms apart, each switch on time.
         signals.send(.outcome(.refused))
+        #expect(gpio.value(offset: red) == true && gpio.value(offset: buzzer) == true,
+                "the sender's own call wrote the flash and the first chirp: no task in between")
         try await waitUntil("the refusal's flash and first chirp") {
             gpio.value(offset: red) == true && gpio.value(offset: buzzer) == true && clock.pendingSleeps == [.milliseconds(80)]
         }

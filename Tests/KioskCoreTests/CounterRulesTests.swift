@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GRDB
 import Logging
 import Testing
@@ -363,7 +364,7 @@ struct ScanDeskTests {
     final class Recorder: ScanIndicator, @unchecked Sendable {
         let lock = NSLock()
         var outcomes: [ScanOutcome] = []
-        func show(_ feedback: ScanFeedback) async { lock.withLock { outcomes.append(feedback.outcome) } }
+        func show(_ feedback: ScanFeedback) { lock.withLock { outcomes.append(feedback.outcome) } }
     }
 
     @Test("the desk applies the source's window per code, then the counter, then every indicator")
@@ -391,5 +392,40 @@ struct ScanDeskTests {
         let second = await late.submit(ScanEvent(source: "camera", text: "4006381333931", time: made.addingTimeInterval(0.03)))
         let third = await late.submit(ScanEvent(source: "camera", text: "4006381333931", time: made.addingTimeInterval(5)))
         #expect([first.outcome, second.outcome, third.outcome] == [.accepted, .duplicate, .accepted])
+    }
+
+    final class ThreadRecorder: ScanIndicator, @unchecked Sendable {
+        let lock = NSLock()
+        var texts: [String] = []
+        var threads: Set<pthread_t> = []
+        func show(_ feedback: ScanFeedback) {
+            let thread = pthread_self()
+            lock.withLock { texts.append(feedback.message); threads.insert(thread) }
+        }
+    }
+
+    @Test("scans queued from a scanner's thread are booked in the order queued, on the desk's own thread, and handledSoFar waits for all of them")
+    func queuedFromAThread() async throws {
+        let store = try TemporaryStore()
+        let recorder = ThreadRecorder()
+        let desk = ScanDesk(counter: Counter(database: store.database, deviceID: "c"), indicators: [recorder], logger: Logger(label: "test"))
+        let codes = ["KD:CMD:RECEIVE", "KD:BIN:A-02"] + Array(repeating: "4006381333931", count: 40) + ["KD:BIN:A-01", "6901234567892"]
+        let queued = DispatchSemaphore(value: 0)
+        let scannerThread = Mutex<pthread_t?>(nil)
+        let scanner = Thread {
+            scannerThread.withLock { $0 = pthread_self() }
+            for code in codes { desk.enqueue(ScanEvent(source: "hid", text: code)) }
+            queued.signal()
+        }
+        scanner.name = "scanner"
+        scanner.start()
+        #expect(queued.wait(timeout: .now() + 60) == .success, "the scanner's thread queued its 44 scans within 60 s")
+        await desk.handledSoFar()
+        #expect(recorder.texts.count == codes.count, "every queued scan was handled before handledSoFar returned")
+        #expect(recorder.threads.count == 1, "one thread handles every scan")
+        #expect(recorder.threads.first != scannerThread.withLock { $0 }, "never the scanner's own thread")
+        let movements = try store.database.stock.movements().sorted { $0.seq! < $1.seq! }
+        #expect(movements.count == 41)
+        #expect(movements.map(\.toBin) == Array(repeating: "A-02" as String?, count: 40) + ["A-01"], "booked in the order queued")
     }
 }

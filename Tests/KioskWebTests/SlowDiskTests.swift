@@ -7,6 +7,7 @@ import FoundationNetworking
 import Hummingbird
 import HummingbirdTesting
 import KioskCore
+import Logging
 import Synchronization
 import Testing
 @testable import KioskWeb
@@ -30,7 +31,8 @@ struct SlowDiskTests {
             exit(1)
         }.start()
         defer { finished.withLock { $0 = true } }
-        try await f.app().test(.live) { client in
+        let desk = ScanDesk(counter: Counter(database: f.database, deviceID: "counter-1"), indicators: [], logger: Logger(label: "test"))
+        try await f.app(desk: desk).test(.live) { client in
             let clerk = try await signIn(client, as: .clerk)
             let base = "http://127.0.0.1:\(client.port!)"
             let configuration = URLSessionConfiguration.ephemeral
@@ -49,7 +51,6 @@ struct SlowDiskTests {
                     }
                 }.start()
             }
-            let writesBefore = KioskDatabase.writesInFlight
             // More scans than the machine has cores, each waiting for the stalled writer.
             let scans = 4 * max(ProcessInfo.processInfo.activeProcessorCount, 2) + 4
             let ids = (0..<scans).map { _ in UUID() }
@@ -70,11 +71,12 @@ struct SlowDiskTests {
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
             }
-            // Bounded: every scan has reached the writer's queue (none has run: the writer is held).
+            // Bounded: every scan has reached the scan desk (the first held in its commit by
+            // the stalled writer, the rest queued behind it).
             let deadline = ContinuousClock.now + .seconds(30)
-            while KioskDatabase.writesInFlight < writesBefore + scans {
+            while desk.queue.pending < scans {
                 guard ContinuousClock.now < deadline else {
-                    Issue.record("waited 30 s for \(scans) scans to queue for the writer; \(KioskDatabase.writesInFlight - writesBefore) did")
+                    Issue.record("waited 30 s for \(scans) scans to queue at the scan desk; \(desk.queue.pending) did")
                     release.signal()
                     return
                 }
@@ -88,7 +90,7 @@ struct SlowDiskTests {
                 #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path) answers while \(scans) scans wait for the writer")
                 #expect(ContinuousClock.now - started < .seconds(10))
             }
-            #expect(KioskDatabase.writesInFlight >= writesBefore + scans, "the scans were still waiting when the pages answered")
+            #expect(desk.queue.pending == scans, "the scans were still waiting when the pages answered")
             release.signal()
             let statuses = try await answers.value
             #expect(statuses.count == scans && statuses.allSatisfy { $0 == 200 }, "\(statuses)")

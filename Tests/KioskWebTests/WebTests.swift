@@ -39,9 +39,10 @@ final class WebFixture: Sendable {
         return (p.badge, p.pin)
     }
 
-    func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), printing: PrintingSetup? = nil) -> some ApplicationProtocol {
+    func app(limiter: RateLimiter = RateLimiter(capacity: 20, perMinute: 30), printing: PrintingSetup? = nil,
+             desk: ScanDesk? = nil) -> some ApplicationProtocol {
         let env = WebEnvironment(database: database, counter: Counter(database: database, deviceID: "counter-1"),
-                                 health: health, trackLimiter: limiter, bay: "BAY-1", printing: printing)
+                                 health: health, trackLimiter: limiter, bay: "BAY-1", printing: printing, desk: desk)
         return Application(router: makeRouter(env))
     }
 }

@@ -50,9 +50,11 @@ extension ScanFeedback {
 }
 
 /// Something that shows the clerk the outcome of a scan: a log line, a beep and lamp on
-/// GPIO, a tick on the counter page. Called only after the commit.
+/// GPIO, a tick on the counter page. Called only after the commit, on the scan desk's
+/// thread, one scan at a time: it must return promptly (the next scan waits for it) and must
+/// not wait for Swift concurrency.
 public protocol ScanIndicator: Sendable {
-    func show(_ feedback: ScanFeedback) async
+    func show(_ feedback: ScanFeedback)
 }
 
 /// The parts counter: turns scans into stock movements, counts and session changes.
@@ -114,14 +116,6 @@ public struct Counter: Sendable {
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
         if let refusal = refusal(of: scan) { return refusal }
         return try database.write { db in try handle(scan, in: db) }
-    }
-
-    /// ``handle(_:)`` through GRDB's async API: the transaction runs on the store's writer
-    /// queue while the calling task is suspended, so a commit's fsync never holds one of Swift's
-    /// cooperative threads, with no thread hop beyond the writer's own. The scan desk's path.
-    public func record(_ scan: ScanEvent) async throws -> ScanFeedback {
-        if let refusal = refusal(of: scan) { return refusal }
-        return try await database.write { db in try self.handle(scan, in: db) }
     }
 
     private func refusal(of scan: ScanEvent) -> ScanFeedback? {

@@ -77,7 +77,7 @@ struct Run: AsyncParsableCommand {
         let labelSettings = config.labelSettings()
         logger.info("job tickets' QR codes open \(labelSettings.trackURL)\(config.labels.trackURL == nil ? " (derived: set [labels] track_url to fix it)" : "")")
 
-        let stream = ScanStream()
+        let scans = ScanQueue()
         var windows: [String: Duration] = [:]
         var sources: [any ScanSource] = []
         for s in config.scanners {
@@ -85,15 +85,15 @@ struct Run: AsyncParsableCommand {
             let source: any ScanSource = switch s.kind {
             case .hid:
                 EvdevScanner(device: s.path.map { .path($0) } ?? .name(s.deviceName!),
-                             interKeyTimeout: .milliseconds(s.interKeyTimeoutMilliseconds), sink: stream.sink, logger: sourceLogger)
+                             interKeyTimeout: .milliseconds(s.interKeyTimeoutMilliseconds), sink: scans.enqueue, logger: sourceLogger)
             case .serial:
-                SerialScanner(path: s.path!, baud: s.baud, sink: stream.sink, logger: sourceLogger)
+                SerialScanner(path: s.path!, baud: s.baud, sink: scans.enqueue, logger: sourceLogger)
             case .camera:
-                CameraScanner(settings: s.camera!, sink: stream.sink, logger: sourceLogger)
+                CameraScanner(settings: s.camera!, sink: scans.enqueue, logger: sourceLogger)
             case .fifo:
-                LineScanner(input: .fifo(path: config.fifoPath(of: s)), sink: stream.sink, logger: sourceLogger)
+                LineScanner(input: .fifo(path: config.fifoPath(of: s)), sink: scans.enqueue, logger: sourceLogger)
             case .stdin:
-                LineScanner(input: .standardInput, sink: stream.sink, logger: sourceLogger)
+                LineScanner(input: .standardInput, sink: scans.enqueue, logger: sourceLogger)
             }
             windows[source.name] = .milliseconds(s.duplicateWindowMilliseconds)
             sources.append(source)
@@ -131,7 +131,7 @@ struct Run: AsyncParsableCommand {
         }
         // GS1's dictionary is read once, now, rather than by the first scan.
         _ = GS1SyntaxDictionary.standard
-        let desk = ScanDesk(counter: counter, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
+        let desk = ScanDesk(counter: counter, queue: scans, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
             let location: LedgerLocation
@@ -210,17 +210,17 @@ struct Run: AsyncParsableCommand {
                                            database: database, logger: Logger(label: "kioskd.systemd")))
         }
         hardware.append(ReadyAnnouncement(gate: ready, deviceID: config.deviceID, logger: logger))
-        let counterService = CounterService(desk: desk, scans: stream.events)
+        let counterService = CounterService(desk: desk)
         // A scanner source or GPIO service that ends must not stop the daemon (each reports in
-        // /healthz); the counter ending does, and so does the web server failing (it is how
-        // the store sees and runs the board).
+        // /healthz); the web server failing does (it is how the store sees and runs the board).
         // The group stops its services in reverse order: the web server after the change
-        // watcher, whose end closes the pages' event streams (open ones would hold the server).
+        // watcher, whose end closes the pages' event streams (open ones would hold the server),
+        // and the counter last, once no source can queue a scan, committing what is queued.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
+            [.init(service: counterService)]
+            + sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
             + essential.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) }
             + hardware.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
-            + [.init(service: counterService)]
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: groupConfig)

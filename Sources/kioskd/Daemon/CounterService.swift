@@ -4,17 +4,15 @@ import Logging
 import Scanner
 import ServiceLifecycle
 
-/// Takes the merged scan stream and hands each scan to the ``ScanDesk``: the duplicate
-/// window, the counter's durable transaction, then the feedback on every indicator.
+/// Keeps the ``ScanDesk`` for the daemon's life, and on shutdown waits until the scans
+/// already queued are committed and shown before the group stops the indicators. The desk
+/// works on its own thread: scanner sources queue into it directly.
 struct CounterService: Service {
     let desk: ScanDesk
-    let scans: AsyncStream<ScanEvent>
 
     func run() async throws {
-        // Finishing the stream on shutdown is not needed: cancellation ends the loop.
-        for await scan in scans.cancelOnGracefulShutdown() {
-            await desk.submit(scan)
-        }
+        try? await gracefulShutdown()
+        await desk.handledSoFar()
     }
 }
 
@@ -22,7 +20,7 @@ struct CounterService: Service {
 struct LogIndicator: ScanIndicator {
     let logger: Logger
 
-    func show(_ feedback: ScanFeedback) async {
+    func show(_ feedback: ScanFeedback) {
         let line = FeedbackLine.format(feedback)
         if feedback.accepted {
             logger.info("\(line)", metadata: ["scan": "\(feedback.scanID)", "movement": "\(feedback.movement?.seq.map(String.init) ?? "-")"])
