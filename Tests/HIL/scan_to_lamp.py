@@ -5,7 +5,7 @@ Enter; the time runs from the Enter key's report to the green lamp's gpio-sim li
     scan_to_lamp.py VALUE_FILE SCANS CODE [SETUP_CODE...]
 
 Types the SETUP_CODEs first (mode, bin), then CODE SCANS times, each after the last flash has
-ended. Prints 'scans=<n> p50_us=<..> p99_us=<..> min_us=<..> max_us=<..>'."""
+ended. Prints 'scans=<n> p50_us=<..> p90_us=<..> p99_us=<..> min_us=<..> max_us=<..> slowest=#<scan>:<us> …'."""
 import fcntl, os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from uinput_scanner import KEYS, ENTER, EV_KEY, EV_SYN, SYN_REPORT, UI_DEV_DESTROY, emit, tap, create_scanner, wait_until_grabbed
@@ -48,6 +48,8 @@ for _ in range(scans):
     samples.append((time.monotonic_ns() - start) / 1000)
 fcntl.ioctl(fd, UI_DEV_DESTROY)
 os.close(fd)
+slowest = sorted(range(len(samples)), key=lambda i: -samples[i])[:3]
+slowest = " ".join(f"#{i + 1}:{samples[i]:.0f}" for i in slowest)
 samples.sort()
 pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p))]
-print(f"scans={len(samples)} p50_us={pick(0.5):.0f} p99_us={pick(0.99):.0f} min_us={samples[0]:.0f} max_us={samples[-1]:.0f}")
+print(f"scans={len(samples)} p50_us={pick(0.5):.0f} p90_us={pick(0.9):.0f} p99_us={pick(0.99):.0f} min_us={samples[0]:.0f} max_us={samples[-1]:.0f} slowest={slowest}")
