@@ -167,18 +167,18 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
 
     public func run() async throws {
         let (wakes, wake) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
+        // Subscribed before the first read of the state, so no change falls in between.
+        let changes = stateChanges?.subscribe(to: [.workshop])
         let panel = StackLightPanel<C>(config: config, backend: backend, signals: signals, health: health, logger: logger,
-                                    retryInterval: retryInterval, state: nil, since: clock.now)
+                                       retryInterval: retryInterval, clock: clock, state: await currentState())
         // A signal is shown by its sender's thread at once (a scan's lamp right after its
-        // commit); the loop, woken too, sets the timer for the flash's end.
-        signals.onSend { [clock] in
-            _ = panel.refresh(at: clock.now)
+        // commit); the loop, woken too, sets the timer for the flash's end. Installed once
+        // the state is known: signals sent before wait in `signals` for the first refresh.
+        signals.onSend {
+            panel.refresh(requestingChip: false)
             wake.yield(.signal)
         }
         defer { signals.onSend(nil) }
-        // Subscribed before the first read of the state, so no change falls in between.
-        let changes = stateChanges?.subscribe(to: [.workshop])
-        panel.show(state: await currentState(), at: clock.now)
         await withDiscardingTaskGroup { group in
             if let changes { group.addTask { for await _ in changes { wake.yield(.stateChanged) } } }
             await withGracefulShutdownHandler {
@@ -200,10 +200,9 @@ public struct StackLightService<C: Clock>: Service where C.Duration == Duration 
 
         while let woke = reason {
             if woke == .stateChanged {
-                panel.show(state: await currentState(), at: clock.now)
+                panel.show(state: await currentState())
             }
-            let now = clock.now
-            let wait = panel.refresh(at: now)
+            let (now, wait) = panel.refresh(requestingChip: true)
             timer?.cancel()
             timer = wait.map { wait in
                 let deadline = now.advanced(by: max(wait, .milliseconds(1)))

@@ -66,7 +66,7 @@ final class ChipHandle: @unchecked Sendable {
 }
 
 /// Lines requested on a chip, released once (explicitly or when dropped). The chip and
-/// line pointers are used from one task at a time (the service that owns them).
+/// line pointers are used under one lock at a time (the stack light's panel, or the service that owns them).
 class HeldLines: @unchecked Sendable {
     let chip: ChipHandle
     let lines: [OpaquePointer]

@@ -9,6 +9,9 @@ import Synchronization
 /// the scan, with no task or queue in between. The loop still owns the timing (blink edges,
 /// the end of a flash, retrying the chip).
 final class StackLightPanel<C: Clock>: Sendable where C.Duration == Duration {
+    /// What is reported after the lock is released: a log line or a health status.
+    private typealias Report = @Sendable () -> Void
+
     private struct Lines {
         var outputs: (any OutputLines)?
         var written: [Int: Bool] = [:]
@@ -30,47 +33,61 @@ final class StackLightPanel<C: Clock>: Sendable where C.Duration == Duration {
     let health: HealthBoard
     let logger: Logger
     let retryInterval: Duration
+    let clock: C
     /// Lines in request order: the lamps present, then the buzzer.
     let order: [(lamp: Lamp?, line: LineRef)]
     var component: String { "gpio:\(config.chip)" }
 
     init(config: StackLightConfig, backend: any GPIOBackend, signals: IndicatorSignals, health: HealthBoard, logger: Logger,
-         retryInterval: Duration, state: JobState?, since: C.Instant) {
+         retryInterval: Duration, clock: C, state: JobState?) {
         self.config = config
         self.backend = backend
         self.signals = signals
         self.health = health
         self.logger = logger
         self.retryInterval = retryInterval
+        self.clock = clock
         order = Lamp.allCases.compactMap { lamp in config.lamps[lamp].map { (lamp, $0) } } + (config.buzzer.map { [(nil, $0)] } ?? [])
-        lines = Mutex(Lines(state: state, stateSince: since))
+        lines = Mutex(Lines(state: state, stateSince: clock.now))
     }
 
     /// The job's state changed (or was read again): its pattern starts over only if it differs.
-    func show(state fresh: JobState?, at now: C.Instant) {
+    func show(state fresh: JobState?) {
         lines.withLock { lines in
             guard fresh != lines.state else { return }
             lines.state = fresh
-            lines.stateSince = now
+            lines.stateSince = clock.now
         }
     }
 
-    /// Takes the signals waiting, writes the lines that differ from the frame due at `now`
-    /// (requesting the chip first if it is not held and a retry is due), and returns how long
-    /// until the lines can next change: `nil` while nothing moves and the chip is held.
-    func refresh(at now: C.Instant) -> Duration? {
-        lines.withLock { lines -> Duration? in
-            guard !lines.closed else { return nil }
-            if lines.outputs == nil, lines.lastAttempt.map({ $0.duration(to: now) >= retryInterval }) ?? true {
+    /// Takes the signals waiting and writes the lines that differ from the frame due now,
+    /// reading the time under the lock (so a later caller never writes an older frame).
+    /// Only the loop (`requestingChip`) requests a chip that is not held, when a retry is
+    /// due: a signal's sender (the scan desk's thread) never waits for a chip to open, and
+    /// logs and health reports are made after the lock is released.
+    /// - Returns: the time it used, and how long until the lines can next change (`nil`
+    ///   while nothing moves and the chip is held).
+    @discardableResult
+    func refresh(requestingChip: Bool) -> (now: C.Instant, wait: Duration?) {
+        let (result, reports) = lines.withLock { lines -> ((C.Instant, Duration?), [Report]) in
+            let now = clock.now
+            var reports: [Report] = []
+            guard !lines.closed else { return ((now, nil), []) }
+            if requestingChip, lines.outputs == nil, lines.lastAttempt.map({ $0.duration(to: now) >= retryInterval }) ?? true {
                 lines.lastAttempt = now
                 do {
                     lines.outputs = try backend.requestOutputs(chip: config.chip, lines: order.map(\.line), consumer: config.consumer)
                     lines.written = [:]
-                    health.set(component, .ok("stack light on \(config.chip)"))
-                    logger.info("stack light ready", metadata: ["chip": "\(config.chip)"])
+                    reports.append { [self] in
+                        health.set(component, .ok("stack light on \(config.chip)"))
+                        logger.info("stack light ready", metadata: ["chip": "\(config.chip)"])
+                    }
                 } catch {
-                    health.set(component, .degraded(String(describing: error)))
-                    logger.warning("\(String(describing: error))", metadata: ["retry_in": "\(retryInterval)"])
+                    let why = String(describing: error)
+                    reports.append { [self] in
+                        health.set(component, .degraded(why))
+                        logger.warning("\(why)", metadata: ["retry_in": "\(retryInterval)"])
+                    }
                 }
             }
             for signal in signals.drain() {
@@ -93,13 +110,18 @@ final class StackLightPanel<C: Clock>: Sendable where C.Duration == Duration {
                     }
                     if lines.shown != .some(lines.state) {
                         lines.shown = .some(lines.state)
-                        logger.info("stack light shows the job's state", metadata: [
-                            "state": "\(lines.state?.rawValue ?? "none")",
-                            "lamps": "\(patterns.filter { $0.value != .off }.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ","))"])
+                        let state = lines.state?.rawValue ?? "none"
+                        let lamps = patterns.filter { $0.value != .off }.map { "\($0.key.rawValue):\($0.value.rawValue)" }.sorted().joined(separator: ",")
+                        reports.append { [self] in
+                            logger.info("stack light shows the job's state", metadata: ["state": "\(state)", "lamps": "\(lamps)"])
+                        }
                     }
                 } catch {
-                    health.set(component, .degraded(String(describing: error)))
-                    logger.error("\(String(describing: error))")
+                    let why = String(describing: error)
+                    reports.append { [self] in
+                        health.set(component, .degraded(why))
+                        logger.error("\(why)")
+                    }
                     out.release()
                     lines.outputs = nil
                 }
@@ -109,8 +131,10 @@ final class StackLightPanel<C: Clock>: Sendable where C.Duration == Duration {
                 let retry = retryInterval - lastAttempt.duration(to: now)
                 wait = min(wait ?? retry, retry)
             }
-            return wait
+            return ((now, wait), reports)
         }
+        for report in reports { report() }
+        return result
     }
 
     /// Puts the lines in the safe state (the configured lamps on, everything else, buzzer

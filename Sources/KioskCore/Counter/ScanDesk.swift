@@ -22,7 +22,9 @@ public final class ScanQueue: Sendable {
     /// Scans queued and not yet handled (the one being committed included).
     public var pending: Int { unfinished.load(ordering: .acquiring) }
 
-    /// Queues a scan from a scanner's thread: never blocks.
+    /// Queues a scan from a scanner's thread: never blocks. Only once the desk that takes
+    /// from this queue is gone (the process is ending) is a scan turned away, with a line on
+    /// standard error: it was never acknowledged, so the clerk sees no lamp and scans again.
     public func enqueue(_ scan: ScanEvent) {
         push(Entry(scan: scan, reply: nil))
     }
@@ -31,10 +33,16 @@ public final class ScanQueue: Sendable {
         let accepted = entries.withLock { queue -> Bool in
             guard !queue.closed else { return false }
             queue.waiting.append(entry)
+            if entry.scan != nil { unfinished.add(1, ordering: .relaxed) }
             return true
         }
-        if accepted, entry.scan != nil { unfinished.add(1, ordering: .releasing) }
-        if accepted { ready.signal() } else { entry.reply?(nil) }
+        if accepted {
+            ready.signal()
+        } else if let reply = entry.reply {
+            reply(nil)
+        } else if let scan = entry.scan {
+            FileHandle.standardError.write(Data("kioskd is stopping: scan \(scan.id) from \(scan.source) was not saved\n".utf8))
+        }
     }
 
     /// The next entry, waiting for one; `nil` once closed and empty.

@@ -213,14 +213,16 @@ struct Run: AsyncParsableCommand {
         let counterService = CounterService(desk: desk)
         // A scanner source or GPIO service that ends must not stop the daemon (each reports in
         // /healthz); the web server failing does (it is how the store sees and runs the board).
-        // The group stops its services in reverse order: the web server after the change
-        // watcher, whose end closes the pages' event streams (open ones would hold the server),
-        // and the counter last, once no source can queue a scan, committing what is queued.
+        // The group stops its services in reverse order, each after the one before has ended:
+        // the scanner sources first, so that nothing more is queued; then the counter, which
+        // commits and shows what is queued; then the stack light (to its safe state) and the
+        // rest; the web server last, after the change watcher, whose end closes the pages'
+        // event streams (open ones would hold the server).
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            [.init(service: counterService)]
-            + sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
-            + essential.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) }
+            essential.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) }
             + hardware.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
+            + [.init(service: counterService)]
+            + sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: groupConfig)

@@ -4,9 +4,10 @@ import Logging
 import Scanner
 import ServiceLifecycle
 
-/// Keeps the ``ScanDesk`` for the daemon's life, and on shutdown waits until the scans
-/// already queued are committed and shown before the group stops the indicators. The desk
-/// works on its own thread: scanner sources queue into it directly.
+/// Keeps the ``ScanDesk`` for the daemon's life. On shutdown (after the scanner sources have
+/// stopped, before the stack light does) it waits until the scans already queued are
+/// committed and shown, however long a slow disk takes: systemd's stop timeout bounds it. The
+/// desk works on its own thread: scanner sources queue into it directly.
 struct CounterService: Service {
     let desk: ScanDesk
 
