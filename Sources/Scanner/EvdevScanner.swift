@@ -74,6 +74,7 @@ public struct EvdevScanner: ScanSource {
     }
 
     private func readEvents(fd: Int32, path: String, flag: StopFlag) {
+        Self.rehearse(interKeyTimeout: interKeyTimeout)
         var assembler = HIDScanAssembler(interKeyTimeout: interKeyTimeout)
         let size = MemoryLayout<input_event>.stride
         var events = [input_event](repeating: input_event(), count: 64)
@@ -122,6 +123,22 @@ public struct EvdevScanner: ScanSource {
                     continue
                 }
             }
+        }
+    }
+
+    /// Assembles one made-up scan (shifted letters, a colon, digits, Enter) and throws it
+    /// away, so that the first real scan finds the reader's code loaded: in the QEMU rig the
+    /// reader's first scan after connecting fell behind the keys, and the kernel dropped some
+    /// (a "scan lost" for the clerk). See also `Counter.rehearse()`.
+    static func rehearse(interKeyTimeout: Duration) {
+        var assembler = HIDScanAssembler(interKeyTimeout: interKeyTimeout)
+        let shift: UInt16 = HIDScanAssembler.Key.leftShift
+        var keys: [(UInt16, Int32)] = [(shift, 1), (37, 1), (37, 0), (32, 1), (32, 0), (39, 1), (39, 0), (shift, 0)]
+        for digit: UInt16 in 2...11 { keys += [(digit, 1), (digit, 0)] }
+        keys += [(HIDScanAssembler.Key.enter, 1), (HIDScanAssembler.Key.enter, 0)]
+        let now = monotonicNow()
+        for (code, value) in keys {
+            for text in assembler.feed(code: code, value: value, at: now) { _ = ScanEvent(source: "rehearsal", text: text) }
         }
     }
 

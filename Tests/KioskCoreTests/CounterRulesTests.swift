@@ -429,3 +429,32 @@ struct ScanDeskTests {
         #expect(movements.map(\.toBin) == Array(repeating: "A-02" as String?, count: 40) + ["A-01"], "booked in the order queued")
     }
 }
+
+@Suite("The scan path rehearsed at start-up")
+struct RehearsalTests {
+    @Test("a rehearsal takes a receipt through the whole scan path and leaves nothing behind: no movement, log line, session or change")
+    func leavesNothing() throws {
+        let store = try TemporaryStore()
+        let counter = Counter(database: store.database, deviceID: "c")
+        let version = store.database.changes.version(of: Set(StoreArea.allCases))
+        let sessionBefore = try counter.session()
+        #expect(counter.rehearse(), "a store with a barcode and a bin has something to rehearse with")
+        #expect(try store.database.stock.movements().isEmpty)
+        let logged = try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM scan_log") }
+        #expect(logged == 0)
+        #expect(try counter.session() == sessionBefore, "the session is what it was")
+        #expect(store.database.changes.version(of: Set(StoreArea.allCases)) == version, "nothing was published")
+        // The counter works as before: the first real receipt starts from the saved session.
+        for text in ["KD:CMD:RECEIVE", "KD:BIN:A-02", "4006381333931"] { _ = try counter.handle(ScanEvent(source: "t", text: text)) }
+        #expect(try store.database.stock.movements().map(\.quantity) == [1])
+    }
+
+    @Test("nothing to rehearse with, or a counter refusing writes: no rehearsal")
+    func nothingToRehearse() throws {
+        let empty = try TemporaryStore(seeded: false)
+        #expect(!Counter(database: empty.database, deviceID: "c").rehearse())
+        let store = try TemporaryStore()
+        let refusing = Counter(database: store.database, deviceID: "c", options: .init(refuseWrites: "damaged"))
+        #expect(!refusing.rehearse())
+    }
+}

@@ -129,8 +129,10 @@ struct Run: AsyncParsableCommand {
             hardware = BayHardware.services(gpio: gpio, bay: config.bay, database: database, signals: signals, health: health,
                                             logger: Logger(label: "kioskd.gpio"))
         }
-        // GS1's dictionary is read once, now, rather than by the first scan.
+        // GS1's dictionary is read once, now, and the scan path taken once (rolled back),
+        // rather than by the clerk's first scan.
         _ = GS1SyntaxDictionary.standard
+        if counter.rehearse() { logger.debug("scan path rehearsed (rolled back)") }
         let desk = ScanDesk(counter: counter, queue: scans, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
