@@ -93,7 +93,7 @@ public struct Counter: Sendable {
     public let deviceID: String
     public let options: Options
     /// The last session text seen with its decoded value, shared by copies of this counter.
-    private let sessionCache = SessionCache(nil)
+    let sessionCache = SessionCache(nil)
 
     public init(database: KioskDatabase, deviceID: String, options: Options = Options()) {
         self.database = database

@@ -132,7 +132,11 @@ struct Run: AsyncParsableCommand {
         // GS1's dictionary is read once, now, and the scan path taken once (rolled back),
         // rather than by the clerk's first scan.
         _ = GS1SyntaxDictionary.standard
-        if counter.rehearse() { logger.debug("scan path rehearsed (rolled back)") }
+        do {
+            if try counter.rehearse() { logger.debug("scan path rehearsed (a receipt, rolled back)") }
+        } catch {
+            logger.warning("扫描预演失败 the scan path's rehearsal at start-up failed; the first scan may fail too: \(error)")
+        }
         let desk = ScanDesk(counter: counter, queue: scans, duplicates: DuplicateFilter(windows: windows), indicators: indicators, logger: logger)
         var ledger: (any HubLedger)?
         if let hub = config.hub, refuseWrites == nil {
