@@ -126,20 +126,13 @@ public struct EvdevScanner: ScanSource {
         }
     }
 
-    /// Assembles one made-up scan (shifted letters, a colon, digits, Enter) and throws it
-    /// away, so that the first real scan finds the reader's code loaded: in the QEMU rig the
-    /// reader's first scan after connecting fell behind the keys, and the kernel dropped some
-    /// (a "scan lost" for the clerk). See also `Counter.rehearse()`.
+    /// The reader's path once before the first key: a made-up scan through the key map, and
+    /// a scan event made and dropped. In the QEMU rig the reader's first scan after connecting
+    /// fell behind the keys, and the kernel dropped some (a "scan lost" for the clerk). See
+    /// also `Counter.rehearse()`.
     static func rehearse(interKeyTimeout: Duration) {
-        var assembler = HIDScanAssembler(interKeyTimeout: interKeyTimeout)
-        let shift: UInt16 = HIDScanAssembler.Key.leftShift
-        var keys: [(UInt16, Int32)] = [(shift, 1), (37, 1), (37, 0), (32, 1), (32, 0), (39, 1), (39, 0), (shift, 0)]
-        for digit: UInt16 in 2...11 { keys += [(digit, 1), (digit, 0)] }
-        keys += [(HIDScanAssembler.Key.enter, 1), (HIDScanAssembler.Key.enter, 0)]
-        let now = monotonicNow()
-        for (code, value) in keys {
-            for text in assembler.feed(code: code, value: value, at: now) { _ = ScanEvent(source: "rehearsal", text: text) }
-        }
+        HIDScanAssembler.rehearse(interKeyTimeout: interKeyTimeout, at: monotonicNow())
+        _ = ScanEvent(source: "rehearsal", text: "")
     }
 
     /// An event's time as the kernel stamped it (the same clock for every event of a device).

@@ -139,6 +139,20 @@ public struct HIDScanAssembler: Sendable {
         return keypad[code]
     }
 
+    /// Assembles one made-up scan, every letter and symbol key of the map shifted and then
+    /// plain, ended by Enter, and throws it away: the code a real scan runs through is loaded
+    /// before one arrives (see `EvdevScanner`).
+    public static func rehearse(interKeyTimeout: Duration, at time: Duration) {
+        var assembler = HIDScanAssembler(interKeyTimeout: interKeyTimeout)
+        let keys = letters.keys.sorted() + symbols.keys.sorted()
+        for shifted in [true, false] {
+            if shifted { _ = assembler.feed(code: Key.leftShift, value: 1, at: time) }
+            for code in keys { _ = assembler.feed(code: code, value: 1, at: time); _ = assembler.feed(code: code, value: 0, at: time) }
+            if shifted { _ = assembler.feed(code: Key.leftShift, value: 0, at: time) }
+        }
+        _ = assembler.feed(code: Key.enter, value: 1, at: time)
+    }
+
     private static let letters: [UInt16: Character] = {
         var map: [UInt16: Character] = [:]
         for (i, ch) in "qwertyuiop".enumerated() { map[UInt16(16 + i)] = ch }

@@ -414,7 +414,7 @@ struct ScanDeskTests {
         let scannerThread = Mutex<pthread_t?>(nil)
         let scanner = Thread {
             scannerThread.withLock { $0 = pthread_self() }
-            for code in codes { desk.enqueue(ScanEvent(source: "hid", text: code)) }
+            for code in codes { desk.queue.enqueue(ScanEvent(source: "hid", text: code)) }
             queued.signal()
         }
         scanner.name = "scanner"

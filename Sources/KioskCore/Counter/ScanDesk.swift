@@ -45,22 +45,20 @@ public final class ScanQueue: Sendable {
         }
     }
 
-    /// The next entry, waiting for one; `nil` once closed and empty.
+    /// The next entry, waiting for one; `nil` once closed and empty. Every entry and the
+    /// close each signal once, so a wake finds an entry or, only after the close, none.
     func next() -> Entry? {
-        while true {
-            ready.wait()
-            let entry = entries.withLock { queue -> Entry?? in
-                guard queue.head < queue.waiting.count else { return queue.closed ? .some(nil) : nil }
-                let entry = queue.waiting[queue.head]
-                queue.head += 1
-                // Compacted once the front half is spent: O(1) per scan, however deep the queue.
-                if queue.head >= 64, queue.head * 2 >= queue.waiting.count {
-                    queue.waiting.removeFirst(queue.head)
-                    queue.head = 0
-                }
-                return .some(entry)
+        ready.wait()
+        return entries.withLock { queue -> Entry? in
+            guard queue.head < queue.waiting.count else { return nil }
+            let entry = queue.waiting[queue.head]
+            queue.head += 1
+            // Compacted once the front half is spent: O(1) per scan, however deep the queue.
+            if queue.head >= 64, queue.head * 2 >= queue.waiting.count {
+                queue.waiting.removeFirst(queue.head)
+                queue.head = 0
             }
-            if let entry { return entry }
+            return entry
         }
     }
 
@@ -132,11 +130,6 @@ public final class ScanDesk: Sendable {
                 return .storeFailed(scan, error: error)
             }
         }
-    }
-
-    /// Queues a scan from a scanner's thread (never blocks); its feedback goes to the indicators.
-    public func enqueue(_ scan: ScanEvent) {
-        queue.enqueue(scan)
     }
 
     /// Handles one scan, after those queued before it, and returns the feedback shown (the
