@@ -25,6 +25,9 @@ public struct CameraSettings: Sendable, Hashable {
     /// How long the passes may look at one frame: a frame's time at 30 frames a second.
     /// Frames that arrive meanwhile are dropped, never queued.
     public var frameBudget: Duration = .milliseconds(30)
+    /// How long a code must have been out of view (and missed by a frame read in full) before
+    /// it counts again: see ``CodesInView``.
+    public var outOfViewWindow: Duration = .seconds(2)
 
     public init(device: String, input: Int? = nil, standard: VideoStandard? = nil, width: Int = 640, height: Int = 480,
                 symbologies: Set<Symbology>? = nil) {
@@ -41,9 +44,9 @@ public struct CameraSettings: Sendable, Hashable {
 /// grey or YUYV), their brightness read by a ``BarcodeReader`` in process (zbar, libdmtx and
 /// the passes that make a worn or badly lit code readable, within a frame's budget). Only the
 /// newest frame is read: when reading falls behind, older frames are dropped, never queued.
-/// Every symbol found in a frame is a scan; a code that stays in view is seen in every frame,
-/// so give this source a duplicate window (the daemon does by default). A camera that goes
-/// away is reopened when it returns.
+/// A symbol is a scan when it comes into view: a code held in front of the camera is one scan
+/// however many frames show it and however long each takes to read (``CodesInView``). A camera
+/// that goes away is reopened when it returns.
 ///
 /// zbar's own video module is not used: it crashed on V4L2 devices where plain streaming works.
 public struct CameraScanner: ScanSource {
@@ -71,6 +74,9 @@ public struct CameraScanner: ScanSource {
     private func loop(_ flag: StopFlag) {
         let reader = BarcodeReader(symbologies: settings.symbologies ?? BarcodeReader.storeSymbologies)
         var camera = kioskd_camera()
+        var view = CodesInView(window: settings.outOfViewWindow)
+        let clock = ContinuousClock()
+        let started = clock.now
         while !flag.isStopped {
             let step = kioskd_camera_open(&camera, settings.device, Int32(settings.input ?? -1), settings.standard?.code ?? 0,
                                           UInt32(settings.width), UInt32(settings.height))
@@ -102,7 +108,11 @@ public struct CameraScanner: ScanSource {
                     ? GrayImage(yuyv: bytes, width: width, height: height, bytesPerLine: stride)
                     : GrayImage(grey: bytes, width: width, height: height, bytesPerLine: stride)
                 _ = kioskd_camera_requeue(&camera, UInt32(index))
-                for symbol in reader.readFrame(frame, budget: settings.frameBudget).symbols {
+                let reading = reader.readFrame(frame, budget: settings.frameBudget)
+                var cameIntoView = view.frame(reading.symbols.map(\.scanText), at: clock.now - started, readInFull: !reading.outOfTime)
+                for symbol in reading.symbols {
+                    guard let index = cameIntoView.firstIndex(of: symbol.scanText) else { continue }
+                    cameIntoView.remove(at: index)
                     sink(ScanEvent(source: name, text: symbol.scanText, symbology: symbol.symbology))
                 }
             }

@@ -1,8 +1,9 @@
 /// Drops a code seen again by the same source inside that source's duplicate window.
 ///
-/// The window is kept **per code**: a camera sees every symbol in view in every frame, so
-/// with two codes in view each frame alternates between them, and a window that remembered
-/// only the last code would admit each of them again and again. The window slides: a code
+/// The window is kept **per code**: a scanner in presentation mode reads every code held
+/// under it again and again, so with two codes under it the reads alternate between them, and
+/// a window that remembered only the last code would admit each of them again and again.
+/// (A camera judges by its own frames instead: `Scanner.CodesInView`.) The window slides: a code
 /// that stays in view stays suppressed, and counts again once it has been out of view for
 /// the whole window. Sources without a window (handheld scanners) keep every scan.
 public struct DuplicateFilter: Sendable {
@@ -11,7 +12,7 @@ public struct DuplicateFilter: Sendable {
         case admit
         /// The first repeat inside the window: tell the clerk it was ignored.
         case duplicate
-        /// A further repeat of a code already reported (a camera frame): drop it silently.
+        /// A further repeat of a code already reported (the same code still held under the scanner): drop it silently.
         case suppressed
     }
 

@@ -112,8 +112,8 @@ public final class ScanDesk: Sendable {
     /// The duplicate window, then the counter's transaction. `nil`: a repeat dropped silently.
     private static func handle(_ scan: ScanEvent, counter: Counter, duplicates: inout DuplicateFilter, logger: Logger) -> ScanFeedback? {
         // Judged by when the scan was made, not when its turn came: scans queue up while a
-        // commit runs, and a camera's frames must not fall out of the window because the
-        // first of them took long to book.
+        // commit runs, and a scanner's repeated reads must not fall out of the window because
+        // the first of them took long to book.
         switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSinceReferenceDate)) {
         case .suppressed:
             logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])

@@ -425,7 +425,10 @@ struct KioskConfig: Sendable, Hashable {
                 s.baud = try reader.int(scanner, "baud", at: at) ?? 9600
                 s.interKeyTimeoutMilliseconds = try reader.int(scanner, "inter_key_timeout_ms", at: at) ?? 50
                 s.duplicateWindowMilliseconds = try reader.int(scanner, "duplicate_window_ms", at: at) ?? (kind == .camera ? 2000 : 0)
-                if kind == .camera { s.camera = try parseCamera(scanner, path: s.path, reader: reader, at: at) }
+                if kind == .camera {
+                    s.camera = try parseCamera(scanner, path: s.path, reader: reader, at: at)
+                    s.camera?.outOfViewWindow = .milliseconds(s.duplicateWindowMilliseconds)
+                }
                 switch kind {
                 case .hid where s.path == nil && s.deviceName == nil:
                     throw .missing("\(at).path", "the device path (/dev/input/by-id/…) or \(at).name (part of the device name)")

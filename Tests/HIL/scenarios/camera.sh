@@ -3,7 +3,8 @@
 # them with V4L2 mmap streaming and reads them (zbar, then the later passes); the part shown is
 # received once while it stays in view, and again once it has been taken away and shown again.
 # Then a degraded frame (a short Code 128 label turned 35°) that single-pass zbar misses, as
-# `kioskd scan-image --single-pass` shows on the same picture, is read by the camera.
+# `kioskd scan-image --single-pass` shows on the same picture, is read by the camera, once,
+# although each of its frames takes the emulated CPU about as long as the window to read.
 set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
 HERE=$PWD/Tests/HIL
@@ -78,7 +79,7 @@ $KIOSKD scan-image --explain --budget 20000 $data/turned.pgm > $data/pipeline.ou
 echo "ok: kioskd's passes read it: $(tr '\n' ' ' < $data/pipeline.out)"
 hide; show turned.yuyv
 deadline=$(( $(date +%s) + 60 ))
-until [ "$(on_hand)" = 3 ]; do
+until [ "$(on_hand)" -ge 3 ] 2>/dev/null; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     # What did the camera see? Stop the daemon, take one frame as it does, and read it.
     kill -TERM $daemon; wait $daemon || true
@@ -88,7 +89,11 @@ until [ "$(on_hand)" = 3 ]; do
   fi
   sleep 0.2
 done
-echo "ok: the camera read the turned label (3 on hand)"
+echo "ok: the camera read the turned label"
+# Each frame of it takes the emulated CPU about as long as the duplicate window to read: still one scan.
+sleep 8
+[ "$(on_hand)" = 3 ] || fail "the turned label, read slowly frame after frame, counted more than once: $(on_hand) on hand"
+echo "ok: the turned label held in view for 8 s counted once (3 on hand)"
 hide
 kill -TERM $daemon; wait $daemon || fail "daemon exit status $? after SIGTERM"
 movements=$($KIOSKD movements --config $data/kioskd.toml | grep -c 'receive' || true)
