@@ -25,8 +25,8 @@ public struct CameraSettings: Sendable, Hashable {
     /// How long the passes may look at one frame: a frame's time at 30 frames a second.
     /// Frames that arrive meanwhile are dropped, never queued.
     public var frameBudget: Duration = .milliseconds(30)
-    /// How long a code must have been out of view (and missed by a frame read in full) before
-    /// it counts again: see ``CodesInView``.
+    /// How long a code must have been unseen (and missed by two frames read since) before it
+    /// counts again: see ``CodesInView``.
     public var outOfViewWindow: Duration = .seconds(2)
 
     public init(device: String, input: Int? = nil, standard: VideoStandard? = nil, width: Int = 640, height: Int = 480,
@@ -86,6 +86,9 @@ public struct CameraScanner: ScanSource {
                 continue
             }
             let format = kioskd_camera_is_yuyv(&camera) != 0 ? "YUYV" : "GREY"
+            // A camera's first frames are dark while its exposure settles: they do not say that a
+            // code in view before a reconnect has gone.
+            let settled = clock.now - started + Self.exposureSettling
             cell.set(.connected("\(settings.device) \(camera.width)×\(camera.height) \(format)"), logger: logger)
             while !flag.isStopped {
                 var used: UInt32 = 0
@@ -108,11 +111,12 @@ public struct CameraScanner: ScanSource {
                     ? GrayImage(yuyv: bytes, width: width, height: height, bytesPerLine: stride)
                     : GrayImage(grey: bytes, width: width, height: height, bytesPerLine: stride)
                 _ = kioskd_camera_requeue(&camera, UInt32(index))
+                let capturedAt = clock.now - started
                 let reading = reader.readFrame(frame, budget: settings.frameBudget)
-                var cameIntoView = view.frame(reading.symbols.map(\.scanText), at: clock.now - started, readInFull: !reading.outOfTime)
+                var cameIntoView = view.frame(reading.symbols.map(\.scanText), capturedAt: capturedAt, countsMisses: capturedAt >= settled)
                 for symbol in reading.symbols {
-                    guard let index = cameIntoView.firstIndex(of: symbol.scanText) else { continue }
-                    cameIntoView.remove(at: index)
+                    guard let position = cameIntoView.firstIndex(of: symbol.scanText) else { continue }
+                    cameIntoView.remove(at: position)
                     sink(ScanEvent(source: name, text: symbol.scanText, symbology: symbol.symbology))
                 }
             }
@@ -120,6 +124,9 @@ public struct CameraScanner: ScanSource {
         }
         cell.set(.stopped, logger: logger)
     }
+
+    /// How long after streaming starts a frame without a code is no evidence that it has gone.
+    static let exposureSettling: Duration = .seconds(1)
 
     static func describe(_ step: kioskd_camera_step, device: String, errno code: Int32) -> String {
         let reason = String(cString: strerror(code))

@@ -3,28 +3,34 @@
 ///
 /// A code **comes into view** when a frame shows it and it was not in view. It **stays in
 /// view** until both have happened:
-/// - a frame read in full (not cut short by the frame's budget) did not show it, and
-/// - it has not been seen for `window`.
+/// - it has not been seen for `window`, judged by when the frames were captured, and
+/// - at least ``missesToLeave`` frames read since it was last seen did not show it.
 ///
-/// Time alone is not enough: a turned or worn label may take a slow board longer than the
-/// window to read, frame after frame, and it would count again with every frame. Frames alone
-/// are not enough either: one blurred frame while a hand moves would count the code again.
+/// Every frame read counts as a miss when it does not show the code, whether the read found
+/// another code, found nothing or was cut short by its budget: in all of them the code was not
+/// readable, as it would not be under the desk's duplicate window either. Time alone is not
+/// enough: a turned or worn label may take a slow board longer than the window to read, frame
+/// after frame, and it would count again with every frame. So would one glare frame between
+/// two slow reads.
 ///
-/// Domain logic only: the caller reads the frames and says when each was read.
+/// Domain logic only: the caller reads the frames and says when each was captured.
 public struct CodesInView: Sendable {
-    /// How long a code must have been out of view before it counts again.
+    /// How long a code must have been unseen before it counts again.
     public let window: Duration
+    /// How many frames read in a row must not show a code before it counts again.
+    public let missesToLeave: Int
 
     private struct Sighting: Sendable {
         var lastSeen: Duration
-        /// A frame read in full since `lastSeen` did not show it.
-        var missed: Bool
+        /// Frames read since `lastSeen` that did not show it.
+        var misses: Int
     }
 
     private var codes: [String: Sighting] = [:]
 
-    public init(window: Duration) {
+    public init(window: Duration, missesToLeave: Int = 2) {
         self.window = max(window, .zero)
+        self.missesToLeave = max(missesToLeave, 1)
     }
 
     /// The codes in view now.
@@ -34,24 +40,21 @@ public struct CodesInView: Sendable {
     ///
     /// - Parameters:
     ///   - texts: the codes read in the frame (empty: none).
-    ///   - time: when the frame was read, on a monotonic clock.
-    ///   - readInFull: false when the read was cut short, so a code it did not show may still
-    ///     be there.
-    public mutating func frame(_ texts: [String], at time: Duration, readInFull: Bool) -> [String] {
+    ///   - time: when the frame was captured, on a monotonic clock.
+    ///   - countsMisses: false for a frame that says nothing about what is absent (a camera's
+    ///     first frames after it starts streaming, dark while its exposure settles).
+    public mutating func frame(_ texts: [String], capturedAt time: Duration, countsMisses: Bool = true) -> [String] {
         let shown = Set(texts)
-        if readInFull {
-            for (text, sighting) in codes where !shown.contains(text) && !sighting.missed { codes[text]?.missed = true }
-        }
-        // Out of view: missed by a frame and unseen for the window. A code never missed (every
-        // frame since was cut short) is kept longer, but not for ever.
-        codes = codes.filter { _, sighting in
-            let unseen = time - sighting.lastSeen
-            return sighting.missed ? unseen < window : unseen < max(window * 8, .seconds(60))
+        if countsMisses {
+            codes = codes.filter { text, sighting in
+                shown.contains(text) || sighting.misses + 1 < missesToLeave || time - sighting.lastSeen < window
+            }
+            for text in codes.keys where !shown.contains(text) { codes[text]?.misses += 1 }
         }
         var cameIntoView: [String] = []
         for text in texts {
             if codes[text] == nil { cameIntoView.append(text) }
-            codes[text] = Sighting(lastSeen: time, missed: false)
+            codes[text] = Sighting(lastSeen: time, misses: 0)
         }
         return cameIntoView
     }

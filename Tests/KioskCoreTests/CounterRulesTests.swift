@@ -330,26 +330,26 @@ struct CounterRulesTests {
 
 @Suite("Duplicate windows per code")
 struct DuplicateFilterTests {
-    @Test("a camera's window drops the same code seen again, per code; handhelds keep every scan")
+    @Test("a presentation-mode scanner's window drops the same code read again, per code; handhelds keep every scan")
     func windows() {
-        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
+        var filter = DuplicateFilter(windows: ["serial:presentation": .seconds(2)])
         let seen = [
-            ("camera", "A", Duration.zero), ("camera", "A", .milliseconds(500)),
-            ("camera", "A", .milliseconds(2400)), // still in view: the window slides
-            ("camera", "B", .seconds(3)), ("camera", "A", .seconds(6)),
+            ("serial:presentation", "A", Duration.zero), ("serial:presentation", "A", .milliseconds(500)),
+            ("serial:presentation", "A", .milliseconds(2400)), // still in view: the window slides
+            ("serial:presentation", "B", .seconds(3)), ("serial:presentation", "A", .seconds(6)),
             ("hid", "A", .zero), ("hid", "A", .milliseconds(10)),
         ].map { filter.admit(source: $0.0, text: $0.1, at: $0.2) }
         #expect(seen == [true, false, false, true, true, true, true])
     }
 
-    @Test("two codes in view, frame after frame: each is admitted once")
+    @Test("two codes under a presentation-mode scanner, read after read: each is admitted once")
     func twoCodesInView() {
-        var filter = DuplicateFilter(windows: ["camera": .seconds(2)])
+        var filter = DuplicateFilter(windows: ["serial:presentation": .seconds(2)])
         var admitted: [String] = []
         var verdicts: [DuplicateFilter.Verdict] = []
-        for frame in 0..<60 {
+        for read in 0..<60 {
             for code in ["P1", "P2"] {
-                let verdict = filter.verdict(source: "camera", text: code, at: .milliseconds(frame * 33))
+                let verdict = filter.verdict(source: "serial:presentation", text: code, at: .milliseconds(read * 33))
                 if verdict == .admit { admitted.append(code) }
                 verdicts.append(verdict)
             }
@@ -372,25 +372,25 @@ struct ScanDeskTests {
         let store = try TemporaryStore()
         let recorder = Recorder()
         let desk = ScanDesk(counter: Counter(database: store.database, deviceID: "c"),
-                            duplicates: DuplicateFilter(windows: ["camera": .seconds(60)]), indicators: [recorder], logger: Logger(label: "test"))
+                            duplicates: DuplicateFilter(windows: ["serial:presentation": .seconds(60)]), indicators: [recorder], logger: Logger(label: "test"))
         await desk.submit(ScanEvent(source: "page", text: "KD:CMD:RECEIVE"))
         await desk.submit(ScanEvent(source: "page", text: "KD:BIN:A-02"))
-        for _ in 0..<3 { await desk.submit(ScanEvent(source: "camera", text: "4006381333931")) }
-        #expect(recorder.outcomes == [.accepted, .accepted, .accepted, .duplicate], "the third sighting is dropped without a signal")
+        for _ in 0..<3 { await desk.submit(ScanEvent(source: "serial:presentation", text: "4006381333931")) }
+        #expect(recorder.outcomes == [.accepted, .accepted, .accepted, .duplicate], "the third read is dropped without a signal")
         #expect(try store.database.stock.movements().count == 1)
 
-        // Judged by when each scan was made: frames queued behind a slow commit stay inside
-        // the window however late their turn comes (found in the rig); a sighting made after
+        // Judged by when each scan was made: repeated reads queued behind a slow commit stay inside
+        // the window however late their turn comes (found in the rig); a read made after
         // the window counts again. The desk reads no clock of its own (only each scan's
-        // time), so the second frame's late turn needs no waiting here.
+        // time), so the second read's late turn needs no waiting here.
         let made = Date()
         let late = ScanDesk(counter: Counter(database: store.database, deviceID: "c2"),
-                            duplicates: DuplicateFilter(windows: ["camera": .seconds(2)]), indicators: [], logger: Logger(label: "test"))
+                            duplicates: DuplicateFilter(windows: ["serial:presentation": .seconds(2)]), indicators: [], logger: Logger(label: "test"))
         await late.submit(ScanEvent(source: "page", text: "KD:CMD:RECEIVE"))
         await late.submit(ScanEvent(source: "page", text: "KD:BIN:A-02"))
-        let first = await late.submit(ScanEvent(source: "camera", text: "4006381333931", time: made))
-        let second = await late.submit(ScanEvent(source: "camera", text: "4006381333931", time: made.addingTimeInterval(0.03)))
-        let third = await late.submit(ScanEvent(source: "camera", text: "4006381333931", time: made.addingTimeInterval(5)))
+        let first = await late.submit(ScanEvent(source: "serial:presentation", text: "4006381333931", time: made))
+        let second = await late.submit(ScanEvent(source: "serial:presentation", text: "4006381333931", time: made.addingTimeInterval(0.03)))
+        let third = await late.submit(ScanEvent(source: "serial:presentation", text: "4006381333931", time: made.addingTimeInterval(5)))
         #expect([first.outcome, second.outcome, third.outcome] == [.accepted, .duplicate, .accepted])
     }
 

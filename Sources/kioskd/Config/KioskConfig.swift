@@ -20,7 +20,8 @@ struct KioskConfig: Sendable, Hashable {
         var deviceName: String?
         var baud: Int = 9600
         var interKeyTimeoutMilliseconds: Int = 50
-        /// 0: every scan counts (handheld triggers). Cameras see a code in every frame: 2000 by default.
+        /// 0: every scan counts (handheld triggers). For a camera, how long a code must be unseen
+        /// (and missed by two frames) before it counts again (``CodesInView``): 2000 by default.
         var duplicateWindowMilliseconds: Int = 0
         /// camera: what to capture and decode.
         var camera: CameraSettings?
