@@ -95,8 +95,7 @@ struct Run: AsyncParsableCommand {
             case .stdin:
                 LineScanner(input: .standardInput, sink: scans.enqueue, logger: sourceLogger)
             }
-            // A camera judges by its frames when a code has left its view (CodesInView).
-            windows[source.name] = s.kind == .camera ? .zero : .milliseconds(s.duplicateWindowMilliseconds)
+            windows[source.name] = .milliseconds(s.duplicateWindowMilliseconds)
             sources.append(source)
             logger.info("scanner source", metadata: ["name": "\(source.name)"])
         }

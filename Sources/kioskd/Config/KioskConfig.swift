@@ -20,8 +20,8 @@ struct KioskConfig: Sendable, Hashable {
         var deviceName: String?
         var baud: Int = 9600
         var interKeyTimeoutMilliseconds: Int = 50
-        /// 0: every scan counts (handheld triggers). For a camera, how long a code must be unseen
-        /// (and missed by two frames) before it counts again (``CodesInView``): 2000 by default.
+        /// The scan desk's window for this source; 0: every scan counts (handheld triggers). A
+        /// camera's `duplicate_window_ms` (2000 by default) is its own, in `camera`.
         var duplicateWindowMilliseconds: Int = 0
         /// camera: what to capture and decode.
         var camera: CameraSettings?
@@ -426,10 +426,7 @@ struct KioskConfig: Sendable, Hashable {
                 s.baud = try reader.int(scanner, "baud", at: at) ?? 9600
                 s.interKeyTimeoutMilliseconds = try reader.int(scanner, "inter_key_timeout_ms", at: at) ?? 50
                 s.duplicateWindowMilliseconds = try reader.int(scanner, "duplicate_window_ms", at: at) ?? (kind == .camera ? 2000 : 0)
-                if kind == .camera {
-                    s.camera = try parseCamera(scanner, path: s.path, reader: reader, at: at)
-                    s.camera?.outOfViewWindow = .milliseconds(s.duplicateWindowMilliseconds)
-                }
+                if kind == .camera { s.camera = try parseCamera(scanner, path: s.path, reader: reader, at: at) }
                 switch kind {
                 case .hid where s.path == nil && s.deviceName == nil:
                     throw .missing("\(at).path", "the device path (/dev/input/by-id/…) or \(at).name (part of the device name)")
@@ -444,6 +441,12 @@ struct KioskConfig: Sendable, Hashable {
                 }
                 guard (0...60000).contains(s.duplicateWindowMilliseconds) else {
                     throw .invalid("\(at).duplicate_window_ms", "\(s.duplicateWindowMilliseconds) is outside 0…60000")
+                }
+                if kind == .camera {
+                    // A camera judges by its frames when a code has left its view (CodesInView):
+                    // the window is its own, and the desk applies none.
+                    s.camera?.outOfViewWindow = .milliseconds(s.duplicateWindowMilliseconds)
+                    s.duplicateWindowMilliseconds = 0
                 }
                 config.scanners.append(s)
             }
