@@ -190,6 +190,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Each test target lists every module it imports.
         // Test doubles the test targets share (a manual clock); not a product, never shipped.

@@ -57,6 +57,52 @@ struct CounterTests {
         #expect(try store.database.stock.movements().count == 1)
     }
 
+    @Test("a scan delivered again after its mode changed, or refused the first time, is answered as the first time")
+    func redeliveredScansAreAnsweredAsBefore() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01")
+        let receipt = ScanEvent(source: "test", text: "6901234567892")
+        #expect(try counter.handle(receipt).accepted)
+        // The clerk has moved on to issuing: the receipt's second delivery would now be refused
+        // (no work order), or issue the part, if it were decided again.
+        _ = try counter.scan("KD:CMD:ISSUE", "KD:WO:WO-1", "KD:BIN:A-01")
+        let sessionBefore = try counter.session()
+        let again = try counter.handle(receipt)
+        #expect(again.duplicate && again.accepted && again.movement?.key == receipt.id && again.movement?.kind == .receive)
+        #expect(try counter.session() == sessionBefore)
+        let issue = ScanEvent(source: "test", text: "6901234567892")
+        #expect(try counter.handle(issue).movement?.kind == .issue)
+        // No stock left: the issue's second delivery would be refused if it were decided again.
+        #expect(try counter.handle(issue).duplicate)
+        let refused = ScanEvent(source: "test", text: "6901234567892")
+        let first = try counter.handle(refused)
+        #expect(!first.accepted && first.message.contains("not enough stock"))
+        let second = try counter.handle(refused)
+        #expect(second.duplicate && !second.accepted && second.message == first.message && second.movement == nil)
+        #expect(try store.database.stock.movements().map(\.kind) == [.issue, .receive])
+        let logged = try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM scan_log WHERE scanID IN (?, ?, ?)",
+                                                                     arguments: [receipt.id, issue.id, refused.id]) }
+        #expect(logged == 3, "each scan logged once")
+        #expect(try store.database.stock.checkBalances().isEmpty)
+    }
+
+    @Test("an undo refused after it began writing leaves the list without its entry and nothing booked")
+    func refusedUndoAfterWriting() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "6901234567892")
+        // The received part is issued elsewhere: undoing the receipt would take A-01 below zero.
+        _ = try store.database.stock.record(store.draft(.issue, 1, from: "A-01", workOrder: "WO-1"))
+        let undo = try counter.scan("KD:CMD:UNDO")[0]
+        #expect(!undo.accepted && undo.message.contains("removed from the undo list"))
+        #expect(try counter.session().undoStack.isEmpty)
+        #expect(try store.database.stock.movements().map(\.kind) == [.issue, .receive])
+        #expect(try store.database.stock.checkBalances().isEmpty)
+    }
+
     @Test("the session lives in the store: a new process carries on")
     func sessionSurvivesRestart() throws {
         let store = try TemporaryStore()

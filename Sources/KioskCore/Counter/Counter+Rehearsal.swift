@@ -29,13 +29,16 @@ extension Counter {
                       let bin = try String.fetchOne(db, sql: "SELECT code FROM bin ORDER BY code LIMIT 1") else { return }
                 var last: ScanFeedback?
                 for text in ["KD:CMD:RECEIVE", "KD:BIN:\(bin)", code] {
-                    last = try handle(ScanEvent(source: "rehearsal", text: text), in: db)
+                    // The path a scan takes, refusals rolled back with the whole rehearsal.
+                    last = try handle(ScanEvent(source: "rehearsal", text: text), in: db, refusals: .rollBack)
                 }
                 throw RolledBack(received: last?.movement != nil)
             }
             return false
         } catch let rolledBack as RolledBack {
             return rolledBack.received
+        } catch is RefusedAfterWriting {
+            return false
         }
     }
 }

@@ -113,9 +113,49 @@ public struct Counter: Sendable {
 
     /// Handles one scan. Never throws for a bad scan: a rejection is feedback; only a
     /// failure of the store itself (disk full, corruption) throws.
+    ///
+    /// Most scans take one transaction with no savepoint and no look-up of the scan log
+    /// beforehand: the scan log's unique scan id is the check that a scan delivered twice is
+    /// not applied twice (the transaction is rolled back and the first answer read). A scan
+    /// whose action is refused after it began writing is rolled back too and handled again
+    /// in a transaction that keeps its writes in a savepoint, so that the refusal is logged
+    /// while none of the action stays. Neither roll-back reaches the disk: every scan still
+    /// costs one commit.
     public func handle(_ scan: ScanEvent) throws -> ScanFeedback {
         if let refusal = refusal(of: scan) { return refusal }
-        return try database.write { db in try handle(scan, in: db) }
+        do {
+            return try database.write { db in try handle(scan, in: db, refusals: .rollBack) }
+        } catch is ScanHandledBefore {
+            if let answer = try database.pool.read({ db in try earlierAnswer(to: scan, in: db) }) { return answer }
+        } catch is RefusedAfterWriting {}
+        return try database.write { db in try handle(scan, in: db, refusals: .keptInSavepoint) }
+    }
+
+    /// How a scan whose action is refused after it began writing leaves nothing behind.
+    enum RefusalHandling {
+        /// The action runs in a savepoint, rolled back on a refusal, and the refusal is logged
+        /// in the same transaction: for a caller's own transaction.
+        case keptInSavepoint
+        /// The action runs without one: a refusal throws ``RefusedAfterWriting``, and a scan
+        /// already in the scan log ``ScanHandledBefore``, for the caller to roll the whole
+        /// transaction back. Refusals decided before anything is written (an unknown code, a
+        /// part with no mode chosen) are still logged in the transaction.
+        case rollBack
+    }
+
+    /// Thrown under ``RefusalHandling/rollBack`` when the scan's id is in the scan log.
+    struct ScanHandledBefore: Error {}
+    /// Thrown under ``RefusalHandling/rollBack`` when the action was refused after writing.
+    struct RefusedAfterWriting: Error {}
+
+    /// What a scan already in the scan log came to, answered again without applying anything.
+    private func earlierAnswer(to scan: ScanEvent, in db: Database) throws -> ScanFeedback? {
+        guard let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) else {
+            return nil
+        }
+        let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
+        return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
+                            alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
     }
 
     private func refusal(of scan: ScanEvent) -> ScanFeedback? {
@@ -126,12 +166,8 @@ public struct Counter: Sendable {
     }
 
     /// One scan inside the caller's write transaction.
-    func handle(_ scan: ScanEvent, in db: Database) throws -> ScanFeedback {
-        if let done = try Row.fetchOne(db.cachedStatement(sql: "SELECT accepted, message FROM scan_log WHERE scanID = ?"), arguments: [scan.id]) {
-            let movement = try StockMovement.filter(Column("key") == scan.id).fetchOne(db)
-            return ScanFeedback(scanID: scan.id, accepted: done["accepted"], message: done["message"], movement: movement,
-                                alerts: [], variance: [], duplicate: true, session: try loadSession(in: db), outcome: .duplicate)
-        }
+    func handle(_ scan: ScanEvent, in db: Database, refusals: RefusalHandling = .keptInSavepoint) throws -> ScanFeedback {
+        if refusals == .keptInSavepoint, let answer = try earlierAnswer(to: scan, in: db) { return answer }
         let session = try loadSession(in: db)
         if let failure = scan.readFailure {
             // Nothing was read, so nothing is decided: the session (a pending quantity too)
@@ -145,11 +181,18 @@ public struct Counter: Sendable {
         var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
                                     variance: [], duplicate: false, session: next)
         do {
-            // A savepoint, so that a refused action leaves no partial change behind while
-            // the scan log still records the refusal in the same commit.
-            try db.inCachedSavepoint {
+            func applyAndSave() throws {
                 feedback = try apply(action, scan: scan, session: next, feedback: feedback, in: db)
                 try saveSession(feedback.session, in: db)
+            }
+            if case .reject = action {
+                try applyAndSave() // refused before anything is written
+            } else if refusals == .keptInSavepoint {
+                // A savepoint, so that a refused action leaves no partial change behind while
+                // the scan log still records the refusal in the same commit.
+                try db.inCachedSavepoint { try applyAndSave() }
+            } else {
+                do { try applyAndSave() } catch is any ScanRefusal { throw RefusedAfterWriting() }
             }
         } catch let refusal as any ScanRefusal {
             // Nothing of the action stays; the session is kept as it was, with a pending
@@ -185,11 +228,15 @@ public struct Counter: Sendable {
         return feedback
     }
 
+    /// Logs the scan; throws ``ScanHandledBefore`` when its id is logged already (the
+    /// transaction must then be rolled back: the scan was applied before).
     private func log(_ scan: ScanEvent, text: String, accepted: Bool, message: String, outcome: ScanOutcome, in db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (scanID) DO NOTHING
             """).execute(arguments: [scan.id, scan.source, text, scan.symbology, StoredDate.text(scan.time), accepted, message, deviceID, outcome.rawValue])
+        if db.changesCount == 0 { throw ScanHandledBefore() }
     }
 
     private func rejected(_ feedback: ScanFeedback, _ session: CounterSession, _ message: String) -> ScanFeedback {
@@ -405,19 +452,19 @@ public struct Counter: Sendable {
         let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                   fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
                                   trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
-        let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
-        if case .recorded(let movement, let alerts) = outcome {
+        let booked = try StockLedger.book(draft, allowNegativeStock: options.allowNegativeStock, in: db)
+        if case .recorded(let movement, let alerts) = booked.outcome {
             feedback.movement = movement
             feedback.alerts = alerts
             session.pushUndo(.movement(movement.key))
         }
-        let onHand = try StockLedger.onHand(of: part.partNumber, in: db)
+        let onHand = try booked.onHandAfter ?? StockLedger.onHand(of: part.partNumber, in: db)
         let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
         feedback.message = "✓ \(kind.nameZh) \(part.partNumber) \(part.nameZh) ×\(quantity) \(route)，现有 \(onHand) / \(kind.rawValue) \(part.nameEn) ×\(quantity), on hand \(onHand)"
             + (trace.isEmpty ? "" : "\n" + trace.summary) + expiredWarning
             + (trace.readAs.map { "\n按 GS1 读取（无符号标识）/ read as GS1 (no symbology identifier): \($0)" } ?? "")
             + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
-        if kind == .receive || kind == .return {
+        if kind == .receive || kind == .return, !booked.arrivals.isEmpty {
             // The requests this receipt completed (StockLedger marked them at its time):
             // the clerk learns where to take the parts.
             // A cached statement: built through the query interface on every receipt, this

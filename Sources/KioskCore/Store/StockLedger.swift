@@ -20,31 +20,50 @@ public struct StockLedger: Sendable {
                   ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
                   ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
                   (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
-                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting
+                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting,
+                  EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
+                          WHERE clearedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = p.partNumber) AS requested
                 FROM part p WHERE p.partNumber = ?3
                 """
     /// The first column after the part's in ``partForMovementSQL``.
     private static let fromBinFoundColumn = Part.orderedColumnNames.count
 
+    /// What recording a movement came to, with what the ledger learnt on the way, so that
+    /// the scan path need not ask the store again.
+    struct Booking {
+        var outcome: MovementOutcome
+        /// The part's on hand after the movement (all bins but quarantine); `nil` when the
+        /// movement was recorded already (nothing was read).
+        var onHandAfter: Int?
+        /// The work orders whose requested parts are all here since this movement.
+        var arrivals: [String] = []
+    }
+
     /// Records a movement inside a transaction the caller owns.
     ///
     /// This is the scan path, kept to three statements for a receipt, each a cached prepared
-    /// statement: one read (the part, its bins, its on-hand total and whether an alert
-    /// stands), the movement's insert (which is also the idempotency check, by its key), and
-    /// the balance. A draft whose key is stored already returns ``MovementOutcome/alreadyRecorded(_:)``
+    /// statement: one read (the part, its bins, its on-hand total, whether an alert stands and
+    /// whether an open parts request names it), the movement's insert (which is also the
+    /// idempotency check, by its key), and the balance. A draft whose key is stored already returns ``MovementOutcome/alreadyRecorded(_:)``
     /// whatever the stock is now. A refusal after the insert (not enough stock) leaves the
     /// insert to the caller's rollback: the caller's transaction or savepoint ends with the throw.
     ///
     /// `printsSlips`: whether parts arriving for a bay queue their slip here (false at a hub
     /// applying a board's movement: the board that took the parts in printed it).
     public static func record(_ draft: MovementDraft, allowNegativeStock: Bool, printsSlips: Bool = true, in db: Database) throws -> MovementOutcome {
+        try book(draft, allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db).outcome
+    }
+
+    /// ``record(_:allowNegativeStock:printsSlips:in:)`` with the on hand after it and the
+    /// arrivals it completed.
+    static func book(_ draft: MovementDraft, allowNegativeStock: Bool, printsSlips: Bool = true, in db: Database) throws -> Booking {
         let row: Row
         do {
             try draft.validate()
             guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
                 throw StockError.unknownPart(draft.partNumber)
             }
-            // By position (the part's columns, then these four), not by name: see Part(orderedRow:).
+            // By position (the part's columns, then these five), not by name: see Part(orderedRow:).
             if !(found[fromBinFoundColumn] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
             if !(found[fromBinFoundColumn + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
             if let reversed = draft.reverses,
@@ -55,16 +74,16 @@ public struct StockLedger: Sendable {
         } catch let refusal as StockError {
             // Delivered again (a retried scan, a push): stored already, whatever the catalog says now.
             if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
-                return .alreadyRecorded(existing)
+                return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil)
             }
             throw refusal
         }
-        return try record(draft, part: Part(orderedRow: row), before: row[fromBinFoundColumn + 2], alerting: row[fromBinFoundColumn + 3], allowNegativeStock: allowNegativeStock,
-                          printsSlips: printsSlips, in: db)
+        return try book(draft, part: Part(orderedRow: row), before: row[fromBinFoundColumn + 2], alerting: row[fromBinFoundColumn + 3],
+                        requested: row[fromBinFoundColumn + 4], allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db)
     }
 
-    private static func record(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, allowNegativeStock: Bool,
-                               printsSlips: Bool, in db: Database) throws -> MovementOutcome {
+    private static func book(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, requested: Bool, allowNegativeStock: Bool,
+                             printsSlips: Bool, in db: Database) throws -> Booking {
         var movement = StockMovement(draft)
         // The insert is also the idempotency check: a stored key inserts nothing.
         // A prepared statement with its arguments, not the Codable record insert: on the scan
@@ -81,7 +100,7 @@ public struct StockLedger: Sendable {
                                      movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
         if db.changesCount == 0, let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"),
                                                                             arguments: [draft.key]) {
-            return .alreadyRecorded(existing)
+            return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil)
         }
         movement.seq = db.lastInsertedRowID
         let balance = try db.cachedStatement(sql: "SELECT quantity FROM stock_balance WHERE partNumber = ? AND binCode = ?")
@@ -108,15 +127,17 @@ public struct StockLedger: Sendable {
         }
         // Bays waiting for this part: stock that came in may complete their requests, stock
         // that went out may leave one short again. Damaged parts in quarantine are not stock.
+        // (No open request names the part: nothing to read; most movements.)
         let change = movement.deltas.reduce(0) { $0 + ($1.bin == Purchasing.quarantineBin ? 0 : $1.delta) }
-        if change > 0 {
-            try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, printsSlips: printsSlips, in: db)
-        } else if change < 0 {
+        var arrivals: [String] = []
+        if requested, change > 0 {
+            arrivals = try Workshop.noteArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, printsSlips: printsSlips, in: db)
+        } else if requested, change < 0 {
             try Workshop.withdrawArrivals(of: movement.partNumber, actor: movement.actor, at: movement.recordedAt, in: db)
         }
         let after = before + change
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
-        return .recorded(movement, alerts: alerts)
+        return Booking(outcome: .recorded(movement, alerts: alerts), onHandAfter: after, arrivals: arrivals)
     }
 
     static func binExists(_ code: String, in db: Database) throws -> Bool {

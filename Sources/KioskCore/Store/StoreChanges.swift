@@ -171,6 +171,9 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     // Only touched on the writer's queue, one transaction at a time. One bit per area (its
     // index in `allCases`): asked before every writing statement, so kept to an OR.
     private var pending: UInt32 = 0
+    /// Each table's bit once looked up: one hash instead of `StoreArea.of(table:)`'s string
+    /// comparisons, several times in every scan.
+    private var bitsByTable: [String: UInt32] = [:]
     private static let bits: [StoreArea: UInt32] = Dictionary(uniqueKeysWithValues: StoreArea.allCases.enumerated().map { ($1, 1 << UInt32($0)) })
     private static let all: UInt32 = bits.values.reduce(0, |)
     private let changes: StoreChanges
@@ -181,7 +184,14 @@ final class StoreChangeObserver: TransactionObserver, @unchecked Sendable {
     /// row-by-row notification is asked for (it would cost every row of every commit). A
     /// statement that ends up changing no row still counts: at worst a page looks again.
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        pending |= Self.bits[StoreArea.of(table: eventKind.tableName)]!
+        let table = eventKind.tableName
+        if let bit = bitsByTable[table] {
+            pending |= bit
+        } else {
+            let bit = Self.bits[StoreArea.of(table: table)]!
+            bitsByTable[table] = bit
+            pending |= bit
+        }
         return false
     }
 
