@@ -452,7 +452,7 @@ public struct Counter: Sendable {
         let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                   fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
                                   trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
-        let booked = try StockLedger.book(draft, allowNegativeStock: options.allowNegativeStock, in: db)
+        let booked = try StockLedger.book(draft, part: part, allowNegativeStock: options.allowNegativeStock, in: db)
         if case .recorded(let movement, let alerts) = booked.outcome {
             feedback.movement = movement
             feedback.alerts = alerts

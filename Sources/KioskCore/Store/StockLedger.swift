@@ -15,8 +15,9 @@ public struct StockLedger: Sendable {
 
     /// The movement's part (its columns by position, ``Part/init(orderedRow:)``), whether its
     /// bins exist, its stock on hand and whether it is alerting: one query.
-    private static let partForMovementSQL = """
-                SELECT \(Part.orderedColumns(of: "p")),
+    private static let partForMovementSQL = "SELECT \(Part.orderedColumns(of: "p")), " + movementFactsSQL
+    /// ``partForMovementSQL`` without the part's columns, for a caller that has just read the part.
+    private static let movementFactsSQL = """
                   ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
                   ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
                   (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
@@ -25,8 +26,6 @@ public struct StockLedger: Sendable {
                           WHERE clearedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = p.partNumber) AS requested
                 FROM part p WHERE p.partNumber = ?3
                 """
-    /// The first column after the part's in ``partForMovementSQL``.
-    private static let fromBinFoundColumn = Part.orderedColumnNames.count
 
     /// What recording a movement came to, with what the ledger learnt on the way, so that
     /// the scan path need not ask the store again.
@@ -56,21 +55,30 @@ public struct StockLedger: Sendable {
 
     /// ``record(_:allowNegativeStock:printsSlips:in:)`` with the on hand after it and the
     /// arrivals it completed.
-    static func book(_ draft: MovementDraft, allowNegativeStock: Bool, printsSlips: Bool = true, in db: Database) throws -> Booking {
+    ///
+    /// `part`: the draft's part as the caller has just read it in this transaction (the
+    /// counter, from the code scanned), so that it is not read and decoded again.
+    static func book(_ draft: MovementDraft, part known: Part? = nil, allowNegativeStock: Bool, printsSlips: Bool = true,
+                     in db: Database) throws -> Booking {
         let row: Row
+        let part: Part
+        // By position (the part's columns unless known, then these five), not by name: see Part(orderedRow:).
+        let facts = known == nil ? Part.orderedColumnNames.count : 0
         do {
             try draft.validate()
-            guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
+            precondition(known == nil || known?.partNumber == draft.partNumber, "the part given is the draft's")
+            let sql = known == nil ? partForMovementSQL : "SELECT " + movementFactsSQL
+            guard let found = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
                 throw StockError.unknownPart(draft.partNumber)
             }
-            // By position (the part's columns, then these five), not by name: see Part(orderedRow:).
-            if !(found[fromBinFoundColumn] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
-            if !(found[fromBinFoundColumn + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
+            if !(found[facts] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+            if !(found[facts + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
             if let reversed = draft.reverses,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
                 throw StockError.alreadyReversed(reversed.uuidString)
             }
             row = found
+            part = known ?? Part(orderedRow: found)
         } catch let refusal as StockError {
             // Delivered again (a retried scan, a push): stored already, whatever the catalog says now.
             if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
@@ -78,8 +86,8 @@ public struct StockLedger: Sendable {
             }
             throw refusal
         }
-        return try book(draft, part: Part(orderedRow: row), before: row[fromBinFoundColumn + 2], alerting: row[fromBinFoundColumn + 3],
-                        requested: row[fromBinFoundColumn + 4], allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db)
+        return try book(draft, part: part, before: row[facts + 2], alerting: row[facts + 3],
+                        requested: row[facts + 4], allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db)
     }
 
     private static func book(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, requested: Bool, allowNegativeStock: Bool,
