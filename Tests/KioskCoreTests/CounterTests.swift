@@ -103,6 +103,26 @@ struct CounterTests {
         #expect(try store.database.stock.checkBalances().isEmpty)
     }
 
+    @Test("a counter follows its session changed meanwhile by another process or another counter of the same device")
+    func sessionChangedElsewhere() throws {
+        let store = try TemporaryStore()
+        try store.openWorkOrders("WO-1")
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        _ = try counter.scan("KD:CMD:RECEIVE", "KD:BIN:A-01", "KD:CMD:QTY:3", "6901234567892")
+        // Another process (its own connection to the file), as `kioskd scan` would.
+        let elsewhere = try KioskDatabase.open(at: store.database.path)
+        _ = try Counter(database: elsewhere, deviceID: "counter-1").scan("KD:CMD:ISSUE", "KD:WO:WO-1")
+        let issued = try counter.scan("6901234567892")[0]
+        #expect(issued.movement?.kind == .issue && issued.movement?.workOrder == "WO-1", "\(issued.message)")
+        // Another counter for the same device in this process (the same connection).
+        _ = try Counter(database: store.database, deviceID: "counter-1").scan("KD:CMD:RECEIVE")
+        let received = try counter.scan("6901234567892")[0]
+        #expect(received.movement?.kind == .receive, "\(received.message)")
+        // And UNDO reaches what the other counters booked, newest first.
+        #expect(try counter.scan("KD:CMD:UNDO")[0].message.contains("undone: receive"))
+        #expect(try store.database.stock.balances().map(\.quantity) == [2])
+    }
+
     @Test("the session lives in the store: a new process carries on")
     func sessionSurvivesRestart() throws {
         let store = try TemporaryStore()

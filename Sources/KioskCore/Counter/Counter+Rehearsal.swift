@@ -21,8 +21,8 @@ extension Counter {
     public func rehearse() throws -> Bool {
         guard options.refuseWrites == nil else { return false }
         struct RolledBack: Error { let received: Bool }
-        let kept = sessionCache.withLock { $0 }
-        defer { sessionCache.withLock { $0 = kept } }
+        let kept = sessionCache.entry
+        defer { sessionCache.entry = kept }
         do {
             try database.write { db -> Void in
                 guard let code = try String.fetchOne(db, sql: "SELECT code FROM barcode ORDER BY code LIMIT 1"),

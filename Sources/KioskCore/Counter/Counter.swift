@@ -1,13 +1,49 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import Synchronization
 
-/// The last session text a counter saw, with its decoded value.
+/// The last session a counter saw in the store: its text, its decoded value, and the writer
+/// connection's data version when the store held it.
 final class SessionCache: Sendable {
-    let value: Mutex<(json: String, session: CounterSession)?>
-    init(_ initial: (json: String, session: CounterSession)?) { value = Mutex(initial) }
-    func withLock<R>(_ body: (inout (json: String, session: CounterSession)?) -> R) -> R { value.withLock { body(&$0) } }
+    struct Entry: Sendable {
+        var json: String
+        var session: CounterSession
+        /// SQLite's data version of the writer connection (`SQLITE_FCNTL_DATA_VERSION`) when
+        /// the store held this session, `nil` when read by another connection. It moves with
+        /// every commit to the file, the writer's own and, from the next transaction the writer
+        /// begins, every other connection's (another counter, a `kioskd` command): while it has
+        /// not moved, nobody has committed since, and the session is still what the store holds.
+        var writerVersion: UInt32?
+    }
+    private struct State {
+        var entry: Entry?
+        /// The session saved last in the transaction under way, if it saved one.
+        var saved: (json: String, session: CounterSession)?
+    }
+    private let state = Mutex(State())
+
+    /// The session the store held when this counter last saw it.
+    var entry: Entry? {
+        get { state.withLock { $0.entry } }
+        set { state.withLock { $0.entry = newValue } }
+    }
+
+    /// Notes a session saved in the transaction under way: the last one saved becomes the
+    /// entry if the transaction commits (a session saved in a savepoint that was then rolled
+    /// back, and saved again after it, is the second), and is forgotten if it rolls back.
+    func saved(_ json: String, _ session: CounterSession, in db: Database) {
+        state.withLock { $0.saved = (json, session) }
+        db.afterNextTransaction(onCommit: { [self] db in
+            let version = Counter.writerVersion(of: db)
+            state.withLock { state in
+                guard let saved = state.saved else { return }
+                state.entry = Entry(json: saved.json, session: saved.session, writerVersion: version)
+                state.saved = nil
+            }
+        }, onRollback: { [self] _ in state.withLock { $0.saved = nil } })
+    }
 }
 
 /// What the clerk is told after a scan: accepted or rejected with the reason. Produced only
@@ -93,7 +129,7 @@ public struct Counter: Sendable {
     public let deviceID: String
     public let options: Options
     /// The last session text seen with its decoded value, shared by copies of this counter.
-    let sessionCache = SessionCache(nil)
+    let sessionCache = SessionCache()
 
     public init(database: KioskDatabase, deviceID: String, options: Options = Options()) {
         self.database = database
@@ -168,7 +204,7 @@ public struct Counter: Sendable {
     /// One scan inside the caller's write transaction.
     func handle(_ scan: ScanEvent, in db: Database, refusals: RefusalHandling = .keptInSavepoint) throws -> ScanFeedback {
         if refusals == .keptInSavepoint, let answer = try earlierAnswer(to: scan, in: db) { return answer }
-        let session = try loadSession(in: db)
+        let session = try loadSessionForScan(in: db)
         if let failure = scan.readFailure {
             // Nothing was read, so nothing is decided: the session (a pending quantity too)
             // stays for the scan the clerk makes again.
@@ -176,13 +212,14 @@ public struct Counter: Sendable {
             return ScanFeedback(scanID: scan.id, accepted: false, message: failure, movement: nil, alerts: [], variance: [],
                                 duplicate: false, session: session, outcome: .unknownCode)
         }
-        let resolved = try resolve(scan, in: db)
+        var facts: StockLedger.MovementFacts?
+        let resolved = try resolve(scan, in: db, facts: &facts)
         let (next, action) = session.handle(resolved, maximumQuantity: options.maximumQuantityPerScan)
         var feedback = ScanFeedback(scanID: scan.id, accepted: true, message: "", movement: nil, alerts: [],
                                     variance: [], duplicate: false, session: next)
         do {
             func applyAndSave() throws {
-                feedback = try apply(action, scan: scan, session: next, feedback: feedback, in: db)
+                feedback = try apply(action, scan: scan, session: next, feedback: feedback, facts: facts, in: db)
                 try saveSession(feedback.session, in: db)
             }
             if case .reject = action {
@@ -252,7 +289,9 @@ public struct Counter: Sendable {
 
     private func actor(_ session: CounterSession, _ scan: ScanEvent) -> String { scan.actor ?? session.badge ?? options.defaultActor }
 
-    private func apply(_ action: CounterSession.Action, scan: ScanEvent, session: CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
+    /// `facts`: what the look-up of the scanned part read of it, for the movement that books it.
+    private func apply(_ action: CounterSession.Action, scan: ScanEvent, session: CounterSession, feedback: ScanFeedback,
+                       facts: StockLedger.MovementFacts?, in db: Database) throws -> ScanFeedback {
         var feedback = feedback
         var session = session
         switch action {
@@ -304,7 +343,7 @@ public struct Counter: Sendable {
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
         case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):
-            feedback = try move(kind: kind, part: part, quantity: quantity, fromBin: fromBin, toBin: toBin, workOrder: workOrder, trace: trace,
+            feedback = try move(kind: kind, part: part, facts: facts, quantity: quantity, fromBin: fromBin, toBin: toBin, workOrder: workOrder, trace: trace,
                                 scan: scan, session: &session, feedback: feedback, in: db)
         case let .openDelivery(number, sscc):
             var delivery = try Delivery.filter(Column("orderNumber") == number && Column("deviceID") == deviceID && Column("closedAt") == nil).fetchOne(db)
@@ -327,7 +366,7 @@ public struct Counter: Sendable {
         case let .receiveDelivered(part, quantity, bin, condition, id, trace):
             let delivery = try Purchasing.checkReceipt(of: part.partNumber, condition: condition, into: id, in: db)
             let into = condition == .damaged ? Purchasing.quarantineBin : (bin ?? part.defaultBin)
-            feedback = try move(kind: .receive, part: part, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
+            feedback = try move(kind: .receive, part: part, facts: facts, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
                                 scan: scan, session: &session, feedback: feedback, in: db)
             if let movement = feedback.movement {
                 try DeliveryLine(movementKey: movement.key, deliveryID: id, partNumber: part.partNumber, quantity: quantity, condition: condition).insert(db)
@@ -421,7 +460,7 @@ public struct Counter: Sendable {
     /// Books one movement of a part scan (receive, issue, return, transfer) with its checks and
     /// the clerk's message: serials already in stock and expired items refused at receipt, issues
     /// to open jobs only, returns at most what the job holds, the bays whose parts came in.
-    private func move(kind: MovementKind, part: Part, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?, trace: ItemTrace,
+    private func move(kind: MovementKind, part: Part, facts: StockLedger.MovementFacts?, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?, trace: ItemTrace,
                       scan: ScanEvent, session: inout CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
         var feedback = feedback
         if kind == .receive, let serial = trace.serial, try StockLedger.serialInStock(part.partNumber, serial: serial, in: db) > 0 {
@@ -452,7 +491,7 @@ public struct Counter: Sendable {
         let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                   fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
                                   trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
-        let booked = try StockLedger.book(draft, part: part, allowNegativeStock: options.allowNegativeStock, in: db)
+        let booked = try StockLedger.book(draft, known: facts.map { (part, $0) }, allowNegativeStock: options.allowNegativeStock, in: db)
         if case .recorded(let movement, let alerts) = booked.outcome {
             feedback.movement = movement
             feedback.alerts = alerts
@@ -492,7 +531,14 @@ public struct Counter: Sendable {
         return feedback
     }
 
-    func resolve(_ scan: ScanEvent, in db: Database) throws -> ResolvedScan {
+    /// Resolves the scan; `facts` is set to the part's ``StockLedger/MovementFacts`` when it
+    /// names a part (read with it).
+    func resolve(_ scan: ScanEvent, in db: Database, facts: inout StockLedger.MovementFacts?) throws -> ResolvedScan {
+        func part(forCode code: String) throws -> Part? {
+            guard let found = try Catalog.partWithFacts(forCode: code, in: db) else { return nil }
+            facts = found.facts
+            return found.part
+        }
         switch ScanClassifier.classify(scan.text) {
         case .command(let c): return .command(c)
         case .workOrder(let wo):
@@ -513,7 +559,7 @@ public struct Counter: Sendable {
         case .gs1(let gs1):
             // A code read as GS1 only by its digits (no identifier, no brackets) that is also
             // a registered part code is that part: the store's own catalogue wins.
-            if gs1.reading == .unprefixed, let part = try Catalog.part(forCode: scan.text, in: db) {
+            if gs1.reading == .unprefixed, let part = try part(forCode: scan.text) {
                 return .part(part, codeQuantity: nil)
             }
             // A carton between the chain's stores, by its SSCC label.
@@ -524,12 +570,12 @@ public struct Counter: Sendable {
             guard let gtin = gs1.gtin else {
                 return .malformed("GS1 码中没有 GTIN (01)：无法确定配件 / GS1 code without a GTIN (01): cannot tell which part")
             }
-            guard let part = try Catalog.part(forCode: gtin, in: db) else {
+            guard let part = try part(forCode: gtin) else {
                 return .malformed("GTIN \(gtin) 未登记到任何配件 / GTIN \(gtin) is not registered to a part")
             }
             return .part(part, codeQuantity: gs1.count, trace: ItemTrace(gs1))
         case .code(let text):
-            if let part = try Catalog.part(forCode: text, in: db) { return .part(part, codeQuantity: nil) }
+            if let part = try part(forCode: text) { return .part(part, codeQuantity: nil) }
             if try StockLedger.binExists(text, in: db) { return .bin(text) }
             if Self.looksLikeVIN(text) {
                 do { return .vehicle(try VIN.parse(text)) } catch { return .malformed(error.description) }
@@ -547,15 +593,38 @@ public struct Counter: Sendable {
         return t.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
     }
 
+    /// The saved session, read by any connection in any transaction.
     private func loadSession(in db: Database) throws -> CounterSession {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
             return CounterSession()
         }
         // The text is usually what this counter wrote last: skip decoding it again.
-        if let cached = sessionCache.withLock({ $0 }), cached.json == json { return cached.session }
-        let session = try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
-        sessionCache.withLock { $0 = (json, session) }
+        if let cached = sessionCache.entry, cached.json == json { return cached.session }
+        return try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+    }
+
+    /// The saved session, in a scan's write transaction: what this counter committed last,
+    /// without reading it, unless a commit to the store (anyone's) has come since.
+    private func loadSessionForScan(in db: Database) throws -> CounterSession {
+        let version = Self.writerVersion(of: db)
+        let cached = sessionCache.entry
+        if let cached, let version, cached.writerVersion == version { return cached.session }
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
+            return CounterSession()
+        }
+        // The text is usually what this counter wrote last: skip decoding it again.
+        let session = try cached.flatMap { $0.json == json ? $0.session : nil }
+            ?? JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+        // What the store holds now, whether this transaction commits or not (a rollback
+        // leaves the version as it is; a commit replaces this entry).
+        sessionCache.entry = SessionCache.Entry(json: json, session: session, writerVersion: version)
         return session
+    }
+
+    /// The connection's data version, ``SessionCache/Entry/writerVersion``.
+    static func writerVersion(of db: Database) -> UInt32? {
+        var version: UInt32 = 0
+        return sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK ? version : nil
     }
 
     private func saveSession(_ session: CounterSession, in db: Database) throws {
@@ -565,7 +634,10 @@ public struct Counter: Sendable {
             ON CONFLICT (deviceID) DO UPDATE SET state = excluded.state
             """).execute(arguments: [deviceID, json])
         // Cached only once the transaction commits; a rolled-back session must not be served.
-        db.afterNextTransaction { [sessionCache] _ in sessionCache.withLock { $0 = (json, session) } }
+        // The version is read right after the commit, before this connection begins another
+        // transaction: it is this commit's, whatever others commit meanwhile (the writer sees
+        // their commits when its next transaction begins, and its version moves then).
+        sessionCache.saved(json, session, in: db)
     }
 }
 

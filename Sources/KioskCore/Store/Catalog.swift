@@ -40,22 +40,34 @@ public struct Catalog: Sendable {
         }
     }
 
-    private static let partByBarcodeSQL =
-        "SELECT \(Part.orderedColumns(of: "part")) FROM barcode JOIN part ON part.partNumber = barcode.partNumber WHERE barcode.code = ?"
-    private static let partByNumberSQL = "SELECT \(Part.orderedColumns(of: "part")) FROM part WHERE partNumber = ?"
+    private static let partByBarcodeSQL = """
+        SELECT \(Part.orderedColumns(of: "part")), \(StockLedger.MovementFacts.columns(of: "part"))
+        FROM barcode JOIN part ON part.partNumber = barcode.partNumber WHERE barcode.code = ?
+        """
+    private static let partByNumberSQL =
+        "SELECT \(Part.orderedColumns(of: "part")), \(StockLedger.MovementFacts.columns(of: "part")) FROM part WHERE partNumber = ?"
 
     /// Finds the part a plain code names: a registered barcode (GTINs compared as GTIN-14),
     /// then a part number.
     static func part(forCode code: String, in db: Database) throws -> Part? {
+        try partWithFacts(forCode: code, in: db)?.part
+    }
+
+    /// ``part(forCode:in:)`` with what a movement of the part needs to know (its on hand,
+    /// alerts and requests), read in the same query: a scan that books the part reads it once.
+    static func partWithFacts(forCode code: String, in db: Database) throws -> (part: Part, facts: StockLedger.MovementFacts)? {
         // Two look-ups by key, the barcode first. (One query with `barcode.code = ? OR
         // part.partNumber = ?` read the whole part table for every scan.)
         let key = GTIN(code)?.gtin14 ?? code
         // Read by position (Part(orderedRow:)), straight from the statement: decoded inside
         // the cursor's step (its row is the statement's, gone once the cursor is).
-        if let part = try Row.fetchCursor(db.cachedStatement(sql: partByBarcodeSQL), arguments: [key]).map(Part.init(orderedRow:)).next() {
-            return part
+        func read(_ row: Row) -> (part: Part, facts: StockLedger.MovementFacts) {
+            (Part(orderedRow: row), StockLedger.MovementFacts(row: row, at: Part.orderedColumnNames.count))
         }
-        return try Row.fetchCursor(db.cachedStatement(sql: partByNumberSQL), arguments: [code]).map(Part.init(orderedRow:)).next()
+        if let found = try Row.fetchCursor(db.cachedStatement(sql: partByBarcodeSQL), arguments: [key]).map(read).next() {
+            return found
+        }
+        return try Row.fetchCursor(db.cachedStatement(sql: partByNumberSQL), arguments: [code]).map(read).next()
     }
 }
 

@@ -13,17 +13,41 @@ public struct StockLedger: Sendable {
         try database.write { db in try Self.record(draft, allowNegativeStock: allowNegativeStock, in: db) }
     }
 
+    /// What a movement of a part needs to know of it besides the part itself, read with it.
+    struct MovementFacts: Sendable, Hashable {
+        /// On hand in every bin but quarantine.
+        var onHand: Int
+        /// Whether a stock alert stands for the part.
+        var alerting: Bool
+        /// Whether an open parts request names the part.
+        var requested: Bool
+
+        /// The columns that read the facts of the part in `table`, in this order, for a SELECT
+        /// that reads the part (``init(row:at:)``).
+        static func columns(of table: String) -> String {
+            """
+            (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = \(table).partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
+            EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = \(table).partNumber AND clearedAt IS NULL) AS alerting,
+            EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
+                    WHERE clearedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = \(table).partNumber) AS requested
+            """
+        }
+
+        /// The facts read by ``columns(of:)`` from column `index` on.
+        init(row: Row, at index: Int) {
+            onHand = row[index]
+            alerting = row[index + 1]
+            requested = row[index + 2]
+        }
+    }
+
     /// The movement's part (its columns by position, ``Part/init(orderedRow:)``), whether its
-    /// bins exist, its stock on hand and whether it is alerting: one query.
-    private static let partForMovementSQL = "SELECT \(Part.orderedColumns(of: "p")), " + movementFactsSQL
-    /// ``partForMovementSQL`` without the part's columns, for a caller that has just read the part.
-    private static let movementFactsSQL = """
+    /// bins exist, and its ``MovementFacts``: one query.
+    private static let partForMovementSQL = """
+                SELECT \(Part.orderedColumns(of: "p")),
                   ?1 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?1) AS fromBinFound,
                   ?2 IS NULL OR EXISTS (SELECT 1 FROM bin WHERE code = ?2) AS toBinFound,
-                  (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = p.partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
-                  EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = p.partNumber AND clearedAt IS NULL) AS alerting,
-                  EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
-                          WHERE clearedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = p.partNumber) AS requested
+                  \(MovementFacts.columns(of: "p"))
                 FROM part p WHERE p.partNumber = ?3
                 """
 
@@ -56,29 +80,34 @@ public struct StockLedger: Sendable {
     /// ``record(_:allowNegativeStock:printsSlips:in:)`` with the on hand after it and the
     /// arrivals it completed.
     ///
-    /// `part`: the draft's part as the caller has just read it in this transaction (the
-    /// counter, from the code scanned), so that it is not read and decoded again.
-    static func book(_ draft: MovementDraft, part known: Part? = nil, allowNegativeStock: Bool, printsSlips: Bool = true,
-                     in db: Database) throws -> Booking {
-        let row: Row
+    /// `known`: the draft's part with its facts as the caller has just read them in this
+    /// transaction (the counter, with the code scanned), so that they are not read again. The
+    /// bins are then left to the movement's foreign keys: a bin that is not there refuses the
+    /// movement as ``StockError/unknownBin(_:)`` all the same.
+    static func book(_ draft: MovementDraft, known: (part: Part, facts: MovementFacts)? = nil, allowNegativeStock: Bool,
+                     printsSlips: Bool = true, in db: Database) throws -> Booking {
         let part: Part
-        // By position (the part's columns unless known, then these five), not by name: see Part(orderedRow:).
-        let facts = known == nil ? Part.orderedColumnNames.count : 0
+        let facts: MovementFacts
         do {
             try draft.validate()
-            precondition(known == nil || known?.partNumber == draft.partNumber, "the part given is the draft's")
-            let sql = known == nil ? partForMovementSQL : "SELECT " + movementFactsSQL
-            guard let found = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
-                throw StockError.unknownPart(draft.partNumber)
+            if let known {
+                precondition(known.part.partNumber == draft.partNumber, "the part given is the draft's")
+                (part, facts) = known
+            } else {
+                guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
+                    throw StockError.unknownPart(draft.partNumber)
+                }
+                // By position (the part's columns, then the bins' and the facts), not by name: see Part(orderedRow:).
+                let bins = Part.orderedColumnNames.count
+                if !(found[bins] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+                if !(found[bins + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
+                part = Part(orderedRow: found)
+                facts = MovementFacts(row: found, at: bins + 2)
             }
-            if !(found[facts] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
-            if !(found[facts + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
             if let reversed = draft.reverses,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
                 throw StockError.alreadyReversed(reversed.uuidString)
             }
-            row = found
-            part = known ?? Part(orderedRow: found)
         } catch let refusal as StockError {
             // Delivered again (a retried scan, a push): stored already, whatever the catalog says now.
             if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
@@ -86,8 +115,8 @@ public struct StockLedger: Sendable {
             }
             throw refusal
         }
-        return try book(draft, part: part, before: row[facts + 2], alerting: row[facts + 3],
-                        requested: row[facts + 4], allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db)
+        return try book(draft, part: part, before: facts.onHand, alerting: facts.alerting, requested: facts.requested,
+                        allowNegativeStock: allowNegativeStock, printsSlips: printsSlips, in: db)
     }
 
     private static func book(_ draft: MovementDraft, part: Part, before: Int, alerting: Bool, requested: Bool, allowNegativeStock: Bool,
@@ -97,15 +126,13 @@ public struct StockLedger: Sendable {
         // A prepared statement with its arguments, not the Codable record insert: on the scan
         // path the record encoding cost more CPU than the rest of the movement (measured with
         // perf in kioskd-bench). The values are stored exactly as the record would store them.
-        try db.cachedStatement(sql: """
-            INSERT INTO stock_movement (key, kind, partNumber, quantity, fromBin, toBin, workOrder, reason, reverses,
-              stocktakeID, scanText, lot, expiry, serial, netQuantity, deviceID, actor, recordedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (key) DO NOTHING
-            """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
-                                     movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
-                                     movement.scanText, movement.lot, movement.expiry, movement.serial, movement.netQuantity,
-                                     movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
+        do {
+            try insert(movement, in: db)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+            // A bin deleted since it was scanned (the hub's catalog): refused, as the read would have.
+            for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !binExists(bin, in: db) { throw StockError.unknownBin(bin) }
+            throw error
+        }
         if db.changesCount == 0, let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"),
                                                                             arguments: [draft.key]) {
             return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil)
@@ -146,6 +173,19 @@ public struct StockLedger: Sendable {
         let after = before + change
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
         return Booking(outcome: .recorded(movement, alerts: alerts), onHandAfter: after, arrivals: arrivals)
+    }
+
+    /// Inserts the movement unless its key is stored already (then `changesCount` is 0).
+    private static func insert(_ movement: StockMovement, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO stock_movement (key, kind, partNumber, quantity, fromBin, toBin, workOrder, reason, reverses,
+              stocktakeID, scanText, lot, expiry, serial, netQuantity, deviceID, actor, recordedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO NOTHING
+            """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
+                                     movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
+                                     movement.scanText, movement.lot, movement.expiry, movement.serial, movement.netQuantity,
+                                     movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
     }
 
     static func binExists(_ code: String, in db: Database) throws -> Bool {
