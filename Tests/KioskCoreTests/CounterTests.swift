@@ -123,6 +123,20 @@ struct CounterTests {
         #expect(try store.database.stock.balances().map(\.quantity) == [2])
     }
 
+    @Test("a bin removed from the catalog after it was scanned is refused as unknown, and nothing is booked")
+    func binRemovedAfterScanning() throws {
+        let store = try TemporaryStore()
+        try store.database.catalog.save(Bin(code: "B-09"))
+        let counter = Counter(database: store.database, deviceID: "counter-1")
+        #expect(try counter.scan("KD:CMD:RECEIVE", "KD:BIN:B-09").allSatisfy(\.accepted))
+        // The hub's catalog drops the empty bin (Outbox applies a deleted bin so).
+        try store.database.pool.write { db in _ = try Bin.deleteOne(db, key: "B-09") }
+        let feedback = try counter.scan("6901234567892")[0]
+        #expect(!feedback.accepted && feedback.message.contains("unknown bin B-09"), "\(feedback.message)")
+        #expect(try store.database.stock.movements().isEmpty)
+        #expect(try counter.session().bin == "B-09" && counter.session().mode == .receive, "the session is kept as it was")
+    }
+
     @Test("the session lives in the store: a new process carries on")
     func sessionSurvivesRestart() throws {
         let store = try TemporaryStore()
