@@ -61,20 +61,20 @@ public struct Part: Codable, Sendable, Hashable, FetchableRecord, PersistableRec
     }
 
     /// Reads the columns of ``orderedColumns(of:)`` by position, from the first. A part is
-    /// read twice on every scan, and finding a column by its name (lowercased and hashed each
+    /// read on every scan, and finding a column by its name (lowercased and hashed each
     /// time) was a tenth of a scan's CPU.
-    init(orderedRow row: Row) {
+    init(orderedRow row: SteppedRow) {
         partNumber = row[0]
         nameZh = row[1]
         nameEn = row[2]
         unit = row[3]
         safetyStock = row[4]
         reorderPoint = row[5]
-        defaultBin = row[6]
-        unitCost = row[7]
-        supplier = row[8]
-        packSize = row[9] ?? 1
-        reorderTarget = row[10] ?? 0
+        defaultBin = row[orNull: 6]
+        unitCost = row[orNull: 7]
+        supplier = row[orNull: 8]
+        packSize = row[orNull: 9] ?? 1
+        reorderTarget = row[orNull: 10] ?? 0
     }
 
     /// Reads a row by column name (what the Codable decoding would do, at a fraction of the

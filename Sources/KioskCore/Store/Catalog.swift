@@ -59,15 +59,14 @@ public struct Catalog: Sendable {
         // Two look-ups by key, the barcode first. (One query with `barcode.code = ? OR
         // part.partNumber = ?` read the whole part table for every scan.)
         let key = GTIN(code)?.gtin14 ?? code
-        // Read by position (Part(orderedRow:)), straight from the statement: decoded inside
-        // the cursor's step (its row is the statement's, gone once the cursor is).
-        func read(_ row: Row) -> (part: Part, facts: StockLedger.MovementFacts) {
+        // Read by position (Part(orderedRow:)), straight from the statement.
+        func read(_ row: SteppedRow) -> (part: Part, facts: StockLedger.MovementFacts) {
             (Part(orderedRow: row), StockLedger.MovementFacts(row: row, at: Part.orderedColumnNames.count))
         }
-        if let found = try Row.fetchCursor(db.cachedStatement(sql: partByBarcodeSQL), arguments: [key]).map(read).next() {
+        if let found = try db.cachedStatement(sql: partByBarcodeSQL).readFirstRow(arguments: [key], read) {
             return found
         }
-        return try Row.fetchCursor(db.cachedStatement(sql: partByNumberSQL), arguments: [code]).map(read).next()
+        return try db.cachedStatement(sql: partByNumberSQL).readFirstRow(arguments: [code], read)
     }
 }
 

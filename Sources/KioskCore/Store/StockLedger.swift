@@ -34,7 +34,7 @@ public struct StockLedger: Sendable {
         }
 
         /// The facts read by ``columns(of:)`` from column `index` on.
-        init(row: Row, at index: Int) {
+        init(row: SteppedRow, at index: Int) {
             onHand = row[index]
             alerting = row[index + 1]
             requested = row[index + 2]
@@ -94,15 +94,16 @@ public struct StockLedger: Sendable {
                 precondition(known.part.partNumber == draft.partNumber, "the part given is the draft's")
                 (part, facts) = known
             } else {
-                guard let found = try Row.fetchOne(db.cachedStatement(sql: partForMovementSQL), arguments: [draft.fromBin, draft.toBin, draft.partNumber]) else {
-                    throw StockError.unknownPart(draft.partNumber)
-                }
                 // By position (the part's columns, then the bins' and the facts), not by name: see Part(orderedRow:).
                 let bins = Part.orderedColumnNames.count
-                if !(found[bins] as Bool), let bin = draft.fromBin { throw StockError.unknownBin(bin) }
-                if !(found[bins + 1] as Bool), let bin = draft.toBin { throw StockError.unknownBin(bin) }
-                part = Part(orderedRow: found)
-                facts = MovementFacts(row: found, at: bins + 2)
+                guard let found = try db.cachedStatement(sql: partForMovementSQL).readFirstRow(arguments: [draft.fromBin, draft.toBin, draft.partNumber], { row in
+                    (part: Part(orderedRow: row), fromBinFound: row[bins] as Bool, toBinFound: row[bins + 1] as Bool, facts: MovementFacts(row: row, at: bins + 2))
+                }) else {
+                    throw StockError.unknownPart(draft.partNumber)
+                }
+                if !found.fromBinFound, let bin = draft.fromBin { throw StockError.unknownBin(bin) }
+                if !found.toBinFound, let bin = draft.toBin { throw StockError.unknownBin(bin) }
+                (part, facts) = (found.part, found.facts)
             }
             if let reversed = draft.reverses,
                try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM stock_movement WHERE reverses = ?)"), arguments: [reversed]) == true {
