@@ -90,6 +90,21 @@ struct DeliveryTests {
         #expect(!late.accepted && late.outcome == .wrong, "\(late.message)")
     }
 
+    @Test("the order's sheet scanned once and delivered again after the delivery closed is answered as before, not as a store failure")
+    func redeliveredOrderSheet() throws {
+        let (store, counter) = try store()
+        let sheet = ScanEvent(source: "test", text: "KD:PO:PO-7")
+        _ = try scan(counter, "KD:CMD:RECEIVE")
+        let opened = try counter.handle(sheet)
+        #expect(opened.accepted)
+        _ = try scan(counter, "KD:CMD:QTY:2", "6901234567892", "KD:CMD:CLOSE")
+        // The order is still open (partly received); the sheet's scan arrives a second time.
+        let again = try counter.handle(sheet)
+        #expect(again.duplicate && again.accepted && again.message == opened.message, "\(again.message)")
+        let deliveries = try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM delivery") }
+        #expect(deliveries == 1)
+    }
+
     @Test("UNDO takes a receipt back out of the open delivery; after CLOSE nothing reaches into it; a mode change leaves the delivery open to rejoin")
     func undoAndRejoin() throws {
         let (store, counter) = try store()

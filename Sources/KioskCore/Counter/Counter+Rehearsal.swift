@@ -32,7 +32,7 @@ extension Counter {
                     // The path a scan takes, refusals rolled back with the whole rehearsal.
                     last = try handle(ScanEvent(source: "rehearsal", text: text), in: db, refusals: .rollBack)
                 }
-                throw RolledBack(received: last?.movement != nil)
+                throw RolledBack(received: last?.movement?.kind == .receive)
             }
             return false
         } catch let rolledBack as RolledBack {

@@ -30,6 +30,13 @@ final class SessionCache: Sendable {
         set { state.withLock { $0.entry = newValue } }
     }
 
+    /// ``entry``, unless a session was saved in the transaction under way: the data version
+    /// moves only at commits, so within a transaction that handles several scans (the
+    /// rehearsal) the entry would be the session from before the first of them.
+    var entryIfNoneSaved: Entry? {
+        state.withLock { $0.saved == nil ? $0.entry : nil }
+    }
+
     /// Notes a session saved in the transaction under way: the last one saved becomes the
     /// entry if the transaction commits (a session saved in a savepoint that was then rolled
     /// back, and saved again after it, is the second), and is forgotten if it rolls back.
@@ -163,7 +170,14 @@ public struct Counter: Sendable {
             return try database.write { db in try handle(scan, in: db, refusals: .rollBack) }
         } catch is ScanHandledBefore {
             if let answer = try database.pool.read({ db in try earlierAnswer(to: scan, in: db) }) { return answer }
-        } catch is RefusedAfterWriting {}
+        } catch is RefusedAfterWriting {
+        } catch let error as DatabaseError {
+            // A scan delivered again can meet its own first effects before the scan log says
+            // it was handled (a delivery opened under the scan's id, for one): answered as the
+            // duplicate it is, as the look-up first would have. Any other failure is the store's.
+            if let answer = try? database.pool.read({ db in try earlierAnswer(to: scan, in: db) }) { return answer }
+            throw error
+        }
         return try database.write { db in try handle(scan, in: db, refusals: .keptInSavepoint) }
     }
 
@@ -607,7 +621,7 @@ public struct Counter: Sendable {
     /// without reading it, unless a commit to the store (anyone's) has come since.
     private func loadSessionForScan(in db: Database) throws -> CounterSession {
         let version = Self.writerVersion(of: db)
-        let cached = sessionCache.entry
+        let cached = sessionCache.entryIfNoneSaved
         if let cached, let version, cached.writerVersion == version { return cached.session }
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
             return CounterSession()

@@ -30,7 +30,9 @@ extension Statement {
     /// `read`, or returns `nil` when it has none; the statement is reset after. No `Row` is
     /// made: for the few reads of the scan path, where GRDB's row machinery cost more than
     /// SQLite's own work. Not for statements that write: GRDB's transaction observers (the
-    /// store's change stream) learn of writes only through its own execution.
+    /// store's change stream) learn of writes only through its own execution. GRDB's own
+    /// bookkeeping before a statement runs (the region a `ValueObservation` tracks, the check
+    /// of an aborted transaction) is skipped too: no observation reads through these.
     func readFirstRow<T>(arguments: StatementArguments, _ read: (SteppedRow) throws -> T) throws -> T? {
         precondition(isReadonly, "readFirstRow is for statements that only read")
         try setArguments(arguments)
