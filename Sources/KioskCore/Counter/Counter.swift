@@ -30,11 +30,12 @@ final class SessionCache: Sendable {
         set { state.withLock { $0.entry = newValue } }
     }
 
-    /// ``entry``, unless a session was saved in the transaction under way: the data version
-    /// moves only at commits, so within a transaction that handles several scans (the
-    /// rehearsal) the entry would be the session from before the first of them.
-    var entryIfNoneSaved: Entry? {
-        state.withLock { $0.saved == nil ? $0.entry : nil }
+    /// Whether a session was saved in the transaction under way. The data version moves only
+    /// at commits, so within a transaction that handles several scans (the rehearsal) the
+    /// entry is the session from before the first of them, and what is read from the store is
+    /// not committed yet: neither may be cached.
+    var savePending: Bool {
+        state.withLock { $0.saved != nil }
     }
 
     /// Notes a session saved in the transaction under way: the last one saved becomes the
@@ -621,7 +622,8 @@ public struct Counter: Sendable {
     /// without reading it, unless a commit to the store (anyone's) has come since.
     private func loadSessionForScan(in db: Database) throws -> CounterSession {
         let version = Self.writerVersion(of: db)
-        let cached = sessionCache.entryIfNoneSaved
+        let savePending = sessionCache.savePending
+        let cached = savePending ? nil : sessionCache.entry
         if let cached, let version, cached.writerVersion == version { return cached.session }
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
             return CounterSession()
@@ -629,9 +631,9 @@ public struct Counter: Sendable {
         // The text is usually what this counter wrote last: skip decoding it again.
         let session = try cached.flatMap { $0.json == json ? $0.session : nil }
             ?? JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
-        // What the store holds now, whether this transaction commits or not (a rollback
-        // leaves the version as it is; a commit replaces this entry).
-        sessionCache.entry = SessionCache.Entry(json: json, session: session, writerVersion: version)
+        // What the store held when this transaction began (nothing saved in it yet), whether
+        // it commits or not: a rollback leaves the version as it is, a commit replaces this.
+        if !savePending { sessionCache.entry = SessionCache.Entry(json: json, session: session, writerVersion: version) }
         return session
     }
 
