@@ -11,7 +11,7 @@ final class SessionCache: Sendable {
         var json: String
         var session: CounterSession
         /// SQLite's data version of the writer connection (`SQLITE_FCNTL_DATA_VERSION`) when
-        /// the store held this session, `nil` when read by another connection. It moves with
+        /// the store held this session, `nil` when SQLite could not say. It moves with
         /// every commit to the file, the writer's own and, from the next transaction the writer
         /// begins, every other connection's (another counter, a `kioskd` command): while it has
         /// not moved, nobody has committed since, and the session is still what the store holds.
@@ -169,15 +169,13 @@ public struct Counter: Sendable {
         if let refusal = refusal(of: scan) { return refusal }
         do {
             return try database.write { db in try handle(scan, in: db, refusals: .rollBack) }
-        } catch is ScanHandledBefore {
-            if let answer = try database.pool.read({ db in try earlierAnswer(to: scan, in: db) }) { return answer }
         } catch is RefusedAfterWriting {
-        } catch let error as DatabaseError {
-            // A scan delivered again can meet its own first effects before the scan log says
-            // it was handled (a delivery opened under the scan's id, for one): answered as the
-            // duplicate it is, as the look-up first would have. Any other failure is the store's.
+        } catch let error where error is ScanHandledBefore || error is DatabaseError {
+            // Logged already; or a scan delivered again met its own first effects before the
+            // scan log said it was handled (a delivery opened under the scan's id, for one):
+            // answered as the duplicate it is. Any other store error is the store's.
             if let answer = try? database.pool.read({ db in try earlierAnswer(to: scan, in: db) }) { return answer }
-            throw error
+            if error is DatabaseError { throw error }
         }
         return try database.write { db in try handle(scan, in: db, refusals: .keptInSavepoint) }
     }
@@ -610,12 +608,17 @@ public struct Counter: Sendable {
 
     /// The saved session, read by any connection in any transaction.
     private func loadSession(in db: Database) throws -> CounterSession {
+        try storedSession(in: db, cached: sessionCache.entry)?.session ?? CounterSession()
+    }
+
+    /// The session row's text and value; the text is usually what this counter wrote last
+    /// (`cached`), whose value is taken without decoding it again.
+    private func storedSession(in db: Database, cached: SessionCache.Entry?) throws -> (json: String, session: CounterSession)? {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
-            return CounterSession()
+            return nil
         }
-        // The text is usually what this counter wrote last: skip decoding it again.
-        if let cached = sessionCache.entry, cached.json == json { return cached.session }
-        return try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+        if let cached, cached.json == json { return (json, cached.session) }
+        return (json, try JSONDecoder().decode(CounterSession.self, from: Data(json.utf8)))
     }
 
     /// The saved session, in a scan's write transaction: what this counter committed last,
@@ -625,12 +628,7 @@ public struct Counter: Sendable {
         let savePending = sessionCache.savePending
         let cached = savePending ? nil : sessionCache.entry
         if let cached, let version, cached.writerVersion == version { return cached.session }
-        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM counter_session WHERE deviceID = ?"), arguments: [deviceID]) else {
-            return CounterSession()
-        }
-        // The text is usually what this counter wrote last: skip decoding it again.
-        let session = try cached.flatMap { $0.json == json ? $0.session : nil }
-            ?? JSONDecoder().decode(CounterSession.self, from: Data(json.utf8))
+        guard let (json, session) = try storedSession(in: db, cached: cached) else { return CounterSession() }
         // What the store held when this transaction began (nothing saved in it yet), whether
         // it commits or not: a rollback leaves the version as it is, a commit replaces this.
         if !savePending { sessionCache.entry = SessionCache.Entry(json: json, session: session, writerVersion: version) }

@@ -111,9 +111,7 @@ public struct StockLedger: Sendable {
             }
         } catch let refusal as StockError {
             // Delivered again (a retried scan, a push): stored already, whatever the catalog says now.
-            if let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [draft.key]) {
-                return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil)
-            }
+            if let existing = try storedMovement(draft.key, in: db) { return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil) }
             throw refusal
         }
         return try book(draft, part: part, before: facts.onHand, alerting: facts.alerting, requested: facts.requested,
@@ -134,8 +132,7 @@ public struct StockLedger: Sendable {
             for bin in [draft.fromBin, draft.toBin].compactMap({ $0 }) where try !binExists(bin, in: db) { throw StockError.unknownBin(bin) }
             throw error
         }
-        if db.changesCount == 0, let existing = try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"),
-                                                                            arguments: [draft.key]) {
+        if db.changesCount == 0, let existing = try storedMovement(draft.key, in: db) {
             return Booking(outcome: .alreadyRecorded(existing), onHandAfter: nil)
         }
         movement.seq = db.lastInsertedRowID
@@ -174,6 +171,11 @@ public struct StockLedger: Sendable {
         let after = before + change
         let alerts = try updateAlerts(for: part, from: before, to: after, movement: movement, alerting: alerting, in: db)
         return Booking(outcome: .recorded(movement, alerts: alerts), onHandAfter: after, arrivals: arrivals)
+    }
+
+    /// The movement stored under `key`, if any.
+    private static func storedMovement(_ key: UUID, in db: Database) throws -> StockMovement? {
+        try StockMovement.fetchOne(db.cachedStatement(sql: "SELECT * FROM stock_movement WHERE key = ?"), arguments: [key])
     }
 
     /// Inserts the movement unless its key is stored already (then `changesCount` is 0).
