@@ -14,6 +14,12 @@ store-fault case.
 
 Every wait is bounded and fails saying what it waited for. A window for one scan runs from
 just before its first key to the moment all lines have been still for QUIET seconds.
+
+A window in which the line watcher could not look (a '# gap' in its log: emulation on a loaded
+host held it up for longer than the shortest pulse) cannot be judged, so the outcome is
+measured again with fresh codes (the scanner's duplicate window would swallow the same code),
+up to TRIES times; only then is the blind spot a failure. The store holds spare parts for this
+(P-S*, P-LOW2/3, P-F*).
 """
 import argparse
 import signal, os, subprocess, sys, time
@@ -29,6 +35,7 @@ QUIET = 1.0       # s without an edge (longer than any gap inside one signal: sl
 FEEDBACK_WAIT = 20.0
 SIGNAL_WAIT = 15.0
 KEY_S = 0.002
+TRIES = 3
 
 # What each outcome must look like (generous: TCG stretches every time).
 #   lamp, blink: None (steady: one rise), "slow" (1 Hz: 2–3 rises in 1.5 s), "fast" (4 Hz)
@@ -46,12 +53,14 @@ EXPECT = {
 
 
 class Rig:
-    def __init__(self, out, edges):
+    def __init__(self, out, edges, remeasure=False):
         self.out, self.edges = out, edges
+        self.remeasure = remeasure  # treat every first window as blind (to test this driver)
         self.seen = 0  # feedback lines consumed
         self.failures = []
         self.figures = []
         self.lost = []
+        self.remeasured = []
 
     def feedback_lines(self):
         """Feedback entries so far: a marked first line with its continuation lines."""
@@ -172,10 +181,35 @@ class Rig:
         if problems:
             self.failures.append(outcome)
 
+    def measure(self, outcome, attempt):
+        """Checks `outcome` on the window of attempt(n) -> (feedback, t0, t1, prefix, label), the
+        first window the watcher saw whole, trying n = 0, 1, … up to TRIES times."""
+        for n in range(TRIES):
+            fb, t0, t1, prefix, label = attempt(n)
+            spots = blind_spots(self.edges, t0, t1) or ([(t0, t0)] if self.remeasure and n == 0 else [])
+            if spots and n < TRIES - 1:
+                worst = max(b - a for a, b in spots)
+                print(f"   (the line watcher was blind for {1000 * worst:.0f} ms in the {outcome} window: "
+                      "measured again with a fresh code)", flush=True)
+                self.remeasured.append(outcome)
+                continue
+            self.check(outcome, fb, t0, t1, prefix, label)
+            return
+
+
 
 def fail(msg):
     print(f"FAIL: {msg}", flush=True)
     sys.exit(1)
+
+
+# The scenario's parts (Tests/HIL/scenarios/counter-outcomes.sh writes the same table).
+ACCEPT = {"6901234567892": "P-OK", "6920000000043": "P-S1", "6920000000050": "P-S2"}
+SPARE = {"6920000000067": "P-S3", "6920000000074": "P-S4", "6920000000081": "P-S5",
+         "6920000000098": "P-S6", "6920000000104": "P-S7", "6920000000111": "P-S8"}
+LOW = ["6920000000012", "6920000000128", "6920000000135"]            # P-LOW, P-LOW2, P-LOW3
+FAULT = ["6920000000029", "6920000000036", "6920000000142", "6920000000159",
+         "6920000000166", "6920000000173", "6920000000180"]          # P-AIR, P-PLUG, P-F1…P-F5
 
 
 def main():
@@ -185,80 +219,131 @@ def main():
     p.add_argument("--name", default="HIL Barcode Scanner")
     p.add_argument("--store-fail")
     p.add_argument("--daemon-pid", type=int, help="stop the daemon while a code is typed, so the kernel drops its keys")
+    p.add_argument("--remeasure", action="store_true",
+                   help="measure every outcome a second time on fresh codes, as after a blind spot (tests this driver)")
     a = p.parse_args()
-    rig = Rig(a.out, a.edges)
+    rig = Rig(a.out, a.edges, a.remeasure)
     rig.seen = len(rig.feedback_lines())
+    spare = list(SPARE)   # fresh codes, taken once each
 
     fd, node = create_scanner(a.name)
     os.close(wait_until_grabbed(node, 60))  # returns its spying reader, still open
     print(f"scanner {node} plugged in and grabbed by kioskd", flush=True)
 
     rig.scan(fd, "KD:CMD:RECEIVE")
-    fb, t0, t1 = rig.scan(fd, "6901234567892", "green")
-    rig.check("accepted", fb, t0, t1, "OK ✓ 入库 P-OK")
+    received = []
 
-    # The same code again inside the window: duplicate ignored, once (blue, two ticks).
-    fb, t0, t1 = rig.scan(fd, "6901234567892", "blue")
-    rig.check("duplicate", fb, t0, t1, "= 已处理")
+    def accepted(n):
+        code = list(ACCEPT)[n]
+        fb, t0, t1 = rig.scan(fd, code, "green")
+        received.append(code)
+        return fb, t0, t1, f"OK ✓ 入库 {ACCEPT[code]} ", None
+    rig.measure("accepted", accepted)
+
+    # The same code again inside the window: duplicate ignored, once (blue, two ticks). Measured
+    # again on a fresh code, received first.
+    repeated = []
+
+    def duplicate(n):
+        code = received[-1]
+        if n:
+            code = spare.pop(0)
+            rig.scan(fd, code, "green")
+        fb, t0, t1 = rig.scan(fd, code, "blue")
+        repeated.append(code)
+        return fb, t0, t1, "= 已处理", None
+    rig.measure("duplicate", duplicate)
+
     # A third time: silent (no feedback line, no flash). The next scan's feedback must be the
     # only one, and its window (from before the repeat) must show only its own signal.
-    t0 = time.monotonic()
-    type_code(fd, "6901234567892", KEY_S)
-    type_code(fd, "6920000000012", KEY_S)
-    lines = rig.wait_feedback("the receipt of P-LOW after a silent repeat")
-    if not lines[0].startswith("OK ✓ 入库 P-LOW") or len(lines) != 1:
-        fail(f"the repeat inside the duplicate window was not silent: {lines}")
-    t1 = rig.wait_signal(t0, "amber", "the low-stock receipt")
-    if len(rig.feedback_lines()) != rig.seen:
-        fail(f"a feedback line after the low-stock receipt: {rig.feedback_lines()[rig.seen:]}")
-    rig.check("accepted-low", lines[0], t0, t1, "OK ✓ 入库 P-LOW", "已完成·低库存")
+    def low(n):
+        code = repeated[-1]
+        if n:
+            code = spare.pop(0)
+            rig.scan(fd, code, "green")
+            rig.scan(fd, code, "blue")
+        t0 = time.monotonic()
+        type_code(fd, code, KEY_S)
+        type_code(fd, LOW[n], KEY_S)
+        lines = rig.wait_feedback("the receipt of a low part after a silent repeat")
+        if not lines[0].startswith("OK ✓ 入库 P-LOW") or len(lines) != 1:
+            fail(f"the repeat inside the duplicate window was not silent: {lines}")
+        t1 = rig.wait_signal(t0, "amber", "the low-stock receipt")
+        if len(rig.feedback_lines()) != rig.seen:
+            fail(f"a feedback line after the low-stock receipt: {rig.feedback_lines()[rig.seen:]}")
+        return lines[0], t0, t1, "OK ✓ 入库 P-LOW", "已完成·低库存"
+    rig.measure("accepted-low", low)
     print("ok: a further repeat inside the window was silent (no feedback line, no flash)", flush=True)
 
-    fb, t0, t1 = rig.scan(fd, "NOPE-123", "red")
-    rig.check("unknown-code", fb, t0, t1, "REJECTED 未知条码 NOPE-123", "无法识别")
+    def unknown(n):
+        code = f"NOPE-{123 + n}"
+        fb, t0, t1 = rig.scan(fd, code, "red")
+        return fb, t0, t1, f"REJECTED 未知条码 {code}", "无法识别"
+    rig.measure("unknown-code", unknown)
 
     rig.scan(fd, "KD:CMD:ISSUE")
-    fb, t0, t1 = rig.scan(fd, "KD:WO:WO-404", "amber")
-    rig.check("wrong", fb, t0, t1, "REJECTED 未知工单 WO-404", "不符")
 
-    # Issue more than on hand (P-LOW has 1): refused.
+    def wrong(n):
+        order = f"WO-{404 + n}"
+        fb, t0, t1 = rig.scan(fd, f"KD:WO:{order}", "amber")
+        return fb, t0, t1, f"REJECTED 未知工单 {order}", "不符"
+    rig.measure("wrong", wrong)
+
+    # Issue more than on hand (a low part has 1, or none): refused.
     rig.scan(fd, "KD:WO:WO-1")
-    rig.scan(fd, "KD:CMD:QTY:5")
-    fb, t0, t1 = rig.scan(fd, "6920000000012", "red")
-    rig.check("refused", fb, t0, t1, "REJECTED 库存不足")
+
+    def refused(n):
+        rig.scan(fd, f"KD:CMD:QTY:{5 + n}")
+        fb, t0, t1 = rig.scan(fd, LOW[n], "red")
+        return fb, t0, t1, "REJECTED 库存不足", None
+    rig.measure("refused", refused)
 
     if a.daemon_pid:
         # A scan the kernel drops (the reader was not scheduled while a long code was typed):
         # the clerk is told to scan again (unknown code: red slow blink, two short beeps).
         rig.scan(fd, "KD:CMD:LOOKUP")   # not RECEIVE: the store-fault step scans that next, inside the window
-        os.kill(a.daemon_pid, signal.SIGSTOP)
-        t0 = time.monotonic()
-        try:
-            type_code(fd, "KD:CMD:RECEIVE-WITH-A-LONG-TAIL-OF-SHIFTED-KEYS", 0.001)
-        finally:
-            os.kill(a.daemon_pid, signal.SIGCONT)
-        fb = rig.wait_feedback("the signal of a scan lost to dropped keys")[0]
-        t1 = rig.wait_signal(t0, "red", "the lost scan")
-        rig.check("unknown-code", fb, t0, t1, "REJECTED 扫描丢失", "无法识别")
+
+        def lost(n):
+            os.kill(a.daemon_pid, signal.SIGSTOP)
+            t0 = time.monotonic()
+            try:
+                type_code(fd, "KD:CMD:RECEIVE-WITH-A-LONG-TAIL-OF-SHIFTED-KEYS", 0.001)
+            finally:
+                os.kill(a.daemon_pid, signal.SIGCONT)
+            fb = rig.wait_feedback("the signal of a scan lost to dropped keys")[0]
+            t1 = rig.wait_signal(t0, "red", "the lost scan")
+            return fb, t0, t1, "REJECTED 扫描丢失", "无法识别"
+        rig.measure("unknown-code", lost)
         print("ok: a scan lost to dropped keys was signalled (scan again)", flush=True)
+        # Lost again inside the scanner's duplicate window: a loss of its own, never "duplicate ignored".
+        fb = lost(TRIES)[0]
+        if not fb.startswith("REJECTED 扫描丢失"):
+            fail(f"a second scan lost to dropped keys was not signalled as lost: {fb.splitlines()[0]}")
+        print("ok: a second lost scan inside the duplicate window was signalled as lost again", flush=True)
 
     if a.store_fail:
         rig.scan(fd, "KD:CMD:RECEIVE")
         subprocess.run(a.store_fail, shell=True, check=True)
         print(f"store made to fail: {a.store_fail}", flush=True)
-        for attempt, code in enumerate(["6920000000029", "6920000000036", "6901234567892", "6920000000012"], 1):
-            t0 = time.monotonic()
-            type_code(fd, code, KEY_S)
-            fb = rig.wait_feedback(f"the receipt of {code} on a failed store")[0]
-            if fb.startswith("REJECTED 扫描未保存"):
-                t1 = rig.wait_signal(t0, "red", "the store fault")
-                rig.check("store-fault", fb, t0, t1, "REJECTED 扫描未保存")
-                print(f"   (store fault on receipt {attempt} after the file system turned read-only)", flush=True)
-                break
-            print(f"   receipt {attempt} after the fault still saved: {fb.splitlines()[0][:60]}", flush=True)
-            rig.wait_signal(t0, "green", f"receipt {attempt}")
-        else:
-            fail("4 receipts after the file system turned read-only were all saved")
+        codes = iter(FAULT)
+        faulted = []
+
+        def store_fault(n):
+            for code in codes:
+                t0 = time.monotonic()
+                type_code(fd, code, KEY_S)
+                fb = rig.wait_feedback(f"the receipt of {code} on a failed store")[0]
+                if fb.startswith("REJECTED 扫描未保存"):
+                    t1 = rig.wait_signal(t0, "red", "the store fault")
+                    faulted.append(code)
+                    return fb, t0, t1, "REJECTED 扫描未保存", None
+                if faulted:
+                    fail(f"a receipt after a store fault was saved: {fb.splitlines()[0][:60]}")
+                print(f"   receipt of {code} after the fault still saved: {fb.splitlines()[0][:60]}", flush=True)
+                rig.wait_signal(t0, "green", f"the receipt of {code}")
+            fail(f"{len(FAULT)} receipts after the file system turned read-only gave no store fault")
+        rig.measure("store-fault", store_fault)
+        print(f"   (store fault on receipt {FAULT.index(faulted[0]) + 1} after the file system turned read-only)", flush=True)
     else:
         print("store-fault: skipped (no --store-fail)", flush=True)
 
@@ -266,8 +351,12 @@ def main():
     if rig.failures:
         print(f"FAIL counter-outcomes: {', '.join(rig.failures)}", flush=True)
         sys.exit(1)
-    lost = f" ({len(rig.lost)} scans lost to dropped keys and typed again)" if rig.lost else ""
-    print("PASS counter-outcomes: " + "; ".join(rig.figures) + lost, flush=True)
+    notes = []
+    if rig.lost:
+        notes.append(f"{len(rig.lost)} scans lost to dropped keys and typed again")
+    if rig.remeasured:
+        notes.append(f"measured again after a blind spot: {', '.join(rig.remeasured)}")
+    print("PASS counter-outcomes: " + "; ".join(rig.figures) + (f" ({'; '.join(notes)})" if notes else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -394,6 +394,24 @@ struct ScanDeskTests {
         #expect([first.outcome, second.outcome, third.outcome] == [.accepted, .duplicate, .accepted])
     }
 
+    @Test("a scan lost to dropped keys is signalled every time, never taken for a repeat inside the window")
+    func lostScansAreNeverRepeats() async throws {
+        let store = try TemporaryStore()
+        let recorder = Recorder()
+        let desk = ScanDesk(counter: Counter(database: store.database, deviceID: "c"),
+                            duplicates: DuplicateFilter(windows: ["hid": .seconds(60)]), indicators: [recorder], logger: Logger(label: "test"))
+        let lost = "扫描丢失，请重新扫描 / scan lost: scan again"
+        let first = await desk.submit(ScanEvent(source: "hid", text: "", readFailure: lost))
+        let second = await desk.submit(ScanEvent(source: "hid", text: "", readFailure: lost))
+        #expect([first.outcome, second.outcome] == [.unknownCode, .unknownCode], "each loss tells the clerk to scan again")
+        #expect(second.message.contains("scan again"))
+        // A real code after the losses is judged by the window as before.
+        await desk.submit(ScanEvent(source: "hid", text: "KD:CMD:RECEIVE"))
+        let repeated = await desk.submit(ScanEvent(source: "hid", text: "KD:CMD:RECEIVE"))
+        #expect(repeated.outcome == .duplicate)
+        #expect(try store.database.stock.movements().isEmpty)
+    }
+
     final class ThreadRecorder: ScanIndicator, @unchecked Sendable {
         let lock = NSLock()
         var texts: [String] = []

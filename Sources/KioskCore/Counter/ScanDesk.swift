@@ -114,21 +114,27 @@ public final class ScanDesk: Sendable {
         // Judged by when the scan was made, not when its turn came: scans queue up while a
         // commit runs, and a scanner's repeated reads must not fall out of the window because
         // the first of them took long to book.
-        switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSinceReferenceDate)) {
-        case .suppressed:
-            logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
-            return nil
-        case .duplicate:
-            return .duplicateIgnored(scan)
-        case .admit:
-            do {
-                return try counter.handle(scan)
-            } catch {
-                // The store itself failed (disk full, read-only, damaged): nothing was saved,
-                // and the clerk must hear a rejection, not silence.
-                logger.error("扫描未保存 scan NOT saved: \(error)", metadata: ["source": "\(scan.source)"])
-                return .storeFailed(scan, error: error)
+        // A read that failed (keys the kernel dropped) has no code to compare: each one is a
+        // loss of its own, and the clerk must hear "scan again" every time, never a second
+        // loss as "duplicate ignored".
+        if scan.readFailure == nil {
+            switch duplicates.verdict(source: scan.source, text: scan.text, at: .seconds(scan.time.timeIntervalSinceReferenceDate)) {
+            case .suppressed:
+                logger.debug("duplicate scan dropped", metadata: ["source": "\(scan.source)"])
+                return nil
+            case .duplicate:
+                return .duplicateIgnored(scan)
+            case .admit:
+                break
             }
+        }
+        do {
+            return try counter.handle(scan)
+        } catch {
+            // The store itself failed (disk full, read-only, damaged): nothing was saved,
+            // and the clerk must hear a rejection, not silence.
+            logger.error("扫描未保存 scan NOT saved: \(error)", metadata: ["source": "\(scan.source)"])
+            return .storeFailed(scan, error: error)
         }
     }
 

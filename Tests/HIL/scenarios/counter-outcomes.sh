@@ -3,7 +3,8 @@
 # time by a uinput keyboard-wedge scanner into the real kioskd; every lamp and the buzzer are
 # recorded edge by edge (sample_lines.py) and each outcome's window is checked: which lamp,
 # steady or blinking (edges counted), roughly how long, how many buzzer pulses
-# (Tests/HIL/counter_outcomes.py has the table). The store lives on an ext4 image that is
+# (Tests/HIL/counter_outcomes.py has the table); a window the watcher could not see whole is
+# measured again on the spare parts below. The store lives on an ext4 image that is
 # turned read-only at the end for the store-fault case (as scenarios/read-only.sh does).
 set -eu
 KIOSKD=${KIOSKD:-$PWD/.build/debug/kioskd}
@@ -28,6 +29,21 @@ P-OK,机油滤清器,Oil filter,6901234567892,A-01,0,0
 P-LOW,前刹车片,Front brake pads,6920000000012,B-01,5,8
 P-AIR,空气滤清器,Air filter,6920000000029,B-02,0,0
 P-PLUG,火花塞,Spark plug,6920000000036,C-01,0,0
+P-S1,机油滤清器 S1,Oil filter S1,6920000000043,A-01,0,0
+P-S2,机油滤清器 S2,Oil filter S2,6920000000050,A-01,0,0
+P-S3,机油滤清器 S3,Oil filter S3,6920000000067,A-01,0,0
+P-S4,机油滤清器 S4,Oil filter S4,6920000000074,A-01,0,0
+P-S5,机油滤清器 S5,Oil filter S5,6920000000081,A-01,0,0
+P-S6,机油滤清器 S6,Oil filter S6,6920000000098,A-01,0,0
+P-S7,机油滤清器 S7,Oil filter S7,6920000000104,A-01,0,0
+P-S8,机油滤清器 S8,Oil filter S8,6920000000111,A-01,0,0
+P-LOW2,后刹车片,Rear brake pads,6920000000128,B-01,5,8
+P-LOW3,刹车盘,Brake disc,6920000000135,B-01,5,8
+P-F1,雨刮片,Wiper blade,6920000000142,C-01,0,0
+P-F2,雨刮片 F2,Wiper blade F2,6920000000159,C-01,0,0
+P-F3,雨刮片 F3,Wiper blade F3,6920000000166,C-01,0,0
+P-F4,雨刮片 F4,Wiper blade F4,6920000000173,C-01,0,0
+P-F5,雨刮片 F5,Wiper blade F5,6920000000180,C-01,0,0
 CSV
 # A counter: [gpio] without [bay]. The HID scanner has a duplicate window of 8 s (long enough
 # for the repeat to land inside it under emulation) and a 200 ms inter-key timeout (the

@@ -97,9 +97,12 @@ wait_for "the line recorder" test -f $data/edges.ready
 mark() { grep -c '' $data/edges; }                        # lines logged so far
 rises() { tail -n +$(( $1 + 1 )) $data/edges | grep -c " $2 1\$" || true; }   # rises of NAME since MARK
 blind_since() { tail -n +$(( $1 + 1 )) $data/edges | grep -m1 '^# gap ' || true; }   # the first blind spot since MARK
-sighted() {                                                # sighted MARK WHAT: no blind spot since MARK
+# sighted MARK WHAT: says whether the watcher was blind since MARK. The checks after an event
+# are lower bounds (at_least): a blind spot can only hide edges, so it can make them fail (and
+# wait_for then says so) but never pass; a blind spot there is reported, not a failure.
+sighted() {
   gap=$(blind_since $1)
-  [ -z "$gap" ] || fail "the line watcher was blind ($gap) while $2: its edges cannot be told"
+  [ -z "$gap" ] || echo "note: the line watcher was blind ($gap) while $2; the lower bounds above held anyway"
 }
 at_least() { [ "$(rises $1 $2)" -ge $3 ]; }               # at_least MARK NAME COUNT
 # seen_window: a 3 s window of a steady pattern that the watcher saw whole; prints its mark.
