@@ -178,15 +178,22 @@ func benchLamp(scratch: URL) async throws -> [Verdict] {
     let task = Task { try await service.run() }
     defer { task.cancel() }
     while gpio.value(offset: 2) != false { await Task.yield() }     // the lines are requested and dark
-    var samples = Samples(), commits = Samples()
+    var samples = Samples(), seen = Samples(), commits = Samples()
+    let nanoseconds = { (d: Duration) in UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000) }
     for _ in 0..<200 {
         // The commit alone (the same receipt, straight to the counter), then the whole path.
         try commits.time { _ = try counter.handle(ScanEvent(source: "bench-direct", text: "P1")) }
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = monotonicNow()
         let feedback = await desk.submit(ScanEvent(source: "bench", text: "P1"))
         precondition(feedback.accepted)
         while gpio.value(offset: 2) != true { await Task.yield() }
-        samples.values.append(DispatchTime.now().uptimeNanoseconds - start)
+        let looked = monotonicNow()
+        // The lamp lit when the line was driven (the simulated backend stamps each change with
+        // the same monotonic clock); the bench's own task sees it one hand-off later, once
+        // `submit` has resumed it on the concurrency pool.
+        let lit = gpio.history(offset: 2).last { $0.high }!.at
+        samples.values.append(nanoseconds(lit - start))
+        seen.values.append(nanoseconds(looked - start))
         signals.send(.acknowledge)          // ends the flash: the next scan starts from a dark lamp
         while gpio.value(offset: 2) == true { await Task.yield() }
     }
@@ -195,6 +202,7 @@ func benchLamp(scratch: URL) async throws -> [Verdict] {
     print("|---|---|---|")
     print(String(format: "| Counter.handle alone (the commit) | %.0f | %.0f |", commits.percentile(0.5), commits.percentile(0.99)))
     print(String(format: "| scan desk to green line high | %.0f | %.0f |", samples.percentile(0.5), samples.percentile(0.99)))
+    print(String(format: "| scan desk to the bench's task seeing it (submit resumed) | %.0f | %.0f |", seen.percentile(0.5), seen.percentile(0.99)))
     return [Verdict(name: "scan to lamp in process, p50 µs", ratio: samples.percentile(0.5), target: 500, atMost: true)]
 }
 
