@@ -13,7 +13,10 @@
  * (the first value of every line at start). A look that came more than GAP_MS after the one
  * before is logged as '# gap <from seconds> <to seconds>': an edge shorter than that may have
  * come and gone unseen in between, and a check over a window with such a gap says so instead
- * of counting. READY_FILE is created once the first values are written. On exit it appends
+ * of counting. Every 100 ms it logs '# look <seconds>': the log is complete up to that moment
+ * (a reader waits for a look past the end of its window before judging it). A line that could
+ * not be read is logged as '# unread' and keeps its last value. READY_FILE is created once the
+ * first values are written. On exit it appends
  * '# samples=<n> mean_interval_ms=<x> max_gap_ms=<y> gaps=<k>'.
  *
  * The log is the one Tests/HIL/sample_lines.py writes and reads (read_edges, gaps).
@@ -36,6 +39,8 @@
 /* The shortest pulse kioskd drives is 30 ms (the duplicate chirp): a blind spot of up to 25 ms can
  * not swallow one whole; a longer one is logged. */
 #define GAP_MS 25.0
+/* How often a '# look <seconds>' line says the watcher looked at every line at that moment. */
+#define LOOK_EVERY_S 0.1
 
 static volatile sig_atomic_t stopping = 0;
 static void stop(int sig) { (void)sig; stopping = 1; }
@@ -81,7 +86,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &started);
     next = started;
     long samples = 0, gaps = 0;
-    double max_gap = 0;
+    double max_gap = 0, last_look = 0;
     while (!stopping) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (samples > 0) {
@@ -93,13 +98,23 @@ int main(int argc, char **argv) {
             }
         }
         for (int i = 0; i < count; i++) {
-            char c = '0';
-            if (pread(fds[i], &c, 1, 0) != 1) c = '0';
+            char c;
+            if (pread(fds[i], &c, 1, 0) != 1) {
+                /* No value: keep the last one (never make up an edge) and say so. */
+                fprintf(out, "# unread %.6f %s %s\n", seconds(&now), names[i], strerror(errno));
+                continue;
+            }
             int value = c == '1';
             if (value != state[i]) {
                 state[i] = value;
                 fprintf(out, "%.6f %s %d\n", seconds(&now), names[i], value);
             }
+        }
+        /* A heartbeat: a reader that needs the log complete up to a moment waits for a look
+         * at or after it (a stall still going on then is logged as a gap before it). */
+        if (seconds(&now) - last_look >= LOOK_EVERY_S) {
+            fprintf(out, "# look %.6f\n", seconds(&now));
+            last_look = seconds(&now);
         }
         last = now;
         samples++;

@@ -43,6 +43,17 @@ def blind_spots(path, t0, t1):
     return spots
 
 
+def last_look(path):
+    """The latest moment the watcher says it looked at every line ('# look T', written by
+    linewatch.c every 100 ms, and by this sampler at every look): the log is complete up to it."""
+    latest = 0.0
+    with open(path) as f:
+        for raw in f:
+            if raw.startswith("# look ") and raw.endswith("\n"):
+                latest = max(latest, float(raw.split()[2]))
+    return latest
+
+
 def last_edge_time(edges):
     return max((e[-1][0] for e in edges.values() if e), default=0.0)
 
@@ -97,6 +108,7 @@ def main():
             if state.get(name) != value:
                 state[name] = value
                 out.write(f"{time.monotonic():.6f} {name} {value}\n")
+        out.write(f"# look {time.monotonic():.6f}\n")
         samples += 1
         if samples == 1:
             open(ready, "w").close()

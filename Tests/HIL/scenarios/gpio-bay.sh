@@ -87,7 +87,8 @@ echo "ok: a bouncing press counted once; repairing shows green steady"
 # (linewatch.c, every millisecond at real-time priority); a check counts the edges logged
 # since its mark, and waits for them with a bound instead of sampling a fixed window that may
 # close before the daemon acts. A span the watcher could not look at (logged as a gap, long
-# enough to hide a pulse) fails the check that covers it instead of being counted past.
+# enough to hide a pulse) can only hide edges: a window that measures a rate is measured again
+# (seen_window), and a lower bound after an event reports the gap (sighted).
 rm -f $data/edges $data/edges.ready
 $WATCH $data/edges $data/edges.ready red=$sim/sim_gpio0/value amber=$sim/sim_gpio1/value \
   green=$sim/sim_gpio2/value blue=$sim/sim_gpio3/value buzzer=$sim/sim_gpio4/value &
