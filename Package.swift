@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(name: "KioskCoreTests", dependencies: [
             "KioskCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices", "KioskTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore", "KioskTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KioskWebTests", dependencies: [
             "KioskWeb", "KioskCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),

@@ -124,10 +124,10 @@ struct IndicatorServiceTests {
     /// running in parallel, so a wake-up can come late), and fails with `what` if it never holds.
     func waitUntil(_ what: String = "the condition", sourceLocation: SourceLocation = #_sourceLocation,
                    _ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
+        var budget = WaitBudget(timeout: .seconds(120))
         while !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("waited 120 s for \(what)", sourceLocation: sourceLocation)
+            guard budget.look() else {
+                Issue.record("waited \(budget.account) for \(what)", sourceLocation: sourceLocation)
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(10))

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import KioskCore
 import Synchronization
+import KioskTestSupport
 import Testing
 @testable import Scanner
 
@@ -18,14 +19,15 @@ final class Collected: Sendable {
     }
 }
 
-/// Waits for `condition`, polling every 10 ms, at most `timeout` (the tests share two cores
-/// with the rest of the suite), and fails with `what` if it never holds.
+/// Waits for `condition`, polling every 10 ms, for at most `timeout` of looking (a
+/// ``WaitBudget``: the tests share two cores with the rest of the suite, which can keep this
+/// task and the source it waits for off them), and fails with `what` if it never holds.
 func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(60),
                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
+    var budget = WaitBudget(timeout: timeout)
     while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("waited \(timeout) for \(what())", sourceLocation: sourceLocation)
+        guard budget.look() else {
+            Issue.record("waited \(budget.account) for \(what())", sourceLocation: sourceLocation)
             throw CancellationError()
         }
         try await Task.sleep(for: .milliseconds(10))

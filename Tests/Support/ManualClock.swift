@@ -77,11 +77,11 @@ public final class ManualClock: Clock, Sendable {
     }
 
     /// Waits until `count` tasks sleep on the clock (the code under test is done reacting),
-    /// at most `timeout` of real time; throws naming `what` if they never do.
+    /// at most `timeout` of looking (``WaitBudget``); throws naming `what` if they never do.
     public func waitForSleepers(_ count: Int = 1, what: String, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
+        var budget = WaitBudget(timeout: timeout)
         while pendingSleeps.count < count {
-            guard ContinuousClock.now < deadline else { throw ManualClockTimeout(what: what, waited: timeout) }
+            guard budget.look() else { throw ManualClockTimeout(what: what, waited: timeout) }
             await Task.yield()
             try await Task.sleep(for: .milliseconds(1))
         }
