@@ -202,7 +202,7 @@ let package = Package(
         .testTarget(name: "ScannerTests", dependencies: ["Scanner", "KioskCore", "CLinuxDevices", "KioskTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "KioskCore", "KioskTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KioskWebTests", dependencies: [
-            "KioskWeb", "KioskCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
+            "KioskWeb", "KioskCore", "KioskTestSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Scanner", "KioskCore"]),

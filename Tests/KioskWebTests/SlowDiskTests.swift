@@ -7,6 +7,7 @@ import FoundationNetworking
 import Hummingbird
 import HummingbirdTesting
 import KioskCore
+import KioskTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -73,10 +74,10 @@ struct SlowDiskTests {
             }
             // Bounded: every scan has reached the scan desk (the first held in its commit by
             // the stalled writer, the rest queued behind it).
-            let deadline = ContinuousClock.now + .seconds(30)
+            var budget = WaitBudget(timeout: .seconds(30))
             while desk.queue.pending < scans {
-                guard ContinuousClock.now < deadline else {
-                    Issue.record("waited 30 s for \(scans) scans to queue at the scan desk; \(desk.queue.pending) did")
+                guard budget.look() else {
+                    Issue.record("waited \(budget.account) for \(scans) scans to queue at the scan desk; \(desk.queue.pending) did")
                     release.signal()
                     return
                 }

@@ -149,18 +149,19 @@ struct PushTests {
         #expect(try hub.audit.entries().map(\.action).contains(.deviceRevoked))
     }
 
-    /// Waits, without polling, until `condition` about `store` holds, woken by the store's
-    /// `.sync` changes; fails naming `what` after `seconds`.
+    /// Waits until `condition` about `store` holds, woken by the store's `.sync` changes (or
+    /// every 100 ms to count its bound); fails naming `what` after `seconds` of waiting (a
+    /// ``WaitBudget``: time the pool kept this task from running is not counted).
     func until(_ store: KioskDatabase, _ what: String, seconds: Int = 20, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
+        var budget = WaitBudget(timeout: .seconds(seconds))
         while true {
             let seen = store.changes.version(of: [.sync])
             if try condition() { return }
-            guard ContinuousClock.now < deadline else {
-                Issue.record("not within \(seconds) s: \(what)")
+            guard budget.look() else {
+                Issue.record("not within \(budget.account): \(what)")
                 throw CancellationError()
             }
-            _ = await store.changes.waitForChange(of: [.sync], after: seen, timeout: deadline - ContinuousClock.now)
+            _ = await store.changes.waitForChange(of: [.sync], after: seen, timeout: budget.step)
         }
     }
 
