@@ -179,7 +179,6 @@ func benchLamp(scratch: URL) async throws -> [Verdict] {
     defer { task.cancel() }
     while gpio.value(offset: 2) != false { await Task.yield() }     // the lines are requested and dark
     var samples = Samples(), seen = Samples(), commits = Samples()
-    let nanoseconds = { (d: Duration) in UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000) }
     for _ in 0..<200 {
         // The commit alone (the same receipt, straight to the counter), then the whole path.
         try commits.time { _ = try counter.handle(ScanEvent(source: "bench-direct", text: "P1")) }
@@ -192,8 +191,8 @@ func benchLamp(scratch: URL) async throws -> [Verdict] {
         // the same monotonic clock); the bench's own task sees it one hand-off later, once
         // `submit` has resumed it on the concurrency pool.
         let lit = gpio.history(offset: 2).last { $0.high }!.at
-        samples.values.append(nanoseconds(lit - start))
-        seen.values.append(nanoseconds(looked - start))
+        samples.values.append(UInt64((lit - start).inSeconds * 1e9))
+        seen.values.append(UInt64((looked - start).inSeconds * 1e9))
         signals.send(.acknowledge)          // ends the flash: the next scan starts from a dark lamp
         while gpio.value(offset: 2) == true { await Task.yield() }
     }

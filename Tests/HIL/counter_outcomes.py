@@ -272,6 +272,13 @@ def main():
     # again on a fresh code, received first.
     repeated = []
 
+    def fresh_duplicate():
+        """A spare code received and then repeated (reported as a duplicate, unmeasured)."""
+        code = spare.pop(0)
+        rig.scan(fd, code, "green")
+        rig.scan(fd, code, "blue")
+        return code
+
     def duplicate(n):
         code = received[-1]
         if n:
@@ -285,11 +292,7 @@ def main():
     # A third time: silent (no feedback line, no flash). The next scan's feedback must be the
     # only one, and its window (from before the repeat) must show only its own signal.
     def low(n):
-        code = repeated[-1]
-        if n:
-            code = spare.pop(0)
-            rig.scan(fd, code, "green")
-            rig.scan(fd, code, "blue")
+        code = fresh_duplicate() if n else repeated[-1]
         t0 = time.monotonic()
         type_code(fd, code, KEY_S)
         type_code(fd, LOW[n], KEY_S)

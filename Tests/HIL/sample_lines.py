@@ -45,7 +45,7 @@ def blind_spots(path, t0, t1):
 
 def last_look(path):
     """The latest moment the watcher says it looked at every line ('# look T', written by
-    linewatch.c every 100 ms, and by this sampler at every look): the log is complete up to it."""
+    linewatch.c and by this sampler every 100 ms): the log is complete up to it."""
     latest = 0.0
     with open(path) as f:
         for raw in f:
@@ -101,14 +101,16 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     out = open(log, "a", buffering=1)
     state = {}
-    samples, started = 0, time.monotonic()
+    samples, started, last_look = 0, time.monotonic(), 0.0
     while not stop:
         for name, fd in lines:
             value = 1 if os.pread(fd, 8, 0)[:1] == b"1" else 0
             if state.get(name) != value:
                 state[name] = value
                 out.write(f"{time.monotonic():.6f} {name} {value}\n")
-        out.write(f"# look {time.monotonic():.6f}\n")
+        if time.monotonic() - last_look >= 0.1:   # the heartbeat, as linewatch.c writes it
+            last_look = time.monotonic()
+            out.write(f"# look {last_look:.6f}\n")
         samples += 1
         if samples == 1:
             open(ready, "w").close()

@@ -118,20 +118,11 @@ struct IndicatorServiceTests {
     let logger = Logger(label: "test")
     let lamps: [Lamp: LineRef] = [.red: .offset(0), .amber: .offset(1), .green: .offset(2), .blue: .offset(3)]
 
-    /// Waits for a condition on another thread; generous, because a loaded machine (the whole
-    /// suite in parallel) can hold a thread up for seconds. Returns at once when it holds.
-    /// Waits for `condition`, at most two minutes (the suite shares two cores with ~200 tests
-    /// running in parallel, so a wake-up can come late), and fails with `what` if it never holds.
+    /// Waits for a condition on another thread, at most two minutes of looking (the suite
+    /// shares two cores with ~200 tests running in parallel, so a wake-up can come late).
     func waitUntil(_ what: String = "the condition", sourceLocation: SourceLocation = #_sourceLocation,
                    _ condition: () -> Bool) async throws {
-        var budget = WaitBudget(timeout: .seconds(120))
-        while !condition() {
-            guard budget.look() else {
-                Issue.record("waited \(budget.account) for \(what)", sourceLocation: sourceLocation)
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await KioskTestSupport.waitUntil(what, timeout: .seconds(120), sourceLocation: sourceLocation, condition)
     }
 
     @Test("the lamps follow the job state, a scan flashes and chirps, and shutdown leaves the safe state")

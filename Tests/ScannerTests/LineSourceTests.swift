@@ -19,21 +19,6 @@ final class Collected: Sendable {
     }
 }
 
-/// Waits for `condition`, polling every 10 ms, for at most `timeout` of looking (a
-/// ``WaitBudget``: the tests share two cores with the rest of the suite, which can keep this
-/// task and the source it waits for off them), and fails with `what` if it never holds.
-func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(60),
-               sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
-    var budget = WaitBudget(timeout: timeout)
-    while !condition() {
-        guard budget.look() else {
-            Issue.record("waited \(budget.account) for \(what())", sourceLocation: sourceLocation)
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
-
 @Suite("Line-based scan sources: a real FIFO and a real pseudo-terminal")
 struct LineSourceTests {
     let logger = Logger(label: "test")

@@ -1,3 +1,5 @@
+import Testing
+
 /// The bound of a polling wait in a test, counted in the time the waiting task was actually
 /// running to look, not in wall time.
 ///
@@ -37,5 +39,21 @@ public struct WaitBudget: Sendable {
     /// What the wait came to, for its failure message.
     public var account: String {
         "\(timeout) of looking (\(spent) spent, \(clock.now - started) of wall time)"
+    }
+}
+
+/// Waits for `condition`, polling every 10 ms, for at most `timeout` of looking (a
+/// ``WaitBudget``: the tests share two cores with the rest of the suite, which can keep this
+/// task and what it waits for off them), and fails with `what` if it never holds: the issue
+/// is recorded where the wait was called, and the wait throws.
+public func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(60),
+                      sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async throws {
+    var budget = WaitBudget(timeout: timeout)
+    while !condition() {
+        guard budget.look() else {
+            Issue.record("waited \(budget.account) for \(what())", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }
