@@ -232,7 +232,7 @@ public struct Counter: Sendable {
                                     variance: [], duplicate: false, session: next)
         do {
             func applyAndSave() throws {
-                feedback = try apply(action, scan: scan, session: next, feedback: feedback, facts: facts, in: db)
+                try apply(action, scan: scan, feedback: &feedback, facts: facts, in: db)
                 try saveSession(feedback.session, in: db)
             }
             if case .reject = action {
@@ -285,7 +285,10 @@ public struct Counter: Sendable {
             INSERT INTO scan_log (scanID, source, text, symbology, scannedAt, accepted, message, deviceID, outcome)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (scanID) DO NOTHING
-            """).execute(arguments: [scan.id, scan.source, text, scan.symbology, StoredDate.text(scan.time), accepted, message, deviceID, outcome.rawValue])
+            """).execute { p in
+                p.bind(scan.id); p.bind(scan.source); p.bind(text); p.bind(scan.symbology); p.bind(StoredDate.text(scan.time))
+                p.bind(accepted); p.bind(message); p.bind(deviceID); p.bind(outcome.rawValue)
+            }
         if db.changesCount == 0 { throw ScanHandledBefore() }
     }
 
@@ -303,10 +306,11 @@ public struct Counter: Sendable {
     private func actor(_ session: CounterSession, _ scan: ScanEvent) -> String { scan.actor ?? session.badge ?? options.defaultActor }
 
     /// `facts`: what the look-up of the scanned part read of it, for the movement that books it.
-    private func apply(_ action: CounterSession.Action, scan: ScanEvent, session: CounterSession, feedback: ScanFeedback,
-                       facts: StockLedger.MovementFacts?, in db: Database) throws -> ScanFeedback {
-        var feedback = feedback
-        var session = session
+    /// `feedback` comes with the session the action leaves (``CounterSession/handle(_:maximumQuantity:)``)
+    /// and is completed in place (not copied: a feedback with its movement and session is
+    /// dozens of references to retain, and the scan path copied it twice).
+    private func apply(_ action: CounterSession.Action, scan: ScanEvent, feedback: inout ScanFeedback,
+                       facts: StockLedger.MovementFacts?, in db: Database) throws {
         switch action {
         case let .reject(reason, outcome):
             throw SessionRefusal(description: reason, outcome: outcome)
@@ -319,11 +323,11 @@ public struct Counter: Sendable {
             }
             feedback.message = try Workshop.toggleClock(badge: badge, bay: bay, at: scan.time, in: db)
         case .checkIn(let code):
-            let order = try Workshop.checkIn(appointment: code, actor: actor(session, scan), bay: options.bay, at: scan.time, in: db)
+            let order = try Workshop.checkIn(appointment: code, actor: actor(feedback.session, scan), bay: options.bay, at: scan.time, in: db)
             feedback.message = "✓ 已接车 \(order.ticketCode) \(order.plate) / checked in \(order.ticketCode)"
         case .checkInVehicle(let vin):
             let result = try Workshop.checkIn(vin: vin, phone: nil, plate: nil, services: [], bay: options.bay,
-                                              actor: actor(session, scan), at: scan.time, in: db)
+                                              actor: actor(feedback.session, scan), at: scan.time, in: db)
             let order = result.order
             let about = "\(vin.manufacturer)\(vin.modelYear(reference: scan.time).map { " \($0)" } ?? "")"
             feedback.message = (result.opened
@@ -332,10 +336,10 @@ public struct Counter: Sendable {
                 + (result.history.isEmpty ? "" : "\n维修记录 service history: " + result.history.prefix(5).map {
                     "\($0.ticketCode) \($0.services.map(\.name).joined(separator: "、"))"
                 }.joined(separator: "; "))
-            session.workOrder = order.ticketCode
+            feedback.session.workOrder = order.ticketCode
         case let .moveVehicle(vin, bin):
             let outcome = try Yard.record(VehicleStep(key: scan.id, vin: vin, action: .move(to: bin), deviceID: deviceID,
-                                                      actor: actor(session, scan), at: scan.time), in: db)
+                                                      actor: actor(feedback.session, scan), at: scan.time), in: db)
             feedback.message = "✓ 移位 \(vin.text) \(outcome.vehicle.model) \(outcome.movement.fromBin ?? "-")→\(bin) / moved \(vin.text) to \(bin)"
         case let .countVehicle(vin, bin):
             try Yard.count(vin, in: bin, at: scan.time, in: db)
@@ -343,44 +347,44 @@ public struct Counter: Sendable {
             feedback.message = "✓ 车场盘点 \(vin.text) 在 \(bin)，已盘 \(counted) 台 / counted \(vin.text) in \(bin), \(counted) cars so far"
         case .openYardCount:
             let joined = try Yard.openStocktakeID(in: db) != nil
-            if !joined { _ = try Yard.openStocktake(actor: actor(session, scan), at: scan.time, in: db) }
+            if !joined { _ = try Yard.openStocktake(actor: actor(feedback.session, scan), at: scan.time, in: db) }
             feedback.message = (joined ? "继续车场盘点" : "车场盘点已开始") + "：扫描车位，再扫该车位每台车的车架号 / yard count \(joined ? "joined" : "opened"): scan a yard bin, then every VIN in it"
         case .closeYardCount:
             let variance = try Yard.closeStocktake(at: scan.time, in: db)
             feedback.message = "已关闭 closed. " + variance.report
-            session.mode = .lookup
-            session.bin = nil
+            feedback.session.mode = .lookup
+            feedback.session.bin = nil
         case .lookup(let part):
             let balances = try StockBalance.filter(Column("partNumber") == part.partNumber && Column("quantity") != 0).fetchAll(db)
             let total = balances.reduce(0) { $0 + ($1.binCode == Purchasing.quarantineBin ? 0 : $1.quantity) }
             let where_ = balances.map { "\($0.binCode):\($0.quantity)" }.joined(separator: " ")
             feedback.message = "\(part.partNumber) \(part.nameZh) / \(part.nameEn) 库存 on hand \(total) \(part.unit) \(where_)"
         case let .move(kind, part, quantity, fromBin, toBin, workOrder, trace):
-            feedback = try move(kind: kind, part: part, facts: facts, quantity: quantity, fromBin: fromBin, toBin: toBin, workOrder: workOrder, trace: trace,
-                                scan: scan, session: &session, feedback: feedback, in: db)
+            try move(kind: kind, part: part, facts: facts, quantity: quantity, fromBin: fromBin, toBin: toBin, workOrder: workOrder, trace: trace,
+                     scan: scan, feedback: &feedback, in: db)
         case let .openDelivery(number, sscc):
             var delivery = try Delivery.filter(Column("orderNumber") == number && Column("deviceID") == deviceID && Column("closedAt") == nil).fetchOne(db)
             let rejoined = delivery != nil
             if let open = delivery, let sscc { delivery = try Purchasing.attachSSCC(sscc, to: open.id, in: db) }
             if delivery == nil {
-                delivery = try Purchasing.openDelivery(order: number, sscc: sscc, id: scan.id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
+                delivery = try Purchasing.openDelivery(order: number, sscc: sscc, id: scan.id, deviceID: deviceID, actor: actor(feedback.session, scan), at: scan.time, in: db)
             }
-            session.delivery = delivery!.id
-            session.deliveryOrder = number
+            feedback.session.delivery = delivery!.id
+            feedback.session.deliveryOrder = number
             let order = try PurchaseOrder.fetchOne(db, key: number)
             let open = try Purchasing.variance(of: number, in: db).filter { $0.remaining > 0 }
             feedback.message = "\(rejoined ? "继续收货" : "开始收货") 采购单 \(number)（\(order?.supplier ?? "")）\(delivery!.sscc.map { " SSCC \($0)" } ?? "")：逐件扫描配件，完成后扫结束码 / "
                 + "\(rejoined ? "rejoined" : "receiving") against \(number) from \(order?.supplier ?? ""): scan each part, then CLOSE"
                 + (open.isEmpty ? "" : "\n待收 to come: " + open.map { "\($0.partNumber)×\($0.remaining)" }.joined(separator: " "))
         case .attachSSCC(let sscc):
-            guard let id = session.delivery else { throw PurchasingError.noDeliveryOpen }
+            guard let id = feedback.session.delivery else { throw PurchasingError.noDeliveryOpen }
             let delivery = try Purchasing.attachSSCC(sscc, to: id, in: db)
             feedback.message = "收货 \(delivery.orderNumber) SSCC \(sscc) / delivery against \(delivery.orderNumber): SSCC \(sscc)"
         case let .receiveDelivered(part, quantity, bin, condition, id, trace):
             let delivery = try Purchasing.checkReceipt(of: part.partNumber, condition: condition, into: id, in: db)
             let into = condition == .damaged ? Purchasing.quarantineBin : (bin ?? part.defaultBin)
-            feedback = try move(kind: .receive, part: part, facts: facts, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
-                                scan: scan, session: &session, feedback: feedback, in: db)
+            try move(kind: .receive, part: part, facts: facts, quantity: quantity, fromBin: nil, toBin: into, workOrder: nil, trace: trace,
+                     scan: scan, feedback: &feedback, in: db)
             if let movement = feedback.movement {
                 try DeliveryLine(movementKey: movement.key, deliveryID: id, partNumber: part.partNumber, quantity: quantity, condition: condition).insert(db)
             }
@@ -394,7 +398,7 @@ public struct Counter: Sendable {
         case .closeDelivery(let id):
             let (delivery, variance) = try Purchasing.close(id, at: scan.time, in: db)
             // The delivery's receipts are final: UNDO does not reach into it, nor past it.
-            session.undoStack.removeAll()
+            feedback.session.undoStack.removeAll()
             let differing = variance.filter { $0.remaining > 0 || $0.over > 0 || $0.damaged > 0 }
             let status = try PurchaseOrder.fetchOne(db, key: delivery.orderNumber)?.status
             feedback.message = "收货已结束 采购单 \(delivery.orderNumber)：\(differing.isEmpty ? "与订单一致" : "差异 \(differing.count) 行") / delivery against \(delivery.orderNumber) closed: "
@@ -402,28 +406,28 @@ public struct Counter: Sendable {
                 + (status == .received ? "；采购单已收齐 / the order is complete" : "")
                 + variance.map { "\n  " + $0.summary }.joined()
         case let .receiveCarton(sscc, bin):
-            let (transfer, outcome) = try Transfers.receive(sscc, into: bin, key: scan.id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
+            let (transfer, outcome) = try Transfers.receive(sscc, into: bin, key: scan.id, deviceID: deviceID, actor: actor(feedback.session, scan), at: scan.time, in: db)
             if case .recorded(let movement, let alerts) = outcome {
                 feedback.movement = movement
                 feedback.alerts = alerts
             }
             // Not undone at the counter (the chain's ledger keeps it received), and a line UNDO does
             // not reach past: the clerk pressing UNDO now means the carton, not an older receipt.
-            session.undoStack.removeAll()
+            feedback.session.undoStack.removeAll()
             let onHand = try StockLedger.onHand(of: transfer.partNumber, in: db)
             feedback.message = "✓ 调拨入库 \(transfer.partNumber) ×\(transfer.quantity) → \(transfer.toBin ?? "-")，来自 \(transfer.fromStore)，现有 \(onHand) / received transfer \(sscc) from \(transfer.fromStore): \(transfer.partNumber) ×\(transfer.quantity), on hand \(onHand)"
                 + "\n调拨箱整箱入库，不能撤销；放错库位请用移库 / a carton receipt is not undone: if it went to the wrong bin, use TRANSFER"
                 + feedback.alerts.map { "\n⚠ \($0.message)" }.joined()
         case .openCount(let bin):
             let stocktake = try StocktakeBook.openStocktake(covering: bin, in: db)
-                ?? StocktakeBook.open(bin: bin, actor: actor(session, scan), at: scan.time, in: db)
-            session.stocktakeID = stocktake.id
+                ?? StocktakeBook.open(bin: bin, actor: actor(feedback.session, scan), at: scan.time, in: db)
+            feedback.session.stocktakeID = stocktake.id
             feedback.message = "盘点 \(stocktake.scopeDescription)：请扫描库位 \(bin) 中的配件 / counting \(bin): scan every part in it"
         case let .count(part, quantity, bin):
-            guard let id = session.stocktakeID else { throw StocktakeError.noOpenStocktake }
+            guard let id = feedback.session.stocktakeID else { throw StocktakeError.noOpenStocktake }
             try StocktakeBook.recordCount(stocktake: id, key: scan.id, partNumber: part.partNumber, bin: bin, quantity: quantity,
-                                          reverses: nil, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
-            session.pushUndo(.countScan(scan.id, stocktake: id, partNumber: part.partNumber, bin: bin, quantity: quantity))
+                                          reverses: nil, deviceID: deviceID, actor: actor(feedback.session, scan), at: scan.time, in: db)
+            feedback.session.pushUndo(.countScan(scan.id, stocktake: id, partNumber: part.partNumber, bin: bin, quantity: quantity))
             let counted = try Int.fetchOne(db, sql: "SELECT SUM(quantity) FROM stocktake_scan WHERE stocktakeID = ? AND partNumber = ? AND binCode = ?",
                                            arguments: [id, part.partNumber, bin]) ?? 0
             feedback.message = "✓ 盘点 \(part.partNumber) \(part.nameZh) ×\(quantity)，\(bin) 已数 \(counted) / counted \(part.nameEn) ×\(quantity), \(counted) so far in \(bin)"
@@ -439,7 +443,7 @@ public struct Counter: Sendable {
                 let draft = MovementDraft(key: scan.id, kind: .reversal, partNumber: original.partNumber, quantity: original.quantity,
                                           fromBin: original.toBin, toBin: original.fromBin, workOrder: original.workOrder,
                                           reason: "撤销 undo \(original.kind.rawValue) #\(original.seq ?? 0)", reverses: original.key,
-                                          scanText: scan.text, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
+                                          scanText: scan.text, deviceID: deviceID, actor: actor(feedback.session, scan), recordedAt: scan.time)
                 let outcome = try StockLedger.record(draft, allowNegativeStock: options.allowNegativeStock, in: db)
                 feedback.movement = outcome.movement
                 if case .recorded(_, let alerts) = outcome { feedback.alerts = alerts }
@@ -450,7 +454,7 @@ public struct Counter: Sendable {
                 }
             case let .countScan(key, stocktake, partNumber, bin, quantity):
                 try StocktakeBook.recordCount(stocktake: stocktake, key: scan.id, partNumber: partNumber, bin: bin, quantity: -quantity,
-                                              reverses: key, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
+                                              reverses: key, deviceID: deviceID, actor: actor(feedback.session, scan), at: scan.time, in: db)
                 feedback.message = "↶ 已撤销盘点 \(partNumber) ×\(quantity) / undone count of \(partNumber) ×\(quantity)"
             }
         case .closeCount(let id):
@@ -460,22 +464,19 @@ public struct Counter: Sendable {
             feedback.message = "盘点已关闭：\(lines.count) 行，差异 \(differing.count) 行；扫描确认码过账 / stocktake closed: \(lines.count) lines, \(differing.count) differ; scan CONFIRM to post adjustments"
                 + differing.map { "\n  \($0.binCode) \($0.partNumber) 应有 expected \($0.expected) 实盘 counted \($0.counted) (\($0.variance > 0 ? "+" : "")\($0.variance))" }.joined()
         case .confirmCount(let id):
-            let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(session, scan), at: scan.time, in: db)
+            let movements = try StocktakeBook.confirm(id, deviceID: deviceID, actor: actor(feedback.session, scan), at: scan.time, in: db)
             // A confirmed stocktake is a line UNDO does not reach past: the clerk pressing UNDO
             // now means the count, and must not reverse an older receipt instead.
-            session.undoStack.removeAll()
+            feedback.session.undoStack.removeAll()
             feedback.message = "盘点已确认：过账 \(movements.count) 笔调整 / stocktake confirmed: \(movements.count) adjustments posted"
         }
-        feedback.session = session
-        return feedback
     }
 
     /// Books one movement of a part scan (receive, issue, return, transfer) with its checks and
     /// the clerk's message: serials already in stock and expired items refused at receipt, issues
     /// to open jobs only, returns at most what the job holds, the bays whose parts came in.
     private func move(kind: MovementKind, part: Part, facts: StockLedger.MovementFacts?, quantity: Int, fromBin: String?, toBin: String?, workOrder: String?, trace: ItemTrace,
-                      scan: ScanEvent, session: inout CounterSession, feedback: ScanFeedback, in db: Database) throws -> ScanFeedback {
-        var feedback = feedback
+                      scan: ScanEvent, feedback: inout ScanFeedback, in db: Database) throws {
         if kind == .receive, let serial = trace.serial, try StockLedger.serialInStock(part.partNumber, serial: serial, in: db) > 0 {
             throw StockError.serialInStock(part: part.partNumber, serial: serial)
         }
@@ -503,12 +504,12 @@ public struct Counter: Sendable {
         }
         let draft = MovementDraft(key: scan.id, kind: kind, partNumber: part.partNumber, quantity: quantity,
                                   fromBin: fromBin, toBin: toBin, workOrder: workOrder, scanText: scan.text,
-                                  trace: trace, deviceID: deviceID, actor: actor(session, scan), recordedAt: scan.time)
+                                  trace: trace, deviceID: deviceID, actor: actor(feedback.session, scan), recordedAt: scan.time)
         let booked = try StockLedger.book(draft, known: facts.map { (part, $0) }, allowNegativeStock: options.allowNegativeStock, in: db)
         if case .recorded(let movement, let alerts) = booked.outcome {
             feedback.movement = movement
             feedback.alerts = alerts
-            session.pushUndo(.movement(movement.key))
+            feedback.session.pushUndo(.movement(movement.key))
         }
         let onHand = try booked.onHandAfter ?? StockLedger.onHand(of: part.partNumber, in: db)
         let route = [fromBin, toBin].compactMap { $0 }.joined(separator: "→")
@@ -541,7 +542,6 @@ public struct Counter: Sendable {
                 }.joined()
             }
         }
-        return feedback
     }
 
     /// Resolves the scan; `facts` is set to the part's ``StockLedger/MovementFacts`` when it
@@ -646,7 +646,7 @@ public struct Counter: Sendable {
         try db.cachedStatement(sql: """
             INSERT INTO counter_session (deviceID, state) VALUES (?, ?)
             ON CONFLICT (deviceID) DO UPDATE SET state = excluded.state
-            """).execute(arguments: [deviceID, json])
+            """).execute { p in p.bind(deviceID); p.bind(json) }
         // Cached only once the transaction commits; a rolled-back session must not be served.
         // The version is read right after the commit, before this connection begins another
         // transaction: it is this commit's, whatever others commit meanwhile (the writer sees

@@ -63,10 +63,10 @@ public struct Catalog: Sendable {
         func read(_ row: SteppedRow) -> (part: Part, facts: StockLedger.MovementFacts) {
             (Part(orderedRow: row), StockLedger.MovementFacts(row: row, at: Part.orderedColumnNames.count))
         }
-        if let found = try db.cachedStatement(sql: partByBarcodeSQL).readFirstRow(arguments: [key], read) {
+        if let found = try db.cachedStatement(sql: partByBarcodeSQL).readFirstRow(binding: { $0.bind(key) }, read) {
             return found
         }
-        return try db.cachedStatement(sql: partByNumberSQL).readFirstRow(arguments: [code], read)
+        return try db.cachedStatement(sql: partByNumberSQL).readFirstRow(binding: { $0.bind(code) }, read)
     }
 }
 

@@ -36,6 +36,11 @@ extension Statement {
     func readFirstRow<T>(arguments: StatementArguments, _ read: (SteppedRow) throws -> T) throws -> T? {
         precondition(isReadonly, "readFirstRow is for statements that only read")
         try setArguments(arguments)
+        return try stepFirstRow(read)
+    }
+
+    /// Steps this statement, its arguments bound, once: its first row to `read`, or `nil`.
+    func stepFirstRow<T>(_ read: (SteppedRow) throws -> T) throws -> T? {
         defer { sqlite3_reset(sqliteStatement) }
         let code = sqlite3_step(sqliteStatement)
         switch code {

@@ -148,7 +148,7 @@ public struct StockLedger: Sendable {
                     throw StockError.insufficientStock(partNumber: draft.partNumber, bin: bin, onHand: current, requested: -delta)
                 }
             }
-            try addToBalance.execute(arguments: [draft.partNumber, bin, delta])
+            try addToBalance.execute { p in p.bind(draft.partNumber); p.bind(bin); p.bind(delta) }
         }
         if movement.kind == .adjust {
             let delta = movement.deltas.map { "\($0.bin) \($0.delta > 0 ? "+" : "")\($0.delta)" }.joined(separator: ", ")
@@ -185,10 +185,13 @@ public struct StockLedger: Sendable {
               stocktakeID, scanText, lot, expiry, serial, netQuantity, deviceID, actor, recordedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (key) DO NOTHING
-            """).execute(arguments: [movement.key, movement.kind.rawValue, movement.partNumber, movement.quantity, movement.fromBin,
-                                     movement.toBin, movement.workOrder, movement.reason, movement.reverses, movement.stocktakeID,
-                                     movement.scanText, movement.lot, movement.expiry, movement.serial, movement.netQuantity,
-                                     movement.deviceID, movement.actor, StoredDate.text(movement.recordedAt)])
+            """).execute { p in
+                p.bind(movement.key); p.bind(movement.kind.rawValue); p.bind(movement.partNumber); p.bind(movement.quantity)
+                p.bind(movement.fromBin); p.bind(movement.toBin); p.bind(movement.workOrder); p.bind(movement.reason)
+                p.bind(movement.reverses); p.bind(movement.stocktakeID); p.bind(movement.scanText); p.bind(movement.lot)
+                p.bind(movement.expiry); p.bind(movement.serial); p.bind(movement.netQuantity); p.bind(movement.deviceID)
+                p.bind(movement.actor); p.bind(StoredDate.text(movement.recordedAt))
+            }
     }
 
     static func binExists(_ code: String, in db: Database) throws -> Bool {
