@@ -8,8 +8,9 @@ import Testing
 /// written by a scan would read back differently from rows written anywhere else.
 @Suite("Parameters bound straight into SQLite")
 struct BoundParametersTests {
-    /// `quote()` shows a value's SQLite type and its exact bytes (text in quotes, blobs as X'…').
-    static let quoted = "SELECT quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?), quote(?)"
+    /// Each value's SQLite type, its bytes in hex (all of them: a NUL inside is not the end)
+    /// and `quote()`'s reading of it.
+    static let quoted = "SELECT " + (1...12).map { "typeof(?\($0)) || ' ' || hex(?\($0)) || ' ' || quote(?\($0))" }.joined(separator: ", ")
 
     @Test("every kind of value is stored as GRDB's arguments store it")
     func sameAsGRDB() throws {
@@ -28,8 +29,10 @@ struct BoundParametersTests {
             return ((0..<12).map { grdb[$0] as String }, bound)
         }
         #expect(bound == grdb)
-        #expect(bound[8] == "X'E621E1F8C36C495A93FC0C247A3E6E5F'", "a UUID is its 16 bytes, as GRDB stores it")
-        #expect(bound[3] == "NULL" && bound[9] == "NULL")
+        #expect(bound[8] == "blob E621E1F8C36C495A93FC0C247A3E6E5F X'E621E1F8C36C495A93FC0C247A3E6E5F'", "a UUID is its 16 bytes, as GRDB stores it")
+        #expect(bound[3] == "null  NULL" && bound[9] == "null  NULL")
+        #expect(bound[11] == "text 61 'a'", "text up to its first NUL, as GRDB binds it")
+        #expect(bound[6] == "integer 31 1" && bound[4] == "integer 2D3432 -42")
     }
 
     @Test("a statement run with GRDB's arguments after bound ones, and bound ones after, each writes its own values")
@@ -48,17 +51,31 @@ struct BoundParametersTests {
         #expect(rows.map { $0["b"] as Int? } == [1, 2, nil, 4])
     }
 
-    @Test("a bound write that fails throws the store's error, and the statement works again after it")
+    @Test("a bound write that fails throws the store's error, and the same statement runs again after it")
     func failureThenReuse() throws {
         let store = try TemporaryStore()
         try store.database.pool.write { db in
             try db.execute(sql: "CREATE TABLE t (a TEXT PRIMARY KEY)")
-            let sql = "INSERT INTO t (a) VALUES (?)"
-            try db.cachedStatement(sql: sql).execute(binding: { $0.bind("x") })
-            #expect(throws: DatabaseError.self) { try db.cachedStatement(sql: sql).execute(binding: { $0.bind("x") }) }
-            try db.cachedStatement(sql: sql).execute(binding: { $0.bind("y") })
+            // Held, not looked up again: GRDB drops a failed statement from its cache, and a
+            // caller that holds one must still be able to run it.
+            let insert = try db.cachedStatement(sql: "INSERT INTO t (a) VALUES (?)")
+            try insert.execute(binding: { $0.bind("x") })
+            #expect(throws: DatabaseError.self) { try insert.execute(binding: { $0.bind("x") }) }
+            try insert.execute(binding: { $0.bind("y") })
         }
         let count = try store.database.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") }
         #expect(count == 2)
+    }
+
+    @Test("a read stepped straight that fails throws, and the same statement reads again after it")
+    func failedReadThenReuse() throws {
+        let store = try TemporaryStore()
+        try store.database.pool.write { db in
+            // abs() of the smallest integer overflows: an error at the step, not at the prepare.
+            let read = try db.cachedStatement(sql: "SELECT abs(?)")
+            #expect(throws: DatabaseError.self) { _ = try read.readFirstRow(binding: { $0.bind(Int.min) }, { $0[0] as Int }) }
+            let value = try read.readFirstRow(binding: { $0.bind(-7) }, { $0[0] as Int })
+            #expect(value == 7)
+        }
     }
 }

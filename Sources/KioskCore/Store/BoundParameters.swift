@@ -65,6 +65,8 @@ extension Statement {
     /// left out or one too many is a programming error, found by the first test that runs it.
     func execute(binding bind: (inout BoundParameters) -> Void) throws {
         try bindAll(bind)
+        // The copies SQLite made of the values are let go now, not at the statement's next use.
+        defer { sqlite3_clear_bindings(sqliteStatement) }
         try execute()
     }
 
@@ -76,6 +78,11 @@ extension Statement {
     }
 
     private func bindAll(_ bind: (inout BoundParameters) -> Void) throws {
+        // A statement whose last step failed (one held by a caller, or one stepped by
+        // `stepFirstRow`) returns that failure from its next reset, which
+        // `setUncheckedArguments` would turn into a crash: reset here first, its code ignored
+        // (the statement is reset all the same; the failure was thrown when it happened).
+        sqlite3_reset(sqliteStatement)
         // Marks the statement's arguments as bound (to none), so that `execute()` runs it as
         // it stands instead of binding the arguments of an earlier call again, and clears
         // every binding left from one.
