@@ -70,7 +70,13 @@ extension Statement {
         try execute()
     }
 
-    /// ``readFirstRow(arguments:_:)`` with its parameters bound by `bind`.
+    /// Runs this (cached, read-only) statement with the parameters `bind` binds and hands its
+    /// first row to `read`, or returns `nil` when it has none; the statement is reset after. No
+    /// `Row` is made: for the few reads of the scan path, where GRDB's row machinery cost more
+    /// than SQLite's own work. Not for statements that write: GRDB's transaction observers (the
+    /// store's change stream) learn of writes only through its own execution. GRDB's own
+    /// bookkeeping before a statement runs (the region a `ValueObservation` tracks, the check
+    /// of an aborted transaction) is skipped too: no observation reads through these.
     func readFirstRow<T>(binding bind: (inout BoundParameters) -> Void, _ read: (SteppedRow) throws -> T) throws -> T? {
         precondition(isReadonly, "readFirstRow is for statements that only read")
         try bindAll(bind)

@@ -1,7 +1,7 @@
 import GRDB
 import GRDBSQLite
 
-/// The current row of a statement stepped by ``GRDB/Statement/readFirstRow(arguments:_:)``,
+/// The current row of a statement stepped by ``GRDB/Statement/readFirstRow(binding:_:)``,
 /// read by position straight from SQLite.
 ///
 /// GRDB's `Row` builds a dictionary of the statement's lowercased column names for every
@@ -26,19 +26,6 @@ struct SteppedRow {
 }
 
 extension Statement {
-    /// Runs this (cached, read-only) statement with `arguments` and hands its first row to
-    /// `read`, or returns `nil` when it has none; the statement is reset after. No `Row` is
-    /// made: for the few reads of the scan path, where GRDB's row machinery cost more than
-    /// SQLite's own work. Not for statements that write: GRDB's transaction observers (the
-    /// store's change stream) learn of writes only through its own execution. GRDB's own
-    /// bookkeeping before a statement runs (the region a `ValueObservation` tracks, the check
-    /// of an aborted transaction) is skipped too: no observation reads through these.
-    func readFirstRow<T>(arguments: StatementArguments, _ read: (SteppedRow) throws -> T) throws -> T? {
-        precondition(isReadonly, "readFirstRow is for statements that only read")
-        try setArguments(arguments)
-        return try stepFirstRow(read)
-    }
-
     /// Steps this statement, its arguments bound, once: its first row to `read`, or `nil`.
     func stepFirstRow<T>(_ read: (SteppedRow) throws -> T) throws -> T? {
         defer { sqlite3_reset(sqliteStatement) }

@@ -96,7 +96,7 @@ public struct StockLedger: Sendable {
             } else {
                 // By position (the part's columns, then the bins' and the facts), not by name: see Part(orderedRow:).
                 let bins = Part.orderedColumnNames.count
-                guard let found = try db.cachedStatement(sql: partForMovementSQL).readFirstRow(arguments: [draft.fromBin, draft.toBin, draft.partNumber], { row in
+                guard let found = try db.cachedStatement(sql: partForMovementSQL).readFirstRow(binding: { p in p.bind(draft.fromBin); p.bind(draft.toBin); p.bind(draft.partNumber) }, { row in
                     (part: Part(orderedRow: row), fromBinFound: row[bins] as Bool, toBinFound: row[bins + 1] as Bool, facts: MovementFacts(row: row, at: bins + 2))
                 }) else {
                     throw StockError.unknownPart(draft.partNumber)
