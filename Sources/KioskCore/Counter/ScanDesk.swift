@@ -94,6 +94,7 @@ public final class ScanDesk: Sendable {
                 indicators: [any ScanIndicator], logger: Logger) {
         self.queue = queue
         let thread = Thread { [queue] in
+            nameCurrentThread("kioskd-counter")
             var duplicates = duplicates
             while let entry = queue.next() {
                 guard let scan = entry.scan else { entry.reply?(nil); continue }

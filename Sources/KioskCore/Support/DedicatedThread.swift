@@ -83,6 +83,7 @@ public func runOnDedicatedThread(name: String, _ body: @escaping @Sendable (Stop
     await withTaskCancellationHandler {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
+                nameCurrentThread(name)
                 body(flag)
                 continuation.resume()
             }
@@ -92,6 +93,21 @@ public func runOnDedicatedThread(name: String, _ body: @escaping @Sendable (Stop
     } onCancel: {
         flag.stop()
     }
+}
+
+/// Names the calling thread in the kernel (what `top -H`, `ps -L` and `perf` show), cut to
+/// the 15 bytes Linux keeps, at a character boundary. Foundation's `Thread.name`, set before
+/// `start()`, stays inside Foundation on Linux: without this every thread of kioskd showed
+/// the name of the concurrency pool's thread that started it.
+public func nameCurrentThread(_ name: String) {
+    var cut = Substring(name)
+    while cut.utf8.count > 15 { cut = cut.dropLast() }
+    // pthread_setname_np is not visible to Swift here; this is what it does on Linux.
+    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let bytes = Array(cut.utf8)
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }
 
 /// A monotonic time for key timing and duplicate windows.

@@ -1,0 +1,45 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import KioskCore
+
+/// kioskd's own threads carry their names into the kernel, where `top -H`, `ps -L` and
+/// `perf` read them.
+@Suite("Thread names in the kernel")
+struct ThreadNameTests {
+    /// The kernel's names of this process's threads.
+    static func kernelThreadNames() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").map { tid in
+            try String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
+        }
+    }
+
+    @Test("a device loop's thread shows its name, cut to the kernel's 15 bytes")
+    func dedicatedThreadIsNamed() async throws {
+        let seen = Mutex<[String]?>(nil)
+        await runOnDedicatedThread(name: "hid:HIL Barcode Scanner") { _ in
+            seen.withLock { $0 = try? Self.kernelThreadNames() }
+        }
+        let names = try #require(seen.withLock { $0 })
+        #expect(names.contains("hid:HIL Barcode"), "thread names while the loop ran: \(names)")
+    }
+
+    @Test("the scan desk's thread is kioskd-counter")
+    func scanDeskThreadIsNamed() async throws {
+        let store = try TemporaryStore(seeded: false)
+        let desk = ScanDesk(counter: Counter(database: store.database, deviceID: "T"), indicators: [], logger: .init(label: "test"))
+        await desk.handledSoFar()   // the thread has started and taken an entry
+        let names = try Self.kernelThreadNames()
+        #expect(names.contains("kioskd-counter"), "thread names: \(names)")
+    }
+
+    @Test("a name of several-byte characters is cut at a character boundary")
+    func cutAtCharacterBoundary() async throws {
+        let seen = Mutex<[String]?>(nil)
+        await runOnDedicatedThread(name: "扫描枪一号柜台") { _ in   // 21 bytes in UTF-8
+            seen.withLock { $0 = try? Self.kernelThreadNames() }
+        }
+        let names = try #require(seen.withLock { $0 })
+        #expect(names.contains("扫描枪一号"), "thread names while the loop ran: \(names)")
+    }
+}
