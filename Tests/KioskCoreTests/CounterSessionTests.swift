@@ -13,12 +13,21 @@ struct CounterSessionTests {
         ("KD:TECH:T007", .badge("T007")),
         ("6901234567892", .code("6901234567892")),
         ("15400-RTA-003", .code("15400-RTA-003")),
+        ("Kd:bin:A-02", .bin("A-02")),
+        ("]Q1kD:CMD:RECEIVE", .command(.mode(.receive))),
+        ("  KD:CMD:UNDO\r\n", .command(.undo)),
+        ("\u{200B}6901234567892\u{3000}", .code("6901234567892")),
+        ("KD", .code("KD")),
+        ("KDX:BIN:A-01", .code("KDX:BIN:A-01")),
+        ("ＫＤ:BIN:A-01", .code("ＫＤ:BIN:A-01")),
+        (String(repeating: "配", count: 200), .code(String(repeating: "配", count: 200))),
     ])
     func classify(text: String, expected: ClassifiedScan) {
         #expect(ScanClassifier.classify(text) == expected)
     }
 
-    @Test("bad kioskd codes are malformed, with a reason", arguments: ["KD:CMD:QTY:0", "KD:CMD:QTY:x", "KD:CMD:FLY", "KD:BIN:", "KD:ZZ:1", "", "AB\u{7}C"])
+    @Test("bad kioskd codes are malformed, with a reason", arguments: ["KD:CMD:QTY:0", "KD:CMD:QTY:x", "KD:CMD:FLY", "KD:BIN:", "KD:ZZ:1", "", "AB\u{7}C",
+                                                                  String(repeating: "A", count: 513), String(repeating: "配", count: 513)])
     func malformed(text: String) {
         guard case .malformed(let reason) = ScanClassifier.classify(text) else {
             Issue.record("\(text) should be malformed")

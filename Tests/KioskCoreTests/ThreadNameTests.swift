@@ -43,3 +43,21 @@ struct ThreadNameTests {
         #expect(names.contains("扫描枪一号"), "thread names while the loop ran: \(names)")
     }
 }
+
+@Suite("Background threads out of the scan path's way")
+struct IdlePriorityTests {
+    @Test("a thread asks for the idle class and the kernel shows it (policy 5 in /proc)")
+    func idleClass() async throws {
+        let seen = Mutex<(agreed: Bool, policy: String?)?>(nil)
+        await runOnDedicatedThread(name: "idle-test") { _ in
+            let agreed = runAtIdlePriority()
+            // Field 41 of /proc/thread-self/stat is the policy; the name (field 2) has no spaces here.
+            let stat = try? String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8)
+            let policy = stat.map { $0.split(separator: " ") }.flatMap { $0.count > 40 ? String($0[40]) : nil }
+            seen.withLock { $0 = (agreed, policy) }
+        }
+        let result = try #require(seen.withLock { $0 })
+        #expect(result.agreed)
+        #expect(result.policy == "5", "policy field of /proc/thread-self/stat: \(result.policy ?? "unread")")
+    }
+}

@@ -32,8 +32,13 @@ public struct DuplicateFilter: Sendable {
     /// The verdict for a scan of `text` from `source` at monotonic time `at`.
     public mutating func verdict(source: String, text: String, at time: Duration) -> Verdict {
         guard let window = windows[source], window > .zero else { return .admit }
-        var codes = seen[source] ?? [:]
-        defer { seen[source] = codes }
+        // The source's codes are changed where they are stored: copied out and back, each
+        // sighting copied the whole table.
+        return Self.judge(text, at: time, window: window, codes: &seen[source, default: [:]])
+    }
+
+    private static func judge(_ text: String, at time: Duration, window: Duration,
+                              codes: inout [String: (at: Duration, reported: Bool)]) -> Verdict {
         // Forget codes out of view for a whole window, so memory stays bounded by what a
         // source sees within one window.
         if codes.count > 64 { codes = codes.filter { time - $0.value.at < window } }

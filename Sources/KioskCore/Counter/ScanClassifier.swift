@@ -107,12 +107,12 @@ public enum ScanClassifier {
     public static func classify(_ raw: String) -> ClassifiedScan {
         let text = raw.trimmingWhitespace()
         guard !text.isEmpty else { return .malformed("空的扫描 / empty scan") }
-        if text.count > 512 { return .malformed("条码过长 / code too long (\(text.count) characters)") }
+        // (Characters are never more than UTF-8 bytes: most scans skip counting them.)
+        if text.utf8.count > 512, text.count > 512 { return .malformed("条码过长 / code too long (\(text.count) characters)") }
         // A scanner with AIM identifiers on sends kioskd's own QR codes as `]Q1KD:…`.
         let plain = GS1ElementString.withoutSymbologyIdentifier(text)
-        let upper = plain.uppercased()
-        if upper.hasPrefix("KD:") {
-            return classifyKioskCode(plain, upper: upper)
+        if hasKioskPrefix(plain) {
+            return classifyKioskCode(plain, upper: plain.uppercased())
         }
         switch GS1ElementString.read(text) {
         case .gs1(let code): return .gs1(code)
@@ -123,6 +123,14 @@ public enum ScanClassifier {
             return .malformed("条码含控制字符 / code contains control characters")
         }
         return .code(plain)
+    }
+
+    /// Whether `text` starts with `KD:` in any case: only ASCII `k` and `d` uppercase to `K`
+    /// and `D`, so the bytes decide without uppercasing the whole scan.
+    static func hasKioskPrefix(_ text: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        guard let k = bytes.next(), let d = bytes.next(), let colon = bytes.next() else { return false }
+        return k | 0x20 == UInt8(ascii: "k") && d | 0x20 == UInt8(ascii: "d") && colon == UInt8(ascii: ":")
     }
 
     private static func classifyKioskCode(_ text: String, upper: String) -> ClassifiedScan {

@@ -161,6 +161,10 @@ public struct KioskDatabase: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await runOnDedicatedThread(name: "store-watch") { flag in
+                    // This daemon's own commits wake the watch too, at their first WAL
+                    // write: as an idle-class thread it waits for a free core instead of
+                    // preempting the writer in the middle of its commit.
+                    runAtIdlePriority()
                     Self.watchFolder(directory, for: [file, file + "-wal"], stop: flag, fallback: fallback) { written.yield() }
                 }
                 written.finish()

@@ -110,6 +110,17 @@ public func nameCurrentThread(_ name: String) {
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }
 
+/// Puts the calling thread in Linux's idle scheduling class (`SCHED_IDLE`): it runs when a
+/// core has nothing else to do and never preempts another thread when it wakes. For
+/// background loops whose wake-ups come from the scan path's own work. Returns whether the
+/// kernel agreed.
+@discardableResult
+public func runAtIdlePriority() -> Bool {
+    let schedIdle: Int32 = 5   // SCHED_IDLE, <sched.h> with _GNU_SOURCE
+    var parameter = sched_param(sched_priority: 0)
+    return pthread_setschedparam(pthread_self(), schedIdle, &parameter) == 0
+}
+
 /// A monotonic time for key timing and duplicate windows.
 public func monotonicNow() -> Duration {
     var ts = timespec()
