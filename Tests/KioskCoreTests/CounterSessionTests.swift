@@ -20,6 +20,9 @@ struct CounterSessionTests {
         ("KD", .code("KD")),
         ("KDX:BIN:A-01", .code("KDX:BIN:A-01")),
         ("ＫＤ:BIN:A-01", .code("ＫＤ:BIN:A-01")),
+        // Decided by characters, as before: the Kelvin sign is K, a colon with a mark is not a colon.
+        ("\u{212A}D:BIN:A-01", .bin("A-01")),
+        ("KD:\u{301}BIN:A-01", .code("KD:\u{301}BIN:A-01")),
         (String(repeating: "配", count: 200), .code(String(repeating: "配", count: 200))),
     ])
     func classify(text: String, expected: ClassifiedScan) {

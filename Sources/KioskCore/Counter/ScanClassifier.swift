@@ -125,11 +125,18 @@ public enum ScanClassifier {
         return .code(plain)
     }
 
-    /// Whether `text` starts with `KD:` in any case: only ASCII `k` and `d` uppercase to `K`
-    /// and `D`, so the bytes decide without uppercasing the whole scan.
+    /// Whether `text` starts with `KD:` in any case, as `uppercased().hasPrefix("KD:")` says,
+    /// without uppercasing the whole scan: when its first four bytes are ASCII (or it is three
+    /// ASCII bytes), each is a whole character and only ASCII `k` and `d` uppercase to `K` and
+    /// `D`, so the bytes decide. Anything else (a Kelvin sign, a mark combined with the colon)
+    /// is left to the characters.
     static func hasKioskPrefix(_ text: String) -> Bool {
         var bytes = text.utf8.makeIterator()
         guard let k = bytes.next(), let d = bytes.next(), let colon = bytes.next() else { return false }
+        let next = bytes.next()
+        guard k < 0x80, d < 0x80, colon < 0x80, next.map({ $0 < 0x80 }) ?? true else {
+            return text.uppercased().hasPrefix("KD:")
+        }
         return k | 0x20 == UInt8(ascii: "k") && d | 0x20 == UInt8(ascii: "d") && colon == UInt8(ascii: ":")
     }
 
