@@ -14,13 +14,18 @@ struct ThreadNameTests {
         }
     }
 
-    @Test("a device loop's thread shows its name, cut to the kernel's 15 bytes")
-    func dedicatedThreadIsNamed() async throws {
+    /// The thread names seen from inside a device loop started with `name`.
+    static func namesSeen(insideLoopNamed name: String) async throws -> [String] {
         let seen = Mutex<[String]?>(nil)
-        await runOnDedicatedThread(name: "hid:HIL Barcode Scanner") { _ in
+        await runOnDedicatedThread(name: name) { _ in
             seen.withLock { $0 = try? Self.kernelThreadNames() }
         }
-        let names = try #require(seen.withLock { $0 })
+        return try #require(seen.withLock { $0 })
+    }
+
+    @Test("a device loop's thread shows its name, cut to the kernel's 15 bytes")
+    func dedicatedThreadIsNamed() async throws {
+        let names = try await Self.namesSeen(insideLoopNamed: "hid:HIL Barcode Scanner")
         #expect(names.contains("hid:HIL Barcode"), "thread names while the loop ran: \(names)")
     }
 
@@ -35,12 +40,8 @@ struct ThreadNameTests {
 
     @Test("a name of several-byte characters is cut at a character boundary")
     func cutAtCharacterBoundary() async throws {
-        let seen = Mutex<[String]?>(nil)
         // 20 bytes in UTF-8, the 15th inside 号: the kernel alone would keep half of it.
-        await runOnDedicatedThread(name: "ab扫描枪一号柜") { _ in
-            seen.withLock { $0 = try? Self.kernelThreadNames() }
-        }
-        let names = try #require(seen.withLock { $0 })
+        let names = try await Self.namesSeen(insideLoopNamed: "ab扫描枪一号柜")
         #expect(names.contains("ab扫描枪一"), "thread names while the loop ran: \(names)")
     }
 }
