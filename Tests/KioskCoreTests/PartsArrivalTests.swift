@@ -184,4 +184,36 @@ extension PartsArrivalTests {
         #expect(try store.database.workshop.order("WO-1")?.state == .waitingParts)
         #expect(try store.database.pool.read { try PartsRequest.fetchOne($0, sql: "SELECT * FROM parts_request") }?.arrivedAt != nil)
     }
+
+    @Test("the parts a request names are kept beside it, by trigger: raised, changed, invalid JSON, deleted")
+    func requestedPartsFollowTheRequests() throws {
+        let store = try TemporaryStore()
+        try waitingJob(store)
+        func named() throws -> [String] {
+            try store.database.pool.read { try String.fetchAll($0, sql: "SELECT partNumber FROM parts_request_part ORDER BY partNumber") }
+        }
+        func requested(_ part: String) throws -> Bool {
+            try store.database.pool.read { db in
+                try Catalog.partWithFacts(forCode: part, in: db)?.facts.requested ?? false
+            }
+        }
+        #expect(try named() == ["08798-9036", "15400-RTA-003"])
+        #expect(try requested("15400-RTA-003") && requested("08798-9036"))
+        try store.database.pool.write { db in
+            try db.execute(sql: "UPDATE parts_request SET parts = ?", arguments: [#"[{"partNumber":"08798-9036","quantity":1}]"#])
+        }
+        #expect(try named() == ["08798-9036"])
+        #expect(try !requested("15400-RTA-003") && requested("08798-9036"))
+        try store.database.pool.write { db in try db.execute(sql: "UPDATE parts_request SET parts = 'not json'") }
+        #expect(try named().isEmpty)
+        try store.database.pool.write { db in
+            try db.execute(sql: "UPDATE parts_request SET parts = ?", arguments: [#"[{"partNumber":"15400-RTA-003","quantity":1}]"#])
+        }
+        #expect(try requested("15400-RTA-003"))
+        // A closed request names nothing for the scan path, though its rows stay with it.
+        try store.database.pool.write { db in try db.execute(sql: "UPDATE parts_request SET clearedAt = CURRENT_TIMESTAMP") }
+        #expect(try !requested("15400-RTA-003"))
+        try store.database.pool.write { db in try db.execute(sql: "DELETE FROM parts_request") }
+        #expect(try named().isEmpty)
+    }
 }

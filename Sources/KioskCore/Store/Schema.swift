@@ -883,6 +883,39 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v30-requested-parts") { db in
+            // The parts each parts request names, one row per request and part, kept by
+            // triggers from `parts_request.parts` (the JSON stays the record). Every part scan
+            // asks whether an open request names the part: by this index, one probe; before,
+            // json_each over every open request's JSON (50 open requests of five parts: 0.2 ms
+            // more per scan, growing with every request). JSON that is not valid names no part.
+            let partsOf = { (row: String) in """
+                SELECT \(row).id, json_extract(value, '$.partNumber')
+                FROM json_each(CASE WHEN json_valid(\(row).parts) THEN \(row).parts ELSE '[]' END)
+                WHERE json_extract(value, '$.partNumber') IS NOT NULL
+                """ }
+            try db.execute(sql: """
+                CREATE TABLE parts_request_part (
+                  partNumber TEXT NOT NULL,
+                  requestID BLOB NOT NULL,
+                  PRIMARY KEY (partNumber, requestID)) WITHOUT ROWID;
+                CREATE INDEX parts_request_part_request ON parts_request_part (requestID);
+                INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("parts_request").replacingOccurrences(of: "FROM json_each", with: "FROM parts_request, json_each"));
+                CREATE TRIGGER parts_request_part_insert AFTER INSERT ON parts_request
+                BEGIN
+                  INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("NEW"));
+                END;
+                CREATE TRIGGER parts_request_part_update AFTER UPDATE OF parts ON parts_request
+                BEGIN
+                  DELETE FROM parts_request_part WHERE requestID = OLD.id;
+                  INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("NEW"));
+                END;
+                CREATE TRIGGER parts_request_part_delete AFTER DELETE ON parts_request
+                BEGIN
+                  DELETE FROM parts_request_part WHERE requestID = OLD.id;
+                END;
+                """)
+        }
         return migrator
     }
 

@@ -28,8 +28,8 @@ public struct StockLedger: Sendable {
             """
             (SELECT COALESCE(SUM(quantity), 0) FROM stock_balance WHERE partNumber = \(table).partNumber AND binCode != '\(Purchasing.quarantineBin)') AS onHand,
             EXISTS (SELECT 1 FROM stock_alert WHERE partNumber = \(table).partNumber AND clearedAt IS NULL) AS alerting,
-            EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
-                    WHERE clearedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = \(table).partNumber) AS requested
+            EXISTS (SELECT 1 FROM parts_request_part named JOIN parts_request ON parts_request.id = named.requestID
+                    WHERE named.partNumber = \(table).partNumber AND parts_request.clearedAt IS NULL) AS requested
             """
         }
 

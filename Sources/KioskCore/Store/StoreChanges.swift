@@ -35,7 +35,7 @@ public enum StoreArea: String, Sendable, Hashable, CaseIterable, Codable {
         case "purchase_order", "delivery", "delivery_line", "supplier_return": .purchasing
         case "stock_alert": .alerts
         case "scan_log", "counter_session": .scans
-        case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "workshop_event", "appointment", "job_quote": .workshop
+        case "work_order", "job_transition", "job_clock", "bay_press", "parts_request", "parts_request_part", "workshop_event", "appointment", "job_quote": .workshop
         case "vehicle", "vehicle_movement", "yard_alert", "yard_count", "yard_stocktake", "model_safety_stock": .yard
         case "stocktake", "stocktake_line", "stocktake_scan": .stocktake
         case "print_job": .printing

@@ -530,7 +530,7 @@ public struct Hub: HubLedger {
             // word on it once its movement is through.
             try db.execute(sql: """
                 UPDATE parts_request SET arrivedAt = arrivedAt
-                WHERE clearedAt IS NULL AND EXISTS (SELECT 1 FROM json_each(parts_request.parts) WHERE json_extract(json_each.value, '$.partNumber') = ?)
+                WHERE clearedAt IS NULL AND id IN (SELECT requestID FROM parts_request_part WHERE partNumber = ?)
                 """, arguments: [m.partNumber])
         case .stocktake, .stockAlert:
             // Kept as it came, for the store's upstream systems (and passed on to head office).

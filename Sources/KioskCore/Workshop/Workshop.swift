@@ -265,8 +265,8 @@ public struct Workshop: Sendable {
         // Most receipts are of parts no job waits for: one indexed look-up says so before
         // every open request is read and decoded.
         let awaited = try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM parts_request, json_each(parts_request.parts)
-                           WHERE clearedAt IS NULL AND arrivedAt IS NULL AND json_extract(json_each.value, '$.partNumber') = ?)
+            SELECT EXISTS (SELECT 1 FROM parts_request_part named JOIN parts_request ON parts_request.id = named.requestID
+                           WHERE named.partNumber = ? AND clearedAt IS NULL AND arrivedAt IS NULL)
             """), arguments: [partNumber]) ?? false
         guard awaited else { return [] }
         let open = try PartsRequest.fetchAll(db.cachedStatement(sql: "SELECT * FROM parts_request WHERE clearedAt IS NULL ORDER BY raisedAt, rowid"))
