@@ -94,7 +94,7 @@ public final class ScanDesk: Sendable {
                 indicators: [any ScanIndicator], logger: Logger) {
         self.queue = queue
         let thread = Thread { [queue] in
-            nameCurrentThread("kioskd-counter")
+            nameCurrentThread(Self.threadName)
             var duplicates = duplicates
             while let entry = queue.next() {
                 guard let scan = entry.scan else { entry.reply?(nil); continue }
@@ -104,9 +104,12 @@ public final class ScanDesk: Sendable {
                 entry.reply?(feedback ?? .duplicateIgnored(scan))
             }
         }
-        thread.name = "kioskd-counter"
+        thread.name = Self.threadName
         thread.start()
     }
+
+    /// The desk's thread, as `top -H` and `ps -L` show it.
+    static let threadName = "kioskd-counter"
 
     deinit { queue.close() }
 

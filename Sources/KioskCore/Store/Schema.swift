@@ -889,9 +889,10 @@ enum Schema {
             // asks whether an open request names the part: by this index, one probe; before,
             // json_each over every open request's JSON (50 open requests of five parts: 0.2 ms
             // more per scan, growing with every request). JSON that is not valid names no part.
-            let partsOf = { (row: String) in """
+            // The rows `row` names, read from `tables` (the trigger's NEW, or every request).
+            func partsOf(_ row: String, from tables: String = "") -> String { """
                 SELECT \(row).id, json_extract(value, '$.partNumber')
-                FROM json_each(CASE WHEN json_valid(\(row).parts) THEN \(row).parts ELSE '[]' END)
+                FROM \(tables)json_each(CASE WHEN json_valid(\(row).parts) THEN \(row).parts ELSE '[]' END)
                 WHERE json_extract(value, '$.partNumber') IS NOT NULL
                 """ }
             try db.execute(sql: """
@@ -900,7 +901,7 @@ enum Schema {
                   requestID BLOB NOT NULL,
                   PRIMARY KEY (partNumber, requestID)) WITHOUT ROWID;
                 CREATE INDEX parts_request_part_request ON parts_request_part (requestID);
-                INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("parts_request").replacingOccurrences(of: "FROM json_each", with: "FROM parts_request, json_each"));
+                INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("parts_request", from: "parts_request, "));
                 CREATE TRIGGER parts_request_part_insert AFTER INSERT ON parts_request
                 BEGIN
                   INSERT OR IGNORE INTO parts_request_part (requestID, partNumber) \(partsOf("NEW"));
