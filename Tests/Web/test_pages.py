@@ -9,7 +9,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,6 +101,15 @@ def click(driver, by, selector, timeout=10):
 def fits(driver):
     """Whether the page fits its screen with no scrolling (a kiosk has no scroll bar to use)."""
     return driver.execute_script("return [document.documentElement.scrollWidth <= innerWidth, document.documentElement.scrollHeight <= innerHeight]")
+
+
+def table_rows(driver, selector, key):
+    """The rows matching `selector`, each as (its `data-<key>` attribute, the text of its cells),
+    read in one script: live updates replace a table's rows, and a row found in one call and read
+    in the next may be gone by then."""
+    return [tuple(r) for r in driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(r => "
+        "[r.dataset[arguments[1]] ?? null, [...r.cells].map(c => c.innerText.trim())])", selector, key)]
 
 
 def text_of(driver):
@@ -733,9 +742,9 @@ def test_counter_receives_a_delivery_against_its_purchase_order(daemon):
             WebDriverWait(counter, 10).until(lambda d: newest(d) != before and text in newest(d),
                                              f"{text} did not reach the scan log within 10 s")
         WebDriverWait(counter, 15).until(lambda d: d.find_element(By.ID, "receiving-panel").is_displayed()
-                                         and "2" in [c.text for c in d.find_elements(By.CSS_SELECTOR, "#receiving-lines tr[data-part='P1'] td")][2:3],
+                                         and [cells[2:3] for _, cells in table_rows(d, "#receiving-lines tr[data-part='P1']", "part")] == [["2"]],
                                          "the receiving panel did not show 2 of P1 received within 15 s")
-        cells = [c.text for c in counter.find_elements(By.CSS_SELECTOR, "#receiving-lines tr[data-part='P1'] td")]
+        cells = table_rows(counter, "#receiving-lines tr[data-part='P1']", "part")[0][1]
         assert cells[:4] == ["P1", "3", "2", "1"], cells
         assert "广汽配件" in counter.find_element(By.ID, "receiving-panel").text
         shot(counter, "counter-receiving-1280x800")
@@ -811,10 +820,8 @@ def test_manager_page_shows_the_floor_and_the_figures_of_the_cli(demo, size):
         start = window["from"].replace(".000", "")
         csv = subprocess.run([KIOSKD, "jobs", "report", "--csv", "technicians", "--from", start, "--config", demo["config"]],
                              check=True, capture_output=True, text=True).stdout.strip().splitlines()[1:]
-        shown = []
-        for row in page.find_elements(By.CSS_SELECTOR, "#technician-figures tbody tr"):
-            cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
-            shown.append(",".join([row.get_attribute("data-badge"), cells[1], cells[2], "" if cells[3] == "—" else cells[3]]))
+        shown = [",".join([badge, cells[1], cells[2], "" if cells[3] == "—" else cells[3]])
+                 for badge, cells in table_rows(page, "#technician-figures tbody tr", "badge")]
         assert sorted(shown) == sorted(csv), (shown, csv)
         waiting = page.find_element(By.ID, "waiting").text
         assert "45022-TBA-A00" in waiting and "雅阁" in waiting, waiting
@@ -865,8 +872,13 @@ def test_manager_page_lists_the_chain_stores():
             sign_in(page, base + "/manager", "M1", "2468")
             WebDriverWait(page, 20).until(lambda d: "¥411.00" in d.find_element(By.ID, "chain").text,
                                           "the chain's report did not show Guangzhou's stock at cost within 20 s")
-            rows = {r.get_attribute("data-store"): r.text for r in page.find_elements(By.CSS_SELECTOR, "#chain-figures tbody tr")}
-            assert set(rows) == {"guangzhou", "shenzhen"}, rows
+            read_rows = lambda: {store: " ".join(cells) for store, cells in table_rows(page, "#chain-figures tbody tr", "store")}
+            try:
+                WebDriverWait(page, 20).until(lambda d: set(read_rows()) == {"guangzhou", "shenzhen"}
+                                              and "1 箱" in read_rows()["shenzhen"])
+            except TimeoutException:
+                raise AssertionError(f"the chain's table did not list both stores and the carton within 20 s: {read_rows()}")
+            rows = read_rows()
             assert "1 箱 · 4 · ¥274.00" in rows["guangzhou"] and "P1 6/8" in rows["guangzhou"], rows["guangzhou"]
             assert "1 箱 · 4 · ¥274.00" in rows["shenzhen"] and "1 种无成本价" in rows["shenzhen"], rows["shenzhen"]
             page.execute_script("document.getElementById('chain-panel').scrollIntoView()")
