@@ -112,6 +112,7 @@ enum Page {
     .log .o-accepted-low,.log .o-wrong{color:#a86a00}.log .o-duplicate{color:#1f4f8f}
     #toast{position:fixed;bottom:8px;left:8px;right:8px;padding:10px;border-radius:8px;display:none;font-size:18px;pointer-events:none;opacity:.92}
     body:has(.bay) #toast{top:170px;bottom:auto}
+    .counter>.panel:first-child{position:relative}.counter #toast{position:absolute}
     """#
 
     static let common = #"""
@@ -391,7 +392,7 @@ enum Page {
             <div id="unsent" class="bad" style="margin:4px 0;font-size:18px" hidden></div>
             <div id="sync" class="muted" style="margin:4px 0;font-size:15px"></div>
             <div id="refusals" style="margin:0 0 4px;font-size:14px"></div>
-            <div id="log" class="log"></div></div>
+            <div id="log" class="log"></div><div id="toast"></div></div>
           <div>
             <div class="panel"><h2 data-zh="库存查询" data-en="Stock lookup">库存查询</h2><input id="q" style="width:100%"><div id="stock" class="log"></div></div>
             <div class="panel" style="margin-top:12px"><h2 data-zh="待料（工位）" data-en="Bays waiting for parts">待料（工位）</h2><div id="requests" class="log"></div></div>
@@ -408,7 +409,7 @@ enum Page {
                 <button class="alt" onclick="printJob({kind: 'commands'})" data-zh="指令条码表" data-en="Command sheet">指令条码表</button></div>
               <div id="print-jobs" class="log"></div></div>
           </div>
-        </div><div id="toast"></div>
+        </div>
         """, script: #"""
         // Each outcome's own colour and sound (Web Audio: tones made here, nothing fetched).
         const outcomes = {

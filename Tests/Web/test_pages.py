@@ -226,6 +226,15 @@ def test_illegal_move_shows_reason_and_counter_scans(daemon):
         # left waiting-parts, which the bay's page shows without anyone walking across.
         wait_text(counter, "已到齐，请送往 BAY-2")
         shot(counter, "counter-parts-arrived-1280x800")
+        # The scan's message shows inside the scan's panel: never over the panels beside it
+        # (the print queue, the alerts), whose lines the clerk reads meanwhile.
+        toast, scan_panel, beside = counter.execute_script(
+            "const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };"
+            "const t = document.getElementById('toast');"
+            "return [getComputedStyle(t).display === 'none' ? null : box(t), box(t.closest('.panel')), box(document.querySelector('.counter > div:last-child'))]")
+        assert toast is not None, "the scan's message is not showing"
+        assert scan_panel[0] <= toast[0] and toast[2] <= scan_panel[2] and toast[3] <= scan_panel[3], (toast, scan_panel)
+        assert toast[2] <= beside[0], f"the scan's message {toast} reaches over the panels beside it {beside}"
         bay.get(daemon["base"] + "/bay/BAY-2")
         WebDriverWait(bay, 15, ignored_exceptions=[StaleElementReferenceException]).until(
             lambda d: d.find_element(By.ID, "state").text == "维修中", message="the bay page shows the job repairing")
