@@ -14,11 +14,13 @@ struct BayButtonRuleTests {
         return order
     }
 
-    @Test("advance moves an open job one step on the main path, from every state but ready", arguments: JobState.allCases.filter(\.isOpen))
+    @Test("advance moves an open job one step on the main path, from every state but ready and waiting for the customer's answer", arguments: JobState.allCases.filter(\.isOpen))
     func advance(state: JobState) throws {
         let action = BayButtonRules.decide(button: "advance", kind: .short, bay: "BAY-1", job: try job(state))
         if state == .ready {
             #expect(action == .refuse(.closedAtTheDesk(ticketCode: "WO-1")), "handing over is the desk's")
+        } else if state == .waitingApproval {
+            #expect(action == .refuse(.waitingForCustomer(ticketCode: "WO-1")), "the customer's answer to the quote moves it on")
         } else {
             #expect(action == .advance(ticketCode: "WO-1", from: state, to: state.advance!))
         }

@@ -64,7 +64,7 @@ PHONE = "13800138000"
 VIN = "LSVAU2180N2183294"
 PART_BARCODE = "6901234567892"
 # WO-1 is the customer's job the attacks look for; the push attacks each move a job of their own.
-ORDERS = ["WO-1", "WO-3A", "WO-3B", "WO-3C", "WO-3E", "WO-3G", "WO-3K"]
+ORDERS = ["WO-1", "WO-3A", "WO-3B", "WO-3C", "WO-3E", "WO-3G", "WO-3K", "WO-7A", "WO-7C"]
 
 # Which badges a device of each role may get PIN verifiers for (finding 4).
 VERIFIERS_ALLOWED = {
@@ -345,7 +345,7 @@ class Hub:
         --role where the binary has no device roles (then every device is alike)."""
         if role not in self.devices:
             name = f"{role}-1"
-            r = self.cli("hub", "enrol", name, "--role", role)
+            r = self.cli("hub", "enrol", name, "--role", role, *(["--bay", "BAY-1"] if role == "bay" else []))
             with_role = r.returncode == 0
             if not with_role and "--role" in r.stderr:   # "Unknown option '--role'": a kioskd without device roles
                 r = self.cli("hub", "enrol", name)
@@ -757,6 +757,127 @@ def test_3f_desk_move_applied_control(suite):
     state = hub.order_state("WO-3K")
     need(answer.status == 200 and state == "diagnosing", f"the desk's legitimate move was not applied (WO-3K {state}): {figures}")
     return f"WO-3K {state}; {figures}"
+
+
+# MARK: Finding 7: a board's token is not a key to the whole workshop (2026-12-08)
+
+def transition_history(hub, ticket):
+    return [tuple(r) for r in hub.query("SELECT fromState, toState, actor FROM job_transition WHERE ticketCode = ? ORDER BY rowid", ticket)]
+
+
+def test_7a_bay_buttons_only_at_their_bay(suite):
+    """The bay device enrolled for BAY-1 pushes button moves (`bay:<name>`, no PIN): for the job
+    at BAY-2 as `bay:BAY-2`, for BAY-1's job as `bay:whatever` sending it to BAY-7, and BAY-1's
+    job straight to ready. None applies; its own button's one step does (control)."""
+    hub = suite.main()
+    device = hub.device("bay")
+    opened = hub.cli("jobs", "open", "--ticket", "WO-7B", "--plate", "粤B77772", "--vin", VIN, "--phone", PHONE, "--bay", "BAY-2")
+    need(opened.returncode == 0, f"jobs open WO-7B at BAY-2: {opened.stderr.strip()[:200]}")
+    forged = [transition(1, "WO-7B", "checkedIn", "diagnosing", "bay:BAY-2", bay="BAY-2"),
+              transition(2, "WO-7A", "checkedIn", "diagnosing", "bay:whatever", bay="BAY-7"),
+              transition(3, "WO-7A", "checkedIn", "ready", "bay:BAY-1")]
+    _, figures = push_and_report(hub, device, forged)
+    states = {t: hub.query("SELECT state, bay FROM work_order WHERE ticketCode = ?", t)[0] for t in ("WO-7A", "WO-7B")}
+    figures += f"; then {states}"
+    check(states["WO-7B"][0] == "checkedIn", f"BAY-1's board moved BAY-2's job: {figures}")
+    check(tuple(states["WO-7A"]) == ("checkedIn", "BAY-1"), f"a button move of BAY-1's board moved its job off the main path or to another bay: {figures}")
+    answer, control = push_and_report(hub, device, [transition(4, "WO-7A", "checkedIn", "diagnosing", "bay:BAY-1")])
+    need(hub.order_state("WO-7A") == "diagnosing", f"BAY-1's own button's move was not applied: {control}")
+    return figures + f"; control: {control}"
+
+
+def test_7b_forged_history(suite):
+    """A bay device pushes moves with no state before them (which used to be taken as a job's
+    opening, unchecked): "→ delivered by SA" and "→ cancelled by MG" for WO-7C. Neither enters
+    the job's history."""
+    hub = suite.main()
+    device = hub.device("bay")
+    before = transition_history(hub, "WO-7C")
+    _, figures = push_and_report(hub, device, [transition(11, "WO-7C", None, "delivered", "SA"),
+                                              transition(12, "WO-7C", None, "cancelled", "MG")])
+    after = transition_history(hub, "WO-7C")
+    figures += f"; WO-7C's history {before} → {after}"
+    check(after == before, f"forged moves entered the job's history: {figures}")
+    return figures
+
+
+def test_7c_lobby_opens_job_without_appointment(suite):
+    """The lobby kiosk's token opens a work order of its own making (no appointment, a phone link
+    it chose, a script in the plate) at BAY-1, where the bay's page would then drive it."""
+    hub = suite.main()
+    device = hub.device("lobby")
+    token = "a" * 26
+    order = {"ticketCode": "EVIL-7", "publicToken": token, "plate": "粤B<script>", "vin": VIN, "customerPhone": PHONE,
+             "services": [{"code": "X", "name": "免费保养"}], "bay": "BAY-1", "openedAt": iso(now_utc())}
+    _, figures = push_and_report(hub, device, [event(21, "job.opened", order=order)])
+    rows = hub.query("SELECT ticketCode FROM work_order WHERE ticketCode = 'EVIL-7'")
+    page = hub.request("GET", f"/api/v1/track/{token}")
+    figures += f"; EVIL-7 {'stored' if rows else 'not stored'}; its phone page {page.status}"
+    check(not rows and page.status == 404, f"the lobby opened a work order of its own: {figures}")
+    return figures
+
+
+def test_7d_printing_badges_and_lines(suite):
+    """A clerk asks the label printer for the manager's and the admin's badges (a badge is a
+    credential at a scanner), and for a bin label whose subject carries a line break and a forged
+    log line. Both refused; the manager's own request for a badge is queued (control)."""
+    hub = suite.hub("printing", extra=f'[[printers]]\nname = "labels"\nlanguage = "zpl"\ndirectory = "{suite.work}/printing-out"\n'
+                                       f'[labels]\nlabel_printer = "labels"\n')
+    clerk, manager = hub.sign_in("C1"), hub.sign_in("MG")
+    badges = hub.request("POST", "/api/v1/print-jobs", json_body={"kind": "badges", "subjects": ["MG", "AD"]}, session=clerk)
+    forged_line = "A-01\n2026-12-08T00:18:19+0000 critical kioskd: [kioskd] FORGED: admin AD exported customer list"
+    lines = hub.request("POST", "/api/v1/print-jobs", json_body={"kind": "bins", "subjects": [forged_line]}, session=clerk)
+    own = hub.request("POST", "/api/v1/print-jobs", json_body={"kind": "badges", "subjects": ["T1"]}, session=manager)
+    queued = hub.query("SELECT kind FROM print_job ORDER BY id")
+    log = hub.log_path.read_text(errors="replace")
+    figures = f"clerk's badges {badges.status}, the forged line {lines.status}, the manager's badge {own.status}; queued {queued}"
+    check(badges.status == 403, f"a clerk printed the manager's and the admin's badges: {figures}")
+    check(lines.status == 400, f"a subject with a line break was queued: {figures}")
+    check(not any(l.startswith("2026-12-08T00:18:19+0000 critical") for l in log.splitlines()), f"the forged line is a line of the log: {figures}")
+    need(own.status == 202, f"the manager's own badge request was not queued: {figures} {own.excerpt(200)}")
+    return figures
+
+
+def rss_kib(process):
+    with open(f"/proc/{process.pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def test_7e_held_bodies(suite):
+    """Before signing in, 64 connections (one address's share) each announce a 2 MiB sign-in
+    body, send 1 MiB of it and hold the rest back. A stranger's body is refused past 16 KiB, so
+    the daemon's memory grows by little, not by the 2 MiB a connection it used to keep; it then
+    still answers."""
+    hub = suite.hub("held-bodies")
+    source = fresh_address()
+    before = rss_kib(hub.process)
+    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2097152\r\n\r\n")
+    chunk = b"[" + b"1," * (512 * 1024 - 1)
+    sockets, answers = [], []
+    try:
+        for _ in range(64):
+            s = socket.create_connection(("127.0.0.1", hub.port), timeout=HTTP_TIMEOUT, source_address=(source, 0))
+            sockets.append(s)
+            try:
+                s.sendall(head + chunk)
+            except OSError:
+                pass          # refused part-way: what the daemon should do
+        for s in sockets:
+            try:
+                answers.append(s.recv(64).split(b"\r\n")[0].decode(errors="replace"))
+            except OSError as e:
+                answers.append(type(e).__name__)
+        held = rss_kib(hub.process)
+    finally:
+        for s in sockets:
+            s.close()
+    health = hub.request("GET", "/healthz")
+    statuses = sorted(set(answers))
+    figures = f"RSS {before // 1024} MiB → {held // 1024} MiB with 64 bodies held; answers {statuses}; /healthz {health.status}"
+    check(held - before < 48 * 1024, f"the held bodies took the daemon's memory: {figures}")
+    need(health.status == 200, f"the daemon does not answer after the held bodies: {figures}")
+    return figures
 
 
 # MARK: Finding 4: pull gives a device what it needs; https upstream

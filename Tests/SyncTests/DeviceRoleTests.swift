@@ -13,9 +13,14 @@ private func hubWithDevices() throws -> (hub: KioskDatabase, folders: [URL]) {
     }
     _ = try hub.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "SA")
     for (device, role) in [("counter-1", DeviceRole.counter), ("bay-1", .bay), ("desk-1", .desk), ("lobby-1", .lobby)] {
-        _ = try hub.hub.enrol(deviceID: device, code: try hub.hub.enrolmentCode(for: device, role: role, actor: "t"))
+        _ = try hub.hub.enrol(deviceID: device, code: try hub.hub.enrolmentCode(for: device, role: role, bay: role == .bay ? "BAY-1" : nil, actor: "t"))
     }
     return (hub, [dir])
+}
+
+/// Forgets what the device's outbox holds (as if sent): its next changes are the next push.
+private func forgetPending(_ db: KioskDatabase) throws {
+    try db.pool.write { try $0.execute(sql: "DELETE FROM sync_outbox") }
 }
 
 /// A device store holding WO-1 as the hub does, whose next changes go to its outbox.
@@ -102,6 +107,157 @@ struct DeviceRoleTests {
         // The real movement still applies after them.
         #expect(try hub.hub.accept(PushRequest(deviceID: "counter-1", events: [real[1]]), from: "counter-1").stored == 1)
         #expect(try hub.pool.read { try StockLedger.onHand(of: "P1", in: $0) } == 6)
+    }
+
+    @Test("a bay device's buttons move only the job at its own bay, one step on the main path, never past a customer's quote, never to another bay")
+    func bayButtonsMoveOnlyTheirOwnBaysJob() throws {
+        let (hub, folders) = try hubWithDevices()
+        let (bay, dir) = try deviceStore("roles-bay-buttons")
+        defer { for d in folders + [dir] { try? FileManager.default.removeItem(at: d) } }
+        for store in [hub, bay] {
+            for (ticket, at) in [("WO-7", "BAY-1"), ("WO-8", "BAY-2")] {
+                _ = try store.workshop.open(WorkOrderDraft(ticketCode: ticket, plate: "粤B7777\(ticket.suffix(1))", vin: "LSVAU2180N2183294",
+                                                          customerPhone: "13800138000", bay: at), actor: "SA")
+            }
+        }
+        try forgetPending(bay)
+        func push(_ events: [SyncEvent]) throws -> PushResponse {
+            try hub.hub.accept(PushRequest(deviceID: "bay-1", events: events), from: "bay-1")
+        }
+        // BAY-2's button, pressed on a board that says it is BAY-2: bay-1 serves BAY-1.
+        _ = try bay.workshop.press("advance", kind: .short, bay: "BAY-2")
+        let otherBay = try push(try bay.outbox.pending())
+        #expect(otherBay.rejected.first?.reason.contains("serves BAY-1") == true, "\(otherBay.rejected)")
+        #expect(try hub.workshop.order("WO-8")?.state == .checkedIn)
+        // Its own bay's button: one step, applied.
+        try forgetPending(bay)
+        _ = try bay.workshop.press("advance", kind: .short, bay: "BAY-1")
+        let own = try bay.outbox.pending()
+        #expect(try push(own).rejected.isEmpty)
+        #expect(try hub.workshop.order("WO-7")?.state == .diagnosing)
+        // The same move made up: to another bay, past the next state, to the end, or with the job
+        // of another bay named as its own; each refused, and the job stays where it is.
+        var forged: [SyncEvent] = []
+        for change in [{ (t: inout JobTransition) in t.bay = "BAY-7" }, { $0.toState = .ready }, { $0.toState = .delivered },
+                       { $0.ticketCode = "WO-8"; $0.actor = "bay:BAY-1" }] as [(inout JobTransition) -> Void] {
+            var event = own[0]
+            event.id = UUID()
+            event.transition?.id = event.id
+            event.transition?.fromState = .diagnosing
+            event.transition?.toState = .repairing
+            change(&event.transition!)
+            forged.append(event)
+        }
+        let refused = try push(forged)
+        #expect(refused.rejected.count == forged.count, "\(refused.rejected.map(\.reason))")
+        #expect(try hub.workshop.order("WO-7")?.state == .diagnosing && hub.workshop.order("WO-7")?.bay == "BAY-1")
+        #expect(try hub.workshop.order("WO-8")?.state == .checkedIn)
+        // A job waiting for the customer's answer to a quote: the bay's button refuses it, on the
+        // board and at the hub.
+        try hub.pool.write { try $0.execute(sql: "UPDATE work_order SET state = 'waitingApproval' WHERE ticketCode = 'WO-7'") }
+        try bay.pool.write { try $0.execute(sql: "UPDATE work_order SET state = 'waitingApproval' WHERE ticketCode = 'WO-7'") }
+        #expect(try bay.workshop.press("advance", kind: .short, bay: "BAY-1").effect == .refused)
+        var skip = own[0]
+        skip.id = UUID()
+        skip.transition?.id = skip.id
+        skip.transition?.fromState = .waitingApproval
+        skip.transition?.toState = .repairing
+        #expect(try push([skip]).rejected.first?.reason.contains("customer's answer") == true)
+        #expect(try hub.workshop.order("WO-7")?.state == .waitingApproval)
+        // A bay device enrolled before bays were fixed: its buttons' moves wait for it to enrol again.
+        try hub.pool.write { try $0.execute(sql: "UPDATE hub_device SET bay = NULL WHERE deviceID = 'bay-1'") }
+        var unbound = own[0]
+        unbound.id = UUID()
+        unbound.transition?.id = unbound.id
+        #expect(try push([unbound]).rejected.first?.reason.contains("--role bay --bay BAY-1") == true)
+        // The hub fixes the bay when it makes the code: a bay device needs one, no other may have one.
+        #expect(throws: HubError.bayRequired("bay-9")) { try hub.hub.enrolmentCode(for: "bay-9", role: .bay, actor: "t") }
+        #expect(throws: HubError.bayOnlyForBays("counter-9", role: .counter, bay: "BAY-1")) {
+            try hub.hub.enrolmentCode(for: "counter-9", role: .counter, bay: "BAY-1", actor: "t")
+        }
+    }
+
+    @Test("a job's opening move (no state before it) is → checked in, once, from a device that opens jobs; the lobby opens jobs only from the hub's appointments")
+    func openingsAndTheLobby() throws {
+        let (hub, folders) = try hubWithDevices()
+        let (desk, deskDir) = try syncStore("roles-desk-opens")
+        let (lobby, lobbyDir) = try syncStore("roles-lobby-opens")
+        defer { for d in folders + [deskDir, lobbyDir] { try? FileManager.default.removeItem(at: d) } }
+        // The desk opens a job: the order and its opening move apply.
+        try outboxFromNow(desk)
+        _ = try desk.workshop.open(WorkOrderDraft(ticketCode: "WO-9", plate: "粤B99999", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "SA")
+        let opened = try desk.outbox.pending()
+        #expect(try hub.hub.accept(PushRequest(deviceID: "desk-1", events: opened), from: "desk-1").rejected.isEmpty)
+        #expect(try hub.workshop.transitions(of: "WO-9").count == 1)
+        // The opening again under a new id, closings with no state before them, and a phone link
+        // anyone could guess: refused, and nothing enters WO-1's or WO-9's history.
+        let opening = try #require(opened.first { $0.kind == .jobTransition })
+        var forged: [(device: String, event: SyncEvent)] = []
+        for (device, ticket, to) in [("desk-1", "WO-9", JobState.checkedIn), ("bay-1", "WO-1", .delivered), ("desk-1", "WO-1", .cancelled)] {
+            var event = opening
+            event.id = UUID()
+            event.transition?.id = event.id
+            event.transition?.ticketCode = ticket
+            event.transition?.toState = to
+            event.transition?.actor = "SA"
+            forged.append((device, event))
+        }
+        var guessable = try #require(opened.first { $0.kind == .jobOpened })
+        guessable.id = UUID()
+        guessable.order?.ticketCode = "WO-10"
+        guessable.order?.publicToken = "aaaa"
+        forged.append(("desk-1", guessable))
+        for (device, event) in forged {
+            let answer = try hub.hub.accept(PushRequest(deviceID: device, events: [event]), from: device)
+            let outcome = try hub.pool.read { try String.fetchOne($0, sql: "SELECT outcome FROM hub_event WHERE eventID = ?", arguments: [event.id]) }
+            #expect(answer.stored == 1 && outcome?.hasPrefix("applied") == false, "\(device) \(event.kind): \(outcome ?? "not stored")")
+        }
+        #expect(try hub.workshop.transitions(of: "WO-1").map(\.toState) == [.checkedIn])
+        #expect(try hub.workshop.transitions(of: "WO-9").count == 1 && hub.workshop.order("WO-10") == nil)
+
+        // The lobby: a work order it opens by itself is refused; one opened from an appointment
+        // the hub has takes the hub's appointment's customer and services and a link of the hub's.
+        let appointment = Appointment(code: "APT-1", plate: "粤B55555", vin: "LFV2A21K6A3043255", customerPhone: "13900139000",
+                                      services: [ServiceItem(code: "MAINT", name: "保养", standardHours: 1)], promisedAt: nil)
+        try hub.workshop.save(appointment)
+        var lobbyCopy = appointment
+        lobbyCopy.customerPhone = "13000000000"           // what a tampered kiosk would send
+        try lobby.workshop.save(lobbyCopy)
+        try outboxFromNow(lobby)
+        _ = try lobby.workshop.open(WorkOrderDraft(ticketCode: "EVIL-1", plate: "粤B<script>", vin: "LSVAU2180N2183294", customerPhone: "13800138000"), actor: "lobby")
+        let byItself = try hub.hub.accept(PushRequest(deviceID: "lobby-1", events: try lobby.outbox.pending()), from: "lobby-1")
+        #expect(try hub.workshop.order("EVIL-1") == nil, "\(byItself)")
+        try forgetPending(lobby)
+        let checkedIn = try lobby.workshop.checkIn(appointment: "APT-1", actor: "lobby")
+        let fromAppointment = try lobby.outbox.pending()
+        #expect(fromAppointment.first { $0.kind == .jobOpened }?.order?.appointment == "APT-1")
+        _ = try hub.hub.accept(PushRequest(deviceID: "lobby-1", events: fromAppointment), from: "lobby-1")
+        let outcomes = try hub.pool.read { try String.fetchAll($0, sql: "SELECT outcome FROM hub_event WHERE deviceID = 'lobby-1' ORDER BY hubSeq") }
+        let atHub = try #require(try hub.workshop.order(checkedIn.ticketCode), "\(outcomes)")
+        #expect(atHub.customerPhone == "13900139000" && atHub.plate == "粤B55555" && atHub.services.map(\.code) == ["MAINT"])
+        #expect(atHub.publicToken != checkedIn.publicToken && atHub.publicToken.count == 26)
+        #expect(try hub.pool.read { try String.fetchOne($0, sql: "SELECT ticketCode FROM appointment WHERE code = 'APT-1'") } == checkedIn.ticketCode)
+    }
+
+    @Test("a PIN changed at the hub, or a person removed there, ends the sessions signed in on a board with the old one")
+    func boardSessionsEndWithTheHubsPIN() throws {
+        let (hub, folders) = try hubWithDevices()
+        let (bay, dir) = try deviceStore("roles-bay-pin-change")
+        defer { for d in folders + [dir] { try? FileManager.default.removeItem(at: d) } }
+        try bay.outbox.setDeviceKey(try #require(try hub.hub.grant("bay-1")?.key))
+        try bay.outbox.apply(try hub.hub.changes(after: 0, for: "bay-1"))
+        let t1 = try bay.access.signIn(badge: "T1", pin: "2468")
+        let sa = try bay.access.signIn(badge: "SA", pin: "2468")
+        let before = try hub.hub.changes(after: 0, for: "bay-1").cursor
+        // Pulled again with nothing changed: both sessions stand.
+        try bay.outbox.apply(try hub.hub.changes(after: 0, for: "bay-1"))
+        #expect(try bay.access.session(token: t1.token) != nil && bay.access.session(token: sa.token) != nil)
+        try hub.workshop.setPIN(badge: "T1", pin: "9753", actor: "admin-test")
+        try bay.outbox.apply(try hub.hub.changes(after: before, for: "bay-1"))
+        #expect(try bay.access.session(token: t1.token) == nil, "T1's session on the board ended with the PIN changed at the hub")
+        #expect(try bay.access.session(token: sa.token) != nil, "SA's PIN did not change")
+        #expect(throws: AccessError.wrongBadgeOrPIN) { try bay.access.signIn(badge: "T1", pin: "2468") }
+        _ = try bay.access.signIn(badge: "T1", pin: "9753")
     }
 
     @Test("a bay pulls T1's verifier, T1 signs in there with the PIN, and the move made in that session is accepted by the hub on its proof")

@@ -58,7 +58,7 @@ func ledgerHubApp(_ hub: KioskDatabase, _ ledger: PostgresLedger) -> some Applic
 /// Enrols a device with the hub directly (as the HTTP route would), so that the ledger's
 /// `accept` knows its role.
 func enrolDirect(_ hub: KioskDatabase, _ device: String, as role: DeviceRole = .store) throws {
-    _ = try hub.hub.enrol(deviceID: device, code: try hub.hub.enrolmentCode(for: device, role: role, actor: "t"))
+    _ = try hub.hub.enrol(deviceID: device, code: try hub.hub.enrolmentCode(for: device, role: role, bay: role == .bay ? "BAY-1" : nil, actor: "t"))
 }
 
 func ledgerStock(_ db: KioskDatabase) throws -> [LedgerStock] {

@@ -19,7 +19,7 @@ struct PartsAcrossBoardsTests {
         try hub.workshop.setPIN(badge: "T1", pin: "2468", actor: "admin-test")
         _ = try hub.workshop.open(WorkOrderDraft(ticketCode: "WO-1", plate: "粤B12345", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "SA")
         try hub.workshop.transition("WO-1", to: .diagnosing, actor: "T1")
-        let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t"), try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "t")]
+        let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, bay: "BAY-1", actor: "t"), try hub.hub.enrolmentCode(for: "counter-1", role: .counter, actor: "t")]
         try bay.outbox.enable()
         try counter.outbox.enable()
         return (hub, bay, counter, [hubDir, bayDir, counterDir], codes)

@@ -18,7 +18,7 @@ struct PurchaseOrderSyncTests {
                                       lines: [OrderLine(partNumber: "P1", ordered: 5, unitPriceFen: 3500)], actor: "PM")
         try await hubApp(hub).test(.live) { http in
             func enrolled(_ name: String, _ db: KioskDatabase, _ dir: URL, _ role: DeviceRole) async throws -> SyncClient {
-                let code = try hub.hub.enrolmentCode(for: name, role: role, actor: "t")
+                let code = try hub.hub.enrolmentCode(for: name, role: role, bay: role == .bay ? "BAY-1" : nil, actor: "t")
                 let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(http.port!)", deviceID: name,
                                                              tokenFile: dir.appendingPathComponent("token").path), http: .shared)
                 try await sync.enrol(code: code)

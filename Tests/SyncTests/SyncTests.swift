@@ -36,7 +36,7 @@ func twoBaysInConflict(_ name: String) throws
     try hub.workshop.setPIN(badge: "T1", pin: "1111", actor: "admin-test")
     try hub.workshop.setPIN(badge: "T2", pin: "2222", actor: "admin-test")
     for bay in [bay1, bay2] { for badge in ["T1", "T2"] { try bay.workshop.save(try #require(try hub.pool.read { try Technician.fetchOne($0, key: badge) })) } }
-    let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", role: .bay, actor: "t")]
+    let codes = [try hub.hub.enrolmentCode(for: "bay-1", role: .bay, bay: "BAY-1", actor: "t"), try hub.hub.enrolmentCode(for: "bay-2", role: .bay, bay: "BAY-2", actor: "t")]
     try outboxFromNow(bay1)
     try outboxFromNow(bay2)
     let t1 = try bay1.access.proofKey(token: try bay1.access.signIn(badge: "T1", pin: "1111").token)
@@ -290,7 +290,7 @@ struct PushTests {
         defer { for d in [hubDir, deskDir, bayDir] { try? FileManager.default.removeItem(at: d) } }
         try hub.workshop.save(Technician(badge: "T1", name: "王师傅"))
         try hub.catalog.save(Part(partNumber: "P2", nameZh: "机油", nameEn: "Oil", defaultBin: "A-01"), barcodes: ["4006381333931"])
-        let codes = [try hub.hub.enrolmentCode(for: "desk", role: .desk, actor: "t"), try hub.hub.enrolmentCode(for: "bay-1", role: .bay, actor: "t")]
+        let codes = [try hub.hub.enrolmentCode(for: "desk", role: .desk, actor: "t"), try hub.hub.enrolmentCode(for: "bay-1", role: .bay, bay: "BAY-1", actor: "t")]
         try desk.outbox.enable()
         _ = try desk.workshop.open(WorkOrderDraft(ticketCode: "WO-3", plate: "粤B33333", vin: "LSVAU2180N2183294", customerPhone: "13800138000", bay: "BAY-1"), actor: "desk")
         try await hubApp(hub).test(.live) { client in

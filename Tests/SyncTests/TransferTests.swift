@@ -45,7 +45,7 @@ struct TwoStores {
 
 /// A board of `store` enrolled over HTTP with the hub app on `port`, its outbox on.
 func board(_ store: KioskDatabase, _ name: String, port: Int, dir: URL, role: DeviceRole = .counter) async throws -> SyncClient {
-    let code = try store.hub.enrolmentCode(for: name, role: role, actor: "t")
+    let code = try store.hub.enrolmentCode(for: name, role: role, bay: role == .bay ? "BAY-1" : nil, actor: "t")
     let sync = SyncClient(settings: SyncSettings(upstream: "http://127.0.0.1:\(port)", deviceID: name,
                                                  tokenFile: dir.appendingPathComponent("token-\(name)").path), http: .shared)
     try await sync.enrol(code: code)

@@ -917,6 +917,14 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v31-device-bay") { db in
+            // The bay a bay device serves, fixed by the hub when it makes the device's code
+            // (`hub enrol … --role bay --bay BAY-1`): its buttons' moves are accepted for the
+            // job at that bay only. A bay device enrolled before has none, and its buttons'
+            // moves are refused until it is enrolled again with its bay.
+            try db.alter(table: "hub_enrolment") { t in t.add(column: "bay", .text) }
+            try db.alter(table: "hub_device") { t in t.add(column: "bay", .text) }
+        }
         return migrator
     }
 

@@ -138,14 +138,22 @@ public struct DeviceGrant: Sendable {
     /// `nil` for a device enrolled before keys existed: it gets no PIN verifiers and no
     /// customer data until it enrols again.
     public var key: DeviceKey?
+    /// The bay a bay device serves, as the hub fixed it at enrolment; `nil` for other devices
+    /// and for a bay device enrolled before bays were fixed (its buttons' moves are refused).
+    public var bay: String?
+
+    /// The role of an enrolled device, `nil` when unknown.
+    static func role(of deviceID: String, in db: Database) throws -> DeviceRole? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT role FROM hub_device WHERE deviceID = ?"), arguments: [deviceID]).flatMap(DeviceRole.init(rawValue:))
+    }
 
     /// The grant of an enrolled device, `nil` when unknown.
     static func fetch(_ deviceID: String, key personal: PersonalDataKey, in db: Database) throws -> DeviceGrant? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, deviceKey FROM hub_device WHERE deviceID = ?"),
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT role, deviceKey, bay FROM hub_device WHERE deviceID = ?"),
                                          arguments: [deviceID]) else { return nil }
         let sealed: Data? = row["deviceKey"]
         let key = try sealed.map { try personal.open($0) }.flatMap { DeviceKey(base64: $0) }
-        return DeviceGrant(deviceID: deviceID, role: DeviceRole(rawValue: row["role"]) ?? .counter, key: key)
+        return DeviceGrant(deviceID: deviceID, role: DeviceRole(rawValue: row["role"]) ?? .counter, key: key, bay: row["bay"])
     }
 
     /// Why the hub refuses this event from this device, `nil` when it may be applied. The
@@ -164,7 +172,11 @@ public struct DeviceGrant: Sendable {
             // a board cannot announce them (a pick-up notice reaches the customer).
             return "\(e.kind.rawValue) 由门店主机得出 / the hub derives \(e.kind.rawValue) itself from the moves and movements it applies: device \(deviceID) cannot send one"
         }
-        guard let t = event.transition, t.fromState != nil, role != .store else { return nil }
+        if let o = event.order, role != .store, let refusal = try openedOrderRefusal(o, in: db) { return refusal }
+        guard let t = event.transition, role != .store else { return nil }
+        guard let from = t.fromState else { return try openingRefusal(t, in: db) }
+        // A bay's own buttons move its job as "bay:<name>"; anyone else is a person with a badge.
+        if t.actor.hasPrefix("bay:"), role == .bay { return try buttonRefusal(t, from: from, in: db) }
         let actor = try Row.fetchOne(db, sql: "SELECT role, pinHash FROM technician WHERE badge = ?", arguments: [t.actor])
         let actorRole = (actor?["role"] as String?).flatMap(StaffRole.init(rawValue:))
         let closing = t.toState == .delivered || t.toState == .cancelled
@@ -176,8 +188,6 @@ public struct DeviceGrant: Sendable {
                 return "\(t.actor) 无权交车或取消 / \(t.actor) may not deliver or cancel a job (it needs a service advisor, manager or admin)"
             }
         } else {
-            // A bay's own buttons move its job as "bay:<name>"; anyone else is a person with a badge.
-            if t.actor.hasPrefix("bay:"), role == .bay { return nil }
             guard let actorRole, [.technician, .serviceAdvisor, .manager, .admin].contains(actorRole) else {
                 return "\(t.actor) 不是可以移动工单的员工 / \(t.actor) is not staff who may move jobs"
             }
@@ -187,5 +197,80 @@ public struct DeviceGrant: Sendable {
             return "\(t.actor) 未在 \(deviceID) 上用密码登录做此操作 / the move names \(t.actor), but carries no proof that they signed in on \(deviceID) with their PIN"
         }
         return nil
+    }
+
+    /// Why the hub refuses a work order opened on this device. The lobby kiosk opens one only
+    /// from an appointment the hub has and that has not opened another (the hub then takes the
+    /// customer, vehicle and services from its appointment, and makes the phone link itself);
+    /// the service desk's phone link must be one nobody can guess, as the desk makes them.
+    private func openedOrderRefusal(_ o: OpenedOrder, in db: Database) throws -> String? {
+        if role == .lobby {
+            guard let code = o.appointment,
+                  let appointment = try Row.fetchOne(db, sql: "SELECT ticketCode FROM appointment WHERE code = ?", arguments: [code]) else {
+                return "客休区只能凭预约开单 / the lobby kiosk opens a work order only from an appointment the hub has: \(o.ticketCode) names "
+                    + (o.appointment.map { "appointment \($0), which the hub does not have" } ?? "none")
+            }
+            if let used = appointment["ticketCode"] as String?, used != o.ticketCode {
+                return "预约 \(code) 已开单 \(used) / appointment \(code) opened \(used) already: it opens one work order"
+            }
+            return nil
+        }
+        let alphabet = Set("abcdefghijkmnpqrstuvwxyz23456789")
+        guard o.publicToken.count >= 20, o.publicToken.allSatisfy(alphabet.contains) else {
+            return "\(o.ticketCode) 的手机查询链接可被猜到 / \(o.ticketCode)'s phone-page link is not one kioskd makes (26 random letters and digits): a link that can be guessed shows the job to anyone"
+        }
+        return nil
+    }
+
+    /// Why the hub refuses a job's opening move (no state before it) from this device. It is
+    /// history only (the job's state comes from its opening), so it must be what an opening is:
+    /// → checked in, from a device that opens jobs, for a job the hub has and that has no move
+    /// yet. Anything else would write moves into a job's history that nobody made (a forged
+    /// "delivered by the advisor" from a bay).
+    private func openingRefusal(_ t: JobTransition, in db: Database) throws -> String? {
+        guard role.mayPush(.jobOpened), t.toState == .checkedIn else {
+            return "\(t.ticketCode)：没有起始状态的记录只能是开单（→ 已接车），且只能来自开单的设备 / a move with no state before it is a job's opening (→ checkedIn), "
+                + "sent by a device that opens jobs: \(role.rawValue) \(deviceID) sent → \(t.toState.rawValue)"
+        }
+        guard try WorkOrder.exists(db, key: t.ticketCode) else {
+            return "\(t.ticketCode) 在门店主机上不存在 / the hub has no work order \(t.ticketCode): its opening comes with the job (job.opened first)"
+        }
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM job_transition WHERE ticketCode = ?)", arguments: [t.ticketCode]) == true {
+            return "\(t.ticketCode) 已开单 / \(t.ticketCode) has its opening already: a second one is refused"
+        }
+        return nil
+    }
+
+    /// Why the hub refuses a move made by a bay's buttons ("bay:<name>"): a bay device's
+    /// buttons move the job at its own bay (fixed at enrolment), as the bay's rules decide
+    /// (``BayButtonRules``: the next state on the main path; never handing over, cancelling, or
+    /// leaving a customer's quote unanswered), and never send the job to another bay.
+    private func buttonRefusal(_ t: JobTransition, from: JobState, in db: Database) throws -> String? {
+        let named = String(t.actor.dropFirst("bay:".count))
+        guard let own = bay else {
+            return "工位设备 \(deviceID) 注册时未指定工位 / bay device \(deviceID) was enrolled without its bay: its buttons' moves are refused until it enrols again "
+                + "(kioskd hub enrol \(deviceID) --role bay --bay \(named.isEmpty ? "BAY-1" : named))"
+        }
+        guard named == own, t.bay == nil || t.bay == own else {
+            return "工位设备 \(deviceID) 属于 \(own)，不能移动 \(t.bay ?? named) 的工单 / bay device \(deviceID) serves \(own): its buttons move only the job at \(own), "
+                + "not as \(t.actor) at \(t.bay ?? "-")"
+        }
+        guard var job = try WorkOrder.fetchOne(db, key: t.ticketCode) else {
+            return "\(t.ticketCode) 在门店主机上不存在 / the hub has no work order \(t.ticketCode)"
+        }
+        guard job.bay == own else {
+            return "\(t.ticketCode) 不在 \(own) / \(t.ticketCode) is not at \(own) but at \(job.bay ?? "no bay"): \(own)'s buttons cannot move it"
+        }
+        // Decided as the bay decided it, from the state the move left (a job moved on at the hub
+        // meanwhile is the apply's to refuse as stale).
+        job.state = from
+        switch BayButtonRules.decide(button: "advance", kind: .short, bay: own, job: job) {
+        case let .advance(_, decidedFrom, decidedTo) where decidedFrom == from && decidedTo == t.toState:
+            return nil
+        case .refuse(let refusal):
+            return "\(refusal)"
+        default:
+            return "工位按钮不能 \(from.rawValue) → \(t.toState.rawValue) / a bay's button moves \(t.ticketCode) from \(from.rawValue) to its next state only, not to \(t.toState.rawValue)"
+        }
     }
 }

@@ -7,9 +7,17 @@ public enum HubError: Error, Sendable, Hashable, CustomStringConvertible {
     case badEnrolmentCode(String)
     case unknownDevice(String)
     case wrongDevice(token: String, claimed: String)
+    /// A bay device's code is made for the bay it serves.
+    case bayRequired(String)
+    /// Only a bay device serves a bay.
+    case bayOnlyForBays(String, role: DeviceRole, bay: String)
 
     public var description: String {
         switch self {
+        case .bayRequired(let device):
+            "工位设备须指定工位 / a bay device serves one bay: name it (kioskd hub enrol \(device) --role bay --bay BAY-1); the hub accepts its buttons' moves for that bay's job only"
+        case let .bayOnlyForBays(device, role, bay):
+            "只有工位设备指定工位 / only a bay device serves a bay: \(device) is a \(role.rawValue) device, leave out --bay \(bay)"
         case .badEnrolmentCode(let device):
             "注册码无效、已用或已过期 / the enrolment code for \(device) is wrong, used or expired: make a new one on the hub (kioskd hub enrol \(device))"
         case .unknownDevice(let device): "未注册的设备 \(device) / no enrolled device \(device)"
@@ -123,14 +131,28 @@ public struct Hub: HubLedger {
 
     /// A new one-time enrolment code for a device with `role` (written to the audit log; only
     /// its hash is kept). The role decides what the device may send and what it gets.
-    public func enrolmentCode(for deviceID: String, role: DeviceRole, actor: String, at time: Date = Date()) throws -> String {
+    ///
+    /// `bay`: the bay a bay device serves (required for ``DeviceRole/bay``, refused for the
+    /// others). The hub accepts its buttons' moves for the job at that bay only, whatever the
+    /// device says.
+    public func enrolmentCode(for deviceID: String, role: DeviceRole, bay: String? = nil, actor: String, at time: Date = Date()) throws -> String {
+        let bay = bay?.trimmingCharacters(in: .whitespaces)
+        switch (role, bay) {
+        case (.bay, nil), (.bay, ""?):
+            throw HubError.bayRequired(deviceID)
+        case (.bay, _), (_, nil):
+            break
+        case (_, let bay?):
+            throw HubError.bayOnlyForBays(deviceID, role: role, bay: bay)
+        }
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var generator = SystemRandomNumberGenerator()
         let code = String((0..<10).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
         try database.pool.write { db in
-            try db.execute(sql: "INSERT INTO hub_enrolment (codeHash, deviceID, expiresAt, role) VALUES (?, ?, ?, ?)",
-                           arguments: [Self.hash(code), deviceID, time.addingTimeInterval(Self.enrolmentLifetime), role.rawValue])
-            try AuditLog.record(.deviceEnrolmentIssued, actor: actor, detail: "device \(deviceID) as \(role.rawValue)", at: time, in: db)
+            try db.execute(sql: "INSERT INTO hub_enrolment (codeHash, deviceID, expiresAt, role, bay) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [Self.hash(code), deviceID, time.addingTimeInterval(Self.enrolmentLifetime), role.rawValue, bay])
+            try AuditLog.record(.deviceEnrolmentIssued, actor: actor,
+                                detail: "device \(deviceID) as \(role.rawValue)" + (bay.map { " at bay \($0)" } ?? ""), at: time, in: db)
         }
         return code
     }
@@ -142,18 +164,19 @@ public struct Hub: HubLedger {
         let key = DeviceKey.random()
         let role: DeviceRole = try database.pool.write { db in
             let hash = Self.hash(code.uppercased().filter { !$0.isWhitespace && $0 != "-" })
-            guard let row = try Row.fetchOne(db, sql: "SELECT deviceID, expiresAt, usedAt, role FROM hub_enrolment WHERE codeHash = ?", arguments: [hash]),
+            guard let row = try Row.fetchOne(db, sql: "SELECT deviceID, expiresAt, usedAt, role, bay FROM hub_enrolment WHERE codeHash = ?", arguments: [hash]),
                   row["deviceID"] as String == deviceID, (row["usedAt"] as Date?) == nil, (row["expiresAt"] as Date) > time,
                   let role = DeviceRole(rawValue: row["role"]) else {
                 throw HubError.badEnrolmentCode(deviceID)
             }
             try db.execute(sql: "UPDATE hub_enrolment SET usedAt = ? WHERE codeHash = ?", arguments: [time, hash])
             try db.execute(sql: """
-                INSERT INTO hub_device (deviceID, tokenHash, enrolledAt, role, deviceKey) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO hub_device (deviceID, tokenHash, enrolledAt, role, deviceKey, bay) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (deviceID) DO UPDATE SET tokenHash = excluded.tokenHash, enrolledAt = excluded.enrolledAt, revokedAt = NULL,
-                  role = excluded.role, deviceKey = excluded.deviceKey
-                """, arguments: [deviceID, Self.hash(token), time, role.rawValue, try database.personalData.seal(key.base64)])
-            try AuditLog.record(.deviceEnrolled, actor: deviceID, detail: "token and key issued, role \(role.rawValue)", at: time, in: db)
+                  role = excluded.role, deviceKey = excluded.deviceKey, bay = excluded.bay
+                """, arguments: [deviceID, Self.hash(token), time, role.rawValue, try database.personalData.seal(key.base64), row["bay"] as String?])
+            try AuditLog.record(.deviceEnrolled, actor: deviceID, detail: "token and key issued, role \(role.rawValue)"
+                                + ((row["bay"] as String?).map { " at bay \($0)" } ?? ""), at: time, in: db)
             return role
         }
         return EnrolResponse(deviceID: deviceID, token: token, role: role, deviceKey: key.base64)
@@ -576,7 +599,21 @@ public struct Hub: HubLedger {
                 guard let key = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db)?.key else { throw DeviceKeyError.noKey(deviceID) }
                 o = try o.openingCustomer(with: key)
             }
+            var appointment = try o.appointment.flatMap { try Appointment.fetchOne(db, key: $0) }
+            if let a = appointment, a.ticketCode == nil || a.ticketCode == o.ticketCode {
+                // Opened from an appointment: the customer, the vehicle and the services are the
+                // hub's appointment's, whatever the device sent; the lobby kiosk gets no phone
+                // links, so the hub makes the job's.
+                (o.plate, o.vin, o.customerPhone, o.services, o.promisedAt) = (a.plate, a.vin, a.customerPhone, a.services, a.promisedAt)
+                if !own, try DeviceGrant.role(of: deviceID, in: db) == .lobby { o.publicToken = Workshop.makePublicToken() }
+            } else {
+                appointment = nil
+            }
             try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)
+            if var appointment {
+                appointment.ticketCode = o.ticketCode
+                try appointment.update(db)
+            }
         case .jobTransition:
             guard let t = event.transition, try !JobTransition.exists(db, key: t.id) else { return }
             if t.fromState == nil {

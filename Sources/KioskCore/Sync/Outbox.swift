@@ -141,6 +141,7 @@ public struct Outbox: Sendable {
                     event.workshopEvent = try WorkshopEvent.fetchOne(db, key: id)
                 case .jobOpened:
                     event.order = try WorkOrder.fetchOne(db, key: row["ref"] as String).map(OpenedOrder.init)
+                    event.order?.appointment = try String.fetchOne(db, sql: "SELECT code FROM appointment WHERE ticketCode = ?", arguments: [row["ref"] as String])
                     if let transport, let order = event.order { event.order = try order.sealingCustomer(with: transport) }
                 case .stocktake, .stockAlert:
                     let ref: String = row["ref"]
@@ -273,10 +274,18 @@ public struct Outbox: Sendable {
                 case .barcode:
                     if change.deleted { _ = try PartBarcode.deleteOne(db, key: change.key) } else { try change.barcode?.upsert(db) }
                 case .technician:
-                    if change.deleted { _ = try Technician.deleteOne(db, key: change.key) }
-                    else if var person = change.technician {
+                    if change.deleted {
+                        try StaffAccess.endSessions(of: change.key, because: "removed from the staff list at the hub", actor: "hub", at: Date(), in: db)
+                        _ = try Technician.deleteOne(db, key: change.key)
+                    } else if var person = change.technician {
                         // Only a verifier made for this device checks PINs here, never a hub's hash.
                         person.pinHash = change.pinVerifier.flatMap { $0.hasPrefix(PINHash.deviceVerifierPrefix + "$") ? $0 : nil }
+                        // A PIN changed (or withdrawn) at the hub ends the sessions signed in
+                        // here with the old one, as it does at the hub: whoever learnt the old
+                        // PIN keeps no session on any board.
+                        if let known = try Technician.fetchOne(db, key: person.badge), known.pinHash != person.pinHash {
+                            try StaffAccess.endSessions(of: person.badge, because: "PIN changed at the hub", actor: "hub", at: Date(), in: db)
+                        }
                         try person.upsert(db)
                     }
                 case .appointment:

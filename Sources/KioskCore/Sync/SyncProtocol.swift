@@ -51,6 +51,10 @@ public struct OpenedOrder: Codable, Sendable, Hashable {
     /// `vin` and `customerPhone` are empty): nothing on the way, nor the hub's PostgreSQL
     /// ledger, holds them in plain.
     public var sealed: String?
+    /// The appointment whose code opened it, if one did. The lobby kiosk opens work orders
+    /// only so: the hub then takes the customer, the vehicle and the services from its own
+    /// appointment, never from the kiosk.
+    public var appointment: String?
 
     /// The same order with the customer's phone and VIN sealed for the way.
     public func sealingCustomer(with key: DeviceKey) throws -> OpenedOrder {

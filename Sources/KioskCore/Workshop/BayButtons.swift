@@ -28,6 +28,9 @@ public enum BayButtonRefusal: Error, Sendable, Hashable, CustomStringConvertible
     case noJobAtBay(String)
     /// Handing the car over (or cancelling) is the service desk's, never a bay button's.
     case closedAtTheDesk(ticketCode: String)
+    /// The job waits for the customer's answer to a quote: the answer moves it on (the phone
+    /// page), or the service desk does; a bay's button would leave the quote unanswered for good.
+    case waitingForCustomer(ticketCode: String)
     /// A button name the rules do not know (a wiring or config error).
     case unknownButton(String)
 
@@ -37,6 +40,8 @@ public enum BayButtonRefusal: Error, Sendable, Hashable, CustomStringConvertible
             "工位 \(bay) 没有进行中的工单 / no open job at bay \(bay)"
         case .closedAtTheDesk(let ticket):
             "\(ticket) 已完工待交车：交车在服务台办理 / \(ticket) is ready: the car is handed over at the service desk, not with the bay's button"
+        case .waitingForCustomer(let ticket):
+            "\(ticket) 等待客户确认报价：客户在手机上确认，或由服务台处理 / \(ticket) waits for the customer's answer to its quote: the customer answers on the phone page, or the service desk moves it"
         case .unknownButton(let name):
             "未知按钮 \(name)：按钮名应为 advance、parts、help 或 acknowledge / unknown button \(name): name buttons advance, parts, help or acknowledge in [gpio.buttons]"
         }
@@ -52,6 +57,7 @@ public enum BayButtonRules {
         switch (button, kind) {
         case ("advance", .short):
             guard let job else { return .refuse(.noJobAtBay(bay)) }
+            if job.state == .waitingApproval { return .refuse(.waitingForCustomer(ticketCode: job.ticketCode)) }
             guard let next = job.state.advance, next != .delivered, next != .cancelled else {
                 return .refuse(.closedAtTheDesk(ticketCode: job.ticketCode))
             }
