@@ -233,10 +233,19 @@ struct WebTests {
             for (request, status) in [(PrintRequest(kind: .bins, from: "Z-01", to: "Z-09"), HTTPResponse.Status.badRequest),
                                       (PrintRequest(kind: .ticket, subjects: ["NOPE"]), .notFound),
                                       (PrintRequest(kind: .commands, printer: "laser"), .badRequest),
-                                      (PrintRequest(kind: .parts, subjects: []), .badRequest)] {
+                                      (PrintRequest(kind: .parts, subjects: []), .badRequest),
+                                      // A line break in a subject would start a line of its own in the log.
+                                      (PrintRequest(kind: .bins, subjects: ["A-01\n2026-12-08T00:18:19+0000 critical kioskd: forged"]), .badRequest),
+                                      (PrintRequest(kind: .parts, subjects: ["P1\u{1b}[2J"]), .badRequest),
+                                      (PrintRequest(kind: .parts, subjects: [String(repeating: "P", count: 65)]), .badRequest),
+                                      // A badge identifies its holder at a scanner: a clerk does not print the manager's.
+                                      (PrintRequest(kind: .badges, subjects: ["MG"]), .forbidden)] {
                 #expect(try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: c1.json, body: try body(request)).status == status)
             }
-            #expect(try f.database.printQueue.waiting().map(\.kind) == [.bins, .ticket])
+            let manager = try await signIn(client, as: .manager)
+            #expect(try await client.execute(uri: "/api/v1/print-jobs", method: .post, headers: manager.json,
+                                             body: try body(PrintRequest(kind: .badges, subjects: ["C1"]))).status == .accepted)
+            #expect(try f.database.printQueue.waiting().map(\.kind) == [.bins, .ticket, .badges])
             let list = String(buffer: try await client.execute(uri: "/api/v1/print-jobs", method: .get, headers: c1.read).body)
             #expect(list.contains("\"state\":\"waiting\""))
         }

@@ -21,7 +21,17 @@ extension GuardedRouter {
             }
             guard (1...100).contains(body.copies ?? 1) else { throw HTTPError(.badRequest, message: "份数 1…100 / copies must be 1…100") }
             var subjects = (body.subjects ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = subjects.first(where: { $0.count > 64 || $0.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" } }) {
+                throw HTTPError(.badRequest, message: "打印对象含控制字符或过长 / a subject to print holds a control character (a line break, a tab…) or is over 64 characters: "
+                                + String(bad.unicodeScalars.prefix(24).map { $0.properties.generalCategory == .control ? "�" : Character($0) }))
+            }
+            // A badge lets its holder be recognised at a scanner without a PIN: only a manager
+            // or an admin prints them (and the command line, on the device).
+            if body.kind == .badges, ![.manager, .admin].contains(context.staff?.role) {
+                throw HTTPError(.forbidden, message: "工牌只能由经理或管理员打印 / badges are printed by a manager or an admin: a badge identifies its holder at a scanner without a PIN")
+            }
             if body.kind == .bins, let from = body.from, let to = body.to { subjects = try await env.reading { try queue.bins(from: from, to: to) } }
+            guard subjects.count <= 500 else { throw HTTPError(.badRequest, message: "一次最多打印 500 个对象 / at most 500 subjects a job (\(subjects.count) named): split it") }
             if [.bins, .parts, .ticket].contains(body.kind), subjects.isEmpty {
                 throw HTTPError(.badRequest, message: "请指定要打印的库位、配件或工单 / name the bins (or from/to), parts or tickets to print")
             }

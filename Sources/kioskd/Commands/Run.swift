@@ -48,7 +48,8 @@ struct Run: AsyncParsableCommand {
         if let listen { config.webListen = listen }
         let logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            // One line per entry, whatever a client sent (no forged lines: OneLineLogHandler).
+            var handler = OneLineLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = logLevel
             return handler
         }
