@@ -30,6 +30,18 @@ public struct KioskRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     public var responseEncoder: JSONEncoder { .sorted }
+
+    /// The largest body a request may send, read and kept until the handler has it. Until the
+    /// client is known (a signed-in person or an enrolled device, checked from the headers
+    /// before any body is read) it is 16 KiB, which every public request (sign-in, enrolment, a
+    /// customer's answer to a quote) fits many times over: a stranger holding hundreds of
+    /// half-sent bodies pins megabytes, not the gigabyte that 2 MiB each made of it.
+    public var maxUploadSize: Int { staff != nil || device != nil ? Self.knownClientUploadSize : Self.strangerUploadSize }
+
+    /// A signed-in person's or an enrolled device's requests (a device's batch of events).
+    public static let knownClientUploadSize = 2 * 1024 * 1024
+    /// Anyone else's.
+    public static let strangerUploadSize = 16 * 1024
 }
 
 /// What the routes work with.
