@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import NIOCore
+import NIOHTTPTypes
 import Synchronization
 
 /// How the web server protects itself from sockets that hold it without asking anything: a
@@ -17,18 +18,65 @@ public struct ConnectionLimits: Sendable, Hashable {
     /// The connections one client address may hold at once; more are closed as they open.
     /// Behind a reverse proxy every request comes from the proxy's address: raise it there.
     public var perAddress: Int
+    /// How long a request may take to arrive in full once its head has: a body sent a byte at a
+    /// time (which keeps the idle deadline from running out) is cut off then, and does not hold
+    /// the connection, or the daemon's stop, for ever.
+    public var requestTimeout: Duration
 
-    public init(idleTimeout: Duration = .seconds(10), perAddress: Int = 64) {
+    public init(idleTimeout: Duration = .seconds(10), perAddress: Int = 64, requestTimeout: Duration = .seconds(30)) {
         self.idleTimeout = idleTimeout
         self.perAddress = perAddress
+        self.requestTimeout = requestTimeout
     }
 
     /// The HTTP/1.1 channel configuration with these limits.
     public func http1Configuration() -> HTTP1Channel.Configuration {
         let counter = ConnectionCounter(limit: perAddress)
-        let nanoseconds = idleTimeout.components.seconds * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000
-        return HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionCapHandler(counter: counter)],
-                                          idleTimeout: .nanoseconds(nanoseconds))
+        let requestLimit = TimeAmount.nanoseconds(Self.nanoseconds(requestTimeout))
+        return HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionCapHandler(counter: counter), RequestDeadlineHandler(limit: requestLimit)],
+                                          idleTimeout: .nanoseconds(Self.nanoseconds(idleTimeout)))
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// Closes a connection whose request has not arrived in full (its body's end) within `limit` of
+/// its head. The idle deadline does not see a body trickled a byte a second; this does.
+final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    let limit: TimeAmount
+    private var deadline: Scheduled<Void>?
+
+    init(limit: TimeAmount) { self.limit = limit }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            deadline?.cancel()
+            let channel = context.channel
+            deadline = context.eventLoop.scheduleTask(in: limit) { channel.close(promise: nil) }
+        case .end:
+            deadline?.cancel()
+            deadline = nil
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
     }
 }
 

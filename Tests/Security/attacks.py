@@ -880,6 +880,63 @@ def test_7e_held_bodies(suite):
     return figures
 
 
+class Trickle:
+    """A sign-in request whose body comes a byte every half second, on a thread: the idle
+    deadline never runs out. `cut` is how long after the head the daemon closed it (None: open)."""
+
+    def __init__(self, port):
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=HTTP_TIMEOUT, source_address=(fresh_address(), 0))
+        self.socket.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 4000\r\n\r\n{")
+        self.start, self.cut, self.stopped = time.monotonic(), None, threading.Event()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while not self.stopped.wait(0.5):
+            try:
+                self.socket.sendall(b" ")
+                readable, _, _ = select.select([self.socket], [], [], 0)
+                if readable and not self.socket.recv(4096):
+                    raise OSError("closed")
+            except OSError:
+                self.cut = time.monotonic() - self.start
+                return
+
+    def close(self):
+        self.stopped.set()
+        self.socket.close()
+
+
+def test_7f_trickled_body(suite):
+    """A body sent a byte every half second keeps the idle deadline from running out. The daemon
+    cuts the request off at its request deadline (3 s here), and a daemon told to stop while
+    such a request comes (its deadline the default 30 s) stops within 12 s, well inside the
+    unit's TimeoutStopSec=15, instead of waiting for the client (it waited for ever)."""
+    cut_hub = suite.hub("trickle-cut", extra="request_timeout_seconds = 3\n")
+    trickle = Trickle(cut_hub.port)
+    deadline = time.monotonic() + 15
+    while trickle.cut is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    trickle.close()
+    stop_hub = suite.hub("trickle-stop")
+    held = Trickle(stop_hub.port)
+    time.sleep(1)
+    started = time.monotonic()
+    stop_hub.process.send_signal(signal.SIGTERM)
+    try:
+        stop_hub.process.wait(timeout=20)
+        stopped = time.monotonic() - started
+    except subprocess.TimeoutExpired:
+        stopped = None
+        stop_hub.process.kill()
+    held.close()
+    figures = (f"trickled body cut after {trickle.cut:.1f} s" if trickle.cut else "trickled body still open after 15 s") + \
+              (f"; stop with one trickling: {stopped:.1f} s" if stopped is not None else "; not stopped 20 s after SIGTERM")
+    check(trickle.cut is not None and trickle.cut < 10, f"a trickled body held its connection: {figures}")
+    check(stopped is not None and stopped < 12, f"a trickling client held the daemon's stop: {figures}")
+    return figures
+
+
 # MARK: Finding 4: pull gives a device what it needs; https upstream
 
 def pull_leaks(hub, device):

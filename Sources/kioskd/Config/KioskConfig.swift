@@ -96,7 +96,8 @@ struct KioskConfig: Sendable, Hashable {
         var key: String
     }
     var webTLS: WebTLS?
-    /// `[web] idle_timeout_seconds` (1…300, default 10) and `max_connections_per_address`
+    /// `[web] idle_timeout_seconds` (1…300, default 10), `request_timeout_seconds` (1…600,
+    /// default 30: a request's body must arrive within it) and `max_connections_per_address`
     /// (1…10000, default 64; raise it behind a reverse proxy).
     var connectionLimits = ConnectionLimits()
     var sync: SyncConfig?
@@ -274,10 +275,14 @@ struct KioskConfig: Sendable, Hashable {
         }
         if let web = try reader.table(table, "web", at: "") {
             try reader.allow(web, keys: ["listen", "enabled", "secure_cookies", "tls_certificate", "tls_key", "idle_timeout_seconds",
-                                         "max_connections_per_address"], at: "web")
+                                         "request_timeout_seconds", "max_connections_per_address"], at: "web")
             if let seconds = try reader.int(web, "idle_timeout_seconds", at: "web") {
                 guard (1...300).contains(seconds) else { throw .invalid("web.idle_timeout_seconds", "\(seconds) is outside 1…300") }
                 config.connectionLimits.idleTimeout = .seconds(seconds)
+            }
+            if let seconds = try reader.int(web, "request_timeout_seconds", at: "web") {
+                guard (1...600).contains(seconds) else { throw .invalid("web.request_timeout_seconds", "\(seconds) is outside 1…600") }
+                config.connectionLimits.requestTimeout = .seconds(seconds)
             }
             if let cap = try reader.int(web, "max_connections_per_address", at: "web") {
                 guard (1...10_000).contains(cap) else { throw .invalid("web.max_connections_per_address", "\(cap) is outside 1…10000") }
