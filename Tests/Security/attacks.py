@@ -774,9 +774,12 @@ def test_7a_bay_buttons_only_at_their_bay(suite):
     opened = hub.cli("jobs", "open", "--ticket", "WO-7B", "--plate", "粤B77772", "--vin", VIN, "--phone", PHONE, "--bay", "BAY-2")
     need(opened.returncode == 0, f"jobs open WO-7B at BAY-2: {opened.stderr.strip()[:200]}")
     forged = [transition(1, "WO-7B", "checkedIn", "diagnosing", "bay:BAY-2", bay="BAY-2"),
-              transition(2, "WO-7A", "checkedIn", "diagnosing", "bay:whatever", bay="BAY-7"),
-              transition(3, "WO-7A", "checkedIn", "ready", "bay:BAY-1")]
+              transition(2, "WO-7B", "checkedIn", "diagnosing", "bay:BAY-1", bay="BAY-2"),
+              transition(3, "WO-7A", "checkedIn", "diagnosing", "bay:BAY-1", bay="BAY-7"),
+              transition(5, "WO-7A", "checkedIn", "diagnosing", "bay:whatever", bay="BAY-1")]
     _, figures = push_and_report(hub, device, forged)
+    outcomes = [hub.event_outcome(e["id"]) for e in forged]
+    check(all(o.startswith("rejected") for o in outcomes), f"a forged button move was not refused: {figures}")
     states = {t: hub.query("SELECT state, bay FROM work_order WHERE ticketCode = ?", t)[0] for t in ("WO-7A", "WO-7B")}
     figures += f"; then {states}"
     check(states["WO-7B"][0] == "checkedIn", f"BAY-1's board moved BAY-2's job: {figures}")
@@ -934,6 +937,9 @@ def test_7f_trickled_body(suite):
               (f"; stop with one trickling: {stopped:.1f} s" if stopped is not None else "; not stopped 20 s after SIGTERM")
     check(trickle.cut is not None and trickle.cut < 10, f"a trickled body held its connection: {figures}")
     check(stopped is not None and stopped < 12, f"a trickling client held the daemon's stop: {figures}")
+    log = stop_hub.log_path.read_text(errors="replace")
+    need(stop_hub.process.returncode == 0 and "kioskd stopped" in log,
+         f"the stop was not clean (exit {stop_hub.process.returncode}): {stop_hub.log_tail()}")
     return figures
 
 

@@ -68,3 +68,9 @@ public struct OneLineLogHandler<Inner: LogHandler>: LogHandler {
         }
     }
 }
+
+extension String {
+    /// This text on one line: control characters and Unicode's line and paragraph separators
+    /// written escaped (`\n`, `\r`, `\t`, `\u{1b}`…), as ``OneLineLogHandler`` writes log entries.
+    public var escapingLineBreaks: String { OneLineLogHandler<StreamLogHandler>.oneLine(self) }
+}

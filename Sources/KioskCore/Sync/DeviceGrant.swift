@@ -205,21 +205,35 @@ public struct DeviceGrant: Sendable {
     /// the service desk's phone link must be one nobody can guess, as the desk makes them.
     private func openedOrderRefusal(_ o: OpenedOrder, in db: Database) throws -> String? {
         if role == .lobby {
-            guard let code = o.appointment,
-                  let appointment = try Row.fetchOne(db, sql: "SELECT ticketCode FROM appointment WHERE code = ?", arguments: [code]) else {
+            let o = try o.sealed != nil ? key.map { try o.openingCustomer(with: $0) } ?? o : o
+            guard let appointment = try Self.appointment(for: o, in: db) else {
                 return "客休区只能凭预约开单 / the lobby kiosk opens a work order only from an appointment the hub has: \(o.ticketCode) names "
-                    + (o.appointment.map { "appointment \($0), which the hub does not have" } ?? "none")
+                    + (o.appointment.map { "appointment \($0), which the hub does not have" } ?? "no appointment, and none unused at the hub has its plate and VIN")
             }
-            if let used = appointment["ticketCode"] as String?, used != o.ticketCode {
-                return "预约 \(code) 已开单 \(used) / appointment \(code) opened \(used) already: it opens one work order"
+            if let used = appointment.ticketCode, used != o.ticketCode {
+                return "预约 \(appointment.code) 已开单 \(used) / appointment \(appointment.code) opened \(used) already: it opens one work order"
             }
             return nil
         }
-        let alphabet = Set("abcdefghijkmnpqrstuvwxyz23456789")
-        guard o.publicToken.count >= 20, o.publicToken.allSatisfy(alphabet.contains) else {
+        guard Self.isKioskPublicToken(o.publicToken) else {
             return "\(o.ticketCode) 的手机查询链接可被猜到 / \(o.ticketCode)'s phone-page link is not one kioskd makes (26 random letters and digits): a link that can be guessed shows the job to anyone"
         }
         return nil
+    }
+
+    /// Whether `token` has the form of the phone links ``Workshop`` makes (26 characters of its
+    /// alphabet): a device's choice of a short or patterned link is refused.
+    static func isKioskPublicToken(_ token: String) -> Bool {
+        token.count >= 20 && token.allSatisfy(tokenAlphabet.contains)
+    }
+
+    private static let tokenAlphabet = Set("abcdefghijkmnpqrstuvwxyz23456789")
+
+    /// The hub's appointment a work order opened at the lobby came from: the one it names, or,
+    /// from a kiosk of before `appointment` was sent, the unused one with its plate and VIN.
+    static func appointment(for o: OpenedOrder, in db: Database) throws -> Appointment? {
+        if let code = o.appointment { return try Appointment.fetchOne(db, key: code) }
+        return try Appointment.filter(Column("plate") == o.plate && Column("ticketCode") == nil).fetchAll(db).first { $0.vin == o.vin }
     }
 
     /// Why the hub refuses a job's opening move (no state before it) from this device. It is

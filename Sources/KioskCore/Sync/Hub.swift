@@ -599,18 +599,29 @@ public struct Hub: HubLedger {
                 guard let key = try DeviceGrant.fetch(deviceID, key: database.personalData, in: db)?.key else { throw DeviceKeyError.noKey(deviceID) }
                 o = try o.openingCustomer(with: key)
             }
-            var appointment = try o.appointment.flatMap { try Appointment.fetchOne(db, key: $0) }
-            if let a = appointment, a.ticketCode == nil || a.ticketCode == o.ticketCode {
-                // Opened from an appointment: the customer, the vehicle and the services are the
-                // hub's appointment's, whatever the device sent; the lobby kiosk gets no phone
-                // links, so the hub makes the job's.
-                (o.plate, o.vin, o.customerPhone, o.services, o.promisedAt) = (a.plate, a.vin, a.customerPhone, a.services, a.promisedAt)
-                if !own, try DeviceGrant.role(of: deviceID, in: db) == .lobby { o.publicToken = Workshop.makePublicToken() }
-            } else {
-                appointment = nil
+            // No job opened in the future: it would head its bay's queue (the bay's current job
+            // is the one in its state the latest).
+            o.openedAt = min(o.openedAt, Date())
+            switch own ? nil : try DeviceGrant.role(of: deviceID, in: db) {
+            case .lobby?:
+                // Opened from an appointment (checked when it came): the customer, the vehicle and
+                // the services are the hub's appointment's, whatever the kiosk sent; no bay (the
+                // desk or a bay's staff give it one); the kiosk's phone link only if it is one
+                // kioskd makes (the kiosk may have printed it on the customer's ticket).
+                guard let a = try DeviceGrant.appointment(for: o, in: db), a.ticketCode == nil || a.ticketCode == o.ticketCode else {
+                    throw WorkshopError.unknownAppointment(o.appointment ?? o.plate)
+                }
+                (o.plate, o.vin, o.customerPhone, o.services, o.promisedAt, o.bay, o.appointment) =
+                    (a.plate, a.vin, a.customerPhone, a.services, a.promisedAt, nil, a.code)
+                if !DeviceGrant.isKioskPublicToken(o.publicToken) { o.publicToken = Workshop.makePublicToken() }
+            case .store?:
+                o.appointment = nil     // a store's appointments are its own: codes may repeat between stores
+            default:
+                break
             }
             try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)
-            if var appointment {
+            // The appointment it came from is used: it opens no other job.
+            if let code = o.appointment, var appointment = try Appointment.fetchOne(db, key: code), appointment.ticketCode == nil {
                 appointment.ticketCode = o.ticketCode
                 try appointment.update(db)
             }

@@ -232,11 +232,13 @@ struct Run: AsyncParsableCommand {
             + sources.map { .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore) }
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
-        // A stop is over well inside the unit's TimeoutStopSec (15 s): what has not ended 8 s
-        // after the signal (a client still sending a request, a page that does not let go) is
-        // cancelled, rather than have systemd kill the daemon mid-way.
+        // What has not ended 8 s after the signal (a client still sending a request, a page
+        // that does not let go) is cancelled: the web server then closes its connections, well
+        // inside the unit's TimeoutStopSec (15 s). What cannot be cancelled (the counter
+        // committing scans already queued, a backup's copy) still ends on its own; no
+        // cancellation deadline is set, because swift-service-lifecycle ends the process with
+        // fatalError when one runs out.
         groupConfig.maximumGracefulShutdownDuration = .seconds(8)
-        groupConfig.maximumCancellationDuration = .seconds(4)
         let group = ServiceGroup(configuration: groupConfig)
         do {
             try await group.run()

@@ -28,7 +28,9 @@ struct LogIndicator: ScanIndicator {
         } else {
             logger.warning("\(line)", metadata: ["scan": "\(feedback.scanID)"])
         }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        // One line per scan on standard output too (the journal): nothing in a message, such
+        // as text a client sent, starts a line of its own there.
+        FileHandle.standardOutput.write(Data((line.escapingLineBreaks + "\n").utf8))
     }
 }
 
