@@ -73,4 +73,8 @@ extension String {
     /// This text on one line: control characters and Unicode's line and paragraph separators
     /// written escaped (`\n`, `\r`, `\t`, `\u{1b}`…), as ``OneLineLogHandler`` writes log entries.
     public var escapingLineBreaks: String { OneLineLogHandler<StreamLogHandler>.oneLine(self) }
+
+    /// Whether this text holds a character that would start a line of its own in a log or a
+    /// file (a C0 or C1 control character, DEL, Unicode's line and paragraph separators).
+    public var breaksLines: Bool { OneLineLogHandler<StreamLogHandler>.needsEscaping(self) }
 }

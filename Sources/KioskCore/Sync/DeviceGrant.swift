@@ -215,19 +215,11 @@ public struct DeviceGrant: Sendable {
             }
             return nil
         }
-        guard Self.isKioskPublicToken(o.publicToken) else {
+        guard Workshop.isPublicToken(o.publicToken) else {
             return "\(o.ticketCode) 的手机查询链接可被猜到 / \(o.ticketCode)'s phone-page link is not one kioskd makes (26 random letters and digits): a link that can be guessed shows the job to anyone"
         }
         return nil
     }
-
-    /// Whether `token` has the form of the phone links ``Workshop`` makes (26 characters of its
-    /// alphabet): a device's choice of a short or patterned link is refused.
-    static func isKioskPublicToken(_ token: String) -> Bool {
-        token.count >= 20 && token.allSatisfy(tokenAlphabet.contains)
-    }
-
-    private static let tokenAlphabet = Set("abcdefghijkmnpqrstuvwxyz23456789")
 
     /// The hub's appointment a work order opened at the lobby came from: the one it names, or,
     /// from a kiosk of before `appointment` was sent, the unused one with its plate and VIN.

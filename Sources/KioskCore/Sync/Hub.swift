@@ -136,15 +136,10 @@ public struct Hub: HubLedger {
     /// others). The hub accepts its buttons' moves for the job at that bay only, whatever the
     /// device says.
     public func enrolmentCode(for deviceID: String, role: DeviceRole, bay: String? = nil, actor: String, at time: Date = Date()) throws -> String {
-        let bay = bay?.trimmingCharacters(in: .whitespaces)
-        switch (role, bay) {
-        case (.bay, nil), (.bay, ""?):
-            throw HubError.bayRequired(deviceID)
-        case (.bay, _), (_, nil):
-            break
-        case (_, let bay?):
-            throw HubError.bayOnlyForBays(deviceID, role: role, bay: bay)
-        }
+        let trimmed = bay?.trimmingCharacters(in: .whitespaces) ?? ""
+        let bay = trimmed.isEmpty ? nil : trimmed
+        if role == .bay, bay == nil { throw HubError.bayRequired(deviceID) }
+        if role != .bay, let bay { throw HubError.bayOnlyForBays(deviceID, role: role, bay: bay) }
         let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var generator = SystemRandomNumberGenerator()
         let code = String((0..<10).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
@@ -602,6 +597,7 @@ public struct Hub: HubLedger {
             // No job opened in the future: it would head its bay's queue (the bay's current job
             // is the one in its state the latest).
             o.openedAt = min(o.openedAt, Date())
+            var appointment: Appointment?
             switch own ? nil : try DeviceGrant.role(of: deviceID, in: db) {
             case .lobby?:
                 // Opened from an appointment (checked when it came): the customer, the vehicle and
@@ -611,17 +607,18 @@ public struct Hub: HubLedger {
                 guard let a = try DeviceGrant.appointment(for: o, in: db), a.ticketCode == nil || a.ticketCode == o.ticketCode else {
                     throw WorkshopError.unknownAppointment(o.appointment ?? o.plate)
                 }
-                (o.plate, o.vin, o.customerPhone, o.services, o.promisedAt, o.bay, o.appointment) =
-                    (a.plate, a.vin, a.customerPhone, a.services, a.promisedAt, nil, a.code)
-                if !DeviceGrant.isKioskPublicToken(o.publicToken) { o.publicToken = Workshop.makePublicToken() }
+                (o.plate, o.vin, o.customerPhone, o.services, o.promisedAt, o.bay) =
+                    (a.plate, a.vin, a.customerPhone, a.services, a.promisedAt, nil)
+                if !Workshop.isPublicToken(o.publicToken) { o.publicToken = Workshop.makePublicToken() }
+                appointment = a
             case .store?:
-                o.appointment = nil     // a store's appointments are its own: codes may repeat between stores
+                break       // a store's appointments are its own: codes may repeat between stores
             default:
-                break
+                appointment = try o.appointment.flatMap { try Appointment.fetchOne(db, key: $0) }
             }
             try o.workOrder(state: .checkedIn, since: o.openedAt).insertSealed(db)
             // The appointment it came from is used: it opens no other job.
-            if let code = o.appointment, var appointment = try Appointment.fetchOne(db, key: code), appointment.ticketCode == nil {
+            if var appointment, appointment.ticketCode == nil {
                 appointment.ticketCode = o.ticketCode
                 try appointment.update(db)
             }

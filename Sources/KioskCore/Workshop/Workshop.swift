@@ -70,9 +70,19 @@ public struct Workshop: Sendable {
 
     /// 26 characters of base32 from 128 random bits (the system's CSPRNG).
     static func makePublicToken() -> String {
-        let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
+        let alphabet = Array(publicTokenAlphabet)
         var generator = SystemRandomNumberGenerator()
         return String((0..<26).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+    }
+
+    /// The characters of a phone link: lower-case letters and digits, without the ones read
+    /// alike (l, o, 0, 1).
+    static let publicTokenAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+    /// Whether `token` has the form of the links ``makePublicToken()`` makes: a device's choice
+    /// of a short or patterned link is refused at the hub.
+    static func isPublicToken(_ token: String) -> Bool {
+        token.count >= 20 && token.allSatisfy(publicTokenAlphabet.contains)
     }
 
     // MARK: States

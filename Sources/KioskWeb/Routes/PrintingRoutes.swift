@@ -21,9 +21,9 @@ extension GuardedRouter {
             }
             guard (1...100).contains(body.copies ?? 1) else { throw HTTPError(.badRequest, message: "份数 1…100 / copies must be 1…100") }
             var subjects = (body.subjects ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if let bad = subjects.first(where: { $0.count > 64 || $0.unicodeScalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" } }) {
+            if let bad = subjects.first(where: { $0.count > 64 || $0.breaksLines }) {
                 throw HTTPError(.badRequest, message: "打印对象含控制字符或过长 / a subject to print holds a control character (a line break, a tab…) or is over 64 characters: "
-                                + String(bad.unicodeScalars.prefix(24).map { $0.properties.generalCategory == .control ? "�" : Character($0) }))
+                                + String(bad.prefix(24)).escapingLineBreaks)
             }
             // A badge lets its holder be recognised at a scanner without a PIN: only a manager
             // or an admin prints them (and the command line, on the device).
